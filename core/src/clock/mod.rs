@@ -1,0 +1,49 @@
+//! Time, injected: the engine reads the time and sleeps only through a [`Clock`].
+
+#[cfg(feature = "tokio")]
+mod tokio_clock;
+mod virtual_clock;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[cfg(feature = "tokio")]
+pub use tokio_clock::TokioClock;
+pub use virtual_clock::VirtualClock;
+
+/// A sleep in progress.
+pub type Sleep = Pin<Box<dyn Future<Output = ()>>>;
+
+/// The engine's only source of time.
+///
+/// `now` is the time since the Unix epoch; it stamps events and anchors deadlines. Core never
+/// calls `SystemTime::now` (it panics on `wasm32-unknown-unknown`): pick [`VirtualClock`] for
+/// tests and simulations, `TokioClock` (feature `tokio`) in services, or the JS timers of the
+/// npm package.
+pub trait Clock {
+    /// Time since the Unix epoch.
+    fn now(&self) -> Duration;
+    /// A future that completes after `duration`.
+    fn sleep(&self, duration: Duration) -> Sleep;
+}
+
+impl<C: Clock + ?Sized> Clock for Rc<C> {
+    fn now(&self) -> Duration {
+        (**self).now()
+    }
+    fn sleep(&self, duration: Duration) -> Sleep {
+        (**self).sleep(duration)
+    }
+}
+
+impl<C: Clock + ?Sized> Clock for Arc<C> {
+    fn now(&self) -> Duration {
+        (**self).now()
+    }
+    fn sleep(&self, duration: Duration) -> Sleep {
+        (**self).sleep(duration)
+    }
+}

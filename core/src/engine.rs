@@ -1,0 +1,160 @@
+//! The engine: a workflow bound to a poller, a clock and a notifier.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use futures::future::LocalBoxFuture;
+use serde_json::Value;
+
+use crate::checkpoint::{Checkpoint, ResumeError};
+use crate::clock::Clock;
+use crate::execution::Execution;
+use crate::notifier::Notifier;
+use crate::policy::Rng;
+use crate::poller::Poller;
+use crate::run::Run;
+use crate::workflow::Workflow;
+
+/// Runs executions of one workflow. Cheap to clone; start as many runs as you like.
+///
+/// ```
+/// use std::time::Duration;
+/// use pollflow::{poller_fn, Branch, Engine, JobStatus, Outcome, VirtualClock, WaitPolicy, Workflow};
+/// use serde_json::json;
+///
+/// let workflow = Workflow::builder("Job Poller")
+///     .submit("Submit Job")
+///     .wait("Wait X Seconds", WaitPolicy::fixed(Duration::from_secs(60)))
+///     .check("Get Job Status")
+///     .branch("Job Complete?", Branch::new())
+///     .build()?;
+/// let poller = poller_fn(
+///     |_input| async { Ok(json!("job-1")) },
+///     |_job| async { Ok(JobStatus::succeeded(json!({"rows": 7}))) },
+/// );
+/// let clock = VirtualClock::new();
+/// let engine = Engine::new(workflow, poller, clock.clone());
+/// let outcome = clock.block_on(engine.start(json!({})).outcome());
+/// assert_eq!(outcome, Outcome::Succeeded { output: json!({"rows": 7}) });
+/// # Ok::<(), pollflow::BuildError>(())
+/// ```
+#[derive(Clone)]
+pub struct Engine {
+    pub(crate) inner: Rc<EngineInner>,
+}
+
+pub(crate) struct EngineInner {
+    pub(crate) workflow: Workflow,
+    pub(crate) poller: Rc<dyn Poller>,
+    pub(crate) clock: Rc<dyn Clock>,
+    pub(crate) notifier: Option<Rc<dyn Notifier>>,
+    pub(crate) spawner: Option<Spawner>,
+    seed: u64,
+    started: Cell<u64>,
+}
+
+/// Runs a future to completion in the background (`tokio::task::spawn_local`,
+/// `wasm_bindgen_futures::spawn_local`...).
+pub type Spawner = Box<dyn Fn(LocalBoxFuture<'static, ()>)>;
+
+impl Engine {
+    /// An engine with no notifier, seed 0 and no spawner.
+    pub fn new(
+        workflow: Workflow,
+        poller: impl Poller + 'static,
+        clock: impl Clock + 'static,
+    ) -> Self {
+        Self::builder(workflow, poller, clock).build()
+    }
+
+    /// An engine with options.
+    pub fn builder(
+        workflow: Workflow,
+        poller: impl Poller + 'static,
+        clock: impl Clock + 'static,
+    ) -> EngineBuilder {
+        EngineBuilder {
+            inner: EngineInner {
+                workflow,
+                poller: Rc::new(poller),
+                clock: Rc::new(clock),
+                notifier: None,
+                spawner: None,
+                seed: 0,
+                started: Cell::new(0),
+            },
+        }
+    }
+
+    /// The workflow this engine runs.
+    pub fn workflow(&self) -> &Workflow {
+        &self.inner.workflow
+    }
+
+    /// Starts an execution. Nothing happens until the returned stream is polled.
+    pub fn start(&self, input: Value) -> Run {
+        self.start_shared(Arc::new(input))
+    }
+
+    /// Starts an execution whose input is shared with others (no copy per execution).
+    pub fn start_shared(&self, input: Arc<Value>) -> Run {
+        let n = self.inner.started.get();
+        self.inner.started.set(n + 1);
+        let mut seeder = Rng::seeded(self.inner.seed ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let rng = Rng::seeded(seeder.next_u64());
+        let execution = Execution::new(self.inner.workflow.compiled(), input, rng);
+        Run::new(self.inner.clone(), execution)
+    }
+
+    /// Continues a checkpointed execution without submitting its job again.
+    pub fn resume(&self, checkpoint: Checkpoint) -> Result<Run, ResumeError> {
+        let compiled = self.inner.workflow.compiled();
+        if checkpoint.workflow != *compiled.name {
+            return Err(ResumeError::WorkflowMismatch {
+                expected: compiled.name.to_string(),
+                found: checkpoint.workflow,
+            });
+        }
+        let at = compiled.nodes.get(checkpoint.execution.state() as usize);
+        if at.map(|n| &*n.name) != Some(checkpoint.state.as_str()) {
+            return Err(ResumeError::UnknownState(checkpoint.state));
+        }
+        Ok(Run::new(self.inner.clone(), checkpoint.execution))
+    }
+}
+
+/// Options for an [`Engine`].
+#[must_use = "call `build` to get the engine"]
+pub struct EngineBuilder {
+    inner: EngineInner,
+}
+
+impl EngineBuilder {
+    /// Where Notify states send messages.
+    pub fn notifier(mut self, notifier: impl Notifier + 'static) -> Self {
+        self.inner.notifier = Some(Rc::new(notifier));
+        self
+    }
+
+    /// Seeds the jitter of every run (runs are numbered in start order): same seed, same delays.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.inner.seed = seed;
+        self
+    }
+
+    /// Lets a dropped run cancel its job in the background (when the workflow cancels on stop).
+    /// Without a spawner, dropping a run stops polling but leaves the job running; use
+    /// [`Run::abort_handle`](crate::Run::abort_handle) for an abort that cancels in the run.
+    pub fn spawner(mut self, spawn: impl Fn(LocalBoxFuture<'static, ()>) + 'static) -> Self {
+        self.inner.spawner = Some(Box::new(spawn));
+        self
+    }
+
+    /// The engine.
+    pub fn build(self) -> Engine {
+        Engine {
+            inner: Rc::new(self.inner),
+        }
+    }
+}

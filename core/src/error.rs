@@ -1,0 +1,112 @@
+//! Errors, named the way Amazon States Language names them.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Error names with a meaning in Amazon States Language.
+pub mod names {
+    /// Matches every error name in a Catch or Retry `ErrorEquals`.
+    pub const ALL: &str = "States.ALL";
+    /// A task failed: the job ended FAILED, or a call to the job's service failed.
+    pub const TASK_FAILED: &str = "States.TaskFailed";
+    /// The execution ran out of time (a wait policy's `max_wait` or `max_attempts`).
+    pub const TIMEOUT: &str = "States.Timeout";
+    /// The execution was aborted (the name JS gives an aborted operation).
+    pub const ABORTED: &str = "AbortError";
+    /// The workflow itself is wrong at run time (for example: a check before any submit).
+    pub const RUNTIME: &str = "States.Runtime";
+    /// A `check_many` call returned a different number of results than handles it was given.
+    pub const BATCH_MISMATCH: &str = "Pollflow.BatchMismatch";
+    /// The poller cannot cancel jobs.
+    pub const CANCEL_UNSUPPORTED: &str = "Pollflow.CancelUnsupported";
+    /// A Notify state ran but the engine has no notifier.
+    pub const NO_NOTIFIER: &str = "Pollflow.NoNotifier";
+}
+
+/// A named error with its cause, as Step Functions reports it (`error` + `cause`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskError {
+    /// The error name, such as `States.TaskFailed` or `Batch.ClientException`.
+    pub error: String,
+    /// Human-readable detail; for a failed job, its detail as JSON.
+    pub cause: String,
+}
+
+impl TaskError {
+    /// An error with a name and a cause.
+    pub fn new(error: impl Into<String>, cause: impl Into<String>) -> Self {
+        Self {
+            error: error.into(),
+            cause: cause.into(),
+        }
+    }
+
+    /// A `States.TaskFailed` error with the given cause.
+    pub fn task_failed(cause: impl Into<String>) -> Self {
+        Self::new(names::TASK_FAILED, cause)
+    }
+
+    /// Whether an `ErrorEquals` entry matches this error (`States.ALL` matches every error).
+    pub fn matches(&self, error_equals: &str) -> bool {
+        error_equals == names::ALL || error_equals == self.error
+    }
+}
+
+impl fmt::Display for TaskError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.error, self.cause)
+    }
+}
+
+impl std::error::Error for TaskError {}
+
+/// Why a `check` call did not return a job status.
+///
+/// This is about the *call*, not the job: a job that ended FAILED is
+/// [`JobStatus::Failed`](crate::JobStatus::Failed), not a `CheckError`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "error", rename_all = "snake_case")]
+pub enum CheckError {
+    /// Worth retrying (throttling, a timeout, a 5xx): retried under the Check state's retry policy.
+    Transient(TaskError),
+    /// Not worth retrying (bad credentials, unknown job): the execution fails with this error.
+    Fatal(TaskError),
+}
+
+impl CheckError {
+    /// A transient error with a name and cause.
+    pub fn transient(error: impl Into<String>, cause: impl Into<String>) -> Self {
+        Self::Transient(TaskError::new(error, cause))
+    }
+
+    /// A fatal error with a name and cause.
+    pub fn fatal(error: impl Into<String>, cause: impl Into<String>) -> Self {
+        Self::Fatal(TaskError::new(error, cause))
+    }
+
+    /// The underlying named error.
+    pub fn task_error(&self) -> &TaskError {
+        match self {
+            Self::Transient(e) | Self::Fatal(e) => e,
+        }
+    }
+
+    /// Whether the error is worth retrying.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Transient(_))
+    }
+}
+
+impl fmt::Display for CheckError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = if self.is_transient() {
+            "transient"
+        } else {
+            "fatal"
+        };
+        write!(f, "{kind} check error: {}", self.task_error())
+    }
+}
+
+impl std::error::Error for CheckError {}

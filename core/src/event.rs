@@ -1,0 +1,201 @@
+//! Execution history events, shaped like Step Functions' execution history.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::TaskError;
+
+/// One entry of an execution's history.
+///
+/// ```
+/// use pollflow::{Event, EventKind};
+///
+/// let event = Event { id: 3, timestamp_ms: 1_000, kind: EventKind::StateEntered { state: "Wait".into() } };
+/// assert_eq!(
+///     serde_json::to_value(&event).unwrap(),
+///     serde_json::json!({"id": 3, "timestamp_ms": 1000, "type": "StateEntered", "state": "Wait"})
+/// );
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Sequence number within the execution, from 1.
+    pub id: u64,
+    /// The clock's time, in milliseconds since the Unix epoch.
+    pub timestamp_ms: u64,
+    /// What happened.
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// What happened.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+#[non_exhaustive]
+pub enum EventKind {
+    /// The execution began with this input.
+    ExecutionStarted {
+        /// Execution input.
+        input: Arc<Value>,
+    },
+    /// A state began.
+    StateEntered {
+        /// State name.
+        state: Arc<str>,
+    },
+    /// A state finished.
+    StateExited {
+        /// State name.
+        state: Arc<str>,
+    },
+    /// The poller accepted the job.
+    TaskSubmitted {
+        /// State name.
+        state: Arc<str>,
+        /// The job's handle.
+        handle: Value,
+    },
+    /// A submit, notify or check call failed.
+    TaskFailed {
+        /// State name.
+        state: Arc<str>,
+        /// What failed.
+        error: TaskError,
+        /// Milliseconds until the call is retried; absent when it is not.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_in_ms: Option<u64>,
+    },
+    /// A sleep began.
+    WaitStarted {
+        /// State name.
+        state: Arc<str>,
+        /// How long, in milliseconds.
+        delay_ms: u64,
+        /// Which wait since the job was submitted, from 1.
+        attempt: u32,
+    },
+    /// A check returned a status.
+    StatusChecked {
+        /// State name.
+        state: Arc<str>,
+        /// Which check since the job was submitted, from 1.
+        attempt: u32,
+        /// What it returned.
+        status: crate::JobStatus,
+    },
+    /// A Choice state picked its next state.
+    ChoiceTaken {
+        /// State name.
+        state: Arc<str>,
+        /// The chosen state.
+        next: Arc<str>,
+    },
+    /// A notification was delivered.
+    Notified {
+        /// State name.
+        state: Arc<str>,
+        /// The message.
+        message: String,
+    },
+    /// The job was cancelled (or cancelling it failed) because the execution stopped.
+    JobCancelled {
+        /// The job's handle.
+        handle: Value,
+        /// Why cancel failed; absent when it worked.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<TaskError>,
+    },
+    /// The execution succeeded.
+    ExecutionSucceeded {
+        /// Its output.
+        output: Value,
+    },
+    /// The execution failed.
+    ExecutionFailed {
+        /// Error and cause.
+        error: TaskError,
+    },
+    /// The execution ran out of time (`States.Timeout`).
+    ExecutionTimedOut {
+        /// Error and cause.
+        error: TaskError,
+    },
+    /// The execution was aborted.
+    ExecutionAborted {
+        /// Whether the job was cancelled.
+        job_cancelled: bool,
+    },
+}
+
+impl EventKind {
+    /// Whether this event ends the execution.
+    pub fn is_terminal(&self) -> bool {
+        matches!(
+            self,
+            Self::ExecutionSucceeded { .. }
+                | Self::ExecutionFailed { .. }
+                | Self::ExecutionTimedOut { .. }
+                | Self::ExecutionAborted { .. }
+        )
+    }
+}
+
+/// How an execution ended.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Outcome {
+    /// Succeeded with this output.
+    Succeeded {
+        /// The output.
+        output: Value,
+    },
+    /// Failed with this error.
+    Failed {
+        /// Error and cause.
+        error: TaskError,
+    },
+    /// Ran out of time.
+    TimedOut {
+        /// Error (`States.Timeout`) and cause.
+        error: TaskError,
+    },
+    /// Was aborted.
+    Aborted {
+        /// Whether the job was cancelled.
+        job_cancelled: bool,
+    },
+}
+
+impl Outcome {
+    /// The outcome a terminal event announces.
+    pub fn from_terminal(kind: &EventKind) -> Option<Self> {
+        Some(match kind {
+            EventKind::ExecutionSucceeded { output } => Self::Succeeded {
+                output: output.clone(),
+            },
+            EventKind::ExecutionFailed { error } => Self::Failed {
+                error: error.clone(),
+            },
+            EventKind::ExecutionTimedOut { error } => Self::TimedOut {
+                error: error.clone(),
+            },
+            EventKind::ExecutionAborted { job_cancelled } => Self::Aborted {
+                job_cancelled: *job_cancelled,
+            },
+            _ => return None,
+        })
+    }
+
+    /// The output, or the error (`States.Timeout` for a timeout, `AbortError` for an abort).
+    pub fn into_result(self) -> Result<Value, TaskError> {
+        match self {
+            Self::Succeeded { output } => Ok(output),
+            Self::Failed { error } | Self::TimedOut { error } => Err(error),
+            Self::Aborted { .. } => Err(TaskError::new(
+                crate::error::names::ABORTED,
+                "the execution was aborted",
+            )),
+        }
+    }
+}

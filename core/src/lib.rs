@@ -1,0 +1,90 @@
+//! # pollflow
+//!
+//! Polling workflows as a library: **submit** a long-running job, **wait**, **check** its
+//! status, **branch** on it, **notify** — the AWS Step Functions "Job Poller" sample, without
+//! Step Functions, Lambda or a polling loop of your own.
+//!
+//! - A [`Workflow`] is a serializable state-machine graph ([`StateMachine`]), built with
+//!   [`Workflow::builder`] or loaded from data.
+//! - A [`Poller`] (a trait, or async closures via [`poller_fn`]) submits and checks jobs;
+//!   a [`PollGroup`] batches the checks of many executions into few calls.
+//! - An [`Engine`] runs executions; each is a [`Run`]: a `futures::Stream` of [`Event`]s
+//!   shaped like Step Functions' execution history, ending in an [`Outcome`].
+//! - Time comes only through a [`Clock`]: [`VirtualClock`] jumps straight to the next
+//!   deadline, so a workflow that waits for days finishes in microseconds in tests.
+//! - [`WaitPolicy`] (fixed, exponential with jitter, budgets, per-status hints) and
+//!   [`Checkpoint`]s are plain serde types. No async runtime is required; the crate builds for
+//!   `wasm32-unknown-unknown`.
+//!
+//! ```
+//! use std::time::Duration;
+//! use futures::StreamExt;
+//! use pollflow::{poller_fn, Branch, Engine, EventKind, JobStatus, Outcome, VirtualClock, WaitPolicy, Workflow};
+//! use serde_json::json;
+//!
+//! // The seed's Job Poller: submit, wait `wait_time`, check, loop until SUCCEEDED or FAILED.
+//! let workflow = Workflow::builder("Job Poller")
+//!     .submit("Submit Job")
+//!     .wait("Wait X Seconds", WaitPolicy::fixed(Duration::from_secs(60)))
+//!     .check("Get Job Status")
+//!     .branch("Job Complete?", Branch::new())
+//!     .build()?;
+//!
+//! // A job that is done on the third check.
+//! let checks = std::cell::Cell::new(0);
+//! let poller = poller_fn(
+//!     |_input| async { Ok(json!("job-42")) },
+//!     move |_job| {
+//!         checks.set(checks.get() + 1);
+//!         let n = checks.get();
+//!         async move { Ok(if n < 3 { JobStatus::pending("RUNNING") } else { JobStatus::succeeded(json!({"exitCode": 0})) }) }
+//!     },
+//! );
+//!
+//! let clock = VirtualClock::new();
+//! let engine = Engine::new(workflow, poller, clock.clone());
+//! let events: Vec<_> = clock.block_on(engine.start(json!({"jobName": "my-job"})).collect());
+//!
+//! let waits = events.iter().filter(|e| matches!(e.kind, EventKind::WaitStarted { .. })).count();
+//! assert_eq!(waits, 3);
+//! assert_eq!(events.last().unwrap().timestamp_ms, 180_000); // three virtual minutes
+//! assert!(matches!(&events.last().unwrap().kind, EventKind::ExecutionSucceeded { output } if output["exitCode"] == 0));
+//! # Ok::<(), pollflow::BuildError>(())
+//! ```
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+
+mod abort;
+mod checkpoint;
+mod clock;
+mod engine;
+mod error;
+mod event;
+mod execution;
+mod fn_poller;
+mod notifier;
+mod policy;
+mod poll_group;
+mod poller;
+mod run;
+mod workflow;
+
+pub use abort::AbortHandle;
+/// Re-exported so `Poller` and `Notifier` impls need no extra dependency.
+pub use async_trait::async_trait;
+pub use checkpoint::{Checkpoint, ResumeError};
+#[cfg(feature = "tokio")]
+pub use clock::TokioClock;
+pub use clock::{Clock, Sleep, VirtualClock};
+pub use engine::{Engine, EngineBuilder, Spawner};
+pub use error::{names, CheckError, TaskError};
+pub use event::{Event, EventKind, Outcome};
+pub use fn_poller::{poller_fn, FnPoller, NoCancel};
+pub use notifier::{notifier_fn, FnNotifier, Notification, Notifier};
+pub use policy::{AslRetrier, Backoff, Jitter, JitterStrategy, PolicyError, Rng, WaitPolicy};
+pub use poll_group::PollGroup;
+pub use poller::{JobStatus, Poller};
+pub use run::{OutcomeFuture, Run};
+pub use workflow::{
+    default_check_retry, Branch, BuildError, ChoiceRule, Condition, Path, Predicate, Problem,
+    State, StateDef, StateMachine, Workflow, WorkflowBuilder,
+};

@@ -1,0 +1,12 @@
+//! Wait policies: when to check again, when to give up.
+
+mod asl_retry;
+mod millis;
+mod rng;
+mod wait_policy;
+
+pub use asl_retry::{AslRetrier, JitterStrategy};
+pub(crate) use millis::option as millis_option;
+pub(crate) use millis::to_millis;
+pub use rng::Rng;
+pub use wait_policy::{Backoff, Jitter, PolicyError, WaitPolicy};

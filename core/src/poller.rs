@@ -1,0 +1,192 @@
+//! What the engine asks of the outside world: submit a job, check it, cancel it.
+
+use std::rc::Rc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{names, CheckError, TaskError};
+
+/// What one check learned about a job.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum JobStatus {
+    /// Still running; check again later.
+    Pending {
+        /// What the service said, such as `"RUNNABLE"` or a progress object.
+        detail: Value,
+        /// The service asked to be checked again after this long (an HTTP `Retry-After`).
+        #[serde(
+            default,
+            rename = "retry_after_ms",
+            with = "crate::policy::millis_option",
+            skip_serializing_if = "Option::is_none"
+        )]
+        retry_after: Option<Duration>,
+    },
+    /// Done; `output` becomes the execution's output.
+    Succeeded {
+        /// The job's result.
+        output: Value,
+    },
+    /// The job itself failed; its detail becomes the cause of `States.TaskFailed`.
+    Failed {
+        /// The job's detail (exit code, reason, ...).
+        detail: Value,
+    },
+}
+
+impl JobStatus {
+    /// Still running, with what the service said.
+    pub fn pending(detail: impl Into<Value>) -> Self {
+        Self::Pending {
+            detail: detail.into(),
+            retry_after: None,
+        }
+    }
+
+    /// Done, with the job's result.
+    pub fn succeeded(output: impl Into<Value>) -> Self {
+        Self::Succeeded {
+            output: output.into(),
+        }
+    }
+
+    /// The job failed.
+    pub fn failed(detail: impl Into<Value>) -> Self {
+        Self::Failed {
+            detail: detail.into(),
+        }
+    }
+
+    /// The detail or output the service returned.
+    pub fn detail(&self) -> &Value {
+        match self {
+            Self::Pending { detail, .. } | Self::Failed { detail } => detail,
+            Self::Succeeded { output } => output,
+        }
+    }
+
+    /// Whether the job has finished, either way.
+    pub fn is_terminal(&self) -> bool {
+        !matches!(self, Self::Pending { .. })
+    }
+
+    /// The status word used by wait-policy hints: the detail when it is a string, else its
+    /// `"status"` field.
+    pub fn status_word(&self) -> Option<&str> {
+        let detail = self.detail();
+        detail
+            .as_str()
+            .or_else(|| detail.get("status").and_then(Value::as_str))
+    }
+}
+
+/// Something that can be polled: submit a job, then check on it until it is done.
+///
+/// Implement this for a batch service, an HTTP API that answers "not ready yet", a query, an
+/// order. The trait is object-safe and its futures need not be `Send` (JS promises are not).
+///
+/// ```
+/// use pollflow::{async_trait, CheckError, JobStatus, Poller, TaskError};
+/// use serde_json::{json, Value};
+///
+/// /// A "report" that is ready on the third look.
+/// struct Reports { looks: std::cell::Cell<u32> }
+///
+/// #[async_trait(?Send)]
+/// impl Poller for Reports {
+///     async fn submit(&self, input: &Value) -> Result<Value, TaskError> {
+///         Ok(json!({ "report": input["name"] }))
+///     }
+///     async fn check(&self, _handle: &Value) -> Result<JobStatus, CheckError> {
+///         self.looks.set(self.looks.get() + 1);
+///         Ok(if self.looks.get() < 3 { JobStatus::pending("BUILDING") } else { JobStatus::succeeded(42) })
+///     }
+/// }
+/// ```
+#[async_trait(?Send)]
+pub trait Poller {
+    /// Starts the job; returns the handle that `check` and `cancel` receive (a job id, a URL...).
+    async fn submit(&self, input: &Value) -> Result<Value, TaskError>;
+
+    /// Looks at a job once.
+    async fn check(&self, handle: &Value) -> Result<JobStatus, CheckError>;
+
+    /// Looks at many jobs in one call; returns one result per handle, in order.
+    ///
+    /// Override it when the service has a batched form (AWS Batch `DescribeJobs` takes 100
+    /// ids) and wrap the poller in a [`PollGroup`](crate::PollGroup). The default checks one
+    /// by one.
+    async fn check_many(&self, handles: &[Value]) -> Vec<Result<JobStatus, CheckError>> {
+        let mut results = Vec::with_capacity(handles.len());
+        for handle in handles {
+            results.push(self.check(handle).await);
+        }
+        results
+    }
+
+    /// Stops a job (the execution was aborted or timed out). The default cannot.
+    async fn cancel(&self, handle: &Value, reason: &str) -> Result<(), TaskError> {
+        let _ = (handle, reason);
+        Err(TaskError::new(
+            names::CANCEL_UNSUPPORTED,
+            "this poller does not implement cancel",
+        ))
+    }
+}
+
+#[async_trait(?Send)]
+impl<P: Poller + ?Sized> Poller for Rc<P> {
+    async fn submit(&self, input: &Value) -> Result<Value, TaskError> {
+        (**self).submit(input).await
+    }
+    async fn check(&self, handle: &Value) -> Result<JobStatus, CheckError> {
+        (**self).check(handle).await
+    }
+    async fn check_many(&self, handles: &[Value]) -> Vec<Result<JobStatus, CheckError>> {
+        (**self).check_many(handles).await
+    }
+    async fn cancel(&self, handle: &Value, reason: &str) -> Result<(), TaskError> {
+        (**self).cancel(handle, reason).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn status_serializes_with_a_status_tag() {
+        let pending = JobStatus::Pending {
+            detail: json!("RUNNABLE"),
+            retry_after: Some(Duration::from_millis(1500)),
+        };
+        let json = serde_json::to_value(&pending).unwrap();
+        assert_eq!(
+            json,
+            json!({"status": "PENDING", "detail": "RUNNABLE", "retry_after_ms": 1500})
+        );
+        assert_eq!(serde_json::from_value::<JobStatus>(json).unwrap(), pending);
+        assert_eq!(
+            serde_json::to_value(JobStatus::succeeded(1)).unwrap(),
+            json!({"status": "SUCCEEDED", "output": 1})
+        );
+    }
+
+    #[test]
+    fn status_word_reads_strings_and_status_fields() {
+        assert_eq!(
+            JobStatus::pending("RUNNABLE").status_word(),
+            Some("RUNNABLE")
+        );
+        assert_eq!(
+            JobStatus::pending(json!({"status": "STARTING"})).status_word(),
+            Some("STARTING")
+        );
+        assert_eq!(JobStatus::pending(json!({"pct": 5})).status_word(), None);
+    }
+}

@@ -1,0 +1,236 @@
+//! A running execution, as a `Stream` of events.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures::future::LocalBoxFuture;
+use futures::stream::{FusedStream, Stream};
+use futures::StreamExt;
+
+use crate::abort::AbortHandle;
+use crate::checkpoint::Checkpoint;
+use crate::clock::Sleep;
+use crate::engine::EngineInner;
+use crate::error::{names, TaskError};
+use crate::event::{Event, Outcome};
+use crate::execution::{Completion, Execution, Step};
+use crate::policy::to_millis;
+
+/// One execution: a `Stream` of [`Event`]s that ends after the terminal event.
+///
+/// Poll it to make progress (nothing runs in the background). Dropping it stops the
+/// execution; [`Run::abort_handle`] stops it with an `ExecutionAborted` event and, if the
+/// workflow says so, cancels the job.
+#[must_use = "streams do nothing unless polled"]
+pub struct Run {
+    engine: Rc<EngineInner>,
+    execution: Execution,
+    pending: Pending,
+    abort: Option<AbortHandle>,
+}
+
+enum Pending {
+    Nothing,
+    Sleep(Sleep),
+    Call(LocalBoxFuture<'static, Completion>),
+}
+
+impl Run {
+    pub(crate) fn new(engine: Rc<EngineInner>, execution: Execution) -> Self {
+        Self {
+            engine,
+            execution,
+            pending: Pending::Nothing,
+            abort: None,
+        }
+    }
+
+    /// A handle that aborts this run from anywhere (it is `Send`).
+    pub fn abort_handle(&mut self) -> AbortHandle {
+        self.abort.get_or_insert_with(AbortHandle::new).clone()
+    }
+
+    /// The state of the execution now, to resume later with
+    /// [`Engine::resume`](crate::Engine::resume). A call in flight is re-issued on resume.
+    pub fn checkpoint(&self) -> Checkpoint {
+        let compiled = self.engine.workflow.compiled();
+        Checkpoint {
+            workflow: compiled.name.to_string(),
+            state: compiled.nodes[self.execution.state() as usize]
+                .name
+                .to_string(),
+            execution: self.execution.clone(),
+        }
+    }
+
+    /// The outcome, once the run has emitted its terminal event.
+    pub fn finished(&self) -> Option<&Outcome> {
+        self.execution.outcome()
+    }
+
+    /// Drives the run to its end, discarding events, and returns how it ended.
+    pub fn outcome(self) -> OutcomeFuture {
+        OutcomeFuture { run: self }
+    }
+
+    fn now_ms(&self) -> u64 {
+        to_millis(self.engine.clock.now())
+    }
+
+    fn event(&mut self, kind: crate::EventKind, now: u64) -> Event {
+        Event {
+            id: self.execution.take_event_id(),
+            timestamp_ms: now,
+            kind,
+        }
+    }
+
+    fn start_call(&mut self, step: Step, now: u64) {
+        let engine = &self.engine;
+        self.pending = match step {
+            Step::Sleep(until) => Pending::Sleep(
+                engine
+                    .clock
+                    .sleep(Duration::from_millis(until.saturating_sub(now))),
+            ),
+            Step::Submit(input) => {
+                let poller = engine.poller.clone();
+                Pending::Call(Box::pin(async move {
+                    Completion::Submitted(poller.submit(&input).await)
+                }))
+            }
+            Step::Check(handle) => {
+                let poller = engine.poller.clone();
+                Pending::Call(Box::pin(async move {
+                    Completion::Checked(poller.check(&handle).await)
+                }))
+            }
+            Step::Notify(notification) => {
+                let notifier = engine.notifier.clone();
+                Pending::Call(Box::pin(async move {
+                    Completion::Notified(match notifier {
+                        Some(n) => n.notify(&notification).await,
+                        None => Err(TaskError::new(
+                            names::NO_NOTIFIER,
+                            format!(
+                                "state {:?} notifies, but the engine has no notifier",
+                                notification.state
+                            ),
+                        )),
+                    })
+                }))
+            }
+            Step::Cancel(handle, reason) => {
+                let poller = engine.poller.clone();
+                Pending::Call(Box::pin(async move {
+                    Completion::Cancelled(poller.cancel(&handle, &reason).await)
+                }))
+            }
+            Step::Emit(_) | Step::Done => Pending::Nothing,
+        };
+    }
+}
+
+impl Stream for Run {
+    type Item = Event;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event>> {
+        let this = self.get_mut();
+        if this.abort.as_ref().is_some_and(AbortHandle::is_aborted) && !this.execution.is_stopping()
+        {
+            this.pending = Pending::Nothing;
+            this.execution.abort();
+        }
+        let engine = this.engine.clone();
+        let workflow = engine.workflow.compiled();
+        loop {
+            let completion = match &mut this.pending {
+                Pending::Nothing => None,
+                Pending::Sleep(sleep) => match sleep.as_mut().poll(cx) {
+                    Poll::Ready(()) => Some(Completion::Slept),
+                    Poll::Pending => break,
+                },
+                Pending::Call(call) => match call.as_mut().poll(cx) {
+                    Poll::Ready(completion) => Some(completion),
+                    Poll::Pending => break,
+                },
+            };
+            let now = this.now_ms();
+            if let Some(completion) = completion {
+                this.pending = Pending::Nothing;
+                if let Some(kind) = this.execution.complete(workflow, completion, now) {
+                    return Poll::Ready(Some(this.event(kind, now)));
+                }
+                continue;
+            }
+            match this.execution.step(workflow, now) {
+                Step::Emit(kind) => return Poll::Ready(Some(this.event(kind, now))),
+                Step::Done => return Poll::Ready(None),
+                call => this.start_call(call, now),
+            }
+        }
+        if let Some(abort) = &this.abort {
+            abort.register(cx.waker());
+            if abort.is_aborted() && !this.execution.is_stopping() {
+                cx.waker().wake_by_ref();
+            }
+        }
+        Poll::Pending
+    }
+}
+
+impl FusedStream for Run {
+    fn is_terminated(&self) -> bool {
+        self.execution.outcome().is_some() && matches!(self.pending, Pending::Nothing)
+    }
+}
+
+impl Drop for Run {
+    fn drop(&mut self) {
+        if self.execution.outcome().is_some() || !self.engine.workflow.compiled().cancel_on_stop {
+            return;
+        }
+        let (Some(spawn), Some(handle)) = (&self.engine.spawner, self.execution.running_job())
+        else {
+            return;
+        };
+        let poller = self.engine.poller.clone();
+        let handle = handle.clone();
+        let reason = format!(
+            "pollflow: a run of workflow {:?} was dropped",
+            &*self.engine.workflow.compiled().name
+        );
+        spawn(Box::pin(async move {
+            // Nobody is left to tell if this fails; the job simply keeps running.
+            let _ = poller.cancel(&handle, &reason).await;
+        }));
+    }
+}
+
+/// The future of [`Run::outcome`].
+#[must_use = "futures do nothing unless polled"]
+pub struct OutcomeFuture {
+    run: Run,
+}
+
+impl Future for OutcomeFuture {
+    type Output = Outcome;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Outcome> {
+        let run = &mut self.get_mut().run;
+        loop {
+            if let Some(outcome) = run.finished() {
+                return Poll::Ready(outcome.clone());
+            }
+            if futures::ready!(run.poll_next_unpin(cx)).is_none() {
+                // A run ends only after its terminal event, so the outcome is known.
+                return Poll::Ready(run.finished().cloned().unwrap_or(Outcome::Aborted {
+                    job_cancelled: false,
+                }));
+            }
+        }
+    }
+}

@@ -1,0 +1,378 @@
+//! The fluent builder: submit → wait → check → branch → notify.
+
+use std::rc::Rc;
+
+use crate::error::names;
+use crate::policy::WaitPolicy;
+use crate::poller::JobStatus;
+
+use super::graph::{default_check_retry, ChoiceRule, Condition, State, StateDef, StateMachine};
+use super::{BuildError, Predicate, Workflow};
+
+/// Builds a [`Workflow`]. Each step's `next` is the step added after it; a [`Branch`] closes
+/// the polling loop. Use [`WorkflowBuilder::state`] for any shape the chain cannot express.
+///
+/// ```
+/// use std::time::Duration;
+/// use pollflow::{Branch, Path, WaitPolicy, Workflow};
+///
+/// let workflow = Workflow::builder("Manage a Batch Job")
+///     .submit("Submit Batch Job")
+///     .wait("Wait", WaitPolicy::fixed(Duration::from_secs(30)))
+///     .check("Get Job Status")
+///     .branch("Job Complete?", Branch::new()
+///         .on_succeeded(Path::notify("Notify Success", "Batch job succeeded").then_succeed("Done"))
+///         .on_failed(Path::notify("Notify Failure", "Batch job failed").then_fail("Job Failed", "States.TaskFailed")))
+///     .build()
+///     .unwrap();
+/// assert_eq!(workflow.graph().states.len(), 8);
+/// ```
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct WorkflowBuilder {
+    name: String,
+    start_at: Option<String>,
+    states: Vec<StateDef>,
+    /// The chain step whose `next` is the next step added.
+    open: Option<usize>,
+    /// The latest Wait (or Check, before any Wait): where "still pending" loops back to.
+    loop_target: Option<String>,
+    predicates: Vec<(String, Predicate)>,
+    cancel_on_stop: bool,
+}
+
+/// Placeholder `next` of a chain step not yet followed by another.
+const UNSET: &str = "";
+
+impl WorkflowBuilder {
+    pub(super) fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            start_at: None,
+            states: Vec::new(),
+            open: None,
+            loop_target: None,
+            predicates: Vec::new(),
+            cancel_on_stop: true,
+        }
+    }
+
+    /// Appends a Submit state.
+    pub fn submit(self, name: impl Into<String>) -> Self {
+        self.chain(name.into(), State::Submit { next: UNSET.into() })
+    }
+
+    /// Appends a Wait state; a branch's "still pending" path loops back here.
+    pub fn wait(mut self, name: impl Into<String>, policy: WaitPolicy) -> Self {
+        let name = name.into();
+        self.loop_target = Some(name.clone());
+        self.chain(
+            name,
+            State::Wait {
+                policy,
+                next: UNSET.into(),
+            },
+        )
+    }
+
+    /// Appends a Check state with the default retry policy for transient check errors.
+    pub fn check(self, name: impl Into<String>) -> Self {
+        self.check_with_retry(name, default_check_retry())
+    }
+
+    /// Appends a Check state retrying transient check errors under `retry`.
+    pub fn check_with_retry(mut self, name: impl Into<String>, retry: WaitPolicy) -> Self {
+        let name = name.into();
+        if self.loop_target.is_none() {
+            self.loop_target = Some(name.clone());
+        }
+        self.chain(
+            name,
+            State::Check {
+                next: UNSET.into(),
+                retry,
+            },
+        )
+    }
+
+    /// Appends a Notify state.
+    pub fn notify(self, name: impl Into<String>, message: impl Into<String>) -> Self {
+        self.chain(
+            name.into(),
+            State::Notify {
+                subject: None,
+                message: message.into(),
+                next: UNSET.into(),
+            },
+        )
+    }
+
+    /// Appends the Choice state that ends the chain, and the states of its paths.
+    pub fn branch(mut self, name: impl Into<String>, branch: Branch) -> Self {
+        let name = name.into();
+        let pending = self.loop_target.clone().unwrap_or_default();
+        let mut choices = Vec::new();
+        let mut tails = Vec::new();
+        let mut route = |condition: Condition, path: Path| {
+            choices.push(ChoiceRule {
+                condition,
+                next: path.entry().to_owned(),
+            });
+            tails.push(path);
+        };
+        for (condition, path) in branch.rules {
+            route(condition, path);
+        }
+        route(
+            Condition::Succeeded,
+            branch
+                .succeeded
+                .unwrap_or_else(|| Path::succeed("Succeeded")),
+        );
+        route(
+            Condition::Failed,
+            branch
+                .failed
+                .unwrap_or_else(|| Path::fail("Failed", names::TASK_FAILED)),
+        );
+        self = self.chain(
+            name,
+            State::Choice {
+                choices,
+                default: pending,
+            },
+        );
+        self.open = None;
+        for path in tails {
+            path.append_to(&mut self.states);
+        }
+        self
+    }
+
+    /// Registers a predicate that `Condition::Predicate(name)` refers to.
+    pub fn predicate(
+        mut self,
+        name: impl Into<String>,
+        predicate: impl Fn(&JobStatus) -> bool + 'static,
+    ) -> Self {
+        self.predicates.push((name.into(), Rc::new(predicate)));
+        self
+    }
+
+    /// Adds a state outside the chain, with its transitions spelled out.
+    pub fn state(mut self, name: impl Into<String>, state: State) -> Self {
+        self.states.push(StateDef {
+            name: name.into(),
+            state,
+        });
+        self
+    }
+
+    /// Starts at `name` instead of the first state added.
+    pub fn start_at(mut self, name: impl Into<String>) -> Self {
+        self.start_at = Some(name.into());
+        self
+    }
+
+    /// Leaves the job running when the execution is aborted or times out (the default cancels it).
+    pub fn keep_job_on_stop(mut self) -> Self {
+        self.cancel_on_stop = false;
+        self
+    }
+
+    /// Validates and compiles; every problem is reported at once.
+    pub fn build(self) -> Result<Workflow, BuildError> {
+        let start_at = self
+            .start_at
+            .or_else(|| self.states.first().map(|s| s.name.clone()))
+            .unwrap_or_default();
+        let graph = StateMachine {
+            name: self.name,
+            start_at,
+            states: self.states,
+            cancel_on_stop: self.cancel_on_stop,
+        };
+        Workflow::from_graph(graph, self.predicates)
+    }
+
+    fn chain(mut self, name: String, state: State) -> Self {
+        if let Some(open) = self.open {
+            set_next(&mut self.states[open].state, &name);
+        }
+        self.open = Some(self.states.len());
+        self.states.push(StateDef { name, state });
+        self
+    }
+}
+
+fn set_next(state: &mut State, target: &str) {
+    match state {
+        State::Submit { next }
+        | State::Wait { next, .. }
+        | State::Check { next, .. }
+        | State::Notify { next, .. } => *next = target.to_owned(),
+        State::Choice { .. } | State::Succeed | State::Fail { .. } => {}
+    }
+}
+
+/// The routes of a branch. Unless set: succeeded → a Succeed state `"Succeeded"`; failed → a
+/// Fail state `"Failed"` (`States.TaskFailed`, the job detail as cause); anything else loops
+/// back to the latest wait. Custom rules are tried first, in order.
+#[derive(Default)]
+#[must_use]
+pub struct Branch {
+    rules: Vec<(Condition, Path)>,
+    succeeded: Option<Path>,
+    failed: Option<Path>,
+}
+
+impl Branch {
+    /// The default routes.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Where a succeeded job goes.
+    pub fn on_succeeded(mut self, path: Path) -> Self {
+        self.succeeded = Some(path);
+        self
+    }
+
+    /// Where a failed job goes.
+    pub fn on_failed(mut self, path: Path) -> Self {
+        self.failed = Some(path);
+        self
+    }
+
+    /// A custom route, tried before the default ones.
+    pub fn when(mut self, condition: Condition, path: Path) -> Self {
+        self.rules.push((condition, path));
+        self
+    }
+}
+
+/// A route out of a branch: zero or more Notify states, then an end.
+#[must_use]
+pub struct Path {
+    notifies: Vec<(String, Option<String>, String)>,
+    end: PathEnd,
+}
+
+enum PathEnd {
+    Succeed(String),
+    Fail(String, String, Option<String>),
+    Goto(String),
+    /// Set by `notify` until `succeed`, `fail` or `goto` ends the path.
+    Open,
+}
+
+impl Path {
+    /// Ends at a new Succeed state.
+    pub fn succeed(name: impl Into<String>) -> Self {
+        Self::ending(PathEnd::Succeed(name.into()))
+    }
+
+    /// Ends at a new Fail state with this error name and the job detail as cause.
+    pub fn fail(name: impl Into<String>, error: impl Into<String>) -> Self {
+        Self::ending(PathEnd::Fail(name.into(), error.into(), None))
+    }
+
+    /// Goes to an existing state.
+    pub fn goto(name: impl Into<String>) -> Self {
+        Self::ending(PathEnd::Goto(name.into()))
+    }
+
+    /// Starts with a Notify state; end the path with `then_succeed`, `then_fail` or `then_goto`.
+    pub fn notify(name: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            notifies: vec![(name.into(), None, message.into())],
+            end: PathEnd::Open,
+        }
+    }
+
+    /// Another Notify state.
+    pub fn then_notify(mut self, name: impl Into<String>, message: impl Into<String>) -> Self {
+        self.notifies.push((name.into(), None, message.into()));
+        self
+    }
+
+    /// Ends the path at a new Succeed state.
+    pub fn then_succeed(mut self, name: impl Into<String>) -> Self {
+        self.end = PathEnd::Succeed(name.into());
+        self
+    }
+
+    /// Ends the path at a new Fail state (the job detail as cause unless [`Path::cause`]).
+    pub fn then_fail(mut self, name: impl Into<String>, error: impl Into<String>) -> Self {
+        self.end = PathEnd::Fail(name.into(), error.into(), None);
+        self
+    }
+
+    /// Ends the path by going to an existing state.
+    pub fn then_goto(mut self, name: impl Into<String>) -> Self {
+        self.end = PathEnd::Goto(name.into());
+        self
+    }
+
+    /// Sets the subject of the latest Notify state.
+    pub fn subject(mut self, subject: impl Into<String>) -> Self {
+        if let Some(last) = self.notifies.last_mut() {
+            last.1 = Some(subject.into());
+        }
+        self
+    }
+
+    /// Sets the cause of a Fail end (instead of the job detail).
+    pub fn cause(mut self, cause: impl Into<String>) -> Self {
+        if let PathEnd::Fail(_, _, c) = &mut self.end {
+            *c = Some(cause.into());
+        }
+        self
+    }
+
+    fn ending(end: PathEnd) -> Self {
+        Self {
+            notifies: Vec::new(),
+            end,
+        }
+    }
+
+    fn end_name(&self) -> &str {
+        match &self.end {
+            PathEnd::Succeed(n) | PathEnd::Fail(n, ..) | PathEnd::Goto(n) => n,
+            PathEnd::Open => UNSET,
+        }
+    }
+
+    fn entry(&self) -> &str {
+        self.notifies
+            .first()
+            .map_or_else(|| self.end_name(), |n| n.0.as_str())
+    }
+
+    fn append_to(self, states: &mut Vec<StateDef>) {
+        let end_name = self.end_name().to_owned();
+        let mut notifies = self.notifies.into_iter().peekable();
+        while let Some((name, subject, message)) = notifies.next() {
+            let next = notifies
+                .peek()
+                .map_or_else(|| end_name.clone(), |n| n.0.clone());
+            states.push(StateDef {
+                name,
+                state: State::Notify {
+                    subject,
+                    message,
+                    next,
+                },
+            });
+        }
+        let end = match self.end {
+            PathEnd::Succeed(name) => (name, State::Succeed),
+            PathEnd::Fail(name, error, cause) => (name, State::Fail { error, cause }),
+            PathEnd::Goto(_) | PathEnd::Open => return,
+        };
+        states.push(StateDef {
+            name: end.0,
+            state: end.1,
+        });
+    }
+}

@@ -1,0 +1,320 @@
+//! Workflows: the serializable graph, its validation, and the builder.
+
+mod builder;
+mod compiled;
+mod graph;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::rc::Rc;
+use std::sync::Arc;
+
+pub use builder::{Branch, Path, WorkflowBuilder};
+pub use compiled::Predicate;
+pub(crate) use compiled::{Compiled, NodeKind, Test};
+pub use graph::{default_check_retry, ChoiceRule, Condition, State, StateDef, StateMachine};
+
+/// A validated workflow, ready to run. Cheap to clone.
+///
+/// Build one with [`Workflow::builder`], or load a [`StateMachine`] (for example from JSON)
+/// with [`Workflow::from_graph`].
+#[derive(Clone)]
+pub struct Workflow {
+    inner: Rc<WorkflowInner>,
+}
+
+struct WorkflowInner {
+    graph: StateMachine,
+    compiled: Compiled,
+}
+
+impl fmt::Debug for Workflow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Workflow")
+            .field("graph", &self.inner.graph)
+            .finish()
+    }
+}
+
+impl Workflow {
+    /// Starts a fluent builder: submit → wait → check → branch → notify.
+    pub fn builder(name: impl Into<String>) -> WorkflowBuilder {
+        WorkflowBuilder::new(name)
+    }
+
+    /// Validates a graph and binds its named predicates. Every problem is reported at once.
+    pub fn from_graph(
+        graph: StateMachine,
+        predicates: impl IntoIterator<Item = (String, Predicate)>,
+    ) -> Result<Self, BuildError> {
+        let predicates: HashMap<String, Predicate> = predicates.into_iter().collect();
+        let compiled = compile(&graph, &predicates)?;
+        Ok(Self {
+            inner: Rc::new(WorkflowInner { graph, compiled }),
+        })
+    }
+
+    /// The graph, for serialization or export.
+    pub fn graph(&self) -> &StateMachine {
+        &self.inner.graph
+    }
+
+    pub(crate) fn compiled(&self) -> &Compiled {
+        &self.inner.compiled
+    }
+}
+
+/// One thing wrong with a workflow definition.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// The state concerned, if any.
+    pub state: Option<String>,
+    /// Where in the definition, as a JSON path (`$.states[2].next`).
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.state {
+            Some(state) => write!(f, "state {state:?} at {}: {}", self.path, self.message),
+            None => write!(f, "at {}: {}", self.path, self.message),
+        }
+    }
+}
+
+/// A workflow definition that cannot run, with every problem found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BuildError {
+    /// Each problem, in definition order.
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid workflow ({} problem", self.problems.len())?;
+        if self.problems.len() != 1 {
+            f.write_str("s")?;
+        }
+        f.write_str(")")?;
+        for p in &self.problems {
+            write!(f, "\n  - {p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+struct Checker<'a> {
+    index: HashMap<&'a str, u32>,
+    predicates: &'a HashMap<String, Predicate>,
+    problems: Vec<Problem>,
+}
+
+impl Checker<'_> {
+    fn problem(&mut self, state: Option<&str>, path: String, message: impl Into<String>) {
+        self.problems.push(Problem {
+            state: state.map(str::to_owned),
+            path,
+            message: message.into(),
+        });
+    }
+
+    fn target(&mut self, state: &str, path: String, name: &str) -> u32 {
+        match self.index.get(name) {
+            Some(i) => *i,
+            None => {
+                self.problem(Some(state), path, format!("no state named {name:?}"));
+                0
+            }
+        }
+    }
+
+    fn test(&mut self, state: &str, path: String, condition: &Condition) -> Test {
+        match condition {
+            Condition::Succeeded => Test::Succeeded,
+            Condition::Failed => Test::Failed,
+            Condition::Pending => Test::Pending,
+            Condition::StatusIs(word) => Test::StatusIs(word.clone()),
+            Condition::DetailEquals { pointer, value } => {
+                if !(pointer.is_empty() || pointer.starts_with('/')) {
+                    self.problem(
+                        Some(state),
+                        format!("{path}.pointer"),
+                        format!("JSON pointer {pointer:?} must be empty or start with '/'"),
+                    );
+                }
+                Test::DetailEquals(pointer.clone(), value.clone())
+            }
+            Condition::Predicate(name) => match self.predicates.get(name) {
+                Some(f) => Test::Predicate(f.clone()),
+                None => {
+                    self.problem(
+                        Some(state),
+                        path,
+                        format!("predicate {name:?} is not registered"),
+                    );
+                    Test::Pending
+                }
+            },
+            Condition::Not(inner) => {
+                Test::Not(Box::new(self.test(state, format!("{path}.not"), inner)))
+            }
+            Condition::And(all) => Test::And(self.tests(state, &format!("{path}.and"), all)),
+            Condition::Or(any) => Test::Or(self.tests(state, &format!("{path}.or"), any)),
+        }
+    }
+
+    fn tests(&mut self, state: &str, path: &str, conditions: &[Condition]) -> Vec<Test> {
+        conditions
+            .iter()
+            .enumerate()
+            .map(|(i, c)| self.test(state, format!("{path}[{i}]"), c))
+            .collect()
+    }
+
+    fn policy(&mut self, state: &str, path: String, policy: &crate::WaitPolicy) {
+        if let Err(e) = policy.validate() {
+            self.problem(Some(state), path, e.to_string());
+        }
+    }
+}
+
+fn compile(
+    graph: &StateMachine,
+    predicates: &HashMap<String, Predicate>,
+) -> Result<Compiled, BuildError> {
+    let mut c = Checker {
+        index: HashMap::new(),
+        predicates,
+        problems: Vec::new(),
+    };
+    if graph.states.is_empty() {
+        c.problem(
+            None,
+            "$.states".into(),
+            "a workflow needs at least one state",
+        );
+    }
+    for (i, def) in graph.states.iter().enumerate() {
+        let path = format!("$.states[{i}].name");
+        if def.name.is_empty() {
+            c.problem(None, path, "state names must not be empty");
+        } else if c.index.insert(&def.name, i as u32).is_some() {
+            c.problem(Some(&def.name), path, "duplicate state name");
+        }
+    }
+    let start = c.target(&graph.start_at, "$.start_at".into(), &graph.start_at);
+
+    let mut nodes = Vec::with_capacity(graph.states.len());
+    for (i, def) in graph.states.iter().enumerate() {
+        let at = |field: &str| format!("$.states[{i}].{field}");
+        let name = def.name.as_str();
+        let kind = match &def.state {
+            State::Submit { next } => NodeKind::Submit {
+                next: c.target(name, at("next"), next),
+            },
+            State::Wait { policy, next } => {
+                c.policy(name, at("policy"), policy);
+                NodeKind::Wait {
+                    policy: policy.clone(),
+                    next: c.target(name, at("next"), next),
+                }
+            }
+            State::Check { next, retry } => {
+                c.policy(name, at("retry"), retry);
+                NodeKind::Check {
+                    next: c.target(name, at("next"), next),
+                    retry: retry.clone(),
+                }
+            }
+            State::Choice { choices, default } => {
+                let rules = choices
+                    .iter()
+                    .enumerate()
+                    .map(|(j, rule)| {
+                        let test = c.test(
+                            name,
+                            at(&format!("choices[{j}].condition")),
+                            &rule.condition,
+                        );
+                        (
+                            test,
+                            c.target(name, at(&format!("choices[{j}].next")), &rule.next),
+                        )
+                    })
+                    .collect();
+                NodeKind::Choice {
+                    rules,
+                    default: c.target(name, at("default"), default),
+                }
+            }
+            State::Notify {
+                subject,
+                message,
+                next,
+            } => NodeKind::Notify {
+                subject: subject.clone(),
+                message: message.clone(),
+                next: c.target(name, at("next"), next),
+            },
+            State::Succeed => NodeKind::Succeed,
+            State::Fail { error, cause } => NodeKind::Fail {
+                error: error.clone(),
+                cause: cause.clone(),
+            },
+        };
+        nodes.push(compiled::Node {
+            name: Arc::from(name),
+            kind,
+        });
+    }
+
+    if c.problems.is_empty() {
+        for (i, reached) in reachable(start, &nodes).into_iter().enumerate() {
+            if !reached {
+                let name = graph.states[i].name.clone();
+                c.problem(
+                    Some(&name),
+                    format!("$.states[{i}]"),
+                    "not reachable from start_at",
+                );
+            }
+        }
+    }
+    if !c.problems.is_empty() {
+        return Err(BuildError {
+            problems: c.problems,
+        });
+    }
+    Ok(Compiled {
+        name: Arc::from(graph.name.as_str()),
+        start,
+        nodes,
+        cancel_on_stop: graph.cancel_on_stop,
+    })
+}
+
+fn reachable(start: u32, nodes: &[compiled::Node]) -> Vec<bool> {
+    let mut seen = vec![false; nodes.len()];
+    let mut stack = vec![start];
+    while let Some(i) = stack.pop() {
+        if std::mem::replace(&mut seen[i as usize], true) {
+            continue;
+        }
+        match &nodes[i as usize].kind {
+            NodeKind::Submit { next }
+            | NodeKind::Wait { next, .. }
+            | NodeKind::Check { next, .. }
+            | NodeKind::Notify { next, .. } => stack.push(*next),
+            NodeKind::Choice { rules, default } => {
+                stack.extend(rules.iter().map(|(_, n)| *n));
+                stack.push(*default);
+            }
+            NodeKind::Succeed | NodeKind::Fail { .. } => {}
+        }
+    }
+    seen
+}
