@@ -126,7 +126,12 @@ impl Checker<'_> {
         match self.index.get(name) {
             Some(i) => *i,
             None => {
-                self.problem(Some(state), path, format!("no state named {name:?}"));
+                let message = if name.is_empty() {
+                    "no next state (end a builder chain with `branch`)".to_owned()
+                } else {
+                    format!("no state named {name:?}")
+                };
+                self.problem(Some(state), path, message);
                 0
             }
         }
