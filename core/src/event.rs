@@ -82,7 +82,7 @@ pub enum EventKind {
         /// Which check since the job was submitted, from 1.
         attempt: u32,
         /// What it returned.
-        status: crate::JobStatus,
+        status: Arc<crate::JobStatus>,
     },
     /// A Choice state picked its next state.
     ChoiceTaken {

@@ -23,7 +23,7 @@ pub(crate) struct Execution {
     phase: Phase,
     input: Arc<Value>,
     handle: Option<Value>,
-    last: Option<JobStatus>,
+    last: Option<Arc<JobStatus>>,
     /// Checks since the job was submitted.
     attempt: u32,
     /// Consecutive transient check errors.
@@ -129,7 +129,7 @@ impl Execution {
 
     /// The job handle while the job may still be running.
     pub(crate) fn running_job(&self) -> Option<&Value> {
-        let finished = self.last.as_ref().is_some_and(JobStatus::is_terminal);
+        let finished = self.last.as_deref().is_some_and(JobStatus::is_terminal);
         self.handle.as_ref().filter(|_| !finished)
     }
 
@@ -253,7 +253,7 @@ impl Execution {
                     return None;
                 }
                 let attempt = self.attempt + 1;
-                let (word, retry_after) = match &self.last {
+                let (word, retry_after) = match self.last.as_deref() {
                     Some(status @ JobStatus::Pending { retry_after, .. }) => {
                         (status.status_word(), *retry_after)
                     }
@@ -289,7 +289,7 @@ impl Execution {
             NodeKind::Choice { rules, default } => {
                 let next = rules
                     .iter()
-                    .find(|(test, _)| test.holds(self.last.as_ref()))
+                    .find(|(test, _)| test.holds(self.last.as_deref()))
                     .map_or(*default, |(_, next)| *next);
                 self.phase = Phase::Exit { next };
                 Some(Step::Emit(EventKind::ChoiceTaken {
@@ -309,7 +309,7 @@ impl Execution {
                     .map_or(Value::Null, |s| s.detail().clone()),
             })),
             NodeKind::Succeed => {
-                let output = match &self.last {
+                let output = match self.last.as_deref() {
                     Some(JobStatus::Succeeded { output }) => output.clone(),
                     _ => Value::clone(&self.input),
                 };
@@ -356,6 +356,7 @@ impl Execution {
             Completion::Checked(Ok(status)) => {
                 self.attempt += 1;
                 self.check_errors = 0;
+                let status = Arc::new(status);
                 self.last = Some(status.clone());
                 self.exit(&node.kind);
                 Some(EventKind::StatusChecked {

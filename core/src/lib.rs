@@ -51,6 +51,7 @@
 //! assert!(matches!(&events.last().unwrap().kind, EventKind::ExecutionSucceeded { output } if output["exitCode"] == 0));
 //! # Ok::<(), pollflow::BuildError>(())
 //! ```
+#![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 mod abort;

@@ -1,8 +1,7 @@
 //! A clock that jumps straight to the next deadline whenever every task is waiting.
 
 use std::cell::RefCell;
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::{pin, Pin};
 use std::rc::Rc;
@@ -38,34 +37,13 @@ pub struct VirtualClock {
     inner: Rc<RefCell<Timers>>,
 }
 
+/// Sleeps grouped by deadline: executions on the same schedule share one bucket, so
+/// registering and firing are O(1) per sleep for them, not a heap's O(log n).
 #[derive(Default)]
 struct Timers {
     now: Duration,
-    seq: u64,
-    heap: BinaryHeap<Reverse<Timer>>,
-}
-
-struct Timer {
-    deadline: Duration,
-    seq: u64,
-    waker: Waker,
-}
-
-impl PartialEq for Timer {
-    fn eq(&self, other: &Self) -> bool {
-        (self.deadline, self.seq) == (other.deadline, other.seq)
-    }
-}
-impl Eq for Timer {}
-impl PartialOrd for Timer {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Timer {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.deadline, self.seq).cmp(&(other.deadline, other.seq))
-    }
+    buckets: BTreeMap<Duration, Vec<Waker>>,
+    pending: usize,
 }
 
 impl VirtualClock {
@@ -83,7 +61,7 @@ impl VirtualClock {
 
     /// Sleeps registered and not yet fired.
     pub fn pending_timers(&self) -> usize {
-        self.inner.borrow().heap.len()
+        self.inner.borrow().pending
     }
 
     /// Moves time forward by `by`, waking every sleep whose deadline has come.
@@ -95,7 +73,7 @@ impl VirtualClock {
     /// Jumps to the earliest deadline and wakes the sleeps due then. Returns `false` when no
     /// sleep is pending.
     pub fn advance_to_next_deadline(&self) -> bool {
-        let next = self.inner.borrow().heap.peek().map(|t| t.0.deadline);
+        let next = self.inner.borrow().buckets.keys().next().copied();
         match next {
             Some(deadline) => {
                 self.fire_until(deadline);
@@ -110,13 +88,15 @@ impl VirtualClock {
             let mut timers = self.inner.borrow_mut();
             timers.now = timers.now.max(target);
             let mut due = Vec::new();
-            while timers.heap.peek().is_some_and(|t| t.0.deadline <= target) {
-                due.extend(timers.heap.pop().map(|t| t.0.waker));
+            while let Some(bucket) = timers.buckets.first_entry().filter(|b| *b.key() <= target) {
+                due.push(bucket.remove());
             }
+            timers.pending -= due.iter().map(Vec::len).sum::<usize>();
             due
         };
-        // Wake outside the borrow: a waker may poll (and so sleep) right away.
-        due.into_iter().for_each(Waker::wake);
+        // Wake outside the borrow (a woken task may sleep again at once), in deadline order,
+        // and in registration order within a deadline.
+        due.into_iter().flatten().for_each(Waker::wake);
     }
 
     /// Runs `future` to completion on this thread, jumping time forward whenever it waits
@@ -196,13 +176,12 @@ impl Future for VirtualSleep {
             .as_ref()
             .is_some_and(|w| w.will_wake(cx.waker()))
         {
-            timers.seq += 1;
-            let timer = Timer {
-                deadline: this.deadline,
-                seq: timers.seq,
-                waker: cx.waker().clone(),
-            };
-            timers.heap.push(Reverse(timer));
+            timers
+                .buckets
+                .entry(this.deadline)
+                .or_default()
+                .push(cx.waker().clone());
+            timers.pending += 1;
             this.registered = Some(cx.waker().clone());
         }
         Poll::Pending
