@@ -85,6 +85,11 @@ pub use policy::{AslRetrier, Backoff, Jitter, JitterStrategy, PolicyError, Rng, 
 pub use poll_group::PollGroup;
 pub use poller::{JobStatus, Poller};
 pub use run::{OutcomeFuture, Run};
+/// The README's example, compiled and run as a doctest.
+#[cfg(all(doctest, feature = "tokio"))]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctest;
+
 pub use workflow::{
     default_check_retry, Branch, BuildError, ChoiceRule, Condition, Path, Predicate, Problem,
     State, StateDef, StateMachine, Workflow, WorkflowBuilder,

@@ -144,8 +144,6 @@ impl Stream for Run {
             this.pending = Pending::Nothing;
             this.execution.abort();
         }
-        let engine = this.engine.clone();
-        let workflow = engine.workflow.compiled();
         loop {
             let completion = match &mut this.pending {
                 Pending::Nothing => None,
@@ -159,14 +157,18 @@ impl Stream for Run {
                 },
             };
             let now = this.now_ms();
-            if let Some(completion) = completion {
-                this.pending = Pending::Nothing;
-                if let Some(kind) = this.execution.complete(workflow, completion, now) {
-                    return Poll::Ready(Some(this.event(kind, now)));
+            let workflow = this.engine.workflow.compiled();
+            let step = match completion {
+                Some(completion) => {
+                    this.pending = Pending::Nothing;
+                    match this.execution.complete(workflow, completion, now) {
+                        Some(kind) => Step::Emit(kind),
+                        None => continue,
+                    }
                 }
-                continue;
-            }
-            match this.execution.step(workflow, now) {
+                None => this.execution.step(workflow, now),
+            };
+            match step {
                 Step::Emit(kind) => return Poll::Ready(Some(this.event(kind, now))),
                 Step::Done => return Poll::Ready(None),
                 call => this.start_call(call, now),

@@ -1,0 +1,79 @@
+//! The AWS Batch API as a trait: the local Batch and AWS Batch both implement it.
+
+use std::fmt;
+
+use async_trait::async_trait;
+
+use crate::model::{JobDetail, SubmitJobRequest, SubmitJobResponse};
+
+/// `DescribeJobs` takes at most this many job ids.
+pub const DESCRIBE_JOBS_MAX: usize = 100;
+
+/// SubmitJob, DescribeJobs and TerminateJob, shaped like AWS Batch.
+#[async_trait(?Send)]
+pub trait BatchApi {
+    /// Submits a job.
+    async fn submit_job(&self, request: SubmitJobRequest) -> Result<SubmitJobResponse, BatchError>;
+
+    /// Describes up to [`DESCRIBE_JOBS_MAX`] jobs; unknown ids are left out of the answer.
+    async fn describe_jobs(&self, job_ids: &[String]) -> Result<Vec<JobDetail>, BatchError>;
+
+    /// Stops a job: it ends `FAILED` with `reason` as its status reason.
+    async fn terminate_job(&self, job_id: &str, reason: &str) -> Result<(), BatchError>;
+}
+
+/// An error from the Batch API (not a failed job).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchError {
+    /// What kind of error.
+    pub kind: BatchErrorKind,
+    /// AWS's message.
+    pub message: String,
+}
+
+/// Kinds of Batch API errors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BatchErrorKind {
+    /// The request is wrong (`ClientException`).
+    Client,
+    /// The service failed (`ServerException`, HTTP 5xx).
+    Server,
+    /// Too many requests (HTTP 429).
+    Throttling,
+    /// The request did not get an answer (connection, timeout).
+    Network,
+}
+
+impl BatchError {
+    /// A `ClientException`.
+    pub fn client(message: impl Into<String>) -> Self {
+        Self {
+            kind: BatchErrorKind::Client,
+            message: message.into(),
+        }
+    }
+
+    /// The error name, as Step Functions names Batch errors (`Batch.ClientException`, ...).
+    pub fn name(&self) -> &'static str {
+        match self.kind {
+            BatchErrorKind::Client => "Batch.ClientException",
+            BatchErrorKind::Server => "Batch.ServerException",
+            BatchErrorKind::Throttling => "Batch.TooManyRequestsException",
+            BatchErrorKind::Network => "Batch.NetworkException",
+        }
+    }
+
+    /// Whether trying again later may work.
+    pub fn is_transient(&self) -> bool {
+        !matches!(self.kind, BatchErrorKind::Client)
+    }
+}
+
+impl fmt::Display for BatchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.name(), self.message)
+    }
+}
+
+impl std::error::Error for BatchError {}

@@ -1,0 +1,44 @@
+//! # pollflow-batch
+//!
+//! AWS Batch for [pollflow](pollflow): the [`BatchApi`] trait shaped like AWS Batch
+//! (SubmitJob, DescribeJobs, TerminateJob, with AWS's JSON), an embedded [`LocalBatch`] that
+//! runs job definitions as local processes (so everything works on a laptop with no AWS
+//! account), a [`BatchPoller`] that lets the pollflow engine submit and poll Batch jobs, and a
+//! [`LocalNotifier`].
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use pollflow::{Branch, Engine, Outcome, PollGroup, TokioClock, WaitPolicy, Workflow};
+//! use pollflow_batch::{BatchPoller, JobDefinition, JobQueue, LocalBatch};
+//! use serde_json::json;
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let batch = LocalBatch::new()
+//!     .with_queue(JobQueue::new("SampleJobQueue", 2))
+//!     .with_definition(JobDefinition::shell("SampleJobDefinition", "sleep 2"));
+//! let workflow = Workflow::builder("Job Poller")
+//!     .submit("Submit Job")
+//!     .wait("Wait X Seconds", WaitPolicy::fixed(Duration::from_secs(1)))
+//!     .check("Get Job Status")
+//!     .branch("Job Complete?", Branch::new())
+//!     .build()?;
+//! // One PollGroup per process: every execution's checks share DescribeJobs calls.
+//! let poller = PollGroup::new(BatchPoller::new(batch), 100);
+//! let engine = Engine::new(workflow, poller, TokioClock::new());
+//! let input = json!({"jobName": "my-job", "jobQueue": "SampleJobQueue", "jobDefinition": "SampleJobDefinition"});
+//! assert!(matches!(engine.start(input).outcome().await, Outcome::Succeeded { .. }));
+//! # Ok(()) }
+//! ```
+#![forbid(unsafe_code)]
+
+mod api;
+mod local;
+mod model;
+mod notifier;
+mod poller;
+
+pub use api::{BatchApi, BatchError, BatchErrorKind, DESCRIBE_JOBS_MAX};
+pub use local::{ContainerProperties, JobDefinition, JobQueue, LocalBatch, LocalBatchConfig};
+pub use model::*;
+pub use notifier::LocalNotifier;
+pub use poller::BatchPoller;

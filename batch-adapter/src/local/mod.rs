@@ -1,0 +1,149 @@
+//! The embedded local AWS Batch: job definitions run as local child processes.
+
+mod config;
+mod runner;
+mod state;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+
+pub use config::{ContainerProperties, JobDefinition, JobQueue, LocalBatchConfig};
+
+use crate::api::{BatchApi, BatchError};
+use crate::model::{JobDetail, JobStatus, SubmitJobRequest, SubmitJobResponse};
+use state::State;
+
+/// AWS Batch on this machine: no account, no containers, the same API.
+///
+/// A job definition's `command` runs as a child process with the job's environment
+/// (`AWS_BATCH_JOB_ID`, `AWS_BATCH_JOB_ATTEMPT`, `AWS_BATCH_JOB_ARRAY_INDEX`,
+/// `AWS_BATCH_JQ_NAME`). Jobs go SUBMITTED → PENDING → RUNNABLE → STARTING → RUNNING →
+/// SUCCEEDED | FAILED, with per-queue concurrency, dependencies, retries (`evaluateOnExit`),
+/// per-attempt timeouts (the process is killed), array jobs and `TerminateJob` (the process
+/// is killed). Output goes to a log file per attempt (`logStreamName`).
+///
+/// Needs a tokio runtime (it spawns a task per running process). Cloning shares the Batch.
+///
+/// ```no_run
+/// use pollflow_batch::{BatchApi, JobDefinition, JobQueue, LocalBatch, SubmitJobRequest};
+///
+/// # async fn demo() -> Result<(), pollflow_batch::BatchError> {
+/// let batch = LocalBatch::new()
+///     .with_queue(JobQueue::new("SampleJobQueue", 2))
+///     .with_definition(JobDefinition::shell("SampleJobDefinition", "sleep 1; echo done"));
+/// let job = batch.submit_job(SubmitJobRequest {
+///     job_name: "my-job".into(),
+///     job_queue: "SampleJobQueue".into(),
+///     job_definition: "SampleJobDefinition".into(),
+///     ..Default::default()
+/// }).await?;
+/// let detail = &batch.describe_jobs(&[job.job_id]).await?[0];
+/// println!("{}", detail.status);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct LocalBatch {
+    state: Arc<Mutex<State>>,
+}
+
+impl Default for LocalBatch {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+pub(crate) fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+impl LocalBatch {
+    /// An empty Batch; logs go to `$TMPDIR/pollflow-local-batch`.
+    pub fn new() -> Self {
+        let seed = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64)
+            ^ u64::from(std::process::id());
+        let log_dir = std::env::temp_dir().join("pollflow-local-batch");
+        Self {
+            state: Arc::new(Mutex::new(State::new(seed, log_dir))),
+        }
+    }
+
+    /// A Batch with the queues and definitions of a configuration.
+    pub fn from_config(config: LocalBatchConfig) -> Self {
+        let batch = Self::new();
+        for queue in config.job_queues {
+            batch.lock().add_queue(queue);
+        }
+        for definition in config.job_definitions {
+            batch.lock().add_definition(definition);
+        }
+        batch
+    }
+
+    /// Adds (or replaces) a job queue.
+    #[must_use]
+    pub fn with_queue(self, queue: JobQueue) -> Self {
+        self.lock().add_queue(queue);
+        self
+    }
+
+    /// Adds (or replaces) a job definition.
+    #[must_use]
+    pub fn with_definition(self, definition: JobDefinition) -> Self {
+        self.lock().add_definition(definition);
+        self
+    }
+
+    /// Writes job output under `dir` (created when a job starts).
+    #[must_use]
+    pub fn with_log_dir(self, dir: impl Into<PathBuf>) -> Self {
+        self.lock().set_log_dir(dir.into());
+        self
+    }
+
+    /// Every status a job has had, with the time it entered it (ms since the epoch).
+    pub fn history(&self, job_id: &str) -> Option<Vec<(JobStatus, u64)>> {
+        self.lock().history(job_id)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic elsewhere while holding the lock leaves consistent data (each method
+        // finishes its updates before it can fail), so a poisoned lock is still usable.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Starts whatever can start now.
+    fn schedule(&self) {
+        let launches = self.lock().advance(now_ms());
+        for launch in launches {
+            runner::spawn(self.clone(), launch);
+        }
+    }
+}
+
+#[async_trait(?Send)]
+impl BatchApi for LocalBatch {
+    async fn submit_job(&self, request: SubmitJobRequest) -> Result<SubmitJobResponse, BatchError> {
+        let response = self.lock().submit(request, now_ms())?;
+        self.schedule();
+        Ok(response)
+    }
+
+    async fn describe_jobs(&self, job_ids: &[String]) -> Result<Vec<JobDetail>, BatchError> {
+        self.lock().describe(job_ids)
+    }
+
+    async fn terminate_job(&self, job_id: &str, reason: &str) -> Result<(), BatchError> {
+        self.lock().terminate(job_id, reason, now_ms())?;
+        self.schedule();
+        Ok(())
+    }
+}

@@ -1,0 +1,69 @@
+//! The local notifier: a human line on stdout, and JSON lines in a file when configured.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use async_trait::async_trait;
+use pollflow::{Notification, Notifier, TaskError};
+use serde_json::json;
+
+use crate::local::now_ms;
+
+/// Prints each notification as `[notify] State: subject — message`, and appends it as one
+/// JSON object per line to a file when [`LocalNotifier::with_jsonl`] is set.
+#[derive(Clone, Debug, Default)]
+pub struct LocalNotifier {
+    jsonl: Option<PathBuf>,
+    quiet: bool,
+}
+
+impl LocalNotifier {
+    /// Prints to stdout.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Also appends JSON lines (`timestamp_ms`, `state`, `subject`, `message`, `detail`) to `path`.
+    #[must_use]
+    pub fn with_jsonl(mut self, path: impl Into<PathBuf>) -> Self {
+        self.jsonl = Some(path.into());
+        self
+    }
+
+    /// Does not print (the JSON-lines file is still written).
+    #[must_use]
+    pub fn quiet(mut self) -> Self {
+        self.quiet = true;
+        self
+    }
+}
+
+#[async_trait(?Send)]
+impl Notifier for LocalNotifier {
+    async fn notify(&self, n: &Notification) -> Result<(), TaskError> {
+        if !self.quiet {
+            match &n.subject {
+                Some(subject) => println!("[notify] {}: {subject} — {}", n.state, n.message),
+                None => println!("[notify] {}: {}", n.state, n.message),
+            }
+        }
+        if let Some(path) = &self.jsonl {
+            let line = json!({
+                "timestamp_ms": now_ms(),
+                "state": n.state,
+                "subject": n.subject,
+                "message": n.message,
+                "detail": n.detail,
+            });
+            let write = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .and_then(|mut f| writeln!(f, "{line}"));
+            write.map_err(|e| {
+                TaskError::new("Local.NotifyFailed", format!("{}: {e}", path.display()))
+            })?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,112 @@
+//! A pollflow [`Poller`] for AWS Batch jobs, over any [`BatchApi`].
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use pollflow::{CheckError, JobStatus as Status, Poller, TaskError};
+use serde_json::Value;
+
+use crate::api::{BatchApi, BatchError, DESCRIBE_JOBS_MAX};
+use crate::model::{JobDetail, JobStatus, SubmitJobRequest};
+
+/// Submits Batch jobs and checks them with `DescribeJobs`.
+///
+/// The execution input is a `SubmitJob` request in AWS's JSON (extra fields such as the seed's
+/// `wait_time` are ignored); the job id is the handle. `SUCCEEDED` → success with the job
+/// detail as output; `FAILED` → the job detail as `States.TaskFailed` cause; any other status
+/// → pending, with the detail (so wait-policy status hints see `RUNNABLE`, `RUNNING`...).
+/// Cancel is `TerminateJob`.
+///
+/// Wrap it in a [`PollGroup`](pollflow::PollGroup) with a batch of 100 and the checks of all
+/// concurrent executions share `DescribeJobs` calls.
+#[derive(Clone, Debug)]
+pub struct BatchPoller<B> {
+    api: B,
+}
+
+impl<B: BatchApi> BatchPoller<B> {
+    /// A poller over `api`.
+    pub fn new(api: B) -> Self {
+        Self { api }
+    }
+
+    /// The Batch API.
+    pub fn api(&self) -> &B {
+        &self.api
+    }
+}
+
+fn check_error(e: &BatchError) -> CheckError {
+    if e.is_transient() {
+        CheckError::transient(e.name(), e.message.clone())
+    } else {
+        CheckError::fatal(e.name(), e.message.clone())
+    }
+}
+
+#[async_trait(?Send)]
+impl<B: BatchApi> Poller for BatchPoller<B> {
+    async fn submit(&self, input: &Value) -> Result<Value, TaskError> {
+        let request: SubmitJobRequest = serde_json::from_value(input.clone()).map_err(|e| {
+            TaskError::new(
+                "Batch.ClientException",
+                format!("the input is not a SubmitJob request: {e}"),
+            )
+        })?;
+        let response = self
+            .api
+            .submit_job(request)
+            .await
+            .map_err(|e| TaskError::new(e.name(), e.message))?;
+        Ok(Value::String(response.job_id))
+    }
+
+    async fn check(&self, handle: &Value) -> Result<Status, CheckError> {
+        let mut results = self.check_many(std::slice::from_ref(handle)).await;
+        results
+            .pop()
+            .unwrap_or_else(|| Err(CheckError::fatal("Batch.ClientException", "no answer")))
+    }
+
+    async fn check_many(&self, handles: &[Value]) -> Vec<Result<Status, CheckError>> {
+        let mut results = Vec::with_capacity(handles.len());
+        for chunk in handles.chunks(DESCRIBE_JOBS_MAX) {
+            let ids: Vec<String> = chunk
+                .iter()
+                .map(|h| h.as_str().unwrap_or_default().to_owned())
+                .collect();
+            match self.api.describe_jobs(&ids).await {
+                Ok(details) => {
+                    let by_id: HashMap<&str, &JobDetail> =
+                        details.iter().map(|d| (d.job_id.as_str(), d)).collect();
+                    for id in &ids {
+                        results.push(match by_id.get(id.as_str()) {
+                            None => Err(CheckError::fatal(
+                                "Batch.ClientException",
+                                format!("DescribeJobs does not know job {id:?}"),
+                            )),
+                            Some(detail) => {
+                                let json = serde_json::to_value(detail).unwrap_or(Value::Null);
+                                Ok(match detail.status {
+                                    JobStatus::Succeeded => Status::succeeded(json),
+                                    JobStatus::Failed => Status::failed(json),
+                                    _ => Status::pending(json),
+                                })
+                            }
+                        });
+                    }
+                }
+                Err(e) => results.extend(chunk.iter().map(|_| Err(check_error(&e)))),
+            }
+        }
+        results
+    }
+
+    async fn cancel(&self, handle: &Value, reason: &str) -> Result<(), TaskError> {
+        let id = handle.as_str().unwrap_or_default();
+        self.api
+            .terminate_job(id, reason)
+            .await
+            .map_err(|e| TaskError::new(e.name(), e.message))
+    }
+}
