@@ -85,11 +85,14 @@ try_debian() {
       command -v sudo >/dev/null 2>&1 || { log "need root (or sudo) for apt-get"; return 1; }
       sudo="sudo"
     fi
-    log "installing ${DEB_PKGS[*]} via apt-get (needs a fresh apt-get update)..."
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 ||
-      { log "apt-get update failed"; return 1; }
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${DEB_PKGS[@]}" >&2 ||
-      { log "apt-get install failed"; return 1; }
+    # apt-get update is required: stale bookworm lists lack lld-22 / rustc-web 1.96.
+    local aptlog; aptlog="$(mktemp)"
+    log "installing ${DEB_PKGS[*]} via apt-get (~1 min; log: $aptlog)..."
+    if ! { $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+           $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${DEB_PKGS[@]}"; } >"$aptlog" 2>&1; then
+      tail -n 20 "$aptlog" >&2; log "apt-get failed (full log: $aptlog)"; return 1
+    fi
+    rm -f "$aptlog"
   fi
 
   local rustc=/usr/bin/rustc cargo=/usr/bin/cargo rustdoc=/usr/bin/rustdoc linker=""

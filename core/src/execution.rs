@@ -15,7 +15,7 @@ use crate::event::{EventKind, Outcome};
 use crate::notifier::Notification;
 use crate::policy::{to_millis, Rng};
 use crate::poller::JobStatus;
-use crate::workflow::{Compiled, NodeKind};
+use crate::workflow::{Compiled, Node, NodeKind};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Execution {
@@ -388,9 +388,7 @@ impl Execution {
                     CheckError::Transient(e) | CheckError::Fatal(e) => e,
                 };
                 if retry_in_ms.is_none() {
-                    self.stop(Outcome::Failed {
-                        error: error.clone(),
-                    });
+                    self.fail_task(node, &error);
                 }
                 Some(EventKind::TaskFailed {
                     state,
@@ -407,9 +405,7 @@ impl Execution {
                 Some(EventKind::Notified { state, message })
             }
             Completion::Submitted(Err(error)) | Completion::Notified(Err(error)) => {
-                self.stop(Outcome::Failed {
-                    error: error.clone(),
-                });
+                self.fail_task(node, &error);
                 Some(EventKind::TaskFailed {
                     state,
                     error,
@@ -453,6 +449,16 @@ impl Execution {
         | NodeKind::Notify { next, .. } = kind
         {
             self.phase = Phase::Exit { next: *next };
+        }
+    }
+
+    /// A state's call failed for good: a matching catcher routes on, else the execution fails.
+    fn fail_task(&mut self, node: &Node, error: &TaskError) {
+        match node.catcher_for(error) {
+            Some(next) => self.phase = Phase::Exit { next },
+            None => self.stop(Outcome::Failed {
+                error: error.clone(),
+            }),
         }
     }
 

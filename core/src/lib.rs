@@ -91,6 +91,6 @@ pub use run::{OutcomeFuture, Run};
 struct ReadmeDoctest;
 
 pub use workflow::{
-    default_check_retry, Branch, BuildError, ChoiceRule, Condition, Path, Predicate, Problem,
-    State, StateDef, StateMachine, Workflow, WorkflowBuilder,
+    default_check_retry, Branch, BuildError, Catcher, ChoiceRule, Condition, Path, Predicate,
+    Problem, State, StateDef, StateMachine, Workflow, WorkflowBuilder,
 };

@@ -6,8 +6,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use pollflow::{
-    notifier_fn, Branch, Condition, Engine, EventKind, JobStatus, Notification, Outcome, Path,
-    VirtualClock, WaitPolicy, Workflow,
+    notifier_fn, Branch, CheckError, Condition, Engine, EventKind, JobStatus, Notification,
+    Outcome, Path, TaskError, VirtualClock, WaitPolicy, Workflow,
 };
 use serde_json::json;
 use support::*;
@@ -209,4 +209,53 @@ fn the_graph_round_trips_through_json_and_runs_the_same() {
     let types_a = types(&run_to_end(&a, &clock, json!({})));
     let types_b = types(&run_to_end(&b, &clock, json!({})));
     assert_eq!(types_a, types_b);
+}
+
+#[test]
+fn on_error_catches_submit_and_check_errors_like_asl_catch_states_all() {
+    let workflow = Workflow::builder("Manage a Batch Job")
+        .submit("Submit Batch Job")
+        .wait("Wait", WaitPolicy::fixed(secs(1)))
+        .check("Get Job Status")
+        .branch(
+            "Job Complete?",
+            Branch::new()
+                .on_succeeded(Path::notify("Notify Success", "succeeded").then_succeed("Done"))
+                .on_failed(Path::goto("Notify Failure"))
+                .on_error(Path::notify("Notify Failure", "failed").then_succeed("Reported")),
+        )
+        .build()
+        .unwrap();
+    let notifications = |poller: Rc<dyn pollflow::Poller>| {
+        let clock = VirtualClock::new();
+        let sent = Rc::new(RefCell::new(Vec::new()));
+        let log = sent.clone();
+        let engine = Engine::builder(workflow.clone(), poller, clock.clone())
+            .notifier(notifier_fn(move |n| {
+                log.borrow_mut().push(n.state);
+                async { Ok(()) }
+            }))
+            .build();
+        let events = run_to_end(&engine, &clock, json!({}));
+        (types(&events), sent.take())
+    };
+
+    let gone = ScriptedJob::new([Err(CheckError::fatal("Batch.ClientException", "job gone"))]);
+    let (events, sent) = notifications(gone);
+    assert_eq!(sent, ["Notify Failure"]);
+    assert!(events.contains(&"TaskFailed".to_owned()));
+    assert_eq!(
+        events.last().map(String::as_str),
+        Some("ExecutionSucceeded")
+    );
+
+    let refused = Rc::new(pollflow::poller_fn(
+        |_| async { Err(TaskError::new("Batch.ClientException", "unknown queue")) },
+        |_| async { Ok(JobStatus::succeeded(1)) },
+    ));
+    let (_, sent) = notifications(refused);
+    assert_eq!(sent, ["Notify Failure"]);
+
+    let (_, sent) = notifications(ScriptedJob::succeeding_after(0));
+    assert_eq!(sent, ["Notify Success"]);
 }

@@ -3,7 +3,8 @@
 mod support;
 
 use pollflow::{
-    Backoff, Branch, Condition, Jitter, State, StateDef, StateMachine, WaitPolicy, Workflow,
+    Backoff, Branch, Catcher, Condition, Jitter, State, StateDef, StateMachine, WaitPolicy,
+    Workflow,
 };
 use support::*;
 
@@ -17,6 +18,10 @@ fn every_problem_is_reported_at_once_with_state_and_path() {
                 name: "Submit".into(),
                 state: State::Submit {
                     next: "Missing".into(),
+                    catch: vec![Catcher {
+                        error_equals: vec!["States.ALL".into(), "Batch.ClientException".into()],
+                        next: "Submit".into(),
+                    }],
                 },
             },
             StateDef {
@@ -59,13 +64,15 @@ fn every_problem_is_reported_at_once_with_state_and_path() {
         vec![
             (Some("Submit"), "$.states[1].name"),
             (Some("Nowhere"), "$.start_at"),
+            (Some("Submit"), "$.states[0].catch[0].error_equals"),
             (Some("Submit"), "$.states[0].next"),
             (Some("Wait"), "$.states[2].policy"),
             (Some("Choose"), "$.states[3].choices[0].condition"),
         ]
     );
     let text = err.to_string();
-    assert!(text.starts_with("invalid workflow (5 problems)"), "{text}");
+    assert!(text.starts_with("invalid workflow (6 problems)"), "{text}");
+    assert!(text.contains("States.ALL must appear alone"), "{text}");
     assert!(
         text.contains("predicate \"unbound\" is not registered"),
         "{text}"

@@ -6,7 +6,9 @@ use crate::error::names;
 use crate::policy::WaitPolicy;
 use crate::poller::JobStatus;
 
-use super::graph::{default_check_retry, ChoiceRule, Condition, State, StateDef, StateMachine};
+use super::graph::{
+    default_check_retry, Catcher, ChoiceRule, Condition, State, StateDef, StateMachine,
+};
 use super::{BuildError, Predicate, Workflow};
 
 /// Builds a [`Workflow`]. Each step's `next` is the step added after it; a [`Branch`] closes
@@ -58,7 +60,13 @@ impl WorkflowBuilder {
 
     /// Appends a Submit state.
     pub fn submit(self, name: impl Into<String>) -> Self {
-        self.chain(name.into(), State::Submit { next: UNSET.into() })
+        self.chain(
+            name.into(),
+            State::Submit {
+                next: UNSET.into(),
+                catch: Vec::new(),
+            },
+        )
     }
 
     /// Appends a Wait state; a branch's "still pending" path loops back here.
@@ -90,6 +98,7 @@ impl WorkflowBuilder {
             State::Check {
                 next: UNSET.into(),
                 retry,
+                catch: Vec::new(),
             },
         )
     }
@@ -102,6 +111,7 @@ impl WorkflowBuilder {
                 subject: None,
                 message: message.into(),
                 next: UNSET.into(),
+                catch: Vec::new(),
             },
         )
     }
@@ -112,6 +122,15 @@ impl WorkflowBuilder {
         let pending = self.loop_target.clone().unwrap_or_default();
         let mut choices = Vec::new();
         let mut tails = Vec::new();
+        if let Some(path) = branch.error {
+            let catcher = Catcher::all(path.entry());
+            for def in &mut self.states {
+                if let State::Submit { catch, .. } | State::Check { catch, .. } = &mut def.state {
+                    catch.push(catcher.clone());
+                }
+            }
+            tails.push(path);
+        }
         let mut route = |condition: Condition, path: Path| {
             choices.push(ChoiceRule {
                 condition,
@@ -206,7 +225,7 @@ impl WorkflowBuilder {
 
 fn set_next(state: &mut State, target: &str) {
     match state {
-        State::Submit { next }
+        State::Submit { next, .. }
         | State::Wait { next, .. }
         | State::Check { next, .. }
         | State::Notify { next, .. } => *next = target.to_owned(),
@@ -223,6 +242,7 @@ pub struct Branch {
     rules: Vec<(Condition, Path)>,
     succeeded: Option<Path>,
     failed: Option<Path>,
+    error: Option<Path>,
 }
 
 impl Branch {
@@ -240,6 +260,14 @@ impl Branch {
     /// Where a failed job goes.
     pub fn on_failed(mut self, path: Path) -> Self {
         self.failed = Some(path);
+        self
+    }
+
+    /// Where an error of a Submit or Check call goes (ASL `Catch` of `States.ALL`): a failed
+    /// submit, a fatal check error, or transient errors past the retry budget. Without it
+    /// such an error fails the execution.
+    pub fn on_error(mut self, path: Path) -> Self {
+        self.error = Some(path);
         self
     }
 
@@ -362,6 +390,7 @@ impl Path {
                     subject,
                     message,
                     next,
+                    catch: Vec::new(),
                 },
             });
         }

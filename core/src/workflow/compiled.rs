@@ -21,6 +21,18 @@ pub(crate) struct Compiled {
 pub(crate) struct Node {
     pub(crate) name: Arc<str>,
     pub(crate) kind: NodeKind,
+    /// `(error names, target)`, tried in order when the state's call fails.
+    pub(crate) catch: Vec<(Vec<String>, u32)>,
+}
+
+impl Node {
+    /// Where a failure with this error goes, if a catcher takes it.
+    pub(crate) fn catcher_for(&self, error: &crate::TaskError) -> Option<u32> {
+        self.catch
+            .iter()
+            .find(|(names, _)| names.iter().any(|n| error.matches(n)))
+            .map(|(_, next)| *next)
+    }
 }
 
 pub(crate) enum NodeKind {

@@ -43,6 +43,9 @@ pub enum State {
     Submit {
         /// Next state.
         next: String,
+        /// Where a failed submit goes instead of failing the execution.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        catch: Vec<Catcher>,
     },
     /// Sleeps according to a wait policy; gives up (`States.Timeout`) past its budget.
     Wait {
@@ -55,9 +58,12 @@ pub enum State {
     Check {
         /// Next state.
         next: String,
-        /// Retry schedule for transient check errors; `max_attempts` bounds the tries.
+        /// Retry schedule for transient check errors; `max_attempts` bounds the retries.
         #[serde(default = "default_check_retry")]
         retry: WaitPolicy,
+        /// Where a failed check (fatal, or out of retries) goes instead of failing the execution.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        catch: Vec<Catcher>,
     },
     /// Branches on the last check.
     Choice {
@@ -75,6 +81,9 @@ pub enum State {
         message: String,
         /// Next state.
         next: String,
+        /// Where a failed notification goes instead of failing the execution.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        catch: Vec<Catcher>,
     },
     /// Ends successfully with the job's output.
     Succeed,
@@ -88,7 +97,28 @@ pub enum State {
     },
 }
 
-/// The retry policy of a Check state unless given: 5 tries, 1 s doubling to 30 s, jittered.
+/// An ASL `Catch` entry: errors named in `error_equals` (or `States.ALL`, last and alone) go
+/// to `next`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Catcher {
+    /// Error names caught.
+    pub error_equals: Vec<String>,
+    /// Where they go.
+    pub next: String,
+}
+
+impl Catcher {
+    /// Catches every error (`States.ALL`).
+    pub fn all(next: impl Into<String>) -> Self {
+        Self {
+            error_equals: vec![crate::names::ALL.to_owned()],
+            next: next.into(),
+        }
+    }
+}
+
+/// The retry policy of a Check state unless given: up to 5 retries, 1 s doubling to 30 s, jittered.
 pub fn default_check_retry() -> WaitPolicy {
     WaitPolicy::with_backoff(Backoff::Exponential {
         initial: std::time::Duration::from_secs(1),

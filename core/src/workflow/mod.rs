@@ -11,8 +11,10 @@ use std::sync::Arc;
 
 pub use builder::{Branch, Path, WorkflowBuilder};
 pub use compiled::Predicate;
-pub(crate) use compiled::{Compiled, NodeKind, Test};
-pub use graph::{default_check_retry, ChoiceRule, Condition, State, StateDef, StateMachine};
+pub(crate) use compiled::{Compiled, Node, NodeKind, Test};
+pub use graph::{
+    default_check_retry, Catcher, ChoiceRule, Condition, State, StateDef, StateMachine,
+};
 
 /// A validated workflow, ready to run. Cheap to clone.
 ///
@@ -180,6 +182,40 @@ impl Checker<'_> {
             .collect()
     }
 
+    fn catchers(
+        &mut self,
+        state: &str,
+        path: &str,
+        catchers: &[Catcher],
+    ) -> Vec<(Vec<String>, u32)> {
+        let mut compiled = Vec::with_capacity(catchers.len());
+        for (i, catcher) in catchers.iter().enumerate() {
+            let at = format!("{path}[{i}]");
+            let names = &catcher.error_equals;
+            if names.is_empty() {
+                self.problem(
+                    Some(state),
+                    format!("{at}.error_equals"),
+                    "must name at least one error",
+                );
+            }
+            if names.iter().any(|n| n == crate::names::ALL)
+                && (names.len() > 1 || i + 1 < catchers.len())
+            {
+                self.problem(
+                    Some(state),
+                    format!("{at}.error_equals"),
+                    "States.ALL must appear alone, in the last catcher",
+                );
+            }
+            compiled.push((
+                names.clone(),
+                self.target(state, format!("{at}.next"), &catcher.next),
+            ));
+        }
+        compiled
+    }
+
     fn policy(&mut self, state: &str, path: String, policy: &crate::WaitPolicy) {
         if let Err(e) = policy.validate() {
             self.problem(Some(state), path, e.to_string());
@@ -217,8 +253,14 @@ fn compile(
     for (i, def) in graph.states.iter().enumerate() {
         let at = |field: &str| format!("$.states[{i}].{field}");
         let name = def.name.as_str();
+        let catch = match &def.state {
+            State::Submit { catch, .. }
+            | State::Check { catch, .. }
+            | State::Notify { catch, .. } => c.catchers(name, &at("catch"), catch),
+            _ => Vec::new(),
+        };
         let kind = match &def.state {
-            State::Submit { next } => NodeKind::Submit {
+            State::Submit { next, .. } => NodeKind::Submit {
                 next: c.target(name, at("next"), next),
             },
             State::Wait { policy, next } => {
@@ -228,7 +270,7 @@ fn compile(
                     next: c.target(name, at("next"), next),
                 }
             }
-            State::Check { next, retry } => {
+            State::Check { next, retry, .. } => {
                 c.policy(name, at("retry"), retry);
                 NodeKind::Check {
                     next: c.target(name, at("next"), next),
@@ -260,6 +302,7 @@ fn compile(
                 subject,
                 message,
                 next,
+                ..
             } => NodeKind::Notify {
                 subject: subject.clone(),
                 message: message.clone(),
@@ -274,6 +317,7 @@ fn compile(
         nodes.push(compiled::Node {
             name: Arc::from(name),
             kind,
+            catch,
         });
     }
 
@@ -309,6 +353,7 @@ fn reachable(start: u32, nodes: &[compiled::Node]) -> Vec<bool> {
         if std::mem::replace(&mut seen[i as usize], true) {
             continue;
         }
+        stack.extend(nodes[i as usize].catch.iter().map(|(_, next)| *next));
         match &nodes[i as usize].kind {
             NodeKind::Submit { next }
             | NodeKind::Wait { next, .. }
