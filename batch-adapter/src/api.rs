@@ -77,3 +77,16 @@ impl fmt::Display for BatchError {
 }
 
 impl std::error::Error for BatchError {}
+
+#[async_trait(?Send)]
+impl<B: BatchApi + ?Sized> BatchApi for std::rc::Rc<B> {
+    async fn submit_job(&self, request: SubmitJobRequest) -> Result<SubmitJobResponse, BatchError> {
+        (**self).submit_job(request).await
+    }
+    async fn describe_jobs(&self, job_ids: &[String]) -> Result<Vec<JobDetail>, BatchError> {
+        (**self).describe_jobs(job_ids).await
+    }
+    async fn terminate_job(&self, job_id: &str, reason: &str) -> Result<(), BatchError> {
+        (**self).terminate_job(job_id, reason).await
+    }
+}

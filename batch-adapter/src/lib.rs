@@ -36,6 +36,7 @@ mod local;
 mod model;
 mod notifier;
 mod poller;
+pub mod samples;
 
 pub use api::{BatchApi, BatchError, BatchErrorKind, DESCRIBE_JOBS_MAX};
 pub use local::{ContainerProperties, JobDefinition, JobQueue, LocalBatch, LocalBatchConfig};

@@ -32,7 +32,9 @@ impl BatchApi for Counting {
         self.batch.describe_jobs(ids).await
     }
     async fn terminate_job(&self, id: &str, reason: &str) -> Result<(), BatchError> {
-        self.terminations.borrow_mut().push((id.to_owned(), reason.to_owned()));
+        self.terminations
+            .borrow_mut()
+            .push((id.to_owned(), reason.to_owned()));
         self.batch.terminate_job(id, reason).await
     }
 }
@@ -43,13 +45,20 @@ fn counting(max_concurrency: usize) -> Counting {
         .with_definition(JobDefinition::shell("ok", "sleep 0.2; echo done"))
         .with_definition(JobDefinition::shell("fail", "exit 7"))
         .with_definition(JobDefinition::shell("slow", "sleep 30"));
-    Counting { batch, describes: Rc::default(), terminations: Rc::default() }
+    Counting {
+        batch,
+        describes: Rc::default(),
+        terminations: Rc::default(),
+    }
 }
 
 fn job_poller(wait: Duration) -> Workflow {
     Workflow::builder("Job Poller")
         .submit("Submit Job")
-        .wait("Wait X Seconds", WaitPolicy::fixed(wait).with_max_wait(Duration::from_secs(20)))
+        .wait(
+            "Wait X Seconds",
+            WaitPolicy::fixed(wait).with_max_wait(Duration::from_secs(20)),
+        )
         .check("Get Job Status")
         .branch("Job Complete?", Branch::new())
         .build()
@@ -63,14 +72,22 @@ fn input(definition: &str) -> serde_json::Value {
 #[tokio::test]
 async fn a_succeeded_job_is_the_output_and_a_failed_job_is_a_task_failure() {
     let api = counting(4);
-    let engine = Engine::new(job_poller(Duration::from_millis(50)), BatchPoller::new(api), TokioClock::new());
+    let engine = Engine::new(
+        job_poller(Duration::from_millis(50)),
+        BatchPoller::new(api),
+        TokioClock::new(),
+    );
 
-    let Outcome::Succeeded { output } = engine.start(input("ok")).outcome().await else { panic!() };
+    let Outcome::Succeeded { output } = engine.start(input("ok")).outcome().await else {
+        panic!()
+    };
     assert_eq!(output["status"], "SUCCEEDED");
     assert_eq!(output["jobName"], "my-job");
     assert_eq!(output["attempts"][0]["container"]["exitCode"], 0);
 
-    let Outcome::Failed { error } = engine.start(input("fail")).outcome().await else { panic!() };
+    let Outcome::Failed { error } = engine.start(input("fail")).outcome().await else {
+        panic!()
+    };
     assert_eq!(error.error, "States.TaskFailed");
     let cause: serde_json::Value = serde_json::from_str(&error.cause).unwrap();
     assert_eq!(cause["status"], "FAILED");
@@ -80,7 +97,11 @@ async fn a_succeeded_job_is_the_output_and_a_failed_job_is_a_task_failure() {
 #[tokio::test]
 async fn checks_report_the_batch_status_while_pending() {
     let api = counting(4);
-    let engine = Engine::new(job_poller(Duration::from_millis(40)), BatchPoller::new(api), TokioClock::new());
+    let engine = Engine::new(
+        job_poller(Duration::from_millis(40)),
+        BatchPoller::new(api),
+        TokioClock::new(),
+    );
     let events: Vec<_> = engine.start(input("ok")).collect().await;
     let seen: Vec<String> = events
         .iter()
@@ -95,28 +116,54 @@ async fn checks_report_the_batch_status_while_pending() {
 
 #[tokio::test]
 async fn two_hundred_fifty_workflows_share_three_describe_jobs_calls_per_round() {
-    let api = counting(250);
-    let poller = PollGroup::new(BatchPoller::new(api.clone()), 100);
-    let engine = Engine::new(job_poller(Duration::from_millis(100)), poller, TokioClock::new());
-    let runs: FuturesUnordered<_> = (0..250).map(|_| engine.start(input("ok")).outcome()).collect();
-    let outcomes: Vec<Outcome> = runs.collect().await;
-    assert!(outcomes.iter().all(|o| matches!(o, Outcome::Succeeded { .. })), "{outcomes:?}");
-
-    let describes = api.describes.borrow();
-    let checked: usize = describes.iter().sum();
-    let rounds = checked.div_ceil(250);
-    assert!(describes.iter().all(|n| *n <= 100));
-    assert!(
-        describes.len() <= 3 * rounds,
-        "{} DescribeJobs calls for {rounds} rounds of 250 checks: {describes:?}",
-        describes.len()
+    // One job runs, 249 wait in RUNNABLE behind the queue's limit; each workflow gives up
+    // after three checks (and terminates its job).
+    let api = counting(1);
+    // Real clocks drift: a 20 ms linger keeps each round's checks in the same batches.
+    let poller = PollGroup::lingering(
+        BatchPoller::new(api.clone()),
+        100,
+        TokioClock::new(),
+        Duration::from_millis(20),
     );
+    let workflow = Workflow::builder("Job Poller")
+        .submit("Submit Job")
+        .wait(
+            "Wait X Seconds",
+            WaitPolicy::fixed(Duration::from_millis(100)).with_max_attempts(3),
+        )
+        .check("Get Job Status")
+        .branch("Job Complete?", Branch::new())
+        .build()
+        .unwrap();
+    let engine = Engine::new(workflow, poller, TokioClock::new());
+    let runs: FuturesUnordered<_> = (0..250)
+        .map(|_| engine.start(input("slow")).outcome())
+        .collect();
+    let outcomes: Vec<Outcome> = runs.collect().await;
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| matches!(o, Outcome::TimedOut { .. })),
+        "{outcomes:?}"
+    );
+
+    assert_eq!(
+        *api.describes.borrow(),
+        [100, 100, 50].repeat(3),
+        "three rounds of three calls"
+    );
+    assert_eq!(api.terminations.borrow().len(), 250);
 }
 
 #[tokio::test]
 async fn aborting_a_workflow_terminates_its_job_with_a_reason_naming_the_workflow() {
     let api = counting(4);
-    let engine = Engine::new(job_poller(Duration::from_millis(50)), BatchPoller::new(api.clone()), TokioClock::new());
+    let engine = Engine::new(
+        job_poller(Duration::from_millis(50)),
+        BatchPoller::new(api.clone()),
+        TokioClock::new(),
+    );
     let mut run = engine.start(input("slow"));
     let abort = run.abort_handle();
     while let Some(event) = run.next().await {
@@ -124,11 +171,21 @@ async fn aborting_a_workflow_terminates_its_job_with_a_reason_naming_the_workflo
             abort.abort();
         }
     }
-    assert_eq!(run.finished(), Some(&Outcome::Aborted { job_cancelled: true }));
+    assert_eq!(
+        run.finished(),
+        Some(&Outcome::Aborted {
+            job_cancelled: true
+        })
+    );
     let (job_id, reason) = api.terminations.borrow()[0].clone();
     assert!(reason.contains("\"Job Poller\""), "{reason}");
     for _ in 0..500 {
-        let detail = api.batch.describe_jobs(&[job_id.clone()]).await.unwrap().remove(0);
+        let detail = api
+            .batch
+            .describe_jobs(std::slice::from_ref(&job_id))
+            .await
+            .unwrap()
+            .remove(0);
         if detail.status == JobStatus::Failed {
             assert_eq!(detail.status_reason.as_deref(), Some(reason.as_str()));
             return;
@@ -142,10 +199,18 @@ async fn aborting_a_workflow_terminates_its_job_with_a_reason_naming_the_workflo
 async fn a_bad_input_or_an_unknown_job_is_a_client_exception() {
     let api = counting(4);
     let poller = BatchPoller::new(api);
-    let err = pollflow::Poller::submit(&poller, &json!({"jobName": 5})).await.unwrap_err();
+    let err = pollflow::Poller::submit(&poller, &json!({"jobName": 5}))
+        .await
+        .unwrap_err();
     assert_eq!(err.error, "Batch.ClientException");
-    assert!(err.cause.contains("not a SubmitJob request"), "{}", err.cause);
-    let err = pollflow::Poller::check(&poller, &json!("no-such-job")).await.unwrap_err();
+    assert!(
+        err.cause.contains("not a SubmitJob request"),
+        "{}",
+        err.cause
+    );
+    let err = pollflow::Poller::check(&poller, &json!("no-such-job"))
+        .await
+        .unwrap_err();
     assert!(!err.is_transient());
     assert_eq!(err.task_error().error, "Batch.ClientException");
 }

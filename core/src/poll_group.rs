@@ -7,12 +7,14 @@ use std::mem;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use futures::future::LocalBoxFuture;
 use futures::stream::{FuturesUnordered, StreamExt};
 use serde_json::Value;
 
+use crate::clock::{Clock, Sleep};
 use crate::error::{names, CheckError, TaskError};
 use crate::poller::{JobStatus, Poller};
 
@@ -66,6 +68,8 @@ impl<P> Clone for PollGroup<P> {
 struct Inner<P> {
     poller: P,
     max_batch: usize,
+    /// How long the first check of a batch waits for others, on this clock.
+    linger: Option<(Rc<dyn Clock>, Duration)>,
     state: RefCell<Shared>,
 }
 
@@ -78,6 +82,11 @@ struct Shared {
     slots: Vec<Slot>,
     free: Vec<u32>,
     in_flight: FuturesUnordered<LocalBoxFuture<'static, Batch>>,
+    /// The open batch's linger timer, and the waiter it wakes.
+    window: Option<Sleep>,
+    window_owner: Option<Key>,
+    /// Checks queued since the window opened.
+    arrivals: usize,
     /// The waiter whose waker the in-flight batches wake.
     driver: Option<Key>,
     /// Waiters that may take over driving, oldest first (stale keys are skipped).
@@ -101,10 +110,28 @@ struct Slot {
 impl<P: Poller + 'static> PollGroup<P> {
     /// A group sending at most `max_batch` handles per `check_many` call (at least 1).
     pub fn new(poller: P, max_batch: usize) -> Self {
+        Self::build(poller, max_batch, None)
+    }
+
+    /// A group whose batches stay open for `linger` after their first check, so checks due at
+    /// *nearly* the same time share a call. With a real clock, executions on the same
+    /// schedule drift apart by a few milliseconds per round; a linger of 10–50 ms keeps them
+    /// together at the cost of that much latency per check.
+    pub fn lingering(
+        poller: P,
+        max_batch: usize,
+        clock: impl Clock + 'static,
+        linger: Duration,
+    ) -> Self {
+        Self::build(poller, max_batch, Some((Rc::new(clock), linger)))
+    }
+
+    fn build(poller: P, max_batch: usize, linger: Option<(Rc<dyn Clock>, Duration)>) -> Self {
         Self {
             inner: Rc::new(Inner {
                 poller,
                 max_batch: max_batch.max(1),
+                linger,
                 state: RefCell::new(Shared::default()),
             }),
         }
@@ -128,6 +155,7 @@ impl<P: Poller + 'static> PollGroup<P> {
             generation: slot.generation,
         };
         shared.queue.push_back((key, handle));
+        shared.arrivals += 1;
         GroupCheck {
             inner: self.inner.clone(),
             key,
@@ -155,6 +183,17 @@ impl Shared {
         if self.driver == Some(key) {
             self.driver = None;
             self.hand_off();
+        }
+        if self.window_owner == Some(key) {
+            self.window_owner = None;
+            // Another queued check must take over the open window.
+            let next = self.queue.front().map(|(k, _)| *k);
+            if let Some(waker) = next
+                .and_then(|k| self.slot(k))
+                .and_then(|s| s.waker.as_ref())
+            {
+                waker.wake_by_ref();
+            }
         }
     }
 
@@ -212,8 +251,12 @@ impl<P: Poller + 'static> GroupCheck<P> {
         Some(result)
     }
 
-    fn dispatch(&self, shared: &mut Shared) {
-        while !shared.queue.is_empty() {
+    /// Sends the queued checks: full batches always; a last, partial batch only when
+    /// `keep_partial` is false.
+    fn dispatch(&self, shared: &mut Shared, keep_partial: bool) {
+        while shared.queue.len() >= self.inner.max_batch
+            || (!keep_partial && !shared.queue.is_empty())
+        {
             let take = shared.queue.len().min(self.inner.max_batch);
             let (keys, handles): (Vec<Key>, Vec<Value>) = shared.queue.drain(..take).unzip();
             shared.successors.extend(keys.iter().copied());
@@ -243,13 +286,35 @@ impl<P: Poller + 'static> Future for GroupCheck<P> {
                 }
             }
             if !shared.queue.is_empty() {
-                if !this.yielded {
-                    // Give the rest of this round a chance to queue their checks first.
-                    this.yielded = true;
-                    cx.waker().wake_by_ref();
-                    return Poll::Pending;
+                match &this.inner.linger {
+                    None if !this.yielded => {
+                        // Give the rest of this round a chance to queue their checks first.
+                        this.yielded = true;
+                        cx.waker().wake_by_ref();
+                        return Poll::Pending;
+                    }
+                    None => this.dispatch(&mut shared, false),
+                    Some((clock, linger)) => {
+                        if shared.window.is_none() {
+                            shared.window = Some(clock.sleep(*linger));
+                            shared.arrivals = 0;
+                        }
+                        let window = shared.window.as_mut().expect("opened above");
+                        if window.as_mut().poll(cx).is_ready() {
+                            shared.window = None;
+                            shared.window_owner = None;
+                            // While checks keep arriving, a partial batch waits one more
+                            // window for company; once they stop, it goes.
+                            let still_arriving = shared.arrivals > 0;
+                            this.dispatch(&mut shared, still_arriving);
+                            if !shared.queue.is_empty() {
+                                cx.waker().wake_by_ref();
+                            }
+                        } else {
+                            shared.window_owner = Some(this.key);
+                        }
+                    }
                 }
-                this.dispatch(&mut shared);
             }
             shared.driver = Some(this.key);
         }

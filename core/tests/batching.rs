@@ -187,3 +187,55 @@ fn an_aborted_run_leaves_the_group_working_for_the_others() {
     assert_eq!(rest.len(), 5);
     assert!(rest.iter().all(|o| matches!(o, Outcome::Succeeded { .. })));
 }
+
+#[test]
+fn a_linger_window_gathers_checks_that_are_due_a_few_milliseconds_apart() {
+    use pollflow::{Backoff, Branch, Jitter, Workflow};
+    // Every wait is uniform in [0, 50] ms, so the checks of a round spread over 50 ms.
+    let spread = WaitPolicy::with_backoff(Backoff::Exponential {
+        initial: ms(50),
+        max: ms(50),
+        rate: 1.0,
+        jitter: Jitter::Full,
+    });
+    let calls = |linger: Option<u64>| {
+        let clock = VirtualClock::new();
+        let fleet = Rc::new(Fleet {
+            finish_on: 3,
+            clock: clock.clone(),
+            ..Fleet::default()
+        });
+        let group = match linger {
+            Some(l) => PollGroup::lingering(fleet.clone(), 100, clock.clone(), ms(l)),
+            None => PollGroup::new(fleet.clone(), 100),
+        };
+        let workflow = Workflow::builder("Spread")
+            .submit("Submit")
+            .wait("Wait", spread.clone())
+            .check("Check")
+            .branch("Done?", Branch::new())
+            .build()
+            .unwrap();
+        let engine = Engine::builder(workflow, group, clock.clone())
+            .seed(9)
+            .build();
+        let outcomes: Vec<Outcome> = clock.block_on(
+            (0..50)
+                .map(|_| engine.start(json!({})).outcome())
+                .collect::<FuturesUnordered<_>>()
+                .collect(),
+        );
+        assert!(outcomes
+            .iter()
+            .all(|o| matches!(o, Outcome::Succeeded { .. })));
+        let calls = fleet.calls.borrow().len();
+        calls
+    };
+    let scattered = calls(None);
+    let gathered = calls(Some(60));
+    assert!(
+        scattered > 20,
+        "without a linger the spread checks go out apart: {scattered} calls"
+    );
+    assert_eq!(gathered, 3, "one call per round of 50 checks");
+}

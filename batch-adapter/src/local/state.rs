@@ -1,7 +1,7 @@
 //! The local Batch's bookkeeping: jobs, queues, the lifecycle and the scheduling decisions.
 //! No I/O here: the runner starts and stops processes and reports back.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -65,8 +65,12 @@ pub(crate) struct State {
     queues: HashMap<String, JobQueue>,
     definitions: HashMap<String, JobDefinition>,
     jobs: HashMap<String, Job>,
-    /// Runnable-to-be jobs (no array parents), in submission order.
-    order: Vec<String>,
+    /// Jobs waiting for their dependencies (no array parents), in submission order.
+    pending: Vec<String>,
+    /// Jobs waiting for capacity, per queue, first come first served (stale ids are skipped).
+    runnable: HashMap<String, VecDeque<String>>,
+    /// Jobs STARTING or RUNNING, per queue.
+    running: HashMap<String, usize>,
     rng: pollflow::Rng,
     log_dir: PathBuf,
 }
@@ -101,7 +105,9 @@ impl State {
             queues: HashMap::new(),
             definitions: HashMap::new(),
             jobs: HashMap::new(),
-            order: Vec::new(),
+            pending: Vec::new(),
+            runnable: HashMap::new(),
+            running: HashMap::new(),
             rng: pollflow::Rng::seeded(seed),
             log_dir,
         }
@@ -315,11 +321,11 @@ impl State {
                 child.set_status(JobStatus::Submitted, now);
                 child.set_status(JobStatus::Pending, now);
                 job.children.push(child_id.clone());
-                self.order.push(child_id.clone());
+                self.pending.push(child_id.clone());
                 self.jobs.insert(child_id, child);
             }
         } else {
-            self.order.push(id.clone());
+            self.pending.push(id.clone());
         }
         self.jobs.insert(id.clone(), job);
         self.refresh_parent(&id, now);
@@ -331,59 +337,57 @@ impl State {
     }
 
     /// Moves jobs along (dependencies met → RUNNABLE; capacity free → STARTING) and returns
-    /// the processes to start.
+    /// the processes to start. Costs O(pending + started), not O(all jobs).
     pub(crate) fn advance(&mut self, now: u64) -> Vec<Launch> {
         let mut launches = Vec::new();
-        let mut running: HashMap<String, usize> = HashMap::new();
-        for job in self.jobs.values() {
-            if matches!(job.detail.status, JobStatus::Starting | JobStatus::Running) {
-                *running.entry(job.queue.clone()).or_default() += 1;
-            }
-        }
-        let jobs = &self.jobs;
-        self.order.retain(|id| !jobs[id].detail.status.is_done());
-        let mut changed = true;
-        while changed {
-            changed = false;
-            for index in 0..self.order.len() {
-                let status = self.jobs[&self.order[index]].detail.status;
-                if !matches!(status, JobStatus::Pending | JobStatus::Runnable) {
-                    continue;
-                }
-                let id = self.order[index].clone();
-                if status == JobStatus::Pending {
-                    let dep_states: Vec<JobStatus> = self.jobs[&id]
-                        .deps
-                        .iter()
-                        .map(|d| {
-                            self.jobs
-                                .get(d)
-                                .map_or(JobStatus::Succeeded, |j| j.detail.status)
-                        })
-                        .collect();
-                    if dep_states.contains(&JobStatus::Failed) {
-                        self.finish(&id, JobStatus::Failed, "Dependent Job failed".into(), now);
-                        changed = true;
-                    } else if dep_states.iter().all(|s| *s == JobStatus::Succeeded) {
-                        if let Some(job) = self.jobs.get_mut(&id) {
-                            job.set_status(JobStatus::Runnable, now);
-                        }
-                        changed = true;
-                    }
-                }
+        loop {
+            let mut progressed = false;
+            for id in std::mem::take(&mut self.pending) {
                 let job = &self.jobs[&id];
-                if job.detail.status == JobStatus::Runnable {
-                    let capacity = self.queues.get(&job.queue).map_or(0, |q| q.max_concurrency);
-                    let used = running.entry(job.queue.clone()).or_default();
-                    if *used < capacity {
-                        *used += 1;
+                if job.detail.status != JobStatus::Pending {
+                    continue; // Terminated while waiting.
+                }
+                let deps: Vec<JobStatus> = job
+                    .deps
+                    .iter()
+                    .map(|d| {
+                        self.jobs
+                            .get(d)
+                            .map_or(JobStatus::Succeeded, |j| j.detail.status)
+                    })
+                    .collect();
+                if deps.contains(&JobStatus::Failed) {
+                    self.finish(&id, JobStatus::Failed, "Dependent Job failed".into(), now);
+                    progressed = true;
+                } else if deps.iter().all(|s| *s == JobStatus::Succeeded) {
+                    let job = self.jobs.get_mut(&id).expect("pending jobs exist");
+                    job.set_status(JobStatus::Runnable, now);
+                    self.runnable
+                        .entry(job.queue.clone())
+                        .or_default()
+                        .push_back(id);
+                } else {
+                    self.pending.push(id);
+                }
+            }
+            let queues: Vec<String> = self.runnable.keys().cloned().collect();
+            for queue in queues {
+                let capacity = self.queues.get(&queue).map_or(0, |q| q.max_concurrency);
+                while self.running.get(&queue).copied().unwrap_or(0) < capacity {
+                    let Some(id) = self.runnable.get_mut(&queue).and_then(VecDeque::pop_front)
+                    else {
+                        break;
+                    };
+                    if self.jobs[&id].detail.status == JobStatus::Runnable {
+                        *self.running.entry(queue.clone()).or_default() += 1;
                         launches.push(self.launch(&id, now));
-                        changed = true;
                     }
                 }
             }
+            if !progressed {
+                return launches;
+            }
         }
-        launches
     }
 
     fn launch(&mut self, id: &str, now: u64) -> Launch {
@@ -480,6 +484,11 @@ impl State {
             job.terminating.is_none() && should_retry(&job.detail, &status_reason, &container);
         if retry {
             job.set_status(JobStatus::Runnable, now);
+            let queue = job.queue.clone();
+            self.runnable
+                .entry(queue)
+                .or_default()
+                .push_back(id.to_owned());
         } else {
             let reason = job.terminating.clone().unwrap_or(status_reason);
             self.finish(id, JobStatus::Failed, reason, now);

@@ -1,0 +1,111 @@
+//! Live progress of a run: a spinner line on a terminal, plain lines when piped.
+
+use std::io::{IsTerminal, Write};
+use std::time::Instant;
+
+use pollflow::{Event, EventKind};
+
+const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+/// Renders events on stderr.
+pub(crate) struct Progress {
+    terminal: bool,
+    started: Instant,
+    frame: usize,
+    status: String,
+    checks: u32,
+    next_check_in_ms: Option<u64>,
+}
+
+impl Progress {
+    pub(crate) fn new() -> Self {
+        Self {
+            terminal: std::io::stderr().is_terminal(),
+            started: Instant::now(),
+            frame: 0,
+            status: "SUBMITTING".into(),
+            checks: 0,
+            next_check_in_ms: None,
+        }
+    }
+
+    /// Takes an event; prints what a person wants to know about it.
+    pub(crate) fn event(&mut self, event: &Event) {
+        match &event.kind {
+            EventKind::TaskSubmitted { handle, .. } => {
+                self.status = "SUBMITTED".into();
+                self.line(&format!(
+                    "submitted job {}",
+                    handle.as_str().unwrap_or_default()
+                ));
+            }
+            EventKind::WaitStarted { delay_ms, .. } => self.next_check_in_ms = Some(*delay_ms),
+            EventKind::StatusChecked { status, .. } => {
+                self.checks += 1;
+                self.next_check_in_ms = None;
+                let word = status.status_word().unwrap_or("?").to_owned();
+                if !self.terminal {
+                    self.line(&format!("check {}: {word}", self.checks));
+                }
+                self.status = word;
+            }
+            EventKind::TaskFailed {
+                error, retry_in_ms, ..
+            } => {
+                let retry =
+                    retry_in_ms.map_or_else(String::new, |ms| format!(" (retrying in {ms} ms)"));
+                self.line(&format!("{} failed{retry}: {}", error.error, error.cause));
+            }
+            EventKind::Notified { state, message } => self.line(&format!("{state}: {message}")),
+            EventKind::JobCancelled { handle, error } => match error {
+                None => self.line(&format!(
+                    "terminated job {}",
+                    handle.as_str().unwrap_or_default()
+                )),
+                Some(e) => self.line(&format!("could not terminate the job: {e}")),
+            },
+            _ => {}
+        }
+        self.render();
+    }
+
+    /// Redraws the spinner line (terminals only).
+    pub(crate) fn tick(&mut self) {
+        self.frame += 1;
+        self.render();
+    }
+
+    /// Clears the spinner line for good.
+    pub(crate) fn finish(&mut self) {
+        if self.terminal {
+            eprint!("\r\x1b[2K");
+        }
+        self.terminal = false;
+    }
+
+    fn line(&self, text: &str) {
+        let elapsed = self.started.elapsed().as_secs_f64();
+        if self.terminal {
+            eprint!("\r\x1b[2K");
+        }
+        eprintln!("[{elapsed:>6.1}s] {text}");
+    }
+
+    fn render(&self) {
+        if !self.terminal {
+            return;
+        }
+        let next = self.next_check_in_ms.map_or_else(String::new, |ms| {
+            format!(" · next check in {:.1}s", ms as f64 / 1000.0)
+        });
+        eprint!(
+            "\r\x1b[2K{} {:<10} {:>6.1}s · {} check{}{next}",
+            SPINNER[self.frame % SPINNER.len()],
+            self.status,
+            self.started.elapsed().as_secs_f64(),
+            self.checks,
+            if self.checks == 1 { "" } else { "s" },
+        );
+        let _ = std::io::stderr().flush();
+    }
+}
