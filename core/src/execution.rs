@@ -370,7 +370,7 @@ impl Execution {
                 let retry_in_ms = match &node.kind {
                     NodeKind::Check { retry, .. }
                         if err.is_transient()
-                            && retry.max_attempts.map_or(true, |m| self.check_errors <= m) =>
+                            && retry.max_attempts.is_none_or(|m| self.check_errors <= m) =>
                     {
                         let delay =
                             to_millis(retry.backoff_delay(self.check_errors, &mut self.rng));

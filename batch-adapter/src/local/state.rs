@@ -645,17 +645,17 @@ fn should_retry(
     let rule = strategy.evaluate_on_exit.iter().find(|rule| {
         rule.on_status_reason
             .as_deref()
-            .map_or(true, |p| matches_pattern(p, status_reason))
+            .is_none_or(|p| matches_pattern(p, status_reason))
             && rule
                 .on_reason
                 .as_deref()
-                .map_or(true, |p| matches_pattern(p, &reason))
+                .is_none_or(|p| matches_pattern(p, &reason))
             && rule
                 .on_exit_code
                 .as_deref()
-                .map_or(true, |p| matches_pattern(p, &exit_code))
+                .is_none_or(|p| matches_pattern(p, &exit_code))
     });
-    rule.map_or(true, |r| r.action == RetryAction::Retry)
+    rule.is_none_or(|r| r.action == RetryAction::Retry)
 }
 
 #[cfg(test)]
