@@ -459,6 +459,9 @@ impl State {
             return;
         };
         job.kill = None;
+        if let Some(running) = self.running.get_mut(&job.queue) {
+            *running = running.saturating_sub(1);
+        }
         let status_reason = exit.reason.clone().unwrap_or_else(|| EXITED.to_owned());
         let container = AttemptContainerDetail {
             exit_code: exit.code,
