@@ -82,7 +82,7 @@ struct Shared {
     slots: Vec<Slot>,
     free: Vec<u32>,
     in_flight: FuturesUnordered<LocalBoxFuture<'static, Batch>>,
-    /// The open batch's linger timer, and the waiter it wakes.
+    /// The open batch's linger timer (none without a linger), and the waiter that closes it.
     window: Option<Sleep>,
     window_owner: Option<Key>,
     /// Checks queued since the window opened.
@@ -159,7 +159,6 @@ impl<P: Poller + 'static> PollGroup<P> {
         GroupCheck {
             inner: self.inner.clone(),
             key,
-            yielded: false,
             done: false,
         }
     }
@@ -238,8 +237,6 @@ impl Shared {
 struct GroupCheck<P> {
     inner: Rc<Inner<P>>,
     key: Key,
-    /// Whether this check has let the other executions of its round queue theirs.
-    yielded: bool,
     done: bool,
 }
 
@@ -287,13 +284,18 @@ impl<P: Poller + 'static> Future for GroupCheck<P> {
             }
             if !shared.queue.is_empty() {
                 match &this.inner.linger {
-                    None if !this.yielded => {
-                        // Give the rest of this round a chance to queue their checks first.
-                        this.yielded = true;
+                    // The first check of a round yields once, so that the rest of the round
+                    // can queue theirs; then it sends them all.
+                    None if shared.window_owner.is_none() => {
+                        shared.window_owner = Some(this.key);
                         cx.waker().wake_by_ref();
                         return Poll::Pending;
                     }
-                    None => this.dispatch(&mut shared, false),
+                    None if shared.window_owner == Some(this.key) => {
+                        shared.window_owner = None;
+                        this.dispatch(&mut shared, false);
+                    }
+                    None => {}
                     Some((clock, linger)) => {
                         if shared.window.is_none() {
                             shared.window = Some(clock.sleep(*linger));

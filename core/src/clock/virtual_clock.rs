@@ -150,7 +150,7 @@ impl Clock for VirtualClock {
         Box::pin(VirtualSleep {
             timers: self.inner.clone(),
             deadline,
-            registered: None,
+            slot: None,
         })
     }
 }
@@ -158,8 +158,8 @@ impl Clock for VirtualClock {
 struct VirtualSleep {
     timers: Rc<RefCell<Timers>>,
     deadline: Duration,
-    /// The waker last registered, so a re-poll by the same task does not add a second timer.
-    registered: Option<Waker>,
+    /// Where this sleep's waker sits in its deadline's bucket, once registered.
+    slot: Option<usize>,
 }
 
 impl Future for VirtualSleep {
@@ -171,18 +171,19 @@ impl Future for VirtualSleep {
         if timers.now >= this.deadline {
             return Poll::Ready(());
         }
-        if !this
-            .registered
-            .as_ref()
-            .is_some_and(|w| w.will_wake(cx.waker()))
-        {
-            timers
-                .buckets
-                .entry(this.deadline)
-                .or_default()
-                .push(cx.waker().clone());
-            timers.pending += 1;
-            this.registered = Some(cx.waker().clone());
+        let bucket = timers.buckets.entry(this.deadline).or_default();
+        match this.slot.and_then(|i| bucket.get_mut(i)) {
+            // Polled again (perhaps by another task): keep one waker, the latest.
+            Some(waker) => {
+                if !waker.will_wake(cx.waker()) {
+                    waker.clone_from(cx.waker());
+                }
+            }
+            None => {
+                this.slot = Some(bucket.len());
+                bucket.push(cx.waker().clone());
+                timers.pending += 1;
+            }
         }
         Poll::Pending
     }
