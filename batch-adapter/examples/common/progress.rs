@@ -14,7 +14,7 @@ pub(crate) struct Progress {
     frame: usize,
     status: String,
     checks: u32,
-    next_check_in_ms: Option<u64>,
+    next_check_at: Option<Instant>,
 }
 
 impl Progress {
@@ -25,7 +25,7 @@ impl Progress {
             frame: 0,
             status: "SUBMITTING".into(),
             checks: 0,
-            next_check_in_ms: None,
+            next_check_at: None,
         }
     }
 
@@ -39,10 +39,13 @@ impl Progress {
                     handle.as_str().unwrap_or_default()
                 ));
             }
-            EventKind::WaitStarted { delay_ms, .. } => self.next_check_in_ms = Some(*delay_ms),
+            EventKind::WaitStarted { delay_ms, .. } => {
+                self.next_check_at =
+                    Some(Instant::now() + std::time::Duration::from_millis(*delay_ms));
+            }
             EventKind::StatusChecked { status, .. } => {
                 self.checks += 1;
-                self.next_check_in_ms = None;
+                self.next_check_at = None;
                 let word = status.status_word().unwrap_or("?").to_owned();
                 if !self.terminal {
                     self.line(&format!("check {}: {word}", self.checks));
@@ -95,8 +98,9 @@ impl Progress {
         if !self.terminal {
             return;
         }
-        let next = self.next_check_in_ms.map_or_else(String::new, |ms| {
-            format!(" · next check in {:.1}s", ms as f64 / 1000.0)
+        let next = self.next_check_at.map_or_else(String::new, |at| {
+            let left = at.saturating_duration_since(Instant::now());
+            format!(" · next check in {:.1}s", left.as_secs_f64())
         });
         eprint!(
             "\r\x1b[2K{} {:<10} {:>6.1}s · {} check{}{next}",
