@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check CI runs, installing what it needs on a fresh machine:
-# rustfmt, clippy (-D warnings), all tests and doctests, the "no tokio in core" check, and
-# a wasm32-unknown-unknown build of core.
+# rustfmt, clippy (-D warnings), the "no tokio in core" check, a wasm32-unknown-unknown build
+# of core, an AWS-compatible server (moto, in a local venv) for the AWS adapters, all tests and
+# doctests, and the examples against that server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,5 +30,18 @@ eval "$(scripts/wasm-toolchain.sh)"
 # shellcheck disable=SC2086 # WASM_CARGO_FLAGS holds several flags
 $WASM_CARGO build --release -p pollflow $WASM_CARGO_FLAGS
 
+step "AWS-compatible test server (moto, installed into .venv when missing)"
+eval "$(scripts/moto-server.sh start)"
+trap 'scripts/moto-server.sh stop >/dev/null 2>&1 || true' EXIT
+
 step "tests and doctests"
 cargo test --workspace --all-features
+
+step "the examples against the AWS-compatible server"
+moto_input="{\"jobName\":\"smoke\",\"jobQueue\":\"$MOTO_JOB_QUEUE\",\"jobDefinition\":\"$MOTO_JOB_DEFINITION\",\"wait_time\":1}"
+cargo run -q -p pollflow-batch --features aws --example job_poller -- \
+    --aws --endpoint-url "$MOTO_ENDPOINT" --input "$moto_input" >/dev/null
+cargo run -q -p pollflow-batch --features aws --example manage_batch_job -- \
+    --aws --endpoint-url "$MOTO_ENDPOINT" --topic-arn "$MOTO_TOPIC_ARN" \
+    --job-queue "$MOTO_JOB_QUEUE" --job-definition "$MOTO_JOB_DEFINITION" >/dev/null
+echo "examples: 2 passed, 0 failed"

@@ -10,6 +10,8 @@
 //! cargo run --example job_poller -- --input '{"jobName":"my-job","jobDefinition":"...","jobQueue":"...","wait_time":1}'
 //! ```
 
+#[path = "common/backend.rs"]
+mod backend;
 #[path = "common/progress.rs"]
 mod progress;
 
@@ -17,29 +19,38 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use pollflow::{Branch, Engine, Outcome, Path, PollGroup, TokioClock, WaitPolicy, Workflow};
-use pollflow_batch::samples::{job_poller_input, sample_config, FAILING_DEFINITION};
-use pollflow_batch::{BatchPoller, LocalBatch};
+use pollflow_batch::samples::{job_poller_input, FAILING_DEFINITION};
+use pollflow_batch::BatchPoller;
 use serde_json::Value;
 
 const USAGE: &str = "\
 usage: job_poller [--input JSON | --input-file PATH] [--wait-time SECONDS] [--seconds N] [--fail]
+                  [--aws [--endpoint-url URL]]
 
   --input JSON        execution input, in the seed's shape:
                       {\"jobName\", \"jobDefinition\", \"jobQueue\", \"wait_time\"} (names or ARNs)
   --input-file PATH   the same, from a file
   --wait-time SECONDS how long to wait between checks (the seed uses 60; default 1)
   --seconds N         how long the sample job runs (default 3)
-  --fail              run a job that fails (exit code 3)";
+  --fail              run a job that fails (exit code 3)
+  --aws               use AWS Batch (the standard AWS configuration: env, profile, region)
+                      instead of the embedded local Batch; needs `--features aws`
+  --endpoint-url URL  send AWS requests to URL (an AWS-compatible server)";
 
 struct Options {
     input: Value,
+    backend: backend::BackendOptions,
 }
 
 fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
     let mut input = job_poller_input(1);
     let mut args = args.peekable();
     let mut overrides: Vec<(String, Value)> = Vec::new();
+    let mut backend = backend::BackendOptions::default();
     while let Some(arg) = args.next() {
+        if backend.accept(&arg, &mut args)? {
+            continue;
+        }
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
         match arg.as_str() {
             "--input" => {
@@ -75,7 +86,7 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
         .as_object_mut()
         .ok_or("the input must be a JSON object")?;
     object.extend(overrides);
-    Ok(Options { input })
+    Ok(Options { input, backend })
 }
 
 /// The seed's state machine, with its state names.
@@ -111,7 +122,13 @@ async fn main() {
     };
     let workflow =
         job_poller(Duration::from_secs(wait_time)).expect("the Job Poller workflow is valid");
-    let batch = LocalBatch::from_config(sample_config());
+    let batch = match options.backend.batch().await {
+        Ok(batch) => batch,
+        Err(message) => {
+            eprintln!("error: {message}");
+            std::process::exit(2);
+        }
+    };
     let engine = Engine::new(
         workflow,
         PollGroup::lingering(

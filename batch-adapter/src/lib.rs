@@ -32,6 +32,8 @@
 #![forbid(unsafe_code)]
 
 mod api;
+#[cfg(feature = "aws")]
+pub mod aws;
 mod local;
 mod model;
 mod notifier;

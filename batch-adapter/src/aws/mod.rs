@@ -1,0 +1,28 @@
+//! AWS Batch and Amazon SNS through the AWS SDK (feature `aws`).
+
+mod batch;
+mod convert;
+mod errors;
+mod sns;
+
+pub use batch::AwsBatch;
+pub use sns::SnsNotifier;
+
+/// Loads AWS configuration the standard way (environment, profile, SSO, IMDS...), with an
+/// optional endpoint URL override (for example an AWS-compatible server on loopback).
+///
+/// Retries use the SDK's standard mode with up to 5 attempts: a throttled or failed
+/// DescribeJobs call is retried with jittered exponential backoff, and every execution whose
+/// check rides in that batch waits with it — a throttled poll group slows down as a whole
+/// instead of failing runs. What still fails after that reaches the Check state's own retry
+/// policy as a transient error. (The SDK's adaptive mode also works — pass your own
+/// `SdkConfig` to [`AwsBatch::new`] — but its client-side rate limiter reacts to a few
+/// throttles at low request rates by waiting many seconds.)
+pub async fn load_config(endpoint_url: Option<&str>) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(5));
+    if let Some(url) = endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    loader.load().await
+}

@@ -1,0 +1,172 @@
+//! The AWS-compatible server of the tests (moto, started by `scripts/moto-server.sh`), and a
+#![allow(unreachable_pub)]
+//! fault-injecting HTTP layer in front of it that also counts requests.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
+    SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_runtime_api::http::StatusCode;
+use aws_smithy_types::body::SdkBody;
+
+/// Where moto is and what the fixtures created.
+pub struct Moto {
+    pub endpoint: String,
+    pub job_queue: String,
+    pub job_definition: String,
+    pub topic_arn: String,
+    pub sqs_queue_url: String,
+}
+
+fn var(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: these tests need moto; run scripts/test.sh, or `eval \"$(scripts/moto-server.sh start)\"` first")
+    })
+}
+
+pub fn moto() -> Moto {
+    Moto {
+        endpoint: var("MOTO_ENDPOINT"),
+        job_queue: var("MOTO_JOB_QUEUE"),
+        job_definition: var("MOTO_JOB_DEFINITION"),
+        topic_arn: var("MOTO_TOPIC_ARN"),
+        sqs_queue_url: var("MOTO_SQS_QUEUE_URL"),
+    }
+}
+
+/// Tells moto whether Batch jobs run in Docker: without Docker they SUCCEED at once; with it
+/// (and no Docker engine here) they FAIL within a second.
+pub async fn use_docker(moto: &Moto, yes: bool) {
+    let body = format!(r#"{{"batch":{{"use_docker":{yes}}}}}"#);
+    let status = std::process::Command::new("curl")
+        .args([
+            "-sf",
+            "-o",
+            "/dev/null",
+            "-X",
+            "POST",
+            "-H",
+            "Content-Type: application/json",
+            "-d",
+            &body,
+        ])
+        .arg(format!("{}/moto-api/config", moto.endpoint))
+        .status()
+        .expect("curl runs");
+    assert!(status.success(), "moto config update failed");
+}
+
+/// What the fault layer saw: requests per operation, forwarded and throttled.
+#[derive(Debug, Default)]
+pub struct Traffic {
+    pub forwarded: HashMap<String, usize>,
+    pub throttled: HashMap<String, usize>,
+    /// Throttle every `n`th request (0: never).
+    pub throttle_every: usize,
+    seen: usize,
+}
+
+/// An HTTP client that forwards to a real one, counts each operation, and answers some
+/// requests `429 TooManyRequestsException` without forwarding them.
+#[derive(Clone, Debug)]
+pub struct FaultLayer {
+    inner: SharedHttpClient,
+    pub traffic: Arc<Mutex<Traffic>>,
+}
+
+impl FaultLayer {
+    pub fn new(throttle_every: usize) -> Self {
+        Self {
+            inner: aws_smithy_http_client::Builder::new().build_http(),
+            traffic: Arc::new(Mutex::new(Traffic {
+                throttle_every,
+                ..Traffic::default()
+            })),
+        }
+    }
+
+    pub fn forwarded(&self, operation: &str) -> usize {
+        self.traffic
+            .lock()
+            .unwrap()
+            .forwarded
+            .get(operation)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    pub fn throttled(&self) -> usize {
+        self.traffic.lock().unwrap().throttled.values().sum()
+    }
+}
+
+impl HttpClient for FaultLayer {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        SharedHttpConnector::new(FaultConnector {
+            inner: self.inner.http_connector(settings, components),
+            traffic: self.traffic.clone(),
+        })
+    }
+}
+
+#[derive(Debug)]
+struct FaultConnector {
+    inner: SharedHttpConnector,
+    traffic: Arc<Mutex<Traffic>>,
+}
+
+/// `/v1/describejobs` → `describejobs`; SNS and SQS name the action elsewhere.
+fn operation(request: &HttpRequest) -> String {
+    let uri = request.uri().split('?').next().unwrap_or_default();
+    match uri.find("/v1/") {
+        Some(at) => uri[at + 4..].to_owned(),
+        None => request
+            .headers()
+            .get("x-amz-target")
+            .unwrap_or("query")
+            .to_owned(),
+    }
+}
+
+impl HttpConnector for FaultConnector {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let operation = operation(&request);
+        let mut traffic = self.traffic.lock().unwrap();
+        traffic.seen += 1;
+        if traffic.throttle_every > 0 && traffic.seen % traffic.throttle_every == 0 {
+            *traffic.throttled.entry(operation).or_default() += 1;
+            let mut response = HttpResponse::new(
+                StatusCode::try_from(429u16).expect("valid status"),
+                SdkBody::from(r#"{"__type":"TooManyRequestsException","message":"Rate exceeded"}"#),
+            );
+            response
+                .headers_mut()
+                .insert("x-amzn-errortype", "TooManyRequestsException");
+            response
+                .headers_mut()
+                .insert("content-type", "application/json");
+            return HttpConnectorFuture::ready(Ok(response));
+        }
+        *traffic.forwarded.entry(operation).or_default() += 1;
+        drop(traffic);
+        self.inner.call(request)
+    }
+}
+
+/// AWS configuration for moto, through a fault layer.
+pub async fn config(moto: &Moto, layer: &FaultLayer) -> aws_config::SdkConfig {
+    pollflow_batch::aws::load_config(Some(&moto.endpoint))
+        .await
+        .into_builder()
+        .http_client(layer.clone())
+        .build()
+}
