@@ -17,7 +17,6 @@ mod progress;
 
 use std::time::Duration;
 
-use futures::StreamExt;
 use pollflow::{Branch, Engine, Outcome, Path, PollGroup, TokioClock, WaitPolicy, Workflow};
 use pollflow_batch::samples::{job_poller_input, FAILING_DEFINITION};
 use pollflow_batch::BatchPoller;
@@ -140,32 +139,7 @@ async fn main() {
         TokioClock::new(),
     );
 
-    let mut progress = progress::Progress::new();
-    let mut run = engine.start(options.input);
-    let abort = run.abort_handle();
-    let mut ticks = tokio::time::interval(Duration::from_millis(100));
-    let mut interrupted = false;
-    let ctrl_c = tokio::signal::ctrl_c();
-    tokio::pin!(ctrl_c);
-    loop {
-        tokio::select! {
-            event = run.next() => match event {
-                Some(event) => progress.event(&event),
-                None => break,
-            },
-            _ = ticks.tick() => progress.tick(),
-            _ = &mut ctrl_c, if !interrupted => {
-                interrupted = true;
-                abort.abort();
-            }
-        }
-    }
-    progress.finish();
-
-    let outcome = run
-        .finished()
-        .cloned()
-        .expect("a finished run has an outcome");
+    let outcome = progress::follow(engine.start(options.input)).await;
     match outcome {
         Outcome::Succeeded { output } => {
             eprintln!(

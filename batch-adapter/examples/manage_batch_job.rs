@@ -17,7 +17,6 @@ mod progress;
 use std::rc::Rc;
 use std::time::Duration;
 
-use futures::StreamExt;
 use pollflow::{
     Branch, Engine, Notifier, Outcome, Path, PollGroup, TokioClock, WaitPolicy, Workflow,
 };
@@ -120,21 +119,9 @@ async fn main() {
         .build();
     let input = json!({ "jobName": "BatchJobNotification", "jobQueue": queue, "jobDefinition": definition });
 
-    let mut progress = progress::Progress::new();
-    let mut run = engine.start(input);
-    let mut ticks = tokio::time::interval(Duration::from_millis(100));
-    loop {
-        tokio::select! {
-            event = run.next() => match event {
-                Some(event) => progress.event(&event),
-                None => break,
-            },
-            _ = ticks.tick() => progress.tick(),
-        }
-    }
-    progress.finish();
-    match run.finished() {
-        Some(Outcome::Succeeded { .. }) => println!("execution SUCCEEDED"),
+    let outcome = progress::follow(engine.start(input)).await;
+    match outcome {
+        Outcome::Succeeded { .. } => println!("execution SUCCEEDED"),
         other => {
             eprintln!("execution did not succeed: {other:?}");
             std::process::exit(1);

@@ -3,7 +3,8 @@
 use std::io::{IsTerminal, Write};
 use std::time::Instant;
 
-use pollflow::{Event, EventKind};
+use futures::StreamExt;
+use pollflow::{Event, EventKind, Outcome, Run};
 
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
@@ -112,4 +113,32 @@ impl Progress {
         );
         let _ = std::io::stderr().flush();
     }
+}
+
+/// Drives `run` to its end while showing its progress; Ctrl-C aborts it (and so terminates
+/// its job). Returns how it ended.
+pub(crate) async fn follow(mut run: Run) -> Outcome {
+    let mut progress = Progress::new();
+    let abort = run.abort_handle();
+    let mut ticks = tokio::time::interval(std::time::Duration::from_millis(100));
+    let mut interrupted = false;
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    loop {
+        tokio::select! {
+            event = run.next() => match event {
+                Some(event) => progress.event(&event),
+                None => break,
+            },
+            _ = ticks.tick() => progress.tick(),
+            _ = &mut ctrl_c, if !interrupted => {
+                interrupted = true;
+                abort.abort();
+            }
+        }
+    }
+    progress.finish();
+    run.finished()
+        .cloned()
+        .expect("a run ends after its terminal event")
 }
