@@ -1,0 +1,156 @@
+/**
+ * pollflow: wait for long-running jobs — submit, wait, check, branch, notify.
+ * The engine is Rust compiled to WebAssembly; it runs in Node >= 18 and in browsers (ESM).
+ *
+ * ```js
+ * import { run } from 'pollflow';
+ * const execution = run({
+ *   input: { jobName: 'my-job' },
+ *   submit: async (input) => (await fetch('/reports', { method: 'POST' })).headers.get('location'),
+ *   check: async (location) => {
+ *     const response = await fetch(location);
+ *     return response.status === 202
+ *       ? { status: 'PENDING', retryAfterMs: 1000 * Number(response.headers.get('retry-after') ?? 1) }
+ *       : { status: 'SUCCEEDED', output: await response.json() };
+ *   },
+ *   wait: { intervalMs: 1000 },
+ *   maxWaitMs: 60_000,
+ * });
+ * for await (const event of execution) console.log(event.type);
+ * const report = await execution.result();
+ * ```
+ */
+
+/** Any value that survives `JSON.stringify` / `JSON.parse`. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** What `check` returns. */
+export type CheckResult =
+  /** Still running. `detail` is shown in events; a string detail (or `detail.status`) is its status word. */
+  | { status: 'PENDING'; detail?: Json; /** Check again after this many milliseconds (like HTTP Retry-After). */ retryAfterMs?: number }
+  /** Done; `output` becomes the execution's output. */
+  | { status: 'SUCCEEDED'; output?: Json }
+  /** The job failed; the execution fails with `States.TaskFailed`, `detail` (as JSON) being the cause. */
+  | { status: 'FAILED'; detail?: Json };
+
+/**
+ * How long to wait before each check. All durations are in **milliseconds**.
+ * - `{ intervalMs }`: the same delay every time (the Step Functions sample's `wait_time`, in ms).
+ * - `{ minDelayMs, maxDelayMs, rate?, jitter? }`: exponential backoff. Attempt n waits
+ *   `minDelayMs * rate^(n-1)` (rate defaults to 2), capped at `maxDelayMs`, then jittered:
+ *   `'bounded'` (default, the AWS SDK waiter formula: uniform in [minDelayMs, delay]),
+ *   `'full'` (uniform in [0, delay]) or `'none'`.
+ */
+export type WaitOptions =
+  | { intervalMs: number }
+  | { minDelayMs: number; maxDelayMs: number; rate?: number; jitter?: 'none' | 'full' | 'bounded' };
+
+/** A message from a Notify state, passed to `notify`. */
+export interface Notification {
+  /** The Notify state: `'Notify Success'` or `'Notify Failure'`. */
+  state: string;
+  subject?: string;
+  message: string;
+  /** The job's last detail or output. */
+  detail: Json;
+}
+
+export interface RunOptions {
+  /** Starts the job. Receives `input`; returns (or resolves to) the job's handle: an id, a URL, any JSON. */
+  submit(input: Json): Json | Promise<Json>;
+  /**
+   * Looks at the job once. Receives the handle. A throw or rejection fails the execution
+   * (`States.TaskFailed`), unless the thrown error has `retryable: true`: then the check is
+   * retried (up to 5 times, 1 s doubling to 30 s).
+   */
+  check(handle: Json): CheckResult | Promise<CheckResult>;
+  /** Stops the job when the execution is aborted or times out. Receives the handle and a reason. */
+  cancel?(handle: Json, reason: string): void | Promise<void>;
+  /** When given, the workflow notifies on success ('Notify Success') and on job failure ('Notify Failure'). */
+  notify?(notification: Notification): void | Promise<void>;
+  /** The execution input, passed to `submit` (default `null`). Must be JSON-serializable. */
+  input?: Json;
+  /** How long to wait between checks (default `{ intervalMs: 1000 }`). */
+  wait?: WaitOptions;
+  /** Give up after this many milliseconds since the first wait: a final check happens at the deadline, then `States.Timeout`. */
+  maxWaitMs?: number;
+  /** Give up after this many checks (`States.Timeout`). A whole number >= 1. */
+  maxAttempts?: number;
+  /** Messages of the Notify states (defaults 'Job succeeded' / 'Job failed'). */
+  messages?: { success?: string; failure?: string };
+  /** The workflow's name in events and cancel reasons (default 'Job Poller'). */
+  name?: string;
+  /** Seeds the jitter (a whole number >= 0): same seed, same delays. */
+  seed?: number;
+  /** Aborts the execution: its job is cancelled (with `cancel`), then it ends `ABORTED`. */
+  signal?: AbortSignal;
+}
+
+interface EventBase {
+  /** Sequence number within the execution, from 1. */
+  id: number;
+  /** Milliseconds since the Unix epoch (the host's clock). */
+  timestamp_ms: number;
+}
+
+/** One entry of the execution history, shaped like AWS Step Functions' history events. */
+export type ExecutionEvent = EventBase &
+  (
+    | { type: 'ExecutionStarted'; input: Json }
+    | { type: 'StateEntered'; state: string }
+    | { type: 'StateExited'; state: string }
+    | { type: 'TaskSubmitted'; state: string; handle: Json }
+    | { type: 'TaskFailed'; state: string; error: { error: string; cause: string }; retry_in_ms?: number }
+    | { type: 'WaitStarted'; state: string; delay_ms: number; attempt: number }
+    | { type: 'StatusChecked'; state: string; attempt: number; status: { status: 'PENDING' | 'SUCCEEDED' | 'FAILED'; detail?: Json; output?: Json; retry_after_ms?: number } }
+    | { type: 'ChoiceTaken'; state: string; next: string }
+    | { type: 'Notified'; state: string; message: string }
+    | { type: 'JobCancelled'; handle: Json; error?: { error: string; cause: string } }
+    | { type: 'ExecutionSucceeded'; output: Json }
+    | { type: 'ExecutionFailed'; error: { error: string; cause: string } }
+    | { type: 'ExecutionTimedOut'; error: { error: string; cause: string } }
+    | { type: 'ExecutionAborted'; job_cancelled: boolean }
+  );
+
+/** How an execution ended. */
+export type Outcome =
+  | { status: 'SUCCEEDED'; output: Json }
+  | { status: 'FAILED'; error: { error: string; cause: string } }
+  | { status: 'TIMED_OUT'; error: { error: 'States.Timeout'; cause: string } }
+  | { status: 'ABORTED'; job_cancelled: boolean };
+
+/**
+ * The error `result()` rejects with: an `Error` whose `name` is the ASL error name —
+ * `'States.TaskFailed'` (the job failed, or a callback threw), `'States.Timeout'`,
+ * `'AbortError'`, or `'TypeError'` when a callback returned a value of the wrong shape —
+ * and whose `message` and `cause` are the cause.
+ */
+export interface PollflowError extends Error {
+  name: 'States.TaskFailed' | 'States.Timeout' | 'AbortError' | 'TypeError' | string;
+  cause: string;
+}
+
+/** A running execution. Iterate it once for its events; await `outcome` or `result()` for its end. */
+export interface Execution extends AsyncIterable<ExecutionEvent> {
+  /** Resolves with the outcome (never rejects). Drives the execution if nobody iterates it. */
+  readonly outcome: Promise<Outcome>;
+  /** Resolves with the output; rejects with a {@link PollflowError}. */
+  result(): Promise<Json>;
+  /** Same as aborting `options.signal`. */
+  abort(): void;
+}
+
+/**
+ * Starts an execution of the Job Poller workflow: Submit Job → Wait → Get Job Status →
+ * Job Complete? → (Notify Success | Notify Failure) → end.
+ * @throws {TypeError} a missing callback, a value of the wrong type, input that is not JSON-serializable.
+ * @throws {RangeError} NaN, infinite or negative durations; a whole number out of range.
+ */
+export function run(options: RunOptions): Execution;
+
+/** The state-machine graph `run(options)` would execute (states with their transitions), to draw it. */
+export function workflowGraph(options: RunOptions): {
+  name: string;
+  start_at: string;
+  states: Array<{ name: string; type: string; next?: string; default?: string; choices?: Array<{ next: string }> }>;
+};
