@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check CI runs, installing what it needs on a fresh machine:
 # rustfmt, clippy (-D warnings), the "no tokio in core" check, a wasm32-unknown-unknown build
-# of core, an AWS-compatible server (moto, in a local venv) for the AWS adapters, all tests and
+# of core, the npm package and its node:test suite, an AWS-compatible server (moto, in a local venv) for the AWS adapters, all tests and
 # doctests, and the examples against that server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +29,10 @@ step "core builds for wasm32-unknown-unknown"
 eval "$(scripts/wasm-toolchain.sh)"
 # shellcheck disable=SC2086 # WASM_CARGO_FLAGS holds several flags
 $WASM_CARGO build --release -p pollflow $WASM_CARGO_FLAGS
+
+step "npm package: build (wasm32 + wasm-bindgen) and node:test suite"
+scripts/build-npm.sh
+(cd wasm/test && npm install --no-audit --no-fund --silent && node --test)
 
 step "AWS-compatible test server (moto, installed into .venv when missing)"
 eval "$(scripts/moto-server.sh start)"

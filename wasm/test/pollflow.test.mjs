@@ -1,0 +1,222 @@
+// The npm package as users import it: events, outcome, abort, timeout, thrown callbacks and
+// every bad-input error.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { run, workflowGraph } from 'pollflow';
+
+/** A job that is PENDING `pending` times, then SUCCEEDED with `output`. */
+function job({ pending = 2, output = { rows: 7 }, cancels = [] } = {}) {
+  let checks = 0;
+  return {
+    submit: async (input) => ({ jobId: 'job-1', name: input?.jobName ?? null }),
+    check: async () => (++checks <= pending ? { status: 'PENDING', detail: 'RUNNING' } : { status: 'SUCCEEDED', output }),
+    cancel: async (handle, reason) => { cancels.push({ handle, reason }); },
+    get checks() { return checks; },
+  };
+}
+
+test('an execution is an async iterable of history events, then an outcome', async () => {
+  const execution = run({ ...job(), input: { jobName: 'my-job' }, wait: { intervalMs: 5 } });
+  const events = [];
+  for await (const event of execution) events.push(event);
+  assert.deepEqual(events.map((e) => e.id), events.map((_, i) => i + 1));
+  assert.equal(events[0].type, 'ExecutionStarted');
+  assert.deepEqual(events[0].input, { jobName: 'my-job' });
+  const submitted = events.find((e) => e.type === 'TaskSubmitted');
+  assert.deepEqual(submitted.handle, { jobId: 'job-1', name: 'my-job' });
+  assert.equal(events.filter((e) => e.type === 'StatusChecked').length, 3);
+  assert.deepEqual(events.filter((e) => e.type === 'WaitStarted').map((e) => e.delay_ms), [5, 5, 5]);
+  const entered = events.filter((e) => e.type === 'StateEntered').map((e) => e.state);
+  assert.deepEqual(entered.slice(0, 4), ['Submit Job', 'Wait', 'Get Job Status', 'Job Complete?']);
+  assert.equal(entered.at(-1), 'Succeeded');
+  assert.ok(events.every((e) => typeof e.timestamp_ms === 'number' && e.timestamp_ms > 1.6e12));
+  assert.deepEqual(await execution.outcome, { status: 'SUCCEEDED', output: { rows: 7 } });
+  assert.deepEqual(await execution.result(), { rows: 7 });
+});
+
+test('outcome and result() drive an execution nobody iterates', async () => {
+  const execution = run({ ...job({ pending: 1 }), wait: { intervalMs: 1 } });
+  assert.deepEqual(await execution.result(), { rows: 7 });
+  assert.throws(() => { for (const _ of [execution[Symbol.asyncIterator]()]); }, /iterated once/);
+});
+
+test('the wait uses the host timer and honours retryAfterMs', async () => {
+  let checks = 0;
+  const started = Date.now();
+  const execution = run({
+    submit: () => 'j',
+    check: () => (++checks === 1 ? { status: 'PENDING', retryAfterMs: 120 } : { status: 'SUCCEEDED', output: null }),
+    wait: { intervalMs: 30 },
+  });
+  const delays = [];
+  for await (const e of execution) if (e.type === 'WaitStarted') delays.push(e.delay_ms);
+  assert.deepEqual(delays, [30, 120]);
+  assert.ok(Date.now() - started >= 145, 'really waited on setTimeout');
+});
+
+test('exponential waits follow the AWS SDK waiter formula and a seed makes them repeatable', async () => {
+  const delays = async (seed) => {
+    const execution = run({ ...job({ pending: 4 }), wait: { minDelayMs: 1, maxDelayMs: 8 }, seed });
+    const out = [];
+    for await (const e of execution) if (e.type === 'WaitStarted') out.push(e.delay_ms);
+    return out;
+  };
+  const first = await delays(42);
+  first.forEach((d, i) => assert.ok(d >= 1 && d <= Math.min(2 ** i, 8), `attempt ${i + 1}: ${d}`));
+  assert.deepEqual(await delays(42), first);
+});
+
+test('an AbortSignal cancels the job once and ends the execution with AbortError', async () => {
+  const cancels = [];
+  const controller = new AbortController();
+  const execution = run({ ...job({ pending: 1000, cancels }), name: 'Nightly export', wait: { intervalMs: 5 }, signal: controller.signal });
+  const types = [];
+  for await (const e of execution) {
+    types.push(e.type);
+    if (e.type === 'StatusChecked') controller.abort();
+  }
+  assert.deepEqual(types.slice(-2), ['JobCancelled', 'ExecutionAborted']);
+  assert.equal(cancels.length, 1);
+  assert.deepEqual(cancels[0].handle, { jobId: 'job-1', name: null });
+  assert.match(cancels[0].reason, /"Nightly export" was aborted/);
+  assert.deepEqual(await execution.outcome, { status: 'ABORTED', job_cancelled: true });
+  await assert.rejects(execution.result(), { name: 'AbortError' });
+});
+
+test('an already-aborted signal and leaving the loop early both stop the execution', async () => {
+  const controller = new AbortController();
+  controller.abort();
+  const early = run({ ...job(), signal: controller.signal });
+  assert.equal((await early.outcome).status, 'ABORTED');
+
+  const cancels = [];
+  const left = run({ ...job({ pending: 1000, cancels }), wait: { intervalMs: 1 } });
+  for await (const e of left) if (e.type === 'StatusChecked') break;
+  assert.deepEqual(await left.outcome, { status: 'ABORTED', job_cancelled: true });
+  assert.equal(cancels.length, 1);
+});
+
+test('maxWaitMs and maxAttempts end the execution with States.Timeout', async () => {
+  const cancels = [];
+  const slow = run({ ...job({ pending: 1e9, cancels }), wait: { intervalMs: 20 }, maxWaitMs: 50 });
+  const checks = [];
+  let firstWait;
+  for await (const e of slow) {
+    if (e.type === 'WaitStarted') firstWait ??= e.timestamp_ms;
+    if (e.type === 'StatusChecked') checks.push(e.timestamp_ms);
+  }
+  // Checks at about 20, 40 and the deadline, 50 (fewer when timers run late on a busy host).
+  assert.ok(checks.length >= 2 && checks.length <= 3, `${checks.length} checks`);
+  assert.ok(checks.at(-1) - firstWait >= 49, 'a last check at the deadline');
+  const outcome = await slow.outcome;
+  assert.equal(outcome.status, 'TIMED_OUT');
+  assert.equal(outcome.error.error, 'States.Timeout');
+  assert.equal(cancels.length, 1, 'a timed-out job is cancelled');
+  await assert.rejects(slow.result(), (e) => e.name === 'States.Timeout' && /50 ms/.test(e.cause));
+
+  const counted = run({ ...job({ pending: 1e9 }), wait: { intervalMs: 1 }, maxAttempts: 3 });
+  await assert.rejects(counted.result(), { name: 'States.Timeout', message: /3 checks/ });
+});
+
+test('a failed job fails with States.TaskFailed and its detail as cause', async () => {
+  const execution = run({ submit: () => 'j', check: () => ({ status: 'FAILED', detail: { exitCode: 3 } }), wait: { intervalMs: 1 } });
+  const error = await execution.result().then(() => null, (e) => e);
+  assert.ok(error instanceof Error);
+  assert.equal(error.name, 'States.TaskFailed');
+  assert.deepEqual(JSON.parse(error.cause), { exitCode: 3 });
+});
+
+test('callbacks that throw or reject become task failures, never crashes', async () => {
+  const cases = [
+    [{ submit: () => { throw new Error('queue is full'); }, check: () => ({ status: 'SUCCEEDED' }) }, /submit\(\) threw Error: queue is full/],
+    [{ submit: () => Promise.reject(new RangeError('bad region')), check: () => ({ status: 'SUCCEEDED' }) }, /submit\(\) threw RangeError: bad region/],
+    [{ submit: () => 'j', check: async () => { throw new Error('403 Forbidden'); } }, /check\(\) threw Error: 403 Forbidden/],
+    [{ submit: () => 'j', check: () => Promise.reject('a bare string') }, /check\(\) threw Error: a bare string/],
+  ];
+  for (const [callbacks, cause] of cases) {
+    const error = await run({ ...callbacks, wait: { intervalMs: 1 } }).result().then(() => null, (e) => e);
+    assert.equal(error?.name, 'States.TaskFailed');
+    assert.match(error.message, cause);
+  }
+  // The module still works afterwards.
+  assert.deepEqual(await run({ ...job({ pending: 0 }), wait: { intervalMs: 1 } }).result(), { rows: 7 });
+});
+
+test('a check error marked retryable is retried; others are not', async () => {
+  let calls = 0;
+  const execution = run({
+    submit: () => 'j',
+    check: () => {
+      calls += 1;
+      if (calls === 1) throw Object.assign(new Error('503'), { retryable: true });
+      return { status: 'SUCCEEDED', output: calls };
+    },
+    wait: { intervalMs: 1 },
+  });
+  const types = [];
+  for await (const e of execution) types.push(e.type);
+  assert.ok(types.includes('TaskFailed'));
+  assert.equal(await execution.result(), 2);
+});
+
+test('notify is called on success and on job failure', async () => {
+  const sent = [];
+  const notify = (n) => { sent.push(n); };
+  const wait = { intervalMs: 1 };
+  await run({ ...job({ pending: 0 }), wait, notify, messages: { success: 'yay' } }).result();
+  await run({ submit: () => 'j', check: () => ({ status: 'FAILED', detail: 'x' }), wait, notify }).result().catch(() => {});
+  assert.deepEqual(sent.map((n) => [n.state, n.message]), [['Notify Success', 'yay'], ['Notify Failure', 'Job failed']]);
+  assert.deepEqual(sent[0].detail, { rows: 7 });
+  const failing = run({ ...job({ pending: 0 }), wait, notify: () => { throw new Error('SNS down'); } });
+  await assert.rejects(failing.result(), { name: 'States.TaskFailed', message: /notify\(\) threw Error: SNS down/ });
+});
+
+test('bad options throw TypeError or RangeError naming the field', () => {
+  const ok = { submit() {}, check() {} };
+  const cases = [
+    [undefined, TypeError, /options must be an object/],
+    [{ check() {} }, TypeError, /options\.submit must be a function, got undefined/],
+    [{ submit() {} }, TypeError, /options\.check must be a function/],
+    [{ ...ok, cancel: 'no' }, TypeError, /options\.cancel must be a function, got string/],
+    [{ ...ok, notify: 5 }, TypeError, /options\.notify must be a function/],
+    [{ ...ok, wait: { intervalMs: NaN } }, RangeError, /options\.wait\.intervalMs must be a finite number >= 0 \(milliseconds\), got NaN/],
+    [{ ...ok, wait: { intervalMs: -1 } }, RangeError, /options\.wait\.intervalMs .* got -1/],
+    [{ ...ok, wait: { intervalMs: '5' } }, TypeError, /options\.wait\.intervalMs must be a number of milliseconds, got string/],
+    [{ ...ok, wait: {} }, TypeError, /options\.wait needs intervalMs, or minDelayMs and maxDelayMs/],
+    [{ ...ok, wait: { minDelayMs: 10, maxDelayMs: 1 } }, RangeError, /minDelayMs must not exceed/],
+    [{ ...ok, wait: { minDelayMs: 1, maxDelayMs: 2, rate: 0.5 } }, RangeError, /options\.wait\.rate/],
+    [{ ...ok, wait: { minDelayMs: 1, maxDelayMs: 2, jitter: 'lots' } }, RangeError, /options\.wait\.jitter/],
+    [{ ...ok, maxWaitMs: Infinity }, RangeError, /options\.maxWaitMs/],
+    [{ ...ok, maxAttempts: 0 }, RangeError, /options\.maxAttempts must be a whole number >= 1, got 0/],
+    [{ ...ok, maxAttempts: 1.5 }, RangeError, /options\.maxAttempts/],
+    [{ ...ok, seed: -1 }, RangeError, /options\.seed/],
+    [{ ...ok, name: 7 }, TypeError, /options\.name must be a string/],
+    [{ ...ok, input: { big: 10n } }, TypeError, /options\.input is not JSON-serializable/],
+    [{ ...ok, signal: {} }, TypeError, /options\.signal must be an AbortSignal/],
+  ];
+  for (const [options, type, message] of cases) {
+    assert.throws(() => run(options), (e) => e instanceof type && message.test(e.message), `${JSON.stringify(options, (_, v) => typeof v === 'bigint' ? `${v}n` : v)}`);
+  }
+});
+
+test('callback results of the wrong shape fail with a TypeError naming the field', async () => {
+  const cases = [
+    [{ submit: () => 10n, check: () => ({ status: 'SUCCEEDED' }) }, /submit\(\) result is not JSON-serializable/],
+    [{ submit: () => 'j', check: () => 'done' }, /check\(\) must return an object like \{status/],
+    [{ submit: () => 'j', check: () => ({ status: 'DONE' }) }, /check\(\) result \.status must be 'PENDING', 'SUCCEEDED' or 'FAILED', got "DONE"/],
+    [{ submit: () => 'j', check: () => ({ status: 'PENDING', retryAfterMs: -5 }) }, /check\(\) result \.retryAfterMs must be a finite number >= 0/],
+    [{ submit: () => 'j', check: () => ({ status: 'SUCCEEDED', output: { n: 1n } }) }, /check\(\) result \.output is not JSON-serializable/],
+  ];
+  for (const [callbacks, message] of cases) {
+    const error = await run({ ...callbacks, wait: { intervalMs: 1 } }).result().then(() => null, (e) => e);
+    assert.ok(error instanceof TypeError, `${message}: ${error}`);
+    assert.match(error.message, message);
+  }
+});
+
+test('workflowGraph describes the states run() executes', () => {
+  const graph = workflowGraph({ submit() {}, check() {}, notify() {} });
+  assert.equal(graph.start_at, 'Submit Job');
+  assert.deepEqual(graph.states.map((s) => s.name), ['Submit Job', 'Wait', 'Get Job Status', 'Job Complete?', 'Notify Success', 'Succeeded', 'Notify Failure', 'Failed']);
+  assert.equal(graph.states.find((s) => s.name === 'Job Complete?').default, 'Wait');
+});
