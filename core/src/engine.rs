@@ -14,7 +14,8 @@ use crate::notifier::Notifier;
 use crate::policy::Rng;
 use crate::poller::Poller;
 use crate::run::Run;
-use crate::workflow::Workflow;
+use crate::task::{Binding, Tasks};
+use crate::workflow::{NodeKind, Workflow};
 
 /// Runs executions of one workflow. Cheap to clone; start as many runs as you like.
 ///
@@ -50,8 +51,46 @@ pub(crate) struct EngineInner {
     pub(crate) clock: Rc<dyn Clock>,
     pub(crate) notifier: Option<Rc<dyn Notifier>>,
     pub(crate) spawner: Option<Spawner>,
+    tasks: Tasks,
+    /// The binding of each Task state, by state index.
+    bindings: Vec<Option<Binding>>,
     seed: u64,
     started: Cell<u64>,
+}
+
+impl EngineInner {
+    /// The binding of the Task state at `index`, or why there is none.
+    pub(crate) fn binding(&self, index: u32) -> Result<&Binding, crate::TaskError> {
+        self.bindings
+            .get(index as usize)
+            .and_then(Option::as_ref)
+            .ok_or_else(|| {
+                let node = self.workflow.compiled().nodes.get(index as usize);
+                crate::TaskError::new(
+                    crate::names::NO_HANDLER,
+                    match node.map(|n| (&n.name, &n.kind)) {
+                        Some((name, NodeKind::Task { resource, .. })) => format!(
+                            "no handler is bound to resource {resource:?} or to state {name:?}"
+                        ),
+                        _ => format!("state #{index} is not a Task state"),
+                    },
+                )
+            })
+    }
+
+    /// The poller of a job: a `.sync` Task state's, or the engine's own.
+    pub(crate) fn job_poller(&self, job: Option<u32>) -> Result<Rc<dyn Poller>, crate::TaskError> {
+        match job {
+            None => Ok(self.poller.clone()),
+            Some(index) => match self.binding(index)? {
+                Binding::Job(poller) => Ok(poller.clone()),
+                Binding::Call(_) => Err(crate::TaskError::new(
+                    crate::names::NO_HANDLER,
+                    "a .sync resource is bound to a task handler; bind a job poller to it",
+                )),
+            },
+        }
+    }
 }
 
 /// Runs a future to completion in the background (`tokio::task::spawn_local`,
@@ -81,10 +120,37 @@ impl Engine {
                 clock: Rc::new(clock),
                 notifier: None,
                 spawner: None,
+                tasks: Tasks::new(),
+                bindings: Vec::new(),
                 seed: 0,
                 started: Cell::new(0),
             },
         }
+    }
+
+    /// An engine whose Task states call `tasks` (for workflows loaded from Amazon States
+    /// Language, which need no poller of their own).
+    ///
+    /// ```
+    /// use pollflow::{task_fn, Engine, Outcome, Tasks, VirtualClock, Workflow};
+    /// use serde_json::json;
+    ///
+    /// let workflow = Workflow::from_asl(r#"{"StartAt": "Double", "States": {
+    ///     "Double": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:Double", "End": true}
+    /// }}"#, "doubler")?;
+    /// let tasks = Tasks::new().handler("Double", task_fn(|n| async move { Ok(json!(n.as_i64().unwrap_or(0) * 2)) }));
+    /// let clock = VirtualClock::new();
+    /// let engine = Engine::with_tasks(workflow, tasks, clock.clone()).build();
+    /// let outcome = clock.block_on(engine.start(json!(21)).outcome());
+    /// assert_eq!(outcome, Outcome::Succeeded { output: json!(42) });
+    /// # Ok::<(), pollflow::BuildError>(())
+    /// ```
+    pub fn with_tasks(
+        workflow: Workflow,
+        tasks: Tasks,
+        clock: impl Clock + 'static,
+    ) -> EngineBuilder {
+        Self::builder(workflow, crate::poller::NoPoller, clock).tasks(tasks)
     }
 
     /// The workflow this engine runs.
@@ -103,7 +169,7 @@ impl Engine {
         self.inner.started.set(n + 1);
         let mut seeder = Rng::seeded(self.inner.seed ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let rng = Rng::seeded(seeder.next_u64());
-        let execution = Execution::new(self.inner.workflow.compiled(), input, rng);
+        let execution = Execution::new(self.inner.workflow.compiled(), input, n, rng);
         Run::new(self.inner.clone(), execution)
     }
 
@@ -143,6 +209,13 @@ impl EngineBuilder {
         self
     }
 
+    /// Binds the handlers of the workflow's Task states (see [`Tasks::unbound`] to check them
+    /// before running).
+    pub fn tasks(mut self, tasks: Tasks) -> Self {
+        self.inner.tasks = tasks;
+        self
+    }
+
     /// Lets a dropped run cancel its job in the background (when the workflow cancels on stop).
     /// Without a spawner, dropping a run stops polling but leaves the job running; use
     /// [`Run::abort_handle`](crate::Run::abort_handle) for an abort that cancels in the run.
@@ -152,7 +225,20 @@ impl EngineBuilder {
     }
 
     /// The engine.
-    pub fn build(self) -> Engine {
+    pub fn build(mut self) -> Engine {
+        let inner = &mut self.inner;
+        inner.bindings = inner
+            .workflow
+            .compiled()
+            .nodes
+            .iter()
+            .map(|node| match &node.kind {
+                NodeKind::Task { resource, .. } => {
+                    inner.tasks.resolve(&node.name, resource).cloned()
+                }
+                _ => None,
+            })
+            .collect();
         Engine {
             inner: Rc::new(self.inner),
         }

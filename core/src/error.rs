@@ -14,8 +14,17 @@ pub mod names {
     pub const TIMEOUT: &str = "States.Timeout";
     /// The execution was aborted (the name JS gives an aborted operation).
     pub const ABORTED: &str = "AbortError";
-    /// The workflow itself is wrong at run time (for example: a check before any submit).
+    /// The workflow itself is wrong at run time (for example: a check before any submit, or
+    /// a path that matches nothing). `States.ALL` does not catch it.
     pub const RUNTIME: &str = "States.Runtime";
+    /// No Choice rule matched and the Choice state has no `Default`.
+    pub const NO_CHOICE_MATCHED: &str = "States.NoChoiceMatched";
+    /// A `ResultPath` could not be applied to the state's input.
+    pub const RESULT_PATH_MATCH_FAILURE: &str = "States.ResultPathMatchFailure";
+    /// An intrinsic function failed (bad arguments at run time).
+    pub const INTRINSIC_FAILURE: &str = "States.IntrinsicFailure";
+    /// A Task state's resource has no handler bound to it.
+    pub const NO_HANDLER: &str = "Pollflow.NoHandler";
     /// A `check_many` call returned a different number of results than handles it was given.
     pub const BATCH_MISMATCH: &str = "Pollflow.BatchMismatch";
     /// The poller cannot cancel jobs.
@@ -47,9 +56,10 @@ impl TaskError {
         Self::new(names::TASK_FAILED, cause)
     }
 
-    /// Whether an `ErrorEquals` entry matches this error (`States.ALL` matches every error).
+    /// Whether an `ErrorEquals` entry matches this error. `States.ALL` matches every error but
+    /// `States.Runtime`, as in Step Functions.
     pub fn matches(&self, error_equals: &str) -> bool {
-        error_equals == names::ALL || error_equals == self.error
+        error_equals == self.error || (error_equals == names::ALL && self.error != names::RUNTIME)
     }
 }
 

@@ -72,7 +72,7 @@ pub enum EventKind {
         state: Arc<str>,
         /// How long, in milliseconds.
         delay_ms: u64,
-        /// Which wait since the job was submitted, from 1.
+        /// Which wait since the job was submitted, from 1 (always 1 for a Delay state).
         attempt: u32,
     },
     /// A check returned a status.
@@ -97,6 +97,13 @@ pub enum EventKind {
         state: Arc<str>,
         /// The message.
         message: String,
+    },
+    /// A Task state's handler (or `.sync` job) returned its result.
+    TaskSucceeded {
+        /// State name.
+        state: Arc<str>,
+        /// The result, before `ResultSelector`/`ResultPath`/`OutputPath`.
+        output: Value,
     },
     /// The job was cancelled (or cancelling it failed) because the execution stopped.
     JobCancelled {

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::asl::{format_rfc3339, DelayError};
 use crate::error::{names, CheckError, TaskError};
 use crate::event::{EventKind, Outcome};
 use crate::notifier::Notification;
@@ -22,7 +23,20 @@ pub(crate) struct Execution {
     state: u32,
     phase: Phase,
     input: Arc<Value>,
+    /// The current state's input (its output once it is done): ASL's data flow.
+    data: Arc<Value>,
+    /// The execution's number in its engine (names it in the `$$` context object).
+    number: u64,
+    started_ms: u64,
+    /// When the current state was entered, or its task last called.
+    entered_ms: u64,
+    /// Retries spent per retrier of the current Task state.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    retries: Vec<u32>,
     handle: Option<Value>,
+    /// The Task state whose `.sync` resource owns the job (`None`: the engine's poller).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    job_state: Option<u32>,
     last: Option<Arc<JobStatus>>,
     /// Checks since the job was submitted.
     attempt: u32,
@@ -45,8 +59,15 @@ enum Phase {
         until_ms: u64,
         then: AfterSleep,
     },
+    /// A Task state's `.sync` job: check it now.
+    Poll,
+    /// A Task state's `.sync` job ran out of time: cancel it, then fail the task.
+    Abandon {
+        error: TaskError,
+    },
+    /// Leave the state for `next`, or end the execution with the current data.
     Exit {
-        next: u32,
+        next: Option<u32>,
     },
     /// Stopping with this outcome; the job is cancelled first when the policy says so.
     Stopping {
@@ -67,20 +88,39 @@ enum Phase {
 #[serde(rename_all = "snake_case")]
 enum AfterSleep {
     /// A Wait state's sleep: go on to the next state.
-    Exit(u32),
+    Exit(Option<u32>),
     /// A retry pause: do the state's work again.
     Retry,
+    /// A `.sync` job's poll interval: check it again.
+    Poll,
 }
 
-/// What the interpreter needs next.
+/// What the interpreter needs next. `job` names the Task state whose `.sync` resource polls
+/// the job; `None` is the engine's poller.
 pub(crate) enum Step {
     Emit(EventKind),
-    Submit(Arc<Value>),
+    Submit {
+        job: Option<u32>,
+        input: Arc<Value>,
+    },
     /// Sleep until this time (ms since the epoch).
     Sleep(u64),
-    Check(Value),
+    Check {
+        job: Option<u32>,
+        handle: Value,
+    },
     Notify(Notification),
-    Cancel(Value, String),
+    Cancel {
+        job: Option<u32>,
+        handle: Value,
+        reason: String,
+    },
+    /// Call the handler bound to this Task state; give up at `deadline_ms`.
+    Invoke {
+        state: u32,
+        input: Arc<Value>,
+        deadline_ms: Option<u64>,
+    },
     Done,
 }
 
@@ -91,15 +131,22 @@ pub(crate) enum Completion {
     Checked(Result<JobStatus, CheckError>),
     Notified(Result<(), TaskError>),
     Cancelled(Result<(), TaskError>),
+    Invoked(Result<Value, TaskError>),
 }
 
 impl Execution {
-    pub(crate) fn new(wf: &Compiled, input: Arc<Value>, rng: Rng) -> Self {
+    pub(crate) fn new(wf: &Compiled, input: Arc<Value>, number: u64, rng: Rng) -> Self {
         Self {
             state: wf.start,
             phase: Phase::Start,
+            data: input.clone(),
             input,
+            number,
+            started_ms: 0,
+            entered_ms: 0,
+            retries: Vec::new(),
             handle: None,
+            job_state: None,
             last: None,
             attempt: 0,
             check_errors: 0,
@@ -127,10 +174,13 @@ impl Execution {
         }
     }
 
-    /// The job handle while the job may still be running.
-    pub(crate) fn running_job(&self) -> Option<&Value> {
+    /// The job handle while the job may still be running, and the Task state polling it.
+    pub(crate) fn running_job(&self) -> Option<(&Value, Option<u32>)> {
         let finished = self.last.as_deref().is_some_and(JobStatus::is_terminal);
-        self.handle.as_ref().filter(|_| !finished)
+        self.handle
+            .as_ref()
+            .filter(|_| !finished)
+            .map(|handle| (handle, self.job_state))
     }
 
     pub(crate) fn is_stopping(&self) -> bool {
@@ -159,12 +209,18 @@ impl Execution {
             let phase = std::mem::replace(&mut self.phase, Phase::Act);
             match phase {
                 Phase::Start => {
+                    self.started_ms = now;
                     self.phase = Phase::Enter;
                     return Step::Emit(EventKind::ExecutionStarted {
                         input: self.input.clone(),
                     });
                 }
                 Phase::Enter => {
+                    if self.past_deadline(wf, now) {
+                        continue;
+                    }
+                    self.entered_ms = now;
+                    self.retries.clear();
                     return Step::Emit(EventKind::StateEntered {
                         state: self.name(wf, self.state),
                     });
@@ -178,18 +234,51 @@ impl Execution {
                     self.phase = Phase::Sleeping { until_ms, then };
                     return Step::Sleep(until_ms);
                 }
+                Phase::Poll => {
+                    if let Some(step) = self.poll(wf, now) {
+                        return step;
+                    }
+                }
+                Phase::Abandon { error } => {
+                    let handle = self.handle.clone().unwrap_or_default();
+                    let reason = format!(
+                        "pollflow: state {:?} of workflow {:?} timed out",
+                        &*self.name(wf, self.state),
+                        &*wf.name
+                    );
+                    self.phase = Phase::Abandon { error };
+                    return Step::Cancel {
+                        job: self.job_state,
+                        handle,
+                        reason,
+                    };
+                }
                 Phase::Exit { next } => {
                     let exited = self.name(wf, self.state);
-                    self.state = next;
-                    self.phase = Phase::Enter;
+                    match next {
+                        Some(next) => {
+                            self.state = next;
+                            self.phase = Phase::Enter;
+                        }
+                        None => {
+                            let output = Value::clone(&self.data);
+                            self.phase = Phase::Ending {
+                                end: Outcome::Succeeded { output },
+                            };
+                        }
+                    }
                     return Step::Emit(EventKind::StateExited { state: exited });
                 }
                 Phase::Stopping { end } => {
                     let cancellable =
                         matches!(end, Outcome::Aborted { .. } | Outcome::TimedOut { .. });
                     match self.running_job() {
-                        Some(handle) if wf.cancel_on_stop && cancellable => {
-                            let step = Step::Cancel(handle.clone(), stop_reason(wf, &end));
+                        Some((handle, job)) if wf.cancel_on_stop && cancellable => {
+                            let step = Step::Cancel {
+                                job,
+                                handle: handle.clone(),
+                                reason: stop_reason(wf, &end),
+                            };
                             self.phase = Phase::Cancelling { end };
                             return step;
                         }
@@ -200,7 +289,11 @@ impl Execution {
                     let handle = self.handle.clone().unwrap_or_default();
                     let reason = stop_reason(wf, &end);
                     self.phase = Phase::Cancelling { end };
-                    return Step::Cancel(handle, reason);
+                    return Step::Cancel {
+                        job: self.job_state,
+                        handle,
+                        reason,
+                    };
                 }
                 Phase::Ending { end } => {
                     let kind = match &end {
@@ -230,9 +323,13 @@ impl Execution {
 
     /// The current state's work; `None` when it moved on without needing anything.
     fn act(&mut self, wf: &Compiled, now: u64) -> Option<Step> {
-        let node = &wf.nodes[self.state as usize];
+        let index = self.state;
+        let node = &wf.nodes[index as usize];
         match &node.kind {
-            NodeKind::Submit { .. } => Some(Step::Submit(self.input.clone())),
+            NodeKind::Submit { .. } => Some(Step::Submit {
+                job: None,
+                input: self.data.clone(),
+            }),
             NodeKind::Wait { policy, next } => {
                 let deadline = *self.deadline_ms.get_or_insert_with(|| {
                     policy
@@ -247,8 +344,9 @@ impl Execution {
                     return None;
                 }
                 if let Some(max) = policy.max_attempts.filter(|m| self.attempt >= *m) {
+                    let checks = if max == 1 { "check" } else { "checks" };
                     self.stop(timeout(format!(
-                        "job still pending after {max} checks (max_attempts)"
+                        "job still pending after {max} {checks} (max_attempts)"
                     )));
                     return None;
                 }
@@ -260,10 +358,11 @@ impl Execution {
                     _ => (None, None),
                 };
                 let delay = to_millis(policy.next_delay(attempt, &mut self.rng, word, retry_after))
-                    .min(deadline - now);
+                    .min(deadline - now)
+                    .min(self.time_left(wf, now));
                 self.phase = Phase::Sleeping {
                     until_ms: now + delay,
-                    then: AfterSleep::Exit(*next),
+                    then: AfterSleep::Exit(Some(*next)),
                 };
                 Some(Step::Emit(EventKind::WaitStarted {
                     state: node.name.clone(),
@@ -272,7 +371,10 @@ impl Execution {
                 }))
             }
             NodeKind::Check { .. } => match &self.handle {
-                Some(handle) => Some(Step::Check(handle.clone())),
+                Some(handle) => Some(Step::Check {
+                    job: None,
+                    handle: handle.clone(),
+                }),
                 None => {
                     self.stop(Outcome::Failed {
                         error: TaskError::new(
@@ -286,12 +388,36 @@ impl Execution {
                     None
                 }
             },
-            NodeKind::Choice { rules, default } => {
-                let next = rules
-                    .iter()
-                    .find(|(test, _)| test.holds(self.last.as_deref()))
-                    .map_or(*default, |(_, next)| *next);
-                self.phase = Phase::Exit { next };
+            NodeKind::Choice { rules, default, io } => {
+                let context = self.context(wf, node, now);
+                let input = match io.select_input(&self.data, &context) {
+                    Ok(input) => input,
+                    Err(error) => return self.runtime_failure(error),
+                };
+                let mut chosen = None;
+                for (test, next) in rules {
+                    match test.holds(self.last.as_deref(), &input, &context) {
+                        Ok(true) => {
+                            chosen = Some(*next);
+                            break;
+                        }
+                        Ok(false) => {}
+                        Err(cause) => {
+                            return self.runtime_failure(TaskError::new(names::RUNTIME, cause))
+                        }
+                    }
+                }
+                let Some(next) = chosen.or(*default) else {
+                    return self.runtime_failure(TaskError::new(
+                        names::NO_CHOICE_MATCHED,
+                        format!("no rule of Choice state {:?} matched", &*node.name),
+                    ));
+                };
+                match io.select_output(&input, &context) {
+                    Ok(output) => self.data = output,
+                    Err(error) => return self.runtime_failure(error),
+                }
+                self.phase = Phase::Exit { next: Some(next) };
                 Some(Step::Emit(EventKind::ChoiceTaken {
                     state: node.name.clone(),
                     next: self.name(wf, next),
@@ -308,30 +434,151 @@ impl Execution {
                     .as_ref()
                     .map_or(Value::Null, |s| s.detail().clone()),
             })),
-            NodeKind::Succeed => {
-                let output = match self.last.as_deref() {
-                    Some(JobStatus::Succeeded { output }) => output.clone(),
-                    _ => Value::clone(&self.input),
-                };
-                self.phase = Phase::Ending {
-                    end: Outcome::Succeeded { output },
-                };
-                None
+            NodeKind::Succeed { io } => {
+                let context = self.context(wf, node, now);
+                let output = io
+                    .select_input(&self.data, &context)
+                    .and_then(|input| io.select_output(&input, &context));
+                match output {
+                    Ok(output) => {
+                        self.phase = Phase::Ending {
+                            end: Outcome::Succeeded {
+                                output: Value::clone(&output),
+                            },
+                        };
+                        None
+                    }
+                    Err(error) => self.runtime_failure(error),
+                }
             }
-            NodeKind::Fail { error, cause } => {
-                let cause = cause.clone().unwrap_or_else(|| {
-                    self.last
-                        .as_ref()
-                        .map_or_else(String::new, |s| s.detail().to_string())
-                });
+            NodeKind::Fail {
+                error,
+                cause,
+                error_path,
+                cause_path,
+            } => {
+                let context = self.context(wf, node, now);
+                let read = |path: &Option<crate::asl::Path>| {
+                    path.as_ref()
+                        .and_then(|p| p.select(&self.data, &context))
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                };
+                let error = read(error_path).unwrap_or_else(|| error.clone());
+                let cause = read(cause_path)
+                    .or_else(|| cause.clone())
+                    .unwrap_or_else(|| {
+                        self.last
+                            .as_ref()
+                            .map_or_else(String::new, |s| s.detail().to_string())
+                    });
                 self.phase = Phase::Ending {
                     end: Outcome::Failed {
-                        error: TaskError::new(error.clone(), cause),
+                        error: TaskError::new(error, cause),
                     },
                 };
                 None
             }
+            NodeKind::Task {
+                sync,
+                io,
+                timeout_ms,
+                ..
+            } => {
+                let context = self.context(wf, node, now);
+                let input = io
+                    .select_input(&self.data, &context)
+                    .and_then(|input| io.parameters(input, &context, &mut self.rng));
+                let input = match input {
+                    Ok(input) => input,
+                    Err(error) => return self.fail_now(wf, node, error, now),
+                };
+                self.entered_ms = now;
+                if *sync {
+                    return Some(Step::Submit {
+                        job: Some(index),
+                        input,
+                    });
+                }
+                let deadline = timeout_ms.map(|t| now.saturating_add(t));
+                let machine = wf.timeout_ms.map(|t| self.started_ms.saturating_add(t));
+                Some(Step::Invoke {
+                    state: index,
+                    input,
+                    deadline_ms: match (deadline, machine) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    },
+                })
+            }
+            NodeKind::Pass { result, io, next } => {
+                let context = self.context(wf, node, now);
+                let output = io.select_input(&self.data, &context).and_then(|input| {
+                    let input = io.parameters(input, &context, &mut self.rng)?;
+                    let result = result.clone().unwrap_or_else(|| Value::clone(&input));
+                    io.combine(&self.data, result, &context, &mut self.rng)
+                });
+                match output {
+                    Ok(output) => {
+                        self.data = output;
+                        self.phase = Phase::Exit { next: *next };
+                        None
+                    }
+                    Err(error) => self.runtime_failure(error),
+                }
+            }
+            NodeKind::Delay { until, io, next } => {
+                let context = self.context(wf, node, now);
+                let planned = io.select_input(&self.data, &context).and_then(|input| {
+                    let until_ms = until
+                        .resolve(&input, &context, now)
+                        .map_err(|e: DelayError| TaskError::new(names::RUNTIME, e.to_string()))?;
+                    Ok((until_ms, io.select_output(&input, &context)?))
+                });
+                let (until_ms, output) = match planned {
+                    Ok(planned) => planned,
+                    Err(error) => return self.runtime_failure(error),
+                };
+                self.data = output;
+                let delay = until_ms.saturating_sub(now).min(self.time_left(wf, now));
+                self.phase = Phase::Sleeping {
+                    until_ms: now + delay,
+                    then: AfterSleep::Exit(*next),
+                };
+                Some(Step::Emit(EventKind::WaitStarted {
+                    state: node.name.clone(),
+                    delay_ms: delay,
+                    attempt: 1,
+                }))
+            }
         }
+    }
+
+    /// A `.sync` Task state checks its job, unless the task or the execution is out of time.
+    fn poll(&mut self, wf: &Compiled, now: u64) -> Option<Step> {
+        if self.past_deadline(wf, now) {
+            return None;
+        }
+        let node = &wf.nodes[self.state as usize];
+        if let NodeKind::Task {
+            timeout_ms: Some(timeout),
+            ..
+        } = node.kind
+        {
+            if now >= self.entered_ms.saturating_add(timeout) {
+                self.phase = Phase::Abandon {
+                    error: TaskError::new(
+                        names::TIMEOUT,
+                        format!("state {:?} ran longer than {timeout} ms", &*node.name),
+                    ),
+                };
+                return None;
+            }
+        }
+        let handle = self.handle.clone().unwrap_or_default();
+        Some(Step::Check {
+            job: Some(self.state),
+            handle,
+        })
     }
 
     /// Takes the result of the call the last `step` asked for; returns the event it produced.
@@ -350,7 +597,13 @@ impl Execution {
                 self.attempt = 0;
                 self.check_errors = 0;
                 self.deadline_ms = None;
-                self.exit(&node.kind);
+                if let NodeKind::Task { .. } = node.kind {
+                    self.job_state = Some(self.state);
+                    self.sleep_before_poll(wf, node, now);
+                } else {
+                    self.job_state = None;
+                    self.exit(&node.kind);
+                }
                 Some(EventKind::TaskSubmitted { state, handle })
             }
             Completion::Checked(Ok(status)) => {
@@ -358,7 +611,23 @@ impl Execution {
                 self.check_errors = 0;
                 let status = Arc::new(status);
                 self.last = Some(status.clone());
-                self.exit(&node.kind);
+                if let NodeKind::Task { .. } = node.kind {
+                    match &*status {
+                        JobStatus::Pending { .. } => self.sleep_before_poll(wf, node, now),
+                        JobStatus::Succeeded { output } => {
+                            self.task_succeeded(wf, node, output.clone(), now);
+                        }
+                        JobStatus::Failed { detail } => {
+                            let error = TaskError::task_failed(detail.to_string());
+                            self.task_failed(wf, node, &error, now);
+                        }
+                    }
+                } else {
+                    if let JobStatus::Succeeded { output } = &*status {
+                        self.data = Arc::new(output.clone());
+                    }
+                    self.exit(&node.kind);
+                }
                 Some(EventKind::StatusChecked {
                     state,
                     attempt: self.attempt,
@@ -367,18 +636,28 @@ impl Execution {
             }
             Completion::Checked(Err(err)) => {
                 self.check_errors += 1;
-                let retry_in_ms = match &node.kind {
-                    NodeKind::Check { retry, .. }
+                let retry = match &node.kind {
+                    NodeKind::Check { retry, .. } => Some(retry),
+                    NodeKind::Task { .. } => Some(&wf.sync_check_retry),
+                    _ => None,
+                };
+                let retry_in_ms = match retry {
+                    Some(retry)
                         if err.is_transient()
                             && retry.max_attempts.is_none_or(|m| self.check_errors <= m) =>
                     {
                         let delay =
-                            to_millis(retry.backoff_delay(self.check_errors, &mut self.rng));
-                        let delay =
-                            delay.min(self.deadline_ms.unwrap_or(u64::MAX).saturating_sub(now));
+                            to_millis(retry.backoff_delay(self.check_errors, &mut self.rng))
+                                .min(self.deadline_ms.unwrap_or(u64::MAX).saturating_sub(now))
+                                .min(self.time_left(wf, now));
+                        let then = if let NodeKind::Task { .. } = node.kind {
+                            AfterSleep::Poll
+                        } else {
+                            AfterSleep::Retry
+                        };
                         self.phase = Phase::Sleeping {
                             until_ms: now + delay,
-                            then: AfterSleep::Retry,
+                            then,
                         };
                         Some(delay)
                     }
@@ -387,9 +666,10 @@ impl Execution {
                 let error = match err {
                     CheckError::Transient(e) | CheckError::Fatal(e) => e,
                 };
-                if retry_in_ms.is_none() {
-                    self.fail_task(node, &error);
-                }
+                let retry_in_ms = match retry_in_ms {
+                    Some(delay) => Some(delay),
+                    None => self.task_failed(wf, node, &error, now),
+                };
                 Some(EventKind::TaskFailed {
                     state,
                     error,
@@ -404,37 +684,55 @@ impl Execution {
                 };
                 Some(EventKind::Notified { state, message })
             }
-            Completion::Submitted(Err(error)) | Completion::Notified(Err(error)) => {
-                self.fail_task(node, &error);
+            Completion::Invoked(Ok(output)) => {
+                self.task_succeeded(wf, node, output.clone(), now);
+                Some(EventKind::TaskSucceeded { state, output })
+            }
+            Completion::Submitted(Err(error))
+            | Completion::Notified(Err(error))
+            | Completion::Invoked(Err(error)) => {
+                let retry_in_ms = self.task_failed(wf, node, &error, now);
                 Some(EventKind::TaskFailed {
                     state,
                     error,
-                    retry_in_ms: None,
+                    retry_in_ms,
                 })
             }
             Completion::Slept => {
+                if self.past_deadline(wf, now) {
+                    return None;
+                }
                 if let Phase::Sleeping { then, .. } = self.phase {
                     self.phase = match then {
                         AfterSleep::Exit(next) => Phase::Exit { next },
                         AfterSleep::Retry => Phase::Act,
+                        AfterSleep::Poll => Phase::Poll,
                     };
                 }
                 None
             }
             Completion::Cancelled(result) => {
-                let Phase::Cancelling { end } = std::mem::replace(&mut self.phase, Phase::Act)
-                else {
-                    return None;
-                };
-                let end = match end {
-                    Outcome::Aborted { .. } => Outcome::Aborted {
-                        job_cancelled: result.is_ok(),
-                    },
-                    other => other,
-                };
-                self.phase = Phase::Ending { end };
+                match std::mem::replace(&mut self.phase, Phase::Act) {
+                    Phase::Cancelling { end } => {
+                        let end = match end {
+                            Outcome::Aborted { .. } => Outcome::Aborted {
+                                job_cancelled: result.is_ok(),
+                            },
+                            other => other,
+                        };
+                        self.phase = Phase::Ending { end };
+                    }
+                    Phase::Abandon { error } => {
+                        self.task_failed(wf, node, &error, now);
+                    }
+                    other => {
+                        self.phase = other;
+                        return None;
+                    }
+                }
+                let handle = self.handle.take().unwrap_or_default();
                 Some(EventKind::JobCancelled {
-                    handle: self.handle.clone().unwrap_or_default(),
+                    handle,
                     error: result.err(),
                 })
             }
@@ -448,18 +746,167 @@ impl Execution {
         | NodeKind::Check { next, .. }
         | NodeKind::Notify { next, .. } = kind
         {
-            self.phase = Phase::Exit { next: *next };
+            self.phase = Phase::Exit { next: Some(*next) };
         }
     }
 
-    /// A state's call failed for good: a matching catcher routes on, else the execution fails.
-    fn fail_task(&mut self, node: &Node, error: &TaskError) {
+    /// A Task state's result flows through `ResultSelector`, `ResultPath` and `OutputPath`.
+    fn task_succeeded(&mut self, wf: &Compiled, node: &Node, result: Value, now: u64) {
+        let NodeKind::Task { io, next, .. } = &node.kind else {
+            return;
+        };
+        let context = self.context(wf, node, now);
+        match io.combine(&self.data, result, &context, &mut self.rng) {
+            Ok(output) => {
+                self.data = output;
+                self.phase = Phase::Exit { next: *next };
+            }
+            Err(error) => {
+                self.task_failed(wf, node, &error, now);
+            }
+        }
+    }
+
+    /// Sleeps before the next check of a `.sync` job, within the task's and the execution's time.
+    fn sleep_before_poll(&mut self, wf: &Compiled, node: &Node, now: u64) {
+        let (word, retry_after) = match self.last.as_deref() {
+            Some(status @ JobStatus::Pending { retry_after, .. }) => {
+                (status.status_word(), *retry_after)
+            }
+            _ => (None, None),
+        };
+        let task_left = match node.kind {
+            NodeKind::Task {
+                timeout_ms: Some(t),
+                ..
+            } => self.entered_ms.saturating_add(t).saturating_sub(now),
+            _ => u64::MAX,
+        };
+        let delay =
+            to_millis(
+                wf.sync_poll
+                    .next_delay(self.attempt + 1, &mut self.rng, word, retry_after),
+            )
+            .min(task_left)
+            .min(self.time_left(wf, now));
+        self.phase = Phase::Sleeping {
+            until_ms: now + delay,
+            then: AfterSleep::Poll,
+        };
+    }
+
+    /// A state's call failed for good: an ASL retrier retries it (returning the pause), a
+    /// catcher routes on, or else the execution fails.
+    fn task_failed(
+        &mut self,
+        wf: &Compiled,
+        node: &Node,
+        error: &TaskError,
+        now: u64,
+    ) -> Option<u64> {
+        if let NodeKind::Task { retry, .. } = &node.kind {
+            let retrier = retry
+                .iter()
+                .position(|r| r.errors.iter().any(|name| error.matches(name)));
+            if let Some(i) = retrier {
+                self.retries.resize(retry.len(), 0);
+                let count = self.retries[i] + 1;
+                if let Some(policy) = retry[i]
+                    .policy
+                    .as_ref()
+                    .filter(|p| p.max_attempts.is_none_or(|m| count <= m))
+                {
+                    self.retries[i] = count;
+                    let delay = to_millis(policy.backoff_delay(count, &mut self.rng))
+                        .min(self.time_left(wf, now));
+                    self.phase = Phase::Sleeping {
+                        until_ms: now + delay,
+                        then: AfterSleep::Retry,
+                    };
+                    return Some(delay);
+                }
+            }
+        }
         match node.catcher_for(error) {
-            Some(next) => self.phase = Phase::Exit { next },
+            Some(catch) => {
+                let caught = serde_json::json!({"Error": error.error, "Cause": error.cause});
+                let data = match &catch.result_path {
+                    None => Ok(self.data.clone()),
+                    Some(path) => crate::asl::place(&self.data, path, caught),
+                };
+                match data {
+                    Ok(data) => {
+                        self.data = data;
+                        self.phase = Phase::Exit {
+                            next: Some(catch.next),
+                        };
+                    }
+                    Err(error) => self.stop(Outcome::Failed { error }),
+                }
+            }
             None => self.stop(Outcome::Failed {
                 error: error.clone(),
             }),
         }
+        None
+    }
+
+    /// A failure before any call was made (bad input data): retry, catch or fail.
+    fn fail_now(&mut self, wf: &Compiled, node: &Node, error: TaskError, now: u64) -> Option<Step> {
+        let retry_in_ms = self.task_failed(wf, node, &error, now);
+        Some(Step::Emit(EventKind::TaskFailed {
+            state: node.name.clone(),
+            error,
+            retry_in_ms,
+        }))
+    }
+
+    /// Data-flow errors end the execution (Step Functions' `States.Runtime` is not caught).
+    fn runtime_failure(&mut self, error: TaskError) -> Option<Step> {
+        self.stop(Outcome::Failed { error });
+        None
+    }
+
+    /// Stops the execution (TimedOut) once the state machine's `timeout` has passed.
+    fn past_deadline(&mut self, wf: &Compiled, now: u64) -> bool {
+        if self.time_left(wf, now) > 0 {
+            return false;
+        }
+        let limit = wf.timeout_ms.unwrap_or_default();
+        self.stop(timeout(format!(
+            "the execution ran longer than its timeout of {limit} ms"
+        )));
+        true
+    }
+
+    /// Milliseconds until the state machine's `timeout` (`u64::MAX` without one).
+    fn time_left(&self, wf: &Compiled, now: u64) -> u64 {
+        wf.timeout_ms.map_or(u64::MAX, |t| {
+            self.started_ms.saturating_add(t).saturating_sub(now)
+        })
+    }
+
+    /// The ASL context object (`$$`), built only for states whose paths use it.
+    fn context(&self, wf: &Compiled, node: &Node, now: u64) -> Value {
+        if !node.uses_context {
+            return Value::Null;
+        }
+        let machine = format!("arn:aws:states:local:000000000000:stateMachine:{}", wf.name);
+        let name = format!("execution-{}", self.number);
+        serde_json::json!({
+            "Execution": {
+                "Id": format!("arn:aws:states:local:000000000000:execution:{}:{name}", wf.name),
+                "Input": *self.input,
+                "Name": name,
+                "StartTime": format_rfc3339(i64::try_from(self.started_ms).unwrap_or(i64::MAX)),
+            },
+            "State": {
+                "EnteredTime": format_rfc3339(i64::try_from(self.entered_ms.min(now)).unwrap_or(i64::MAX)),
+                "Name": &*node.name,
+                "RetryCount": self.retries.iter().sum::<u32>(),
+            },
+            "StateMachine": { "Id": machine, "Name": &*wf.name },
+        })
     }
 
     fn stop(&mut self, end: Outcome) {

@@ -55,6 +55,7 @@
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 mod abort;
+pub mod asl;
 mod checkpoint;
 mod clock;
 mod engine;
@@ -67,6 +68,7 @@ mod policy;
 mod poll_group;
 mod poller;
 mod run;
+mod task;
 mod workflow;
 
 pub use abort::AbortHandle;
@@ -85,12 +87,14 @@ pub use policy::{AslRetrier, Backoff, Jitter, JitterStrategy, PolicyError, Rng, 
 pub use poll_group::PollGroup;
 pub use poller::{JobStatus, Poller};
 pub use run::{OutcomeFuture, Run};
+pub use task::{task_fn, FnTask, TaskHandler, Tasks};
 /// The README's example, compiled and run as a doctest.
 #[cfg(all(doctest, feature = "tokio"))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctest;
 
 pub use workflow::{
-    default_check_retry, Branch, BuildError, Catcher, ChoiceRule, Condition, Path, Predicate,
-    Problem, State, StateDef, StateMachine, Workflow, WorkflowBuilder,
+    default_check_retry, default_sync_poll, Branch, BuildError, Catcher, ChoiceRule, Comparison,
+    Condition, DataFlow, DelayUntil, Operand, Path, Predicate, Problem, State, StateDef,
+    StateMachine, Workflow, WorkflowBuilder,
 };

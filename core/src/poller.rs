@@ -154,6 +154,28 @@ impl<P: Poller + ?Sized> Poller for Rc<P> {
     }
 }
 
+/// The poller of an engine built without one: Submit and Check states fail with
+/// `States.Runtime` (Task states use their own bindings).
+pub(crate) struct NoPoller;
+
+#[async_trait(?Send)]
+impl Poller for NoPoller {
+    async fn submit(&self, _input: &Value) -> Result<Value, TaskError> {
+        Err(no_poller())
+    }
+
+    async fn check(&self, _handle: &Value) -> Result<JobStatus, CheckError> {
+        Err(CheckError::Fatal(no_poller()))
+    }
+}
+
+fn no_poller() -> TaskError {
+    TaskError::new(
+        names::RUNTIME,
+        "Submit and Check states need a poller: build the engine with Engine::builder",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

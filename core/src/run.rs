@@ -6,7 +6,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures::future::LocalBoxFuture;
+use futures::future::{select, Either, LocalBoxFuture};
 use futures::stream::{FusedStream, Stream};
 use futures::StreamExt;
 
@@ -14,10 +14,13 @@ use crate::abort::AbortHandle;
 use crate::checkpoint::Checkpoint;
 use crate::clock::Sleep;
 use crate::engine::EngineInner;
-use crate::error::{names, TaskError};
+use serde_json::Value;
+
+use crate::error::{names, CheckError, TaskError};
 use crate::event::{Event, Outcome};
 use crate::execution::{Completion, Execution, Step};
 use crate::policy::to_millis;
+use crate::task::Binding;
 
 /// One execution: a `Stream` of [`Event`]s that ends after the terminal event.
 ///
@@ -96,17 +99,60 @@ impl Run {
                     .clock
                     .sleep(Duration::from_millis(until.saturating_sub(now))),
             ),
-            Step::Submit(input) => {
-                let poller = engine.poller.clone();
+            Step::Submit { job, input } => {
+                let poller = engine.job_poller(job);
                 Pending::Call(Box::pin(async move {
-                    Completion::Submitted(poller.submit(&input).await)
+                    Completion::Submitted(match poller {
+                        Ok(poller) => poller.submit(&input).await,
+                        Err(e) => Err(e),
+                    })
                 }))
             }
-            Step::Check(handle) => {
-                let poller = engine.poller.clone();
+            Step::Check { job, handle } => {
+                let poller = engine.job_poller(job);
                 Pending::Call(Box::pin(async move {
-                    Completion::Checked(poller.check(&handle).await)
+                    Completion::Checked(match poller {
+                        Ok(poller) => poller.check(&handle).await,
+                        Err(e) => Err(CheckError::Fatal(e)),
+                    })
                 }))
+            }
+            Step::Invoke {
+                state,
+                input,
+                deadline_ms,
+            } => {
+                let handler = match engine.binding(state) {
+                    Ok(Binding::Call(handler)) => Ok(handler.clone()),
+                    Ok(Binding::Job(_)) => Err(TaskError::new(
+                        names::NO_HANDLER,
+                        "a job poller is bound to a resource that is not .sync; bind a task handler",
+                    )),
+                    Err(e) => Err(e),
+                };
+                let call = async move {
+                    match handler {
+                        Ok(handler) => handler.call(Value::clone(&input)).await,
+                        Err(e) => Err(e),
+                    }
+                };
+                match deadline_ms {
+                    None => Pending::Call(Box::pin(async move { Completion::Invoked(call.await) })),
+                    Some(deadline) => {
+                        let left = deadline.saturating_sub(now);
+                        let timer = engine.clock.sleep(Duration::from_millis(left));
+                        Pending::Call(Box::pin(async move {
+                            let call = std::pin::pin!(call);
+                            Completion::Invoked(match select(call, timer).await {
+                                Either::Left((result, _)) => result,
+                                Either::Right(((), _)) => Err(TaskError::new(
+                                    names::TIMEOUT,
+                                    format!("the task did not finish within {left} ms"),
+                                )),
+                            })
+                        }))
+                    }
+                }
             }
             Step::Notify(notification) => {
                 let notifier = engine.notifier.clone();
@@ -123,10 +169,17 @@ impl Run {
                     })
                 }))
             }
-            Step::Cancel(handle, reason) => {
-                let poller = engine.poller.clone();
+            Step::Cancel {
+                job,
+                handle,
+                reason,
+            } => {
+                let poller = engine.job_poller(job);
                 Pending::Call(Box::pin(async move {
-                    Completion::Cancelled(poller.cancel(&handle, &reason).await)
+                    Completion::Cancelled(match poller {
+                        Ok(poller) => poller.cancel(&handle, &reason).await,
+                        Err(e) => Err(e),
+                    })
                 }))
             }
             Step::Emit(_) | Step::Done => Pending::Nothing,
@@ -195,11 +248,14 @@ impl Drop for Run {
         if self.execution.outcome().is_some() || !self.engine.workflow.compiled().cancel_on_stop {
             return;
         }
-        let (Some(spawn), Some(handle)) = (&self.engine.spawner, self.execution.running_job())
+        let (Some(spawn), Some((handle, job))) =
+            (&self.engine.spawner, self.execution.running_job())
         else {
             return;
         };
-        let poller = self.engine.poller.clone();
+        let Ok(poller) = self.engine.job_poller(job) else {
+            return;
+        };
         let handle = handle.clone();
         let reason = format!(
             "pollflow: a run of workflow {:?} was dropped",

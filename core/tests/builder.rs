@@ -3,8 +3,8 @@
 mod support;
 
 use pollflow::{
-    Backoff, Branch, Catcher, Condition, Jitter, State, StateDef, StateMachine, WaitPolicy,
-    Workflow,
+    Backoff, Branch, Catcher, Condition, DataFlow, Jitter, State, StateDef, StateMachine,
+    WaitPolicy, Workflow,
 };
 use support::*;
 
@@ -20,13 +20,15 @@ fn every_problem_is_reported_at_once_with_state_and_path() {
                     next: "Missing".into(),
                     catch: vec![Catcher {
                         error_equals: vec!["States.ALL".into(), "Batch.ClientException".into()],
-                        next: "Submit".into(),
+                        ..Catcher::all("Submit")
                     }],
                 },
             },
             StateDef {
                 name: "Submit".into(),
-                state: State::Succeed,
+                state: State::Succeed {
+                    io: DataFlow::default(),
+                },
             },
             StateDef {
                 name: "Wait".into(),
@@ -47,11 +49,14 @@ fn every_problem_is_reported_at_once_with_state_and_path() {
                         condition: Condition::Predicate("unbound".into()),
                         next: "Submit".into(),
                     }],
-                    default: "Submit".into(),
+                    default: Some("Submit".into()),
+                    io: DataFlow::default(),
                 },
             },
         ],
         cancel_on_stop: true,
+        timeout: None,
+        sync_poll: None,
     };
     let err = Workflow::from_graph(graph, []).unwrap_err();
     let found: Vec<(Option<&str>, &str)> = err
@@ -89,7 +94,12 @@ fn unreachable_states_and_empty_workflows_are_errors() {
         .wait("Wait", WaitPolicy::fixed(secs(1)))
         .check("Check")
         .branch("Done?", Branch::new())
-        .state("Orphan", State::Succeed)
+        .state(
+            "Orphan",
+            State::Succeed {
+                io: DataFlow::default(),
+            },
+        )
         .build()
         .unwrap_err();
     assert_eq!(err.problems.len(), 1);

@@ -7,7 +7,7 @@ use crate::policy::WaitPolicy;
 use crate::poller::JobStatus;
 
 use super::graph::{
-    default_check_retry, Catcher, ChoiceRule, Condition, State, StateDef, StateMachine,
+    default_check_retry, Catcher, ChoiceRule, Condition, DataFlow, State, StateDef, StateMachine,
 };
 use super::{BuildError, Predicate, Workflow};
 
@@ -157,7 +157,8 @@ impl WorkflowBuilder {
             name,
             State::Choice {
                 choices,
-                default: pending,
+                default: Some(pending),
+                io: DataFlow::default(),
             },
         );
         self.open = None;
@@ -209,6 +210,8 @@ impl WorkflowBuilder {
             start_at,
             states: self.states,
             cancel_on_stop: self.cancel_on_stop,
+            timeout: None,
+            sync_poll: None,
         };
         Workflow::from_graph(graph, self.predicates)
     }
@@ -229,7 +232,10 @@ fn set_next(state: &mut State, target: &str) {
         | State::Wait { next, .. }
         | State::Check { next, .. }
         | State::Notify { next, .. } => *next = target.to_owned(),
-        State::Choice { .. } | State::Succeed | State::Fail { .. } => {}
+        State::Task { next, .. } | State::Pass { next, .. } | State::Delay { next, .. } => {
+            *next = Some(target.to_owned());
+        }
+        State::Choice { .. } | State::Succeed { .. } | State::Fail { .. } => {}
     }
 }
 
@@ -395,8 +401,21 @@ impl Path {
             });
         }
         let end = match self.end {
-            PathEnd::Succeed(name) => (name, State::Succeed),
-            PathEnd::Fail(name, error, cause) => (name, State::Fail { error, cause }),
+            PathEnd::Succeed(name) => (
+                name,
+                State::Succeed {
+                    io: DataFlow::default(),
+                },
+            ),
+            PathEnd::Fail(name, error, cause) => (
+                name,
+                State::Fail {
+                    error,
+                    cause,
+                    error_path: None,
+                    cause_path: None,
+                },
+            ),
             PathEnd::Goto(_) | PathEnd::Open => return,
         };
         states.push(StateDef {

@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::policy::{Backoff, Jitter, WaitPolicy};
+use crate::asl::{Path, ReferencePath, Template};
+use crate::policy::{AslRetrier, Backoff, Jitter, WaitPolicy};
 
 /// A whole workflow as data: what the builder produces, what Amazon States Language loads
 /// into, what the interpreter runs.
@@ -19,6 +20,26 @@ pub struct StateMachine {
     /// Cancel the job when the execution is aborted or times out (Step Functions does).
     #[serde(default = "yes")]
     pub cancel_on_stop: bool,
+    /// The execution times out (`States.Timeout`) after this long (ASL `TimeoutSeconds`).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::policy::millis_option"
+    )]
+    pub timeout: Option<std::time::Duration>,
+    /// How often Task states with `.sync` resources check their jobs (default
+    /// [`default_sync_poll`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sync_poll: Option<WaitPolicy>,
+}
+
+/// How `.sync` Task states poll their jobs unless the graph says otherwise: the AWS SDK
+/// waiter formula from 1 s, doubling up to 30 s.
+pub fn default_sync_poll() -> WaitPolicy {
+    WaitPolicy::exponential(
+        std::time::Duration::from_secs(1),
+        std::time::Duration::from_secs(30),
+    )
 }
 
 fn yes() -> bool {
@@ -65,12 +86,17 @@ pub enum State {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         catch: Vec<Catcher>,
     },
-    /// Branches on the last check.
+    /// Branches on the last check, or on the state's input.
     Choice {
         /// Rules, tried in order.
         choices: Vec<ChoiceRule>,
-        /// Where to go when no rule matches.
-        default: String,
+        /// Where to go when no rule matches; without one, the execution fails with
+        /// `States.NoChoiceMatched`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        default: Option<String>,
+        /// `input_path` and `output_path` apply.
+        #[serde(default, skip_serializing_if = "DataFlow::is_default")]
+        io: DataFlow,
     },
     /// Sends a message through the notifier.
     Notify {
@@ -85,8 +111,12 @@ pub enum State {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         catch: Vec<Catcher>,
     },
-    /// Ends successfully with the job's output.
-    Succeed,
+    /// Ends successfully with the job's output (or, after data-flow states, the current data).
+    Succeed {
+        /// `input_path` and `output_path` apply.
+        #[serde(default, skip_serializing_if = "DataFlow::is_default")]
+        io: DataFlow,
+    },
     /// Ends with an error. Without a cause, the job's last detail (as JSON) is the cause.
     Fail {
         /// Error name, such as `States.TaskFailed`.
@@ -94,18 +124,150 @@ pub enum State {
         /// Cause text.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         cause: Option<String>,
+        /// Takes the error name from the state's input instead (ASL `ErrorPath`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error_path: Option<Path>,
+        /// Takes the cause from the state's input instead (ASL `CausePath`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cause_path: Option<Path>,
     },
+    /// Calls the task handler bound to `resource` (or to the state's name) with the state's
+    /// effective input; its result flows on through the data-flow fields. A resource ending in
+    /// `.sync` is a job: submitted, then polled until it ends (ASL `Task`).
+    Task {
+        /// The resource ARN, such as `arn:aws:states:::batch:submitJob.sync`.
+        resource: String,
+        /// Input and output processing.
+        #[serde(default, skip_serializing_if = "DataFlow::is_default")]
+        io: DataFlow,
+        /// Next state; `None` ends the execution with the state's output.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        next: Option<String>,
+        /// Retries of failed calls, by error name.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        retry: Vec<AslRetrier>,
+        /// Where failures go once retries are spent.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        catch: Vec<Catcher>,
+        /// The state fails with `States.Timeout` after this long (ASL `TimeoutSeconds`).
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            with = "crate::policy::millis_option"
+        )]
+        timeout: Option<std::time::Duration>,
+    },
+    /// Passes its input on, or a fixed `result`, through the data-flow fields (ASL `Pass`).
+    Pass {
+        /// Used as the state's result instead of its effective input.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        result: Option<Value>,
+        /// Input and output processing.
+        #[serde(default, skip_serializing_if = "DataFlow::is_default")]
+        io: DataFlow,
+        /// Next state; `None` ends the execution.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        next: Option<String>,
+    },
+    /// Sleeps for a time or until a timestamp (ASL `Wait`).
+    Delay {
+        /// How long, or until when.
+        until: DelayUntil,
+        /// `input_path` and `output_path` apply.
+        #[serde(default, skip_serializing_if = "DataFlow::is_default")]
+        io: DataFlow,
+        /// Next state; `None` ends the execution.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        next: Option<String>,
+    },
+}
+
+/// How long a [`State::Delay`] sleeps.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DelayUntil {
+    /// A fixed number of seconds (ASL `Seconds`).
+    Seconds(u64),
+    /// A fixed number of milliseconds (finer than ASL allows; for tests and overrides).
+    Milliseconds(u64),
+    /// Seconds read from the state's input (ASL `SecondsPath`).
+    SecondsPath(Path),
+    /// An RFC 3339 timestamp (ASL `Timestamp`).
+    Timestamp(String),
+    /// A timestamp read from the state's input (ASL `TimestampPath`).
+    TimestampPath(Path),
+}
+
+/// ASL input and output processing: `InputPath` → `Parameters` → the task →
+/// `ResultSelector` → `ResultPath` → `OutputPath`. The defaults pass data through unchanged.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataFlow {
+    /// Selects the state's input; `None` (ASL `null`) means `{}`.
+    #[serde(default = "root", skip_serializing_if = "is_root")]
+    pub input_path: Option<Path>,
+    /// Builds the effective input from a template.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<Template>,
+    /// Reshapes the task's result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_selector: Option<Template>,
+    /// Where the result goes in the input; `None` (ASL `null`) discards it.
+    #[serde(default = "root_reference", skip_serializing_if = "is_root_reference")]
+    pub result_path: Option<ReferencePath>,
+    /// Selects the state's output; `None` (ASL `null`) means `{}`.
+    #[serde(default = "root", skip_serializing_if = "is_root")]
+    pub output_path: Option<Path>,
+}
+
+impl Default for DataFlow {
+    fn default() -> Self {
+        Self {
+            input_path: root(),
+            parameters: None,
+            result_selector: None,
+            result_path: root_reference(),
+            output_path: root(),
+        }
+    }
+}
+
+impl DataFlow {
+    /// Whether every field has its default (data passes through unchanged).
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+fn root() -> Option<Path> {
+    Path::parse("$").ok()
+}
+
+fn is_root(path: &Option<Path>) -> bool {
+    path.as_ref().is_some_and(|p| p.as_str() == "$")
+}
+
+fn root_reference() -> Option<ReferencePath> {
+    ReferencePath::parse("$").ok()
+}
+
+fn is_root_reference(path: &Option<ReferencePath>) -> bool {
+    path.as_ref().is_some_and(|p| p.as_str() == "$")
 }
 
 /// An ASL `Catch` entry: errors named in `error_equals` (or `States.ALL`, last and alone) go
 /// to `next`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Catcher {
     /// Error names caught.
     pub error_equals: Vec<String>,
     /// Where they go.
     pub next: String,
+    /// Where the error (`{"Error", "Cause"}`) goes in the state's input (ASL `ResultPath`);
+    /// absent replaces the input, `null` keeps the input unchanged.
+    #[serde(default = "root_reference", skip_serializing_if = "is_root_reference")]
+    pub result_path: Option<ReferencePath>,
 }
 
 impl Catcher {
@@ -114,6 +276,7 @@ impl Catcher {
         Self {
             error_equals: vec![crate::names::ALL.to_owned()],
             next: next.into(),
+            result_path: root_reference(),
         }
     }
 }
@@ -166,4 +329,53 @@ pub enum Condition {
     And(Vec<Condition>),
     /// Any must hold.
     Or(Vec<Condition>),
+    /// Compares the value at `variable` in the state's input (an ASL Choice rule such as
+    /// `{"Variable": "$.status", "StringEquals": "FAILED"}`).
+    Compare {
+        /// Where the value is.
+        variable: Path,
+        /// How to compare.
+        op: Comparison,
+        /// What to compare with.
+        with: Operand,
+    },
+}
+
+/// The right-hand side of a [`Condition::Compare`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operand {
+    /// A literal (for `Is*` tests, `true` or `false`).
+    Value(Value),
+    /// The value at a path in the state's input (the ASL `*Path` operators).
+    Path(Path),
+}
+
+/// An ASL Choice comparison operator (without its `Path` suffix).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub enum Comparison {
+    StringEquals,
+    StringLessThan,
+    StringGreaterThan,
+    StringLessThanEquals,
+    StringGreaterThanEquals,
+    StringMatches,
+    NumericEquals,
+    NumericLessThan,
+    NumericGreaterThan,
+    NumericLessThanEquals,
+    NumericGreaterThanEquals,
+    BooleanEquals,
+    TimestampEquals,
+    TimestampLessThan,
+    TimestampGreaterThan,
+    TimestampLessThanEquals,
+    TimestampGreaterThanEquals,
+    IsNull,
+    IsPresent,
+    IsNumeric,
+    IsString,
+    IsBoolean,
+    IsTimestamp,
 }

@@ -2,6 +2,7 @@
 
 mod builder;
 mod compiled;
+mod draw;
 mod graph;
 
 use std::collections::HashMap;
@@ -11,9 +12,10 @@ use std::sync::Arc;
 
 pub use builder::{Branch, Path, WorkflowBuilder};
 pub use compiled::Predicate;
-pub(crate) use compiled::{Compiled, Node, NodeKind, Test};
+pub(crate) use compiled::{Catch, Compiled, Node, NodeKind, Retry, Test};
 pub use graph::{
-    default_check_retry, Catcher, ChoiceRule, Condition, State, StateDef, StateMachine,
+    default_check_retry, default_sync_poll, Catcher, ChoiceRule, Comparison, Condition, DataFlow,
+    DelayUntil, Operand, State, StateDef, StateMachine,
 };
 
 /// A validated workflow, ready to run. Cheap to clone.
@@ -53,6 +55,36 @@ impl Workflow {
         let compiled = compile(&graph, &predicates)?;
         Ok(Self {
             inner: Rc::new(WorkflowInner { graph, compiled }),
+        })
+    }
+
+    /// Loads an Amazon States Language definition (the JSON text of a Step Functions state
+    /// machine). Every problem is reported at once, with the state and the JSON path of the
+    /// field; bind the Task states' resources with [`Tasks`](crate::Tasks).
+    ///
+    /// ```
+    /// let workflow = pollflow::Workflow::from_asl(r#"{
+    ///   "StartAt": "Greet",
+    ///   "States": { "Greet": { "Type": "Pass", "Parameters": {"text.$": "States.Format('Hi, {}', $.name)"}, "End": true } }
+    /// }"#, "greeter").unwrap();
+    /// assert_eq!(workflow.graph().start_at, "Greet");
+    /// ```
+    pub fn from_asl(definition: &str, name: &str) -> Result<Self, BuildError> {
+        let value: serde_json::Value =
+            serde_json::from_str(definition).map_err(|e| BuildError {
+                problems: vec![Problem {
+                    state: None,
+                    path: "$".into(),
+                    message: format!("not JSON: {e}"),
+                }],
+            })?;
+        let graph = crate::asl::from_asl(&value, name)?;
+        let names: Vec<String> = graph.states.iter().map(|s| s.name.clone()).collect();
+        Self::from_graph(graph, []).map_err(|mut e| {
+            for problem in &mut e.problems {
+                problem.path = asl_path(&problem.path, &names);
+            }
+            e
         })
     }
 
@@ -108,6 +140,18 @@ impl fmt::Display for BuildError {
 }
 
 impl std::error::Error for BuildError {}
+
+/// A graph path (`$.states[3].next`) as the ASL path of the same state (`$.States['X']`).
+fn asl_path(path: &str, names: &[String]) -> String {
+    let index = path
+        .strip_prefix("$.states[")
+        .and_then(|rest| rest.split(']').next())
+        .and_then(|i| i.parse::<usize>().ok());
+    match index.and_then(|i| names.get(i)) {
+        Some(name) => format!("$.States['{}']", name.replace('\'', "\\'")),
+        None => path.to_owned(),
+    }
+}
 
 struct Checker<'a> {
     index: HashMap<&'a str, u32>,
@@ -171,6 +215,9 @@ impl Checker<'_> {
             }
             Condition::And(all) => Test::And(self.tests(state, &format!("{path}.and"), all)),
             Condition::Or(any) => Test::Or(self.tests(state, &format!("{path}.or"), any)),
+            Condition::Compare { variable, op, with } => {
+                Test::Compare(variable.clone(), *op, with.clone())
+            }
         }
     }
 
@@ -182,12 +229,7 @@ impl Checker<'_> {
             .collect()
     }
 
-    fn catchers(
-        &mut self,
-        state: &str,
-        path: &str,
-        catchers: &[Catcher],
-    ) -> Vec<(Vec<String>, u32)> {
+    fn catchers(&mut self, state: &str, path: &str, catchers: &[Catcher]) -> Vec<Catch> {
         let mut compiled = Vec::with_capacity(catchers.len());
         for (i, catcher) in catchers.iter().enumerate() {
             let at = format!("{path}[{i}]");
@@ -208,12 +250,57 @@ impl Checker<'_> {
                     "States.ALL must appear alone, in the last catcher",
                 );
             }
-            compiled.push((
-                names.clone(),
-                self.target(state, format!("{at}.next"), &catcher.next),
-            ));
+            compiled.push(Catch {
+                errors: names.clone(),
+                next: self.target(state, format!("{at}.next"), &catcher.next),
+                result_path: catcher.result_path.clone(),
+            });
         }
         compiled
+    }
+
+    fn retriers(&mut self, state: &str, path: &str, retriers: &[crate::AslRetrier]) -> Vec<Retry> {
+        let mut compiled = Vec::with_capacity(retriers.len());
+        for (i, retrier) in retriers.iter().enumerate() {
+            let at = format!("{path}[{i}]");
+            let names = &retrier.error_equals;
+            if names.is_empty() {
+                self.problem(
+                    Some(state),
+                    format!("{at}.ErrorEquals"),
+                    "must name at least one error",
+                );
+            }
+            if names.iter().any(|n| n == crate::names::ALL)
+                && (names.len() > 1 || i + 1 < retriers.len())
+            {
+                self.problem(
+                    Some(state),
+                    format!("{at}.ErrorEquals"),
+                    "States.ALL must appear alone, in the last retrier",
+                );
+            }
+            let policy = if retrier.max_attempts == 0 {
+                None
+            } else {
+                match retrier.wait_policy() {
+                    Ok(policy) => Some(policy),
+                    Err(e) => {
+                        self.problem(Some(state), at.clone(), e.to_string());
+                        None
+                    }
+                }
+            };
+            compiled.push(Retry {
+                errors: names.clone(),
+                policy,
+            });
+        }
+        compiled
+    }
+
+    fn next(&mut self, state: &str, path: String, next: Option<&String>) -> Option<u32> {
+        next.map(|n| self.target(state, path, n))
     }
 
     fn policy(&mut self, state: &str, path: String, policy: &crate::WaitPolicy) {
@@ -256,7 +343,8 @@ fn compile(
         let catch = match &def.state {
             State::Submit { catch, .. }
             | State::Check { catch, .. }
-            | State::Notify { catch, .. } => c.catchers(name, &at("catch"), catch),
+            | State::Notify { catch, .. }
+            | State::Task { catch, .. } => c.catchers(name, &at("catch"), catch),
             _ => Vec::new(),
         };
         let kind = match &def.state {
@@ -277,7 +365,11 @@ fn compile(
                     retry: retry.clone(),
                 }
             }
-            State::Choice { choices, default } => {
+            State::Choice {
+                choices,
+                default,
+                io,
+            } => {
                 let rules = choices
                     .iter()
                     .enumerate()
@@ -295,7 +387,8 @@ fn compile(
                     .collect();
                 NodeKind::Choice {
                     rules,
-                    default: c.target(name, at("default"), default),
+                    default: c.next(name, at("default"), default.as_ref()),
+                    io: io.clone(),
                 }
             }
             State::Notify {
@@ -308,16 +401,49 @@ fn compile(
                 message: message.clone(),
                 next: c.target(name, at("next"), next),
             },
-            State::Succeed => NodeKind::Succeed,
-            State::Fail { error, cause } => NodeKind::Fail {
+            State::Succeed { io } => NodeKind::Succeed { io: io.clone() },
+            State::Fail {
+                error,
+                cause,
+                error_path,
+                cause_path,
+            } => NodeKind::Fail {
                 error: error.clone(),
                 cause: cause.clone(),
+                error_path: error_path.clone(),
+                cause_path: cause_path.clone(),
+            },
+            State::Task {
+                resource,
+                io,
+                next,
+                retry,
+                timeout,
+                ..
+            } => NodeKind::Task {
+                resource: Arc::from(resource.as_str()),
+                sync: resource.ends_with(".sync"),
+                io: io.clone(),
+                next: c.next(name, at("next"), next.as_ref()),
+                retry: c.retriers(name, &at("retry"), retry),
+                timeout_ms: timeout.map(crate::policy::to_millis),
+            },
+            State::Pass { result, io, next } => NodeKind::Pass {
+                result: result.clone(),
+                io: io.clone(),
+                next: c.next(name, at("next"), next.as_ref()),
+            },
+            State::Delay { until, io, next } => NodeKind::Delay {
+                until: until.clone(),
+                io: io.clone(),
+                next: c.next(name, at("next"), next.as_ref()),
             },
         };
         nodes.push(compiled::Node {
             name: Arc::from(name),
             kind,
             catch,
+            uses_context: uses_context(&def.state),
         });
     }
 
@@ -343,7 +469,23 @@ fn compile(
         start,
         nodes,
         cancel_on_stop: graph.cancel_on_stop,
+        timeout_ms: graph.timeout.map(crate::policy::to_millis),
+        sync_poll: graph.sync_poll.clone().unwrap_or_else(default_sync_poll),
+        sync_check_retry: default_check_retry(),
     })
+}
+
+/// Whether a state's paths or templates read the context object (`$$`).
+fn uses_context(state: &State) -> bool {
+    match state {
+        State::Task { .. }
+        | State::Pass { .. }
+        | State::Delay { .. }
+        | State::Choice { .. }
+        | State::Succeed { .. }
+        | State::Fail { .. } => serde_json::to_string(state).is_ok_and(|s| s.contains("$$")),
+        _ => false,
+    }
 }
 
 fn reachable(start: u32, nodes: &[compiled::Node]) -> Vec<bool> {
@@ -353,17 +495,20 @@ fn reachable(start: u32, nodes: &[compiled::Node]) -> Vec<bool> {
         if std::mem::replace(&mut seen[i as usize], true) {
             continue;
         }
-        stack.extend(nodes[i as usize].catch.iter().map(|(_, next)| *next));
+        stack.extend(nodes[i as usize].catch.iter().map(|c| c.next));
         match &nodes[i as usize].kind {
             NodeKind::Submit { next }
             | NodeKind::Wait { next, .. }
             | NodeKind::Check { next, .. }
             | NodeKind::Notify { next, .. } => stack.push(*next),
-            NodeKind::Choice { rules, default } => {
+            NodeKind::Task { next, .. }
+            | NodeKind::Pass { next, .. }
+            | NodeKind::Delay { next, .. } => stack.extend(*next),
+            NodeKind::Choice { rules, default, .. } => {
                 stack.extend(rules.iter().map(|(_, n)| *n));
-                stack.push(*default);
+                stack.extend(*default);
             }
-            NodeKind::Succeed | NodeKind::Fail { .. } => {}
+            NodeKind::Succeed { .. } | NodeKind::Fail { .. } => {}
         }
     }
     seen

@@ -1,0 +1,64 @@
+//! When an ASL Wait state ([`DelayUntil`]) wakes.
+
+use std::fmt;
+
+use serde_json::Value;
+
+use super::timestamp::parse_rfc3339;
+use crate::workflow::DelayUntil;
+
+/// Why a Wait state's time could not be read from its input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct DelayError(String);
+
+impl fmt::Display for DelayError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl DelayUntil {
+    /// The wake-up time in ms since the epoch, for a state entered at `now`.
+    pub(crate) fn resolve(
+        &self,
+        input: &Value,
+        context: &Value,
+        now: u64,
+    ) -> Result<u64, DelayError> {
+        let seconds = |s: u64| now.saturating_add(s.saturating_mul(1000));
+        match self {
+            Self::Seconds(s) => Ok(seconds(*s)),
+            Self::Milliseconds(ms) => Ok(now.saturating_add(*ms)),
+            Self::Timestamp(t) => timestamp(t),
+            Self::SecondsPath(path) => match path.select(input, context) {
+                Some(value) => value.as_u64().map(seconds).ok_or_else(|| {
+                    DelayError(format!(
+                        "SecondsPath {:?} must select a non-negative integer, not {value}",
+                        path.as_str()
+                    ))
+                }),
+                None => Err(DelayError(format!(
+                    "SecondsPath {:?} matches nothing in the state's input",
+                    path.as_str()
+                ))),
+            },
+            Self::TimestampPath(path) => match path.select(input, context) {
+                Some(Value::String(t)) => timestamp(&t),
+                Some(other) => Err(DelayError(format!(
+                    "TimestampPath {:?} must select an RFC 3339 timestamp string, not {other}",
+                    path.as_str()
+                ))),
+                None => Err(DelayError(format!(
+                    "TimestampPath {:?} matches nothing in the state's input",
+                    path.as_str()
+                ))),
+            },
+        }
+    }
+}
+
+fn timestamp(text: &str) -> Result<u64, DelayError> {
+    parse_rfc3339(text)
+        .map(|ms| u64::try_from(ms).unwrap_or(0))
+        .ok_or_else(|| DelayError(format!("{text:?} is not an RFC 3339 timestamp")))
+}

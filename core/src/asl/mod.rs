@@ -1,0 +1,20 @@
+//! Amazon States Language: load Step Functions definitions into the engine's graph, and the
+//! data-flow pieces (paths, payload templates, intrinsic functions) its states use.
+
+mod compare;
+mod dataflow;
+mod delay;
+mod glob;
+mod intrinsics;
+mod load;
+mod path;
+mod template;
+mod timestamp;
+
+pub(crate) use compare::compare;
+pub(crate) use dataflow::place;
+pub(crate) use delay::DelayError;
+pub use load::from_asl;
+pub use path::{Path, ReferencePath};
+pub use template::Template;
+pub(crate) use timestamp::format_rfc3339;
