@@ -34,6 +34,7 @@
 mod api;
 #[cfg(feature = "aws")]
 pub mod aws;
+pub mod integrations;
 mod local;
 mod model;
 mod notifier;
