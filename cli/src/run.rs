@@ -1,0 +1,199 @@
+//! `pollflow run`: one execution, its events printed as they happen.
+
+use std::process::ExitCode;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use futures::StreamExt;
+use pollflow::{
+    DelayUntil, Engine, Event, EventKind, JobStatus, Outcome, State, Tasks, TokioClock,
+    VirtualClock, Workflow,
+};
+use pollflow_batch::integrations::service_tasks;
+use pollflow_batch::samples::{job_poller_functions, sample_config};
+use pollflow_batch::{LocalBatch, LocalNotifier};
+
+use crate::args::RunOptions;
+use crate::shell_task::ShellTask;
+
+pub(crate) fn run(workflow: Workflow, options: RunOptions) -> ExitCode {
+    let workflow = match with_waits(workflow, &options) {
+        Ok(workflow) => workflow,
+        Err(message) => {
+            eprintln!("pollflow: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("pollflow: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let _inside = runtime.enter();
+    let batch = LocalBatch::from_config(sample_config());
+    let notifier = if options.json {
+        LocalNotifier::new().quiet()
+    } else {
+        LocalNotifier::new()
+    };
+    let mut tasks = job_poller_functions(batch.clone()).merge(service_tasks(batch, notifier));
+    for (state, command) in &options.tasks {
+        let is_task = workflow
+            .graph()
+            .states
+            .iter()
+            .any(|s| &s.name == state && matches!(s.state, State::Task { .. }));
+        if !is_task {
+            eprintln!("pollflow: --task {state}=...: there is no Task state named {state:?}");
+            return ExitCode::from(2);
+        }
+        tasks = tasks.handler(
+            state.clone(),
+            ShellTask {
+                command: command.clone(),
+            },
+        );
+    }
+    if !check_bound(&tasks, &workflow) {
+        return ExitCode::from(2);
+    }
+    let input = options.input.clone();
+    let outcome = if options.simulated_time {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        let clock = VirtualClock::starting_at(now);
+        let engine = Engine::with_tasks(workflow, tasks, clock.clone()).build();
+        clock.block_on(drive(&engine, input, &options))
+    } else {
+        let engine = Engine::with_tasks(workflow, tasks, TokioClock::new()).build();
+        let local = tokio::task::LocalSet::new();
+        runtime.block_on(local.run_until(drive(&engine, input, &options)))
+    };
+    match outcome {
+        Outcome::Succeeded { output } => {
+            println!("{output}");
+            ExitCode::SUCCESS
+        }
+        Outcome::Failed { error } | Outcome::TimedOut { error } => {
+            eprintln!("{}: {}", error.error, error.cause);
+            ExitCode::from(1)
+        }
+        Outcome::Aborted { .. } => {
+            eprintln!("AbortError: the execution was aborted");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Runs the execution, printing each event; returns how it ended.
+async fn drive(engine: &Engine, input: serde_json::Value, options: &RunOptions) -> Outcome {
+    let mut run = engine.start(input);
+    let mut started = None;
+    while let Some(event) = run.next().await {
+        let since = *started.get_or_insert(event.timestamp_ms);
+        if options.json {
+            println!("{}", serde_json::to_string(&event).unwrap_or_default());
+        } else {
+            println!(
+                "{}",
+                human(&event, event.timestamp_ms.saturating_sub(since))
+            );
+        }
+        if let Some(outcome) = Outcome::from_terminal(&event.kind) {
+            return outcome;
+        }
+    }
+    Outcome::Aborted {
+        job_cancelled: false,
+    }
+}
+
+/// One event as a line: time since the start, what happened.
+fn human(event: &Event, since_ms: u64) -> String {
+    let what = match &event.kind {
+        EventKind::ExecutionStarted { input } => format!("started with {input}"),
+        EventKind::StateEntered { state } => format!("→ {state}"),
+        EventKind::StateExited { state } => format!("← {state}"),
+        EventKind::TaskSubmitted { state, handle } => format!("  {state}: submitted job {handle}"),
+        EventKind::TaskSucceeded { state, output } => {
+            format!("  {state}: {}", abbreviate(&output.to_string()))
+        }
+        EventKind::TaskFailed {
+            state,
+            error,
+            retry_in_ms,
+        } => match retry_in_ms {
+            Some(ms) => format!("  {state}: {error} (retry in {ms} ms)"),
+            None => format!("  {state}: {error}"),
+        },
+        EventKind::WaitStarted {
+            state, delay_ms, ..
+        } => format!("  {state}: waiting {delay_ms} ms"),
+        EventKind::StatusChecked {
+            state,
+            attempt,
+            status,
+        } => {
+            let word = match &**status {
+                JobStatus::Pending { .. } => status.status_word().unwrap_or("PENDING"),
+                JobStatus::Succeeded { .. } => "SUCCEEDED",
+                JobStatus::Failed { .. } => "FAILED",
+            };
+            format!("  {state}: check {attempt}: {word}")
+        }
+        EventKind::ChoiceTaken { state, next } => format!("  {state}: chose {next:?}"),
+        EventKind::Notified { state, message } => format!("  {state}: notified {message:?}"),
+        EventKind::JobCancelled { handle, error } => match error {
+            Some(e) => format!("  cancelling job {handle} failed: {e}"),
+            None => format!("  cancelled job {handle}"),
+        },
+        EventKind::ExecutionSucceeded { .. } => "succeeded".into(),
+        EventKind::ExecutionFailed { error } => format!("failed: {}", error.error),
+        EventKind::ExecutionTimedOut { error } => format!("timed out: {}", error.error),
+        EventKind::ExecutionAborted { .. } => "aborted".into(),
+        _ => format!("{:?}", event.kind),
+    };
+    format!("[{:>8.3}s] {what}", since_ms as f64 / 1000.0)
+}
+
+fn abbreviate(text: &str) -> String {
+    match text.char_indices().nth(200) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+/// The workflow with `--wait STATE=MS` overrides applied to its Wait states.
+fn with_waits(workflow: Workflow, options: &RunOptions) -> Result<Workflow, String> {
+    if options.waits.is_empty() {
+        return Ok(workflow);
+    }
+    let mut graph = workflow.graph().clone();
+    for (state, duration) in &options.waits {
+        let def = graph
+            .states
+            .iter_mut()
+            .find(|s| &s.name == state)
+            .ok_or_else(|| format!("--wait {state}=...: there is no state named {state:?}"))?;
+        let State::Delay { until, .. } = &mut def.state else {
+            return Err(format!("--wait {state}=...: {state:?} is not a Wait state"));
+        };
+        *until = DelayUntil::Milliseconds(u64::try_from(duration.as_millis()).unwrap_or(u64::MAX));
+    }
+    Workflow::from_graph(graph, []).map_err(|e| e.to_string())
+}
+
+/// Prints the Task states nothing serves; false if there are any.
+fn check_bound(tasks: &Tasks, workflow: &Workflow) -> bool {
+    let problems = tasks.unbound(workflow);
+    for problem in &problems {
+        eprintln!("pollflow: {problem} (bind it with --task STATE=COMMAND)");
+    }
+    problems.is_empty()
+}

@@ -1,0 +1,204 @@
+//! The `pollflow` binary: the seeds run unchanged, exit statuses, shell tasks, JSON lines.
+
+use std::process::{Command, Output};
+
+use serde_json::{json, Value};
+
+fn pollflow(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pollflow"))
+        .args(args)
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn last_line(output: &Output) -> Value {
+    let text = stdout(output);
+    serde_json::from_str(text.lines().last().unwrap_or_default()).expect("the last line is JSON")
+}
+
+fn write(name: &str, definition: &Value) -> String {
+    let path = std::env::temp_dir().join(format!(
+        "pollflow-cli-{}-{name}.asl.json",
+        std::process::id()
+    ));
+    std::fs::write(&path, definition.to_string()).expect("temp file");
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn the_seed_job_poller_runs_unchanged_against_the_local_batch() {
+    let out = pollflow(&[
+        "run",
+        "examples/state-machines/job-poller.asl.json",
+        "--input-file",
+        "examples/state-machines/job-poller.input.json",
+        "--wait",
+        "Wait X Seconds=700",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(last_line(&out), json!("SUCCEEDED"));
+    let events: Vec<Value> = stdout(&out)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|e| e.get("type").is_some())
+        .collect();
+    let statuses: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["type"] == "TaskSucceeded" && e["state"] == "Get Job Status")
+        .map(|e| &e["output"])
+        .collect();
+    assert!(statuses.len() >= 2, "the job ran for a while: {statuses:?}");
+    assert_eq!(statuses.last(), Some(&&json!("SUCCEEDED")));
+    assert!(statuses.iter().all(|s| [
+        "RUNNABLE",
+        "STARTING",
+        "RUNNING",
+        "SUCCEEDED",
+        "SUBMITTED",
+        "PENDING"
+    ]
+    .contains(&s.as_str().unwrap_or_default())));
+}
+
+#[test]
+fn the_seed_manage_a_batch_job_notifies_success() {
+    let out = pollflow(&["run", "examples/state-machines/manage-batch-job.asl.json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = stdout(&out);
+    assert!(
+        text.contains("Batch job submitted through Step Functions succeeded"),
+        "{text}"
+    );
+    assert_eq!(last_line(&out)["MessageId"], "pollflow-local-1");
+}
+
+#[test]
+fn shell_tasks_take_input_on_stdin_and_give_json_on_stdout() {
+    let definition = json!({"StartAt": "Add", "States": {
+        "Add": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:Add", "ResultPath": "$.sum", "Next": "Check"},
+        "Check": {"Type": "Choice", "Choices": [{"Variable": "$.sum", "NumericEquals": 5, "Next": "Done"}], "Default": "Wrong"},
+        "Done": {"Type": "Succeed"},
+        "Wrong": {"Type": "Fail", "Error": "Wrong", "Cause": "bad sum"}
+    }});
+    let file = write("add", &definition);
+    let out = pollflow(&[
+        "run",
+        &file,
+        "--input",
+        r#"{"a": 2, "b": 3}"#,
+        "--task",
+        "Add=python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[\"a\"]+d[\"b\"])'",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(last_line(&out), json!({"a": 2, "b": 3, "sum": 5}));
+
+    let failing = pollflow(&["run", &file, "--task", "Add=echo 'disk full' >&2; exit 3"]);
+    assert_eq!(failing.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&failing.stderr).trim(),
+        "States.TaskFailed: disk full"
+    );
+}
+
+#[test]
+fn simulated_time_skips_long_waits() {
+    let definition = json!({"StartAt": "Sleep", "States": {
+        "Sleep": {"Type": "Wait", "Seconds": 604800, "Next": "Done"},
+        "Done": {"Type": "Pass", "Result": {"slept": "a week"}, "End": true}
+    }});
+    let file = write("week", &definition);
+    let started = std::time::Instant::now();
+    let out = pollflow(&["run", &file, "--simulated-time"]);
+    assert!(out.status.success());
+    assert_eq!(last_line(&out), json!({"slept": "a week"}));
+    assert!(started.elapsed().as_secs() < 10);
+}
+
+#[test]
+fn exit_status_two_for_invalid_definitions_and_usage() {
+    let file = write(
+        "bad",
+        &json!({"StartAt": "Gone", "States": {"A": {"Type": "Pass"}}}),
+    );
+    let out = pollflow(&["validate", &file]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("$.StartAt") && err.contains("$.States['A'].Next"),
+        "{err}"
+    );
+    assert_eq!(pollflow(&["run", &file]).status.code(), Some(2));
+    assert_eq!(pollflow(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(
+        pollflow(&[
+            "run",
+            "examples/state-machines/job-poller.asl.json",
+            "--wait",
+            "Nope=5"
+        ])
+        .status
+        .code(),
+        Some(2)
+    );
+    assert_eq!(
+        pollflow(&[
+            "run",
+            "examples/state-machines/job-poller.asl.json",
+            "--input",
+            "{not json"
+        ])
+        .status
+        .code(),
+        Some(2)
+    );
+    let unbound = write(
+        "unbound",
+        &json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:lambda:x", "End": true}}}),
+    );
+    let out = pollflow(&["run", &unbound]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--task"));
+}
+
+#[test]
+fn validate_and_graph_the_seeds() {
+    let out = pollflow(&[
+        "validate",
+        "examples/state-machines/manage-batch-job.asl.json",
+    ]);
+    assert!(out.status.success());
+    let mermaid = stdout(&pollflow(&[
+        "graph",
+        "examples/state-machines/manage-batch-job.asl.json",
+    ]));
+    assert!(mermaid.starts_with("flowchart TD"), "{mermaid}");
+    assert!(mermaid.contains("-.->|catch|"), "{mermaid}");
+    let dot = stdout(&pollflow(&[
+        "graph",
+        "examples/state-machines/job-poller.asl.json",
+        "--format",
+        "dot",
+    ]));
+    assert!(
+        dot.contains(r#""Job Complete?" -> "Wait X Seconds" [label="default"];"#),
+        "{dot}"
+    );
+}
