@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every check CI runs, installing what it needs on a fresh machine:
 # rustfmt, clippy (-D warnings), the "no tokio in core" check, a wasm32-unknown-unknown build
-# of core, the npm package and its node:test suite, an AWS-compatible server (moto, in a local venv) for the AWS adapters, all tests and
-# doctests, and the examples against that server.
+# of core, the npm package with its node:test suite, the Node example and the browser test
+# (headless Chromium), an AWS-compatible server (moto, in a local venv) for the AWS adapters,
+# all tests and doctests (the CLI's included), and the examples against that server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,6 +34,12 @@ $WASM_CARGO build --release -p pollflow $WASM_CARGO_FLAGS
 step "npm package: build (wasm32 + wasm-bindgen) and node:test suite"
 scripts/build-npm.sh
 (cd wasm/test && npm install --no-audit --no-fund --silent && node --test)
+
+step "Node example: a local HTTP server answering 202 until the report is ready"
+(cd examples/node && npm install --no-audit --no-fund --silent && npm test --silent && npm start --silent >/dev/null)
+
+step "browser example in headless Chromium (installed with apt when missing)"
+scripts/test-browser.sh
 
 step "AWS-compatible test server (moto, installed into .venv when missing)"
 eval "$(scripts/moto-server.sh start)"

@@ -1,0 +1,240 @@
+// The browser example in headless Chromium: the page loads the npm package `pollflow` (wasm),
+// draws the workflow graph, runs an execution against its simulated job and highlights the
+// states live. Screenshots go to target/browser-test/ (from the repository root).
+//
+//   npm test                      (CHROMIUM_PATH overrides /usr/bin/chromium)
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startServer } from './serve.mjs';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const OUT = fileURLToPath(new URL('../../target/browser-test/', import.meta.url));
+const TIMEOUT_MS = 30_000;
+const PENDING_STATUSES = ['RUNNABLE', 'STARTING', 'RUNNING']; // app.js's simulated job
+
+let server;
+let baseUrl;
+let browser;
+
+before(async () => {
+  await mkdir(OUT, { recursive: true });
+  ({ server, url: baseUrl } = await startServer({ port: 0 }));
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
+  });
+});
+
+after(async () => {
+  await browser?.close().catch((error) => console.error('closing the browser:', error));
+  if (server) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+/**
+ * Opens the page with a fresh context; records everything that went wrong in it (console
+ * errors and warnings, page errors, failed requests, HTTP errors), and, through a
+ * MutationObserver installed before the page's scripts run, each time a state box turned
+ * `current` — to show that highlighting happened live, not at the end.
+ */
+async function openPage(t, query) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  t.after?.(() => context.close().catch(() => {}));
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') problems.push(`console.${message.type()}: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.stack ?? error}`));
+  page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()} ${request.failure()?.errorText}`));
+  page.on('response', (response) => {
+    if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
+  });
+  await page.addInitScript(() => {
+    window.__entered = [];
+    new MutationObserver((records) => {
+      // A record has the old class only: the new one is the next record's old one (same
+      // element), or the element's class now for its last record.
+      records.forEach((record, i) => {
+        const target = record.target;
+        if (!target.matches?.('g.state')) return;
+        const next = records.slice(i + 1).find((r) => r.target === target);
+        const now = next ? next.oldValue ?? '' : target.getAttribute('class') ?? '';
+        const has = (value) => value.split(/\s+/).includes('current');
+        if (!has(record.oldValue ?? '') && has(now)) {
+          window.__entered.push({ state: target.dataset.state, outcome: document.body.dataset.outcome ?? null });
+        }
+      });
+    }).observe(document, { subtree: true, attributes: true, attributeFilter: ['class'], attributeOldValue: true });
+  });
+  await page.goto(new URL(query, baseUrl).href);
+  return { page, problems };
+}
+
+async function screenshot(t, page, name) {
+  const path = `${OUT}${name}.png`;
+  await page.screenshot({ path, fullPage: true, animations: 'disabled' });
+  t.diagnostic(`screenshot: ${relative(REPO, path)}`);
+}
+
+/** Waits for the page's final state; screenshots it whatever happens. */
+async function waitForOutcome(t, page, problems, name) {
+  try {
+    await page.waitForSelector('body[data-outcome]', { state: 'attached', timeout: TIMEOUT_MS });
+  } catch (error) {
+    error.message += `\nproblems in the page:\n${problems.join('\n') || '(none)'}`;
+    throw error;
+  } finally {
+    await screenshot(t, page, name).catch((error) => t.diagnostic(`no screenshot: ${error.message}`));
+  }
+  return page.evaluate(() => document.body.dataset.outcome);
+}
+
+/** What the page shows: per state its classes and passes, the event log, the SVG. */
+function readPage(page) {
+  return page.evaluate(async () => {
+    const { workflowGraph } = await import('pollflow');
+    const noop = () => {};
+    const graph = workflowGraph({ submit: noop, check: noop, notify: noop });
+    const states = {};
+    for (const g of document.querySelectorAll('svg#workflow g.state')) {
+      states[g.dataset.state] = {
+        classes: [...g.classList].filter((c) => c !== 'state'),
+        passes: Number(g.dataset.passes),
+        fill: getComputedStyle(g.querySelector('rect')).fill,
+      };
+    }
+    return {
+      graph,
+      states,
+      nodeCount: document.querySelectorAll('svg#workflow g.state').length,
+      takenEdges: [...document.querySelectorAll('svg#workflow path.edge.taken')].map((p) => p.dataset.edge),
+      log: [...document.querySelectorAll('#log li')].map((li) => ({
+        type: li.dataset.type,
+        state: li.dataset.state ?? null,
+        text: li.querySelector('.text').textContent,
+      })),
+      status: document.getElementById('status').textContent,
+      result: document.getElementById('result').textContent,
+      entered: window.__entered,
+    };
+  });
+}
+
+/** The states from the start to the end, taking the Choice's rule named `condition`. */
+function pathThrough(graph, condition) {
+  const byName = new Map(graph.states.map((s) => [s.name, s]));
+  const path = [];
+  for (let name = graph.start_at; name !== undefined && !path.includes(name);) {
+    path.push(name);
+    const state = byName.get(name);
+    name = state.choices ? (state.choices.find((c) => c.condition === condition) ?? state.choices[0]).next : state.next;
+  }
+  return path;
+}
+
+function assertGraphDrawn(view) {
+  const names = view.graph.states.map((s) => s.name);
+  assert.equal(view.nodeCount, names.length, 'one SVG node per graph state');
+  assert.deepEqual(Object.keys(view.states).sort(), [...names].sort(), 'the SVG nodes are the graph states');
+}
+
+function assertLiveHighlighting(view) {
+  const entered = view.log.filter((e) => e.type === 'StateEntered').map((e) => e.state);
+  assert.deepEqual(view.entered.map((e) => e.state), entered, 'each StateEntered turned its box current, in order');
+  assert.ok(view.entered.every((e) => e.outcome === null), 'highlighted while running, before the outcome');
+  const current = Object.entries(view.states).filter(([, s]) => s.classes.includes('current'));
+  assert.deepEqual(current, [], 'nothing is still in progress at the end');
+}
+
+/** Checks, waits and choice passes: all equal to the number of StatusChecked events. */
+function assertPasses(view) {
+  const checks = view.log.filter((e) => e.type === 'StatusChecked');
+  const waits = view.log.filter((e) => e.type === 'WaitStarted');
+  assert.equal(checks.length, PENDING_STATUSES.length + 1, 'the simulated job answers PENDING 3 times, then ends');
+  assert.equal(waits.length, checks.length, 'a wait before every check');
+  for (const type of ['Wait', 'Check', 'Choice']) {
+    const state = view.graph.states.find((s) => s.type === type);
+    assert.equal(view.states[state.name].passes, checks.length, `${state.name} passes = checks`);
+    assert.equal(view.entered.filter((e) => e.state === state.name).length, checks.length, `${state.name} highlighted once per check`);
+  }
+  PENDING_STATUSES.forEach((status, i) => assert.match(checks[i].text, new RegExp(`PENDING · ${status}$`)));
+  const choice = view.graph.states.find((s) => s.type === 'Choice');
+  const wait = view.graph.states.find((s) => s.type === 'Wait');
+  assert.ok(view.takenEdges.includes(`${choice.name}→${wait.name}`), 'the loop back to Wait is drawn as taken');
+}
+
+test('a job that succeeds: the graph lights up green along the success path', async (t) => {
+  const { page, problems } = await openPage(t, '?autostart');
+  const outcome = await waitForOutcome(t, page, problems, 'success');
+  const view = await readPage(page);
+  assert.equal(outcome, 'SUCCEEDED', view.status);
+  assert.match(view.status, /^SUCCEEDED in \d+\.\d\d s$/);
+  assertGraphDrawn(view);
+
+  const path = pathThrough(view.graph, 'succeeded');
+  assert.ok(path.length >= 5, `a success path: ${path}`);
+  for (const name of path) assert.deepEqual(view.states[name].classes, ['visited'], `${name} visited`);
+  for (const name of Object.keys(view.states).filter((n) => !path.includes(n))) {
+    assert.deepEqual(view.states[name].classes, [], `${name} not entered`);
+  }
+  assert.equal(view.states[path.at(-1)].fill, 'rgb(3, 127, 12)', 'the final state is green');
+  assertLiveHighlighting(view);
+  assertPasses(view);
+  assert.equal(view.log.at(-1).type, 'ExecutionSucceeded');
+  assert.deepEqual(problems, [], 'no console errors or warnings, page errors or failed requests');
+});
+
+test('a job that fails (?fail): the Fail state is red', async (t) => {
+  const { page, problems } = await openPage(t, '?autostart&fail');
+  const outcome = await waitForOutcome(t, page, problems, 'failure');
+  const view = await readPage(page);
+  assert.equal(outcome, 'FAILED', view.status);
+  assert.match(view.status, /^FAILED in \d+\.\d\d s · States\.TaskFailed$/);
+  assert.match(view.result, /^cause .*Essential container in task exited/);
+  assertGraphDrawn(view);
+
+  const path = pathThrough(view.graph, 'failed');
+  const failState = path.at(-1);
+  assert.equal(view.graph.states.find((s) => s.name === failState).type, 'Fail');
+  for (const name of path.slice(0, -1)) assert.deepEqual(view.states[name].classes, ['visited'], `${name} visited`);
+  assert.deepEqual(view.states[failState].classes, ['failed'], `${failState} failed`);
+  assert.equal(view.states[failState].fill, 'rgb(217, 21, 21)', 'the failure state is red');
+  for (const name of Object.keys(view.states).filter((n) => !path.includes(n))) {
+    assert.deepEqual(view.states[name].classes, [], `${name} not entered`);
+  }
+  assertLiveHighlighting(view);
+  assertPasses(view);
+  assert.equal(view.log.at(-1).type, 'ExecutionFailed');
+  assert.deepEqual(problems, [], 'no console errors or warnings, page errors or failed requests');
+});
+
+test('Start, then Abort: the job is cancelled and the state in progress turns grey', async (t) => {
+  // Waits of 1 s, so the test can look at a Wait state in progress and abort it there.
+  const { page, problems } = await openPage(t, '?wait=1000');
+  await page.click('#toggle:not([disabled])');
+  await page.waitForSelector('g.state.current[data-type="Wait"][data-passes="2"]', { timeout: TIMEOUT_MS });
+  await screenshot(t, page, 'running');
+  await page.click('#toggle');
+  const outcome = await waitForOutcome(t, page, problems, 'aborted');
+  const view = await readPage(page);
+  assert.equal(outcome, 'ABORTED', view.status);
+  assert.match(view.status, /^ABORTED in /);
+  const last = view.log.filter((e) => e.type === 'StateEntered').at(-1).state;
+  const marked = Object.entries(view.states).filter(([, s]) => s.classes.some((c) => c !== 'visited')).map(([name, s]) => [name, s.classes]);
+  assert.deepEqual(marked, [[last, ['aborted']]], 'the state in progress, and only it, is marked aborted');
+  assert.equal(view.states[last].fill, 'rgb(125, 137, 152)', 'grey');
+  assert.ok(view.log.some((e) => e.type === 'JobCancelled'), 'the job was cancelled');
+  assert.equal(view.log.at(-1).type, 'ExecutionAborted');
+  assert.match(await page.textContent('#job'), / · CANCELLED · /);
+  assert.equal(await page.textContent('#toggle'), 'Start again');
+  assert.deepEqual(problems, [], 'no console errors or warnings, page errors or failed requests');
+});
