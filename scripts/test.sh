@@ -48,6 +48,9 @@ trap 'scripts/moto-server.sh stop >/dev/null 2>&1 || true' EXIT
 step "tests and doctests"
 cargo test --workspace --all-features
 
+step "exported ASL passes asl-validator (npm)"
+scripts/test-asl-export.sh
+
 step "the examples against the AWS-compatible server"
 moto_input="{\"jobName\":\"smoke\",\"jobQueue\":\"$MOTO_JOB_QUEUE\",\"jobDefinition\":\"$MOTO_JOB_DEFINITION\",\"wait_time\":1}"
 cargo run -q -p pollflow-batch --features aws --example job_poller -- \

@@ -469,3 +469,105 @@ fn malformed_definitions_are_errors_not_panics() {
         assert!(Workflow::from_asl(text, "x").is_err(), "{text}");
     }
 }
+
+#[test]
+fn the_seeds_survive_export_and_reload() {
+    for (text, name) in [
+        (JOB_POLLER, "Job Poller"),
+        (MANAGE_BATCH_JOB, "Manage a Batch Job"),
+    ] {
+        let graph = pollflow::asl::from_asl(&serde_json::from_str(text).unwrap(), name).unwrap();
+        let exported = pollflow::asl::to_asl(&graph, &Default::default()).unwrap();
+        let original: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(exported["States"], original["States"], "{name}");
+        assert_eq!(exported["StartAt"], original["StartAt"]);
+        assert_eq!(pollflow::asl::from_asl(&exported, name).unwrap(), graph);
+    }
+}
+
+#[test]
+fn an_exported_builder_workflow_runs_the_same_on_the_asl_path() {
+    use pollflow::asl::{to_asl, ExportOptions};
+    use pollflow::{Branch, Path, WaitPolicy};
+
+    let workflow = Workflow::builder("Manage")
+        .submit("Submit")
+        .wait("Wait", WaitPolicy::fixed(secs(30)))
+        .check("Check")
+        .branch(
+            "Done?",
+            Branch::new()
+                .on_succeeded(Path::notify("Notify Success", "ok").then_succeed("Succeeded"))
+                .on_failed(
+                    Path::notify("Notify Failure", "bad").then_fail("Failed", "States.TaskFailed"),
+                ),
+        )
+        .build()
+        .unwrap();
+    let options = ExportOptions::default();
+    let asl = to_asl(workflow.graph(), &options).unwrap();
+
+    // The check function answers in JobStatus JSON: pending twice, then succeeded.
+    let checks = Rc::new(Cell::new(0));
+    let counted = checks.clone();
+    let published = Rc::new(std::cell::RefCell::new(Vec::new()));
+    let sink = published.clone();
+    let tasks = Tasks::new()
+        .handler(
+            options.submit_resource.clone(),
+            task_fn(|_| async { Ok(json!("job-9")) }),
+        )
+        .handler(
+            options.check_resource.clone(),
+            task_fn(move |handle: Value| {
+                assert_eq!(handle, json!("job-9"));
+                counted.set(counted.get() + 1);
+                let n = counted.get();
+                async move {
+                    Ok(if n < 3 {
+                        serde_json::to_value(JobStatus::pending("RUNNING")).unwrap()
+                    } else {
+                        serde_json::to_value(JobStatus::succeeded(json!({"rows": 3}))).unwrap()
+                    })
+                }
+            }),
+        )
+        .handler(
+            "arn:aws:states:::sns:publish",
+            task_fn(move |input: Value| {
+                sink.borrow_mut().push(input["Message"].clone());
+                async { Ok(json!({})) }
+            }),
+        );
+    let clock = VirtualClock::new();
+    let engine = Engine::with_tasks(machine(asl), tasks, clock.clone()).build();
+    let (events, outcome) = run(&engine, &clock, json!({"jobName": "x"}));
+    assert_eq!(checks.get(), 3);
+    assert_eq!(*published.borrow(), vec![json!("ok")]);
+    assert_eq!(
+        waits(&events),
+        vec![(30_000, 0), (30_000, 30_000), (30_000, 60_000)]
+    );
+    assert_eq!(
+        outcome,
+        Outcome::Succeeded {
+            output: json!({"rows": 3})
+        }
+    );
+}
+
+#[test]
+fn what_asl_cannot_express_is_reported_not_approximated() {
+    use pollflow::{Branch, WaitPolicy};
+    let workflow = Workflow::builder("Backoff")
+        .submit("Submit")
+        .wait("Wait", WaitPolicy::exponential(secs(1), secs(60)))
+        .check("Check")
+        .branch("Done?", Branch::new())
+        .build()
+        .unwrap();
+    let err = pollflow::asl::to_asl(workflow.graph(), &Default::default()).unwrap_err();
+    assert_eq!(err.problems.len(), 1);
+    assert_eq!(err.problems[0].state.as_deref(), Some("Wait"));
+    assert!(err.problems[0].message.contains("exponential"));
+}

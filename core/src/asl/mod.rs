@@ -4,6 +4,7 @@
 mod compare;
 mod dataflow;
 mod delay;
+mod export;
 mod glob;
 mod intrinsics;
 mod load;
@@ -14,6 +15,7 @@ mod timestamp;
 pub(crate) use compare::compare;
 pub(crate) use dataflow::place;
 pub(crate) use delay::DelayError;
+pub use export::{to_asl, ExportOptions};
 pub use load::from_asl;
 pub use path::{Path, ReferencePath};
 pub use template::Template;

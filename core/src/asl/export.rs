@@ -1,0 +1,387 @@
+//! The engine's graph → Amazon States Language, for workflows that outgrow one process and
+//! move to AWS Step Functions unchanged.
+
+use serde_json::{json, Map, Value};
+
+use super::{Path, ReferencePath};
+use crate::policy::{to_millis, AslRetrier, Backoff, JitterStrategy, WaitPolicy};
+use crate::workflow::{
+    BuildError, Catcher, Condition, DataFlow, DelayUntil, Operand, Problem, State, StateMachine,
+};
+
+/// Where the builder's Submit, Check and Notify states go in Step Functions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExportOptions {
+    /// The function that submits the job: it receives the execution input and returns the job's
+    /// handle (stored at `$.job`).
+    pub submit_resource: String,
+    /// The function that checks the job: it receives the handle and returns the status as
+    /// pollflow's `JobStatus` JSON (`{"status": "PENDING" | "SUCCEEDED" | "FAILED", ...}`,
+    /// stored at `$.status`).
+    pub check_resource: String,
+    /// The SNS topic Notify states publish to.
+    pub topic_arn: String,
+}
+
+impl Default for ExportOptions {
+    /// Placeholders shaped like the Step Functions sample's (`REGION`, `ACCOUNT_ID`).
+    fn default() -> Self {
+        Self {
+            submit_resource: "arn:aws:lambda:REGION:ACCOUNT_ID:function:SubmitJob".into(),
+            check_resource: "arn:aws:lambda:REGION:ACCOUNT_ID:function:CheckJob".into(),
+            topic_arn: "arn:aws:sns:REGION:ACCOUNT_ID:pollflow".into(),
+        }
+    }
+}
+
+/// The graph as an ASL definition. Builder polling states become the Step Functions sample's
+/// shape: Submit → a Task (`ResultPath: $.job`), Check → a Task (`InputPath: $.job`,
+/// `ResultPath: $.status`), branches → Choice rules on `$.status`, Notify → `sns:publish`,
+/// Succeed → the job's output (`OutputPath: $.status.output`).
+///
+/// What ASL cannot express is reported, every problem at once: wait policies other than a
+/// fixed interval of whole seconds (exponential backoff, jitter, budgets, status hints),
+/// registered predicates, and a Check's retry policy when it is not ASL-shaped.
+///
+/// ```
+/// use std::time::Duration;
+/// use pollflow::asl::{to_asl, ExportOptions};
+/// use pollflow::{Branch, WaitPolicy, Workflow};
+///
+/// let workflow = Workflow::builder("Job Poller")
+///     .submit("Submit Job")
+///     .wait("Wait X Seconds", WaitPolicy::fixed(Duration::from_secs(60)))
+///     .check("Get Job Status")
+///     .branch("Job Complete?", Branch::new())
+///     .build()?;
+/// let asl = to_asl(workflow.graph(), &ExportOptions::default()).unwrap();
+/// assert_eq!(asl["States"]["Wait X Seconds"]["Seconds"], 60);
+/// // It loads back into the engine.
+/// pollflow::Workflow::from_asl(&asl.to_string(), "Job Poller").unwrap();
+/// # Ok::<(), pollflow::BuildError>(())
+/// ```
+pub fn to_asl(graph: &StateMachine, options: &ExportOptions) -> Result<Value, BuildError> {
+    let mut problems = Vec::new();
+    let mut states = Map::new();
+    let polls = graph
+        .states
+        .iter()
+        .any(|s| matches!(s.state, State::Check { .. }));
+    for (i, def) in graph.states.iter().enumerate() {
+        let mut problem = |field: &str, message: String| {
+            problems.push(Problem {
+                state: Some(def.name.clone()),
+                path: format!("$.states[{i}]{field}"),
+                message,
+            });
+        };
+        let state = match &def.state {
+            State::Submit { next, catch } => with_catch(
+                json!({"Type": "Task", "Resource": options.submit_resource, "ResultPath": "$.job", "Next": next}),
+                catch,
+            ),
+            State::Wait { policy, next } => match fixed_seconds(policy) {
+                Ok(seconds) => json!({"Type": "Wait", "Seconds": seconds, "Next": next}),
+                Err(why) => {
+                    problem(".policy", why);
+                    continue;
+                }
+            },
+            State::Check { next, retry, catch } => {
+                let mut task = json!({"Type": "Task", "Resource": options.check_resource,
+                    "InputPath": "$.job", "ResultPath": "$.status", "Next": next});
+                match retrier(retry) {
+                    Ok(retrier) => task["Retry"] = json!([retrier]),
+                    Err(why) => problem(".retry", why),
+                }
+                with_catch(task, catch)
+            }
+            State::Notify {
+                subject,
+                message,
+                next,
+                catch,
+            } => {
+                let mut parameters = json!({"TopicArn": options.topic_arn, "Message": message});
+                if let Some(subject) = subject {
+                    parameters["Subject"] = json!(subject);
+                }
+                with_catch(
+                    json!({"Type": "Task", "Resource": "arn:aws:states:::sns:publish",
+                        "Parameters": parameters, "ResultPath": null, "Next": next}),
+                    catch,
+                )
+            }
+            State::Choice {
+                choices,
+                default,
+                io,
+            } => {
+                let mut rules = Vec::new();
+                for (j, rule) in choices.iter().enumerate() {
+                    match condition(&rule.condition) {
+                        Ok(mut asl) => {
+                            asl["Next"] = json!(rule.next);
+                            rules.push(asl);
+                        }
+                        Err(why) => problem(&format!(".choices[{j}].condition"), why),
+                    }
+                }
+                let mut choice = json!({"Type": "Choice", "Choices": rules});
+                if let Some(default) = default {
+                    choice["Default"] = json!(default);
+                }
+                with_io(choice, io)
+            }
+            // The builder's Succeed outputs the job's output, which the exported Check put at
+            // `$.status.output`.
+            State::Succeed { io } if polls && io.is_default() => {
+                json!({"Type": "Succeed", "OutputPath": "$.status.output"})
+            }
+            State::Succeed { io } => with_io(json!({"Type": "Succeed"}), io),
+            State::Fail {
+                error,
+                cause,
+                error_path,
+                cause_path,
+            } => {
+                let mut fail = json!({"Type": "Fail"});
+                match error_path {
+                    Some(path) => fail["ErrorPath"] = json!(path.as_str()),
+                    None => fail["Error"] = json!(error),
+                }
+                match (cause_path, cause) {
+                    (Some(path), _) => fail["CausePath"] = json!(path.as_str()),
+                    (None, Some(cause)) => fail["Cause"] = json!(cause),
+                    (None, None) => {}
+                }
+                fail
+            }
+            State::Task {
+                resource,
+                io,
+                next,
+                retry,
+                catch,
+                timeout,
+            } => {
+                let mut task = with_io(
+                    with_next(json!({"Type": "Task", "Resource": resource}), next),
+                    io,
+                );
+                if !retry.is_empty() {
+                    task["Retry"] = serde_json::to_value(retry).unwrap_or_default();
+                }
+                if let Some(timeout) = timeout {
+                    task["TimeoutSeconds"] = json!(timeout.as_secs().max(1));
+                }
+                with_catch(task, catch)
+            }
+            State::Pass { result, io, next } => {
+                let mut pass = with_io(with_next(json!({"Type": "Pass"}), next), io);
+                if let Some(result) = result {
+                    pass["Result"] = result.clone();
+                }
+                pass
+            }
+            State::Delay { until, io, next } => {
+                let mut wait = with_io(with_next(json!({"Type": "Wait"}), next), io);
+                match until {
+                    DelayUntil::Seconds(s) => wait["Seconds"] = json!(s),
+                    DelayUntil::Milliseconds(ms) if ms % 1000 == 0 => {
+                        wait["Seconds"] = json!(ms / 1000)
+                    }
+                    DelayUntil::Milliseconds(ms) => {
+                        problem(
+                            ".until",
+                            format!(
+                                "{ms} ms is not a whole number of seconds, which ASL Wait needs"
+                            ),
+                        );
+                        continue;
+                    }
+                    DelayUntil::SecondsPath(p) => wait["SecondsPath"] = json!(p.as_str()),
+                    DelayUntil::Timestamp(t) => wait["Timestamp"] = json!(t),
+                    DelayUntil::TimestampPath(p) => wait["TimestampPath"] = json!(p.as_str()),
+                }
+                wait
+            }
+        };
+        states.insert(def.name.clone(), state);
+    }
+    if !problems.is_empty() {
+        return Err(BuildError { problems });
+    }
+    let mut machine = json!({
+        "Comment": format!("{} (exported by pollflow)", graph.name),
+        "StartAt": graph.start_at,
+        "States": states,
+    });
+    if let Some(timeout) = graph.timeout {
+        machine["TimeoutSeconds"] = json!(timeout.as_secs().max(1));
+    }
+    Ok(machine)
+}
+
+fn with_next(mut state: Value, next: &Option<String>) -> Value {
+    match next {
+        Some(next) => state["Next"] = json!(next),
+        None => state["End"] = json!(true),
+    }
+    state
+}
+
+fn with_catch(mut state: Value, catch: &[Catcher]) -> Value {
+    if !catch.is_empty() {
+        let catchers: Vec<Value> = catch
+            .iter()
+            .map(|c| {
+                let mut catcher = json!({"ErrorEquals": c.error_equals, "Next": c.next});
+                match &c.result_path {
+                    Some(path) if path.as_str() == "$" => {}
+                    Some(path) => catcher["ResultPath"] = json!(path.as_str()),
+                    None => catcher["ResultPath"] = Value::Null,
+                }
+                catcher
+            })
+            .collect();
+        state["Catch"] = json!(catchers);
+    }
+    state
+}
+
+fn with_io(mut state: Value, io: &DataFlow) -> Value {
+    let path = |p: &Option<Path>| p.as_ref().map_or(Value::Null, |p| json!(p.as_str()));
+    if io.input_path.as_ref().is_none_or(|p| p.as_str() != "$") {
+        state["InputPath"] = path(&io.input_path);
+    }
+    if io.output_path.as_ref().is_none_or(|p| p.as_str() != "$") {
+        state["OutputPath"] = path(&io.output_path);
+    }
+    if let Some(parameters) = &io.parameters {
+        state["Parameters"] = parameters.as_value().clone();
+    }
+    if let Some(selector) = &io.result_selector {
+        state["ResultSelector"] = selector.as_value().clone();
+    }
+    let result_path =
+        |p: &Option<ReferencePath>| p.as_ref().map_or(Value::Null, |p| json!(p.as_str()));
+    if io.result_path.as_ref().is_none_or(|p| p.as_str() != "$") {
+        state["ResultPath"] = result_path(&io.result_path);
+    }
+    state
+}
+
+/// A fixed wait of whole seconds, or why it is not one.
+fn fixed_seconds(policy: &WaitPolicy) -> Result<u64, String> {
+    let Backoff::Fixed { delay } = policy.backoff else {
+        return Err(
+            "only fixed intervals export to an ASL Wait; exponential backoff has no equivalent"
+                .into(),
+        );
+    };
+    if policy.max_wait.is_some()
+        || policy.max_attempts.is_some()
+        || !policy.status_delays.is_empty()
+    {
+        return Err("max_wait, max_attempts and status_delays have no ASL Wait equivalent".into());
+    }
+    let ms = to_millis(delay);
+    if ms == 0 || ms % 1000 != 0 {
+        return Err(format!(
+            "{ms} ms is not a positive whole number of seconds, which ASL Wait needs"
+        ));
+    }
+    Ok(ms / 1000)
+}
+
+/// A Check's retry policy as an ASL retrier for transient errors (`States.TaskFailed`).
+fn retrier(policy: &WaitPolicy) -> Result<AslRetrier, String> {
+    let (initial, max, rate, jitter) = match policy.backoff {
+        Backoff::Fixed { delay } => (delay, None, 1.0, JitterStrategy::None),
+        Backoff::Exponential {
+            initial,
+            max,
+            rate,
+            jitter,
+        } => (
+            initial,
+            Some(max),
+            rate,
+            match jitter {
+                crate::Jitter::None => JitterStrategy::None,
+                _ => JitterStrategy::Full,
+            },
+        ),
+    };
+    let seconds = |d: std::time::Duration| to_millis(d).div_ceil(1000);
+    Ok(AslRetrier {
+        error_equals: vec![crate::names::TASK_FAILED.into()],
+        interval_seconds: seconds(initial).max(1),
+        max_attempts: policy.max_attempts.unwrap_or(3),
+        backoff_rate: rate,
+        max_delay_seconds: max.map(seconds),
+        jitter_strategy: jitter,
+    })
+}
+
+/// A builder condition on the last status as an ASL Choice rule on `$.status`.
+fn condition(condition: &Condition) -> Result<Value, String> {
+    let status = |word: &str| json!({"Variable": "$.status.status", "StringEquals": word});
+    Ok(match condition {
+        Condition::Succeeded => status("SUCCEEDED"),
+        Condition::Failed => status("FAILED"),
+        Condition::Pending => status("PENDING"),
+        Condition::StatusIs(word) => json!({"Or": [
+            {"And": [{"Variable": "$.status.detail", "IsString": true}, {"Variable": "$.status.detail", "StringEquals": word}]},
+            {"And": [{"Variable": "$.status.detail.status", "IsPresent": true}, {"Variable": "$.status.detail.status", "StringEquals": word}]}
+        ]}),
+        Condition::DetailEquals { pointer, value } => {
+            let variable = format!("$.status.detail{}", pointer_to_path(pointer));
+            let (op, value) = match value {
+                Value::String(_) => ("StringEquals", value.clone()),
+                Value::Number(_) => ("NumericEquals", value.clone()),
+                Value::Bool(_) => ("BooleanEquals", value.clone()),
+                Value::Null => ("IsNull", json!(true)),
+                _ => return Err(format!("comparing with {value} has no ASL operator")),
+            };
+            json!({"And": [{"Variable": variable, "IsPresent": true}, {"Variable": variable, op: value}]})
+        }
+        Condition::Predicate(name) => {
+            return Err(format!(
+                "predicate {name:?} is Rust code; ASL cannot call it"
+            ))
+        }
+        Condition::Not(inner) => json!({"Not": self::condition(inner)?}),
+        Condition::And(all) => {
+            json!({"And": all.iter().map(self::condition).collect::<Result<Vec<_>, _>>()?})
+        }
+        Condition::Or(any) => {
+            json!({"Or": any.iter().map(self::condition).collect::<Result<Vec<_>, _>>()?})
+        }
+        Condition::Compare { variable, op, with } => {
+            let name = format!("{op:?}");
+            match with {
+                Operand::Value(v) => json!({"Variable": variable.as_str(), name: v}),
+                Operand::Path(p) => {
+                    json!({"Variable": variable.as_str(), format!("{name}Path"): p.as_str()})
+                }
+            }
+        }
+    })
+}
+
+/// `/a/0/b~1c` → `['a'][0]['b/c']`.
+fn pointer_to_path(pointer: &str) -> String {
+    pointer
+        .split('/')
+        .skip(1)
+        .map(|token| {
+            let token = token.replace("~1", "/").replace("~0", "~");
+            match token.parse::<usize>() {
+                Ok(index) => format!("[{index}]"),
+                Err(_) => format!("['{}']", token.replace('\\', "\\\\").replace('\'', "\\'")),
+            }
+        })
+        .collect()
+}

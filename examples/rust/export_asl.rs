@@ -1,0 +1,65 @@
+//! Exports builder workflows as Amazon States Language, for AWS Step Functions.
+//!
+//! `cargo run --example export_asl -- DIR` writes one `<name>.asl.json` per workflow into DIR
+//! (the test script checks them with the npm `asl-validator`); without DIR it prints the first.
+
+use std::time::Duration;
+
+use pollflow::asl::{to_asl, ExportOptions};
+use pollflow::{Branch, Path, WaitPolicy, Workflow};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let options = ExportOptions {
+        submit_resource: "arn:aws:lambda:us-east-1:123456789012:function:SubmitJob".into(),
+        check_resource: "arn:aws:lambda:us-east-1:123456789012:function:CheckJob".into(),
+        topic_arn: "arn:aws:sns:us-east-1:123456789012:jobs".into(),
+    };
+    let workflows = [
+        Workflow::builder("job-poller")
+            .submit("Submit Job")
+            .wait("Wait X Seconds", WaitPolicy::fixed(Duration::from_secs(60)))
+            .check("Get Job Status")
+            .branch("Job Complete?", Branch::new())
+            .build()?,
+        Workflow::builder("manage-batch-job")
+            .submit("Submit Batch Job")
+            .wait("Wait", WaitPolicy::fixed(Duration::from_secs(30)))
+            .check("Get Job Status")
+            .branch(
+                "Job Complete?",
+                Branch::new()
+                    .on_succeeded(
+                        Path::notify("Notify Success", "Batch job succeeded").then_succeed("Done"),
+                    )
+                    .on_failed(
+                        Path::notify("Notify Failure", "Batch job failed")
+                            .then_fail("Job Failed", "States.TaskFailed"),
+                    ),
+            )
+            .build()?,
+        Workflow::builder("with-catch")
+            .submit("Submit")
+            .wait("Wait", WaitPolicy::fixed(Duration::from_secs(5)))
+            .check("Check")
+            .branch(
+                "Done?",
+                Branch::new().on_error(
+                    Path::notify("Notify Error", "could not submit or check")
+                        .then_fail("Gave Up", "Job.Error"),
+                ),
+            )
+            .build()?,
+    ];
+    let dir = std::env::args().nth(1);
+    for workflow in &workflows {
+        let asl = serde_json::to_string_pretty(&to_asl(workflow.graph(), &options)?)?;
+        match &dir {
+            Some(dir) => std::fs::write(format!("{dir}/{}.asl.json", workflow.graph().name), asl)?,
+            None => {
+                println!("{asl}");
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}
