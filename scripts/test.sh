@@ -20,6 +20,10 @@ cargo fmt --all -- --check
 step "clippy"
 cargo clippy --workspace --all-targets --all-features --quiet -- -D warnings
 
+step "core without its default features (no ASL: what the npm package builds)"
+cargo clippy -p pollflow --no-default-features --all-targets --quiet -- -D warnings
+cargo test -p pollflow --no-default-features --quiet --lib --tests
+
 step "core's normal dependencies, default features off, have no tokio"
 if cargo tree -p pollflow --edges normal --no-default-features --prefix none | grep -q '^tokio '; then
     echo "core depends on tokio without the tokio feature" >&2

@@ -16,7 +16,7 @@ use crate::event::{EventKind, Outcome};
 use crate::notifier::Notification;
 use crate::policy::{to_millis, Rng};
 use crate::poller::JobStatus;
-use crate::workflow::{Compiled, Node, NodeKind};
+use crate::workflow::{enabled, CatchTo, Compiled, Node, NodeKind};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Execution {
@@ -390,9 +390,15 @@ impl Execution {
             },
             NodeKind::Choice { rules, default, io } => {
                 let context = self.context(wf, node, now);
-                let input = match io.select_input(&self.data, &context) {
-                    Ok(input) => input,
-                    Err(error) => return self.runtime_failure(error),
+                let input = match io {
+                    None => self.data.clone(),
+                    Some(io) => {
+                        enabled(&io.asl);
+                        match io.flow.select_input(&self.data, &context) {
+                            Ok(input) => input,
+                            Err(error) => return self.runtime_failure(error),
+                        }
+                    }
                 };
                 let mut chosen = None;
                 for (test, next) in rules {
@@ -413,10 +419,13 @@ impl Execution {
                         format!("no rule of Choice state {:?} matched", &*node.name),
                     ));
                 };
-                match io.select_output(&input, &context) {
-                    Ok(output) => self.data = output,
-                    Err(error) => return self.runtime_failure(error),
-                }
+                self.data = match io {
+                    None => input,
+                    Some(io) => match io.flow.select_output(&input, &context) {
+                        Ok(output) => output,
+                        Err(error) => return self.runtime_failure(error),
+                    },
+                };
                 self.phase = Phase::Exit { next: Some(next) };
                 Some(Step::Emit(EventKind::ChoiceTaken {
                     state: node.name.clone(),
@@ -435,10 +444,16 @@ impl Execution {
                     .map_or(Value::Null, |s| s.detail().clone()),
             })),
             NodeKind::Succeed { io } => {
-                let context = self.context(wf, node, now);
-                let output = io
-                    .select_input(&self.data, &context)
-                    .and_then(|input| io.select_output(&input, &context));
+                let output = match io {
+                    None => Ok(self.data.clone()),
+                    Some(io) => {
+                        enabled(&io.asl);
+                        let context = self.context(wf, node, now);
+                        io.flow
+                            .select_input(&self.data, &context)
+                            .and_then(|input| io.flow.select_output(&input, &context))
+                    }
+                };
                 match output {
                     Ok(output) => {
                         self.phase = Phase::Ending {
@@ -454,17 +469,23 @@ impl Execution {
             NodeKind::Fail {
                 error,
                 cause,
-                error_path,
-                cause_path,
+                paths,
             } => {
-                let context = self.context(wf, node, now);
-                let read = |path: &Option<crate::asl::Path>| {
-                    path.as_ref()
-                        .and_then(|p| p.select(&self.data, &context))
-                        .and_then(|v| v.as_str().map(str::to_owned))
+                let (from_error_path, from_cause_path) = match paths {
+                    None => (None, None),
+                    Some(paths) => {
+                        enabled(&paths.asl);
+                        let context = self.context(wf, node, now);
+                        let read = |path: &Option<crate::asl::Path>| {
+                            path.as_ref()
+                                .and_then(|p| p.select(&self.data, &context))
+                                .and_then(|v| v.as_str().map(str::to_owned))
+                        };
+                        (read(&paths.error), read(&paths.cause))
+                    }
                 };
-                let error = read(error_path).unwrap_or_else(|| error.clone());
-                let cause = read(cause_path)
+                let error = from_error_path.unwrap_or_else(|| error.clone());
+                let cause = from_cause_path
                     .or_else(|| cause.clone())
                     .unwrap_or_else(|| {
                         self.last
@@ -482,8 +503,10 @@ impl Execution {
                 sync,
                 io,
                 timeout_ms,
+                asl,
                 ..
             } => {
+                enabled(asl);
                 let context = self.context(wf, node, now);
                 let input = io
                     .select_input(&self.data, &context)
@@ -510,7 +533,13 @@ impl Execution {
                     },
                 })
             }
-            NodeKind::Pass { result, io, next } => {
+            NodeKind::Pass {
+                result,
+                io,
+                next,
+                asl,
+            } => {
+                enabled(asl);
                 let context = self.context(wf, node, now);
                 let output = io.select_input(&self.data, &context).and_then(|input| {
                     let input = io.parameters(input, &context, &mut self.rng)?;
@@ -526,7 +555,13 @@ impl Execution {
                     Err(error) => self.runtime_failure(error),
                 }
             }
-            NodeKind::Delay { until, io, next } => {
+            NodeKind::Delay {
+                until,
+                io,
+                next,
+                asl,
+            } => {
+                enabled(asl);
                 let context = self.context(wf, node, now);
                 let planned = io.select_input(&self.data, &context).and_then(|input| {
                     let until_ms = until
@@ -752,9 +787,10 @@ impl Execution {
 
     /// A Task state's result flows through `ResultSelector`, `ResultPath` and `OutputPath`.
     fn task_succeeded(&mut self, wf: &Compiled, node: &Node, result: Value, now: u64) {
-        let NodeKind::Task { io, next, .. } = &node.kind else {
+        let NodeKind::Task { io, next, asl, .. } = &node.kind else {
             return;
         };
+        enabled(asl);
         let context = self.context(wf, node, now);
         match io.combine(&self.data, result, &context, &mut self.rng) {
             Ok(output) => {
@@ -831,8 +867,12 @@ impl Execution {
             Some(catch) => {
                 let caught = serde_json::json!({"Error": error.error, "Cause": error.cause});
                 let data = match &catch.result_path {
-                    None => Ok(self.data.clone()),
-                    Some(path) => crate::asl::place(&self.data, path, caught),
+                    CatchTo::Input => Ok(Arc::new(caught)),
+                    CatchTo::Keep => Ok(self.data.clone()),
+                    CatchTo::At(path, asl) => {
+                        enabled(asl);
+                        crate::asl::place(&self.data, path, caught)
+                    }
                 };
                 match data {
                     Ok(data) => {
@@ -888,9 +928,10 @@ impl Execution {
 
     /// The ASL context object (`$$`), built only for states whose paths use it.
     fn context(&self, wf: &Compiled, node: &Node, now: u64) -> Value {
-        if !node.uses_context {
+        let Some(asl) = &node.uses_context else {
             return Value::Null;
-        }
+        };
+        enabled(asl);
         let machine = format!("arn:aws:states:local:000000000000:stateMachine:{}", wf.name);
         let name = format!("execution-{}", self.number);
         serde_json::json!({

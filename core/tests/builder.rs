@@ -130,3 +130,22 @@ fn malformed_json_graphs_are_serde_errors_not_panics() {
         assert!(serde_json::from_str::<StateMachine>(bad).is_err(), "{bad}");
     }
 }
+
+/// Without the `asl` feature, ASL states are refused with the reason, not run half-way.
+#[cfg(not(feature = "asl"))]
+#[test]
+fn asl_states_need_the_asl_feature() {
+    let err = Workflow::builder("Pass")
+        .state(
+            "Pass",
+            State::Pass {
+                result: None,
+                io: DataFlow::default(),
+                next: None,
+            },
+        )
+        .build()
+        .unwrap_err();
+    assert_eq!(err.problems.len(), 1);
+    assert!(err.problems[0].message.contains("`asl` feature"), "{err}");
+}

@@ -92,6 +92,16 @@ enum Step {
 }
 
 impl Path {
+    /// `$`: the whole input (without running the parser, so builder-only programs stay small).
+    pub(crate) fn root() -> Self {
+        Self {
+            text: "$".to_owned(),
+            context: false,
+            segments: Vec::new(),
+            definite: true,
+        }
+    }
+
     /// Parses an ASL path. The error names what is wrong and where.
     ///
     /// ```
@@ -359,6 +369,14 @@ enum RefStep {
 }
 
 impl ReferencePath {
+    /// `$`: the whole value.
+    pub(crate) fn root() -> Self {
+        Self {
+            text: "$".to_owned(),
+            steps: Vec::new(),
+        }
+    }
+
     /// Parses a Reference Path. The error names what is wrong and where.
     ///
     /// ```

@@ -25,11 +25,51 @@ pub(crate) struct Compiled {
     pub(crate) sync_check_retry: WaitPolicy,
 }
 
+/// Marks compiled Amazon States Language data: `()` with the `asl` feature, uninhabited
+/// without it — so the interpreter's ASL paths compile away and builder-only programs (the
+/// npm package) do not carry JSONPath, templates and intrinsic functions.
+#[cfg(feature = "asl")]
+pub(crate) type Asl = ();
+#[cfg(not(feature = "asl"))]
+pub(crate) type Asl = std::convert::Infallible;
+
+/// Continues only where ASL support is compiled in.
+#[cfg(feature = "asl")]
+#[inline(always)]
+pub(crate) fn enabled(_: &Asl) {}
+#[cfg(not(feature = "asl"))]
+pub(crate) fn enabled(asl: &Asl) -> ! {
+    match *asl {}
+}
+
+/// Data-flow fields that change something (defaults compile to no `Io` at all).
+pub(crate) struct Io {
+    pub(crate) flow: DataFlow,
+    pub(crate) asl: Asl,
+}
+
+/// A Fail state's `ErrorPath` / `CausePath`.
+pub(crate) struct FailPaths {
+    pub(crate) error: Option<Path>,
+    pub(crate) cause: Option<Path>,
+    pub(crate) asl: Asl,
+}
+
+/// Where a caught error goes in the state's input.
+pub(crate) enum CatchTo {
+    /// It replaces the input (`ResultPath: "$"`, the default).
+    Input,
+    /// The input stays as it is (`ResultPath: null`).
+    Keep,
+    /// It is placed at a path.
+    At(ReferencePath, Asl),
+}
+
 pub(crate) struct Node {
     pub(crate) name: Arc<str>,
     pub(crate) kind: NodeKind,
-    /// Whether its paths read the context object (`$$`), which is then built for it.
-    pub(crate) uses_context: bool,
+    /// Present when its paths read the context object (`$$`), which is then built for it.
+    pub(crate) uses_context: Option<Asl>,
     /// Tried in order when the state's call fails.
     pub(crate) catch: Vec<Catch>,
 }
@@ -37,7 +77,7 @@ pub(crate) struct Node {
 pub(crate) struct Catch {
     pub(crate) errors: Vec<String>,
     pub(crate) next: u32,
-    pub(crate) result_path: Option<ReferencePath>,
+    pub(crate) result_path: CatchTo,
 }
 
 /// One ASL retrier: `None` policy means `MaxAttempts: 0` (matching errors are not retried).
@@ -70,7 +110,7 @@ pub(crate) enum NodeKind {
     Choice {
         rules: Vec<(Test, u32)>,
         default: Option<u32>,
-        io: DataFlow,
+        io: Option<Io>,
     },
     Notify {
         subject: Option<String>,
@@ -78,13 +118,12 @@ pub(crate) enum NodeKind {
         next: u32,
     },
     Succeed {
-        io: DataFlow,
+        io: Option<Io>,
     },
     Fail {
         error: String,
         cause: Option<String>,
-        error_path: Option<Path>,
-        cause_path: Option<Path>,
+        paths: Option<FailPaths>,
     },
     Task {
         resource: Arc<str>,
@@ -94,16 +133,19 @@ pub(crate) enum NodeKind {
         next: Option<u32>,
         retry: Vec<Retry>,
         timeout_ms: Option<u64>,
+        asl: Asl,
     },
     Pass {
         result: Option<Value>,
         io: DataFlow,
         next: Option<u32>,
+        asl: Asl,
     },
     Delay {
         until: DelayUntil,
         io: DataFlow,
         next: Option<u32>,
+        asl: Asl,
     },
 }
 
@@ -117,7 +159,7 @@ pub(crate) enum Test {
     Not(Box<Test>),
     And(Vec<Test>),
     Or(Vec<Test>),
-    Compare(Path, Comparison, Operand),
+    Compare(Path, Comparison, Operand, Asl),
 }
 
 impl Test {
@@ -157,7 +199,8 @@ impl Test {
                 }
                 Ok(false)
             }
-            Self::Compare(variable, op, operand) => {
+            Self::Compare(variable, op, operand, asl) => {
+                enabled(asl);
                 let left = variable.select(input, context);
                 let right = match operand {
                     Operand::Value(v) => v.clone(),

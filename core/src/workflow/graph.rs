@@ -240,7 +240,7 @@ impl DataFlow {
 }
 
 fn root() -> Option<Path> {
-    Path::parse("$").ok()
+    Some(Path::root())
 }
 
 fn is_root(path: &Option<Path>) -> bool {
@@ -248,7 +248,7 @@ fn is_root(path: &Option<Path>) -> bool {
 }
 
 fn root_reference() -> Option<ReferencePath> {
-    ReferencePath::parse("$").ok()
+    Some(ReferencePath::root())
 }
 
 fn is_root_reference(path: &Option<ReferencePath>) -> bool {

@@ -12,7 +12,9 @@ use std::sync::Arc;
 
 pub use builder::{Branch, Path, WorkflowBuilder};
 pub use compiled::Predicate;
-pub(crate) use compiled::{Catch, Compiled, Node, NodeKind, Retry, Test};
+pub(crate) use compiled::{
+    enabled, Catch, CatchTo, Compiled, FailPaths, Io, Node, NodeKind, Retry, Test,
+};
 pub use graph::{
     default_check_retry, default_sync_poll, Catcher, ChoiceRule, Comparison, Condition, DataFlow,
     DelayUntil, Operand, State, StateDef, StateMachine,
@@ -215,9 +217,10 @@ impl Checker<'_> {
             }
             Condition::And(all) => Test::And(self.tests(state, &format!("{path}.and"), all)),
             Condition::Or(any) => Test::Or(self.tests(state, &format!("{path}.or"), any)),
-            Condition::Compare { variable, op, with } => {
-                Test::Compare(variable.clone(), *op, with.clone())
-            }
+            Condition::Compare { variable, op, with } => match self.asl(state, path) {
+                Some(asl) => Test::Compare(variable.clone(), *op, with.clone(), asl),
+                None => Test::Pending,
+            },
         }
     }
 
@@ -253,7 +256,14 @@ impl Checker<'_> {
             compiled.push(Catch {
                 errors: names.clone(),
                 next: self.target(state, format!("{at}.next"), &catcher.next),
-                result_path: catcher.result_path.clone(),
+                result_path: match &catcher.result_path {
+                    None => CatchTo::Keep,
+                    Some(path) if path.as_str() == "$" => CatchTo::Input,
+                    Some(path) => match self.asl(state, format!("{at}.result_path")) {
+                        Some(asl) => CatchTo::At(path.clone(), asl),
+                        None => CatchTo::Input,
+                    },
+                },
             });
         }
         compiled
@@ -297,6 +307,33 @@ impl Checker<'_> {
             });
         }
         compiled
+    }
+
+    /// The ASL marker, or a problem when ASL support is not compiled in.
+    #[cfg(feature = "asl")]
+    fn asl(&mut self, _state: &str, _path: String) -> Option<compiled::Asl> {
+        Some(())
+    }
+
+    #[cfg(not(feature = "asl"))]
+    fn asl(&mut self, state: &str, path: String) -> Option<compiled::Asl> {
+        self.problem(
+            Some(state),
+            path,
+            "Amazon States Language data flow needs pollflow's `asl` feature",
+        );
+        None
+    }
+
+    /// Data-flow fields, unless they are the defaults (which need no ASL support).
+    fn io(&mut self, state: &str, path: String, flow: &DataFlow) -> Option<Io> {
+        if flow.is_default() {
+            return None;
+        }
+        self.asl(state, path).map(|asl| Io {
+            flow: flow.clone(),
+            asl,
+        })
     }
 
     fn next(&mut self, state: &str, path: String, next: Option<&String>) -> Option<u32> {
@@ -388,7 +425,7 @@ fn compile(
                 NodeKind::Choice {
                     rules,
                     default: c.next(name, at("default"), default.as_ref()),
-                    io: io.clone(),
+                    io: c.io(name, at("io"), io),
                 }
             }
             State::Notify {
@@ -401,7 +438,9 @@ fn compile(
                 message: message.clone(),
                 next: c.target(name, at("next"), next),
             },
-            State::Succeed { io } => NodeKind::Succeed { io: io.clone() },
+            State::Succeed { io } => NodeKind::Succeed {
+                io: c.io(name, at("io"), io),
+            },
             State::Fail {
                 error,
                 cause,
@@ -410,8 +449,14 @@ fn compile(
             } => NodeKind::Fail {
                 error: error.clone(),
                 cause: cause.clone(),
-                error_path: error_path.clone(),
-                cause_path: cause_path.clone(),
+                paths: match (error_path, cause_path) {
+                    (None, None) => None,
+                    _ => c.asl(name, at("error_path")).map(|asl| FailPaths {
+                        error: error_path.clone(),
+                        cause: cause_path.clone(),
+                        asl,
+                    }),
+                },
             },
             State::Task {
                 resource,
@@ -420,30 +465,46 @@ fn compile(
                 retry,
                 timeout,
                 ..
-            } => NodeKind::Task {
-                resource: Arc::from(resource.as_str()),
-                sync: resource.ends_with(".sync"),
-                io: io.clone(),
-                next: c.next(name, at("next"), next.as_ref()),
-                retry: c.retriers(name, &at("retry"), retry),
-                timeout_ms: timeout.map(crate::policy::to_millis),
+            } => match c.asl(name, at("type")) {
+                Some(asl) => NodeKind::Task {
+                    resource: Arc::from(resource.as_str()),
+                    sync: resource.ends_with(".sync"),
+                    io: io.clone(),
+                    next: c.next(name, at("next"), next.as_ref()),
+                    retry: c.retriers(name, &at("retry"), retry),
+                    timeout_ms: timeout.map(crate::policy::to_millis),
+                    asl,
+                },
+                None => NodeKind::Succeed { io: None },
             },
-            State::Pass { result, io, next } => NodeKind::Pass {
-                result: result.clone(),
-                io: io.clone(),
-                next: c.next(name, at("next"), next.as_ref()),
+            State::Pass { result, io, next } => match c.asl(name, at("type")) {
+                Some(asl) => NodeKind::Pass {
+                    result: result.clone(),
+                    io: io.clone(),
+                    next: c.next(name, at("next"), next.as_ref()),
+                    asl,
+                },
+                None => NodeKind::Succeed { io: None },
             },
-            State::Delay { until, io, next } => NodeKind::Delay {
-                until: until.clone(),
-                io: io.clone(),
-                next: c.next(name, at("next"), next.as_ref()),
+            State::Delay { until, io, next } => match c.asl(name, at("type")) {
+                Some(asl) => NodeKind::Delay {
+                    until: until.clone(),
+                    io: io.clone(),
+                    next: c.next(name, at("next"), next.as_ref()),
+                    asl,
+                },
+                None => NodeKind::Succeed { io: None },
             },
         };
         nodes.push(compiled::Node {
             name: Arc::from(name),
             kind,
             catch,
-            uses_context: uses_context(&def.state),
+            uses_context: if uses_context(&def.state) {
+                c.asl(name, format!("$.states[{i}]"))
+            } else {
+                None
+            },
         });
     }
 
