@@ -55,6 +55,9 @@ cargo test --workspace --all-features
 step "exported ASL passes asl-validator (npm)"
 scripts/test-asl-export.sh
 
+step "ASL conformance corpus through aws-local-stepfunctions (npm)"
+scripts/test-asl-conformance.sh
+
 step "the examples against the AWS-compatible server"
 moto_input="{\"jobName\":\"smoke\",\"jobQueue\":\"$MOTO_JOB_QUEUE\",\"jobDefinition\":\"$MOTO_JOB_DEFINITION\",\"wait_time\":1}"
 cargo run -q -p pollflow-batch --features aws --example job_poller -- \

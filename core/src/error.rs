@@ -56,10 +56,16 @@ impl TaskError {
         Self::new(names::TASK_FAILED, cause)
     }
 
-    /// Whether an `ErrorEquals` entry matches this error. `States.ALL` matches every error but
-    /// `States.Runtime`, as in Step Functions.
+    /// Whether an `ErrorEquals` entry matches this error, as in Step Functions: `States.ALL`
+    /// matches every error but `States.Runtime`; `States.TaskFailed` matches every error but
+    /// `States.Runtime` and `States.Timeout`.
     pub fn matches(&self, error_equals: &str) -> bool {
-        error_equals == self.error || (error_equals == names::ALL && self.error != names::RUNTIME)
+        error_equals == self.error
+            || match error_equals {
+                names::ALL => self.error != names::RUNTIME,
+                names::TASK_FAILED => self.error != names::RUNTIME && self.error != names::TIMEOUT,
+                _ => false,
+            }
     }
 }
 

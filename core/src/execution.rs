@@ -476,12 +476,23 @@ impl Execution {
                     Some(paths) => {
                         enabled(&paths.asl);
                         let context = self.context(wf, node, now);
-                        let read = |path: &Option<crate::asl::Path>| {
-                            path.as_ref()
-                                .and_then(|p| p.select(&self.data, &context))
-                                .and_then(|v| v.as_str().map(str::to_owned))
+                        let read = |path: &Option<crate::asl::Path>| match path {
+                            None => Ok(None),
+                            Some(p) => match p.select(&self.data, &context) {
+                                Some(Value::String(text)) => Ok(Some(text)),
+                                _ => Err(TaskError::new(
+                                    names::RUNTIME,
+                                    format!(
+                                        "{:?} does not select a string in the state's input",
+                                        p.as_str()
+                                    ),
+                                )),
+                            },
                         };
-                        (read(&paths.error), read(&paths.cause))
+                        match (read(&paths.error), read(&paths.cause)) {
+                            (Ok(error), Ok(cause)) => (error, cause),
+                            (Err(e), _) | (_, Err(e)) => return self.runtime_failure(e),
+                        }
                     }
                 };
                 let error = from_error_path.unwrap_or_else(|| error.clone());
