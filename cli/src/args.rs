@@ -6,13 +6,15 @@ pub(crate) const USAGE: &str = "\
 usage:
   pollflow run FILE [--input JSON | --input-file PATH] [--task STATE=COMMAND]...
                     [--wait STATE=MILLISECONDS]... [--simulated-time] [--json]
+                    [--draw-path FILE.mmd|FILE.dot]
   pollflow validate FILE
   pollflow graph FILE [--format mermaid|dot]
 
 run: runs an Amazon States Language state machine locally. Batch resources go to the embedded
 local Batch, sns:publish prints the message; --task runs COMMAND through the shell for a Task
 state (input JSON on stdin, result JSON on stdout); --wait overrides a Wait state's duration;
---simulated-time jumps over waits. Exit status: 0 succeeded, 1 failed, 2 invalid definition or usage.";
+--simulated-time jumps over waits; --draw-path writes the graph with the states the execution
+visited highlighted (Mermaid, or Graphviz DOT for a .dot file). Exit status: 0 succeeded, 1 failed, 2 invalid definition or usage.";
 
 pub(crate) enum Command {
     Help,
@@ -28,6 +30,7 @@ pub(crate) struct RunOptions {
     pub(crate) waits: Vec<(String, Duration)>,
     pub(crate) simulated_time: bool,
     pub(crate) json: bool,
+    pub(crate) draw_path: Option<String>,
 }
 
 pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
@@ -73,6 +76,7 @@ fn parse_run(file: String, mut args: impl Iterator<Item = String>) -> Result<Run
         waits: Vec::new(),
         simulated_time: false,
         json: false,
+        draw_path: None,
     };
     let mut input_given = false;
     while let Some(arg) = args.next() {
@@ -103,6 +107,7 @@ fn parse_run(file: String, mut args: impl Iterator<Item = String>) -> Result<Run
             }
             "--simulated-time" => options.simulated_time = true,
             "--json" => options.json = true,
+            "--draw-path" => options.draw_path = Some(value("--draw-path")?),
             _ => return Err(format!("unexpected argument {arg:?}")),
         }
     }

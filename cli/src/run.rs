@@ -63,7 +63,8 @@ pub(crate) fn run(workflow: Workflow, options: RunOptions) -> ExitCode {
         return ExitCode::from(2);
     }
     let input = options.input.clone();
-    let outcome = if options.simulated_time {
+    let graph = workflow.graph().clone();
+    let (outcome, visited) = if options.simulated_time {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
@@ -75,6 +76,17 @@ pub(crate) fn run(workflow: Workflow, options: RunOptions) -> ExitCode {
         let local = tokio::task::LocalSet::new();
         runtime.block_on(local.run_until(drive(&engine, input, &options)))
     };
+    if let Some(file) = &options.draw_path {
+        let visited: Vec<&str> = visited.iter().map(String::as_str).collect();
+        let drawing = if file.ends_with(".dot") {
+            graph.to_dot(&visited)
+        } else {
+            graph.to_mermaid(&visited)
+        };
+        if let Err(e) = std::fs::write(file, drawing) {
+            eprintln!("pollflow: cannot write {file}: {e}");
+        }
+    }
     match outcome {
         Outcome::Succeeded { output } => {
             println!("{output}");
@@ -91,11 +103,21 @@ pub(crate) fn run(workflow: Workflow, options: RunOptions) -> ExitCode {
     }
 }
 
-/// Runs the execution, printing each event; returns how it ended.
-async fn drive(engine: &Engine, input: serde_json::Value, options: &RunOptions) -> Outcome {
+/// Runs the execution, printing each event; returns how it ended and the states it entered.
+async fn drive(
+    engine: &Engine,
+    input: serde_json::Value,
+    options: &RunOptions,
+) -> (Outcome, Vec<String>) {
     let mut run = engine.start(input);
     let mut started = None;
+    let mut visited: Vec<String> = Vec::new();
     while let Some(event) = run.next().await {
+        if let EventKind::StateEntered { state } = &event.kind {
+            if !visited.iter().any(|v| v == &**state) {
+                visited.push(state.to_string());
+            }
+        }
         let since = *started.get_or_insert(event.timestamp_ms);
         if options.json {
             println!("{}", serde_json::to_string(&event).unwrap_or_default());
@@ -106,12 +128,13 @@ async fn drive(engine: &Engine, input: serde_json::Value, options: &RunOptions) 
             );
         }
         if let Some(outcome) = Outcome::from_terminal(&event.kind) {
-            return outcome;
+            return (outcome, visited);
         }
     }
-    Outcome::Aborted {
+    let aborted = Outcome::Aborted {
         job_cancelled: false,
-    }
+    };
+    (aborted, visited)
 }
 
 /// One event as a line: time since the start, what happened.

@@ -202,3 +202,31 @@ fn validate_and_graph_the_seeds() {
         "{dot}"
     );
 }
+
+#[test]
+fn draw_path_highlights_the_states_the_execution_visited() {
+    let definition = json!({"StartAt": "Pick", "States": {
+        "Pick": {"Type": "Choice", "Choices": [{"Variable": "$.big", "BooleanEquals": true, "Next": "Big"}], "Default": "Small"},
+        "Big": {"Type": "Pass", "End": true},
+        "Small": {"Type": "Pass", "End": true}
+    }});
+    let file = write("draw", &definition);
+    let dot = std::env::temp_dir().join(format!("pollflow-cli-{}-path.dot", std::process::id()));
+    let out = pollflow(&[
+        "run",
+        &file,
+        "--input",
+        r#"{"big": true}"#,
+        "--draw-path",
+        &dot.to_string_lossy(),
+    ]);
+    assert!(out.status.success());
+    let drawing = std::fs::read_to_string(&dot).expect("the drawing was written");
+    let filled = |state: &str| {
+        drawing
+            .lines()
+            .any(|l| l.starts_with(&format!("    \"{state}\" [")) && l.contains("style=filled"))
+    };
+    assert!(filled("Pick") && filled("Big"), "{drawing}");
+    assert!(!filled("Small"), "{drawing}");
+}
