@@ -1,39 +1,50 @@
-//! Time from the host: `Date.now()` and `setTimeout`, in Node and in browsers.
+//! Time from the host: `Date.now()`, and sleeps on `setTimeout` through the wrapper (see
+//! [`crate::host`]).
 
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
-use js_sys::{Function, Promise, Reflect};
 use pollflow::{Clock, Sleep};
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 
 /// The host's clock.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct JsClock;
 
+/// `Date.now()` as read last (the bits of an `f64`), until `forget_now` (`NONE`). An atomic
+/// only to be a safe `static`: there are no threads.
+static NOW: AtomicU64 = AtomicU64::new(NONE);
+const NONE: u64 = u64::MAX;
+
+/// Makes the clock read `Date.now()` again: called whenever JS may have run (a callback
+/// returned), so that within one stretch of engine work, which takes microseconds, the engine
+/// reads the host's clock once instead of at every step.
+pub(crate) fn forget_now() {
+    NOW.store(NONE, Relaxed);
+}
+
+/// Sets the time, `Date.now()` as JS just read it (cheaper than reading it from here).
+pub(crate) fn set_now(ms: f64) {
+    NOW.store(ms.to_bits(), Relaxed);
+}
+
 impl Clock for JsClock {
     fn now(&self) -> Duration {
-        Duration::from_micros((js_sys::Date::now() * 1000.0) as u64)
+        let ms = match NOW.load(Relaxed) {
+            NONE => {
+                let ms = js_sys::Date::now();
+                set_now(ms);
+                ms
+            }
+            bits => f64::from_bits(bits),
+        };
+        Duration::from_micros((ms * 1000.0) as u64)
     }
 
     fn sleep(&self, duration: Duration) -> Sleep {
-        let ms = duration.as_secs_f64() * 1000.0;
-        let promise = Promise::new(&mut |resolve, _reject| {
-            let set_timeout = Reflect::get(&js_sys::global(), &"setTimeout".into())
-                .ok()
-                .and_then(|f| f.dyn_into::<Function>().ok());
-            match set_timeout {
-                Some(set_timeout) => {
-                    let _ = set_timeout.call2(&JsValue::UNDEFINED, &resolve, &ms.into());
-                }
-                // No timers at all: resolve at once rather than hang.
-                None => {
-                    let _ = resolve.call0(&JsValue::UNDEFINED);
-                }
-            }
-        });
+        let slept = crate::host::slept(duration.as_secs_f64() * 1000.0);
         Box::pin(async move {
-            let _ = JsFuture::from(promise).await;
+            let _ = slept.await;
         })
     }
 }

@@ -5,6 +5,8 @@ use js_sys::{Error, RangeError, Reflect, TypeError};
 use pollflow::TaskError;
 use wasm_bindgen::{JsCast, JsValue};
 
+use crate::keys::{get, Key};
+
 pub(crate) fn type_error(message: &str) -> JsValue {
     TypeError::new(message).into()
 }
@@ -34,7 +36,7 @@ pub(crate) fn task_error(thrown: &JsValue, what: &str) -> TaskError {
 
 /// Whether a thrown value asks to be retried (`error.retryable === true`).
 pub(crate) fn is_retryable(thrown: &JsValue) -> bool {
-    Reflect::get(thrown, &"retryable".into()).is_ok_and(|v| v.as_bool() == Some(true))
+    get(thrown, Key::Retryable).as_bool() == Some(true)
 }
 
 /// An `Error` named like ASL (`States.TaskFailed`...) with the cause as message and `cause`.

@@ -3,71 +3,234 @@
 //! This crate only adapts: JS callbacks become a [`pollflow::Poller`] and
 //! [`pollflow::Notifier`], the host's timers a [`pollflow::Clock`], events and outcomes plain
 //! objects. The JS wrapper in `npm/` adds the async iterator, `AbortSignal` and the promises.
+//!
+//! The wrapper drives an execution by polling it: [`Execution::poll`] makes progress until the
+//! next event, synchronously, and when the run has to wait (for a callback's promise, a timer)
+//! the wrapper parks on a promise that the run's waker resolves (module `wake`). Promises and
+//! timers are awaited through plain functions the wrapper lends (module `host`), so no Rust
+//! closure is ever handed to JS. Most events cross as numbers (see [`Execution::poll`]), the
+//! others as JSON text.
+//!
+//! No export returns a JS object (an `externref`): V8 in Node 20 inlines JS-to-wasm calls and
+//! aborts (`unreachable code` in `DoComputeBuiltinContinuation`) when it has to deoptimize the
+//! caller of an inlined call returning a reference. Numbers, strings and thrown errors are fine.
 #![forbid(unsafe_code)]
 
 mod clock;
 mod errors;
+mod host;
 mod json;
+mod keys;
 mod options;
 mod poller;
+mod slab;
+mod states;
+mod wake;
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 
 use futures::StreamExt;
-use js_sys::Promise;
-use pollflow::{AbortHandle, Engine, Outcome, Run};
+use js_sys::Function;
+use pollflow::{AbortHandle, Engine, Event, EventKind, Outcome, Run};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
-/// A running execution, driven from JS one event at a time.
+pub use crate::host::{set_host, settle};
+use crate::wake::Parker;
+
+/// [`Execution::poll`]: the run is being polled already (by a callback): JS throws.
+const BUSY: f64 = -3.0;
+/// [`Execution::poll`]: the run must wait; park, then poll again.
+const PENDING: f64 = -2.0;
+/// [`Execution::poll`]: the run ended (after its terminal event).
+const END: f64 = -1.0;
+/// [`Execution::poll`]: an event to read whole with [`Execution::event_text`].
+const OTHER: u32 = 0;
+/// [`Execution::poll`]: `StateEntered` (`state`).
+const STATE_ENTERED: u32 = 1;
+/// [`Execution::poll`]: `StateExited` (`state`).
+const STATE_EXITED: u32 = 2;
+/// [`Execution::poll`]: `WaitStarted` (`state`; `attempt` and `delay_ms` in the slot).
+const WAIT_STARTED: u32 = 3;
+/// [`Execution::poll`]: `ChoiceTaken` (`state`, `next`).
+const CHOICE_TAKEN: u32 = 4;
+/// [`Execution::poll`]: `ExecutionStarted` (`eventText`: `input`).
+const EXECUTION_STARTED: u32 = 5;
+/// [`Execution::poll`]: `TaskSubmitted` (`state`; `eventText`: `handle`).
+const TASK_SUBMITTED: u32 = 6;
+/// [`Execution::poll`]: `StatusChecked` (`state`; `attempt` in the slot; `eventText`: `status`).
+const STATUS_CHECKED: u32 = 7;
+/// [`Execution::poll`]: `Notified` (`state`; `eventText`: `message`).
+const NOTIFIED: u32 = 8;
+/// [`Execution::poll`]: `ExecutionSucceeded` (`eventText`: `output`).
+const EXECUTION_SUCCEEDED: u32 = 9;
+
+/// An event's kind and state names packed in [`Execution::poll`]'s answer: the kind in 4 bits,
+/// then the indexes (see [`states`]) of `state` and `next` in 8 bits each, then the event id.
+fn pack(event: &Event) -> f64 {
+    let (code, state, next) = match &event.kind {
+        EventKind::StateEntered { state } => (STATE_ENTERED, Some(state), None),
+        EventKind::StateExited { state } => (STATE_EXITED, Some(state), None),
+        EventKind::WaitStarted { state, .. } => (WAIT_STARTED, Some(state), None),
+        EventKind::ChoiceTaken { state, next } => (CHOICE_TAKEN, Some(state), Some(next)),
+        EventKind::ExecutionStarted { .. } => (EXECUTION_STARTED, None, None),
+        EventKind::TaskSubmitted { state, .. } => (TASK_SUBMITTED, Some(state), None),
+        EventKind::StatusChecked { state, .. } => (STATUS_CHECKED, Some(state), None),
+        EventKind::Notified { state, .. } => (NOTIFIED, Some(state), None),
+        EventKind::ExecutionSucceeded { .. } => (EXECUTION_SUCCEEDED, None, None),
+        _ => (OTHER, None, None),
+    };
+    let index = |name: Option<&Arc<str>>| name.map_or(Some(0), |n| states::index(n));
+    let packed = match (index(state), index(next)) {
+        (Some(state), Some(next)) => code | state << 4 | next << 12,
+        _ => OTHER,
+    };
+    f64::from(packed) + event.id as f64 * f64::from(1 << 20)
+}
+
+/// The last event's numbers, read by JS straight from memory (see [`set_host`]): the bits of
+/// its `timestamp_ms`, then of its `attempt` and `delay_ms` when it has them, as `f64`s. Atomics
+/// only to be a safe `static`: there are no threads.
+static SLOT: [AtomicU64; 3] = [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)];
+
+/// Where in memory [`Execution::poll`] leaves the event's numbers: three `f64`s.
+pub(crate) fn event_slot() -> usize {
+    SLOT.as_ptr() as usize
+}
+
+/// A running execution, polled from JS one event at a time.
 #[wasm_bindgen]
 pub struct Execution {
-    run: Rc<RefCell<Option<Run>>>,
-    finished: Rc<RefCell<Option<Outcome>>>,
+    /// Borrowed while being polled (a callback polling it again gets an error, not a panic);
+    /// `None` once ended: an ended run is dropped at once, not when JS collects this object.
+    run: RefCell<Option<Run>>,
+    finished: RefCell<Option<Outcome>>,
     abort: AbortHandle,
+    parker: Rc<Parker>,
+    waker: Waker,
+    /// The event `poll` returned.
+    event: RefCell<Option<Event>>,
+}
+
+impl Execution {
+    /// Polls the run once, `now` being `Date.now()` if JS just read it: `Ready(Some(event))`,
+    /// `Ready(None)` at its end, or `Pending`; `Err` when it is being polled already.
+    fn advance(&self, now: Option<f64>) -> Result<Poll<Option<Event>>, ()> {
+        let mut cell = self.run.try_borrow_mut().map_err(drop)?;
+        let Some(run) = cell.as_mut() else {
+            return Ok(Poll::Ready(None));
+        };
+        self.parker.reset();
+        match now {
+            Some(now) => clock::set_now(now),
+            None => clock::forget_now(),
+        }
+        let polled = run.poll_next_unpin(&mut Context::from_waker(&self.waker));
+        if self.finished.borrow().is_none() {
+            if let Some(outcome) = run.finished() {
+                *self.finished.borrow_mut() = Some(outcome.clone());
+            }
+        }
+        if let Poll::Ready(None) = polled {
+            *cell = None;
+            self.parker.retire();
+        }
+        Ok(polled)
+    }
 }
 
 #[wasm_bindgen]
 impl Execution {
-    /// The next event as a plain object, or `undefined` after the last one.
-    pub fn next(&self) -> Promise {
-        let (cell, finished) = (self.run.clone(), self.finished.clone());
-        future_to_promise(async move {
-            let taken = cell.borrow_mut().take();
-            let Some(mut run) = taken else {
-                return Err(errors::type_error(
-                    "next() was called while another next() is pending",
-                ));
-            };
-            let event = run.next().await;
-            if let Some(outcome) = run.finished() {
-                *finished.borrow_mut() = Some(outcome.clone());
+    /// Makes progress until the next event, `now` being `Date.now()`, and says what it is:
+    /// `-3` the run is being polled already, `-2` it must wait (see `park`), `-1` it ended;
+    /// otherwise the event's kind, states and id, packed (see `pack`), its numbers left in
+    /// the slot (see [`set_host`]), and `eventText` reads the rest. (Errors are codes: a
+    /// `Result` would cross through memory, slower.)
+    pub fn poll(&self, now: f64) -> f64 {
+        match self.advance(Some(now)) {
+            Err(()) => BUSY,
+            Ok(Poll::Pending) => PENDING,
+            Ok(Poll::Ready(None)) => END,
+            Ok(Poll::Ready(Some(event))) => {
+                let (attempt, delay_ms) = match &event.kind {
+                    EventKind::WaitStarted {
+                        attempt, delay_ms, ..
+                    } => (*attempt, *delay_ms),
+                    EventKind::StatusChecked { attempt, .. } => (*attempt, 0),
+                    _ => (0, 0),
+                };
+                let numbers = [
+                    event.timestamp_ms as f64,
+                    f64::from(attempt),
+                    delay_ms as f64,
+                ];
+                for (slot, number) in SLOT.iter().zip(numbers) {
+                    slot.store(number.to_bits(), Relaxed);
+                }
+                let packed = pack(&event);
+                *self.event.borrow_mut() = Some(event);
+                packed
             }
-            *cell.borrow_mut() = Some(run);
-            Ok(event.map_or(JsValue::UNDEFINED, |e| json::to_js(&e)))
+        }
+    }
+
+    /// Makes progress until the run must wait (`-2`) or ends (`-1`), dropping the events (for
+    /// an execution nobody iterates), `now` being `Date.now()`; `-3` when it is being polled
+    /// already.
+    pub fn drive(&self, now: f64) -> f64 {
+        let mut now = Some(now);
+        loop {
+            match self.advance(now.take()) {
+                Err(()) => return BUSY,
+                Ok(Poll::Pending) => return PENDING,
+                Ok(Poll::Ready(None)) => return END,
+                Ok(Poll::Ready(Some(_))) => {}
+            }
+        }
+    }
+
+    /// Calls `resume` once the run can make progress again.
+    pub fn park(&self, resume: Function) {
+        self.parker.park(resume);
+    }
+
+    /// The last event polled, as JSON text: the value of its field named by its kind (see
+    /// [`Execution::poll`]), or the whole event (kind 0).
+    #[wasm_bindgen(js_name = eventText)]
+    pub fn event_text(&self) -> Option<String> {
+        self.event.borrow().as_ref().map(|e| match &e.kind {
+            EventKind::ExecutionStarted { input } => json::to_text(&**input),
+            EventKind::TaskSubmitted { handle: value, .. }
+            | EventKind::ExecutionSucceeded { output: value } => json::to_text(value),
+            EventKind::StatusChecked { status, .. } => json::to_text(&**status),
+            EventKind::Notified { message, .. } => json::to_text(message),
+            _ => json::to_text(e),
         })
     }
 
     /// Stops the execution: its job is cancelled, then `ExecutionAborted` ends it.
     pub fn abort(&self) {
+        poller::note_abort();
         self.abort.abort();
     }
 
-    /// How it ended (a plain object), or `undefined` while it runs.
-    pub fn outcome(&self) -> JsValue {
-        self.finished
-            .borrow()
-            .as_ref()
-            .map_or(JsValue::UNDEFINED, json::to_js)
+    /// How it ended, as JSON text; `undefined` while it runs.
+    #[wasm_bindgen(js_name = outcomeJson)]
+    pub fn outcome_json(&self) -> Option<String> {
+        self.finished.borrow().as_ref().map(json::to_text)
     }
 
-    /// The error of a failed, timed-out or aborted execution, as an `Error` named like ASL
-    /// (`States.TaskFailed`, `States.Timeout`, `AbortError`...); `undefined` otherwise.
-    pub fn error(&self) -> JsValue {
+    /// Throws the error of a failed, timed-out or aborted execution, as an `Error` named like
+    /// ASL (`States.TaskFailed`, `States.Timeout`, `AbortError`...); returns otherwise.
+    #[wasm_bindgen(js_name = throwError)]
+    pub fn throw_error(&self) -> Result<(), JsValue> {
         match self.finished.borrow().clone().map(Outcome::into_result) {
-            Some(Err(error)) => errors::asl_error(&error),
-            _ => JsValue::UNDEFINED,
+            Some(Err(error)) => Err(errors::asl_error(&error)),
+            _ => Ok(()),
         }
     }
 }
@@ -84,11 +247,21 @@ pub fn start(options: JsValue) -> Result<Execution, JsValue> {
     let engine: Engine = builder.build();
     let mut run = engine.start(options.input);
     let abort = run.abort_handle();
+    let (parker, waker) = Parker::new();
     Ok(Execution {
-        run: Rc::new(RefCell::new(Some(run))),
-        finished: Rc::default(),
+        run: RefCell::new(Some(run)),
+        finished: RefCell::default(),
         abort,
+        parker,
+        waker,
+        event: RefCell::default(),
     })
+}
+
+/// The name of a state, from its index in an event packed by [`Execution::poll`].
+#[wasm_bindgen(js_name = stateName)]
+pub fn state_name(index: u32) -> Option<String> {
+    states::name(index).map(str::to_owned)
 }
 
 /// The state-machine graph `start` would run with these options (for drawing it).

@@ -1,16 +1,19 @@
 //! `run(options)`: reading and checking what JS passes in. Every mistake is a `TypeError` or
 //! `RangeError` naming the field.
 
+use std::cell::RefCell;
 use std::time::Duration;
 
-use js_sys::{Function, Reflect};
+use js_sys::Function;
 use pollflow::{names, Backoff, Branch, Jitter, Path, WaitPolicy, Workflow};
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::errors::{range_error, type_error};
 use crate::json;
+use crate::keys::{get, Key};
 use crate::poller::{JsNotifier, JsPoller};
+use crate::states;
 
 /// Everything `run` needs, checked.
 pub(crate) struct Options {
@@ -19,10 +22,6 @@ pub(crate) struct Options {
     pub(crate) notifier: Option<JsNotifier>,
     pub(crate) input: Value,
     pub(crate) seed: u64,
-}
-
-fn get(object: &JsValue, name: &str) -> JsValue {
-    Reflect::get(object, &name.into()).unwrap_or(JsValue::UNDEFINED)
 }
 
 fn absent(value: &JsValue) -> bool {
@@ -36,23 +35,24 @@ fn describe(value: &JsValue) -> String {
     value.js_typeof().as_string().unwrap_or_default()
 }
 
-fn function(object: &JsValue, name: &str, required: bool) -> Result<Option<Function>, JsValue> {
-    let value = get(object, name);
+fn function(object: &JsValue, key: Key, required: bool) -> Result<Option<Function>, JsValue> {
+    let value = get(object, key);
     if absent(&value) && !required {
         return Ok(None);
     }
     value.dyn_into::<Function>().map(Some).map_err(|v| {
         type_error(&format!(
-            "options.{name} must be a function, got {}",
+            "options.{} must be a function, got {}",
+            key.name(),
             describe(&v)
         ))
     })
 }
 
 /// A duration in milliseconds: absent → `None`; not a number → `TypeError`; NaN, infinite or
-/// negative → `RangeError`.
-fn millis(object: &JsValue, field: &str) -> Result<Option<Duration>, JsValue> {
-    let value = get(object, field.rsplit('.').next().unwrap_or(field));
+/// negative → `RangeError`. `field` names it in errors.
+fn millis(object: &JsValue, key: Key, field: &str) -> Result<Option<Duration>, JsValue> {
+    let value = get(object, key);
     if absent(&value) {
         return Ok(None);
     }
@@ -71,8 +71,8 @@ fn millis(object: &JsValue, field: &str) -> Result<Option<Duration>, JsValue> {
 }
 
 /// A whole number of at least `min`.
-fn whole(object: &JsValue, field: &str, min: f64) -> Result<Option<u64>, JsValue> {
-    let value = get(object, field.rsplit('.').next().unwrap_or(field));
+fn whole(object: &JsValue, key: Key, field: &str, min: f64) -> Result<Option<u64>, JsValue> {
+    let value = get(object, key);
     if absent(&value) {
         return Ok(None);
     }
@@ -90,8 +90,8 @@ fn whole(object: &JsValue, field: &str, min: f64) -> Result<Option<u64>, JsValue
     Ok(Some(n as u64))
 }
 
-fn text(object: &JsValue, field: &str, default: &str) -> Result<String, JsValue> {
-    let value = get(object, field.rsplit('.').next().unwrap_or(field));
+fn text(object: &JsValue, key: Key, field: &str, default: &str) -> Result<String, JsValue> {
+    let value = get(object, key);
     if absent(&value) {
         return Ok(default.to_owned());
     }
@@ -104,7 +104,7 @@ fn text(object: &JsValue, field: &str, default: &str) -> Result<String, JsValue>
 }
 
 fn wait_policy(options: &JsValue) -> Result<WaitPolicy, JsValue> {
-    let wait = get(options, "wait");
+    let wait = get(options, Key::Wait);
     let mut policy = if absent(&wait) {
         WaitPolicy::fixed(Duration::from_secs(1))
     } else if !wait.is_object() {
@@ -112,11 +112,11 @@ fn wait_policy(options: &JsValue) -> Result<WaitPolicy, JsValue> {
             "options.wait must be an object, got {}",
             describe(&wait)
         )));
-    } else if let Some(interval) = millis(&wait, "options.wait.intervalMs")? {
+    } else if let Some(interval) = millis(&wait, Key::IntervalMs, "options.wait.intervalMs")? {
         WaitPolicy::fixed(interval)
     } else {
-        let min = millis(&wait, "options.wait.minDelayMs")?;
-        let max = millis(&wait, "options.wait.maxDelayMs")?;
+        let min = millis(&wait, Key::MinDelayMs, "options.wait.minDelayMs")?;
+        let max = millis(&wait, Key::MaxDelayMs, "options.wait.maxDelayMs")?;
         let (Some(initial), Some(max)) = (min, max) else {
             return Err(type_error(
                 "options.wait needs intervalMs, or minDelayMs and maxDelayMs",
@@ -127,7 +127,7 @@ fn wait_policy(options: &JsValue) -> Result<WaitPolicy, JsValue> {
                 "options.wait.minDelayMs must not exceed options.wait.maxDelayMs",
             ));
         }
-        let rate = get(&wait, "rate");
+        let rate = get(&wait, Key::Rate);
         let rate = match rate.as_f64() {
             None if absent(&rate) => 2.0,
             Some(r) if r.is_finite() && r >= 1.0 => r,
@@ -138,7 +138,7 @@ fn wait_policy(options: &JsValue) -> Result<WaitPolicy, JsValue> {
                 )))
             }
         };
-        let jitter = match text(&wait, "options.wait.jitter", "bounded")?.as_str() {
+        let jitter = match text(&wait, Key::Jitter, "options.wait.jitter", "bounded")?.as_str() {
             "none" => Jitter::None,
             "full" => Jitter::Full,
             "bounded" => Jitter::Bounded,
@@ -155,43 +155,82 @@ fn wait_policy(options: &JsValue) -> Result<WaitPolicy, JsValue> {
             jitter,
         })
     };
-    if let Some(budget) = millis(options, "options.maxWaitMs")? {
+    if let Some(budget) = millis(options, Key::MaxWaitMs, "options.maxWaitMs")? {
         policy = policy.with_max_wait(budget);
     }
-    if let Some(attempts) = whole(options, "options.maxAttempts", 1.0)? {
+    if let Some(attempts) = whole(options, Key::MaxAttempts, "options.maxAttempts", 1.0)? {
         policy = policy.with_max_attempts(u32::try_from(attempts).unwrap_or(u32::MAX));
     }
     Ok(policy)
 }
 
+/// What makes a Job Poller workflow: runs with the same options share one (the last built).
+#[derive(PartialEq)]
+struct Shape {
+    name: String,
+    /// The Notify states' messages, when there are Notify states.
+    messages: Option<(String, String)>,
+    policy: WaitPolicy,
+}
+
+thread_local! {
+    static LAST: RefCell<Option<(Shape, Workflow)>> = const { RefCell::new(None) };
+}
+
 /// The Job Poller shape: Submit Job → Wait → Get Job Status → Job Complete? → (Notify) → end.
 fn workflow(options: &JsValue, notify: bool) -> Result<Workflow, JsValue> {
-    let name = text(options, "options.name", "Job Poller")?;
-    let messages = get(options, "messages");
+    let name = text(options, Key::Name, "options.name", "Job Poller")?;
+    let messages = get(options, Key::Messages);
     let (success, failure) = if absent(&messages) {
         ("Job succeeded".to_owned(), "Job failed".to_owned())
     } else {
         (
-            text(&messages, "options.messages.success", "Job succeeded")?,
-            text(&messages, "options.messages.failure", "Job failed")?,
+            text(
+                &messages,
+                Key::Success,
+                "options.messages.success",
+                "Job succeeded",
+            )?,
+            text(
+                &messages,
+                Key::Failure,
+                "options.messages.failure",
+                "Job failed",
+            )?,
         )
     };
-    let branch = if notify {
-        Branch::new()
-            .on_succeeded(Path::notify("Notify Success", success).then_succeed("Succeeded"))
-            .on_failed(
-                Path::notify("Notify Failure", failure).then_fail("Failed", names::TASK_FAILED),
-            )
-    } else {
-        Branch::new()
+    let shape = Shape {
+        name,
+        messages: notify.then_some((success, failure)),
+        policy: wait_policy(options)?,
     };
-    Workflow::builder(name)
-        .submit("Submit Job")
-        .wait("Wait", wait_policy(options)?)
-        .check("Get Job Status")
-        .branch("Job Complete?", branch)
+    let cached = LAST.with(|last| match &*last.borrow() {
+        Some((last, workflow)) if *last == shape => Some(workflow.clone()),
+        _ => None,
+    });
+    if let Some(workflow) = cached {
+        return Ok(workflow);
+    }
+    let branch = match &shape.messages {
+        Some((success, failure)) => Branch::new()
+            .on_succeeded(
+                Path::notify(states::NOTIFY_SUCCESS, success).then_succeed(states::SUCCEEDED),
+            )
+            .on_failed(
+                Path::notify(states::NOTIFY_FAILURE, failure)
+                    .then_fail(states::FAILED, names::TASK_FAILED),
+            ),
+        None => Branch::new(),
+    };
+    let workflow = Workflow::builder(shape.name.as_str())
+        .submit(states::SUBMIT)
+        .wait(states::WAIT, shape.policy.clone())
+        .check(states::CHECK)
+        .branch(states::CHOICE, branch)
         .build()
-        .map_err(|e| range_error(&e.to_string()))
+        .map_err(|e| range_error(&e.to_string()))?;
+    LAST.with(|last| *last.borrow_mut() = Some((shape, workflow.clone())));
+    Ok(workflow)
 }
 
 pub(crate) fn parse(options: &JsValue) -> Result<Options, JsValue> {
@@ -201,19 +240,20 @@ pub(crate) fn parse(options: &JsValue) -> Result<Options, JsValue> {
             describe(options)
         )));
     }
-    let submit = function(options, "submit", true)?.expect("required");
-    let check = function(options, "check", true)?.expect("required");
-    let cancel = function(options, "cancel", false)?;
-    let notifier = function(options, "notify", false)?.map(JsNotifier);
+    let submit = function(options, Key::Submit, true)?.expect("required");
+    let check = function(options, Key::Check, true)?.expect("required");
+    let cancel = function(options, Key::Cancel, false)?;
+    let notifier = function(options, Key::Notify, false)?.map(JsNotifier);
     Ok(Options {
         workflow: workflow(options, notifier.is_some())?,
         poller: JsPoller {
             submit,
             check,
             cancel,
+            handle: RefCell::default(),
         },
         notifier,
-        input: json::from_js(&get(options, "input"), "options.input")?,
-        seed: whole(options, "options.seed", 0.0)?.unwrap_or(0),
+        input: json::from_js(&get(options, Key::Input), "options.input")?,
+        seed: whole(options, Key::Seed, "options.seed", 0.0)?.unwrap_or(0),
     })
 }

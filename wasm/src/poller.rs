@@ -1,25 +1,74 @@
 //! A pollflow `Poller` and `Notifier` made of JS functions.
 
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::AtomicU32;
+use std::sync::atomic::Ordering::Relaxed;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use js_sys::{Function, Promise, Reflect};
+use js_sys::Function;
 use pollflow::{CheckError, JobStatus, Notification, Notifier, Poller, TaskError};
 use serde_json::Value;
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
 
 use crate::json;
+use crate::keys::{get, is, Key};
 
-/// Calls `f(args...)` and awaits its result if it is a promise; a throw or a rejection is
-/// returned as the thrown value.
+/// Whether `value` is a promise or another thenable.
+fn is_thenable(value: &JsValue) -> bool {
+    (value.is_object() || value.is_function()) && get(value, Key::Then).is_function()
+}
+
+/// How many times an execution was aborted (see [`note_abort`]). An atomic only to be a safe
+/// `static`: there are no threads.
+static ABORTS: AtomicU32 = AtomicU32::new(0);
+
+/// Counts an abort: a callback that aborts its own execution and returns at once has its
+/// result taken only after the abort is seen, as when results always came a microtask later.
+pub(crate) fn note_abort() {
+    ABORTS.fetch_add(1, Relaxed);
+}
+
+/// Calls `f(args...)` and awaits its result if it is a promise (or another thenable); a
+/// throw or a rejection is returned as the thrown value. A plain value is taken at once.
 async fn call_js(f: &Function, args: &[JsValue]) -> Result<JsValue, JsValue> {
+    let aborts = ABORTS.load(Relaxed);
     let returned = match args {
         [] => f.call0(&JsValue::UNDEFINED),
         [a] => f.call1(&JsValue::UNDEFINED, a),
         [a, b, ..] => f.call2(&JsValue::UNDEFINED, a, b),
-    }?;
-    JsFuture::from(Promise::resolve(&returned)).await
+    };
+    let thenable = returned.as_ref().is_ok_and(is_thenable);
+    // The callback ran: the engine must read the clock again.
+    crate::clock::forget_now();
+    match returned {
+        Ok(promise) if thenable => crate::host::settled(&promise).await,
+        returned => {
+            if ABORTS.load(Relaxed) != aborts {
+                YieldOnce(false).await;
+            }
+            returned
+        }
+    }
+}
+
+/// Pending once (waking at once), then ready: lets the run see an abort first.
+struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            return Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
 }
 
 /// [`call_js`], a throw or rejection becoming `States.TaskFailed`.
@@ -34,6 +83,25 @@ pub(crate) struct JsPoller {
     pub(crate) submit: Function,
     pub(crate) check: Function,
     pub(crate) cancel: Option<Function>,
+    /// The last handle checked, and its JSON text as a JS string: each check gets a fresh copy
+    /// (`JSON.parse`) without printing the same handle again.
+    pub(crate) handle: RefCell<Option<(Value, JsValue)>>,
+}
+
+impl JsPoller {
+    /// `handle` as a fresh JS value.
+    fn handle_js(&self, handle: &Value) -> JsValue {
+        let cached = match &*self.handle.borrow() {
+            Some((value, text)) if value == handle => Some(text.clone()),
+            _ => None,
+        };
+        let text = cached.unwrap_or_else(|| {
+            let text = JsValue::from_str(&json::to_text(handle));
+            *self.handle.borrow_mut() = Some((handle.clone(), text.clone()));
+            text
+        });
+        json::parse(&text)
+    }
 }
 
 fn shape_error(message: String) -> CheckError {
@@ -48,36 +116,41 @@ fn job_status(result: &JsValue) -> Result<JobStatus, CheckError> {
             crate::errors::message(result)
         )));
     }
-    let field = |name: &str| Reflect::get(result, &name.into()).unwrap_or(JsValue::UNDEFINED);
-    let value = |name: &str| {
-        json::from_js(&field(name), &format!("check() result .{name}"))
-            .map_err(|e| shape_error(crate::errors::message(&e)))
+    let value = |key: Key, what: &str| {
+        json::from_js(&get(result, key), what).map_err(|e| shape_error(crate::errors::message(&e)))
     };
-    let status = field("status").as_string().unwrap_or_default();
-    match status.as_str() {
-        "PENDING" => {
-            let retry_after = field("retryAfterMs");
-            let retry_after = match retry_after.as_f64() {
-                None if retry_after.is_undefined() || retry_after.is_null() => None,
-                Some(ms) if ms.is_finite() && ms >= 0.0 => Some(Duration::from_secs_f64(ms / 1000.0)),
-                _ => {
-                    return Err(shape_error(format!(
-                        "check() result .retryAfterMs must be a finite number >= 0 (milliseconds), got {}",
-                        crate::errors::message(&retry_after)
-                    )))
-                }
-            };
-            Ok(JobStatus::Pending {
-                detail: value("detail")?,
-                retry_after,
-            })
-        }
-        "SUCCEEDED" => Ok(JobStatus::succeeded(value("output")?)),
-        "FAILED" => Ok(JobStatus::failed(value("detail")?)),
-        _ => Err(shape_error(format!(
+    let status = get(result, Key::Status);
+    if is(&status, Key::Pending) {
+        let retry_after = get(result, Key::RetryAfterMs);
+        let retry_after = match retry_after.as_f64() {
+            None if retry_after.is_undefined() || retry_after.is_null() => None,
+            Some(ms) if ms.is_finite() && ms >= 0.0 => Some(Duration::from_secs_f64(ms / 1000.0)),
+            _ => {
+                return Err(shape_error(format!(
+                "check() result .retryAfterMs must be a finite number >= 0 (milliseconds), got {}",
+                crate::errors::message(&retry_after)
+            )))
+            }
+        };
+        Ok(JobStatus::Pending {
+            detail: value(Key::Detail, "check() result .detail")?,
+            retry_after,
+        })
+    } else if is(&status, Key::Succeeded) {
+        Ok(JobStatus::succeeded(value(
+            Key::Output,
+            "check() result .output",
+        )?))
+    } else if is(&status, Key::Failed) {
+        Ok(JobStatus::failed(value(
+            Key::Detail,
+            "check() result .detail",
+        )?))
+    } else {
+        Err(shape_error(format!(
             "check() result .status must be 'PENDING', 'SUCCEEDED' or 'FAILED', got {:?}",
-            crate::errors::message(&field("status"))
-        ))),
+            crate::errors::message(&status)
+        )))
     }
 }
 
@@ -85,13 +158,20 @@ fn job_status(result: &JsValue) -> Result<JobStatus, CheckError> {
 impl Poller for JsPoller {
     async fn submit(&self, input: &Value) -> Result<Value, TaskError> {
         let handle = call(&self.submit, &[json::to_js(input)], "submit()").await?;
-        json::from_js(&handle, "submit() result")
-            .map_err(|e| TaskError::new("TypeError", crate::errors::message(&e)))
+        let handle = json::from_js(&handle, "submit() result");
+        // Reading the handle may run JS too (`toJSON`).
+        crate::clock::forget_now();
+        handle.map_err(|e| TaskError::new("TypeError", crate::errors::message(&e)))
     }
 
     async fn check(&self, handle: &Value) -> Result<JobStatus, CheckError> {
-        match call_js(&self.check, &[json::to_js(handle)]).await {
-            Ok(result) => job_status(&result),
+        match call_js(&self.check, &[self.handle_js(handle)]).await {
+            Ok(result) => {
+                // Reading the result may run JS too (getters, `toJSON`).
+                let status = job_status(&result);
+                crate::clock::forget_now();
+                status
+            }
             // `error.retryable = true` marks a passing failure (a 503, a timeout): retried.
             Err(thrown) if crate::errors::is_retryable(&thrown) => Err(CheckError::Transient(
                 crate::errors::task_error(&thrown, "check()"),

@@ -1,0 +1,221 @@
+// Throughput of the npm package `pollflow` against aws-local-stepfunctions 3.0.0 on the same
+// workflow: the Job Poller (Submit Job → Wait 0 → Get Job Status → Job Complete? → ... →
+// Notify Success → Succeeded), the job answering RUNNING 4 times then SUCCEEDED on the 5th
+// check. N executions run concurrently (Promise.all) per pass; the median of 3 passes counts.
+//
+//   npm install && npm run bench              # 10,000 executions
+//   BENCH_EXECUTIONS=500 npm run bench         # a quick smoke run (or: node --expose-gc bench.mjs 500)
+//
+// Transitions are counted the same way on both sides: the StateEntered events of each
+// execution's own event stream (pollflow's async iterator; aws-local-stepfunctions' eventLogs),
+// drained inside the timed region. Every execution is checked: its output, its number of
+// checks and notifications, and its path through the states. See README.md.
+
+// aws-local-stepfunctions 3 calls Promise.withResolvers (Node >= 22); Node 20 lacks it.
+Promise.withResolvers ??= function withResolvers() {
+  let resolve;
+  let reject;
+  const promise = new this((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+};
+
+const { run, workflowGraph } = await import('pollflow');
+const { StateMachine } = await import('aws-local-stepfunctions');
+// pollflow's wasm memory, for the memory figure: the package's own instance (the glue module
+// initializes once and hands back the same exports).
+const { initSync } = await import('../npm/dist/pollflow_wasm.js');
+const wasmMemory = initSync({ module: new Uint8Array() }).memory;
+
+const EXECUTIONS = Number(process.argv[2] ?? process.env.BENCH_EXECUTIONS ?? 10_000);
+const PASSES = Number(process.env.BENCH_PASSES ?? 3);
+const CHECKS = 5; // RUNNING 4 times, SUCCEEDED on the 5th check
+if (!Number.isInteger(EXECUTIONS) || EXECUTIONS < 1) throw new RangeError(`bad number of executions: ${EXECUTIONS}`);
+
+/** The states every execution enters, in order: the expected path on both engines. */
+const PATH = [
+  'Submit Job',
+  ...Array.from({ length: CHECKS }, () => ['Wait', 'Get Job Status', 'Job Complete?']).flat(),
+  'Notify Success',
+  'Succeeded',
+];
+
+/** The job of execution `i`: its output, and the answer of check number `n` (from 1). */
+const jobOutput = (i) => ({ jobId: `job-${i}`, rows: i % 97 });
+const jobStatus = (i, n) => (n < CHECKS ? { status: 'PENDING', detail: 'RUNNING' } : { status: 'SUCCEEDED', output: jobOutput(i) });
+
+// ---------------------------------------------------------------------------------------------
+// pollflow: the package's own Job Poller, with a notify callback (so Notify Success runs).
+
+/** Starts execution `i`; returns a promise of what to verify. */
+function startPollflow(i) {
+  const calls = { checks: 0, notified: 0 };
+  const execution = run({
+    input: { jobName: `job-${i}` },
+    submit: (input) => ({ jobId: input.jobName }),
+    check: (handle) => jobStatus(i, ++calls.checks),
+    notify: () => { calls.notified += 1; },
+    wait: { intervalMs: 0 },
+  });
+  return (async () => {
+    const entered = [];
+    for await (const event of execution) if (event.type === 'StateEntered') entered.push(event.state);
+    const outcome = await execution.outcome;
+    return { i, calls, entered, ok: outcome.status === 'SUCCEEDED', output: outcome.output };
+  })();
+}
+
+// ---------------------------------------------------------------------------------------------
+// aws-local-stepfunctions: the Job Poller ASL (examples/state-machines/job-poller.asl.json) with
+// Wait Seconds 0 and, instead of its "Get Final Job Status" end, the same Notify Success →
+// Succeeded (and Notify Failure → Failed) ending pollflow runs. Tasks are local handlers.
+
+const ARN = 'arn:aws:lambda:us-east-1:123456789012:function';
+const definition = {
+  Comment: 'The Job Poller, shaped like pollflow\'s: submit, wait, check, branch, notify.',
+  StartAt: 'Submit Job',
+  States: {
+    'Submit Job': { Type: 'Task', Resource: `${ARN}:SubmitJob`, ResultPath: '$.handle', Next: 'Wait' },
+    Wait: { Type: 'Wait', Seconds: 0, Next: 'Get Job Status' },
+    'Get Job Status': { Type: 'Task', Resource: `${ARN}:CheckJob`, InputPath: '$.handle', ResultPath: '$.status', Next: 'Job Complete?' },
+    'Job Complete?': {
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.status.status', StringEquals: 'SUCCEEDED', Next: 'Notify Success' },
+        { Variable: '$.status.status', StringEquals: 'FAILED', Next: 'Notify Failure' },
+      ],
+      Default: 'Wait',
+    },
+    'Notify Success': { Type: 'Task', Resource: `${ARN}:Notify`, ResultPath: null, OutputPath: '$.status.output', Next: 'Succeeded' },
+    Succeeded: { Type: 'Succeed' },
+    'Notify Failure': { Type: 'Task', Resource: `${ARN}:Notify`, ResultPath: null, Next: 'Failed' },
+    Failed: { Type: 'Fail', Error: 'States.TaskFailed', Cause: 'AWS Batch Job Failed' },
+  },
+};
+const stateMachine = new StateMachine(definition);
+
+// Both engines run the same states.
+const pollflowStates = workflowGraph({ submit() {}, check() {}, notify() {} }).states.map((s) => s.name);
+const alsStates = Object.keys(definition.States);
+if (JSON.stringify(pollflowStates) !== JSON.stringify(alsStates)) {
+  throw new Error(`the workflows differ: pollflow ${pollflowStates} vs ALS ${alsStates}`);
+}
+
+/** Starts execution `i`; returns a promise of what to verify. */
+function startAls(i) {
+  const calls = { checks: 0, notified: 0 };
+  const execution = stateMachine.run({ jobName: `job-${i}` }, {
+    overrides: {
+      taskResourceLocalHandlers: {
+        'Submit Job': (input) => ({ jobId: input.jobName }),
+        'Get Job Status': (handle) => jobStatus(i, ++calls.checks),
+        'Notify Success': () => { calls.notified += 1; return null; },
+        'Notify Failure': () => { calls.notified += 1; return null; },
+      },
+      waitTimeOverrides: { Wait: 0 },
+    },
+  });
+  return (async () => {
+    let ok = true;
+    let output;
+    try {
+      output = await execution.result;
+    } catch {
+      ok = false;
+    }
+    const entered = [];
+    for await (const event of execution.eventLogs) if (event.type === 'StateEntered') entered.push(event.state.name);
+    return { i, calls, entered, ok, output };
+  })();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const pathText = JSON.stringify(PATH);
+
+/** Checks every execution; returns the transitions (states entered) counted. */
+function verify(name, results) {
+  let transitions = 0;
+  let succeeded = 0;
+  for (const { i, calls, entered, ok, output } of results) {
+    const expected = JSON.stringify(jobOutput(i));
+    if (!ok || JSON.stringify(output) !== expected) throw new Error(`${name}: execution ${i} ended ${ok ? JSON.stringify(output) : 'in failure'}, expected ${expected}`);
+    if (calls.checks !== CHECKS || calls.notified !== 1) throw new Error(`${name}: execution ${i} made ${calls.checks} checks, ${calls.notified} notifications`);
+    if (JSON.stringify(entered) !== pathText) throw new Error(`${name}: execution ${i} entered ${entered}`);
+    transitions += entered.length;
+    succeeded += 1;
+  }
+  if (succeeded !== EXECUTIONS) throw new Error(`${name}: ${succeeded} of ${EXECUTIONS} executions succeeded`);
+  return transitions;
+}
+
+/** One pass: all executions started at once, awaited together, timed, then verified. */
+async function pass(name, start) {
+  const started = performance.now();
+  const pending = new Array(EXECUTIONS);
+  for (let i = 0; i < EXECUTIONS; i++) pending[i] = start(i);
+  const results = await Promise.all(pending);
+  const ms = performance.now() - started;
+  const transitions = verify(name, results);
+  return { ms, transitions };
+}
+
+/**
+ * Memory per in-flight execution, just after starting them all: the JS heap, and for pollflow
+ * the growth of its wasm memory (measured first, before it has grown for the warm-up).
+ */
+async function memory(start) {
+  globalThis.gc?.();
+  const heap = process.memoryUsage().heapUsed;
+  const wasm = wasmMemory.buffer.byteLength;
+  const pending = new Array(EXECUTIONS);
+  for (let i = 0; i < EXECUTIONS; i++) pending[i] = start(i);
+  const used = { heap: (process.memoryUsage().heapUsed - heap) / EXECUTIONS, wasm: (wasmMemory.buffer.byteLength - wasm) / EXECUTIONS };
+  await Promise.all(pending);
+  return used;
+}
+
+const engines = [
+  { name: 'pollflow', start: startPollflow },
+  { name: 'aws-local-stepfunctions', start: startAls },
+];
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+console.log(`Job Poller: ${EXECUTIONS} concurrent executions per pass, ${CHECKS} checks each, zero wait; warm-up + median of ${PASSES} passes`);
+console.log(`Node ${process.version}, ${process.platform}/${process.arch}${globalThis.gc ? '' : ' (run with --expose-gc for steadier memory figures)'}`);
+
+// Memory first, while pollflow's wasm memory still has to grow to hold the executions.
+for (const engine of engines) engine.memory = await memory(engine.start);
+// Warm-up, then alternate the engines pass by pass.
+for (const engine of engines) await pass(engine.name, engine.start);
+for (const engine of engines) engine.passes = [];
+for (let p = 0; p < PASSES; p++) {
+  for (const engine of engines) {
+    globalThis.gc?.();
+    engine.passes.push(await pass(engine.name, engine.start));
+  }
+}
+
+console.log('');
+const rows = engines.map(({ name, passes, memory: mem }) => {
+  const { ms, transitions } = passes.find((p) => p.ms === median(passes.map((q) => q.ms)));
+  const rate = transitions / (ms / 1000);
+  return { name, ms, transitions, rate, mem, all: passes.map((p) => fmt(p.ms)).join(' / ') };
+});
+const row = (label, value) => console.log(`  ${`${label}:`.padEnd(28)}${value}`);
+for (const { name, ms, transitions, rate, mem, all } of rows) {
+  console.log(name);
+  row('executions', `${fmt(EXECUTIONS)} (all SUCCEEDED; outputs, checks and paths verified)`);
+  row('transitions/execution', `${transitions / EXECUTIONS} (StateEntered events)`);
+  row('wall time (median)', `${fmt(ms)} ms   [passes: ${all} ms]`);
+  row('transitions/s', fmt(rate));
+  row('executions/s', fmt(EXECUTIONS / (ms / 1000)));
+  row('memory per in-flight exec', `${fmt(mem.heap / 1024, 1)} KiB JS heap${mem.wasm ? ` + ${fmt(mem.wasm / 1024, 1)} KiB wasm memory` : ''}`);
+}
+const [pf, als] = rows;
+console.log('');
+console.log(`ratio pollflow / aws-local-stepfunctions: ${fmt(pf.rate / als.rate, 1)}× (target ≥ 10×)`);

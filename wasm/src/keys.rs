@@ -1,0 +1,71 @@
+//! Property names and words as JS strings, made once: a Rust `&str` crossing to JS is copied
+//! and decoded every time.
+
+use js_sys::Reflect;
+use wasm_bindgen::JsValue;
+
+macro_rules! keys {
+    ($($key:ident = $text:literal,)*) => {
+        /// A property read on the objects JS passes in, or a word compared with values.
+        #[derive(Clone, Copy, Debug)]
+        pub(crate) enum Key {
+            $($key,)*
+        }
+
+        impl Key {
+            /// The property's name.
+            pub(crate) fn name(self) -> &'static str {
+                [$($text,)*][self as usize]
+            }
+        }
+
+        thread_local! {
+            static KEYS: Vec<JsValue> = [$($text,)*].iter().map(|t| JsValue::from_str(t)).collect();
+        }
+    };
+}
+
+keys! {
+    Submit = "submit",
+    Check = "check",
+    Cancel = "cancel",
+    Notify = "notify",
+    Input = "input",
+    Wait = "wait",
+    IntervalMs = "intervalMs",
+    MinDelayMs = "minDelayMs",
+    MaxDelayMs = "maxDelayMs",
+    Rate = "rate",
+    Jitter = "jitter",
+    MaxWaitMs = "maxWaitMs",
+    MaxAttempts = "maxAttempts",
+    Messages = "messages",
+    Success = "success",
+    Failure = "failure",
+    Name = "name",
+    Seed = "seed",
+    Status = "status",
+    Detail = "detail",
+    Output = "output",
+    RetryAfterMs = "retryAfterMs",
+    Then = "then",
+    Retryable = "retryable",
+    Pending = "PENDING",
+    Succeeded = "SUCCEEDED",
+    Failed = "FAILED",
+}
+
+/// The JS string of `key`.
+fn key(key: Key) -> JsValue {
+    KEYS.with(|keys| keys[key as usize].clone())
+}
+
+/// `object[key]`; `undefined` when reading it throws.
+pub(crate) fn get(object: &JsValue, k: Key) -> JsValue {
+    Reflect::get(object, &key(k)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Whether `value` is the string `key` (`===`).
+pub(crate) fn is(value: &JsValue, k: Key) -> bool {
+    *value == key(k)
+}
