@@ -39,6 +39,9 @@ step "npm package: build (wasm32 + wasm-bindgen) and node:test suite"
 scripts/build-npm.sh
 (cd wasm/test && npm install --no-audit --no-fund --silent && node --test)
 
+step "npm bench smoke: the Job Poller through pollflow and aws-local-stepfunctions, results verified"
+(cd wasm/bench && npm install --no-audit --no-fund --silent && BENCH_EXECUTIONS=500 BENCH_PASSES=1 npm run bench --silent >/dev/null)
+
 step "Node example: a local HTTP server answering 202 until the report is ready"
 (cd examples/node && npm install --no-audit --no-fund --silent && npm test --silent && npm start --silent >/dev/null)
 
