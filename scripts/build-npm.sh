@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
-# Builds the npm package `pollflow` into wasm/npm/dist: the engine compiled to wasm32, then
-# wasm-bindgen's ESM glue. Installs the wasm32 toolchain and the matching wasm-bindgen CLI
-# when missing. Prints the sizes.
+# Builds the npm package `pollflow` twice: the base engine into wasm/npm/dist (`pollflow`), and
+# with the feature `asl` into wasm/npm/dist-asl (`pollflow/asl`) — the engine compiled to
+# wasm32, then wasm-bindgen's ESM glue. Installs the wasm32 toolchain and the matching
+# wasm-bindgen CLI when missing. Prints the sizes of both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 eval "$(scripts/wasm-toolchain.sh)"
-# shellcheck disable=SC2086 # WASM_CARGO_FLAGS holds several flags
-$WASM_CARGO build --profile wasm-release -p pollflow-wasm $WASM_CARGO_FLAGS >&2
 
 version=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"$/\1/p')
 if ! wasm-bindgen --version 2>/dev/null | grep -q " $version\$"; then
@@ -15,13 +14,24 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " $version\$"; then
     cargo install wasm-bindgen-cli --version "$version" >&2
 fi
 
-out=wasm/npm/dist
-rm -rf "$out"
-wasm-bindgen --target web --no-typescript --out-dir "$out" \
-    "$WASM_CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release/pollflow_wasm.wasm"
+# build NAME OUT WRAPPER... [CARGO FLAGS]: compiles, writes OUT, prints the size of the .wasm,
+# the glue and the JS wrappers that load it.
+build() {
+    local name=$1 out=$2 wrappers=$3
+    shift 3
+    # shellcheck disable=SC2086 # WASM_CARGO_FLAGS holds several flags
+    $WASM_CARGO build --profile wasm-release -p pollflow-wasm $WASM_CARGO_FLAGS "$@" >&2
+    rm -rf "$out"
+    wasm-bindgen --target web --no-typescript --out-dir "$out" \
+        "$WASM_CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release/pollflow_wasm.wasm"
+    local wasm="$out/pollflow_wasm_bg.wasm" glue="$out/pollflow_wasm.js" raw=0 gz=0 file
+    # shellcheck disable=SC2086 # $wrappers lists several files
+    for file in "$wasm" "$glue" $wrappers; do
+        raw=$((raw + $(wc -c < "$file")))
+        gz=$((gz + $(gzip -9c "$file" | wc -c)))
+    done
+    echo "$name: .wasm $(wc -c < "$wasm") B, glue $(wc -c < "$glue") B, wrappers ($wrappers) $((raw - $(wc -c < "$wasm") - $(wc -c < "$glue"))) B; total $raw B raw, $gz B gzipped" >&2
+}
 
-wasm="$out/pollflow_wasm_bg.wasm"
-glue="$out/pollflow_wasm.js"
-raw=$(cat "$wasm" "$glue" wasm/npm/index.js | wc -c)
-gz=$(( $(gzip -9c "$wasm" | wc -c) + $(gzip -9c "$glue" | wc -c) + $(gzip -9c wasm/npm/index.js | wc -c) ))
-echo "npm package: .wasm $(wc -c < "$wasm") B, glue $(wc -c < "$glue") B, wrapper $(wc -c < wasm/npm/index.js) B; total $raw B raw, $gz B gzipped" >&2
+build "npm package (pollflow)" wasm/npm/dist "wasm/npm/index.js wasm/npm/execution.js"
+build "npm package (pollflow/asl)" wasm/npm/dist-asl "wasm/npm/asl.js wasm/npm/execution.js" --features asl

@@ -93,13 +93,14 @@ interface EventBase {
   timestamp_ms: number;
 }
 
-/** One entry of the execution history, shaped like AWS Step Functions' history events. */
+/** One entry of the execution history, shaped like AWS Step Functions' history events (`TaskSucceeded` only from `pollflow/asl`). */
 export type ExecutionEvent = EventBase &
   (
     | { type: 'ExecutionStarted'; input: Json }
     | { type: 'StateEntered'; state: string }
     | { type: 'StateExited'; state: string }
     | { type: 'TaskSubmitted'; state: string; handle: Json }
+    | { type: 'TaskSucceeded'; state: string; output: Json }
     | { type: 'TaskFailed'; state: string; error: { error: string; cause: string }; retry_in_ms?: number }
     | { type: 'WaitStarted'; state: string; delay_ms: number; attempt: number }
     | { type: 'StatusChecked'; state: string; attempt: number; status: { status: 'PENDING' | 'SUCCEEDED' | 'FAILED'; detail?: Json; output?: Json; retry_after_ms?: number } }

@@ -1,179 +1,18 @@
 // The npm package `pollflow`: the Rust engine (WebAssembly) with a JavaScript face.
 // This file only adapts: loading the module, AbortSignal, async iteration, promises.
-import init, { initSync, setHost, settle, start, stateName, workflowGraph as graph } from './dist/pollflow_wasm.js';
+import * as glue from './dist/pollflow_wasm.js';
+import { checkOptions, connect } from './execution.js';
 
-const wasmUrl = new URL('./dist/pollflow_wasm_bg.wasm', import.meta.url);
-let wasm;
-if (typeof process === 'object' && process.versions?.node) {
-  const { readFile } = await import('node:fs/promises');
-  wasm = initSync({ module: await readFile(wasmUrl) });
-} else {
-  wasm = await init({ module_or_path: wasmUrl });
-}
-// How the engine awaits promises and sleeps (sleeps ending in the same millisecond share a
-// timer); where it leaves an event's numbers.
-const timers = new Map();
-const slotAt = setHost(
-  (promise, id) => { Promise.resolve(promise).then((v) => settle(id, v, true), (e) => settle(id, e, false)); },
-  (ms, id) => {
-    if (typeof setTimeout !== 'function') return void Promise.resolve().then(() => settle(id, undefined, true));
-    const at = Date.now() + ms;
-    let ids = timers.get(at);
-    if (!ids) {
-      timers.set(at, (ids = []));
-      setTimeout(() => {
-        timers.delete(at);
-        for (const id of ids) settle(id, undefined, true);
-      }, ms);
-    }
-    ids.push(id);
-  },
-);
-let slot = new Float64Array(wasm.memory.buffer, slotAt, 3);
-
-function checkOptions(options) {
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError(`options must be an object, got ${options === null ? 'null' : typeof options}`);
-  }
-  const { signal } = options;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new TypeError('options.signal must be an AbortSignal');
-  }
-}
-
-// Events cross packed in numbers (see wasm/src/lib.rs).
-const BUSY = -3;
-const PENDING = -2;
-const END = -1;
-const ID = 2 ** 20;
-const TYPE = [, 'StateEntered', 'StateExited', 'WaitStarted', 'ChoiceTaken', 'ExecutionStarted',
-  'TaskSubmitted', 'StatusChecked', 'Notified', 'ExecutionSucceeded'];
-const FIELD = [, , , , , 'input', 'handle', 'status', 'message', 'output'];
-const names = [];
-const name = (index) => names[index] ?? (names[index] = stateName(index));
-
-/** Polls once: an event, PENDING or END; with `discard`, until it must wait or ends. */
-function poll(execution, discard) {
-  const packed = discard ? execution.drive(Date.now()) : execution.poll(Date.now());
-  if (packed === BUSY) throw new TypeError('next() was called while another next() is pending');
-  if (packed < 0) return packed;
-  const low = packed % ID;
-  const kind = low & 15;
-  if (kind === 0) return JSON.parse(execution.eventText());
-  if (slot.length === 0) slot = new Float64Array(wasm.memory.buffer, slotAt, 3); // memory grew
-  const event = { id: (packed - low) / ID, timestamp_ms: slot[0], type: TYPE[kind] };
-  if (kind !== 5 && kind !== 9) event.state = name((low >> 4) & 255);
-  if (kind === 3) event.delay_ms = slot[2];
-  if (kind === 3 || kind === 7) event.attempt = slot[1];
-  if (kind === 4) event.next = name(low >> 12);
-  if (kind > 4) event[FIELD[kind]] = JSON.parse(execution.eventText());
-  return event;
-}
-
-/** Resolves when the execution can make progress again. */
-function parked(execution) {
-  let resume;
-  const promise = new Promise((resolve) => { resume = resolve; });
-  execution.park(resume); // not in the executor: wasm under it can crash V8 (Node 20)
-  return promise;
-}
-
-/** A running execution: async-iterable events, and its outcome. */
-class Execution {
-  #execution;
-  #consumer = null;
-  #ended = false;
-  #finished;
-  #finish;
-
-  constructor(execution, signal) {
-    this.#execution = execution;
-    this.#finished = new Promise((resolve) => { this.#finish = resolve; });
-    if (signal?.aborted) {
-      execution.abort();
-    } else {
-      signal?.addEventListener('abort', () => execution.abort(), { once: true });
-    }
-  }
-
-  #end() {
-    this.#ended = true;
-    this.#finish(JSON.parse(this.#execution.outcomeJson()));
-  }
-
-  #next() {
-    if (this.#ended) return { value: undefined, done: true };
-    const event = poll(this.#execution, false);
-    if (event === PENDING) return parked(this.#execution).then(() => this.#next());
-    if (event === END) {
-      this.#end();
-      return { value: undefined, done: true };
-    }
-    return { value: event, done: false };
-  }
-
-  /** Runs to the end, dropping events; callbacks never run inside the caller's call. */
-  async #drain() {
-    await undefined;
-    while (poll(this.#execution, true) === PENDING) await parked(this.#execution);
-    this.#end();
-  }
-
-  /** The events: each call runs once the previous one settled, in a later microtask. */
-  #events() {
-    let tail = Promise.resolve();
-    const chain = (step) => (tail = tail.then(step, step));
-    const next = () => this.#next();
-    // The consumer left early: stop the execution (cancelling its job), then finish it.
-    const leave = (value) => () => {
-      if (this.#ended) return { value, done: true };
-      this.#execution.abort();
-      return this.#drain().then(() => ({ value, done: true }));
-    };
-    return {
-      next: () => chain(next),
-      return: (value) => chain(leave(value)),
-      throw: (error) => chain(leave()).then(() => { throw error; }),
-      [Symbol.asyncIterator]() { return this; },
-    };
-  }
-
-  [Symbol.asyncIterator]() {
-    if (this.#consumer) throw new TypeError('an execution can be iterated once');
-    this.#consumer = this.#events();
-    return this.#consumer;
-  }
-
-  /** Resolves with how the execution ended; drives it if nobody iterates it. */
-  get outcome() {
-    if (!this.#consumer) {
-      this.#consumer = 'driven';
-      this.#drain();
-    }
-    return this.#finished;
-  }
-
-  /** Resolves with the output, or rejects with an Error named like ASL. */
-  async result() {
-    const outcome = await this.outcome;
-    if (outcome.status !== 'SUCCEEDED') this.#execution.throwError();
-    return outcome.output;
-  }
-
-  /** Stops the execution (its job is cancelled when a cancel callback was given). */
-  abort() {
-    this.#execution.abort();
-  }
-}
+const wrap = await connect(glue, new URL('./dist/pollflow_wasm_bg.wasm', import.meta.url));
 
 /** Starts an execution. See index.d.ts for the options, events and errors. */
 export function run(options) {
   checkOptions(options);
-  return new Execution(start(options), options.signal);
+  return wrap(glue.start(options), options.signal);
 }
 
 /** The state-machine graph `run(options)` would execute, as plain data (for drawing it). */
 export function workflowGraph(options) {
   checkOptions(options);
-  return graph(options);
+  return glue.workflowGraph(options);
 }

@@ -16,6 +16,8 @@
 //! caller of an inlined call returning a reference. Numbers, strings and thrown errors are fine.
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "asl")]
+mod asl;
 mod clock;
 mod errors;
 mod host;
@@ -39,6 +41,8 @@ use js_sys::Function;
 use pollflow::{AbortHandle, Engine, Event, EventKind, Outcome, Run};
 use wasm_bindgen::prelude::*;
 
+#[cfg(feature = "asl")]
+pub use crate::asl::{asl_graph, start_asl, validate_asl};
 pub use crate::host::{set_host, settle};
 use crate::wake::Parker;
 
@@ -112,11 +116,30 @@ pub struct Execution {
     abort: AbortHandle,
     parker: Rc<Parker>,
     waker: Waker,
-    /// The event `poll` returned.
-    event: RefCell<Option<Event>>,
+    /// The event `poll` returned, and whether it went unpacked (`eventText` is all of it).
+    event: RefCell<Option<(Event, bool)>>,
+    /// The virtual clock of a run on simulated time (`pollflow/asl`).
+    #[cfg(feature = "asl")]
+    simulation: Option<asl::Simulation>,
 }
 
 impl Execution {
+    /// Starts polling `run` (on the host's time).
+    fn new(mut run: Run) -> Self {
+        let abort = run.abort_handle();
+        let (parker, waker) = Parker::new();
+        Self {
+            run: RefCell::new(Some(run)),
+            finished: RefCell::default(),
+            abort,
+            parker,
+            waker,
+            event: RefCell::default(),
+            #[cfg(feature = "asl")]
+            simulation: None,
+        }
+    }
+
     /// Polls the run once, `now` being `Date.now()` if JS just read it: `Ready(Some(event))`,
     /// `Ready(None)` at its end, or `Pending`; `Err` when it is being polled already.
     fn advance(&self, now: Option<f64>) -> Result<Poll<Option<Event>>, ()> {
@@ -172,7 +195,7 @@ impl Execution {
                     slot.store(number.to_bits(), Relaxed);
                 }
                 let packed = pack(&event);
-                *self.event.borrow_mut() = Some(event);
+                *self.event.borrow_mut() = Some((event, packed % 16.0 == f64::from(OTHER)));
                 packed
             }
         }
@@ -199,17 +222,21 @@ impl Execution {
     }
 
     /// The last event polled, as JSON text: the value of its field named by its kind (see
-    /// [`Execution::poll`]), or the whole event (kind 0).
+    /// [`Execution::poll`]), or the whole event (kind 0: its kind or a state name did not pack).
     #[wasm_bindgen(js_name = eventText)]
     pub fn event_text(&self) -> Option<String> {
-        self.event.borrow().as_ref().map(|e| match &e.kind {
-            EventKind::ExecutionStarted { input } => json::to_text(&**input),
-            EventKind::TaskSubmitted { handle: value, .. }
-            | EventKind::ExecutionSucceeded { output: value } => json::to_text(value),
-            EventKind::StatusChecked { status, .. } => json::to_text(&**status),
-            EventKind::Notified { message, .. } => json::to_text(message),
-            _ => json::to_text(e),
-        })
+        self.event
+            .borrow()
+            .as_ref()
+            .map(|(e, whole)| match &e.kind {
+                _ if *whole => json::to_text(e),
+                EventKind::ExecutionStarted { input } => json::to_text(&**input),
+                EventKind::TaskSubmitted { handle: value, .. }
+                | EventKind::ExecutionSucceeded { output: value } => json::to_text(value),
+                EventKind::StatusChecked { status, .. } => json::to_text(&**status),
+                EventKind::Notified { message, .. } => json::to_text(message),
+                _ => json::to_text(e),
+            })
     }
 
     /// Stops the execution: its job is cancelled, then `ExecutionAborted` ends it.
@@ -245,17 +272,7 @@ pub fn start(options: JsValue) -> Result<Execution, JsValue> {
         builder = builder.notifier(notifier);
     }
     let engine: Engine = builder.build();
-    let mut run = engine.start(options.input);
-    let abort = run.abort_handle();
-    let (parker, waker) = Parker::new();
-    Ok(Execution {
-        run: RefCell::new(Some(run)),
-        finished: RefCell::default(),
-        abort,
-        parker,
-        waker,
-        event: RefCell::default(),
-    })
+    Ok(Execution::new(engine.start(options.input)))
 }
 
 /// The name of a state, from its index in an event packed by [`Execution::poll`].

@@ -34,7 +34,7 @@ pub(crate) fn note_abort() {
 
 /// Calls `f(args...)` and awaits its result if it is a promise (or another thenable); a
 /// throw or a rejection is returned as the thrown value. A plain value is taken at once.
-async fn call_js(f: &Function, args: &[JsValue]) -> Result<JsValue, JsValue> {
+pub(crate) async fn call_js(f: &Function, args: &[JsValue]) -> Result<JsValue, JsValue> {
     let aborts = ABORTS.load(Relaxed);
     let returned = match args {
         [] => f.call0(&JsValue::UNDEFINED),

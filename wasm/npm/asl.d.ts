@@ -1,0 +1,108 @@
+/**
+ * pollflow/asl: run Amazon States Language (AWS Step Functions) state machines locally, their
+ * Task states bound to JavaScript handlers. A second build of the engine, loaded only by this
+ * entry point (the base `pollflow` stays small).
+ *
+ * ```js
+ * import { runAsl } from 'pollflow/asl';
+ * const execution = runAsl(definition, {
+ *   input: { jobName: 'my-job', wait_time: 60 },
+ *   handlers: {
+ *     'arn:aws:lambda:REGION:ACCOUNT_ID:function:SubmitJob': async (input) => submit(input),
+ *     'arn:aws:lambda:REGION:ACCOUNT_ID:function:CheckJob': async (job) => status(job),
+ *   },
+ *   simulatedTime: true, // Wait states take no time
+ * });
+ * for await (const event of execution) console.log(event.type, event.state ?? '');
+ * console.log(await execution.result());
+ * ```
+ */
+import type { CheckResult, Execution, Json } from './index.js';
+
+export type { CheckResult, Execution, ExecutionEvent, Json, Outcome, PollflowError } from './index.js';
+
+/** A state machine: its definition as an object, or as JSON text. */
+export type AslDefinition = string | { [key: string]: unknown };
+
+/** What a handler gets besides its input. */
+export interface HandlerContext {
+  /**
+   * Resolves after `ms` milliseconds of the execution's time: on simulated time, virtual
+   * milliseconds (the clock moves on while every running handler sleeps); else host timers.
+   */
+  sleep(ms: number): Promise<void>;
+}
+
+/**
+ * A request-response Task: receives the state's effective input (after `InputPath` and
+ * `Parameters`) and returns (or resolves to) the result, which flows on through
+ * `ResultSelector`, `ResultPath` and `OutputPath`. A throw or rejection is the Task's error
+ * (retried and caught like Step Functions'): the error's `name` is the ASL error name
+ * (`States.TaskFailed` for a plain `Error` or a thrown non-error), its `message` the cause.
+ */
+export type TaskHandler = (input: Json, context: HandlerContext) => Json | Promise<Json>;
+
+/**
+ * A `.sync` Task (`arn:aws:states:::batch:submitJob.sync`...): `submit` starts the job with the
+ * effective input and returns its handle, `check` looks at it (as `run`'s callbacks in
+ * `pollflow`), polled 1 s doubling to 30 s; `cancel` stops it on abort or `TimeoutSeconds`.
+ * The job's `output` is the Task's result; a `FAILED` job is `States.TaskFailed`.
+ */
+export interface JobHandler {
+  submit(input: Json, context: HandlerContext): Json | Promise<Json>;
+  check(handle: Json, context: HandlerContext): CheckResult | Promise<CheckResult>;
+  cancel?(handle: Json, reason: string, context: HandlerContext): void | Promise<void>;
+}
+
+export interface RunAslOptions {
+  /** The execution input (default `{}`). Must be JSON-serializable. */
+  input?: Json;
+  /**
+   * Task handlers by resource ARN or by state name (a state's name wins over its resource):
+   * a function, or for `.sync` resources a {@link JobHandler}. Every Task state needs one.
+   */
+  handlers?: { [resourceOrState: string]: TaskHandler | JobHandler };
+  /**
+   * Runs on a virtual clock: Wait states, retry intervals, `.sync` polling intervals and
+   * timeouts take no real time (a Wait of days finishes at once). The clock stands still
+   * while a handler runs (except in `context.sleep`). `true` starts it at the current time;
+   * a number starts it there (milliseconds since the Unix epoch). Default `false`: host timers.
+   */
+  simulatedTime?: boolean | number;
+  /** Wait states (by name) made to wait this many milliseconds instead (finite, >= 0). */
+  waitOverrides?: { [waitState: string]: number };
+  /** Aborts the execution: a running `.sync` job is cancelled, then it ends `ABORTED`. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Starts an execution of a state machine. Events are the same as `pollflow`'s `run`, plus
+ * `TaskSucceeded` / `TaskFailed` / `JobCancelled` for Task states.
+ * @throws {TypeError} a definition that is not a valid state machine (every problem listed),
+ *   a Task state without a handler (or a function for a `.sync` resource), an option of the
+ *   wrong type, input that is not JSON-serializable.
+ * @throws {RangeError} a negative or non-finite time; a `waitOverrides` key that is not a Wait state.
+ */
+export function runAsl(definition: AslDefinition, options?: RunAslOptions): Execution;
+
+/** One thing wrong with a definition. */
+export interface AslProblem {
+  /** The state concerned, or `null`. */
+  state: string | null;
+  /** Where in the definition, as a JSON path (`$.States['Wait X Seconds'].SecondsPath`). */
+  path: string;
+  reason: string;
+}
+
+/**
+ * Checks a definition without running it: every problem at once.
+ * @throws {TypeError} a definition that is neither an object nor a string.
+ */
+export function validateAsl(definition: AslDefinition): { valid: boolean; problems: AslProblem[] };
+
+/**
+ * Draws a definition: a Mermaid flowchart (default) or a Graphviz DOT graph.
+ * @throws {TypeError} an invalid definition (every problem listed).
+ * @throws {RangeError} a format other than 'mermaid' or 'dot'.
+ */
+export function aslGraph(definition: AslDefinition, options?: { format?: 'mermaid' | 'dot' }): string;

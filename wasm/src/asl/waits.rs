@@ -1,0 +1,35 @@
+//! `waitOverrides`: Wait states made to wait a given number of milliseconds instead.
+
+use std::collections::BTreeMap;
+
+use pollflow::{DelayUntil, State, Workflow};
+use wasm_bindgen::JsValue;
+
+use crate::errors::{range_error, type_error};
+
+/// `workflow` with the Wait states named in `waits` (JSON text: state name → milliseconds)
+/// waiting that long; a `RangeError` names a state that is missing or not a Wait state.
+pub(super) fn apply(workflow: Workflow, waits: &str) -> Result<Workflow, JsValue> {
+    let waits: BTreeMap<String, f64> = serde_json::from_str(waits)
+        .map_err(|e| type_error(&format!("options.waitOverrides: {e}")))?;
+    if waits.is_empty() {
+        return Ok(workflow);
+    }
+    let mut graph = workflow.graph().clone();
+    for (state, ms) in waits {
+        let field = format!("options.waitOverrides[{state:?}]");
+        let def = graph
+            .states
+            .iter_mut()
+            .find(|s| s.name == state)
+            .ok_or_else(|| range_error(&format!("{field}: there is no state named {state:?}")))?;
+        let State::Delay { until, .. } = &mut def.state else {
+            return Err(range_error(&format!(
+                "{field}: {state:?} is not a Wait state"
+            )));
+        };
+        // `as` saturates: no panic on any number (JS checked it is finite and >= 0).
+        *until = DelayUntil::Milliseconds(ms as u64);
+    }
+    Workflow::from_graph(graph, []).map_err(|e| range_error(&format!("options.waitOverrides: {e}")))
+}

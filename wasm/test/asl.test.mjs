@@ -1,0 +1,281 @@
+// `pollflow/asl` as users import it: the two seed state machines unchanged with JS handlers,
+// simulated time, abort, validation, drawing, and every bad-input error.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { runAsl, validateAsl, aslGraph } from 'pollflow/asl';
+
+const seed = (name) => JSON.parse(readFileSync(new URL(`../../examples/state-machines/${name}`, import.meta.url), 'utf8'));
+const jobPoller = seed('job-poller.asl.json');
+const jobPollerInput = seed('job-poller.input.json');
+const manageBatchJob = seed('manage-batch-job.asl.json');
+const SUBMIT_JOB = 'arn:aws:lambda:REGION:ACCOUNT_ID:function:SubmitJob';
+const CHECK_JOB = 'arn:aws:lambda:REGION:ACCOUNT_ID:function:CheckJob';
+const BATCH_SYNC = 'arn:aws:states:::batch:submitJob.sync';
+const SNS_PUBLISH = 'arn:aws:states:::sns:publish';
+
+/** The Job Poller's Lambda functions: a job RUNNING `running` times, then `final`. */
+function lambdas({ running = 2, final = 'SUCCEEDED' } = {}) {
+  const calls = { submitted: [], checked: [] };
+  return {
+    calls,
+    handlers: {
+      [SUBMIT_JOB]: async (input) => {
+        calls.submitted.push(input);
+        return { jobId: 'job-1', jobName: input.jobName };
+      },
+      [CHECK_JOB]: async (guid) => {
+        calls.checked.push(guid);
+        return calls.checked.length <= running ? 'RUNNING' : final;
+      },
+    },
+  };
+}
+
+async function collect(execution) {
+  const events = [];
+  for await (const event of execution) events.push(event);
+  return events;
+}
+
+test('the Job Poller seed runs unchanged with its Lambda functions in JS', async () => {
+  const { calls, handlers } = lambdas();
+  const execution = runAsl(jobPoller, { input: jobPollerInput, handlers, simulatedTime: true });
+  const events = await collect(execution);
+  assert.deepEqual(await execution.result(), 'SUCCEEDED');
+  assert.deepEqual(calls.submitted, [jobPollerInput]);
+  assert.deepEqual(calls.checked, Array(4).fill({ jobId: 'job-1', jobName: 'my-job' }));
+  assert.deepEqual(events.map((e) => e.id), events.map((_, i) => i + 1));
+  assert.equal(events[0].type, 'ExecutionStarted');
+  assert.deepEqual(events[0].input, jobPollerInput);
+  const entered = events.filter((e) => e.type === 'StateEntered').map((e) => e.state);
+  assert.equal(entered.filter((s) => s === 'Wait X Seconds').length, 3);
+  assert.equal(entered.at(-1), 'Get Final Job Status');
+  const choices = events.filter((e) => e.type === 'ChoiceTaken').map((e) => e.next);
+  assert.deepEqual(choices, ['Wait X Seconds', 'Wait X Seconds', 'Get Final Job Status']);
+  // Three waits of wait_time (60 s) on the virtual clock.
+  assert.equal(events.at(-1).timestamp_ms - events[0].timestamp_ms, 180_000);
+  assert.deepEqual(events.at(-1), { ...events.at(-1), type: 'ExecutionSucceeded', output: 'SUCCEEDED' });
+});
+
+test('the Job Poller seed fails as its Fail state says when the job fails', async () => {
+  const { handlers } = lambdas({ running: 1, final: 'FAILED' });
+  const execution = runAsl(JSON.stringify(jobPoller), { input: jobPollerInput, handlers, simulatedTime: true });
+  assert.deepEqual(await execution.outcome, {
+    status: 'FAILED',
+    error: { error: 'DescribeJob returned FAILED', cause: 'AWS Batch Job Failed' },
+  });
+  await assert.rejects(execution.result(), { name: 'DescribeJob returned FAILED', message: 'AWS Batch Job Failed', cause: 'AWS Batch Job Failed' });
+});
+
+/** Manage a Batch Job's handlers: a Batch job ending `final` after two checks, and SNS. */
+function batch(final) {
+  const published = [];
+  let checks = 0;
+  const handlers = {
+    [BATCH_SYNC]: {
+      submit: async (request) => ({ JobId: 'job-7', JobName: request.JobName }),
+      check: async (handle) => {
+        checks += 1;
+        if (checks <= 2) return { status: 'PENDING', detail: 'RUNNING' };
+        return final === 'SUCCEEDED'
+          ? { status: 'SUCCEEDED', output: { ...handle, Status: 'SUCCEEDED' } }
+          : { status: 'FAILED', detail: { ...handle, Status: 'FAILED', StatusReason: 'Essential container exited' } };
+      },
+    },
+    [SNS_PUBLISH]: async (request) => {
+      published.push(request);
+      return { MessageId: `message-${published.length}` };
+    },
+  };
+  return { handlers, published, checks: () => checks };
+}
+
+test('Manage a Batch Job runs unchanged: .sync job through {submit, check}, sns:publish notifies success', async () => {
+  const { handlers, published, checks } = batch('SUCCEEDED');
+  const execution = runAsl(manageBatchJob, { handlers, simulatedTime: true });
+  const events = await collect(execution);
+  assert.deepEqual(await execution.result(), { MessageId: 'message-1' });
+  assert.equal(checks(), 3);
+  assert.deepEqual(published, [{
+    Message: 'Batch job submitted through Step Functions succeeded',
+    TopicArn: 'arn:aws:sns:us-east-1:123456789012:batchjobnotificatiointemplate-SNSTopic-1J757CVBQ2KHM',
+  }]);
+  const submitted = events.find((e) => e.type === 'TaskSubmitted');
+  assert.deepEqual(submitted, { ...submitted, state: 'Submit Batch Job', handle: { JobId: 'job-7', JobName: 'BatchJobNotification' } });
+  assert.equal(events.filter((e) => e.type === 'StatusChecked').length, 3);
+});
+
+test('Manage a Batch Job: a failed job is caught and notified', async () => {
+  const { handlers, published } = batch('FAILED');
+  const execution = runAsl(manageBatchJob, { handlers, simulatedTime: true });
+  assert.deepEqual(await execution.result(), { MessageId: 'message-1' });
+  assert.equal(published.length, 1);
+  assert.equal(published[0].Message, 'Batch job submitted through Step Functions failed');
+});
+
+const waitDays = {
+  StartAt: 'Wait 3 days',
+  States: {
+    'Wait 3 days': { Type: 'Wait', Seconds: 3 * 86_400, Next: 'Done' },
+    Done: { Type: 'Pass', Result: { done: true }, End: true },
+  },
+};
+
+test('simulated time: a Wait of 3 days finishes at once, the clock starting where asked', async () => {
+  const started = performance.now();
+  const start = Date.parse('2024-01-01T00:00:00Z');
+  const execution = runAsl(waitDays, { simulatedTime: start });
+  const events = await collect(execution);
+  assert.ok(performance.now() - started < 1000);
+  assert.deepEqual(await execution.result(), { done: true });
+  assert.equal(events[0].timestamp_ms, start);
+  assert.equal(events.at(-1).timestamp_ms, start + 3 * 86_400_000);
+  const wait = events.find((e) => e.type === 'WaitStarted');
+  assert.equal(wait?.delay_ms, 3 * 86_400_000);
+});
+
+test('simulated time stands still while a handler runs, and context.sleep is on its clock', async () => {
+  const definition = {
+    StartAt: 'Slow',
+    States: { Slow: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:123456789012:function:Slow', TimeoutSeconds: 5, End: true } },
+  };
+  // Real I/O (a 30 ms timer) does not let the 5 s timeout pass ...
+  const io = runAsl(definition, {
+    simulatedTime: true,
+    handlers: { Slow: async (input) => { await new Promise((r) => setTimeout(r, 30)); return input; } },
+    input: { ok: 1 },
+  });
+  assert.deepEqual(await io.result(), { ok: 1 });
+  // ... a sleep on the execution's clock does.
+  const sleeper = (seconds) => runAsl(definition, {
+    simulatedTime: 0,
+    handlers: { Slow: async (input, context) => { await context.sleep(seconds * 1000); return input; } },
+  });
+  assert.deepEqual(await sleeper(2).result(), {});
+  await assert.rejects(sleeper(60).result(), { name: 'States.Timeout' });
+});
+
+test('waitOverrides shortens a Wait state on the host clock', async () => {
+  const execution = runAsl(waitDays, { waitOverrides: { 'Wait 3 days': 5 } });
+  const events = await collect(execution);
+  assert.deepEqual(await execution.result(), { done: true });
+  assert.equal(events.find((e) => e.type === 'WaitStarted').delay_ms, 5);
+});
+
+test('handler errors: a plain Error is States.TaskFailed, a named one keeps its name; both catchable', async () => {
+  const definition = {
+    StartAt: 'T',
+    States: {
+      T: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:123456789012:function:T', Catch: [{ ErrorEquals: ['Custom.Error'], ResultPath: '$.error', Next: 'Caught' }], End: true },
+      Caught: { Type: 'Pass', End: true },
+    },
+  };
+  const failing = (error) => runAsl(definition, { handlers: { T: async () => { throw error; } } });
+  await assert.rejects(failing(new Error('it broke')).result(), { name: 'States.TaskFailed', message: 'it broke', cause: 'it broke' });
+  const custom = Object.assign(new Error('custom cause'), { name: 'Custom.Error' });
+  assert.deepEqual(await failing(custom).result(), { error: { Error: 'Custom.Error', Cause: 'custom cause' } });
+  const sync = runAsl(definition, { handlers: { T: () => { throw new TypeError('bad'); } } });
+  await assert.rejects(sync.result(), { name: 'TypeError', message: 'bad' });
+});
+
+test('abort: through the signal or abort(), the .sync job is cancelled, AbortError', async () => {
+  const cancelled = [];
+  const handlers = {
+    [BATCH_SYNC]: {
+      submit: async () => 'job-9',
+      check: async () => ({ status: 'PENDING' }),
+      cancel: async (handle, reason) => { cancelled.push({ handle, reason }); },
+    },
+    [SNS_PUBLISH]: async () => ({}),
+  };
+  const controller = new AbortController();
+  const execution = runAsl(manageBatchJob, { handlers, signal: controller.signal });
+  for await (const event of execution) {
+    if (event.type === 'TaskSubmitted') controller.abort();
+  }
+  assert.deepEqual(await execution.outcome, { status: 'ABORTED', job_cancelled: true });
+  await assert.rejects(execution.result(), { name: 'AbortError' });
+  assert.equal(cancelled.length, 1);
+  assert.equal(cancelled[0].handle, 'job-9');
+
+  // (The Wait's host timer still runs after the abort: a short one lets node:test exit.)
+  const waiting = runAsl(waitDays, { waitOverrides: { 'Wait 3 days': 200 } });
+  setTimeout(() => waiting.abort(), 5);
+  assert.equal((await waiting.outcome).status, 'ABORTED');
+});
+
+test('validateAsl reports every problem with its state and path', () => {
+  assert.deepEqual(validateAsl(jobPoller), { valid: true, problems: [] });
+  assert.deepEqual(validateAsl(JSON.stringify(manageBatchJob)), { valid: true, problems: [] });
+  const { valid, problems } = validateAsl({
+    StartAt: 'Missing',
+    States: {
+      A: { Type: 'Pass', Next: 'Nowhere' },
+      B: { Type: 'Wait', End: true },
+    },
+  });
+  assert.equal(valid, false);
+  assert.ok(problems.length >= 3, JSON.stringify(problems));
+  for (const problem of problems) {
+    assert.deepEqual(Object.keys(problem).sort(), ['path', 'reason', 'state']);
+    assert.match(problem.path, /^\$/);
+    assert.equal(typeof problem.reason, 'string');
+  }
+  assert.ok(problems.some((p) => p.state === 'A' && p.path.includes("['A'].Next")), JSON.stringify(problems));
+  assert.ok(problems.some((p) => p.state === 'B'), JSON.stringify(problems));
+  assert.ok(problems.some((p) => p.path.includes('StartAt')), JSON.stringify(problems));
+  const notJson = validateAsl('{ not json');
+  assert.equal(notJson.valid, false);
+  assert.equal(notJson.problems[0].path, '$');
+});
+
+test('aslGraph draws Mermaid (default) or DOT', () => {
+  const mermaid = aslGraph(jobPoller);
+  assert.match(mermaid, /Wait X Seconds/);
+  assert.match(mermaid, /Job Complete\?/);
+  assert.equal(aslGraph(jobPoller, { format: 'mermaid' }), mermaid);
+  const dot = aslGraph(manageBatchJob, { format: 'dot' });
+  assert.match(dot, /^digraph/);
+  assert.match(dot, /Notify Failure/);
+});
+
+test('bad input throws a TypeError or RangeError naming the field, and the module keeps working', async () => {
+  const ok = { handlers: lambdas().handlers };
+  const cases = [
+    [() => runAsl(42, ok), TypeError, /definition must be an object or a JSON string, got number/],
+    [() => runAsl(null), TypeError, /definition must be an object or a JSON string, got null/],
+    [() => runAsl('{ not json', ok), TypeError, /definition is not a valid state machine: .*not JSON/],
+    [() => runAsl({ StartAt: 'X', States: {} }), TypeError, /definition is not a valid state machine/],
+    [() => { const d = {}; d.self = d; runAsl(d); }, TypeError, /definition is not JSON-serializable/],
+    [() => runAsl(jobPoller, 'x'), TypeError, /options must be an object, got string/],
+    [() => runAsl(jobPoller, { ...ok, signal: {} }), TypeError, /options.signal must be an AbortSignal/],
+    [() => runAsl(jobPoller, { handlers: 5 }), TypeError, /options.handlers must be an object, got number/],
+    [() => runAsl(jobPoller, { handlers: { [SUBMIT_JOB]: 5 } }), TypeError, /options.handlers\[".*SubmitJob"\] must be a function, or an object with submit and check functions/],
+    [() => runAsl(jobPoller, { handlers: { [SUBMIT_JOB]: { submit() {} } } }), TypeError, /options.handlers\[".*SubmitJob"\] must be a function, or an object/],
+    [() => runAsl(manageBatchJob, { handlers: { [BATCH_SYNC]: { submit() {}, check() {}, cancel: 1 }, [SNS_PUBLISH]() {} } }), TypeError, /options.handlers\[".*submitJob.sync"\].cancel must be a function/],
+    [() => runAsl(jobPoller, { handlers: { [SUBMIT_JOB]: () => 1 } }), TypeError, /options.handlers: .*Get Job Status.*no handler is bound/],
+    [() => runAsl(manageBatchJob, { handlers: { [BATCH_SYNC]: () => 1, [SNS_PUBLISH]() {} } }), TypeError, /options.handlers: .*\.sync resource: bind a job poller/],
+    [() => runAsl(waitDays, { simulatedTime: 'yes' }), TypeError, /options.simulatedTime must be a boolean or a start time/],
+    [() => runAsl(waitDays, { simulatedTime: -1 }), RangeError, /options.simulatedTime must be a finite number >= 0/],
+    [() => runAsl(waitDays, { simulatedTime: NaN }), RangeError, /options.simulatedTime must be a finite number >= 0/],
+    [() => runAsl(waitDays, { waitOverrides: [] }), TypeError, /options.waitOverrides must be an object, got array/],
+    [() => runAsl(waitDays, { waitOverrides: { 'Wait 3 days': '5' } }), TypeError, /options.waitOverrides\["Wait 3 days"\] must be a number/],
+    [() => runAsl(waitDays, { waitOverrides: { 'Wait 3 days': -5 } }), RangeError, /options.waitOverrides\["Wait 3 days"\] must be a finite number >= 0/],
+    [() => runAsl(waitDays, { waitOverrides: { Nope: 5 } }), RangeError, /options.waitOverrides\["Nope"\]: there is no state named "Nope"/],
+    [() => runAsl(waitDays, { waitOverrides: { Done: 5 } }), RangeError, /options.waitOverrides\["Done"\]: "Done" is not a Wait state/],
+    [() => runAsl(waitDays, { input: 10n }), TypeError, /options.input is not JSON-serializable/],
+    [() => validateAsl(undefined), TypeError, /definition must be an object or a JSON string, got undefined/],
+    [() => aslGraph(jobPoller, { format: 'png' }), RangeError, /options.format must be 'mermaid' or 'dot', got "png"/],
+    [() => aslGraph(jobPoller, { format: 1 }), TypeError, /options.format must be 'mermaid' or 'dot', got number/],
+    [() => aslGraph('[]'), TypeError, /definition is not a valid state machine/],
+  ];
+  for (const [call, type, message] of cases) {
+    assert.throws(call, (e) => e instanceof type && message.test(e.message), String(message));
+  }
+  const bad = runAsl({ StartAt: 'T', States: { T: { Type: 'Task', Resource: 'r', End: true } } }, {
+    handlers: { r: () => 10n },
+  });
+  await assert.rejects(bad.result(), { name: 'TypeError', message: /the result of options.handlers\["r"\] is not JSON-serializable/ });
+  assert.deepEqual(await runAsl(waitDays, { simulatedTime: true }).result(), { done: true });
+});
