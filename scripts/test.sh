@@ -61,6 +61,9 @@ scripts/test-asl-export.sh
 step "ASL conformance corpus through aws-local-stepfunctions (npm)"
 scripts/test-asl-conformance.sh
 
+step "ASL conformance corpus through the npm package (pollflow/asl, built above)"
+(cd tests/asl-conformance/npm && npm install --no-audit --no-fund --silent && node run.mjs)
+
 step "the examples against the AWS-compatible server"
 moto_input="{\"jobName\":\"smoke\",\"jobQueue\":\"$MOTO_JOB_QUEUE\",\"jobDefinition\":\"$MOTO_JOB_DEFINITION\",\"wait_time\":1}"
 cargo run -q -p pollflow-batch --features aws --example job_poller -- \
