@@ -29,7 +29,7 @@ mod slab;
 mod states;
 mod wake;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering::Relaxed;
@@ -116,8 +116,10 @@ pub struct Execution {
     abort: AbortHandle,
     parker: Rc<Parker>,
     waker: Waker,
-    /// The event `poll` returned, and whether it went unpacked (`eventText` is all of it).
-    event: RefCell<Option<(Event, bool)>>,
+    /// The event `poll` returned.
+    event: RefCell<Option<Event>>,
+    /// Whether it went unpacked: `eventText` is all of it.
+    whole: Cell<bool>,
     /// The virtual clock of a run on simulated time (`pollflow/asl`).
     #[cfg(feature = "asl")]
     simulation: Option<asl::Simulation>,
@@ -135,6 +137,7 @@ impl Execution {
             parker,
             waker,
             event: RefCell::default(),
+            whole: Cell::new(false),
             #[cfg(feature = "asl")]
             simulation: None,
         }
@@ -195,7 +198,8 @@ impl Execution {
                     slot.store(number.to_bits(), Relaxed);
                 }
                 let packed = pack(&event);
-                *self.event.borrow_mut() = Some((event, packed % 16.0 == f64::from(OTHER)));
+                self.whole.set(packed as u64 & 15 == u64::from(OTHER));
+                *self.event.borrow_mut() = Some(event);
                 packed
             }
         }
@@ -222,21 +226,18 @@ impl Execution {
     }
 
     /// The last event polled, as JSON text: the value of its field named by its kind (see
-    /// [`Execution::poll`]), or the whole event (kind 0: its kind or a state name did not pack).
+    /// [`Execution::poll`]), or the whole event (kind 0, or a state name that did not pack).
     #[wasm_bindgen(js_name = eventText)]
     pub fn event_text(&self) -> Option<String> {
-        self.event
-            .borrow()
-            .as_ref()
-            .map(|(e, whole)| match &e.kind {
-                _ if *whole => json::to_text(e),
-                EventKind::ExecutionStarted { input } => json::to_text(&**input),
-                EventKind::TaskSubmitted { handle: value, .. }
-                | EventKind::ExecutionSucceeded { output: value } => json::to_text(value),
-                EventKind::StatusChecked { status, .. } => json::to_text(&**status),
-                EventKind::Notified { message, .. } => json::to_text(message),
-                _ => json::to_text(e),
-            })
+        self.event.borrow().as_ref().map(|e| match &e.kind {
+            _ if self.whole.get() => json::to_text(e),
+            EventKind::ExecutionStarted { input } => json::to_text(&**input),
+            EventKind::TaskSubmitted { handle: value, .. }
+            | EventKind::ExecutionSucceeded { output: value } => json::to_text(value),
+            EventKind::StatusChecked { status, .. } => json::to_text(&**status),
+            EventKind::Notified { message, .. } => json::to_text(message),
+            _ => json::to_text(e),
+        })
     }
 
     /// Stops the execution: its job is cancelled, then `ExecutionAborted` ends it.
