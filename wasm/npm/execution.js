@@ -1,11 +1,6 @@
-// What `pollflow` and `pollflow/asl` share: loading a build of the engine, lending it the
-// host's promises and timers, decoding events, and the Execution around a running one.
+// Shared by `pollflow` and `pollflow/asl`: loading the engine, events, the Execution class.
 
-/**
- * Loads the engine's module (`glue`: wasm-bindgen's ESM glue; `url`: its .wasm) and connects
- * it; returns `wrap(execution, signal, onPark)`, which makes a started execution an
- * {@link Execution}.
- */
+/** Loads a build (`glue`, its .wasm at `url`); returns `wrap(execution, signal, onPark)`. */
 export async function connect(glue, url) {
   let wasm;
   if (typeof process === 'object' && process.versions?.node) {
@@ -15,8 +10,7 @@ export async function connect(glue, url) {
     wasm = await glue.default({ module_or_path: url });
   }
   const { settle } = glue;
-  // How the engine awaits promises and sleeps (sleeps ending in the same millisecond share a
-  // timer); where it leaves an event's numbers.
+  // How the engine awaits promises and sleeps (a timer per millisecond); where events' numbers are.
   const timers = new Map();
   const slotAt = glue.setHost(
     (promise, id) => { Promise.resolve(promise).then((v) => settle(id, v, true), (e) => settle(id, e, false)); },
@@ -59,7 +53,7 @@ export async function connect(glue, url) {
   return (execution, signal, onPark) => new Execution(execution, poll, signal, onPark);
 }
 
-/** Throws a TypeError unless `options` is an object whose `signal`, if any, is an AbortSignal. */
+/** Throws a TypeError unless `options` is an object with no or an AbortSignal `signal`. */
 export function checkOptions(options) {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`options must be an object, got ${options === null ? 'null' : typeof options}`);
@@ -89,7 +83,7 @@ class Execution {
   #finished;
   #finish;
 
-  /** `onPark(resumed)`, when given, is told each time the run waits, with when it resumes. */
+  /** `onPark(resumed)` is told each time the run waits. */
   constructor(execution, poll, signal, onPark) {
     this.#execution = execution;
     this.#poll = poll;
