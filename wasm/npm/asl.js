@@ -91,11 +91,12 @@ export function runAsl(definition, options = {}) {
   const { simulated, startMs } = simulation(options.simulatedTime);
   let execution;
   let parked = false;
-  // Simulated time jumps to the next deadline when the run waits and no handler runs.
+  // Simulated time jumps to the next deadline when the run waits and no handler runs (a
+  // handler in `context.sleep` does not count).
   const calls = {
     running: 0,
     idle: () => simulated && whenIdle(() => {
-      if (parked && calls.running === 0) execution.advanceClock();
+      if (parked && calls.running <= 0) execution.advanceClock();
     }),
   };
   const context = {
