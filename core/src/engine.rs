@@ -52,7 +52,7 @@ pub(crate) struct EngineInner {
     pub(crate) notifier: Option<Rc<dyn Notifier>>,
     pub(crate) spawner: Option<Spawner>,
     tasks: Tasks,
-    /// The binding of each Task state, by state index.
+    /// The binding of each Task state, by node key (see `Compiled::all_nodes`).
     bindings: Vec<Option<Binding>>,
     seed: u64,
     started: Cell<u64>,
@@ -65,7 +65,8 @@ impl EngineInner {
             .get(index as usize)
             .and_then(Option::as_ref)
             .ok_or_else(|| {
-                let node = self.workflow.compiled().nodes.get(index as usize);
+                let nodes = self.workflow.compiled().all_nodes();
+                let node = nodes.get(index as usize);
                 crate::TaskError::new(
                     crate::names::NO_HANDLER,
                     match node.map(|n| (&n.name, &n.kind)) {
@@ -183,7 +184,9 @@ impl Engine {
             });
         }
         let at = compiled.nodes.get(checkpoint.execution.state() as usize);
-        if at.map(|n| &*n.name) != Some(checkpoint.state.as_str()) {
+        if at.map(|n| &*n.name) != Some(checkpoint.state.as_str())
+            || !checkpoint.execution.fits(compiled)
+        {
             return Err(ResumeError::UnknownState(checkpoint.state));
         }
         Ok(Run::new(self.inner.clone(), checkpoint.execution))
@@ -230,8 +233,8 @@ impl EngineBuilder {
         inner.bindings = inner
             .workflow
             .compiled()
-            .nodes
-            .iter()
+            .all_nodes()
+            .into_iter()
             .map(|node| match &node.kind {
                 NodeKind::Task { resource, .. } => {
                     inner.tasks.resolve(&node.name, resource).cloned()

@@ -12,7 +12,7 @@ use crate::error::TaskError;
 /// ```
 /// use pollflow::{Event, EventKind};
 ///
-/// let event = Event { id: 3, timestamp_ms: 1_000, kind: EventKind::StateEntered { state: "Wait".into() } };
+/// let event = Event { id: 3, timestamp_ms: 1_000, route: vec![], kind: EventKind::StateEntered { state: "Wait".into() } };
 /// assert_eq!(
 ///     serde_json::to_value(&event).unwrap(),
 ///     serde_json::json!({"id": 3, "timestamp_ms": 1000, "type": "StateEntered", "state": "Wait"})
@@ -24,9 +24,22 @@ pub struct Event {
     pub id: u64,
     /// The clock's time, in milliseconds since the Unix epoch.
     pub timestamp_ms: u64,
+    /// Where it happened: empty for the execution's own states; inside a Parallel branch or a
+    /// Map item, the chain of `{state, index}` from the outermost Parallel/Map state inward.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub route: Vec<Hop>,
     /// What happened.
     #[serde(flatten)]
     pub kind: EventKind,
+}
+
+/// One step into a Parallel or Map state: its branch (or item) `index`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hop {
+    /// The Parallel or Map state.
+    pub state: Arc<str>,
+    /// The branch's index, or the item's.
+    pub index: u32,
 }
 
 /// What happened.
@@ -112,6 +125,26 @@ pub enum EventKind {
         /// Why cancel failed; absent when it worked.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         error: Option<TaskError>,
+    },
+    /// A Parallel branch or a Map item began (the event's route ends with it).
+    BranchStarted {
+        /// Its input.
+        input: Arc<Value>,
+    },
+    /// A Parallel branch or a Map item succeeded.
+    BranchSucceeded {
+        /// Its output.
+        output: Value,
+    },
+    /// A Parallel branch or a Map item failed (or ran out of the execution's time).
+    BranchFailed {
+        /// Error and cause.
+        error: TaskError,
+    },
+    /// A Parallel branch or a Map item was stopped: the execution was aborted, or a sibling failed.
+    BranchAborted {
+        /// Whether its job was cancelled.
+        job_cancelled: bool,
     },
     /// The execution succeeded.
     ExecutionSucceeded {

@@ -12,11 +12,15 @@ use serde_json::Value;
 
 use crate::asl::{format_rfc3339, DelayError};
 use crate::error::{names, CheckError, TaskError};
-use crate::event::{EventKind, Outcome};
+use crate::event::{EventKind, Hop, Outcome};
 use crate::notifier::Notification;
 use crate::policy::{to_millis, Rng};
 use crate::poller::JobStatus;
 use crate::workflow::{enabled, CatchTo, Compiled, Node, NodeKind};
+
+mod branches;
+
+use branches::Branches;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Execution {
@@ -46,6 +50,39 @@ pub(crate) struct Execution {
     deadline_ms: Option<u64>,
     rng: Rng,
     next_event_id: u64,
+    /// A call this execution asked for is in flight (calls do not survive a checkpoint: a
+    /// resumed execution asks again).
+    #[serde(skip)]
+    awaiting: bool,
+    /// A Parallel branch's or Map item's: when the whole execution's time runs out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    limit_ms: Option<u64>,
+    /// A Parallel branch's or Map item's: the execution's input (`$$.Execution.Input`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    execution_input: Option<Arc<Value>>,
+}
+
+/// Where a step or a completion belongs: the branch (or item) indices from the top execution
+/// down (empty: the top execution's own), and the same as event hops.
+#[derive(Default)]
+pub(crate) struct Route {
+    pub(crate) calls: Vec<u32>,
+    pub(crate) hops: Vec<Hop>,
+}
+
+impl Route {
+    fn enter(&mut self, state: &Arc<str>, index: u32) {
+        self.calls.push(index);
+        self.hops.push(Hop {
+            state: state.clone(),
+            index,
+        });
+    }
+
+    fn leave(&mut self) {
+        self.calls.pop();
+        self.hops.pop();
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -81,6 +118,10 @@ enum Phase {
     },
     Finished {
         end: Outcome,
+    },
+    /// A Parallel or Map state's branches (or items) are running.
+    Branches {
+        branches: Box<Branches>,
     },
 }
 
@@ -121,7 +162,16 @@ pub(crate) enum Step {
         input: Arc<Value>,
         deadline_ms: Option<u64>,
     },
+    /// Nothing to do until a call in flight completes.
+    Idle,
     Done,
+}
+
+impl Step {
+    /// Whether this asks for a call (and the execution now waits for its completion).
+    fn is_call(&self) -> bool {
+        !matches!(self, Self::Emit(_) | Self::Idle | Self::Done)
+    }
 }
 
 /// How a requested call went.
@@ -153,6 +203,9 @@ impl Execution {
             deadline_ms: None,
             rng,
             next_event_id: 1,
+            awaiting: false,
+            limit_ms: None,
+            execution_input: None,
         }
     }
 
@@ -184,27 +237,80 @@ impl Execution {
     }
 
     pub(crate) fn is_stopping(&self) -> bool {
-        matches!(
-            self.phase,
+        match &self.phase {
             Phase::Stopping { .. }
-                | Phase::Cancelling { .. }
-                | Phase::Ending { .. }
-                | Phase::Finished { .. }
-        )
-    }
-
-    /// Stops the execution as aborted (a no-op once it is stopping anyway).
-    pub(crate) fn abort(&mut self) {
-        if !self.is_stopping() {
-            self.phase = Phase::Stopping {
-                end: Outcome::Aborted {
-                    job_cancelled: false,
-                },
-            };
+            | Phase::Cancelling { .. }
+            | Phase::Ending { .. }
+            | Phase::Finished { .. } => true,
+            Phase::Branches { branches } => branches.is_ending(),
+            _ => false,
         }
     }
 
-    pub(crate) fn step(&mut self, wf: &Compiled, now: u64) -> Step {
+    /// Stops the execution as aborted (a no-op once it is stopping anyway): its own call is
+    /// dropped, running branches are aborted (and cancel their jobs) before it ends.
+    pub(crate) fn abort(&mut self) {
+        if self.is_stopping() {
+            return;
+        }
+        self.awaiting = false;
+        let end = Outcome::Aborted {
+            job_cancelled: false,
+        };
+        match &mut self.phase {
+            Phase::Branches { branches } => branches.end(end),
+            _ => self.phase = Phase::Stopping { end },
+        }
+    }
+
+    /// Whether the execution at `route` waits for the call it asked for.
+    pub(crate) fn awaits(&self, route: &[u32]) -> bool {
+        match (route.split_first(), &self.phase) {
+            (None, _) => self.awaiting,
+            (Some((&i, rest)), Phase::Branches { branches }) => {
+                branches.child(i).is_some_and(|child| child.awaits(rest))
+            }
+            _ => false,
+        }
+    }
+
+    /// Every job that may still be running, here and in running branches: `(handle, job)`.
+    pub(crate) fn running_jobs(&self) -> Vec<(&Value, Option<u32>)> {
+        let mut jobs: Vec<_> = self.running_job().into_iter().collect();
+        if let Phase::Branches { branches } = &self.phase {
+            for child in branches.running() {
+                jobs.extend(child.running_jobs());
+            }
+        }
+        jobs
+    }
+
+    /// Whether a checkpointed execution fits this graph (states and branches exist).
+    pub(crate) fn fits(&self, wf: &Compiled) -> bool {
+        if self.state as usize >= wf.nodes.len() {
+            return false;
+        }
+        match &self.phase {
+            Phase::Branches { branches } => branches.fits(wf, self.state),
+            _ => true,
+        }
+    }
+
+    /// The next event to emit or call to make; `route` says which branch's it is (a call
+    /// here stays outstanding until [`Self::complete`] gets its result).
+    pub(crate) fn step(&mut self, wf: &Compiled, now: u64, route: &mut Route) -> Step {
+        if self.awaiting {
+            return Step::Idle;
+        }
+        let depth = route.calls.len();
+        let step = self.next_step(wf, now, route);
+        if route.calls.len() == depth && step.is_call() {
+            self.awaiting = true;
+        }
+        step
+    }
+
+    fn next_step(&mut self, wf: &Compiled, now: u64, route: &mut Route) -> Step {
         loop {
             let phase = std::mem::replace(&mut self.phase, Phase::Act);
             match phase {
@@ -316,6 +422,12 @@ impl Execution {
                 Phase::Finished { end } => {
                     self.phase = Phase::Finished { end };
                     return Step::Done;
+                }
+                Phase::Branches { branches } => {
+                    self.phase = Phase::Branches { branches };
+                    if let Some(step) = self.step_branches(wf, now, route) {
+                        return step;
+                    }
                 }
             }
         }
@@ -529,14 +641,14 @@ impl Execution {
                 self.entered_ms = now;
                 if *sync {
                     return Some(Step::Submit {
-                        job: Some(index),
+                        job: Some(wf.base + index),
                         input,
                     });
                 }
                 let deadline = timeout_ms.map(|t| now.saturating_add(t));
-                let machine = wf.timeout_ms.map(|t| self.started_ms.saturating_add(t));
+                let machine = self.deadline(wf);
                 Some(Step::Invoke {
-                    state: index,
+                    state: wf.base + index,
                     input,
                     deadline_ms: match (deadline, machine) {
                         (Some(a), Some(b)) => Some(a.min(b)),
@@ -596,6 +708,37 @@ impl Execution {
                     attempt: 1,
                 }))
             }
+            NodeKind::Parallel {
+                branches, io, asl, ..
+            } => {
+                enabled(asl);
+                let context = self.context(wf, node, now);
+                let input = io
+                    .select_input(&self.data, &context)
+                    .and_then(|input| io.parameters(input, &context, &mut self.rng));
+                match input {
+                    Ok(input) => {
+                        let inputs = vec![input; branches.len()];
+                        self.start_branches(wf, inputs, 0);
+                        None
+                    }
+                    Err(error) => self.fail_now(wf, node, error, now),
+                }
+            }
+            NodeKind::Map { items, io, asl, .. } => {
+                enabled(asl);
+                let context = self.context(wf, node, now);
+                let planned = io
+                    .select_input(&self.data, &context)
+                    .and_then(|input| items.plan(&input, &context, &mut self.rng));
+                match planned {
+                    Ok((inputs, limit)) => {
+                        self.start_branches(wf, inputs, limit);
+                        None
+                    }
+                    Err(error) => self.fail_now(wf, node, error, now),
+                }
+            }
         }
     }
 
@@ -622,18 +765,37 @@ impl Execution {
         }
         let handle = self.handle.clone().unwrap_or_default();
         Some(Step::Check {
-            job: Some(self.state),
+            job: Some(wf.base + self.state),
             handle,
         })
     }
 
-    /// Takes the result of the call the last `step` asked for; returns the event it produced.
+    /// Takes the result of a call a `step` asked for at `route`; returns the event it produced
+    /// (its hops in `hops`). The result of a call nobody waits for any more is dropped.
     pub(crate) fn complete(
         &mut self,
         wf: &Compiled,
+        route: &[u32],
+        hops: &mut Vec<Hop>,
         completion: Completion,
         now: u64,
     ) -> Option<EventKind> {
+        if let Some((&i, rest)) = route.split_first() {
+            let Phase::Branches { branches } = &mut self.phase else {
+                return None;
+            };
+            let child_wf = wf.child(self.state, i as usize)?;
+            hops.push(Hop {
+                state: wf.nodes[self.state as usize].name.clone(),
+                index: i,
+            });
+            return branches
+                .child_mut(i)?
+                .complete(child_wf, rest, hops, completion, now);
+        }
+        if !std::mem::take(&mut self.awaiting) {
+            return None;
+        }
         let node = &wf.nodes[self.state as usize];
         let state = node.name.clone();
         match completion {
@@ -644,7 +806,7 @@ impl Execution {
                 self.check_errors = 0;
                 self.deadline_ms = None;
                 if let NodeKind::Task { .. } = node.kind {
-                    self.job_state = Some(self.state);
+                    self.job_state = Some(wf.base + self.state);
                     self.sleep_before_poll(wf, node, now);
                 } else {
                     self.job_state = None;
@@ -798,7 +960,10 @@ impl Execution {
 
     /// A Task state's result flows through `ResultSelector`, `ResultPath` and `OutputPath`.
     fn task_succeeded(&mut self, wf: &Compiled, node: &Node, result: Value, now: u64) {
-        let NodeKind::Task { io, next, asl, .. } = &node.kind else {
+        let (NodeKind::Task { io, next, asl, .. }
+        | NodeKind::Parallel { io, next, asl, .. }
+        | NodeKind::Map { io, next, asl, .. }) = &node.kind
+        else {
             return;
         };
         enabled(asl);
@@ -851,27 +1016,26 @@ impl Execution {
         error: &TaskError,
         now: u64,
     ) -> Option<u64> {
-        if let NodeKind::Task { retry, .. } = &node.kind {
-            let retrier = retry
-                .iter()
-                .position(|r| r.errors.iter().any(|name| error.matches(name)));
-            if let Some(i) = retrier {
-                self.retries.resize(retry.len(), 0);
-                let count = self.retries[i] + 1;
-                if let Some(policy) = retry[i]
-                    .policy
-                    .as_ref()
-                    .filter(|p| p.max_attempts.is_none_or(|m| count <= m))
-                {
-                    self.retries[i] = count;
-                    let delay = to_millis(policy.backoff_delay(count, &mut self.rng))
-                        .min(self.time_left(wf, now));
-                    self.phase = Phase::Sleeping {
-                        until_ms: now + delay,
-                        then: AfterSleep::Retry,
-                    };
-                    return Some(delay);
-                }
+        let retry = node.retriers();
+        let retrier = retry
+            .iter()
+            .position(|r| r.errors.iter().any(|name| error.matches(name)));
+        if let Some(i) = retrier {
+            self.retries.resize(retry.len(), 0);
+            let count = self.retries[i] + 1;
+            if let Some(policy) = retry[i]
+                .policy
+                .as_ref()
+                .filter(|p| p.max_attempts.is_none_or(|m| count <= m))
+            {
+                self.retries[i] = count;
+                let delay = to_millis(policy.backoff_delay(count, &mut self.rng))
+                    .min(self.time_left(wf, now));
+                self.phase = Phase::Sleeping {
+                    until_ms: now + delay,
+                    then: AfterSleep::Retry,
+                };
+                return Some(delay);
             }
         }
         match node.catcher_for(error) {
@@ -923,18 +1087,26 @@ impl Execution {
         if self.time_left(wf, now) > 0 {
             return false;
         }
-        let limit = wf.timeout_ms.unwrap_or_default();
-        self.stop(timeout(format!(
-            "the execution ran longer than its timeout of {limit} ms"
-        )));
+        self.stop(timeout(match wf.timeout_ms {
+            Some(limit) => format!("the execution ran longer than its timeout of {limit} ms"),
+            None => "the execution ran longer than its timeout".to_owned(),
+        }));
         true
+    }
+
+    /// When the execution's time runs out (ms since the epoch), if it has a timeout.
+    fn deadline(&self, wf: &Compiled) -> Option<u64> {
+        let own = wf.timeout_ms.map(|t| self.started_ms.saturating_add(t));
+        match (own, self.limit_ms) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Milliseconds until the state machine's `timeout` (`u64::MAX` without one).
     fn time_left(&self, wf: &Compiled, now: u64) -> u64 {
-        wf.timeout_ms.map_or(u64::MAX, |t| {
-            self.started_ms.saturating_add(t).saturating_sub(now)
-        })
+        self.deadline(wf)
+            .map_or(u64::MAX, |deadline| deadline.saturating_sub(now))
     }
 
     /// The ASL context object (`$$`), built only for states whose paths use it.
@@ -948,7 +1120,7 @@ impl Execution {
         serde_json::json!({
             "Execution": {
                 "Id": format!("arn:aws:states:local:000000000000:execution:{}:{name}", wf.name),
-                "Input": *self.input,
+                "Input": **self.execution_input.as_ref().unwrap_or(&self.input),
                 "Name": name,
                 "StartTime": format_rfc3339(i64::try_from(self.started_ms).unwrap_or(i64::MAX)),
             },

@@ -82,7 +82,7 @@ pub use clock::TokioClock;
 pub use clock::{Clock, Sleep, VirtualClock};
 pub use engine::{Engine, EngineBuilder, Spawner};
 pub use error::{names, CheckError, TaskError};
-pub use event::{Event, EventKind, Outcome};
+pub use event::{Event, EventKind, Hop, Outcome};
 pub use fn_poller::{poller_fn, FnPoller, NoCancel};
 pub use notifier::{notifier_fn, FnNotifier, Notification, Notifier};
 pub use policy::{AslRetrier, Backoff, Jitter, JitterStrategy, PolicyError, Rng, WaitPolicy};

@@ -17,8 +17,8 @@ use crate::engine::EngineInner;
 use serde_json::Value;
 
 use crate::error::{names, CheckError, TaskError};
-use crate::event::{Event, Outcome};
-use crate::execution::{Completion, Execution, Step};
+use crate::event::{Event, EventKind, Hop, Outcome};
+use crate::execution::{Completion, Execution, Route, Step};
 use crate::policy::to_millis;
 use crate::task::Binding;
 
@@ -31,14 +31,28 @@ use crate::task::Binding;
 pub struct Run {
     engine: Rc<EngineInner>,
     execution: Execution,
-    pending: Pending,
+    /// The calls in flight: one at most per route (the execution's own, or a branch's).
+    calls: Vec<InFlight>,
     abort: Option<AbortHandle>,
 }
 
+struct InFlight {
+    route: Vec<u32>,
+    pending: Pending,
+}
+
 enum Pending {
-    Nothing,
     Sleep(Sleep),
     Call(LocalBoxFuture<'static, Completion>),
+}
+
+impl InFlight {
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Completion> {
+        match &mut self.pending {
+            Pending::Sleep(sleep) => sleep.as_mut().poll(cx).map(|()| Completion::Slept),
+            Pending::Call(call) => call.as_mut().poll(cx),
+        }
+    }
 }
 
 impl Run {
@@ -46,7 +60,7 @@ impl Run {
         Self {
             engine,
             execution,
-            pending: Pending::Nothing,
+            calls: Vec::new(),
             abort: None,
         }
     }
@@ -83,17 +97,26 @@ impl Run {
         to_millis(self.engine.clock.now())
     }
 
-    fn event(&mut self, kind: crate::EventKind, now: u64) -> Event {
+    fn event(&mut self, kind: EventKind, route: Vec<Hop>, now: u64) -> Event {
         Event {
             id: self.execution.take_event_id(),
             timestamp_ms: now,
+            route,
             kind,
         }
     }
 
-    fn start_call(&mut self, step: Step, now: u64) {
+    /// Drops the calls whose executions no longer wait for them (stopped branches).
+    fn drop_stale_calls(&mut self) {
+        let execution = &self.execution;
+        self.calls.retain(|call| execution.awaits(&call.route));
+    }
+
+    /// Starts the call a step asked for at `route`, in place of any earlier call there.
+    fn start_call(&mut self, step: Step, route: Vec<u32>, now: u64) {
+        self.calls.retain(|call| call.route != route);
         let engine = &self.engine;
-        self.pending = match step {
+        let pending = match step {
             Step::Sleep(until) => Pending::Sleep(
                 engine
                     .clock
@@ -182,8 +205,9 @@ impl Run {
                     })
                 }))
             }
-            Step::Emit(_) | Step::Done => Pending::Nothing,
+            Step::Emit(_) | Step::Idle | Step::Done => return,
         };
+        self.calls.push(InFlight { route, pending });
     }
 }
 
@@ -194,37 +218,55 @@ impl Stream for Run {
         let this = self.get_mut();
         if this.abort.as_ref().is_some_and(AbortHandle::is_aborted) && !this.execution.is_stopping()
         {
-            this.pending = Pending::Nothing;
             this.execution.abort();
+            this.drop_stale_calls();
         }
+        let mut route = Route::default();
         loop {
-            let completion = match &mut this.pending {
-                Pending::Nothing => None,
-                Pending::Sleep(sleep) => match sleep.as_mut().poll(cx) {
-                    Poll::Ready(()) => Some(Completion::Slept),
-                    Poll::Pending => break,
-                },
-                Pending::Call(call) => match call.as_mut().poll(cx) {
-                    Poll::Ready(completion) => Some(completion),
-                    Poll::Pending => break,
-                },
-            };
+            let ready =
+                this.calls
+                    .iter_mut()
+                    .enumerate()
+                    .find_map(|(k, call)| match call.poll(cx) {
+                        Poll::Ready(completion) => Some((k, completion)),
+                        Poll::Pending => None,
+                    });
             let now = this.now_ms();
             let workflow = this.engine.workflow.compiled();
-            let step = match completion {
-                Some(completion) => {
-                    this.pending = Pending::Nothing;
-                    match this.execution.complete(workflow, completion, now) {
+            route.calls.clear();
+            route.hops.clear();
+            let step = match ready {
+                Some((k, completion)) => {
+                    let call = this.calls.remove(k);
+                    match this.execution.complete(
+                        workflow,
+                        &call.route,
+                        &mut route.hops,
+                        completion,
+                        now,
+                    ) {
                         Some(kind) => Step::Emit(kind),
                         None => continue,
                     }
                 }
-                None => this.execution.step(workflow, now),
+                None => this.execution.step(workflow, now, &mut route),
             };
             match step {
-                Step::Emit(kind) => return Poll::Ready(Some(this.event(kind, now))),
+                Step::Emit(kind) => {
+                    if kind.is_terminal() {
+                        this.calls.clear();
+                    } else if matches!(kind, EventKind::BranchFailed { .. }) {
+                        this.drop_stale_calls();
+                    }
+                    let hops = std::mem::take(&mut route.hops);
+                    return Poll::Ready(Some(this.event(kind, hops, now)));
+                }
                 Step::Done => return Poll::Ready(None),
-                call => this.start_call(call, now),
+                Step::Idle => break,
+                call => {
+                    let at = std::mem::take(&mut route.calls);
+                    this.start_call(call, at, now);
+                }
             }
         }
         if let Some(abort) = &this.abort {
@@ -239,7 +281,7 @@ impl Stream for Run {
 
 impl FusedStream for Run {
     fn is_terminated(&self) -> bool {
-        self.execution.outcome().is_some() && matches!(self.pending, Pending::Nothing)
+        self.execution.outcome().is_some() && self.calls.is_empty()
     }
 }
 
@@ -248,23 +290,24 @@ impl Drop for Run {
         if self.execution.outcome().is_some() || !self.engine.workflow.compiled().cancel_on_stop {
             return;
         }
-        let (Some(spawn), Some((handle, job))) =
-            (&self.engine.spawner, self.execution.running_job())
-        else {
+        let Some(spawn) = &self.engine.spawner else {
             return;
         };
-        let Ok(poller) = self.engine.job_poller(job) else {
-            return;
-        };
-        let handle = handle.clone();
         let reason = format!(
             "pollflow: a run of workflow {:?} was dropped",
             &*self.engine.workflow.compiled().name
         );
-        spawn(Box::pin(async move {
-            // Nobody is left to tell if this fails; the job simply keeps running.
-            let _ = poller.cancel(&handle, &reason).await;
-        }));
+        for (handle, job) in self.execution.running_jobs() {
+            let Ok(poller) = self.engine.job_poller(job) else {
+                continue;
+            };
+            let handle = handle.clone();
+            let reason = reason.clone();
+            spawn(Box::pin(async move {
+                // Nobody is left to tell if this fails; the job simply keeps running.
+                let _ = poller.cancel(&handle, &reason).await;
+            }));
+        }
     }
 }
 

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::error::TaskError;
 use crate::poller::Poller;
-use crate::workflow::{Problem, State, Workflow};
+use crate::workflow::{Problem, State, StateMachine, Workflow};
 
 /// Handles the calls of a Task state: a Lambda-style function, a service integration
 /// (`arn:aws:states:::sns:publish`), a command.
@@ -139,11 +139,29 @@ impl Tasks {
 
     /// The Task states of `workflow` that no binding serves, or that a binding of the wrong
     /// kind serves (a `.sync` resource needs [`Tasks::job`], others [`Tasks::handler`]).
+    /// Task states inside Parallel branches and Map processors count too.
     pub fn unbound(&self, workflow: &Workflow) -> Vec<Problem> {
         let mut problems = Vec::new();
-        for (i, def) in workflow.graph().states.iter().enumerate() {
-            let State::Task { resource, .. } = &def.state else {
-                continue;
+        self.unbound_in(workflow.graph(), "$", &mut problems);
+        problems
+    }
+
+    fn unbound_in(&self, graph: &StateMachine, path: &str, problems: &mut Vec<Problem>) {
+        for (i, def) in graph.states.iter().enumerate() {
+            let at = format!("{path}.states[{i}]");
+            let resource = match &def.state {
+                State::Task { resource, .. } => resource,
+                State::Parallel { branches, .. } => {
+                    for (j, branch) in branches.iter().enumerate() {
+                        self.unbound_in(branch, &format!("{at}.branches[{j}]"), problems);
+                    }
+                    continue;
+                }
+                State::Map { processor, .. } => {
+                    self.unbound_in(processor, &format!("{at}.processor"), problems);
+                    continue;
+                }
+                _ => continue,
             };
             let sync = resource.ends_with(".sync");
             let message = match self.resolve(&def.name, resource) {
@@ -158,10 +176,9 @@ impl Tasks {
             };
             problems.push(Problem {
                 state: Some(def.name.clone()),
-                path: format!("$.states[{i}].resource"),
+                path: format!("{at}.resource"),
                 message,
             });
         }
-        problems
     }
 }

@@ -446,7 +446,7 @@ fn every_problem_of_an_invalid_definition_is_reported_with_its_path() {
         (Some("Choose"), "$.States['Choose'].Choices[0].StringEquals"),
         (Some("Choose"), "$.States['Choose'].Choices[1]"),
         (Some("Bad"), "$.States['Bad'].InputPath"),
-        (Some("Par"), "$.States['Par'].Type"),
+        (Some("Par"), "$.States['Par'].Branches"),
         (Some("Odd"), "$.States['Odd'].Type"),
     ] {
         assert!(

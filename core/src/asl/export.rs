@@ -206,6 +206,59 @@ pub fn to_asl(graph: &StateMachine, options: &ExportOptions) -> Result<Value, Bu
                 }
                 wait
             }
+            State::Parallel {
+                branches,
+                io,
+                next,
+                retry,
+                catch,
+            } => {
+                let mut asl = Vec::new();
+                for (j, branch) in branches.iter().enumerate() {
+                    match sub_machine(branch, options) {
+                        Ok(branch) => asl.push(branch),
+                        Err(inner) => nested(&mut problem, &format!(".branches[{j}]"), inner),
+                    }
+                }
+                let parallel = json!({"Type": "Parallel", "Branches": asl});
+                with_catch(
+                    with_retry(with_io(with_next(parallel, next), io), retry),
+                    catch,
+                )
+            }
+            State::Map {
+                processor,
+                items_path,
+                item_selector,
+                max_concurrency,
+                max_concurrency_path,
+                io,
+                next,
+                retry,
+                catch,
+            } => {
+                let mut map = json!({"Type": "Map"});
+                match sub_machine(processor, options) {
+                    Ok(mut asl) => {
+                        asl["ProcessorConfig"] = json!({"Mode": "INLINE"});
+                        map["ItemProcessor"] = asl;
+                    }
+                    Err(inner) => nested(&mut problem, ".processor", inner),
+                }
+                if items_path.as_str() != "$" {
+                    map["ItemsPath"] = json!(items_path.as_str());
+                }
+                if let Some(selector) = item_selector {
+                    map["ItemSelector"] = serde_json::to_value(selector).unwrap_or_default();
+                }
+                if *max_concurrency > 0 {
+                    map["MaxConcurrency"] = json!(max_concurrency);
+                }
+                if let Some(path) = max_concurrency_path {
+                    map["MaxConcurrencyPath"] = json!(path.as_str());
+                }
+                with_catch(with_retry(with_io(with_next(map, next), io), retry), catch)
+            }
         };
         states.insert(def.name.clone(), state);
     }
@@ -221,6 +274,27 @@ pub fn to_asl(graph: &StateMachine, options: &ExportOptions) -> Result<Value, Bu
         machine["TimeoutSeconds"] = json!(timeout.as_secs().max(1));
     }
     Ok(machine)
+}
+
+/// A Parallel branch or a Map processor: `StartAt` and `States` only.
+fn sub_machine(graph: &StateMachine, options: &ExportOptions) -> Result<Value, BuildError> {
+    let machine = to_asl(graph, options)?;
+    Ok(json!({"StartAt": machine["StartAt"], "States": machine["States"]}))
+}
+
+/// The problems of a sub-machine, under its field of the state.
+fn nested(problem: &mut impl FnMut(&str, String), field: &str, inner: BuildError) {
+    for p in inner.problems {
+        let at = p.path.strip_prefix('$').unwrap_or(&p.path);
+        problem(&format!("{field}{at}"), p.message);
+    }
+}
+
+fn with_retry(mut state: Value, retry: &[AslRetrier]) -> Value {
+    if !retry.is_empty() {
+        state["Retry"] = serde_json::to_value(retry).unwrap_or_default();
+    }
+    state
 }
 
 fn with_next(mut state: Value, next: &Option<String>) -> Value {

@@ -1,6 +1,6 @@
 //! Amazon States Language → the engine's graph, with every problem reported at once.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use serde_json::{Map, Value};
@@ -33,7 +33,7 @@ use crate::workflow::{
 /// ```
 pub fn from_asl(definition: &Value, name: &str) -> Result<StateMachine, BuildError> {
     let mut loader = Loader::default();
-    let graph = loader.machine(definition, name);
+    let graph = loader.machine(definition, name, "$", TOP);
     match graph {
         Some(graph) if loader.problems.is_empty() => Ok(graph),
         _ => Err(BuildError {
@@ -43,6 +43,28 @@ pub fn from_asl(definition: &Value, name: &str) -> Result<StateMachine, BuildErr
 }
 
 const COMMON: &[&str] = &["Type", "Comment", "QueryLanguage"];
+/// The fields of a state machine, of a Parallel branch, of a Map's `ItemProcessor`.
+const TOP: &[&str] = &[
+    "StartAt",
+    "States",
+    "Comment",
+    "Version",
+    "TimeoutSeconds",
+    "QueryLanguage",
+];
+const BRANCH: &[&str] = &["StartAt", "States", "Comment"];
+const PROCESSOR: &[&str] = &["StartAt", "States", "Comment", "ProcessorConfig"];
+/// Map fields of the distributed mode, which pollflow does not run.
+const DISTRIBUTED: &[&str] = &[
+    "ItemReader",
+    "ItemBatcher",
+    "ResultWriter",
+    "ToleratedFailurePercentage",
+    "ToleratedFailurePercentagePath",
+    "ToleratedFailureCount",
+    "ToleratedFailureCountPath",
+    "Label",
+];
 const FLOW: &[&str] = &["Next", "End"];
 const IO: &[&str] = &["InputPath", "OutputPath"];
 const RESULT: &[&str] = &["Parameters", "ResultPath"];
@@ -50,7 +72,10 @@ const RESULT: &[&str] = &["Parameters", "ResultPath"];
 #[derive(Default)]
 struct Loader {
     problems: Vec<Problem>,
+    /// The states `Next` may name: those of the (sub-)machine being read.
     names: HashSet<String>,
+    /// Every state name so far, with its path: names are unique in the whole machine.
+    seen: HashMap<String, String>,
 }
 
 /// One state being read: its name and the JSON path of its object.
@@ -79,61 +104,80 @@ impl Loader {
         });
     }
 
-    fn machine(&mut self, definition: &Value, name: &str) -> Option<StateMachine> {
+    /// A state machine at `prefix` (`$`, or a branch's path) with the top-level `fields` it may have.
+    fn machine(
+        &mut self,
+        definition: &Value,
+        name: &str,
+        prefix: &str,
+        fields: &[&str],
+    ) -> Option<StateMachine> {
         let Some(top) = definition.as_object() else {
-            self.problem(None, "$".into(), "a state machine must be a JSON object");
+            self.problem(None, prefix.into(), "a state machine must be a JSON object");
             return None;
         };
         for key in top.keys() {
-            if ![
-                "StartAt",
-                "States",
-                "Comment",
-                "Version",
-                "TimeoutSeconds",
-                "QueryLanguage",
-            ]
-            .contains(&key.as_str())
-            {
-                self.problem(None, format!("$.{key}"), "unknown field");
+            if !fields.contains(&key.as_str()) {
+                self.problem(None, format!("{prefix}.{key}"), "unknown field");
             }
         }
-        self.query_language(None, "$.QueryLanguage".into(), top.get("QueryLanguage"));
-        let timeout = self.seconds(None, "$.TimeoutSeconds".into(), top.get("TimeoutSeconds"));
+        self.query_language(
+            None,
+            format!("{prefix}.QueryLanguage"),
+            top.get("QueryLanguage"),
+        );
+        let timeout = self.seconds(
+            None,
+            format!("{prefix}.TimeoutSeconds"),
+            top.get("TimeoutSeconds"),
+        );
         let start_at = match top.get("StartAt") {
             Some(Value::String(s)) => s.clone(),
             Some(_) => {
-                self.problem(None, "$.StartAt".into(), "must be a string");
+                self.problem(None, format!("{prefix}.StartAt"), "must be a string");
                 String::new()
             }
             None => {
-                self.problem(None, "$.StartAt".into(), "is required");
+                self.problem(None, format!("{prefix}.StartAt"), "is required");
                 String::new()
             }
         };
         let Some(states) = top.get("States").and_then(Value::as_object) else {
-            self.problem(None, "$.States".into(), "is required and must be an object");
+            self.problem(
+                None,
+                format!("{prefix}.States"),
+                "is required and must be an object",
+            );
             return None;
         };
         if states.is_empty() {
-            self.problem(None, "$.States".into(), "needs at least one state");
+            self.problem(None, format!("{prefix}.States"), "needs at least one state");
         }
-        self.names = states.keys().cloned().collect();
+        let outer = std::mem::replace(&mut self.names, states.keys().cloned().collect());
         if !start_at.is_empty() && !self.names.contains(&start_at) {
             self.problem(
                 None,
-                "$.StartAt".into(),
+                format!("{prefix}.StartAt"),
                 format!("no state named {start_at:?}"),
             );
         }
         let mut defs = Vec::with_capacity(states.len());
         for (state_name, body) in states {
-            let path = format!("$.States{}", quote(state_name));
+            let path = format!("{prefix}.States{}", quote(state_name));
             if state_name.chars().count() > 80 {
                 self.problem(
                     Some(state_name),
                     path.clone(),
                     "state names are at most 80 characters",
+                );
+            }
+            if let Some(first) = self.seen.insert(state_name.clone(), path.clone()) {
+                self.problem(
+                    Some(state_name),
+                    path.clone(),
+                    format!(
+                        "state names are unique in the whole state machine; {first} has it too"
+                    ),
                 );
             }
             let Some(fields) = body.as_object() else {
@@ -152,6 +196,7 @@ impl Loader {
                 });
             }
         }
+        self.names = outer;
         Some(StateMachine {
             name: name.to_owned(),
             start_at,
@@ -299,14 +344,8 @@ impl Loader {
                     cause_path,
                 })
             }
-            "Parallel" | "Map" => {
-                self.problem(
-                    Some(at.state),
-                    at.field("Type"),
-                    format!("{kind} states are not supported yet (see docs/asl-compatibility.md)"),
-                );
-                None
-            }
+            "Parallel" => self.parallel(at),
+            "Map" => self.map(at),
             other => {
                 self.problem(
                     Some(at.state),
@@ -314,6 +353,187 @@ impl Loader {
                     format!("unknown state type {other:?}"),
                 );
                 None
+            }
+        }
+    }
+
+    fn parallel(&mut self, at: &At<'_>) -> Option<State> {
+        self.allow(
+            at,
+            &[
+                COMMON,
+                FLOW,
+                IO,
+                RESULT,
+                &["Branches", "ResultSelector", "Retry", "Catch"],
+            ],
+        );
+        let mut branches = Vec::new();
+        match at.get("Branches").and_then(Value::as_array) {
+            Some(items) if !items.is_empty() => {
+                for (j, branch) in items.iter().enumerate() {
+                    let name = format!("{}.Branches[{j}]", at.state);
+                    let path = format!("{}[{j}]", at.field("Branches"));
+                    branches.extend(self.machine(branch, &name, &path, BRANCH));
+                }
+            }
+            _ => self.problem(
+                Some(at.state),
+                at.field("Branches"),
+                "is required: a non-empty array of branches",
+            ),
+        }
+        Some(State::Parallel {
+            branches,
+            io: self.io(at, true),
+            next: self.flow(at),
+            retry: self.retry(at),
+            catch: self.catch(at),
+        })
+    }
+
+    /// An inline Map state (the distributed mode is reported as unsupported).
+    fn map(&mut self, at: &At<'_>) -> Option<State> {
+        self.allow(
+            at,
+            &[
+                COMMON,
+                FLOW,
+                IO,
+                RESULT,
+                DISTRIBUTED,
+                &[
+                    "ItemProcessor",
+                    "Iterator",
+                    "ItemsPath",
+                    "ItemSelector",
+                    "MaxConcurrency",
+                    "MaxConcurrencyPath",
+                    "ResultSelector",
+                    "Retry",
+                    "Catch",
+                ],
+            ],
+        );
+        for field in DISTRIBUTED {
+            if at.get(field).is_some() {
+                self.problem(
+                    Some(at.state),
+                    at.field(field),
+                    format!("{field} (distributed Map) is not supported yet"),
+                );
+            }
+        }
+        let processor = match (at.get("ItemProcessor"), at.get("Iterator")) {
+            (Some(processor), None) => {
+                self.processor_config(at, processor);
+                self.machine(
+                    processor,
+                    &format!("{}.ItemProcessor", at.state),
+                    &at.field("ItemProcessor"),
+                    PROCESSOR,
+                )
+            }
+            (None, Some(iterator)) => self.machine(
+                iterator,
+                &format!("{}.Iterator", at.state),
+                &at.field("Iterator"),
+                BRANCH,
+            ),
+            (Some(_), Some(_)) => {
+                self.problem(
+                    Some(at.state),
+                    at.field("Iterator"),
+                    "use ItemProcessor or Iterator, not both",
+                );
+                None
+            }
+            (None, None) => {
+                self.problem(
+                    Some(at.state),
+                    at.field("ItemProcessor"),
+                    "is required: the states each item runs through",
+                );
+                None
+            }
+        };
+        let mut io = self.io(at, true);
+        let legacy = io.parameters.take();
+        let selector = self.template(at, "ItemSelector");
+        if legacy.is_some() && selector.is_some() {
+            self.problem(
+                Some(at.state),
+                at.field("Parameters"),
+                "use ItemSelector or Parameters, not both",
+            );
+        }
+        let items_path = match at.get("ItemsPath") {
+            None => Path::parse("$").ok(),
+            Some(_) => self.path(at, "ItemsPath"),
+        };
+        let max_concurrency = match at.get("MaxConcurrency") {
+            None => 0,
+            Some(value) => match value.as_u64().and_then(|n| u32::try_from(n).ok()) {
+                Some(n) => n,
+                None => {
+                    self.problem(
+                        Some(at.state),
+                        at.field("MaxConcurrency"),
+                        format!("must be a non-negative integer, not {value}"),
+                    );
+                    0
+                }
+            },
+        };
+        let max_concurrency_path = self.path(at, "MaxConcurrencyPath");
+        if max_concurrency_path.is_some() && at.get("MaxConcurrency").is_some() {
+            self.problem(
+                Some(at.state),
+                at.field("MaxConcurrencyPath"),
+                "use MaxConcurrency or MaxConcurrencyPath, not both",
+            );
+        }
+        let next = self.flow(at);
+        let retry = self.retry(at);
+        let catch = self.catch(at);
+        Some(State::Map {
+            processor: Box::new(processor?),
+            items_path: items_path?,
+            item_selector: selector.or(legacy).map(Box::new),
+            max_concurrency,
+            max_concurrency_path,
+            io,
+            next,
+            retry,
+            catch,
+        })
+    }
+
+    /// `ProcessorConfig`: only `Mode: INLINE` (the default) runs here.
+    fn processor_config(&mut self, at: &At<'_>, processor: &Value) {
+        let Some(config) = processor.get("ProcessorConfig") else {
+            return;
+        };
+        let path = format!("{}.ProcessorConfig", at.field("ItemProcessor"));
+        let Some(fields) = config.as_object() else {
+            self.problem(Some(at.state), path, "must be an object");
+            return;
+        };
+        for (key, value) in fields {
+            let at_key = format!("{path}.{key}");
+            match (key.as_str(), value.as_str()) {
+                ("Mode", Some("INLINE")) => {}
+                ("Mode", Some("DISTRIBUTED")) | ("ExecutionType", _) => self.problem(
+                    Some(at.state),
+                    at_key,
+                    "distributed Map is not supported yet (use Mode INLINE)",
+                ),
+                ("Mode", _) => self.problem(
+                    Some(at.state),
+                    at_key,
+                    "must be \"INLINE\" or \"DISTRIBUTED\"",
+                ),
+                _ => self.problem(Some(at.state), at_key, "not a field of ProcessorConfig"),
             }
         }
     }

@@ -232,7 +232,11 @@ fn set_next(state: &mut State, target: &str) {
         | State::Wait { next, .. }
         | State::Check { next, .. }
         | State::Notify { next, .. } => *next = target.to_owned(),
-        State::Task { next, .. } | State::Pass { next, .. } | State::Delay { next, .. } => {
+        State::Task { next, .. }
+        | State::Pass { next, .. }
+        | State::Delay { next, .. }
+        | State::Parallel { next, .. }
+        | State::Map { next, .. } => {
             *next = Some(target.to_owned());
         }
         State::Choice { .. } | State::Succeed { .. } | State::Fail { .. } => {}

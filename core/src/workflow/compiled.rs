@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::asl::{Path, ReferencePath};
+use crate::asl::{Path, ReferencePath, Template};
 use crate::policy::WaitPolicy;
 use crate::poller::JobStatus;
 
@@ -16,6 +16,9 @@ pub type Predicate = Rc<dyn Fn(&JobStatus) -> bool>;
 
 pub(crate) struct Compiled {
     pub(crate) name: Arc<str>,
+    /// The key of its first node: nodes of a graph and of its branches are numbered in one
+    /// sequence (the top graph from 0), so bindings and jobs are found by `base + index`.
+    pub(crate) base: u32,
     pub(crate) start: u32,
     pub(crate) nodes: Vec<Node>,
     pub(crate) cancel_on_stop: bool,
@@ -23,6 +26,48 @@ pub(crate) struct Compiled {
     pub(crate) sync_poll: WaitPolicy,
     /// Retries of transient errors while a `.sync` Task state checks its job.
     pub(crate) sync_check_retry: WaitPolicy,
+}
+
+impl Compiled {
+    /// The sub-machine the Parallel or Map state at `state` runs as its branch (or item) `index`.
+    pub(crate) fn child(&self, state: u32, index: usize) -> Option<&Compiled> {
+        match &self.nodes.get(state as usize)?.kind {
+            NodeKind::Parallel { branches, .. } => branches.get(index),
+            NodeKind::Map { processor, .. } => Some(processor),
+            _ => None,
+        }
+    }
+
+    /// Every node of the graph and of its sub-machines, in key order.
+    pub(crate) fn all_nodes(&self) -> Vec<&Node> {
+        let mut out = Vec::new();
+        self.collect(&mut out);
+        out
+    }
+
+    fn collect<'a>(&'a self, out: &mut Vec<&'a Node>) {
+        out.extend(&self.nodes);
+        for node in &self.nodes {
+            for child in node.kind.children() {
+                child.collect(out);
+            }
+        }
+    }
+
+    /// Gives this graph and its sub-machines their keys, in the order of [`Self::all_nodes`].
+    pub(crate) fn number(&mut self, next: &mut u32) {
+        self.base = *next;
+        *next = next.saturating_add(u32::try_from(self.nodes.len()).unwrap_or(u32::MAX));
+        for node in &mut self.nodes {
+            match &mut node.kind {
+                NodeKind::Parallel { branches, .. } => {
+                    branches.iter_mut().for_each(|b| b.number(next));
+                }
+                NodeKind::Map { processor, .. } => processor.number(next),
+                _ => {}
+            }
+        }
+    }
 }
 
 /// Marks compiled Amazon States Language data: `()` with the `asl` feature, uninhabited
@@ -87,6 +132,16 @@ pub(crate) struct Retry {
 }
 
 impl Node {
+    /// The ASL retriers of a Task, Parallel or Map state.
+    pub(crate) fn retriers(&self) -> &[Retry] {
+        match &self.kind {
+            NodeKind::Task { retry, .. }
+            | NodeKind::Parallel { retry, .. }
+            | NodeKind::Map { retry, .. } => retry,
+            _ => &[],
+        }
+    }
+
     /// The catcher that takes a failure with this error, if any.
     pub(crate) fn catcher_for(&self, error: &crate::TaskError) -> Option<&Catch> {
         self.catch
@@ -147,6 +202,40 @@ pub(crate) enum NodeKind {
         next: Option<u32>,
         asl: Asl,
     },
+    Parallel {
+        branches: Vec<Compiled>,
+        io: DataFlow,
+        next: Option<u32>,
+        retry: Vec<Retry>,
+        asl: Asl,
+    },
+    Map {
+        processor: Box<Compiled>,
+        items: Box<Items>,
+        io: DataFlow,
+        next: Option<u32>,
+        retry: Vec<Retry>,
+        asl: Asl,
+    },
+}
+
+/// How a Map state finds its items and how many run at once.
+pub(crate) struct Items {
+    pub(crate) path: Path,
+    pub(crate) selector: Option<Box<Template>>,
+    pub(crate) max_concurrency: u32,
+    pub(crate) max_concurrency_path: Option<Path>,
+}
+
+impl NodeKind {
+    /// The sub-machines of a Parallel or Map state.
+    pub(crate) fn children(&self) -> &[Compiled] {
+        match self {
+            Self::Parallel { branches, .. } => branches,
+            Self::Map { processor, .. } => std::slice::from_ref(&**processor),
+            _ => &[],
+        }
+    }
 }
 
 pub(crate) enum Test {

@@ -155,7 +155,11 @@ fn edges(state: &State) -> Vec<(String, Option<&str>)> {
         | State::Notify { next, .. } => {
             edges.push((String::new(), Some(next.as_str())));
         }
-        State::Task { next, .. } | State::Pass { next, .. } | State::Delay { next, .. } => {
+        State::Task { next, .. }
+        | State::Pass { next, .. }
+        | State::Delay { next, .. }
+        | State::Parallel { next, .. }
+        | State::Map { next, .. } => {
             edges.push((String::new(), next.as_deref()));
         }
         State::Choice {
@@ -175,7 +179,9 @@ fn edges(state: &State) -> Vec<(String, Option<&str>)> {
     if let State::Submit { catch, .. }
     | State::Check { catch, .. }
     | State::Notify { catch, .. }
-    | State::Task { catch, .. } = state
+    | State::Task { catch, .. }
+    | State::Parallel { catch, .. }
+    | State::Map { catch, .. } = state
     {
         edges.extend(
             catch

@@ -180,6 +180,60 @@ pub enum State {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         next: Option<String>,
     },
+    /// Runs every branch on the state's effective input at once; the result is the array of
+    /// the branches' outputs, in branch order (ASL `Parallel`). A failing branch stops the
+    /// others and fails the state with its error.
+    Parallel {
+        /// The branches: each a sub-machine of its own (its states are scoped to it).
+        branches: Vec<StateMachine>,
+        /// Input and output processing.
+        #[serde(default, skip_serializing_if = "DataFlow::is_default")]
+        io: DataFlow,
+        /// Next state; `None` ends the execution.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        next: Option<String>,
+        /// Retries of the whole state, by error name.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        retry: Vec<AslRetrier>,
+        /// Where failures go once retries are spent.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        catch: Vec<Catcher>,
+    },
+    /// Runs `processor` once per item of an array in the state's input; the result is the array
+    /// of the items' outputs, in item order (ASL `Map`, inline mode).
+    Map {
+        /// What runs for each item (ASL `ItemProcessor`, or the legacy `Iterator`).
+        processor: Box<StateMachine>,
+        /// Where the items are in the state's effective input (ASL `ItemsPath`).
+        #[serde(default = "Path::root")]
+        items_path: Path,
+        /// Builds each item's input; `$$.Map.Item.Index` and `$$.Map.Item.Value` name the item
+        /// (ASL `ItemSelector`, or the legacy `Parameters` of a Map state).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        item_selector: Option<Box<Template>>,
+        /// How many items run at once; 0 is no limit (ASL `MaxConcurrency`).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        max_concurrency: u32,
+        /// Reads `max_concurrency` from the state's input (ASL `MaxConcurrencyPath`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_concurrency_path: Option<Path>,
+        /// Input and output processing (`parameters` is unused: see `item_selector`).
+        #[serde(default, skip_serializing_if = "DataFlow::is_default")]
+        io: DataFlow,
+        /// Next state; `None` ends the execution.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        next: Option<String>,
+        /// Retries of the whole state, by error name.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        retry: Vec<AslRetrier>,
+        /// Where failures go once retries are spent.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        catch: Vec<Catcher>,
+    },
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// How long a [`State::Delay`] sleeps.

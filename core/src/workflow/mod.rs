@@ -13,7 +13,7 @@ use std::sync::Arc;
 pub use builder::{Branch, Path, WorkflowBuilder};
 pub use compiled::Predicate;
 pub(crate) use compiled::{
-    enabled, Catch, CatchTo, Compiled, FailPaths, Io, Node, NodeKind, Retry, Test,
+    enabled, Catch, CatchTo, Compiled, FailPaths, Io, Items, Node, NodeKind, Retry, Test,
 };
 pub use graph::{
     default_check_retry, default_sync_poll, Catcher, ChoiceRule, Comparison, Condition, DataFlow,
@@ -54,7 +54,8 @@ impl Workflow {
         predicates: impl IntoIterator<Item = (String, Predicate)>,
     ) -> Result<Self, BuildError> {
         let predicates: HashMap<String, Predicate> = predicates.into_iter().collect();
-        let compiled = compile(&graph, &predicates)?;
+        let mut compiled = compile(&graph, &predicates)?;
+        compiled.number(&mut 0);
         Ok(Self {
             inner: Rc::new(WorkflowInner { graph, compiled }),
         })
@@ -81,10 +82,9 @@ impl Workflow {
                 }],
             })?;
         let graph = crate::asl::from_asl(&value, name)?;
-        let names: Vec<String> = graph.states.iter().map(|s| s.name.clone()).collect();
-        Self::from_graph(graph, []).map_err(|mut e| {
+        Self::from_graph(graph.clone(), []).map_err(|mut e| {
             for problem in &mut e.problems {
-                problem.path = asl_path(&problem.path, &names);
+                problem.path = asl_path(&problem.path, &graph);
             }
             e
         })
@@ -143,15 +143,51 @@ impl fmt::Display for BuildError {
 
 impl std::error::Error for BuildError {}
 
-/// A graph path (`$.states[3].next`) as the ASL path of the same state (`$.States['X']`).
-fn asl_path(path: &str, names: &[String]) -> String {
-    let index = path
-        .strip_prefix("$.states[")
-        .and_then(|rest| rest.split(']').next())
-        .and_then(|i| i.parse::<usize>().ok());
-    match index.and_then(|i| names.get(i)) {
-        Some(name) => format!("$.States['{}']", name.replace('\'', "\\'")),
-        None => path.to_owned(),
+/// A graph path (`$.states[3].branches[1].states[0].next`) as the ASL path of the same state
+/// (`$.States['P'].Branches[1].States['X']`); a path outside any state is kept.
+fn asl_path(path: &str, graph: &StateMachine) -> String {
+    let mut out = String::from("$");
+    let mut rest = path.strip_prefix('$').unwrap_or(path);
+    let mut machine = graph;
+    while let Some((k, after)) = rest
+        .strip_prefix(".states[")
+        .and_then(|r| r.split_once(']'))
+    {
+        let Some(def) = k.parse::<usize>().ok().and_then(|k| machine.states.get(k)) else {
+            break;
+        };
+        out.push_str(&format!(".States['{}']", def.name.replace('\'', "\\'")));
+        rest = after;
+        match &def.state {
+            State::Parallel { branches, .. } => {
+                let Some((j, after)) = rest
+                    .strip_prefix(".branches[")
+                    .and_then(|r| r.split_once(']'))
+                else {
+                    break;
+                };
+                let Some(branch) = j.parse::<usize>().ok().and_then(|j| branches.get(j)) else {
+                    break;
+                };
+                out.push_str(&format!(".Branches[{j}]"));
+                machine = branch;
+                rest = after;
+            }
+            State::Map { processor, .. } => {
+                let Some(after) = rest.strip_prefix(".processor") else {
+                    break;
+                };
+                out.push_str(".ItemProcessor");
+                machine = processor;
+                rest = after;
+            }
+            _ => break,
+        }
+    }
+    if out == "$" {
+        path.to_owned()
+    } else {
+        out
     }
 }
 
@@ -340,6 +376,27 @@ impl Checker<'_> {
         next.map(|n| self.target(state, path, n))
     }
 
+    /// A Parallel branch or a Map processor, compiled like a graph of its own; it polls and
+    /// cancels as its parent does, and its time is its parent's.
+    fn sub(&mut self, path: &str, graph: &StateMachine, parent: &StateMachine) -> Option<Compiled> {
+        match compile(graph, self.predicates) {
+            Ok(mut sub) => {
+                sub.cancel_on_stop = parent.cancel_on_stop;
+                sub.timeout_ms = None;
+                sub.sync_poll = parent.sync_poll.clone().unwrap_or_else(default_sync_poll);
+                Some(sub)
+            }
+            Err(e) => {
+                for mut problem in e.problems {
+                    let inner = problem.path.strip_prefix('$').unwrap_or(&problem.path);
+                    problem.path = format!("{path}{inner}");
+                    self.problems.push(problem);
+                }
+                None
+            }
+        }
+    }
+
     fn policy(&mut self, state: &str, path: String, policy: &crate::WaitPolicy) {
         if let Err(e) = policy.validate() {
             self.problem(Some(state), path, e.to_string());
@@ -381,7 +438,9 @@ fn compile(
             State::Submit { catch, .. }
             | State::Check { catch, .. }
             | State::Notify { catch, .. }
-            | State::Task { catch, .. } => c.catchers(name, &at("catch"), catch),
+            | State::Task { catch, .. }
+            | State::Parallel { catch, .. }
+            | State::Map { catch, .. } => c.catchers(name, &at("catch"), catch),
             _ => Vec::new(),
         };
         let kind = match &def.state {
@@ -495,6 +554,62 @@ fn compile(
                 },
                 None => NodeKind::Succeed { io: None },
             },
+            State::Parallel {
+                branches,
+                io,
+                next,
+                retry,
+                ..
+            } => {
+                let compiled: Vec<Option<Compiled>> = branches
+                    .iter()
+                    .enumerate()
+                    .map(|(j, b)| c.sub(&at(&format!("branches[{j}]")), b, graph))
+                    .collect();
+                let next = c.next(name, at("next"), next.as_ref());
+                let retry = c.retriers(name, &at("retry"), retry);
+                match (c.asl(name, at("type")), compiled.into_iter().collect()) {
+                    (Some(asl), Some(branches)) => NodeKind::Parallel {
+                        branches,
+                        io: io.clone(),
+                        next,
+                        retry,
+                        asl,
+                    },
+                    _ => NodeKind::Succeed { io: None },
+                }
+            }
+            State::Map {
+                processor,
+                items_path,
+                item_selector,
+                max_concurrency,
+                max_concurrency_path,
+                io,
+                next,
+                retry,
+                ..
+            } => {
+                let compiled = c.sub(&at("processor"), processor, graph);
+                let next = c.next(name, at("next"), next.as_ref());
+                let retry = c.retriers(name, &at("retry"), retry);
+                match (c.asl(name, at("type")), compiled) {
+                    (Some(asl), Some(processor)) => NodeKind::Map {
+                        processor: Box::new(processor),
+                        items: Box::new(Items {
+                            path: items_path.clone(),
+                            selector: item_selector.clone(),
+                            max_concurrency: *max_concurrency,
+                            max_concurrency_path: max_concurrency_path.clone(),
+                        }),
+                        io: io.clone(),
+                        next,
+                        retry,
+                        asl,
+                    },
+                    _ => NodeKind::Succeed { io: None },
+                }
+            }
         };
         nodes.push(compiled::Node {
             name: Arc::from(name),
@@ -527,6 +642,7 @@ fn compile(
     }
     Ok(Compiled {
         name: Arc::from(graph.name.as_str()),
+        base: 0,
         start,
         nodes,
         cancel_on_stop: graph.cancel_on_stop,
@@ -544,7 +660,9 @@ fn uses_context(state: &State) -> bool {
         | State::Delay { .. }
         | State::Choice { .. }
         | State::Succeed { .. }
-        | State::Fail { .. } => serde_json::to_string(state).is_ok_and(|s| s.contains("$$")),
+        | State::Fail { .. }
+        | State::Parallel { .. }
+        | State::Map { .. } => serde_json::to_string(state).is_ok_and(|s| s.contains("$$")),
         _ => false,
     }
 }
@@ -564,7 +682,9 @@ fn reachable(start: u32, nodes: &[compiled::Node]) -> Vec<bool> {
             | NodeKind::Notify { next, .. } => stack.push(*next),
             NodeKind::Task { next, .. }
             | NodeKind::Pass { next, .. }
-            | NodeKind::Delay { next, .. } => stack.extend(*next),
+            | NodeKind::Delay { next, .. }
+            | NodeKind::Parallel { next, .. }
+            | NodeKind::Map { next, .. } => stack.extend(*next),
             NodeKind::Choice { rules, default, .. } => {
                 stack.extend(rules.iter().map(|(_, n)| *n));
                 stack.extend(*default);

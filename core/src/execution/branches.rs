@@ -1,0 +1,324 @@
+//! Parallel and Map states: child executions of the same interpreter, one per branch (or
+//! item), stepped by their parent. Their steps and events carry their route (see [`Route`]),
+//! so the driver keeps every branch's call in flight at once.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::{Execution, Phase, Route, Step};
+use crate::error::{names, TaskError};
+use crate::event::{EventKind, Outcome};
+use crate::policy::Rng;
+use crate::workflow::{Compiled, Items, NodeKind};
+
+/// The branches (or items) of the running Parallel or Map state.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct Branches {
+    children: Vec<Execution>,
+    /// How many have started; they start in order.
+    started: u32,
+    /// How many may run at once (0: all).
+    limit: u32,
+    /// Why the others are being stopped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    stop: Option<Stop>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Stop {
+    /// A branch failed: the state fails with its error (Retry and Catch apply).
+    Fail(TaskError),
+    /// The execution ends so (aborted, or out of time).
+    End(Outcome),
+}
+
+/// What stepping the branches came to.
+enum Progress {
+    Step(Step),
+    Finished(Finish),
+}
+
+enum Finish {
+    Succeeded(Vec<Value>),
+    Failed(TaskError),
+    End(Outcome),
+}
+
+impl Branches {
+    /// Whether the execution is ending (aborted, or out of time) once the branches stop.
+    pub(super) fn is_ending(&self) -> bool {
+        matches!(self.stop, Some(Stop::End(_)))
+    }
+
+    /// Stops every running branch; the execution then ends with `end`.
+    pub(super) fn end(&mut self, end: Outcome) {
+        self.stop = Some(Stop::End(end));
+        self.abort_running();
+    }
+
+    pub(super) fn child(&self, index: u32) -> Option<&Execution> {
+        self.children.get(index as usize)
+    }
+
+    pub(super) fn child_mut(&mut self, index: u32) -> Option<&mut Execution> {
+        self.children.get_mut(index as usize)
+    }
+
+    /// The branches that started and have not ended.
+    pub(super) fn running(&self) -> impl Iterator<Item = &Execution> {
+        self.children
+            .iter()
+            .take(self.started as usize)
+            .filter(|c| c.outcome().is_none())
+    }
+
+    pub(super) fn fits(&self, wf: &Compiled, state: u32) -> bool {
+        let count_fits = match wf.nodes.get(state as usize).map(|n| &n.kind) {
+            Some(NodeKind::Parallel { branches, .. }) => branches.len() == self.children.len(),
+            Some(NodeKind::Map { .. }) => true,
+            _ => false,
+        };
+        count_fits
+            && (self.started as usize) <= self.children.len()
+            && self
+                .children
+                .iter()
+                .enumerate()
+                .all(|(i, c)| wf.child(state, i).is_some_and(|w| c.fits(w)))
+    }
+
+    fn abort_running(&mut self) {
+        let started = self.started as usize;
+        for child in self.children.iter_mut().take(started) {
+            child.abort();
+        }
+    }
+
+    /// Steps the branches in order until one has an event or a call; starts branches while
+    /// the concurrency limit allows.
+    fn advance(&mut self, wf: &Compiled, state: u32, now: u64, route: &mut Route) -> Progress {
+        let Some(name) = wf.nodes.get(state as usize).map(|n| n.name.clone()) else {
+            return Progress::Finished(Finish::Failed(TaskError::new(
+                names::RUNTIME,
+                "a checkpoint's branches do not fit this workflow",
+            )));
+        };
+        loop {
+            for i in 0..self.started {
+                let Some(child_wf) = wf.child(state, i as usize) else {
+                    continue;
+                };
+                let Some(child) = self.children.get_mut(i as usize) else {
+                    continue;
+                };
+                if child.outcome().is_some() {
+                    continue;
+                }
+                route.enter(&name, i);
+                match child.step(child_wf, now, route) {
+                    Step::Idle | Step::Done => route.leave(),
+                    Step::Emit(kind) => return Progress::Step(Step::Emit(self.lift(kind))),
+                    call => return Progress::Step(call),
+                }
+            }
+            let running = self.running().count();
+            let waiting = self.stop.is_none() && (self.started as usize) < self.children.len();
+            if waiting && (self.limit == 0 || running < self.limit as usize) {
+                self.started += 1;
+                continue;
+            }
+            if running > 0 || waiting {
+                return Progress::Step(Step::Idle);
+            }
+            return Progress::Finished(self.finish());
+        }
+    }
+
+    /// A branch's own execution event, as its parent's stream tells it.
+    fn lift(&mut self, kind: EventKind) -> EventKind {
+        match kind {
+            EventKind::ExecutionStarted { input } => EventKind::BranchStarted { input },
+            EventKind::ExecutionSucceeded { output } => EventKind::BranchSucceeded { output },
+            EventKind::ExecutionFailed { error } => {
+                self.fail(Stop::Fail(error.clone()));
+                EventKind::BranchFailed { error }
+            }
+            EventKind::ExecutionTimedOut { error } => {
+                self.fail(Stop::End(Outcome::TimedOut {
+                    error: error.clone(),
+                }));
+                EventKind::BranchFailed { error }
+            }
+            EventKind::ExecutionAborted { job_cancelled } => {
+                EventKind::BranchAborted { job_cancelled }
+            }
+            other => other,
+        }
+    }
+
+    /// The first failure stops the others (running out of time outranks a failure).
+    fn fail(&mut self, stop: Stop) {
+        if matches!(
+            (&self.stop, &stop),
+            (None, _) | (Some(Stop::Fail(_)), Stop::End(_))
+        ) {
+            self.stop = Some(stop);
+        }
+        self.abort_running();
+    }
+
+    fn finish(&mut self) -> Finish {
+        match self.stop.take() {
+            None => Finish::Succeeded(
+                self.children
+                    .iter()
+                    .map(|c| match c.outcome() {
+                        Some(Outcome::Succeeded { output }) => output.clone(),
+                        _ => Value::Null,
+                    })
+                    .collect(),
+            ),
+            Some(Stop::Fail(error)) => Finish::Failed(error),
+            Some(Stop::End(Outcome::Aborted { .. })) => Finish::End(Outcome::Aborted {
+                job_cancelled: self.children.iter().any(|c| {
+                    matches!(
+                        c.outcome(),
+                        Some(Outcome::Aborted {
+                            job_cancelled: true
+                        })
+                    )
+                }),
+            }),
+            Some(Stop::End(end)) => Finish::End(end),
+        }
+    }
+}
+
+impl Execution {
+    /// Enters the branches phase: one child execution per input, `limit` at a time (0: all).
+    pub(super) fn start_branches(&mut self, wf: &Compiled, inputs: Vec<Arc<Value>>, limit: u32) {
+        let limit_ms = self.deadline(wf);
+        let execution_input = self
+            .execution_input
+            .clone()
+            .unwrap_or_else(|| self.input.clone());
+        let mut children = Vec::with_capacity(inputs.len());
+        for (i, input) in inputs.into_iter().enumerate() {
+            let Some(child_wf) = wf.child(self.state, i) else {
+                continue;
+            };
+            let rng = Rng::seeded(self.rng.next_u64());
+            let mut child = Execution::new(child_wf, input, self.number, rng);
+            child.limit_ms = limit_ms;
+            child.execution_input = Some(execution_input.clone());
+            children.push(child);
+        }
+        self.phase = Phase::Branches {
+            branches: Box::new(Branches {
+                children,
+                started: 0,
+                limit,
+                stop: None,
+            }),
+        };
+    }
+
+    /// Steps the running branches; `None` when they are done and the state moved on.
+    pub(super) fn step_branches(
+        &mut self,
+        wf: &Compiled,
+        now: u64,
+        route: &mut Route,
+    ) -> Option<Step> {
+        let Phase::Branches { branches } = &mut self.phase else {
+            return None;
+        };
+        let finish = match branches.advance(wf, self.state, now, route) {
+            Progress::Step(step) => return Some(step),
+            Progress::Finished(finish) => finish,
+        };
+        let node = &wf.nodes[self.state as usize];
+        self.phase = Phase::Act;
+        match finish {
+            Finish::Succeeded(outputs) => {
+                self.task_succeeded(wf, node, Value::Array(outputs), now);
+                None
+            }
+            Finish::Failed(error) => self.fail_now(wf, node, error, now),
+            Finish::End(end) => {
+                self.stop(end);
+                None
+            }
+        }
+    }
+}
+
+impl Items {
+    /// Each item's input (after `ItemSelector`) and how many may run at once.
+    pub(crate) fn plan(
+        &self,
+        input: &Value,
+        context: &Value,
+        rng: &mut Rng,
+    ) -> Result<(Vec<Arc<Value>>, u32), TaskError> {
+        let runtime = |cause: String| TaskError::new(names::RUNTIME, cause);
+        let items = match self.path.select(input, context) {
+            Some(Value::Array(items)) => items,
+            Some(other) => {
+                return Err(runtime(format!(
+                    "ItemsPath {:?} selects {}, not an array",
+                    self.path.as_str(),
+                    type_name(&other)
+                )))
+            }
+            None => {
+                return Err(runtime(format!(
+                    "ItemsPath {:?} matches nothing in the state's input",
+                    self.path.as_str()
+                )))
+            }
+        };
+        let limit = match &self.max_concurrency_path {
+            None => self.max_concurrency,
+            Some(path) => path
+                .select(input, context)
+                .and_then(|n| n.as_u64())
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| {
+                    runtime(format!(
+                        "MaxConcurrencyPath {:?} does not select a non-negative integer",
+                        path.as_str()
+                    ))
+                })?,
+        };
+        let mut inputs = Vec::with_capacity(items.len());
+        for (index, item) in items.into_iter().enumerate() {
+            inputs.push(Arc::new(match &self.selector {
+                None => item,
+                Some(template) => {
+                    let mut context = match context {
+                        Value::Object(_) => context.clone(),
+                        _ => json!({}),
+                    };
+                    context["Map"] = json!({"Item": {"Index": index, "Value": item}});
+                    template.render(input, &context, rng)?
+                }
+            }));
+        }
+        Ok((inputs, limit))
+    }
+}
+
+fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
