@@ -571,3 +571,295 @@ fn what_asl_cannot_express_is_reported_not_approximated() {
     assert_eq!(err.problems[0].state.as_deref(), Some("Wait"));
     assert!(err.problems[0].message.contains("exponential"));
 }
+
+/// A Task state bound to `resource`, ending its (sub-)machine.
+fn task_state(resource: &str) -> Value {
+    json!({"Type": "Task", "Resource": resource, "End": true})
+}
+
+/// A Parallel state's branch of one state.
+fn branch(state: &str, body: Value) -> Value {
+    json!({"StartAt": state, "States": {state: body}})
+}
+
+#[test]
+fn map_max_concurrency_bounds_the_handler_calls_in_flight() {
+    use pollflow::Clock;
+    for (limit, most, seconds) in [(2, 2, 3), (1, 1, 6), (0, 6, 1)] {
+        let clock = VirtualClock::new();
+        let (now, peak) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(0)));
+        let (in_flight, highest, timer) = (now.clone(), peak.clone(), clock.clone());
+        let work = task_fn(move |input: Value| {
+            in_flight.set(in_flight.get() + 1);
+            highest.set(highest.get().max(in_flight.get()));
+            let (in_flight, sleep) = (in_flight.clone(), timer.sleep(secs(1)));
+            async move {
+                sleep.await;
+                in_flight.set(in_flight.get() - 1);
+                Ok(input)
+            }
+        });
+        let definition = json!({"StartAt": "Each", "States": {"Each": {
+            "Type": "Map", "MaxConcurrency": limit, "End": true,
+            "ItemProcessor": branch("Work", task_state("arn:aws:lambda:us-east-1:1:function:Work"))
+        }}});
+        let tasks = Tasks::new().handler("Work", work);
+        let engine = Engine::with_tasks(machine(definition), tasks, clock.clone()).build();
+        let (events, outcome) = run(&engine, &clock, json!([1, 2, 3, 4, 5, 6]));
+        assert_eq!(
+            outcome,
+            Outcome::Succeeded {
+                output: json!([1, 2, 3, 4, 5, 6])
+            }
+        );
+        assert_eq!(peak.get(), most, "MaxConcurrency {limit}");
+        assert_eq!(now.get(), 0);
+        assert_eq!(events.last().unwrap().timestamp_ms, seconds * 1_000);
+    }
+}
+
+/// Drop-counting guard: a request-response call that is dropped, not finished, was cancelled.
+struct Dropped(Rc<Cell<u32>>);
+
+impl Drop for Dropped {
+    fn drop(&mut self) {
+        self.0.set(self.0.get() + 1);
+    }
+}
+
+#[test]
+fn abort_during_a_parallel_cancels_every_branch_job_exactly_once() {
+    let job = ScriptedJob::never_done();
+    let dropped = Rc::new(Cell::new(0));
+    let guard = dropped.clone();
+    let sync = "arn:aws:states:::batch:submitJob.sync";
+    let tasks = Tasks::new().job(sync, job.clone()).handler(
+        "Forever",
+        task_fn(move |_| {
+            let guard = Dropped(guard.clone());
+            async move {
+                futures::future::pending::<()>().await;
+                drop(guard);
+                Ok(Value::Null)
+            }
+        }),
+    );
+    let definition = json!({"StartAt": "All", "States": {"All": {"Type": "Parallel", "End": true, "Branches": [
+        branch("A", task_state(sync)),
+        branch("B", task_state(sync)),
+        {"StartAt": "Nested", "States": {"Nested": {"Type": "Parallel", "End": true, "Branches": [
+            branch("C", task_state(sync)),
+            branch("Forever", task_state("arn:aws:lambda:us-east-1:1:function:Forever"))
+        ]}}}
+    ]}}});
+    let clock = VirtualClock::new();
+    let engine = Engine::with_tasks(machine(definition), tasks, clock.clone()).build();
+    let mut run = engine.start(json!({}));
+    let abort = run.abort_handle();
+    let events = clock.block_on(async {
+        use futures::StreamExt;
+        let mut seen = Vec::new();
+        while let Some(event) = run.next().await {
+            if matches!(event.kind, EventKind::StatusChecked { attempt: 2, .. }) {
+                abort.abort();
+            }
+            seen.push(event);
+        }
+        seen
+    });
+    let mut cancelled: Vec<String> = job
+        .cancels
+        .borrow()
+        .iter()
+        .map(|(handle, _)| handle["jobId"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    cancelled.sort();
+    assert_eq!(cancelled, ["job-1", "job-2", "job-3"], "each job once");
+    assert_eq!(dropped.get(), 1, "the request-response call is dropped");
+    assert_eq!(
+        events.last().unwrap().kind,
+        EventKind::ExecutionAborted {
+            job_cancelled: true
+        }
+    );
+    let aborted = events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::BranchAborted { .. }))
+        .count();
+    assert_eq!(aborted, 5, "three outer branches and two nested ones");
+    assert_eq!(job.submits.get(), 3);
+}
+
+#[test]
+fn a_failing_branch_stops_its_siblings_and_fails_the_parallel_state() {
+    use pollflow::Clock;
+    let job = ScriptedJob::never_done();
+    let sync = "arn:aws:states:::batch:submitJob.sync";
+    let clock = VirtualClock::new();
+    let timer = clock.clone();
+    let tasks = Tasks::new().job(sync, job.clone()).handler(
+        "Breaks",
+        task_fn(move |_| {
+            let sleep = timer.sleep(secs(5));
+            async move {
+                sleep.await;
+                Err(TaskError::new("Job.Broken", "disk full"))
+            }
+        }),
+    );
+    let definition = json!({"StartAt": "All", "States": {"All": {"Type": "Parallel", "End": true, "Branches": [
+        branch("Long", task_state(sync)),
+        branch("Breaks", task_state("arn:aws:lambda:us-east-1:1:function:Breaks"))
+    ]}}});
+    let engine = Engine::with_tasks(machine(definition), tasks, clock.clone()).build();
+    let (events, outcome) = run(&engine, &clock, json!({}));
+    assert_eq!(
+        outcome,
+        Outcome::Failed {
+            error: TaskError::new("Job.Broken", "disk full")
+        }
+    );
+    assert_eq!(
+        job.cancels.borrow().len(),
+        1,
+        "the sibling's job is cancelled"
+    );
+    assert_eq!(events.last().unwrap().timestamp_ms, 5_000);
+}
+
+#[test]
+fn branch_and_item_events_carry_their_route() {
+    let definition = json!({"StartAt": "Par", "States": {"Par": {"Type": "Parallel", "End": true, "Branches": [
+        branch("Id", json!({"Type": "Pass", "End": true})),
+        branch("Each", json!({"Type": "Map", "End": true,
+            "ItemProcessor": branch("Pause", json!({"Type": "Wait", "Seconds": 5, "End": true}))}))
+    ]}}});
+    let clock = VirtualClock::new();
+    let engine = Engine::with_tasks(machine(definition), Tasks::new(), clock.clone()).build();
+    let (events, outcome) = run(&engine, &clock, json!(["a", "b"]));
+    assert_eq!(
+        outcome,
+        Outcome::Succeeded {
+            output: json!([["a", "b"], ["a", "b"]])
+        }
+    );
+    let routes: Vec<Vec<(String, u32)>> = events
+        .iter()
+        .filter(|e| matches!(&e.kind, EventKind::StateEntered { state } if &**state == "Pause"))
+        .map(|e| {
+            e.route
+                .iter()
+                .map(|h| (h.state.to_string(), h.index))
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        routes,
+        [
+            [("Par".to_owned(), 1), ("Each".to_owned(), 0)],
+            [("Par".to_owned(), 1), ("Each".to_owned(), 1)]
+        ]
+    );
+    let started = events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::BranchStarted { .. }))
+        .count();
+    assert_eq!(started, 4, "two branches and two items");
+    let entered = events
+        .iter()
+        .find(|e| matches!(&e.kind, EventKind::StateEntered { state } if &**state == "Pause"))
+        .unwrap();
+    assert_eq!(
+        serde_json::to_value(entered).unwrap()["route"],
+        json!([{"state": "Par", "index": 1}, {"state": "Each", "index": 0}])
+    );
+    assert_eq!(
+        waits(&events),
+        vec![(5_000, 0), (5_000, 0)],
+        "the items wait at once, on virtual time"
+    );
+    assert!(events.iter().filter(|e| e.kind.is_terminal()).count() == 1);
+}
+
+#[test]
+fn invalid_parallel_and_map_definitions_report_every_problem_with_its_path() {
+    let definition = json!({"StartAt": "P", "States": {
+        "P": {"Type": "Parallel", "Next": "M", "Branches": [
+            branch("A", json!({"Type": "Pass", "End": true})),
+            {"StartAt": "X", "States": {"X": {"Type": "Pass", "Next": "M"}, "A": {"Type": "Succeed"}}},
+            {"States": {}}
+        ]},
+        "M": {"Type": "Map", "End": true, "ItemReader": {}, "ToleratedFailurePercentage": 5,
+              "MaxConcurrency": -1,
+              "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED"}, "StartAt": "Y",
+                                "States": {"Y": {"Type": "Pass", "Next": "Nowhere"}}}},
+        "Old": {"Type": "Map", "End": true}
+    }});
+    let err = pollflow::asl::from_asl(&definition, "broken").unwrap_err();
+    let found: Vec<&str> = err.problems.iter().map(|p| p.path.as_str()).collect();
+    for expected in [
+        "$.States['P'].Branches[1].States['X'].Next",
+        "$.States['P'].Branches[1].States['A']",
+        "$.States['P'].Branches[2].StartAt",
+        "$.States['P'].Branches[2].States",
+        "$.States['M'].ItemReader",
+        "$.States['M'].ToleratedFailurePercentage",
+        "$.States['M'].MaxConcurrency",
+        "$.States['M'].ItemProcessor.ProcessorConfig.Mode",
+        "$.States['M'].ItemProcessor.States['Y'].Next",
+        "$.States['Old'].ItemProcessor",
+    ] {
+        assert!(
+            found.contains(&expected),
+            "missing {expected} in {found:#?}"
+        );
+    }
+
+    // Problems found once the graph is checked (here: an unreachable state) name the branch too.
+    let unreachable = json!({"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true, "Branches": [
+        {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}, "Orphan": {"Type": "Pass", "End": true}}}
+    ]}}});
+    let err = Workflow::from_asl(&unreachable.to_string(), "x").unwrap_err();
+    let paths: Vec<&str> = err.problems.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(paths, ["$.States['P'].Branches[0].States['Orphan']"]);
+}
+
+#[test]
+fn a_running_parallel_checkpoints_and_resumes_without_submitting_again() {
+    use futures::StreamExt;
+    let job = ScriptedJob::succeeding_after(3);
+    let sync = "arn:aws:states:::batch:submitJob.sync";
+    let tasks = Tasks::new().job(sync, job.clone());
+    let definition = json!({"StartAt": "All", "States": {"All": {"Type": "Parallel", "End": true, "Branches": [
+        branch("A", task_state(sync)),
+        branch("B", json!({"Type": "Wait", "Seconds": 100, "End": true}))
+    ]}}});
+    let workflow = machine(definition);
+    let clock = VirtualClock::new();
+    let engine = Engine::with_tasks(workflow, tasks, clock.clone()).build();
+    let mut run = engine.start(json!({"jobName": "j"}));
+    let saved = clock.block_on(async {
+        while let Some(event) = run.next().await {
+            if matches!(event.kind, EventKind::StatusChecked { attempt: 1, .. }) {
+                break;
+            }
+        }
+        serde_json::to_string(&run.checkpoint()).unwrap()
+    });
+    drop(run);
+    let checkpoint: pollflow::Checkpoint = serde_json::from_str(&saved).unwrap();
+    assert_eq!(checkpoint.state(), "All");
+    let events: Vec<_> = clock.block_on(engine.resume(checkpoint).unwrap().collect());
+    assert_eq!(job.submits.get(), 1, "resume must not submit again");
+    assert_eq!(
+        Outcome::from_terminal(&events.last().unwrap().kind),
+        Some(Outcome::Succeeded {
+            output: json!([{"done": true}, {"jobName": "j"}])
+        })
+    );
+    assert_eq!(
+        events.last().unwrap().timestamp_ms,
+        100_000,
+        "the Wait branch keeps its deadline"
+    );
+}
