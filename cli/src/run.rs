@@ -5,8 +5,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use futures::StreamExt;
 use pollflow::{
-    DelayUntil, Engine, Event, EventKind, JobStatus, Outcome, State, Tasks, TokioClock,
-    VirtualClock, Workflow,
+    DelayUntil, Engine, Event, EventKind, JobStatus, Outcome, State, StateDef, StateMachine, Tasks,
+    TokioClock, VirtualClock, Workflow,
 };
 use pollflow_batch::integrations::service_tasks;
 use pollflow_batch::samples::{job_poller_functions, sample_config};
@@ -43,11 +43,9 @@ pub(crate) fn run(workflow: Workflow, options: RunOptions) -> ExitCode {
     };
     let mut tasks = job_poller_functions(batch.clone()).merge(service_tasks(batch, notifier));
     for (state, command) in &options.tasks {
-        let is_task = workflow
-            .graph()
-            .states
-            .iter()
-            .any(|s| &s.name == state && matches!(s.state, State::Task { .. }));
+        let mut graph = workflow.graph().clone();
+        let is_task = find_state(&mut graph, state)
+            .is_some_and(|def| matches!(def.state, State::Task { .. }));
         if !is_task {
             eprintln!("pollflow: --task {state}=...: there is no Task state named {state:?}");
             return ExitCode::from(2);
@@ -113,7 +111,7 @@ async fn drive(
     let mut started = None;
     let mut visited: Vec<String> = Vec::new();
     while let Some(event) = run.next().await {
-        if let EventKind::StateEntered { state } = &event.kind {
+        if let (EventKind::StateEntered { state }, true) = (&event.kind, event.route.is_empty()) {
             if !visited.iter().any(|v| v == &**state) {
                 visited.push(state.to_string());
             }
@@ -180,9 +178,21 @@ fn human(event: &Event, since_ms: u64) -> String {
         EventKind::ExecutionFailed { error } => format!("failed: {}", error.error),
         EventKind::ExecutionTimedOut { error } => format!("timed out: {}", error.error),
         EventKind::ExecutionAborted { .. } => "aborted".into(),
+        EventKind::BranchStarted { input } => format!("started with {input}"),
+        EventKind::BranchSucceeded { output } => {
+            format!("succeeded: {}", abbreviate(&output.to_string()))
+        }
+        EventKind::BranchFailed { error } => format!("failed: {}", error.error),
+        EventKind::BranchAborted { .. } => "stopped".into(),
         _ => format!("{:?}", event.kind),
     };
-    format!("[{:>8.3}s] {what}", since_ms as f64 / 1000.0)
+    // Inside a Parallel branch or a Map item: `Par[1] › Each[0] › what`.
+    let route: String = event
+        .route
+        .iter()
+        .map(|hop| format!("{}[{}] › ", hop.state, hop.index))
+        .collect();
+    format!("[{:>8.3}s] {route}{what}", since_ms as f64 / 1000.0)
 }
 
 fn abbreviate(text: &str) -> String {
@@ -199,10 +209,7 @@ fn with_waits(workflow: Workflow, options: &RunOptions) -> Result<Workflow, Stri
     }
     let mut graph = workflow.graph().clone();
     for (state, duration) in &options.waits {
-        let def = graph
-            .states
-            .iter_mut()
-            .find(|s| &s.name == state)
+        let def = find_state(&mut graph, state)
             .ok_or_else(|| format!("--wait {state}=...: there is no state named {state:?}"))?;
         let State::Delay { until, .. } = &mut def.state else {
             return Err(format!("--wait {state}=...: {state:?} is not a Wait state"));
@@ -219,4 +226,21 @@ fn check_bound(tasks: &Tasks, workflow: &Workflow) -> bool {
         eprintln!("pollflow: {problem} (bind it with --task STATE=COMMAND)");
     }
     problems.is_empty()
+}
+
+/// The state named `name`, also inside Parallel branches and Map processors (state names are
+/// unique in the whole machine).
+fn find_state<'a>(graph: &'a mut StateMachine, name: &str) -> Option<&'a mut StateDef> {
+    graph.states.iter_mut().find_map(|def| {
+        if def.name == name {
+            return Some(def);
+        }
+        match &mut def.state {
+            State::Parallel { branches, .. } => branches
+                .iter_mut()
+                .find_map(|branch| find_state(branch, name)),
+            State::Map { processor, .. } => find_state(processor, name),
+            _ => None,
+        }
+    })
 }

@@ -230,3 +230,35 @@ fn draw_path_highlights_the_states_the_execution_visited() {
     assert!(filled("Pick") && filled("Big"), "{drawing}");
     assert!(!filled("Small"), "{drawing}");
 }
+
+#[test]
+fn parallel_branches_run_shell_tasks_and_waits_by_state_name() {
+    let definition = json!({"StartAt": "Both", "States": {"Both": {"Type": "Parallel", "End": true, "Branches": [
+        {"StartAt": "Double", "States": {"Double": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:Double", "End": true}}},
+        {"StartAt": "Pause", "States": {"Pause": {"Type": "Wait", "Seconds": 604800, "Next": "Each"},
+            "Each": {"Type": "Map", "ItemsPath": "$.items", "End": true,
+                "ItemProcessor": {"StartAt": "Id", "States": {"Id": {"Type": "Pass", "End": true}}}}}}
+    ]}}});
+    let file = write("parallel", &definition);
+    let out = pollflow(&[
+        "run",
+        &file,
+        "--input",
+        r#"{"n": 21, "items": [1, 2]}"#,
+        "--task",
+        "Double=python3 -c 'import json,sys; print(json.load(sys.stdin)[\"n\"] * 2)'",
+        "--wait",
+        "Pause=10",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(last_line(&out), json!([42, [1, 2]]));
+    assert!(
+        stdout(&out).contains("Both[1] › Each[0] › → Id"),
+        "branch events show their route:\n{}",
+        stdout(&out)
+    );
+}
