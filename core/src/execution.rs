@@ -57,9 +57,17 @@ pub(crate) struct Execution {
     /// A Parallel branch's or Map item's: when the whole execution's time runs out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     limit_ms: Option<u64>,
-    /// A Parallel branch's or Map item's: the execution's input (`$$.Execution.Input`).
+    /// A Parallel branch's or Map item's: the execution it is part of (for `$$`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    execution_input: Option<Arc<Value>>,
+    outer: Option<Arc<Outer>>,
+}
+
+/// What a branch's context object (`$$.Execution`, `$$.StateMachine`) says: the execution's.
+#[derive(Debug, Serialize, Deserialize)]
+struct Outer {
+    input: Arc<Value>,
+    started_ms: u64,
+    machine: Arc<str>,
 }
 
 /// Where a step or a completion belongs: the branch (or item) indices from the top execution
@@ -205,7 +213,7 @@ impl Execution {
             next_event_id: 1,
             awaiting: false,
             limit_ms: None,
-            execution_input: None,
+            outer: None,
         }
     }
 
@@ -1115,21 +1123,25 @@ impl Execution {
             return Value::Null;
         };
         enabled(asl);
-        let machine = format!("arn:aws:states:local:000000000000:stateMachine:{}", wf.name);
+        let (input, started_ms, machine_name) = match &self.outer {
+            Some(outer) => (&outer.input, outer.started_ms, &outer.machine),
+            None => (&self.input, self.started_ms, &wf.name),
+        };
+        let machine = format!("arn:aws:states:local:000000000000:stateMachine:{machine_name}");
         let name = format!("execution-{}", self.number);
         serde_json::json!({
             "Execution": {
-                "Id": format!("arn:aws:states:local:000000000000:execution:{}:{name}", wf.name),
-                "Input": **self.execution_input.as_ref().unwrap_or(&self.input),
+                "Id": format!("arn:aws:states:local:000000000000:execution:{machine_name}:{name}"),
+                "Input": **input,
                 "Name": name,
-                "StartTime": format_rfc3339(i64::try_from(self.started_ms).unwrap_or(i64::MAX)),
+                "StartTime": format_rfc3339(i64::try_from(started_ms).unwrap_or(i64::MAX)),
             },
             "State": {
                 "EnteredTime": format_rfc3339(i64::try_from(self.entered_ms.min(now)).unwrap_or(i64::MAX)),
                 "Name": &*node.name,
                 "RetryCount": self.retries.iter().sum::<u32>(),
             },
-            "StateMachine": { "Id": machine, "Name": &*wf.name },
+            "StateMachine": { "Id": machine, "Name": &**machine_name },
         })
     }
 

@@ -863,3 +863,46 @@ fn a_running_parallel_checkpoints_and_resumes_without_submitting_again() {
         "the Wait branch keeps its deadline"
     );
 }
+
+#[test]
+fn the_execution_timeout_reaches_into_branches_and_is_not_caught() {
+    let definition = json!({"StartAt": "Par", "TimeoutSeconds": 10, "States": {
+        "Par": {"Type": "Parallel", "End": true,
+            "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}],
+            "Branches": [
+                branch("Short", json!({"Type": "Wait", "Seconds": 1, "End": true})),
+                {"StartAt": "Each", "States": {"Each": {"Type": "Map", "End": true,
+                    "ItemProcessor": branch("Long", json!({"Type": "Wait", "Seconds": 3600, "End": true}))}}}
+            ]},
+        "Caught": {"Type": "Pass", "End": true}
+    }});
+    let clock = VirtualClock::new();
+    let engine = Engine::with_tasks(machine(definition), Tasks::new(), clock.clone()).build();
+    let (events, outcome) = run(&engine, &clock, json!([1, 2]));
+    assert!(
+        matches!(outcome, Outcome::TimedOut { ref error } if error.error == "States.Timeout"),
+        "{outcome:?}"
+    );
+    assert_eq!(events.last().unwrap().timestamp_ms, 10_000);
+}
+
+#[test]
+fn parallel_and_map_states_survive_export_and_reload() {
+    let definition = json!({"StartAt": "Par", "States": {
+        "Par": {"Type": "Parallel", "Next": "Each", "ResultPath": "$.both",
+            "Retry": [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 2}],
+            "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Each"}],
+            "Branches": [branch("A", json!({"Type": "Pass", "End": true}))]},
+        "Each": {"Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 3, "End": true,
+            "ItemSelector": {"i.$": "$$.Map.Item.Index"},
+            "ItemProcessor": branch("B", json!({"Type": "Pass", "End": true}))}
+    }});
+    let loaded = pollflow::asl::from_asl(&definition, "round").unwrap();
+    let exported =
+        pollflow::asl::to_asl(&loaded, &pollflow::asl::ExportOptions::default()).unwrap();
+    assert_eq!(
+        exported["States"]["Each"]["ItemProcessor"]["ProcessorConfig"]["Mode"],
+        "INLINE"
+    );
+    assert_eq!(pollflow::asl::from_asl(&exported, "round").unwrap(), loaded);
+}

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{Execution, Phase, Route, Step};
+use super::{Execution, Outer, Phase, Route, Step};
 use crate::error::{names, TaskError};
 use crate::event::{EventKind, Outcome};
 use crate::policy::Rng;
@@ -201,10 +201,13 @@ impl Execution {
     /// Enters the branches phase: one child execution per input, `limit` at a time (0: all).
     pub(super) fn start_branches(&mut self, wf: &Compiled, inputs: Vec<Arc<Value>>, limit: u32) {
         let limit_ms = self.deadline(wf);
-        let execution_input = self
-            .execution_input
-            .clone()
-            .unwrap_or_else(|| self.input.clone());
+        let outer = self.outer.clone().unwrap_or_else(|| {
+            Arc::new(Outer {
+                input: self.input.clone(),
+                started_ms: self.started_ms,
+                machine: wf.name.clone(),
+            })
+        });
         let mut children = Vec::with_capacity(inputs.len());
         for (i, input) in inputs.into_iter().enumerate() {
             let Some(child_wf) = wf.child(self.state, i) else {
@@ -213,7 +216,7 @@ impl Execution {
             let rng = Rng::seeded(self.rng.next_u64());
             let mut child = Execution::new(child_wf, input, self.number, rng);
             child.limit_ms = limit_ms;
-            child.execution_input = Some(execution_input.clone());
+            child.outer = Some(outer.clone());
             children.push(child);
         }
         self.phase = Phase::Branches {
