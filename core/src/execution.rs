@@ -54,17 +54,17 @@ pub(crate) struct Execution {
     /// resumed execution asks again).
     #[serde(skip)]
     awaiting: bool,
-    /// A Parallel branch's or Map item's: when the whole execution's time runs out.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    limit_ms: Option<u64>,
-    /// A Parallel branch's or Map item's: the execution it is part of (for `$$`).
+    /// A Parallel branch's or Map item's: the execution it is part of (deadline, `$$`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     outer: Option<Arc<Outer>>,
 }
 
-/// What a branch's context object (`$$.Execution`, `$$.StateMachine`) says: the execution's.
+/// What a branch shares with the execution it is part of: its deadline and its context object
+/// (`$$.Execution`, `$$.StateMachine`).
 #[derive(Debug, Serialize, Deserialize)]
 struct Outer {
+    /// When the execution's time runs out (ms since the epoch), if it has a timeout.
+    deadline_ms: Option<u64>,
     input: Arc<Value>,
     started_ms: u64,
     machine: Arc<str>,
@@ -212,7 +212,6 @@ impl Execution {
             rng,
             next_event_id: 1,
             awaiting: false,
-            limit_ms: None,
             outer: None,
         }
     }
@@ -716,37 +715,7 @@ impl Execution {
                     attempt: 1,
                 }))
             }
-            NodeKind::Parallel {
-                branches, io, asl, ..
-            } => {
-                enabled(asl);
-                let context = self.context(wf, node, now);
-                let input = io
-                    .select_input(&self.data, &context)
-                    .and_then(|input| io.parameters(input, &context, &mut self.rng));
-                match input {
-                    Ok(input) => {
-                        let inputs = vec![input; branches.len()];
-                        self.start_branches(wf, inputs, 0);
-                        None
-                    }
-                    Err(error) => self.fail_now(wf, node, error, now),
-                }
-            }
-            NodeKind::Map { items, io, asl, .. } => {
-                enabled(asl);
-                let context = self.context(wf, node, now);
-                let planned = io
-                    .select_input(&self.data, &context)
-                    .and_then(|input| items.plan(&input, &context, &mut self.rng));
-                match planned {
-                    Ok((inputs, limit)) => {
-                        self.start_branches(wf, inputs, limit);
-                        None
-                    }
-                    Err(error) => self.fail_now(wf, node, error, now),
-                }
-            }
+            NodeKind::Parallel { .. } | NodeKind::Map { .. } => self.enter_branches(wf, node, now),
         }
     }
 
@@ -788,18 +757,8 @@ impl Execution {
         completion: Completion,
         now: u64,
     ) -> Option<EventKind> {
-        if let Some((&i, rest)) = route.split_first() {
-            let Phase::Branches { branches } = &mut self.phase else {
-                return None;
-            };
-            let child_wf = wf.child(self.state, i as usize)?;
-            hops.push(Hop {
-                state: wf.nodes[self.state as usize].name.clone(),
-                index: i,
-            });
-            return branches
-                .child_mut(i)?
-                .complete(child_wf, rest, hops, completion, now);
+        if !route.is_empty() {
+            return self.complete_child(wf, route, hops, completion, now);
         }
         if !std::mem::take(&mut self.awaiting) {
             return None;
@@ -1105,7 +1064,7 @@ impl Execution {
     /// When the execution's time runs out (ms since the epoch), if it has a timeout.
     fn deadline(&self, wf: &Compiled) -> Option<u64> {
         let own = wf.timeout_ms.map(|t| self.started_ms.saturating_add(t));
-        match (own, self.limit_ms) {
+        match (own, self.outer.as_ref().and_then(|o| o.deadline_ms)) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }

@@ -58,6 +58,7 @@
 
 mod abort;
 pub mod asl;
+mod calls;
 mod checkpoint;
 mod clock;
 mod engine;

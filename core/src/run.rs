@@ -6,16 +6,16 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures::future::{select, Either, LocalBoxFuture};
+use futures::future::{select, Either};
 use futures::stream::{FusedStream, Stream};
 use futures::StreamExt;
 
 use crate::abort::AbortHandle;
 use crate::checkpoint::Checkpoint;
-use crate::clock::Sleep;
 use crate::engine::EngineInner;
 use serde_json::Value;
 
+use crate::calls::{Calls, Pending};
 use crate::error::{names, CheckError, TaskError};
 use crate::event::{Event, EventKind, Hop, Outcome};
 use crate::execution::{Completion, Execution, Route, Step};
@@ -31,28 +31,8 @@ use crate::task::Binding;
 pub struct Run {
     engine: Rc<EngineInner>,
     execution: Execution,
-    /// The calls in flight: one at most per route (the execution's own, or a branch's).
-    calls: Vec<InFlight>,
+    calls: Calls,
     abort: Option<AbortHandle>,
-}
-
-struct InFlight {
-    route: Vec<u32>,
-    pending: Pending,
-}
-
-enum Pending {
-    Sleep(Sleep),
-    Call(LocalBoxFuture<'static, Completion>),
-}
-
-impl InFlight {
-    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Completion> {
-        match &mut self.pending {
-            Pending::Sleep(sleep) => sleep.as_mut().poll(cx).map(|()| Completion::Slept),
-            Pending::Call(call) => call.as_mut().poll(cx),
-        }
-    }
 }
 
 impl Run {
@@ -60,7 +40,7 @@ impl Run {
         Self {
             engine,
             execution,
-            calls: Vec::new(),
+            calls: Calls::default(),
             abort: None,
         }
     }
@@ -109,12 +89,11 @@ impl Run {
     /// Drops the calls whose executions no longer wait for them (stopped branches).
     fn drop_stale_calls(&mut self) {
         let execution = &self.execution;
-        self.calls.retain(|call| execution.awaits(&call.route));
+        self.calls.retain(|route| execution.awaits(route));
     }
 
     /// Starts the call a step asked for at `route`, in place of any earlier call there.
     fn start_call(&mut self, step: Step, route: Vec<u32>, now: u64) {
-        self.calls.retain(|call| call.route != route);
         let engine = &self.engine;
         let pending = match step {
             Step::Sleep(until) => Pending::Sleep(
@@ -207,7 +186,7 @@ impl Run {
             }
             Step::Emit(_) | Step::Idle | Step::Done => return,
         };
-        self.calls.push(InFlight { route, pending });
+        self.calls.start(route, pending);
     }
 }
 
@@ -223,28 +202,20 @@ impl Stream for Run {
         }
         let mut route = Route::default();
         loop {
-            let ready =
-                this.calls
-                    .iter_mut()
-                    .enumerate()
-                    .find_map(|(k, call)| match call.poll(cx) {
-                        Poll::Ready(completion) => Some((k, completion)),
-                        Poll::Pending => None,
-                    });
+            let ready = this.calls.poll(cx);
+            if ready.is_none() && this.execution.awaits(&[]) {
+                break; // Waiting for its own call: nothing else can move.
+            }
             let now = this.now_ms();
             let workflow = this.engine.workflow.compiled();
             route.calls.clear();
             route.hops.clear();
             let step = match ready {
-                Some((k, completion)) => {
-                    let call = this.calls.remove(k);
-                    match this.execution.complete(
-                        workflow,
-                        &call.route,
-                        &mut route.hops,
-                        completion,
-                        now,
-                    ) {
+                Some((at, completion)) => {
+                    match this
+                        .execution
+                        .complete(workflow, &at, &mut route.hops, completion, now)
+                    {
                         Some(kind) => Step::Emit(kind),
                         None => continue,
                     }

@@ -7,11 +7,11 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{Execution, Outer, Phase, Route, Step};
+use super::{Completion, Execution, Outer, Phase, Route, Step};
 use crate::error::{names, TaskError};
-use crate::event::{EventKind, Outcome};
+use crate::event::{EventKind, Hop, Outcome};
 use crate::policy::Rng;
-use crate::workflow::{Compiled, Items, NodeKind};
+use crate::workflow::{enabled, Compiled, Items, Node, NodeKind};
 
 /// The branches (or items) of the running Parallel or Map state.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -198,11 +198,42 @@ impl Branches {
 }
 
 impl Execution {
+    /// Enters a Parallel or Map state: the branches' (or items') inputs, then their phase.
+    /// Kept out of line, so the interpreter's hot path stays small.
+    #[inline(never)]
+    pub(super) fn enter_branches(&mut self, wf: &Compiled, node: &Node, now: u64) -> Option<Step> {
+        let (NodeKind::Parallel { io, asl, .. } | NodeKind::Map { io, asl, .. }) = &node.kind
+        else {
+            return self.runtime_failure(TaskError::new(
+                names::RUNTIME,
+                format!("state {:?} has no branches", &*node.name),
+            ));
+        };
+        enabled(asl);
+        let context = self.context(wf, node, now);
+        let planned = io
+            .select_input(&self.data, &context)
+            .and_then(|input| match &node.kind {
+                NodeKind::Map { items, .. } => items.plan(&input, &context, &mut self.rng),
+                _ => {
+                    let input = io.parameters(input, &context, &mut self.rng)?;
+                    Ok((vec![input; node.kind.children().len()], 0))
+                }
+            });
+        match planned {
+            Ok((inputs, limit)) => {
+                self.start_branches(wf, inputs, limit);
+                None
+            }
+            Err(error) => self.fail_now(wf, node, error, now),
+        }
+    }
+
     /// Enters the branches phase: one child execution per input, `limit` at a time (0: all).
-    pub(super) fn start_branches(&mut self, wf: &Compiled, inputs: Vec<Arc<Value>>, limit: u32) {
-        let limit_ms = self.deadline(wf);
+    fn start_branches(&mut self, wf: &Compiled, inputs: Vec<Arc<Value>>, limit: u32) {
         let outer = self.outer.clone().unwrap_or_else(|| {
             Arc::new(Outer {
+                deadline_ms: self.deadline(wf),
                 input: self.input.clone(),
                 started_ms: self.started_ms,
                 machine: wf.name.clone(),
@@ -215,7 +246,6 @@ impl Execution {
             };
             let rng = Rng::seeded(self.rng.next_u64());
             let mut child = Execution::new(child_wf, input, self.number, rng);
-            child.limit_ms = limit_ms;
             child.outer = Some(outer.clone());
             children.push(child);
         }
@@ -227,6 +257,30 @@ impl Execution {
                 stop: None,
             }),
         };
+    }
+
+    /// Passes a completion down its route to the branch that asked for it.
+    #[inline(never)]
+    pub(super) fn complete_child(
+        &mut self,
+        wf: &Compiled,
+        route: &[u32],
+        hops: &mut Vec<Hop>,
+        completion: Completion,
+        now: u64,
+    ) -> Option<EventKind> {
+        let (&i, rest) = route.split_first()?;
+        let Phase::Branches { branches } = &mut self.phase else {
+            return None;
+        };
+        let child_wf = wf.child(self.state, i as usize)?;
+        hops.push(Hop {
+            state: wf.nodes.get(self.state as usize)?.name.clone(),
+            index: i,
+        });
+        branches
+            .child_mut(i)?
+            .complete(child_wf, rest, hops, completion, now)
     }
 
     /// Steps the running branches; `None` when they are done and the state moved on.
