@@ -906,3 +906,64 @@ fn parallel_and_map_states_survive_export_and_reload() {
     );
     assert_eq!(pollflow::asl::from_asl(&exported, "round").unwrap(), loaded);
 }
+
+#[test]
+fn malformed_parallel_and_map_definitions_are_errors_not_panics() {
+    for states in [
+        json!({"P": {"Type": "Parallel", "End": true, "Branches": "x"}}),
+        json!({"P": {"Type": "Parallel", "End": true, "Branches": [1, {"StartAt": 2}]}}),
+        json!({"P": {"Type": "Parallel", "End": true, "Branches": [{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}]}}),
+        json!({"P": {"Type": "Map", "End": true, "ItemProcessor": 5}}),
+        json!({"P": {"Type": "Map", "End": true, "Iterator": {"StartAt": "A", "States": []}}}),
+        json!({"P": {"Type": "Map", "End": true, "ItemsPath": 3, "MaxConcurrency": "2",
+                     "ItemProcessor": {"ProcessorConfig": "INLINE", "StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}}}),
+        json!({"P": {"Type": "Map", "End": true, "ItemSelector": {"a.$": "$$$"},
+                     "ItemProcessor": {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}}}),
+    ] {
+        let definition = json!({"StartAt": "P", "States": states});
+        assert!(
+            Workflow::from_asl(&definition.to_string(), "x").is_err(),
+            "{definition}"
+        );
+    }
+}
+
+#[test]
+fn a_checkpoint_whose_branches_do_not_fit_is_refused() {
+    use futures::StreamExt;
+    let definition = json!({"StartAt": "All", "States": {"All": {"Type": "Parallel", "End": true, "Branches": [
+        branch("A", json!({"Type": "Wait", "Seconds": 10, "End": true})),
+        branch("B", json!({"Type": "Wait", "Seconds": 10, "End": true}))
+    ]}}});
+    let clock = VirtualClock::new();
+    let engine = Engine::with_tasks(machine(definition), Tasks::new(), clock.clone()).build();
+    let mut run = engine.start(json!({}));
+    let saved = clock.block_on(async {
+        let mut waits = 0;
+        while let Some(event) = run.next().await {
+            if matches!(event.kind, EventKind::WaitStarted { .. }) {
+                waits += 1;
+                if waits == 2 {
+                    break;
+                }
+            }
+        }
+        serde_json::to_value(run.checkpoint()).unwrap()
+    });
+    let text = saved.to_string();
+    assert!(text.contains("\"children\""), "{text}");
+    let tamper = |edit: &dyn Fn(&mut Value)| {
+        let mut checkpoint = saved.clone();
+        edit(&mut checkpoint["execution"]["phase"]["branches"]);
+        serde_json::from_value::<pollflow::Checkpoint>(checkpoint)
+            .map_err(|e| e.to_string())
+            .and_then(|c| engine.resume(c).map(|_| ()).map_err(|e| e.to_string()))
+    };
+    assert!(tamper(&|b| {
+        b["children"].as_array_mut().unwrap().pop();
+    })
+    .is_err());
+    assert!(tamper(&|b| b["children"][1]["state"] = json!(7)).is_err());
+    assert!(tamper(&|b| b["started"] = json!(9)).is_err());
+    assert!(tamper(&|_| {}).is_ok());
+}
