@@ -967,3 +967,40 @@ fn a_checkpoint_whose_branches_do_not_fit_is_refused() {
     assert!(tamper(&|b| b["started"] = json!(9)).is_err());
     assert!(tamper(&|_| {}).is_ok());
 }
+
+#[test]
+fn dropping_a_run_cancels_every_branch_job_through_the_spawner() {
+    use futures::StreamExt;
+    let job = ScriptedJob::never_done();
+    let sync = "arn:aws:states:::batch:submitJob.sync";
+    let definition = json!({"StartAt": "All", "States": {"All": {"Type": "Parallel", "End": true, "Branches": [
+        branch("A", task_state(sync)),
+        branch("B", task_state(sync))
+    ]}}});
+    let clock = VirtualClock::new();
+    let spawned = Rc::new(std::cell::RefCell::new(Vec::new()));
+    let queue = spawned.clone();
+    let engine = Engine::with_tasks(
+        machine(definition),
+        Tasks::new().job(sync, job.clone()),
+        clock.clone(),
+    )
+    .spawner(move |future| queue.borrow_mut().push(future))
+    .build();
+    let mut run = engine.start(json!({}));
+    clock.block_on(async {
+        let mut submitted = 0;
+        while let Some(event) = run.next().await {
+            if matches!(event.kind, EventKind::TaskSubmitted { .. }) {
+                submitted += 1;
+                if submitted == 2 {
+                    break;
+                }
+            }
+        }
+    });
+    drop(run);
+    let futures: Vec<_> = spawned.borrow_mut().drain(..).collect();
+    clock.block_on(futures::future::join_all(futures));
+    assert_eq!(job.cancels.borrow().len(), 2, "both branches' jobs");
+}
