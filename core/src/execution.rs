@@ -16,7 +16,7 @@ use crate::event::{EventKind, Hop, Outcome};
 use crate::notifier::Notification;
 use crate::policy::{to_millis, Rng};
 use crate::poller::JobStatus;
-use crate::workflow::{enabled, CatchTo, Compiled, Node, NodeKind};
+use crate::workflow::{enabled, AslOnly, CatchTo, Compiled, Node, NodeKind};
 
 mod branches;
 
@@ -130,6 +130,9 @@ enum Phase {
     /// A Parallel or Map state's branches (or items) are running.
     Branches {
         branches: Box<Branches>,
+        /// Uninhabited without the `asl` feature, so that this phase's code compiles away.
+        #[cfg_attr(feature = "asl", serde(default, skip_serializing))]
+        asl: AslOnly,
     },
 }
 
@@ -249,7 +252,7 @@ impl Execution {
             | Phase::Cancelling { .. }
             | Phase::Ending { .. }
             | Phase::Finished { .. } => true,
-            Phase::Branches { branches } => branches.is_ending(),
+            Phase::Branches { branches, .. } => branches.is_ending(),
             _ => false,
         }
     }
@@ -265,7 +268,7 @@ impl Execution {
             job_cancelled: false,
         };
         match &mut self.phase {
-            Phase::Branches { branches } => branches.end(end),
+            Phase::Branches { branches, .. } => branches.end(end),
             _ => self.phase = Phase::Stopping { end },
         }
     }
@@ -274,7 +277,7 @@ impl Execution {
     pub(crate) fn awaits(&self, route: &[u32]) -> bool {
         match (route.split_first(), &self.phase) {
             (None, _) => self.awaiting,
-            (Some((&i, rest)), Phase::Branches { branches }) => {
+            (Some((&i, rest)), Phase::Branches { branches, .. }) => {
                 branches.child(i).is_some_and(|child| child.awaits(rest))
             }
             _ => false,
@@ -284,7 +287,7 @@ impl Execution {
     /// Every job that may still be running, here and in running branches: `(handle, job)`.
     pub(crate) fn running_jobs(&self) -> Vec<(&Value, Option<u32>)> {
         let mut jobs: Vec<_> = self.running_job().into_iter().collect();
-        if let Phase::Branches { branches } = &self.phase {
+        if let Phase::Branches { branches, .. } = &self.phase {
             for child in branches.running() {
                 jobs.extend(child.running_jobs());
             }
@@ -298,7 +301,7 @@ impl Execution {
             return false;
         }
         match &self.phase {
-            Phase::Branches { branches } => branches.fits(wf, self.state),
+            Phase::Branches { branches, .. } => branches.fits(wf, self.state),
             _ => true,
         }
     }
@@ -430,8 +433,8 @@ impl Execution {
                     self.phase = Phase::Finished { end };
                     return Step::Done;
                 }
-                Phase::Branches { branches } => {
-                    self.phase = Phase::Branches { branches };
+                Phase::Branches { branches, asl } => {
+                    self.phase = Phase::Branches { branches, asl };
                     if let Some(step) = self.step_branches(wf, now, route) {
                         return step;
                     }

@@ -11,7 +11,7 @@ use super::{Completion, Execution, Outer, Phase, Route, Step};
 use crate::error::{names, TaskError};
 use crate::event::{EventKind, Hop, Outcome};
 use crate::policy::Rng;
-use crate::workflow::{enabled, Compiled, Items, Node, NodeKind};
+use crate::workflow::{enabled, AslOnly, Compiled, Items, Node, NodeKind};
 
 /// The branches (or items) of the running Parallel or Map state.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -222,7 +222,7 @@ impl Execution {
             });
         match planned {
             Ok((inputs, limit)) => {
-                self.start_branches(wf, inputs, limit);
+                self.start_branches(wf, inputs, limit, AslOnly::from(asl));
                 None
             }
             Err(error) => self.fail_now(wf, node, error, now),
@@ -230,7 +230,7 @@ impl Execution {
     }
 
     /// Enters the branches phase: one child execution per input, `limit` at a time (0: all).
-    fn start_branches(&mut self, wf: &Compiled, inputs: Vec<Arc<Value>>, limit: u32) {
+    fn start_branches(&mut self, wf: &Compiled, inputs: Vec<Arc<Value>>, limit: u32, asl: AslOnly) {
         let outer = self.outer.clone().unwrap_or_else(|| {
             Arc::new(Outer {
                 deadline_ms: self.deadline(wf),
@@ -256,6 +256,7 @@ impl Execution {
                 limit,
                 stop: None,
             }),
+            asl,
         };
     }
 
@@ -270,7 +271,7 @@ impl Execution {
         now: u64,
     ) -> Option<EventKind> {
         let (&i, rest) = route.split_first()?;
-        let Phase::Branches { branches } = &mut self.phase else {
+        let Phase::Branches { branches, .. } = &mut self.phase else {
             return None;
         };
         let child_wf = wf.child(self.state, i as usize)?;
@@ -290,7 +291,7 @@ impl Execution {
         now: u64,
         route: &mut Route,
     ) -> Option<Step> {
-        let Phase::Branches { branches } = &mut self.phase else {
+        let Phase::Branches { branches, .. } = &mut self.phase else {
             return None;
         };
         let finish = match branches.advance(wf, self.state, now, route) {

@@ -78,6 +78,26 @@ pub(crate) type Asl = ();
 #[cfg(not(feature = "asl"))]
 pub(crate) type Asl = std::convert::Infallible;
 
+/// [`Asl`] for data that serializes (a checkpoint's running Parallel or Map): a unit with the
+/// `asl` feature, an empty enum without it.
+#[cfg(feature = "asl")]
+#[derive(Clone, Copy, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub(crate) struct AslOnly;
+#[cfg(not(feature = "asl"))]
+#[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
+pub(crate) enum AslOnly {}
+
+impl From<&Asl> for AslOnly {
+    #[cfg(feature = "asl")]
+    fn from(_: &Asl) -> Self {
+        AslOnly
+    }
+    #[cfg(not(feature = "asl"))]
+    fn from(asl: &Asl) -> Self {
+        match *asl {}
+    }
+}
+
 /// Continues only where ASL support is compiled in.
 #[cfg(feature = "asl")]
 #[inline(always)]
