@@ -560,25 +560,28 @@ fn compile(
                 next,
                 retry,
                 ..
-            } => {
-                let compiled: Vec<Option<Compiled>> = branches
-                    .iter()
-                    .enumerate()
-                    .map(|(j, b)| c.sub(&at(&format!("branches[{j}]")), b, graph))
-                    .collect();
-                let next = c.next(name, at("next"), next.as_ref());
-                let retry = c.retriers(name, &at("retry"), retry);
-                match (c.asl(name, at("type")), compiled.into_iter().collect()) {
-                    (Some(asl), Some(branches)) => NodeKind::Parallel {
-                        branches,
-                        io: io.clone(),
-                        next,
-                        retry,
-                        asl,
-                    },
-                    _ => NodeKind::Succeed { io: None },
+            } => match c.asl(name, at("type")) {
+                Some(asl) => {
+                    let compiled: Vec<Option<Compiled>> = branches
+                        .iter()
+                        .enumerate()
+                        .map(|(j, b)| c.sub(&at(&format!("branches[{j}]")), b, graph))
+                        .collect();
+                    let next = c.next(name, at("next"), next.as_ref());
+                    let retry = c.retriers(name, &at("retry"), retry);
+                    match compiled.into_iter().collect() {
+                        Some(branches) => NodeKind::Parallel {
+                            branches,
+                            io: io.clone(),
+                            next,
+                            retry,
+                            asl,
+                        },
+                        None => NodeKind::Succeed { io: None },
+                    }
                 }
-            }
+                None => NodeKind::Succeed { io: None },
+            },
             State::Map {
                 processor,
                 items_path,
@@ -589,27 +592,30 @@ fn compile(
                 next,
                 retry,
                 ..
-            } => {
-                let compiled = c.sub(&at("processor"), processor, graph);
-                let next = c.next(name, at("next"), next.as_ref());
-                let retry = c.retriers(name, &at("retry"), retry);
-                match (c.asl(name, at("type")), compiled) {
-                    (Some(asl), Some(processor)) => NodeKind::Map {
-                        processor: Box::new(processor),
-                        items: Box::new(Items {
-                            path: items_path.clone(),
-                            selector: item_selector.clone(),
-                            max_concurrency: *max_concurrency,
-                            max_concurrency_path: max_concurrency_path.clone(),
-                        }),
-                        io: io.clone(),
-                        next,
-                        retry,
-                        asl,
-                    },
-                    _ => NodeKind::Succeed { io: None },
+            } => match c.asl(name, at("type")) {
+                Some(asl) => {
+                    let compiled = c.sub(&at("processor"), processor, graph);
+                    let next = c.next(name, at("next"), next.as_ref());
+                    let retry = c.retriers(name, &at("retry"), retry);
+                    match compiled {
+                        Some(processor) => NodeKind::Map {
+                            processor: Box::new(processor),
+                            items: Box::new(Items {
+                                path: items_path.clone(),
+                                selector: item_selector.clone(),
+                                max_concurrency: *max_concurrency,
+                                max_concurrency_path: max_concurrency_path.clone(),
+                            }),
+                            io: io.clone(),
+                            next,
+                            retry,
+                            asl,
+                        },
+                        None => NodeKind::Succeed { io: None },
+                    }
                 }
-            }
+                None => NodeKind::Succeed { io: None },
+            },
         };
         nodes.push(compiled::Node {
             name: Arc::from(name),
