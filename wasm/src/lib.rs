@@ -74,7 +74,8 @@ const NOTIFIED: u32 = 8;
 const EXECUTION_SUCCEEDED: u32 = 9;
 
 /// An event's kind and state names packed in [`Execution::poll`]'s answer: the kind in 4 bits,
-/// then the indexes (see [`states`]) of `state` and `next` in 8 bits each, then the event id.
+/// then the indexes (see [`states`]) of `state` and `next` in 8 bits each, then the event id;
+/// [`OTHER`] for an event that does not pack.
 fn pack(event: &Event) -> f64 {
     let (code, state, next) = match &event.kind {
         EventKind::StateEntered { state } => (STATE_ENTERED, Some(state), None),
@@ -90,6 +91,8 @@ fn pack(event: &Event) -> f64 {
     };
     let index = |name: Option<&Arc<str>>| name.map_or(Some(0), |n| states::index(n));
     let packed = match (index(state), index(next)) {
+        // An event inside a Parallel branch or a Map item crosses whole, with its route.
+        _ if !event.route.is_empty() => OTHER,
         (Some(state), Some(next)) => code | state << 4 | next << 12,
         _ => OTHER,
     };

@@ -135,6 +135,44 @@ test('simulated time: a Wait of 3 days finishes at once, the clock starting wher
   assert.equal(wait?.delay_ms, 3 * 86_400_000);
 });
 
+test('Parallel and Map: outputs in order, and events inside branches carry their route', async () => {
+  // "Wait" and "Submit Job" are names the base package packs into numbers: inside a branch the
+  // event must still arrive whole, with its route.
+  const definition = {
+    StartAt: 'Both',
+    States: {
+      Both: {
+        Type: 'Parallel',
+        End: true,
+        Branches: [
+          { StartAt: 'Wait', States: { Wait: { Type: 'Wait', Seconds: 5, End: true } } },
+          {
+            StartAt: 'Each',
+            States: {
+              Each: {
+                Type: 'Map',
+                ItemsPath: '$.items',
+                ItemSelector: { 'n.$': '$$.Map.Item.Value', 'i.$': '$$.Map.Item.Index' },
+                ItemProcessor: { StartAt: 'Submit Job', States: { 'Submit Job': { Type: 'Task', Resource: 'double', End: true } } },
+                End: true,
+              },
+            },
+          },
+        ],
+      },
+    },
+  };
+  const handlers = { double: async ({ n, i }) => ({ n: n * 2, i }) };
+  const execution = runAsl(definition, { input: { items: [1, 2, 3] }, handlers, simulatedTime: true });
+  const events = await collect(execution);
+  assert.deepEqual(await execution.result(), [{ items: [1, 2, 3] }, [{ n: 2, i: 0 }, { n: 4, i: 1 }, { n: 6, i: 2 }]]);
+  const waitEntered = events.find((e) => e.type === 'StateEntered' && e.state === 'Wait');
+  assert.deepEqual(waitEntered?.route, [{ state: 'Both', index: 0 }]);
+  const submits = events.filter((e) => e.type === 'StateEntered' && e.state === 'Submit Job');
+  assert.deepEqual(submits.map((e) => e.route), [0, 1, 2].map((index) => [{ state: 'Both', index: 1 }, { state: 'Each', index }]));
+  assert.ok(events.filter((e) => e.route === undefined).every((e) => !['Wait', 'Submit Job'].includes(e.state)));
+});
+
 test('simulated time stands still while a handler runs, and context.sleep is on its clock', async () => {
   const definition = {
     StartAt: 'Slow',
