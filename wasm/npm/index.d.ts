@@ -91,9 +91,14 @@ interface EventBase {
   id: number;
   /** Milliseconds since the Unix epoch (the host's clock). */
   timestamp_ms: number;
+  /**
+   * Only on events inside a Parallel branch or a Map item (`pollflow/asl`): the chain of
+   * `{ state, index }` from the outermost Parallel/Map state inward (`index`: the branch's or item's).
+   */
+  route?: { state: string; index: number }[];
 }
 
-/** One entry of the execution history, shaped like AWS Step Functions' history events (`TaskSucceeded` only from `pollflow/asl`). */
+/** One entry of the execution history, shaped like AWS Step Functions' history events (`TaskSucceeded` and `Branch*` only from `pollflow/asl`; a `Branch*` event's route ends with its branch or item). */
 export type ExecutionEvent = EventBase &
   (
     | { type: 'ExecutionStarted'; input: Json }
@@ -107,6 +112,10 @@ export type ExecutionEvent = EventBase &
     | { type: 'ChoiceTaken'; state: string; next: string }
     | { type: 'Notified'; state: string; message: string }
     | { type: 'JobCancelled'; handle: Json; error?: { error: string; cause: string } }
+    | { type: 'BranchStarted'; input: Json }
+    | { type: 'BranchSucceeded'; output: Json }
+    | { type: 'BranchFailed'; error: { error: string; cause: string } }
+    | { type: 'BranchAborted'; job_cancelled: boolean }
     | { type: 'ExecutionSucceeded'; output: Json }
     | { type: 'ExecutionFailed'; error: { error: string; cause: string } }
     | { type: 'ExecutionTimedOut'; error: { error: string; cause: string } }
