@@ -30,9 +30,16 @@ fn absent(value: &JsValue) -> bool {
 
 fn describe(value: &JsValue) -> String {
     if let Some(n) = value.as_f64() {
-        return n.to_string();
+        return number(n);
     }
     value.js_typeof().as_string().unwrap_or_default()
+}
+
+/// `n` as JS writes it (`String(n)`): Rust's float formatting would add kilobytes to the `.wasm`.
+fn number(n: f64) -> String {
+    js_sys::Number::from(n)
+        .to_string_with_radix(10)
+        .map_or_else(|_| String::new(), String::from)
 }
 
 fn function(object: &JsValue, key: Key, required: bool) -> Result<Option<Function>, JsValue> {
@@ -64,7 +71,8 @@ fn millis(object: &JsValue, key: Key, field: &str) -> Result<Option<Duration>, J
     })?;
     if !ms.is_finite() || ms < 0.0 {
         return Err(range_error(&format!(
-            "{field} must be a finite number >= 0 (milliseconds), got {ms}"
+            "{field} must be a finite number >= 0 (milliseconds), got {}",
+            number(ms)
         )));
     }
     Ok(Some(Duration::from_secs_f64(ms / 1000.0)))
@@ -84,7 +92,9 @@ fn whole(object: &JsValue, key: Key, field: &str, min: f64) -> Result<Option<u64
     })?;
     if !(n.is_finite() && n.fract() == 0.0 && n >= min && n <= 9_007_199_254_740_991.0) {
         return Err(range_error(&format!(
-            "{field} must be a whole number >= {min}, got {n}"
+            "{field} must be a whole number >= {}, got {}",
+            number(min),
+            number(n)
         )));
     }
     Ok(Some(n as u64))
