@@ -286,11 +286,14 @@ async fn two_hundred_fifty_workflows_cost_at_most_three_describe_jobs_calls_per_
     use_docker(&moto, false).await;
     let layer = FaultLayer::new(0);
     let sdk = config(&moto, &layer).await;
+    // The 250 SubmitJob answers, and so the first checks, spread over a few hundred ms when
+    // the machine is busy (gaps of over 50 ms were seen with builds running beside the test):
+    // a linger of 500 ms keeps the round together however the answers arrive.
     let poller = PollGroup::lingering(
         BatchPoller::new(AwsBatch::new(&sdk)),
         100,
         TokioClock::new(),
-        Duration::from_millis(50),
+        Duration::from_millis(500),
     );
     let engine = Engine::new(
         job_poller(Duration::from_millis(200)),
