@@ -201,6 +201,29 @@ test('waitOverrides shortens a Wait state on the host clock', async () => {
   assert.equal(events.find((e) => e.type === 'WaitStarted').delay_ms, 5);
 });
 
+test('waitOverrides reaches Wait states inside a Parallel branch and a Map processor', async () => {
+  const definition = {
+    StartAt: 'P',
+    States: {
+      P: { Type: 'Parallel', ResultPath: null, Next: 'M', Branches: [{ StartAt: 'W', States: { W: { Type: 'Wait', Seconds: 3600, End: true } } }] },
+      M: {
+        Type: 'Map',
+        ItemsPath: '$.items',
+        ItemProcessor: { StartAt: 'Item wait', States: { 'Item wait': { Type: 'Wait', Seconds: 3600, End: true } } },
+        End: true,
+      },
+    },
+  };
+  const started = Date.now();
+  const execution = runAsl(definition, { input: { items: [1, 2] }, waitOverrides: { W: 5, 'Item wait': 3 } });
+  const events = await collect(execution);
+  assert.deepEqual(await execution.result(), [1, 2]);
+  assert.ok(Date.now() - started < 2_000);
+  assert.deepEqual(events.filter((e) => e.type === 'WaitStarted').map((e) => [e.state, e.delay_ms]), [['W', 5], ['Item wait', 3], ['Item wait', 3]]);
+  assert.throws(() => runAsl(definition, { input: { items: [] }, waitOverrides: { Nope: 5 } }),
+    (e) => e instanceof RangeError && /there is no state named "Nope"/.test(e.message));
+});
+
 test('handler errors: a plain Error is States.TaskFailed, a named one keeps its name; both catchable', async () => {
   const definition = {
     StartAt: 'T',
