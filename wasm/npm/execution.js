@@ -82,6 +82,7 @@ class Execution {
   #ended = false;
   #finished;
   #finish;
+  #unlisten;
 
   /** `onPark(resumed)` is told each time the run waits. */
   constructor(execution, poll, signal, onPark) {
@@ -91,8 +92,11 @@ class Execution {
     this.#finished = new Promise((resolve) => { this.#finish = resolve; });
     if (signal?.aborted) {
       execution.abort();
-    } else {
-      signal?.addEventListener('abort', () => execution.abort(), { once: true });
+    } else if (signal) {
+      // Removed by #end(): a long-lived signal would keep the execution alive.
+      const abort = () => execution.abort();
+      signal.addEventListener('abort', abort, { once: true });
+      this.#unlisten = () => signal.removeEventListener('abort', abort);
     }
   }
 
@@ -107,6 +111,7 @@ class Execution {
 
   #end() {
     this.#ended = true;
+    this.#unlisten?.();
     this.#finish(JSON.parse(this.#execution.outcomeJson()));
   }
 

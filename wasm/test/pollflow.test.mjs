@@ -2,6 +2,7 @@
 // every bad-input error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { run, workflowGraph } from 'pollflow';
 
 /** A job that is PENDING `pending` times, then SUCCEEDED with `output`. */
@@ -94,6 +95,23 @@ test('an already-aborted signal and leaving the loop early both stop the executi
   for await (const e of left) if (e.type === 'StatusChecked') break;
   assert.deepEqual(await left.outcome, { status: 'ABORTED', job_cancelled: true });
   assert.equal(cancels.length, 1);
+});
+
+test('a finished execution stops listening to a long-lived AbortSignal', async () => {
+  const controller = new AbortController();
+  const { signal } = controller;
+  const cancels = [];
+  const driven = run({ ...job({ pending: 1, cancels }), wait: { intervalMs: 1 }, signal });
+  const iterated = run({ ...job({ pending: 1, cancels }), wait: { intervalMs: 1 }, signal });
+  const left = run({ ...job({ pending: 1000, cancels }), wait: { intervalMs: 1 }, signal });
+  assert.equal(getEventListeners(signal, 'abort').length, 3);
+  assert.deepEqual(await driven.outcome, { status: 'SUCCEEDED', output: { rows: 7 } });
+  for await (const _ of iterated);
+  for await (const e of left) if (e.type === 'StatusChecked') break;
+  assert.equal(getEventListeners(signal, 'abort').length, 0);
+  controller.abort();
+  assert.deepEqual(await iterated.outcome, { status: 'SUCCEEDED', output: { rows: 7 } });
+  assert.equal(cancels.length, 1); // only `left`'s job, cancelled when the loop was left
 });
 
 test('maxWaitMs and maxAttempts end the execution with States.Timeout', async () => {
