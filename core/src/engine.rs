@@ -189,7 +189,9 @@ impl Engine {
         {
             return Err(ResumeError::UnknownState(checkpoint.state));
         }
-        Ok(Run::new(self.inner.clone(), checkpoint.execution))
+        let mut execution = checkpoint.execution;
+        execution.reattach(compiled);
+        Ok(Run::new(self.inner.clone(), execution))
     }
 }
 

@@ -54,14 +54,15 @@ pub(crate) struct Execution {
     /// resumed execution asks again).
     #[serde(skip)]
     awaiting: bool,
-    /// A Parallel branch's or Map item's: the execution it is part of (deadline, `$$`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A Parallel branch's or Map item's: the execution it is part of (deadline, `$$`). Not
+    /// in checkpoints (it holds the execution's input): [`Self::reattach`] restores it.
+    #[serde(skip)]
     outer: Option<Arc<Outer>>,
 }
 
 /// What a branch shares with the execution it is part of: its deadline and its context object
 /// (`$$.Execution`, `$$.StateMachine`).
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug)]
 struct Outer {
     /// When the execution's time runs out (ms since the epoch), if it has a timeout.
     deadline_ms: Option<u64>,
@@ -303,6 +304,17 @@ impl Execution {
         match &self.phase {
             Phase::Branches { branches, .. } => branches.fits(wf, self.state),
             _ => true,
+        }
+    }
+
+    /// Gives a resumed execution's branches the record they share with it (checkpoints leave
+    /// it out, so that they hold the execution's input once, not once per branch).
+    pub(crate) fn reattach(&mut self, wf: &Compiled) {
+        if let Phase::Branches { .. } = &self.phase {
+            let outer = self.outer_for_branches(wf);
+            if let Phase::Branches { branches, .. } = &mut self.phase {
+                branches.attach(&outer);
+            }
         }
     }
 

@@ -865,6 +865,55 @@ fn a_running_parallel_checkpoints_and_resumes_without_submitting_again() {
 }
 
 #[test]
+fn a_checkpoint_holds_the_input_once_however_many_items_run() {
+    use futures::StreamExt;
+    let definition = json!({"StartAt": "Each", "States": {"Each": {"Type": "Map", "End": true,
+        "ItemsPath": "$.items",
+        "ItemProcessor": {"StartAt": "Pause", "States": {
+            "Pause": {"Type": "Wait", "Seconds": 100, "Next": "Tag"},
+            "Tag": {"Type": "Pass", "End": true,
+                "Parameters": {"item.$": "$", "tag.$": "$$.Execution.Input.tag"}}}}}}});
+    let items: Vec<Value> = (0..1_000)
+        .map(|i| json!(format!("item-{i:04}-{}", "x".repeat(90))))
+        .collect();
+    let input = json!({"items": items.clone(), "tag": "outer"});
+    let input_len = input.to_string().len();
+    let clock = VirtualClock::new();
+    let engine = Engine::with_tasks(machine(definition), Tasks::new(), clock.clone()).build();
+    let mut run = engine.start(input);
+    let saved = clock.block_on(async {
+        while let Some(event) = run.next().await {
+            if matches!(event.kind, EventKind::WaitStarted { .. })
+                && event.route.len() == 1
+                && event.route[0].index == 999
+            {
+                break;
+            }
+        }
+        serde_json::to_string(&run.checkpoint()).unwrap()
+    });
+    drop(run);
+    let per_item = 600;
+    assert!(
+        saved.len() < 2 * (input_len + 1_000 * per_item),
+        "checkpoint of {} B for an input of {input_len} B",
+        saved.len()
+    );
+    let checkpoint: pollflow::Checkpoint = serde_json::from_str(&saved).unwrap();
+    let events: Vec<_> = clock.block_on(engine.resume(checkpoint).unwrap().collect());
+    let Some(Outcome::Succeeded { output }) = Outcome::from_terminal(&events.last().unwrap().kind)
+    else {
+        panic!("{:?}", events.last());
+    };
+    assert_eq!(output.as_array().map(Vec::len), Some(1_000));
+    assert_eq!(output[999]["item"], items[999]);
+    assert_eq!(
+        output[999]["tag"], "outer",
+        "$$.Execution.Input in a resumed item"
+    );
+}
+
+#[test]
 fn the_execution_timeout_reaches_into_branches_and_is_not_caught() {
     let definition = json!({"StartAt": "Par", "TimeoutSeconds": 10, "States": {
         "Par": {"Type": "Parallel", "End": true,

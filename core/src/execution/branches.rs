@@ -90,6 +90,16 @@ impl Branches {
                 .all(|(i, c)| wf.child(state, i).is_some_and(|w| c.fits(w)))
     }
 
+    /// Gives every branch (and theirs, all the way down) the execution's shared record.
+    pub(super) fn attach(&mut self, outer: &Arc<Outer>) {
+        for child in &mut self.children {
+            child.outer = Some(outer.clone());
+            if let Phase::Branches { branches, .. } = &mut child.phase {
+                branches.attach(outer);
+            }
+        }
+    }
+
     fn abort_running(&mut self) {
         let started = self.started as usize;
         for child in self.children.iter_mut().take(started) {
@@ -231,14 +241,7 @@ impl Execution {
 
     /// Enters the branches phase: one child execution per input, `limit` at a time (0: all).
     fn start_branches(&mut self, wf: &Compiled, inputs: Vec<Arc<Value>>, limit: u32, asl: AslOnly) {
-        let outer = self.outer.clone().unwrap_or_else(|| {
-            Arc::new(Outer {
-                deadline_ms: self.deadline(wf),
-                input: self.input.clone(),
-                started_ms: self.started_ms,
-                machine: wf.name.clone(),
-            })
-        });
+        let outer = self.outer_for_branches(wf);
         let mut children = Vec::with_capacity(inputs.len());
         for (i, input) in inputs.into_iter().enumerate() {
             let Some(child_wf) = wf.child(self.state, i) else {
@@ -258,6 +261,19 @@ impl Execution {
             }),
             asl,
         };
+    }
+
+    /// What this execution's branches share with it: its own record if it is a branch, or a
+    /// new one from it (`wf` is then the top graph).
+    pub(super) fn outer_for_branches(&self, wf: &Compiled) -> Arc<Outer> {
+        self.outer.clone().unwrap_or_else(|| {
+            Arc::new(Outer {
+                deadline_ms: self.deadline(wf),
+                input: self.input.clone(),
+                started_ms: self.started_ms,
+                machine: wf.name.clone(),
+            })
+        })
     }
 
     /// Passes a completion down its route to the branch that asked for it.
