@@ -82,6 +82,7 @@ class Execution {
   #ended = false;
   #finished;
   #finish;
+  #fail;
   #unlisten;
 
   /** `onPark(resumed)` is told each time the run waits. */
@@ -89,7 +90,7 @@ class Execution {
     this.#execution = execution;
     this.#poll = poll;
     this.#onPark = onPark;
-    this.#finished = new Promise((resolve) => { this.#finish = resolve; });
+    this.#finished = new Promise((resolve, reject) => { this.#finish = resolve; this.#fail = reject; });
     if (signal?.aborted) {
       execution.abort();
     } else if (signal) {
@@ -162,7 +163,7 @@ class Execution {
   get outcome() {
     if (!this.#consumer) {
       this.#consumer = 'driven';
-      this.#drain();
+      this.#drain().catch((error) => { this.#unlisten?.(); this.#fail(error); });
     }
     return this.#finished;
   }
