@@ -913,6 +913,91 @@ fn a_checkpoint_holds_the_input_once_however_many_items_run() {
     );
 }
 
+/// A machine whose one state `name` holds `inner`: a Parallel branch, or a Map processor
+/// (built by hand: `json!` would copy `inner`).
+fn wrap(inner: Value, name: String, map: bool) -> Value {
+    let mut state = json!({"Type": if map { "Map" } else { "Parallel" }, "End": true});
+    let (field, held) = if map {
+        ("ItemProcessor", inner)
+    } else {
+        ("Branches", Value::Array(vec![inner]))
+    };
+    state[field] = held;
+    let mut states = serde_json::Map::new();
+    states.insert(name.clone(), state);
+    let mut machine = json!({"StartAt": name});
+    machine["States"] = Value::Object(states);
+    machine
+}
+
+#[test]
+fn parallel_and_map_nested_a_thousand_deep_are_refused_not_a_stack_overflow() {
+    // serde_json drops a Value recursively: 4,000 levels of JSON need more than the 2 MB of
+    // a test thread, whereas the loader stops at 32 levels.
+    std::thread::Builder::new()
+        .stack_size(16 << 20)
+        .spawn(refuse_a_thousand_levels)
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
+fn refuse_a_thousand_levels() {
+    let mut definition = branch("Leaf", json!({"Type": "Pass", "End": true}));
+    for i in 0..1_000 {
+        definition = wrap(definition, format!("S{i}"), i % 2 == 1);
+    }
+    let err = pollflow::asl::from_asl(&definition, "deep").unwrap_err();
+    assert_eq!(err.problems.len(), 1, "{err}");
+    let problem = &err.problems[0];
+    assert_eq!(
+        problem.message,
+        "Parallel and Map states nest at most 32 deep"
+    );
+    assert_eq!(problem.state.as_deref(), Some("S967"));
+    assert!(
+        problem.path.ends_with(".States['S967'].ItemProcessor"),
+        "{}",
+        problem.path
+    );
+
+    let mut ok = branch("Leaf", json!({"Type": "Pass", "End": true}));
+    for i in 0..32 {
+        ok = wrap(ok, format!("S{i}"), false);
+    }
+    let graph = pollflow::asl::from_asl(&ok, "deepest").unwrap_or_else(|e| panic!("{e}"));
+    let workflow = Workflow::from_graph(graph, []).unwrap_or_else(|e| panic!("{e}"));
+    let clock = VirtualClock::new();
+    let engine = Engine::with_tasks(workflow, Tasks::new(), clock.clone()).build();
+    let outcome = run(&engine, &clock, json!([1])).1;
+    assert!(matches!(outcome, Outcome::Succeeded { .. }), "{outcome:?}");
+}
+
+#[test]
+fn graphs_nested_a_thousand_deep_are_refused_by_from_graph() {
+    use pollflow::State;
+    let one = |inner| wrap(inner, "P".into(), false);
+    let template = pollflow::asl::from_asl(
+        &one(branch("Leaf", json!({"Type": "Pass", "End": true}))),
+        "deep",
+    )
+    .unwrap();
+    let mut graph = template.clone();
+    for _ in 0..1_000 {
+        let mut outer = template.clone();
+        if let State::Parallel { branches, .. } = &mut outer.states[0].state {
+            *branches = vec![graph];
+        }
+        graph = outer;
+    }
+    let err = Workflow::from_graph(graph, []).unwrap_err();
+    assert_eq!(err.problems.len(), 1, "{err}");
+    assert_eq!(
+        err.problems[0].message,
+        "Parallel and Map states nest at most 32 deep"
+    );
+}
+
 #[test]
 fn the_execution_timeout_reaches_into_branches_and_is_not_caught() {
     let definition = json!({"StartAt": "Par", "TimeoutSeconds": 10, "States": {

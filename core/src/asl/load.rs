@@ -8,8 +8,8 @@ use serde_json::{Map, Value};
 use super::{Path, ReferencePath, Template};
 use crate::policy::AslRetrier;
 use crate::workflow::{
-    BuildError, Catcher, ChoiceRule, Comparison, Condition, DataFlow, DelayUntil, Operand, Problem,
-    State, StateDef, StateMachine,
+    too_deep, BuildError, Catcher, ChoiceRule, Comparison, Condition, DataFlow, DelayUntil,
+    Operand, Problem, State, StateDef, StateMachine, MAX_NESTING,
 };
 
 /// Loads an ASL definition (the JSON of a Step Functions state machine) into a graph that
@@ -76,6 +76,8 @@ struct Loader {
     names: HashSet<String>,
     /// Every state name so far, with its path: names are unique in the whole machine.
     seen: HashMap<String, String>,
+    /// How many Parallel or Map states enclose the (sub-)machine being read.
+    depth: u32,
 }
 
 /// One state being read: its name and the JSON path of its object.
@@ -205,6 +207,26 @@ impl Loader {
             timeout,
             sync_poll: None,
         })
+    }
+
+    /// A Parallel branch or a Map processor at `prefix`: a machine one level deeper, or a
+    /// problem past [`MAX_NESTING`] levels.
+    fn nested(
+        &mut self,
+        at: &At<'_>,
+        definition: &Value,
+        name: &str,
+        prefix: &str,
+        fields: &[&str],
+    ) -> Option<StateMachine> {
+        if self.depth >= MAX_NESTING {
+            self.problem(Some(at.state), prefix.to_owned(), too_deep());
+            return None;
+        }
+        self.depth += 1;
+        let machine = self.machine(definition, name, prefix, fields);
+        self.depth -= 1;
+        machine
     }
 
     fn state(&mut self, at: &At<'_>) -> Option<State> {
@@ -374,7 +396,7 @@ impl Loader {
                 for (j, branch) in items.iter().enumerate() {
                     let name = format!("{}.Branches[{j}]", at.state);
                     let path = format!("{}[{j}]", at.field("Branches"));
-                    branches.extend(self.machine(branch, &name, &path, BRANCH));
+                    branches.extend(self.nested(at, branch, &name, &path, BRANCH));
                 }
             }
             _ => self.problem(
@@ -427,14 +449,16 @@ impl Loader {
         let processor = match (at.get("ItemProcessor"), at.get("Iterator")) {
             (Some(processor), None) => {
                 self.processor_config(at, processor);
-                self.machine(
+                self.nested(
+                    at,
                     processor,
                     &format!("{}.ItemProcessor", at.state),
                     &at.field("ItemProcessor"),
                     PROCESSOR,
                 )
             }
-            (None, Some(iterator)) => self.machine(
+            (None, Some(iterator)) => self.nested(
+                at,
                 iterator,
                 &format!("{}.Iterator", at.state),
                 &at.field("Iterator"),

@@ -54,7 +54,7 @@ impl Workflow {
         predicates: impl IntoIterator<Item = (String, Predicate)>,
     ) -> Result<Self, BuildError> {
         let predicates: HashMap<String, Predicate> = predicates.into_iter().collect();
-        let mut compiled = compile(&graph, &predicates)?;
+        let mut compiled = compile(&graph, &predicates, 0)?;
         compiled.number(&mut 0);
         Ok(Self {
             inner: Rc::new(WorkflowInner { graph, compiled }),
@@ -191,7 +191,13 @@ fn asl_path(path: &str, graph: &StateMachine) -> String {
     }
 }
 
+/// How deep Parallel and Map states may nest (loading, compiling and running recurse once per
+/// level; graphs built in code or deserialized could otherwise overflow the stack).
+pub(crate) const MAX_NESTING: u32 = 32;
+
 struct Checker<'a> {
+    /// How many Parallel or Map states enclose this graph.
+    depth: u32,
     index: HashMap<&'a str, u32>,
     predicates: &'a HashMap<String, Predicate>,
     problems: Vec<Problem>,
@@ -378,8 +384,18 @@ impl Checker<'_> {
 
     /// A Parallel branch or a Map processor, compiled like a graph of its own; it polls and
     /// cancels as its parent does, and its time is its parent's.
-    fn sub(&mut self, path: &str, graph: &StateMachine, parent: &StateMachine) -> Option<Compiled> {
-        match compile(graph, self.predicates) {
+    fn sub(
+        &mut self,
+        state: &str,
+        path: &str,
+        graph: &StateMachine,
+        parent: &StateMachine,
+    ) -> Option<Compiled> {
+        if self.depth >= MAX_NESTING {
+            self.problem(Some(state), path.to_owned(), too_deep());
+            return None;
+        }
+        match compile(graph, self.predicates, self.depth + 1) {
             Ok(mut sub) => {
                 sub.cancel_on_stop = parent.cancel_on_stop;
                 sub.timeout_ms = None;
@@ -404,11 +420,19 @@ impl Checker<'_> {
     }
 }
 
+/// The problem of a Parallel or Map state nested more than [`MAX_NESTING`] deep.
+pub(crate) fn too_deep() -> String {
+    format!("Parallel and Map states nest at most {MAX_NESTING} deep")
+}
+
+/// Compiles a graph that `depth` Parallel or Map states enclose (0: the top graph).
 fn compile(
     graph: &StateMachine,
     predicates: &HashMap<String, Predicate>,
+    depth: u32,
 ) -> Result<Compiled, BuildError> {
     let mut c = Checker {
+        depth,
         index: HashMap::new(),
         predicates,
         problems: Vec::new(),
@@ -565,7 +589,7 @@ fn compile(
                     let compiled: Vec<Option<Compiled>> = branches
                         .iter()
                         .enumerate()
-                        .map(|(j, b)| c.sub(&at(&format!("branches[{j}]")), b, graph))
+                        .map(|(j, b)| c.sub(name, &at(&format!("branches[{j}]")), b, graph))
                         .collect();
                     let next = c.next(name, at("next"), next.as_ref());
                     let retry = c.retriers(name, &at("retry"), retry);
@@ -594,7 +618,7 @@ fn compile(
                 ..
             } => match c.asl(name, at("type")) {
                 Some(asl) => {
-                    let compiled = c.sub(&at("processor"), processor, graph);
+                    let compiled = c.sub(name, &at("processor"), processor, graph);
                     let next = c.next(name, at("next"), next.as_ref());
                     let retry = c.retriers(name, &at("retry"), retry);
                     match compiled {
@@ -666,11 +690,33 @@ fn uses_context(state: &State) -> bool {
         | State::Delay { .. }
         | State::Choice { .. }
         | State::Succeed { .. }
-        | State::Fail { .. }
-        | State::Parallel { .. }
-        | State::Map { .. } => serde_json::to_string(state).is_ok_and(|s| s.contains("$$")),
+        | State::Fail { .. } => mentions_context(state),
+        // Their own fields only: the branches' states are compiled (and asked) on their own.
+        State::Parallel {
+            io, retry, catch, ..
+        } => mentions_context(&(io, retry, catch)),
+        State::Map {
+            items_path,
+            item_selector,
+            max_concurrency_path,
+            io,
+            retry,
+            catch,
+            ..
+        } => mentions_context(&(
+            items_path,
+            item_selector,
+            max_concurrency_path,
+            io,
+            retry,
+            catch,
+        )),
         _ => false,
     }
+}
+
+fn mentions_context(fields: &impl serde::Serialize) -> bool {
+    serde_json::to_string(fields).is_ok_and(|s| s.contains("$$"))
 }
 
 fn reachable(start: u32, nodes: &[compiled::Node]) -> Vec<bool> {
