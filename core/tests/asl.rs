@@ -999,6 +999,31 @@ fn graphs_nested_a_thousand_deep_are_refused_by_from_graph() {
 }
 
 #[test]
+fn item_selector_sees_each_item_and_the_execution_input() {
+    let definition = json!({"StartAt": "Each", "States": {"Each": {"Type": "Map", "End": true,
+        "ItemsPath": "$.items",
+        "ItemSelector": {"i.$": "$$.Map.Item.Index", "v.$": "$$.Map.Item.Value",
+            "tag.$": "$$.Execution.Input.tag", "state.$": "$$.State.Name"},
+        "ItemProcessor": branch("Echo", json!({"Type": "Pass", "End": true}))}}});
+    let outcome = outcome_of(
+        definition,
+        Tasks::new(),
+        json!({"items": ["a", "b", "c"], "tag": "t"}),
+    );
+    let expected: Vec<Value> = ["a", "b", "c"]
+        .iter()
+        .enumerate()
+        .map(|(i, v)| json!({"i": i, "v": v, "tag": "t", "state": "Each"}))
+        .collect();
+    assert_eq!(
+        outcome,
+        Outcome::Succeeded {
+            output: json!(expected)
+        }
+    );
+}
+
+#[test]
 fn the_execution_timeout_reaches_into_branches_and_is_not_caught() {
     let definition = json!({"StartAt": "Par", "TimeoutSeconds": 10, "States": {
         "Par": {"Type": "Parallel", "End": true,

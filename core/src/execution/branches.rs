@@ -368,22 +368,31 @@ impl Items {
                     ))
                 })?,
         };
+        let Some(template) = &self.selector else {
+            return Ok((items.into_iter().map(Arc::new).collect(), limit));
+        };
+        // One context for every item (it holds `$$.Execution.Input`): only `Map` changes.
+        let mut context = match context {
+            Value::Object(_) => context.clone(),
+            _ => json!({}),
+        };
         let mut inputs = Vec::with_capacity(items.len());
         for (index, item) in items.into_iter().enumerate() {
-            inputs.push(Arc::new(match &self.selector {
-                None => item,
-                Some(template) => {
-                    let mut context = match context {
-                        Value::Object(_) => context.clone(),
-                        _ => json!({}),
-                    };
-                    context["Map"] = json!({"Item": {"Index": index, "Value": item}});
-                    template.render(input, &context, rng)?
-                }
-            }));
+            context["Map"] = map_item(index, item);
+            inputs.push(Arc::new(template.render(input, &context, rng)?));
         }
         Ok((inputs, limit))
     }
+}
+
+/// `$$.Map`: `{"Item": {"Index": index, "Value": item}}`, built without copying the item.
+fn map_item(index: usize, item: Value) -> Value {
+    let mut fields = serde_json::Map::new();
+    fields.insert("Index".into(), index.into());
+    fields.insert("Value".into(), item);
+    let mut map = serde_json::Map::new();
+    map.insert("Item".into(), Value::Object(fields));
+    Value::Object(map)
 }
 
 fn type_name(value: &Value) -> &'static str {
