@@ -1024,6 +1024,43 @@ fn item_selector_sees_each_item_and_the_execution_input() {
 }
 
 #[test]
+fn branches_nested_two_deep_keep_the_top_graph_s_cancel_on_stop() {
+    let job = ScriptedJob::never_done();
+    let sync = "arn:aws:states:::batch:submitJob.sync";
+    let nested = wrap(branch("Job", task_state(sync)), "Inner".into(), false);
+    let definition = wrap(nested, "Outer".into(), false);
+    let mut graph = pollflow::asl::from_asl(&definition, "keep").unwrap();
+    graph.cancel_on_stop = false;
+    let workflow = Workflow::from_graph(graph, []).unwrap();
+    let clock = VirtualClock::new();
+    let engine =
+        Engine::with_tasks(workflow, Tasks::new().job(sync, job.clone()), clock.clone()).build();
+    let mut run = engine.start(json!({}));
+    let abort = run.abort_handle();
+    let last = clock.block_on(async {
+        use futures::StreamExt;
+        let mut last = None;
+        while let Some(event) = run.next().await {
+            if matches!(event.kind, EventKind::StatusChecked { attempt: 1, .. }) {
+                abort.abort();
+            }
+            last = Some(event.kind);
+        }
+        last
+    });
+    assert_eq!(
+        last,
+        Some(EventKind::ExecutionAborted {
+            job_cancelled: false
+        })
+    );
+    assert!(
+        job.cancels.borrow().is_empty(),
+        "the top graph does not cancel on stop"
+    );
+}
+
+#[test]
 fn the_execution_timeout_reaches_into_branches_and_is_not_caught() {
     let definition = json!({"StartAt": "Par", "TimeoutSeconds": 10, "States": {
         "Par": {"Type": "Parallel", "End": true,

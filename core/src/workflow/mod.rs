@@ -54,7 +54,7 @@ impl Workflow {
         predicates: impl IntoIterator<Item = (String, Predicate)>,
     ) -> Result<Self, BuildError> {
         let predicates: HashMap<String, Predicate> = predicates.into_iter().collect();
-        let mut compiled = compile(&graph, &predicates, 0)?;
+        let mut compiled = compile(&graph, &predicates, &graph, 0)?;
         compiled.number(&mut 0);
         Ok(Self {
             inner: Rc::new(WorkflowInner { graph, compiled }),
@@ -196,6 +196,8 @@ fn asl_path(path: &str, graph: &StateMachine) -> String {
 pub(crate) const MAX_NESTING: u32 = 32;
 
 struct Checker<'a> {
+    /// The workflow's own graph: sub-machines at every depth poll and cancel as it says.
+    top: &'a StateMachine,
     /// How many Parallel or Map states enclose this graph.
     depth: u32,
     index: HashMap<&'a str, u32>,
@@ -383,23 +385,17 @@ impl Checker<'_> {
     }
 
     /// A Parallel branch or a Map processor, compiled like a graph of its own; it polls and
-    /// cancels as its parent does, and its time is its parent's.
-    fn sub(
-        &mut self,
-        state: &str,
-        path: &str,
-        graph: &StateMachine,
-        parent: &StateMachine,
-    ) -> Option<Compiled> {
+    /// cancels as the top graph does, and its time is the execution's.
+    fn sub(&mut self, state: &str, path: &str, graph: &StateMachine) -> Option<Compiled> {
         if self.depth >= MAX_NESTING {
             self.problem(Some(state), path.to_owned(), too_deep());
             return None;
         }
-        match compile(graph, self.predicates, self.depth + 1) {
+        match compile(graph, self.predicates, self.top, self.depth + 1) {
             Ok(mut sub) => {
-                sub.cancel_on_stop = parent.cancel_on_stop;
+                sub.cancel_on_stop = self.top.cancel_on_stop;
                 sub.timeout_ms = None;
-                sub.sync_poll = parent.sync_poll.clone().unwrap_or_else(default_sync_poll);
+                sub.sync_poll = self.top.sync_poll.clone().unwrap_or_else(default_sync_poll);
                 Some(sub)
             }
             Err(e) => {
@@ -425,13 +421,16 @@ pub(crate) fn too_deep() -> String {
     format!("Parallel and Map states nest at most {MAX_NESTING} deep")
 }
 
-/// Compiles a graph that `depth` Parallel or Map states enclose (0: the top graph).
-fn compile(
-    graph: &StateMachine,
-    predicates: &HashMap<String, Predicate>,
+/// Compiles a graph of the workflow whose graph is `top`, `depth` Parallel or Map states
+/// deep (0: `top` itself).
+fn compile<'a>(
+    graph: &'a StateMachine,
+    predicates: &'a HashMap<String, Predicate>,
+    top: &'a StateMachine,
     depth: u32,
 ) -> Result<Compiled, BuildError> {
     let mut c = Checker {
+        top,
         depth,
         index: HashMap::new(),
         predicates,
@@ -589,7 +588,7 @@ fn compile(
                     let compiled: Vec<Option<Compiled>> = branches
                         .iter()
                         .enumerate()
-                        .map(|(j, b)| c.sub(name, &at(&format!("branches[{j}]")), b, graph))
+                        .map(|(j, b)| c.sub(name, &at(&format!("branches[{j}]")), b))
                         .collect();
                     let next = c.next(name, at("next"), next.as_ref());
                     let retry = c.retriers(name, &at("retry"), retry);
@@ -618,7 +617,7 @@ fn compile(
                 ..
             } => match c.asl(name, at("type")) {
                 Some(asl) => {
-                    let compiled = c.sub(name, &at("processor"), processor, graph);
+                    let compiled = c.sub(name, &at("processor"), processor);
                     let next = c.next(name, at("next"), next.as_ref());
                     let retry = c.retriers(name, &at("retry"), retry);
                     match compiled {
