@@ -21,6 +21,10 @@ pub(crate) struct Branches {
     started: u32,
     /// How many may run at once (0: all).
     limit: u32,
+    /// Every branch before this one has ended (so stepping starts here); not in checkpoints,
+    /// as 0 is always right.
+    #[serde(skip)]
+    first_unfinished: u32,
     /// Why the others are being stopped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     stop: Option<Stop>,
@@ -117,26 +121,30 @@ impl Branches {
             )));
         };
         loop {
-            for i in 0..self.started {
-                let Some(child_wf) = wf.child(state, i as usize) else {
+            let mut running = 0;
+            for i in self.first_unfinished..self.started {
+                let (Some(child_wf), Some(child)) = (
+                    wf.child(state, i as usize),
+                    self.children.get_mut(i as usize),
+                ) else {
                     continue;
                 };
-                let Some(child) = self.children.get_mut(i as usize) else {
-                    continue;
-                };
-                if child.outcome().is_some() {
-                    continue;
+                if child.outcome().is_none() {
+                    route.enter(&name, i);
+                    match child.step(child_wf, now, route) {
+                        Step::Idle | Step::Done => route.leave(),
+                        Step::Emit(kind) => return Progress::Step(Step::Emit(self.lift(kind))),
+                        call => return Progress::Step(call),
+                    }
                 }
-                route.enter(&name, i);
-                match child.step(child_wf, now, route) {
-                    Step::Idle | Step::Done => route.leave(),
-                    Step::Emit(kind) => return Progress::Step(Step::Emit(self.lift(kind))),
-                    call => return Progress::Step(call),
+                if child.outcome().is_none() {
+                    running += 1;
+                } else if i == self.first_unfinished {
+                    self.first_unfinished += 1;
                 }
             }
-            let running = self.running().count();
             let waiting = self.stop.is_none() && (self.started as usize) < self.children.len();
-            if waiting && (self.limit == 0 || running < self.limit as usize) {
+            if waiting && (self.limit == 0 || running < self.limit) {
                 self.started += 1;
                 continue;
             }
@@ -257,6 +265,7 @@ impl Execution {
                 children,
                 started: 0,
                 limit,
+                first_unfinished: 0,
                 stop: None,
             }),
             asl,
