@@ -1,9 +1,14 @@
 //! The calls a [`Run`](crate::Run) has in flight: at most one per route — the execution's own
-//! (kept inline: most runs never have another) and each Parallel/Map branch's.
+//! (kept inline: most runs never have another) and each Parallel/Map branch's. A branch call
+//! is polled only when it is new or its waker fired, so a turn costs the calls that moved,
+//! not every call in flight.
 
-use std::task::{Context, Poll};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Wake, Waker};
 
 use futures::future::LocalBoxFuture;
+use futures::task::AtomicWaker;
 
 use crate::clock::Sleep;
 use crate::execution::Completion;
@@ -22,10 +27,55 @@ impl Pending {
     }
 }
 
+/// The branch calls woken since the last turn, and the run's waker to wake with them.
+#[derive(Default)]
+struct Woken {
+    calls: Mutex<Vec<u64>>,
+    run: AtomicWaker,
+}
+
+/// A branch call's waker: marks the call woken, then wakes the run.
+struct CallWaker {
+    call: u64,
+    woken: Arc<Woken>,
+}
+
+impl Wake for CallWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if let Ok(mut calls) = self.woken.calls.lock() {
+            calls.push(self.call);
+        }
+        self.woken.run.wake();
+    }
+}
+
+struct BranchCall {
+    route: Vec<u32>,
+    pending: Pending,
+    waker: Waker,
+}
+
 #[derive(Default)]
 pub(crate) struct Calls {
     own: Option<Pending>,
-    branches: Vec<(Vec<u32>, Pending)>,
+    /// Allocated with the first branch call: most runs never have one.
+    branches: Option<Box<BranchCalls>>,
+}
+
+#[derive(Default)]
+struct BranchCalls {
+    /// By number, which is their start order.
+    calls: BTreeMap<u64, BranchCall>,
+    /// The number of each route's call.
+    routes: HashMap<Vec<u32>, u64>,
+    next: u64,
+    /// Calls to poll on the next turn: new ones and woken ones (stale numbers are skipped).
+    due: BTreeSet<u64>,
+    woken: Arc<Woken>,
 }
 
 impl Calls {
@@ -34,8 +84,9 @@ impl Calls {
         if route.is_empty() {
             self.own = Some(pending);
         } else {
-            self.branches.retain(|(at, _)| *at != route);
-            self.branches.push((route, pending));
+            self.branches
+                .get_or_insert_with(Box::default)
+                .start(route, pending);
         }
     }
 
@@ -47,15 +98,7 @@ impl Calls {
                 return Some((Vec::new(), completion));
             }
         }
-        let (k, completion) =
-            self.branches
-                .iter_mut()
-                .enumerate()
-                .find_map(|(k, (_, pending))| match pending.poll(cx) {
-                    Poll::Ready(completion) => Some((k, completion)),
-                    Poll::Pending => None,
-                })?;
-        Some((self.branches.remove(k).0, completion))
+        self.branches.as_mut()?.poll(cx)
     }
 
     /// Keeps only the calls whose route `keep` accepts.
@@ -63,15 +106,67 @@ impl Calls {
         if !keep(&[]) {
             self.own = None;
         }
-        self.branches.retain(|(route, _)| keep(route));
+        if let Some(branches) = &mut self.branches {
+            branches.calls.retain(|_, branch| keep(&branch.route));
+            branches.routes.retain(|route, _| keep(route));
+        }
     }
 
     pub(crate) fn clear(&mut self) {
         self.own = None;
-        self.branches.clear();
+        self.branches = None;
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.own.is_none() && self.branches.is_empty()
+        self.own.is_none() && self.branches.as_ref().is_none_or(|b| b.calls.is_empty())
+    }
+}
+
+// Out of line, so that a run without branches polls its own call on a small path.
+impl BranchCalls {
+    #[inline(never)]
+    fn start(&mut self, route: Vec<u32>, pending: Pending) {
+        let call = self.next;
+        self.next += 1;
+        if let Some(earlier) = self.routes.insert(route.clone(), call) {
+            self.calls.remove(&earlier);
+        }
+        let waker = Waker::from(Arc::new(CallWaker {
+            call,
+            woken: self.woken.clone(),
+        }));
+        self.calls.insert(
+            call,
+            BranchCall {
+                route,
+                pending,
+                waker,
+            },
+        );
+        self.due.insert(call);
+    }
+
+    /// Polls the new and woken calls in start order; the first done one, with its route.
+    #[inline(never)]
+    fn poll(&mut self, cx: &mut Context<'_>) -> Option<(Vec<u32>, Completion)> {
+        if self.calls.is_empty() {
+            return None;
+        }
+        self.woken.run.register(cx.waker());
+        if let Ok(mut woken) = self.woken.calls.lock() {
+            self.due.extend(woken.drain(..));
+        }
+        while let Some(call) = self.due.pop_first() {
+            let Some(branch) = self.calls.get_mut(&call) else {
+                continue;
+            };
+            let mut call_cx = Context::from_waker(&branch.waker);
+            if let Poll::Ready(completion) = branch.pending.poll(&mut call_cx) {
+                let branch = self.calls.remove(&call)?;
+                self.routes.remove(&branch.route);
+                return Some((branch.route, completion));
+            }
+        }
+        None
     }
 }

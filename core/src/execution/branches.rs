@@ -129,7 +129,8 @@ impl Branches {
                 ) else {
                     continue;
                 };
-                if child.outcome().is_none() {
+                // A branch waiting for its call has nothing to do until the call completes.
+                if child.outcome().is_none() && !child.awaiting {
                     route.enter(&name, i);
                     match child.step(child_wf, now, route) {
                         Step::Idle | Step::Done => route.leave(),
