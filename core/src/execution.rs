@@ -730,7 +730,9 @@ impl Execution {
                     attempt: 1,
                 }))
             }
-            NodeKind::Parallel { .. } | NodeKind::Map { .. } => self.enter_branches(wf, node, now),
+            NodeKind::Parallel { io, asl, .. } | NodeKind::Map { io, asl, .. } => {
+                self.enter_branches(wf, node, io, asl, now)
+            }
         }
     }
 

@@ -11,7 +11,7 @@ use super::{Completion, Execution, Outer, Phase, Route, Step};
 use crate::error::{names, TaskError};
 use crate::event::{EventKind, Hop, Outcome};
 use crate::policy::Rng;
-use crate::workflow::{enabled, AslOnly, Compiled, Items, Node, NodeKind};
+use crate::workflow::{enabled, Asl, AslOnly, Compiled, DataFlow, Items, Node, NodeKind};
 
 /// The branches (or items) of the running Parallel or Map state.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -220,14 +220,14 @@ impl Execution {
     /// Enters a Parallel or Map state: the branches' (or items') inputs, then their phase.
     /// Kept out of line, so the interpreter's hot path stays small.
     #[inline(never)]
-    pub(super) fn enter_branches(&mut self, wf: &Compiled, node: &Node, now: u64) -> Option<Step> {
-        let (NodeKind::Parallel { io, asl, .. } | NodeKind::Map { io, asl, .. }) = &node.kind
-        else {
-            return self.runtime_failure(TaskError::new(
-                names::RUNTIME,
-                format!("state {:?} has no branches", &*node.name),
-            ));
-        };
+    pub(super) fn enter_branches(
+        &mut self,
+        wf: &Compiled,
+        node: &Node,
+        io: &DataFlow,
+        asl: &Asl,
+        now: u64,
+    ) -> Option<Step> {
         enabled(asl);
         let context = self.context(wf, node, now);
         let planned = io

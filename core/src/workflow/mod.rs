@@ -13,7 +13,8 @@ use std::sync::Arc;
 pub use builder::{Branch, Path, WorkflowBuilder};
 pub use compiled::Predicate;
 pub(crate) use compiled::{
-    enabled, AslOnly, Catch, CatchTo, Compiled, FailPaths, Io, Items, Node, NodeKind, Retry, Test,
+    enabled, Asl, AslOnly, Catch, CatchTo, Compiled, FailPaths, Io, Items, Node, NodeKind, Retry,
+    Test,
 };
 pub use graph::{
     default_check_retry, default_sync_poll, Catcher, ChoiceRule, Comparison, Condition, DataFlow,
