@@ -5,8 +5,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use futures::StreamExt;
 use pollflow::{
-    DelayUntil, Engine, Event, EventKind, JobStatus, Outcome, State, StateDef, StateMachine, Tasks,
-    TokioClock, VirtualClock, Workflow,
+    DelayUntil, Engine, Event, EventKind, JobStatus, Outcome, State, Tasks, TokioClock,
+    VirtualClock, Workflow,
 };
 use pollflow_batch::integrations::service_tasks;
 use pollflow_batch::samples::{job_poller_functions, sample_config};
@@ -44,7 +44,8 @@ pub(crate) fn run(workflow: Workflow, options: RunOptions) -> ExitCode {
     let mut tasks = job_poller_functions(batch.clone()).merge(service_tasks(batch, notifier));
     for (state, command) in &options.tasks {
         let mut graph = workflow.graph().clone();
-        let is_task = find_state(&mut graph, state)
+        let is_task = graph
+            .state_mut(state)
             .is_some_and(|def| matches!(def.state, State::Task { .. }));
         if !is_task {
             eprintln!("pollflow: --task {state}=...: there is no Task state named {state:?}");
@@ -209,7 +210,8 @@ fn with_waits(workflow: Workflow, options: &RunOptions) -> Result<Workflow, Stri
     }
     let mut graph = workflow.graph().clone();
     for (state, duration) in &options.waits {
-        let def = find_state(&mut graph, state)
+        let def = graph
+            .state_mut(state)
             .ok_or_else(|| format!("--wait {state}=...: there is no state named {state:?}"))?;
         let State::Delay { until, .. } = &mut def.state else {
             return Err(format!("--wait {state}=...: {state:?} is not a Wait state"));
@@ -226,21 +228,4 @@ fn check_bound(tasks: &Tasks, workflow: &Workflow) -> bool {
         eprintln!("pollflow: {problem} (bind it with --task STATE=COMMAND)");
     }
     problems.is_empty()
-}
-
-/// The state named `name`, also inside Parallel branches and Map processors (state names are
-/// unique in the whole machine).
-fn find_state<'a>(graph: &'a mut StateMachine, name: &str) -> Option<&'a mut StateDef> {
-    graph.states.iter_mut().find_map(|def| {
-        if def.name == name {
-            return Some(def);
-        }
-        match &mut def.state {
-            State::Parallel { branches, .. } => branches
-                .iter_mut()
-                .find_map(|branch| find_state(branch, name)),
-            State::Map { processor, .. } => find_state(processor, name),
-            _ => None,
-        }
-    })
 }

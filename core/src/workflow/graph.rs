@@ -42,6 +42,39 @@ pub fn default_sync_poll() -> WaitPolicy {
     )
 }
 
+impl StateMachine {
+    /// The state named `name`, also inside Parallel branches and Map processors (state names
+    /// are unique in the whole machine), to change before [`Workflow::from_graph`](crate::Workflow::from_graph).
+    ///
+    /// ```
+    /// use pollflow::{DelayUntil, State, Workflow};
+    ///
+    /// let workflow = Workflow::from_asl(r#"{"StartAt": "P", "States": {"P": {"Type": "Parallel",
+    ///   "Branches": [{"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "End": true}}}],
+    ///   "End": true}}}"#, "example").unwrap();
+    /// let mut graph = workflow.graph().clone();
+    /// if let Some(State::Delay { until, .. }) = graph.state_mut("W").map(|def| &mut def.state) {
+    ///     *until = DelayUntil::Milliseconds(5);
+    /// }
+    /// let shorter = Workflow::from_graph(graph, []).unwrap();
+    /// # assert_ne!(shorter.graph(), workflow.graph());
+    /// ```
+    pub fn state_mut(&mut self, name: &str) -> Option<&mut StateDef> {
+        self.states.iter_mut().find_map(|def| {
+            if def.name == name {
+                return Some(def);
+            }
+            match &mut def.state {
+                State::Parallel { branches, .. } => branches
+                    .iter_mut()
+                    .find_map(|branch| branch.state_mut(name)),
+                State::Map { processor, .. } => processor.state_mut(name),
+                _ => None,
+            }
+        })
+    }
+}
+
 fn yes() -> bool {
     true
 }

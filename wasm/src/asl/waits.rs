@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use pollflow::{DelayUntil, State, StateDef, StateMachine, Workflow};
+use pollflow::{DelayUntil, State, Workflow};
 use wasm_bindgen::JsValue;
 
 use crate::errors::{range_error, type_error};
@@ -18,7 +18,8 @@ pub(super) fn apply(workflow: Workflow, waits: &str) -> Result<Workflow, JsValue
     let mut graph = workflow.graph().clone();
     for (state, ms) in waits {
         let field = format!("options.waitOverrides[{state:?}]");
-        let def = find_state(&mut graph, &state)
+        let def = graph
+            .state_mut(&state)
             .ok_or_else(|| range_error(&format!("{field}: there is no state named {state:?}")))?;
         let State::Delay { until, .. } = &mut def.state else {
             return Err(range_error(&format!(
@@ -29,21 +30,4 @@ pub(super) fn apply(workflow: Workflow, waits: &str) -> Result<Workflow, JsValue
         *until = DelayUntil::Milliseconds(ms as u64);
     }
     Workflow::from_graph(graph, []).map_err(|e| range_error(&format!("options.waitOverrides: {e}")))
-}
-
-/// The state named `name`, also inside Parallel branches and Map processors (state names are
-/// unique in the whole machine), as the CLI finds `--wait` states.
-fn find_state<'a>(graph: &'a mut StateMachine, name: &str) -> Option<&'a mut StateDef> {
-    graph.states.iter_mut().find_map(|def| {
-        if def.name == name {
-            return Some(def);
-        }
-        match &mut def.state {
-            State::Parallel { branches, .. } => branches
-                .iter_mut()
-                .find_map(|branch| find_state(branch, name)),
-            State::Map { processor, .. } => find_state(processor, name),
-            _ => None,
-        }
-    })
 }
