@@ -12,6 +12,7 @@ use futures::task::AtomicWaker;
 
 use crate::clock::Sleep;
 use crate::execution::Completion;
+use crate::workflow::AslOnly;
 
 pub(crate) enum Pending {
     Sleep(Sleep),
@@ -62,8 +63,10 @@ struct BranchCall {
 #[derive(Default)]
 pub(crate) struct Calls {
     own: Option<Pending>,
-    /// Allocated with the first branch call: most runs never have one.
-    branches: Option<Box<BranchCalls>>,
+    /// Allocated with the first branch call: most runs never have one. Without the `asl`
+    /// feature there are no branches: the marker makes this always `None`, and the branch
+    /// bookkeeping compiles away.
+    branches: Option<(AslOnly, Box<BranchCalls>)>,
 }
 
 #[derive(Default)]
@@ -79,14 +82,14 @@ struct BranchCalls {
 }
 
 impl Calls {
-    /// Starts a call at `route` in place of any earlier call there.
+    /// Starts a call at `route` in place of any earlier call there (routes into branches exist
+    /// only with the `asl` feature).
     pub(crate) fn start(&mut self, route: Vec<u32>, pending: Pending) {
         if route.is_empty() {
             self.own = Some(pending);
-        } else {
-            self.branches
-                .get_or_insert_with(Box::default)
-                .start(route, pending);
+        } else if let Some(asl) = AslOnly::witness() {
+            let (_, branches) = self.branches.get_or_insert_with(|| (asl, Box::default()));
+            asl.run(|| branches.start(route, pending));
         }
     }
 
@@ -98,7 +101,8 @@ impl Calls {
                 return Some((Vec::new(), completion));
             }
         }
-        self.branches.as_mut()?.poll(cx)
+        let (asl, branches) = self.branches.as_mut()?;
+        asl.run(|| branches.poll(cx))
     }
 
     /// Keeps only the calls whose route `keep` accepts.
@@ -106,9 +110,11 @@ impl Calls {
         if !keep(&[]) {
             self.own = None;
         }
-        if let Some(branches) = &mut self.branches {
-            branches.calls.retain(|_, branch| keep(&branch.route));
-            branches.routes.retain(|route, _| keep(route));
+        if let Some((asl, branches)) = &mut self.branches {
+            asl.run(|| {
+                branches.calls.retain(|_, branch| keep(&branch.route));
+                branches.routes.retain(|route, _| keep(route));
+            });
         }
     }
 
@@ -118,7 +124,11 @@ impl Calls {
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.own.is_none() && self.branches.as_ref().is_none_or(|b| b.calls.is_empty())
+        self.own.is_none()
+            && self
+                .branches
+                .as_ref()
+                .is_none_or(|(asl, b)| asl.run(|| b.calls.is_empty()))
     }
 }
 

@@ -87,6 +87,29 @@ pub(crate) struct AslOnly;
 #[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) enum AslOnly {}
 
+impl AslOnly {
+    /// The marker, where it exists: `Some` with the `asl` feature, `None` without.
+    pub(crate) fn witness() -> Option<Self> {
+        #[cfg(feature = "asl")]
+        return Some(AslOnly);
+        #[cfg(not(feature = "asl"))]
+        return None;
+    }
+
+    /// Runs `f`, code reachable only through this marker: without the `asl` feature there is
+    /// no marker, and `f` compiles away (reaching data through a reference is not enough for
+    /// the compiler to know that).
+    pub(crate) fn run<T>(self, f: impl FnOnce() -> T) -> T {
+        #[cfg(feature = "asl")]
+        return f();
+        #[cfg(not(feature = "asl"))]
+        {
+            drop(f);
+            match self {}
+        }
+    }
+}
+
 impl From<&Asl> for AslOnly {
     #[cfg(feature = "asl")]
     fn from(_: &Asl) -> Self {
