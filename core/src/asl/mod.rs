@@ -17,6 +17,7 @@ pub(crate) use dataflow::place;
 pub(crate) use delay::DelayError;
 pub use export::{to_asl, ExportOptions};
 pub use load::from_asl;
+pub(crate) use path::describe;
 pub use path::{Path, ReferencePath};
 pub use template::Template;
 pub(crate) use timestamp::format_rfc3339;

@@ -355,7 +355,7 @@ impl Items {
                 return Err(runtime(format!(
                     "ItemsPath {:?} selects {}, not an array",
                     self.path.as_str(),
-                    type_name(&other)
+                    crate::asl::describe(&other)
                 )))
             }
             None => {
@@ -403,15 +403,4 @@ fn map_item(index: usize, item: Value) -> Value {
     let mut map = serde_json::Map::new();
     map.insert("Item".into(), Value::Object(fields));
     Value::Object(map)
-}
-
-fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
