@@ -9,25 +9,38 @@ export async function connect(glue, url) {
   } else {
     wasm = await glue.default({ module_or_path: url });
   }
-  const { settle } = glue;
-  // How the engine awaits promises and sleeps (a timer per millisecond); where events' numbers are.
+  const { settle, ring } = glue;
+  // How the engine awaits promises, sleeps (a timer per millisecond) and resumes a parked
+  // execution; where events' numbers are.
   const timers = new Map();
-  const slotAt = glue.setHost(
-    (promise, id) => { Promise.resolve(promise).then((v) => settle(id, v, true), (e) => settle(id, e, false)); },
-    (ms, id) => {
-      if (typeof setTimeout !== 'function') return void Promise.resolve().then(() => settle(id, undefined, true));
+  const resumers = [];
+  const slotAt = glue.setHost({
+    wait(promise, id) {
+      Promise.resolve(promise).then((v) => settle(id, v, true), (e) => settle(id, e, false));
+    },
+    sleep(ms, id) {
+      if (typeof setTimeout !== 'function') return void Promise.resolve().then(() => ring(id));
       const at = Date.now() + ms;
       let ids = timers.get(at);
       if (!ids) {
         timers.set(at, (ids = []));
         setTimeout(() => {
           timers.delete(at);
-          for (const id of ids) settle(id, undefined, true);
+          for (const id of ids) ring(id);
         }, ms);
       }
       ids.push(id);
     },
-  );
+    resume(parker) {
+      const resume = resumers[parker];
+      resumers[parker] = undefined;
+      resume?.();
+    },
+  });
+  /** Resolves when `execution` (numbered `parker`) can make progress again. */
+  const park = (execution, parker) => (execution.park()
+    ? new Promise((resolve) => { resumers[parker] = resolve; })
+    : Promise.resolve());
   let slot = new Float64Array(wasm.memory.buffer, slotAt, 3);
   const names = [];
   const name = (index) => names[index] ?? (names[index] = glue.stateName(index));
@@ -50,7 +63,7 @@ export async function connect(glue, url) {
     return event;
   }
 
-  return (execution, signal, onPark) => new Execution(execution, poll, signal, onPark);
+  return (execution, signal, onPark) => new Execution(execution, { poll, park }, signal, onPark);
 }
 
 /** Throws a TypeError unless `options` is an object with no or an AbortSignal `signal`. */
@@ -76,7 +89,9 @@ const FIELD = [, , , , , 'input', 'handle', 'status', 'message', 'output'];
 /** A running execution: async-iterable events, and its outcome. */
 class Execution {
   #execution;
+  #parker;
   #poll;
+  #park;
   #onPark;
   #consumer = null;
   #ended = false;
@@ -85,10 +100,12 @@ class Execution {
   #fail;
   #unlisten;
 
-  /** `onPark(resumed)` is told each time the run waits. */
-  constructor(execution, poll, signal, onPark) {
+  /** `engine` polls and parks the glue's `execution`; `onPark(resumed)` is told each time the run waits. */
+  constructor(execution, engine, signal, onPark) {
     this.#execution = execution;
-    this.#poll = poll;
+    this.#parker = execution.parker;
+    this.#poll = engine.poll;
+    this.#park = engine.park;
     this.#onPark = onPark;
     this.#finished = new Promise((resolve, reject) => { this.#finish = resolve; this.#fail = reject; });
     if (signal?.aborted) {
@@ -103,9 +120,7 @@ class Execution {
 
   /** Resolves when the execution can make progress again. */
   #parked() {
-    let resume;
-    const resumed = new Promise((resolve) => { resume = resolve; });
-    this.#execution.park(resume); // not in the executor: wasm under it can crash V8 (Node 20)
+    const resumed = this.#park(this.#execution, this.#parker);
     this.#onPark?.(resumed);
     return resumed;
   }

@@ -1,6 +1,7 @@
-//! What the JS wrapper lends the engine, as plain functions: awaiting a promise, and sleeping
-//! on the host's timers. Nothing here hands JS a Rust closure: JS reports back through the
-//! export `settle`.
+//! What the JS wrapper lends the engine (see [`set_host`]): awaiting a promise, sleeping on the
+//! host's timers, and resuming a parked execution. Nothing here hands JS a Rust closure: JS
+//! reports back through the exports `settle` and `ring`. The host's methods take and return
+//! numbers where they can: a number crosses for free, a JS value takes a slot in a table.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -8,57 +9,73 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
 use crate::slab::Slab;
 
-/// A promise being awaited: its result once settled, and who to wake then.
+#[wasm_bindgen]
+extern "C" {
+    /// The wrapper's host object (see [`set_host`]).
+    pub type Host;
+
+    /// Calls `settle(id, value, fulfilled)` once `promise` (or thenable) settles.
+    #[wasm_bindgen(method)]
+    fn wait(this: &Host, promise: &JsValue, id: u32);
+
+    /// Calls `ring(id)` once `ms` milliseconds passed.
+    #[wasm_bindgen(method)]
+    fn sleep(this: &Host, ms: f64, id: u32);
+
+    /// Resumes the execution parked under number `parker` (see `Execution.park`).
+    #[wasm_bindgen(method)]
+    pub(crate) fn resume(this: &Host, parker: u32);
+}
+
+/// A promise being awaited or a sleep: its result once settled, and who to wake then.
 #[derive(Default)]
 struct Call {
     result: RefCell<Option<Result<JsValue, JsValue>>>,
     waker: RefCell<Option<Waker>>,
 }
 
-struct Calls {
-    /// The wrapper's `wait` and `sleep` (see [`set_host`]).
-    wait: Option<Function>,
-    sleep: Option<Function>,
-    /// The promises awaited, by the number `wait` passes back to `settle`.
-    awaited: Slab<Rc<Call>>,
-}
-
 thread_local! {
-    static CALLS: RefCell<Calls> = const {
-        RefCell::new(Calls {
-            wait: None,
-            sleep: None,
-            awaited: Slab::new(),
-        })
-    };
+    /// The wrapper's host (see [`set_host`]).
+    static HOST: RefCell<Option<Host>> = const { RefCell::new(None) };
+    /// The calls pending, by the number `wait` and `sleep` pass back.
+    static AWAITED: RefCell<Slab<Rc<Call>>> = const { RefCell::new(Slab::new()) };
 }
 
-/// Called once by the wrapper: `wait(promise, id)` and `sleep(ms, id)` call
-/// `settle(id, value, fulfilled)` once `promise` (or thenable) settles, once `ms` passed.
+/// Called once by the wrapper with `{ wait(promise, id), sleep(ms, id), resume(parker) }`.
 /// Returns where in memory `Execution.poll` leaves an event's numbers.
 #[wasm_bindgen(js_name = setHost)]
-pub fn set_host(wait: Function, sleep: Function) -> usize {
-    CALLS.with(|calls| {
-        let mut calls = calls.borrow_mut();
-        calls.wait = Some(wait);
-        calls.sleep = Some(sleep);
-    });
+pub fn set_host(host: Host) -> usize {
+    HOST.with(|h| *h.borrow_mut() = Some(host));
     crate::event_slot()
 }
 
-/// A promise `wait`ed for settled, or a `sleep` ended.
+/// Runs `f` with the host; `None` before `setHost`.
+pub(crate) fn with_host<T>(f: impl FnOnce(&Host) -> T) -> Option<T> {
+    HOST.with(|host| host.borrow().as_ref().map(f))
+}
+
+/// A promise `wait`ed for settled.
 #[wasm_bindgen]
-pub fn settle(id: usize, value: JsValue, fulfilled: bool) {
+pub fn settle(id: u32, value: JsValue, fulfilled: bool) {
+    finish(id, if fulfilled { Ok(value) } else { Err(value) });
+}
+
+/// A `sleep` ended.
+#[wasm_bindgen]
+pub fn ring(id: u32) {
+    finish(id, Ok(JsValue::UNDEFINED));
+}
+
+fn finish(id: u32, result: Result<JsValue, JsValue>) {
     // A call dropped meanwhile (its run was aborted) drops the result.
-    let Some(call) = CALLS.with(|calls| calls.borrow_mut().awaited.remove(id)) else {
+    let Some(call) = AWAITED.with(|awaited| awaited.borrow_mut().remove(id as usize)) else {
         return;
     };
-    *call.result.borrow_mut() = Some(if fulfilled { Ok(value) } else { Err(value) });
+    *call.result.borrow_mut() = Some(result);
     let waker = call.waker.borrow_mut().take();
     if let Some(waker) = waker {
         waker.wake();
@@ -67,29 +84,20 @@ pub fn settle(id: usize, value: JsValue, fulfilled: bool) {
 
 /// The result of `promise` (or thenable): its value, or what it rejected with.
 pub(crate) fn settled(promise: &JsValue) -> Settled {
-    register(|calls| calls.wait.clone(), promise)
+    register(|host, id| host.wait(promise, id))
 }
 
 /// A sleep of `ms` milliseconds on the host's timers.
 pub(crate) fn slept(ms: f64) -> Settled {
-    register(|calls| calls.sleep.clone(), &ms.into())
+    register(|host, id| host.sleep(ms, id))
 }
 
-/// A call of the wrapper's `wait` or `sleep` with `arg`, to be settled.
-fn register(host: fn(&Calls) -> Option<Function>, arg: &JsValue) -> Settled {
+/// A call numbered for `start(host, id)` to report back under.
+fn register(start: impl FnOnce(&Host, u32)) -> Settled {
     let call = Rc::new(Call::default());
-    let registered = CALLS.with(|calls| {
-        let mut calls = calls.borrow_mut();
-        let f = host(&calls)?;
-        Some((f, calls.awaited.insert(call.clone())))
-    });
-    match registered {
-        Some((f, id)) => {
-            if let Err(thrown) = f.call2(&JsValue::UNDEFINED, arg, &JsValue::from(id)) {
-                settle(id, thrown, false);
-            }
-        }
-        None => *call.result.borrow_mut() = Some(Err("pollflow: setHost was not called".into())),
+    let id = AWAITED.with(|awaited| awaited.borrow_mut().insert(call.clone()) as u32);
+    if with_host(|host| start(host, id)).is_none() {
+        finish(id, Err("pollflow: setHost was not called".into()));
     }
     Settled(call)
 }

@@ -6,9 +6,9 @@
 //!
 //! The wrapper drives an execution by polling it: [`Execution::poll`] makes progress until the
 //! next event, synchronously, and when the run has to wait (for a callback's promise, a timer)
-//! the wrapper parks on a promise that the run's waker resolves (module `wake`). Promises and
-//! timers are awaited through plain functions the wrapper lends (module `host`), so no Rust
-//! closure is ever handed to JS. Most events cross as numbers (see [`Execution::poll`]), the
+//! the wrapper parks on a promise that the run's waker resolves (module `wake`). Promises,
+//! timers and those wake-ups go through a host object the wrapper lends (module `host`), so no
+//! Rust closure is ever handed to JS. Most events cross as numbers (see [`Execution::poll`]), the
 //! others as JSON text.
 //!
 //! No export returns a JS object (an `externref`): V8 in Node 20 inlines JS-to-wasm calls and
@@ -37,13 +37,12 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use futures::StreamExt;
-use js_sys::Function;
 use pollflow::{AbortHandle, Engine, Event, EventKind, Outcome, Run};
 use wasm_bindgen::prelude::*;
 
 #[cfg(feature = "asl")]
 pub use crate::asl::{asl_graph, start_asl, validate_asl};
-pub use crate::host::{set_host, settle};
+pub use crate::host::{ring, set_host, settle};
 use crate::wake::Parker;
 
 /// [`Execution::poll`]: the run is being polled already (by a callback): JS throws.
@@ -223,9 +222,16 @@ impl Execution {
         }
     }
 
-    /// Calls `resume` once the run can make progress again.
-    pub fn park(&self, resume: Function) {
-        self.parker.park(resume);
+    /// Parks JS until the run can make progress again: the host's `resume(parker)` says
+    /// when. `false`: it can already (it was woken since the last poll).
+    pub fn park(&self) -> bool {
+        self.parker.park()
+    }
+
+    /// The number the host's `resume` names this execution by.
+    #[wasm_bindgen(getter)]
+    pub fn parker(&self) -> u32 {
+        self.parker.id()
     }
 
     /// The last event polled, as JSON text: the value of its field named by its kind (see

@@ -1,16 +1,14 @@
 //! Waking JS: an execution is polled from JS; when it has to wait (a callback's promise, a
-//! timer, an abort), JS parks on a promise and the run's waker resolves it.
+//! timer, an abort), JS parks it (`Execution.park`) and the run's waker resumes it through the
+//! host (`resume(parker)`, see [`crate::host`]).
 //!
-//! A `Waker` must be `Send + Sync` and JS functions are neither, so the waker carries only the
-//! execution's number, and the promise's `resolve` lives here, on the thread, under that number.
+//! A `Waker` must be `Send + Sync` and JS values are neither, so the waker carries only the
+//! parker's number, and the parker lives here, on the thread, under that number.
 
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use std::sync::Arc;
 use std::task::{Wake, Waker};
-
-use js_sys::Function;
-use wasm_bindgen::JsValue;
 
 use crate::slab::Slab;
 
@@ -23,22 +21,28 @@ thread_local! {
 /// Where an execution's JS side waits to be woken.
 #[derive(Debug)]
 pub(crate) struct Parker {
-    id: usize,
-    /// Woken while nobody was parked: the next `park` resumes at once.
+    id: u32,
+    /// Woken while JS was not parked: the next `park` resumes at once.
     woken: Cell<bool>,
-    resume: RefCell<Option<Function>>,
+    /// JS is parked: the next wake-up resumes it.
+    parked: Cell<bool>,
 }
 
 impl Parker {
     /// A parker and the waker that wakes it.
     pub(crate) fn new() -> (Rc<Self>, Waker) {
         let parker = Rc::new_cyclic(|weak: &Weak<Self>| Self {
-            id: PARKED.with(|parked| parked.borrow_mut().insert(weak.clone())),
+            id: PARKED.with(|parked| parked.borrow_mut().insert(weak.clone())) as u32,
             woken: Cell::new(false),
-            resume: RefCell::new(None),
+            parked: Cell::new(false),
         });
         let waker = Waker::from(Arc::new(ById(parker.id)));
         (parker, waker)
+    }
+
+    /// The number JS resumes this parker under.
+    pub(crate) fn id(&self) -> u32 {
+        self.id
     }
 
     /// Forgets earlier wake-ups: called before polling, which will see their cause.
@@ -46,18 +50,19 @@ impl Parker {
         self.woken.set(false);
     }
 
-    /// Calls `resume` when woken (at once if woken since the last poll).
-    pub(crate) fn park(&self, resume: Function) {
+    /// JS parks: false if it was woken since the last poll (JS goes on at once); otherwise
+    /// the next wake-up calls the host's `resume`.
+    pub(crate) fn park(&self) -> bool {
         if self.woken.replace(false) {
-            let _ = resume.call0(&JsValue::UNDEFINED);
-        } else {
-            *self.resume.borrow_mut() = Some(resume);
+            return false;
         }
+        self.parked.set(true);
+        true
     }
 
     /// No more wake-ups: the run ended.
     pub(crate) fn retire(&self) {
-        self.resume.borrow_mut().take();
+        self.parked.set(false);
         self.release();
     }
 
@@ -67,21 +72,19 @@ impl Parker {
         let _ = PARKED.try_with(|parked| {
             let mut parked = parked.borrow_mut();
             if parked
-                .get(self.id)
+                .get(self.id as usize)
                 .is_some_and(|p| std::ptr::eq(p.as_ptr(), self))
             {
-                parked.remove(self.id);
+                parked.remove(self.id as usize);
             }
         });
     }
 
     fn wake(&self) {
-        let resume = self.resume.borrow_mut().take();
-        match resume {
-            Some(resume) => {
-                let _ = resume.call0(&JsValue::UNDEFINED);
-            }
-            None => self.woken.set(true),
+        if self.parked.replace(false) {
+            crate::host::with_host(|host| host.resume(self.id));
+        } else {
+            self.woken.set(true);
         }
     }
 }
@@ -93,7 +96,7 @@ impl Drop for Parker {
 }
 
 /// A waker naming its parker by number.
-struct ById(usize);
+struct ById(u32);
 
 impl Wake for ById {
     fn wake(self: Arc<Self>) {
@@ -101,7 +104,8 @@ impl Wake for ById {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        let parker = PARKED.with(|parked| parked.borrow().get(self.0).and_then(Weak::upgrade));
+        let parker =
+            PARKED.with(|parked| parked.borrow().get(self.0 as usize).and_then(Weak::upgrade));
         if let Some(parker) = parker {
             parker.wake();
         }
