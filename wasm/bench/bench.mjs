@@ -132,6 +132,66 @@ function startAls(i) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// For reference, no engine at all: the polling loop a JS developer writes by hand, as an async
+// generator of the same events (setTimeout per wait, no validation, no checkpoints, no retries).
+
+/** Execution `i` of the hand-written loop: `submit`, then wait and `check` until done, `notify`. */
+async function* handWritten(input, { submit, check, notify }, intervalMs) {
+  let id = 0;
+  const event = (type, fields) => ({ id: id++, timestamp_ms: Date.now(), type, ...fields });
+  const enter = (state) => event('StateEntered', { state });
+  const exit = (state) => event('StateExited', { state });
+  yield event('ExecutionStarted', { input });
+  yield enter('Submit Job');
+  const handle = await submit(input);
+  yield event('TaskSubmitted', { state: 'Submit Job', handle });
+  yield exit('Submit Job');
+  for (let attempt = 1; ; attempt++) {
+    yield enter('Wait');
+    yield event('WaitStarted', { state: 'Wait', attempt, delay_ms: intervalMs });
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    yield exit('Wait');
+    yield enter('Get Job Status');
+    const status = await check(handle);
+    yield event('StatusChecked', { state: 'Get Job Status', attempt, status });
+    yield exit('Get Job Status');
+    yield enter('Job Complete?');
+    const next = { SUCCEEDED: 'Notify Success', FAILED: 'Notify Failure' }[status.status] ?? 'Wait';
+    yield event('ChoiceTaken', { state: 'Job Complete?', next });
+    yield exit('Job Complete?');
+    if (next === 'Wait') continue;
+    yield enter(next);
+    await notify({ state: next, status });
+    yield event('Notified', { state: next, message: status });
+    yield exit(next);
+    const end = next === 'Notify Success' ? 'Succeeded' : 'Failed';
+    yield enter(end);
+    yield exit(end);
+    yield end === 'Succeeded' ? event('ExecutionSucceeded', { output: status.output }) : event('ExecutionFailed', {});
+    return;
+  }
+}
+
+/** Starts execution `i`; returns a promise of what to verify. */
+function startHandWritten(i) {
+  const calls = { checks: 0, notified: 0 };
+  const events = handWritten({ jobName: `job-${i}` }, {
+    submit: (input) => ({ jobId: input.jobName }),
+    check: () => jobStatus(i, ++calls.checks),
+    notify: () => { calls.notified += 1; },
+  }, 0);
+  return (async () => {
+    const entered = [];
+    let last;
+    for await (const event of events) {
+      if (event.type === 'StateEntered') entered.push(event.state);
+      last = event;
+    }
+    return { i, calls, entered, ok: last.type === 'ExecutionSucceeded', output: last.output };
+  })();
+}
+
+// ---------------------------------------------------------------------------------------------
 
 const pathText = JSON.stringify(PATH);
 
@@ -180,6 +240,7 @@ async function memory(start) {
 const engines = [
   { name: 'pollflow', start: startPollflow },
   { name: 'aws-local-stepfunctions', start: startAls },
+  { name: 'hand-written loop (no engine; reference)', start: startHandWritten },
 ];
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -216,6 +277,7 @@ for (const { name, ms, transitions, rate, mem, all } of rows) {
   row('executions/s', fmt(EXECUTIONS / (ms / 1000)));
   row('memory per in-flight exec', `${fmt(mem.heap / 1024, 1)} KiB JS heap${mem.wasm ? ` + ${fmt(mem.wasm / 1024, 1)} KiB wasm memory` : ''}`);
 }
-const [pf, als] = rows;
+const [pf, als, hand] = rows;
 console.log('');
 console.log(`ratio pollflow / aws-local-stepfunctions: ${fmt(pf.rate / als.rate, 1)}× (target ≥ 10×)`);
+console.log(`ratio hand-written loop / aws-local-stepfunctions: ${fmt(hand.rate / als.rate, 1)}×; pollflow / hand-written loop: ${fmt(pf.rate / hand.rate, 2)}×`);
