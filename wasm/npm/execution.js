@@ -41,7 +41,22 @@ export async function connect(glue, url) {
   const park = (execution, parker) => (execution.park()
     ? new Promise((resolve) => { resumers[parker] = resolve; })
     : Promise.resolve());
-  let slot = new Float64Array(wasm.memory.buffer, slotAt, 3);
+  let slot = new Float64Array(wasm.memory.buffer, slotAt, 5);
+  let bytes = new Uint8Array(wasm.memory.buffer);
+  const decoder = new TextDecoder();
+  /** The value of the last event's JSON text (in memory: see wasm/src/lib.rs). */
+  function text() {
+    const at = slot[3];
+    const end = at + slot[4];
+    let ascii = '';
+    // Short ASCII text (most): char codes are cheaper than a TextDecoder call.
+    if (end - at < 256) {
+      let i = at;
+      while (i < end && bytes[i] < 128) i++;
+      if (i === end) ascii = String.fromCharCode.apply(null, bytes.subarray(at, end));
+    }
+    return JSON.parse(ascii || decoder.decode(bytes.subarray(at, end)));
+  }
   const names = [];
   const name = (index) => names[index] ?? (names[index] = glue.stateName(index));
 
@@ -52,14 +67,17 @@ export async function connect(glue, url) {
     if (packed < 0) return packed;
     const low = packed % ID;
     const kind = low & 15;
-    if (kind === 0) return JSON.parse(execution.eventText());
-    if (slot.length === 0) slot = new Float64Array(wasm.memory.buffer, slotAt, 3); // memory grew
+    if (slot.length === 0) { // memory grew
+      slot = new Float64Array(wasm.memory.buffer, slotAt, 5);
+      bytes = new Uint8Array(wasm.memory.buffer);
+    }
+    if (kind === 0) return text();
     const event = { id: (packed - low) / ID, timestamp_ms: slot[0], type: TYPE[kind] };
     if (kind !== 5 && kind !== 9) event.state = name((low >> 4) & 255);
     if (kind === 3) event.delay_ms = slot[2];
     if (kind === 3 || kind === 7) event.attempt = slot[1];
     if (kind === 4) event.next = name(low >> 12);
-    if (kind > 4) event[FIELD[kind]] = JSON.parse(execution.eventText());
+    if (kind > 4) event[FIELD[kind]] = text();
     return event;
   }
 

@@ -8,8 +8,9 @@
 //! next event, synchronously, and when the run has to wait (for a callback's promise, a timer)
 //! the wrapper parks on a promise that the run's waker resolves (module `wake`). Promises,
 //! timers and those wake-ups go through a host object the wrapper lends (module `host`), so no
-//! Rust closure is ever handed to JS. Most events cross as numbers (see [`Execution::poll`]), the
-//! others as JSON text.
+//! Rust closure is ever handed to JS. Events cross as numbers (see [`Execution::poll`]) and,
+//! for their JSON values, as UTF-8 text the wrapper reads from memory (see `SLOT`): no string
+//! is made per event on the Rust side.
 //!
 //! No export returns a JS object (an `externref`): V8 in Node 20 inlines JS-to-wasm calls and
 //! aborts (`unreachable code` in `DoComputeBuiltinContinuation`) when it has to deoptimize the
@@ -29,7 +30,7 @@ mod slab;
 mod states;
 mod wake;
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering::Relaxed;
@@ -51,7 +52,7 @@ const BUSY: f64 = -3.0;
 const PENDING: f64 = -2.0;
 /// [`Execution::poll`]: the run ended (after its terminal event).
 const END: f64 = -1.0;
-/// [`Execution::poll`]: an event to read whole with [`Execution::event_text`].
+/// [`Execution::poll`]: an event to read whole from its text.
 const OTHER: u32 = 0;
 /// [`Execution::poll`]: `StateEntered` (`state`).
 const STATE_ENTERED: u32 = 1;
@@ -61,15 +62,15 @@ const STATE_EXITED: u32 = 2;
 const WAIT_STARTED: u32 = 3;
 /// [`Execution::poll`]: `ChoiceTaken` (`state`, `next`).
 const CHOICE_TAKEN: u32 = 4;
-/// [`Execution::poll`]: `ExecutionStarted` (`eventText`: `input`).
+/// [`Execution::poll`]: `ExecutionStarted` (text: `input`).
 const EXECUTION_STARTED: u32 = 5;
-/// [`Execution::poll`]: `TaskSubmitted` (`state`; `eventText`: `handle`).
+/// [`Execution::poll`]: `TaskSubmitted` (`state`; text: `handle`).
 const TASK_SUBMITTED: u32 = 6;
-/// [`Execution::poll`]: `StatusChecked` (`state`; `attempt` in the slot; `eventText`: `status`).
+/// [`Execution::poll`]: `StatusChecked` (`state`; `attempt` in the slot; text: `status`).
 const STATUS_CHECKED: u32 = 7;
-/// [`Execution::poll`]: `Notified` (`state`; `eventText`: `message`).
+/// [`Execution::poll`]: `Notified` (`state`; text: `message`).
 const NOTIFIED: u32 = 8;
-/// [`Execution::poll`]: `ExecutionSucceeded` (`eventText`: `output`).
+/// [`Execution::poll`]: `ExecutionSucceeded` (text: `output`).
 const EXECUTION_SUCCEEDED: u32 = 9;
 
 /// An event's kind and state names packed in [`Execution::poll`]'s answer: the kind in 4 bits,
@@ -98,14 +99,39 @@ fn pack(event: &Event) -> f64 {
     f64::from(packed) + event.id as f64 * f64::from(1 << 20)
 }
 
-/// The last event's numbers, read by JS straight from memory (see [`set_host`]): the bits of
-/// its `timestamp_ms`, then of its `attempt` and `delay_ms` when it has them, as `f64`s. Atomics
-/// only to be a safe `static`: there are no threads.
-static SLOT: [AtomicU64; 3] = [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)];
+/// The last event's numbers, read by JS straight from memory (see [`set_host`]), as the bits of
+/// `f64`s: its `timestamp_ms`, `attempt` and `delay_ms` (0 when it has none), then where its
+/// text is and how long: the JSON of its field named by its kind, or of the whole event (kind
+/// [`OTHER`]). Atomics only to be a safe `static`: there are no threads.
+static SLOT: [AtomicU64; 5] = [const { AtomicU64::new(0) }; 5];
 
-/// Where in memory [`Execution::poll`] leaves the event's numbers: three `f64`s.
+thread_local! {
+    /// The last event's text (see [`SLOT`]), kept for JS to read; its memory is reused.
+    static TEXT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Where in memory [`Execution::poll`] leaves the event's numbers: five `f64`s.
 pub(crate) fn event_slot() -> usize {
     SLOT.as_ptr() as usize
+}
+
+/// Writes the JSON text `event` carries, if any (see [`SLOT`]); returns where it is and its
+/// length, or zeros.
+fn write_text(event: &Event, packed: u32) -> (usize, usize) {
+    TEXT.with(|text| {
+        let text = &mut *text.borrow_mut();
+        text.clear();
+        match &event.kind {
+            _ if packed & 15 == OTHER => json::write(text, event),
+            EventKind::ExecutionStarted { input } => json::write(text, &**input),
+            EventKind::TaskSubmitted { handle: value, .. }
+            | EventKind::ExecutionSucceeded { output: value } => json::write(text, value),
+            EventKind::StatusChecked { status, .. } => json::write(text, &**status),
+            EventKind::Notified { message, .. } => json::write(text, message),
+            _ => return (0, 0),
+        }
+        (text.as_ptr() as usize, text.len())
+    })
 }
 
 /// A running execution, polled from JS one event at a time.
@@ -118,10 +144,6 @@ pub struct Execution {
     abort: AbortHandle,
     parker: Rc<Parker>,
     waker: Waker,
-    /// The event `poll` returned.
-    event: RefCell<Option<Event>>,
-    /// Whether it went unpacked: `eventText` is all of it.
-    whole: Cell<bool>,
     /// The virtual clock of a run on simulated time (`pollflow/asl`).
     #[cfg(feature = "asl")]
     simulation: Option<asl::Simulation>,
@@ -138,8 +160,6 @@ impl Execution {
             abort,
             parker,
             waker,
-            event: RefCell::default(),
-            whole: Cell::new(false),
             #[cfg(feature = "asl")]
             simulation: None,
         }
@@ -176,7 +196,7 @@ impl Execution {
     /// Makes progress until the next event, `now` being `Date.now()`, and says what it is:
     /// `-3` the run is being polled already, `-2` it must wait (see `park`), `-1` it ended;
     /// otherwise the event's kind, states and id, packed (see `pack`), its numbers left in
-    /// the slot (see [`set_host`]), and `eventText` reads the rest. (Errors are codes: a
+    /// the slot (see [`set_host`]), its text in memory too. (Errors are codes: a
     /// `Result` would cross through memory, slower.)
     pub fn poll(&self, now: f64) -> f64 {
         match self.advance(Some(now)) {
@@ -191,17 +211,18 @@ impl Execution {
                     EventKind::StatusChecked { attempt, .. } => (*attempt, 0),
                     _ => (0, 0),
                 };
+                let packed = pack(&event);
+                let (at, len) = write_text(&event, packed as u32);
                 let numbers = [
                     event.timestamp_ms as f64,
                     f64::from(attempt),
                     delay_ms as f64,
+                    at as f64,
+                    len as f64,
                 ];
                 for (slot, number) in SLOT.iter().zip(numbers) {
                     slot.store(number.to_bits(), Relaxed);
                 }
-                let packed = pack(&event);
-                self.whole.set(packed as u64 & 15 == u64::from(OTHER));
-                *self.event.borrow_mut() = Some(event);
                 packed
             }
         }
@@ -232,21 +253,6 @@ impl Execution {
     #[wasm_bindgen(getter)]
     pub fn parker(&self) -> u32 {
         self.parker.id()
-    }
-
-    /// The last event polled, as JSON text: the value of its field named by its kind (see
-    /// [`Execution::poll`]), or the whole event (kind 0, or a state name that did not pack).
-    #[wasm_bindgen(js_name = eventText)]
-    pub fn event_text(&self) -> Option<String> {
-        self.event.borrow().as_ref().map(|e| match &e.kind {
-            _ if self.whole.get() => json::to_text(e),
-            EventKind::ExecutionStarted { input } => json::to_text(&**input),
-            EventKind::TaskSubmitted { handle: value, .. }
-            | EventKind::ExecutionSucceeded { output: value } => json::to_text(value),
-            EventKind::StatusChecked { status, .. } => json::to_text(&**status),
-            EventKind::Notified { message, .. } => json::to_text(message),
-            _ => json::to_text(e),
-        })
     }
 
     /// Stops the execution: its job is cancelled, then `ExecutionAborted` ends it.

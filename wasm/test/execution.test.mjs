@@ -7,7 +7,7 @@ import { connect } from '../npm/execution.js';
 
 test('outcome and result() reject when driving the execution throws', async () => {
   const glue = {
-    initSync: () => ({ memory: { buffer: new ArrayBuffer(24) } }),
+    initSync: () => ({ memory: { buffer: new ArrayBuffer(40) } }),
     setHost: () => 0,
     settle() {},
     stateName: () => 'S',

@@ -35,6 +35,18 @@ test('an execution is an async iterable of history events, then an outcome', asy
   assert.deepEqual(await execution.result(), { rows: 7 });
 });
 
+test('event values cross exactly: non-ASCII, escapes and long text', async () => {
+  const input = { name: 'Zoë 🚀 日本', quote: 'say "hi"\n\ttab \\ \u0001', long: 'x'.repeat(5000), nested: [1.5, -0, null, true] };
+  const output = { ...input, long: 'é'.repeat(3000) };
+  const execution = run({ ...job({ pending: 0, output }), input, wait: { intervalMs: 0 } });
+  const events = [];
+  for await (const event of execution) events.push(event);
+  assert.deepEqual(events[0].input, JSON.parse(JSON.stringify(input)));
+  assert.deepEqual(events.find((e) => e.type === 'TaskSubmitted').handle, { jobId: 'job-1', name: null });
+  assert.deepEqual(events.at(-1).output, JSON.parse(JSON.stringify(output)));
+  assert.deepEqual(await execution.result(), JSON.parse(JSON.stringify(output)));
+});
+
 test('outcome and result() drive an execution nobody iterates', async () => {
   const execution = run({ ...job({ pending: 1 }), wait: { intervalMs: 1 } });
   assert.deepEqual(await execution.result(), { rows: 7 });
