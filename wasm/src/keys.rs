@@ -55,17 +55,12 @@ keys! {
     Failed = "FAILED",
 }
 
-/// The JS string of `key`.
-fn key(key: Key) -> JsValue {
-    KEYS.with(|keys| keys[key as usize].clone())
-}
-
 /// `object[key]`; `undefined` when reading it throws.
 pub(crate) fn get(object: &JsValue, k: Key) -> JsValue {
-    Reflect::get(object, &key(k)).unwrap_or(JsValue::UNDEFINED)
+    KEYS.with(|keys| Reflect::get(object, &keys[k as usize])).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// Whether `value` is the string `key` (`===`).
 pub(crate) fn is(value: &JsValue, k: Key) -> bool {
-    *value == key(k)
+    KEYS.with(|keys| *value == keys[k as usize])
 }

@@ -91,16 +91,15 @@ pub(crate) struct JsPoller {
 impl JsPoller {
     /// `handle` as a fresh JS value.
     fn handle_js(&self, handle: &Value) -> JsValue {
-        let cached = match &*self.handle.borrow() {
-            Some((value, text)) if value == handle => Some(text.clone()),
-            _ => None,
-        };
-        let text = cached.unwrap_or_else(|| {
-            let text = JsValue::from_str(&json::to_text(handle));
-            *self.handle.borrow_mut() = Some((handle.clone(), text.clone()));
-            text
-        });
-        json::parse(&text)
+        if let Some((value, text)) = &*self.handle.borrow() {
+            if value == handle {
+                return json::parse(text);
+            }
+        }
+        let text = JsValue::from_str(&json::to_text(handle));
+        let fresh = json::parse(&text);
+        *self.handle.borrow_mut() = Some((handle.clone(), text));
+        fresh
     }
 }
 
