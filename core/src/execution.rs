@@ -37,7 +37,8 @@ pub(crate) struct Execution {
     /// Retries spent per retrier of the current Task state.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     retries: Vec<u32>,
-    handle: Option<Value>,
+    /// Shared with each check and cancel of the job, not copied for them.
+    handle: Option<Arc<Value>>,
     /// The Task state whose `.sync` resource owns the job (`None`: the engine's poller).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     job_state: Option<u32>,
@@ -160,12 +161,12 @@ pub(crate) enum Step {
     Sleep(u64),
     Check {
         job: Option<u32>,
-        handle: Value,
+        handle: Arc<Value>,
     },
     Notify(Notification),
     Cancel {
         job: Option<u32>,
-        handle: Value,
+        handle: Arc<Value>,
         reason: String,
     },
     /// Call the handler bound to this Task state; give up at `deadline_ms`.
@@ -239,7 +240,7 @@ impl Execution {
     }
 
     /// The job handle while the job may still be running, and the Task state polling it.
-    pub(crate) fn running_job(&self) -> Option<(&Value, Option<u32>)> {
+    pub(crate) fn running_job(&self) -> Option<(&Arc<Value>, Option<u32>)> {
         let finished = self.last.as_deref().is_some_and(JobStatus::is_terminal);
         self.handle
             .as_ref()
@@ -286,7 +287,7 @@ impl Execution {
     }
 
     /// Every job that may still be running, here and in running branches: `(handle, job)`.
-    pub(crate) fn running_jobs(&self) -> Vec<(&Value, Option<u32>)> {
+    pub(crate) fn running_jobs(&self) -> Vec<(&Arc<Value>, Option<u32>)> {
         let mut jobs: Vec<_> = self.running_job().into_iter().collect();
         if let Phase::Branches { branches, .. } = &self.phase {
             for child in branches.running() {
@@ -784,7 +785,7 @@ impl Execution {
         let state = node.name.clone();
         match completion {
             Completion::Submitted(Ok(handle)) => {
-                self.handle = Some(handle.clone());
+                self.handle = Some(Arc::new(handle.clone()));
                 self.last = None;
                 self.attempt = 0;
                 self.check_errors = 0;
@@ -922,7 +923,7 @@ impl Execution {
                         return None;
                     }
                 }
-                let handle = self.handle.take().unwrap_or_default();
+                let handle = self.handle.take().map_or(Value::Null, Arc::unwrap_or_clone);
                 Some(EventKind::JobCancelled {
                     handle,
                     error: result.err(),
