@@ -57,7 +57,8 @@ keys! {
 
 /// `object[key]`; `undefined` when reading it throws.
 pub(crate) fn get(object: &JsValue, k: Key) -> JsValue {
-    KEYS.with(|keys| Reflect::get(object, &keys[k as usize])).unwrap_or(JsValue::UNDEFINED)
+    KEYS.with(|keys| Reflect::get(object, &keys[k as usize]))
+        .unwrap_or(JsValue::UNDEFINED)
 }
 
 /// Whether `value` is the string `key` (`===`).
