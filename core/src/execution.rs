@@ -10,7 +10,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::asl::{format_rfc3339, DelayError};
+use crate::asl::{format_rfc3339, DelayError, Path};
 use crate::error::{names, CheckError, TaskError};
 use crate::event::{EventKind, Hop, Outcome};
 use crate::notifier::Notification;
@@ -39,6 +39,9 @@ pub(crate) struct Execution {
     retries: Vec<u32>,
     /// Shared with each check and cancel of the job, not copied for them.
     handle: Option<Arc<Value>>,
+    /// The current Task state's timeout as its `TimeoutSecondsPath` read it (ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    task_timeout_ms: Option<u64>,
     /// The Task state whose `.sync` resource owns the job (`None`: the engine's poller).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     job_state: Option<u32>,
@@ -209,6 +212,7 @@ impl Execution {
             entered_ms: 0,
             retries: Vec::new(),
             handle: None,
+            task_timeout_ms: None,
             job_state: None,
             last: None,
             attempt: 0,
@@ -648,7 +652,7 @@ impl Execution {
             NodeKind::Task {
                 sync,
                 io,
-                timeout_ms,
+                timeout_path,
                 asl,
                 ..
             } => {
@@ -661,6 +665,13 @@ impl Execution {
                     Ok(input) => input,
                     Err(error) => return self.fail_now(wf, node, error, now),
                 };
+                self.task_timeout_ms = match timeout_path {
+                    None => None,
+                    Some(path) => match timeout_from(path, &input, &context) {
+                        Ok(ms) => Some(ms),
+                        Err(error) => return self.fail_now(wf, node, error, now),
+                    },
+                };
                 self.entered_ms = now;
                 if *sync {
                     return Some(Step::Submit {
@@ -668,7 +679,7 @@ impl Execution {
                         input,
                     });
                 }
-                let deadline = timeout_ms.map(|t| now.saturating_add(t));
+                let deadline = self.task_timeout(node).map(|t| now.saturating_add(t));
                 let machine = self.deadline(wf);
                 Some(Step::Invoke {
                     state: wf.base + index,
@@ -743,11 +754,7 @@ impl Execution {
             return None;
         }
         let node = &wf.nodes[self.state as usize];
-        if let NodeKind::Task {
-            timeout_ms: Some(timeout),
-            ..
-        } = node.kind
-        {
+        if let Some(timeout) = self.task_timeout(node) {
             if now >= self.entered_ms.saturating_add(timeout) {
                 self.phase = Phase::Abandon {
                     error: TaskError::new(
@@ -972,13 +979,9 @@ impl Execution {
             }
             _ => (None, None),
         };
-        let task_left = match node.kind {
-            NodeKind::Task {
-                timeout_ms: Some(t),
-                ..
-            } => self.entered_ms.saturating_add(t).saturating_sub(now),
-            _ => u64::MAX,
-        };
+        let task_left = self.task_timeout(node).map_or(u64::MAX, |t| {
+            self.entered_ms.saturating_add(t).saturating_sub(now)
+        });
         let delay =
             to_millis(
                 wf.sync_poll
@@ -1052,6 +1055,14 @@ impl Execution {
     }
 
     /// A failure before any call was made (bad input data): retry, catch or fail.
+    /// A Task state's timeout (ms): its `TimeoutSeconds`, or what its `TimeoutSecondsPath` read.
+    fn task_timeout(&self, node: &Node) -> Option<u64> {
+        match node.kind {
+            NodeKind::Task { timeout_ms, .. } => timeout_ms.or(self.task_timeout_ms),
+            _ => None,
+        }
+    }
+
     fn fail_now(&mut self, wf: &Compiled, node: &Node, error: TaskError, now: u64) -> Option<Step> {
         let retry_in_ms = self.task_failed(wf, node, &error, now);
         Some(Step::Emit(EventKind::TaskFailed {
@@ -1129,6 +1140,23 @@ impl Execution {
     fn name(&self, wf: &Compiled, index: u32) -> Arc<str> {
         wf.nodes[index as usize].name.clone()
     }
+}
+
+/// A Task's `TimeoutSecondsPath` read from its effective input: whole seconds, at least 1, as ms.
+fn timeout_from(path: &Path, input: &Value, context: &Value) -> Result<u64, TaskError> {
+    path.select(input, context)
+        .and_then(|seconds| seconds.as_u64())
+        .filter(|&seconds| seconds >= 1)
+        .map(|seconds| seconds.saturating_mul(1000))
+        .ok_or_else(|| {
+            TaskError::new(
+                names::RUNTIME,
+                format!(
+                    "TimeoutSecondsPath {:?} does not select a whole number of seconds >= 1",
+                    path.as_str()
+                ),
+            )
+        })
 }
 
 fn timeout(cause: String) -> Outcome {

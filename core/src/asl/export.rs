@@ -164,6 +164,7 @@ pub fn to_asl(graph: &StateMachine, options: &ExportOptions) -> Result<Value, Bu
                 retry,
                 catch,
                 timeout,
+                timeout_path,
             } => {
                 let mut task = with_io(
                     with_next(json!({"Type": "Task", "Resource": resource}), next),
@@ -174,6 +175,9 @@ pub fn to_asl(graph: &StateMachine, options: &ExportOptions) -> Result<Value, Bu
                 }
                 if let Some(timeout) = timeout {
                     task["TimeoutSeconds"] = json!(timeout.as_secs().max(1));
+                }
+                if let Some(path) = timeout_path {
+                    task["TimeoutSecondsPath"] = json!(path.as_str());
                 }
                 with_catch(task, catch)
             }

@@ -261,6 +261,7 @@ impl Loader {
                             "Retry",
                             "Catch",
                             "TimeoutSeconds",
+                            "TimeoutSecondsPath",
                             "HeartbeatSeconds",
                         ],
                     ],
@@ -292,6 +293,7 @@ impl Loader {
                         at.field("TimeoutSeconds"),
                         at.get("TimeoutSeconds"),
                     ),
+                    timeout_path: self.timeout_path(at),
                 })
             }
             "Pass" => {
@@ -669,6 +671,19 @@ impl Loader {
                 None
             }
         }
+    }
+
+    /// A Task's `TimeoutSecondsPath`, which excludes `TimeoutSeconds`.
+    fn timeout_path(&mut self, at: &At<'_>) -> Option<Path> {
+        let path = self.path(at, "TimeoutSecondsPath");
+        if path.is_some() && at.get("TimeoutSeconds").is_some() {
+            self.problem(
+                Some(at.state),
+                at.field("TimeoutSecondsPath"),
+                "use TimeoutSeconds or TimeoutSecondsPath, not both",
+            );
+        }
+        path
     }
 
     /// A path that may be `null` (absent means `$`).

@@ -231,6 +231,8 @@ pub(crate) enum NodeKind {
         next: Option<u32>,
         retry: Vec<Retry>,
         timeout_ms: Option<u64>,
+        /// ASL `TimeoutSecondsPath`: the timeout, read when the state starts its task.
+        timeout_path: Option<Path>,
         asl: Asl,
     },
     Pass {

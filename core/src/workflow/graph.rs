@@ -189,6 +189,10 @@ pub enum State {
             with = "crate::policy::millis_option"
         )]
         timeout: Option<std::time::Duration>,
+        /// Reads the timeout, in whole seconds (at least 1), from the state's effective input
+        /// instead (ASL `TimeoutSecondsPath`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timeout_path: Option<Path>,
     },
     /// Passes its input on, or a fixed `result`, through the data-flow fields (ASL `Pass`).
     Pass {

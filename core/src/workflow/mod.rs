@@ -547,6 +547,7 @@ fn compile<'a>(
                 next,
                 retry,
                 timeout,
+                timeout_path,
                 ..
             } => match c.asl(name, at("type")) {
                 Some(asl) => NodeKind::Task {
@@ -556,6 +557,7 @@ fn compile<'a>(
                     next: c.next(name, at("next"), next.as_ref()),
                     retry: c.retriers(name, &at("retry"), retry),
                     timeout_ms: timeout.map(crate::policy::to_millis),
+                    timeout_path: timeout_path.clone(),
                     asl,
                 },
                 None => NodeKind::Succeed { io: None },
