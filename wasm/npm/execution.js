@@ -41,8 +41,16 @@ export async function connect(glue, url) {
   const park = (execution, parker) => (execution.park()
     ? new Promise((resolve) => { resumers[parker] = resolve; })
     : Promise.resolve());
-  let slot = new Float64Array(wasm.memory.buffer, slotAt, 5);
-  let bytes = new Uint8Array(wasm.memory.buffer);
+  let slot;
+  let bytes;
+  /** Views of the engine's memory, made again when it grew (which detaches the old ones). */
+  function views() {
+    if (!(slot?.length)) {
+      slot = new Float64Array(wasm.memory.buffer, slotAt, 5);
+      bytes = new Uint8Array(wasm.memory.buffer);
+    }
+  }
+  views();
   const decoder = new TextDecoder();
   /** The value of the last event's JSON text (in memory: see wasm/src/lib.rs). */
   function text() {
@@ -58,7 +66,14 @@ export async function connect(glue, url) {
     return JSON.parse(ascii || decoder.decode(bytes.subarray(at, end)));
   }
   const names = [];
-  const name = (index) => names[index] ?? (names[index] = glue.stateName(index));
+  /** A state's name by index, asked once (that may grow the memory). */
+  function name(index) {
+    if (names[index] === undefined) {
+      names[index] = glue.stateName(index);
+      views();
+    }
+    return names[index];
+  }
 
   /** Polls once: an event, PENDING or END; with `discard`, until it must wait or ends. */
   function poll(execution, discard) {
@@ -67,10 +82,7 @@ export async function connect(glue, url) {
     if (packed < 0) return packed;
     const low = packed % ID;
     const kind = low & 15;
-    if (slot.length === 0) { // memory grew
-      slot = new Float64Array(wasm.memory.buffer, slotAt, 5);
-      bytes = new Uint8Array(wasm.memory.buffer);
-    }
+    views();
     if (kind === 0) return text();
     const event = { id: (packed - low) / ID, timestamp_ms: slot[0], type: TYPE[kind] };
     if (kind !== 5 && kind !== 9) event.state = name((low >> 4) & 255);
