@@ -10,7 +10,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::asl::{format_rfc3339, DelayError, Path};
+use crate::asl::{format_rfc3339, DelayError, Path, PathOrCall};
 use crate::error::{names, CheckError, TaskError};
 use crate::event::{EventKind, Hop, Outcome};
 use crate::notifier::Notification;
@@ -615,14 +615,16 @@ impl Execution {
                     Some(paths) => {
                         enabled(&paths.asl);
                         let context = self.context(wf, node, now);
-                        let read = |path: &Option<crate::asl::Path>| match path {
+                        let data = &self.data;
+                        let rng = &mut self.rng;
+                        let mut read = |path: &Option<PathOrCall>| match path {
                             None => Ok(None),
-                            Some(p) => match p.select(&self.data, &context) {
+                            Some(p) => match p.eval(data, &context, rng)? {
                                 Some(Value::String(text)) => Ok(Some(text)),
                                 _ => Err(TaskError::new(
                                     names::RUNTIME,
                                     format!(
-                                        "{:?} does not select a string in the state's input",
+                                        "{:?} does not give a string for the state's input",
                                         p.as_str()
                                     ),
                                 )),

@@ -424,6 +424,61 @@ fn timeout_seconds_and_its_path_do_not_go_together_and_the_path_survives_export(
 }
 
 #[test]
+fn error_path_and_cause_path_take_paths_and_intrinsic_functions() {
+    let fail = |fields: Value| {
+        let mut state = json!({"Type": "Fail"});
+        state
+            .as_object_mut()
+            .unwrap()
+            .extend(fields.as_object().unwrap().clone());
+        json!({"StartAt": "F", "States": {"F": state}})
+    };
+    let input = json!({"id": 42, "kind": "Order.Failed"});
+    let failed = |definition: Value| match outcome_of(definition, Tasks::new(), input.clone()) {
+        Outcome::Failed { error } => error,
+        other => panic!("{other:?}"),
+    };
+    let error = failed(fail(json!({
+        "ErrorPath": "$.kind",
+        "CausePath": "States.Format('order {} failed', $.id)"
+    })));
+    assert_eq!(
+        (error.error.as_str(), error.cause.as_str()),
+        ("Order.Failed", "order 42 failed")
+    );
+    let error = failed(fail(
+        json!({"ErrorPath": "States.Format('{}.Rejected', 'Order')"}),
+    ));
+    assert_eq!(error.error, "Order.Rejected");
+    // A call that gives no string, or a path selecting none, fails the execution.
+    for path in ["States.MathAdd($.id, 1)", "$.missing"] {
+        let error = failed(fail(json!({"Error": "E", "CausePath": path})));
+        assert_eq!(error.error, "States.Runtime", "{path}");
+        assert!(error.cause.contains(path), "{path}: {}", error.cause);
+    }
+}
+
+#[test]
+fn error_path_and_cause_path_are_checked_on_load_and_survive_export() {
+    let broken = json!({"StartAt": "F", "States": {
+        "F": {"Type": "Fail", "ErrorPath": "not a path", "CausePath": "States.Nope(1)"}
+    }});
+    let err = pollflow::asl::from_asl(&broken, "broken").unwrap_err();
+    let paths: Vec<&str> = err.problems.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        ["$.States['F'].ErrorPath", "$.States['F'].CausePath"]
+    );
+    let definition = json!({"StartAt": "F", "States": {
+        "F": {"Type": "Fail", "ErrorPath": "$.kind", "CausePath": "States.Format('order {}', $.id)"}
+    }});
+    let graph = pollflow::asl::from_asl(&definition, "fail").unwrap();
+    let exported = pollflow::asl::to_asl(&graph, &Default::default()).unwrap();
+    assert_eq!(exported["States"], definition["States"]);
+    assert_eq!(pollflow::asl::from_asl(&exported, "fail").unwrap(), graph);
+}
+
+#[test]
 fn machine_timeout_ends_the_execution_timed_out() {
     let definition = json!({"StartAt": "Long", "TimeoutSeconds": 10, "States": {
         "Long": {"Type": "Wait", "Seconds": 3600, "End": true}

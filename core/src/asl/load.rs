@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use super::{Path, ReferencePath, Template};
+use super::{Path, PathOrCall, ReferencePath, Template};
 use crate::policy::AslRetrier;
 use crate::workflow::{
     too_deep, BuildError, Catcher, ChoiceRule, Comparison, Condition, DataFlow, DelayUntil,
@@ -347,8 +347,8 @@ impl Loader {
                 };
                 let error = text(self, "Error");
                 let cause = text(self, "Cause");
-                let error_path = self.path(at, "ErrorPath");
-                let cause_path = self.path(at, "CausePath");
+                let error_path = self.path_or_call(at, "ErrorPath");
+                let cause_path = self.path_or_call(at, "CausePath");
                 for (literal, path, name) in [
                     (&error, &error_path, "Error"),
                     (&cause, &cause_path, "Cause"),
@@ -684,6 +684,27 @@ impl Loader {
             );
         }
         path
+    }
+
+    /// A path or an intrinsic function call (`ErrorPath`, `CausePath`).
+    fn path_or_call(&mut self, at: &At<'_>, field: &str) -> Option<PathOrCall> {
+        match at.get(field)? {
+            Value::String(text) => match PathOrCall::parse(text) {
+                Ok(value) => Some(value),
+                Err(reason) => {
+                    self.problem(Some(at.state), at.field(field), reason);
+                    None
+                }
+            },
+            _ => {
+                self.problem(
+                    Some(at.state),
+                    at.field(field),
+                    "must be a path or an intrinsic function call, as a string",
+                );
+                None
+            }
+        }
     }
 
     /// A path that may be `null` (absent means `$`).

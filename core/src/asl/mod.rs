@@ -9,6 +9,7 @@ mod glob;
 mod intrinsics;
 mod load;
 mod path;
+mod path_or_call;
 mod template;
 mod timestamp;
 
@@ -19,5 +20,6 @@ pub use export::{to_asl, ExportOptions};
 pub use load::from_asl;
 pub(crate) use path::describe;
 pub use path::{Path, ReferencePath};
+pub use path_or_call::PathOrCall;
 pub use template::Template;
 pub(crate) use timestamp::format_rfc3339;

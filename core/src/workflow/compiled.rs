@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::asl::{Path, ReferencePath, Template};
+use crate::asl::{Path, PathOrCall, ReferencePath, Template};
 use crate::policy::WaitPolicy;
 use crate::poller::JobStatus;
 
@@ -138,8 +138,8 @@ pub(crate) struct Io {
 
 /// A Fail state's `ErrorPath` / `CausePath`.
 pub(crate) struct FailPaths {
-    pub(crate) error: Option<Path>,
-    pub(crate) cause: Option<Path>,
+    pub(crate) error: Option<PathOrCall>,
+    pub(crate) cause: Option<PathOrCall>,
     pub(crate) asl: Asl,
 }
 

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::asl::{Path, ReferencePath, Template};
+use crate::asl::{Path, PathOrCall, ReferencePath, Template};
 use crate::policy::{AslRetrier, Backoff, Jitter, WaitPolicy};
 
 /// A whole workflow as data: what the builder produces, what Amazon States Language loads
@@ -157,12 +157,14 @@ pub enum State {
         /// Cause text.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         cause: Option<String>,
-        /// Takes the error name from the state's input instead (ASL `ErrorPath`).
+        /// Takes the error name from the state's input, or from an intrinsic function,
+        /// instead (ASL `ErrorPath`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        error_path: Option<Path>,
-        /// Takes the cause from the state's input instead (ASL `CausePath`).
+        error_path: Option<PathOrCall>,
+        /// Takes the cause from the state's input, or from an intrinsic function, instead
+        /// (ASL `CausePath`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        cause_path: Option<Path>,
+        cause_path: Option<PathOrCall>,
     },
     /// Calls the task handler bound to `resource` (or to the state's name) with the state's
     /// effective input; its result flows on through the data-flow fields. A resource ending in
