@@ -293,7 +293,7 @@ impl Loader {
                         at.field("TimeoutSeconds"),
                         at.get("TimeoutSeconds"),
                     ),
-                    timeout_path: self.timeout_path(at),
+                    timeout_path: self.path_instead_of(at, "TimeoutSecondsPath", "TimeoutSeconds"),
                 })
             }
             "Pass" => {
@@ -511,14 +511,7 @@ impl Loader {
                 }
             },
         };
-        let max_concurrency_path = self.path(at, "MaxConcurrencyPath");
-        if max_concurrency_path.is_some() && at.get("MaxConcurrency").is_some() {
-            self.problem(
-                Some(at.state),
-                at.field("MaxConcurrencyPath"),
-                "use MaxConcurrency or MaxConcurrencyPath, not both",
-            );
-        }
+        let max_concurrency_path = self.path_instead_of(at, "MaxConcurrencyPath", "MaxConcurrency");
         let next = self.flow(at);
         let retry = self.retry(at);
         let catch = self.catch(at);
@@ -657,54 +650,56 @@ impl Loader {
         }
     }
 
-    fn path(&mut self, at: &At<'_>, field: &str) -> Option<Path> {
-        match at.get(field)? {
-            Value::String(text) => match Path::parse(text) {
-                Ok(path) => Some(path),
-                Err(reason) => {
-                    self.problem(Some(at.state), at.field(field), reason);
-                    None
-                }
+    /// A string field parsed by `parse`; `not_text` is the problem when it is no string.
+    fn parsed<T>(
+        &mut self,
+        at: &At<'_>,
+        field: &str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+        not_text: &str,
+    ) -> Option<T> {
+        let problem = match at.get(field)? {
+            Value::String(text) => match parse(text) {
+                Ok(value) => return Some(value),
+                Err(reason) => reason,
             },
-            _ => {
-                self.problem(Some(at.state), at.field(field), "must be a path string");
-                None
-            }
-        }
+            _ => not_text.to_owned(),
+        };
+        self.problem(Some(at.state), at.field(field), problem);
+        None
     }
 
-    /// A Task's `TimeoutSecondsPath`, which excludes `TimeoutSeconds`.
-    fn timeout_path(&mut self, at: &At<'_>) -> Option<Path> {
-        let path = self.path(at, "TimeoutSecondsPath");
-        if path.is_some() && at.get("TimeoutSeconds").is_some() {
-            self.problem(
-                Some(at.state),
-                at.field("TimeoutSecondsPath"),
-                "use TimeoutSeconds or TimeoutSecondsPath, not both",
-            );
-        }
-        path
+    fn path(&mut self, at: &At<'_>, field: &str) -> Option<Path> {
+        self.parsed(at, field, Path::parse, "must be a path string")
     }
 
     /// A path or an intrinsic function call (`ErrorPath`, `CausePath`).
     fn path_or_call(&mut self, at: &At<'_>, field: &str) -> Option<PathOrCall> {
-        match at.get(field)? {
-            Value::String(text) => match PathOrCall::parse(text) {
-                Ok(value) => Some(value),
-                Err(reason) => {
-                    self.problem(Some(at.state), at.field(field), reason);
-                    None
-                }
-            },
-            _ => {
-                self.problem(
-                    Some(at.state),
-                    at.field(field),
-                    "must be a path or an intrinsic function call, as a string",
-                );
-                None
-            }
+        self.parsed(
+            at,
+            field,
+            PathOrCall::parse,
+            "must be a path or an intrinsic function call, as a string",
+        )
+    }
+
+    /// `path_field` (such as `TimeoutSecondsPath`), read; a problem if `literal_field` (such
+    /// as `TimeoutSeconds`), which it replaces, is there too.
+    fn path_instead_of(
+        &mut self,
+        at: &At<'_>,
+        path_field: &str,
+        literal_field: &str,
+    ) -> Option<Path> {
+        let path = self.path(at, path_field);
+        if path.is_some() && at.get(literal_field).is_some() {
+            self.problem(
+                Some(at.state),
+                at.field(path_field),
+                format!("use {literal_field} or {path_field}, not both"),
+            );
         }
+        path
     }
 
     /// A path that may be `null` (absent means `$`).
