@@ -1056,7 +1056,6 @@ impl Execution {
         None
     }
 
-    /// A failure before any call was made (bad input data): retry, catch or fail.
     /// A Task state's timeout (ms): its `TimeoutSeconds`, or what its `TimeoutSecondsPath` read.
     fn task_timeout(&self, node: &Node) -> Option<u64> {
         match node.kind {
@@ -1065,6 +1064,7 @@ impl Execution {
         }
     }
 
+    /// A failure before any call was made (bad input data): retry, catch or fail.
     fn fail_now(&mut self, wf: &Compiled, node: &Node, error: TaskError, now: u64) -> Option<Step> {
         let retry_in_ms = self.task_failed(wf, node, &error, now);
         Some(Step::Emit(EventKind::TaskFailed {
