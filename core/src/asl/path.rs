@@ -7,10 +7,8 @@
 //! - [`ReferencePath`]: `ResultPath` and Choice `Variable`: only `.name`, `['name']` and `[n]`,
 //!   so it names exactly one place that can also be written.
 
-use std::borrow::Cow;
 use std::fmt;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 /// How deeply filter expressions may nest parentheses and `!`.
@@ -182,19 +180,7 @@ impl fmt::Display for Path {
     }
 }
 
-impl Serialize for Path {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.text)
-    }
-}
-
-impl<'de> Deserialize<'de> for Path {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = Cow::<str>::deserialize(deserializer)?;
-        Path::parse(&text)
-            .map_err(|reason| serde::de::Error::custom(format!("invalid path {text:?}: {reason}")))
-    }
-}
+serde_as_text!(Path, "path");
 
 /// The node and all its descendants, parents before children, in document order.
 fn descendants(node: &Value) -> Vec<&Value> {
@@ -562,20 +548,7 @@ impl fmt::Display for ReferencePath {
     }
 }
 
-impl Serialize for ReferencePath {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.text)
-    }
-}
-
-impl<'de> Deserialize<'de> for ReferencePath {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = Cow::<str>::deserialize(deserializer)?;
-        ReferencePath::parse(&text).map_err(|reason| {
-            serde::de::Error::custom(format!("invalid reference path {text:?}: {reason}"))
-        })
-    }
-}
+serde_as_text!(ReferencePath, "reference path");
 
 /// A JSON value's kind with an article, for messages: "a string", "null", ….
 pub(crate) fn describe(value: &Value) -> &'static str {

@@ -1,8 +1,5 @@
 //! A field that takes a path or an intrinsic function call (ASL `ErrorPath`, `CausePath`).
 
-use std::borrow::Cow;
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use super::intrinsics::Intrinsic;
@@ -82,17 +79,4 @@ impl PathOrCall {
     }
 }
 
-impl Serialize for PathOrCall {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.text)
-    }
-}
-
-impl<'de> Deserialize<'de> for PathOrCall {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = Cow::<str>::deserialize(deserializer)?;
-        PathOrCall::parse(&text).map_err(|reason| {
-            serde::de::Error::custom(format!("invalid path or call {text:?}: {reason}"))
-        })
-    }
-}
+serde_as_text!(PathOrCall, "path or call");
