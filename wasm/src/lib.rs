@@ -165,17 +165,18 @@ impl Execution {
         }
     }
 
-    /// Polls the run once, `now` being `Date.now()` if JS just read it: `Ready(Some(event))`,
-    /// `Ready(None)` at its end, or `Pending`; `Err` when it is being polled already.
+    /// Polls the run once, `now` being `Date.now()` as JS just read it, or `None` when no JS
+    /// ran since the clock was last read (a callback makes the clock read it again itself):
+    /// `Ready(Some(event))`, `Ready(None)` at its end, or `Pending`; `Err` when it is being
+    /// polled already.
     fn advance(&self, now: Option<f64>) -> Result<Poll<Option<Event>>, ()> {
         let mut cell = self.run.try_borrow_mut().map_err(drop)?;
         let Some(run) = cell.as_mut() else {
             return Ok(Poll::Ready(None));
         };
         self.parker.reset();
-        match now {
-            Some(now) => clock::set_now(now),
-            None => clock::forget_now(),
+        if let Some(now) = now {
+            clock::set_now(now);
         }
         let polled = run.poll_next_unpin(&mut Context::from_waker(&self.waker));
         if self.finished.borrow().is_none() {
