@@ -8,6 +8,9 @@ use super::graph::{Condition, Operand, State, StateMachine};
 impl StateMachine {
     /// The graph as a Mermaid flowchart; `visited` states are highlighted.
     ///
+    /// A Parallel state's branches and a Map state's item processor are drawn as subgraphs
+    /// that the state points into (a dotted edge to each one's first state).
+    ///
     /// ```
     /// use std::time::Duration;
     /// use pollflow::{Branch, WaitPolicy, Workflow};
@@ -26,49 +29,95 @@ impl StateMachine {
     /// ```
     pub fn to_mermaid(&self, visited: &[&str]) -> String {
         let mut out = String::from("flowchart TD\n");
-        let id = |name: &str| {
-            self.index(name)
-                .map_or_else(|| "end_".to_owned(), |i| format!("s{i}"))
-        };
-        let _ = writeln!(out, "    start_((start)) --> {}", id(&self.start_at));
-        for (i, def) in self.states.iter().enumerate() {
-            let shape = match def.state {
-                State::Choice { .. } => ("{", "}"),
-                State::Succeed { .. } | State::Fail { .. } => ("([", "])"),
-                _ => ("[", "]"),
-            };
-            let _ = writeln!(
-                out,
-                "    s{i}{}\"{}\"{}",
-                shape.0,
-                mermaid_text(&def.name),
-                shape.1
-            );
-        }
-        for (i, def) in self.states.iter().enumerate() {
-            for (label, target) in edges(&def.state) {
-                let to = target.map_or_else(|| "end_((end))".to_owned(), &id);
-                let arrow = if label == "catch" { "-.->" } else { "-->" };
-                let _ = if label.is_empty() {
-                    writeln!(out, "    s{i} {arrow} {to}")
-                } else {
-                    writeln!(out, "    s{i} {arrow}|{}| {to}", mermaid_text(&label))
-                };
-            }
-        }
-        let visited: Vec<String> = visited
-            .iter()
-            .filter_map(|v| self.index(v))
-            .map(|i| format!("s{i}"))
-            .collect();
-        if !visited.is_empty() {
+        let _ = writeln!(
+            out,
+            "    start_((start)) --> {}",
+            self.mermaid_id("", &self.start_at)
+        );
+        let mut highlighted = Vec::new();
+        self.mermaid_states(&mut out, "", visited, &mut highlighted);
+        if !highlighted.is_empty() {
             out.push_str("    classDef visited fill:#2e7d32,color:#fff,stroke:#1b5e20\n");
-            let _ = writeln!(out, "    class {} visited", visited.join(","));
+            let _ = writeln!(out, "    class {} visited", highlighted.join(","));
         }
         out
     }
 
+    /// The Mermaid id of state `name` of this machine, drawn with ids starting `prefix`.
+    fn mermaid_id(&self, prefix: &str, name: &str) -> String {
+        self.index(name)
+            .map_or_else(|| "end_((end))".to_owned(), |i| format!("{prefix}s{i}"))
+    }
+
+    /// Writes this machine's states and edges (ids starting `prefix`), then each Parallel
+    /// branch and Map processor as a subgraph its state points into; collects the ids of the
+    /// `visited` states. Inside a branch an end is the branch's: it gets no edge.
+    fn mermaid_states(
+        &self,
+        out: &mut String,
+        prefix: &str,
+        visited: &[&str],
+        highlighted: &mut Vec<String>,
+    ) {
+        for (i, def) in self.states.iter().enumerate() {
+            let shape = match def.state {
+                State::Choice { .. } => ("{", "}"),
+                State::Succeed { .. } | State::Fail { .. } => ("([", "])"),
+                State::Parallel { .. } | State::Map { .. } => ("[[", "]]"),
+                _ => ("[", "]"),
+            };
+            let id = format!("{prefix}s{i}");
+            let _ = writeln!(
+                out,
+                "    {id}{}\"{}\"{}",
+                shape.0,
+                mermaid_text(&def.name),
+                shape.1
+            );
+            if visited.contains(&def.name.as_str()) {
+                highlighted.push(id);
+            }
+        }
+        for (i, def) in self.states.iter().enumerate() {
+            for (label, target) in edges(&def.state) {
+                if target.is_none() && !prefix.is_empty() {
+                    continue;
+                }
+                let to =
+                    target.map_or_else(|| "end_((end))".to_owned(), |t| self.mermaid_id(prefix, t));
+                let arrow = if label == "catch" { "-.->" } else { "-->" };
+                let _ = if label.is_empty() {
+                    writeln!(out, "    {prefix}s{i} {arrow} {to}")
+                } else {
+                    writeln!(
+                        out,
+                        "    {prefix}s{i} {arrow}|{}| {to}",
+                        mermaid_text(&label)
+                    )
+                };
+            }
+        }
+        for (i, def) in self.states.iter().enumerate() {
+            for (b, (label, machine)) in inner_machines(&def.state).into_iter().enumerate() {
+                let inner = format!("{prefix}s{i}_{b}_");
+                let title = format!("{}: {label}", def.name);
+                let _ = writeln!(out, "    subgraph {inner}g[\"{}\"]", mermaid_text(&title));
+                machine.mermaid_states(out, &inner, visited, highlighted);
+                out.push_str("    end\n");
+                let _ = writeln!(
+                    out,
+                    "    {prefix}s{i} -.->|{}| {}",
+                    mermaid_text(&label),
+                    machine.mermaid_id(&inner, &machine.start_at)
+                );
+            }
+        }
+    }
+
     /// The graph as Graphviz DOT; `visited` states are filled.
+    ///
+    /// A Parallel state's branches and a Map state's item processor are drawn as dashed
+    /// clusters that the state points into.
     ///
     /// ```
     /// use std::time::Duration;
@@ -95,10 +144,25 @@ impl StateMachine {
             "    \"(start)\" [shape=circle, label=\"\"];\n    \"(start)\" -> {};",
             dot_text(&self.start_at)
         );
+        let mut ends = false;
+        self.dot_states(&mut out, "", visited, &mut ends);
+        if ends {
+            out.push_str("    \"(end)\" [shape=doublecircle, label=\"\"];\n");
+        }
+        out.push_str("}\n");
+        out
+    }
+
+    /// Writes this machine's states and edges, then each Parallel branch and Map processor as
+    /// a cluster (named after `cluster`) its state points into; notes whether an edge ends
+    /// the execution. State names are unique in the whole machine, so they stay the node ids.
+    fn dot_states(&self, out: &mut String, cluster: &str, visited: &[&str], ends: &mut bool) {
+        let top = cluster.is_empty();
         for def in &self.states {
             let shape = match def.state {
                 State::Choice { .. } => "diamond",
                 State::Succeed { .. } | State::Fail { .. } => "oval",
+                State::Parallel { .. } | State::Map { .. } => "box3d",
                 _ => "box",
             };
             let fill = if visited.contains(&def.name.as_str()) {
@@ -108,16 +172,16 @@ impl StateMachine {
             };
             let _ = writeln!(out, "    {} [shape={shape}{fill}];", dot_text(&def.name));
         }
-        let mut ends = false;
         for def in &self.states {
             for (label, target) in edges(&def.state) {
-                let to = target.map_or_else(
-                    || {
-                        ends = true;
+                let to = match target {
+                    Some(target) => dot_text(target),
+                    None if top => {
+                        *ends = true;
                         "\"(end)\"".to_owned()
-                    },
-                    dot_text,
-                );
+                    }
+                    None => continue,
+                };
                 let mut attrs = Vec::new();
                 if !label.is_empty() {
                     attrs.push(format!("label={}", dot_text(&label)));
@@ -125,23 +189,66 @@ impl StateMachine {
                 if label == "catch" {
                     attrs.push("style=dashed".to_owned());
                 }
-                let attrs = if attrs.is_empty() {
-                    String::new()
-                } else {
-                    format!(" [{}]", attrs.join(", "))
-                };
-                let _ = writeln!(out, "    {} -> {to}{attrs};", dot_text(&def.name));
+                let _ = writeln!(
+                    out,
+                    "    {} -> {to}{};",
+                    dot_text(&def.name),
+                    dot_attrs(&attrs)
+                );
             }
         }
-        if ends {
-            out.push_str("    \"(end)\" [shape=doublecircle, label=\"\"];\n");
+        for (i, def) in self.states.iter().enumerate() {
+            for (b, (label, machine)) in inner_machines(&def.state).into_iter().enumerate() {
+                let inner = format!("{cluster}cluster_{i}_{b}_");
+                let title = format!("{}: {label}", def.name);
+                let _ = writeln!(
+                    out,
+                    "    subgraph {} {{\n    label={}; style=dashed;",
+                    dot_text(&inner),
+                    dot_text(&title)
+                );
+                machine.dot_states(out, &inner, visited, ends);
+                out.push_str("    }\n");
+                let attrs = [
+                    format!("label={}", dot_text(&label)),
+                    "style=dotted".to_owned(),
+                ];
+                let _ = writeln!(
+                    out,
+                    "    {} -> {}{};",
+                    dot_text(&def.name),
+                    dot_text(&machine.start_at),
+                    dot_attrs(&attrs)
+                );
+            }
         }
-        out.push_str("}\n");
-        out
     }
 
     fn index(&self, name: &str) -> Option<usize> {
         self.states.iter().position(|s| s.name == name)
+    }
+}
+
+/// The machines inside a state, labelled: a Parallel state's branches, a Map state's item
+/// processor.
+fn inner_machines(state: &State) -> Vec<(String, &StateMachine)> {
+    match state {
+        State::Parallel { branches, .. } => branches
+            .iter()
+            .enumerate()
+            .map(|(b, machine)| (format!("branch {}", b + 1), machine))
+            .collect(),
+        State::Map { processor, .. } => vec![("each item".to_owned(), &**processor)],
+        _ => Vec::new(),
+    }
+}
+
+/// DOT edge attributes, ` [a, b]`, or nothing.
+fn dot_attrs(attrs: &[String]) -> String {
+    if attrs.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", attrs.join(", "))
     }
 }
 
