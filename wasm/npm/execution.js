@@ -13,6 +13,17 @@ export async function connect(glue, url) {
   // How the engine awaits promises, sleeps (a timer per millisecond) and resumes a parked
   // execution; where events' numbers are.
   const timers = new Map();
+  /** Rings the sleeps ending at `at` once `ms` passed; a sleep longer than a timer can take
+   * waits in several timers. */
+  function arm(at, ms) {
+    setTimeout(() => {
+      const left = at - Date.now();
+      if (ms > MAX_TIMER_MS && left > 0) return arm(at, left);
+      const ids = timers.get(at);
+      timers.delete(at);
+      for (const id of ids) ring(id);
+    }, Math.min(ms, MAX_TIMER_MS));
+  }
   const resumers = [];
   const slotAt = glue.setHost({
     wait(promise, id) {
@@ -24,10 +35,7 @@ export async function connect(glue, url) {
       let ids = timers.get(at);
       if (!ids) {
         timers.set(at, (ids = []));
-        setTimeout(() => {
-          timers.delete(at);
-          for (const id of ids) ring(id);
-        }, ms);
+        arm(at, ms);
       }
       ids.push(id);
     },
@@ -75,10 +83,9 @@ export async function connect(glue, url) {
     return names[index];
   }
 
-  /** Polls once: an event, PENDING or END; with `discard`, until it must wait or ends. */
+  /** Polls once: an event, PENDING, END or BUSY; with `discard`, until it must wait or ends. */
   function poll(execution, discard) {
     const packed = discard ? execution.drive(Date.now()) : execution.poll(Date.now());
-    if (packed === BUSY) throw new TypeError('next() was called while another next() is pending');
     if (packed < 0) return packed;
     const low = packed % ID;
     const kind = low & 15;
@@ -106,6 +113,9 @@ export function checkOptions(options) {
     throw new TypeError('options.signal must be an AbortSignal');
   }
 }
+
+/** The longest a `setTimeout` waits (2^31 - 1 ms, about 24.8 days); longer ones fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 // Events cross packed in numbers (see wasm/src/lib.rs).
 const BUSY = -3;
@@ -161,9 +171,23 @@ class Execution {
     this.#finish(JSON.parse(this.#execution.outcomeJson()));
   }
 
+  /** The engine itself failed (a bug to report): the run ends, `outcome` rejects with `error`. */
+  #broken(error) {
+    this.#ended = true;
+    this.#unlisten?.();
+    this.#fail(error);
+  }
+
   #next() {
     if (this.#ended) return { value: undefined, done: true };
-    const event = this.#poll(this.#execution, false);
+    let event;
+    try {
+      event = this.#poll(this.#execution, false);
+    } catch (error) {
+      this.#broken(error);
+      throw error;
+    }
+    if (event === BUSY) throw new TypeError('next() was called while another next() is pending');
     if (event === PENDING) return this.#parked().then(() => this.#next());
     if (event === END) {
       this.#end();
@@ -175,7 +199,14 @@ class Execution {
   /** Runs to the end, dropping events; callbacks never run inside the caller's call. */
   async #drain() {
     await undefined;
-    while (this.#poll(this.#execution, true) === PENDING) await this.#parked();
+    try {
+      let polled;
+      while ((polled = this.#poll(this.#execution, true)) === PENDING) await this.#parked();
+      if (polled === BUSY) throw new TypeError('the execution was polled while it was being polled');
+    } catch (error) {
+      this.#broken(error);
+      return;
+    }
     this.#end();
   }
 
@@ -208,7 +239,7 @@ class Execution {
   get outcome() {
     if (!this.#consumer) {
       this.#consumer = 'driven';
-      this.#drain().catch((error) => { this.#unlisten?.(); this.#fail(error); });
+      this.#drain();
     }
     return this.#finished;
   }

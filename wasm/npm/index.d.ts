@@ -27,19 +27,22 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 /** What `check` returns. */
 export type CheckResult =
   /** Still running. `detail` is shown in events; a string detail (or `detail.status`) is its status word. */
-  | { status: 'PENDING'; detail?: Json; /** Check again after this many milliseconds (like HTTP Retry-After). */ retryAfterMs?: number }
+  | { status: 'PENDING'; detail?: Json; /** Check again after this many milliseconds (like HTTP Retry-After), from 0 to 2^53 - 1. */ retryAfterMs?: number }
   /** Done; `output` becomes the execution's output. */
   | { status: 'SUCCEEDED'; output?: Json }
   /** The job failed; the execution fails with `States.TaskFailed`, `detail` (as JSON) being the cause. */
   | { status: 'FAILED'; detail?: Json };
 
 /**
- * How long to wait before each check. All durations are in **milliseconds**.
+ * How long to wait before each check. All durations are in **milliseconds**: finite numbers
+ * from 0 to 2^53 - 1 (fractions of a millisecond are dropped). Waits longer than one
+ * `setTimeout` can take (2^31 - 1 ms, about 24.8 days) are split over several timers.
  * - `{ intervalMs }`: the same delay every time (the Step Functions sample's `wait_time`, in ms).
  * - `{ minDelayMs, maxDelayMs, rate?, jitter? }`: exponential backoff. Attempt n waits
- *   `minDelayMs * rate^(n-1)` (rate defaults to 2), capped at `maxDelayMs`, then jittered:
- *   `'bounded'` (default, the AWS SDK waiter formula: uniform in [minDelayMs, delay]),
- *   `'full'` (uniform in [0, delay]) or `'none'`.
+ *   `minDelayMs * rate^(n-1)` (rate, a number >= 1, defaults to 2), capped at `maxDelayMs`,
+ *   then jittered: `'bounded'` (default, the AWS SDK waiter formula: uniform in
+ *   [minDelayMs, delay]), `'full'` (uniform in [0, delay]) or `'none'`.
+ * One or the other: `intervalMs` together with a backoff field is a `TypeError`.
  */
 export type WaitOptions =
   | { intervalMs: number }
@@ -64,7 +67,11 @@ export interface RunOptions {
    * retried (up to 5 times, 1 s doubling to 30 s).
    */
   check(handle: Json): CheckResult | Promise<CheckResult>;
-  /** Stops the job when the execution is aborted or times out. Receives the handle and a reason. */
+  /**
+   * Stops the job when the execution is aborted or times out. Receives the handle and a reason.
+   * Without it, or when it throws, the execution still ends; its `JobCancelled` event carries the
+   * error (`Pollflow.CancelUnsupported`, or `States.TaskFailed` with the thrown message).
+   */
   cancel?(handle: Json, reason: string): void | Promise<void>;
   /** When given, the workflow notifies on success ('Notify Success') and on job failure ('Notify Failure'). */
   notify?(notification: Notification): void | Promise<void>;
@@ -74,13 +81,13 @@ export interface RunOptions {
   wait?: WaitOptions;
   /** Give up after this many milliseconds since the first wait: a final check happens at the deadline, then `States.Timeout`. */
   maxWaitMs?: number;
-  /** Give up after this many checks (`States.Timeout`). A whole number >= 1. */
+  /** Give up after this many checks (`States.Timeout`). A whole number from 1 to 2^32 - 1. */
   maxAttempts?: number;
   /** Messages of the Notify states (defaults 'Job succeeded' / 'Job failed'). */
   messages?: { success?: string; failure?: string };
   /** The workflow's name in events and cancel reasons (default 'Job Poller'). */
   name?: string;
-  /** Seeds the jitter (a whole number >= 0): same seed, same delays. */
+  /** Seeds the jitter (a whole number from 0 to 2^53 - 1): same seed, same delays. */
   seed?: number;
   /** Aborts the execution: its job is cancelled (with `cancel`), then it ends `ABORTED`. */
   signal?: AbortSignal;
@@ -98,7 +105,13 @@ interface EventBase {
   route?: { state: string; index: number }[];
 }
 
-/** One entry of the execution history, shaped like AWS Step Functions' history events (`TaskSucceeded` and `Branch*` only from `pollflow/asl`; a `Branch*` event's route ends with its branch or item). */
+/**
+ * One entry of the execution history, shaped like AWS Step Functions' history events
+ * (`TaskSucceeded` and `Branch*` only from `pollflow/asl`; a `Branch*` event's route ends with
+ * its branch or item). From `run()`, `TaskFailed` reports a check that threw a retryable error
+ * (with `retry_in_ms`), and `JobCancelled` the job's cancellation on abort or timeout (with the
+ * cancel's `error` when it had none or failed).
+ */
 export type ExecutionEvent = EventBase &
   (
     | { type: 'ExecutionStarted'; input: Json }
@@ -108,7 +121,10 @@ export type ExecutionEvent = EventBase &
     | { type: 'TaskSucceeded'; state: string; output: Json }
     | { type: 'TaskFailed'; state: string; error: { error: string; cause: string }; retry_in_ms?: number }
     | { type: 'WaitStarted'; state: string; delay_ms: number; attempt: number }
-    | { type: 'StatusChecked'; state: string; attempt: number; status: { status: 'PENDING' | 'SUCCEEDED' | 'FAILED'; detail?: Json; output?: Json; retry_after_ms?: number } }
+    | { type: 'StatusChecked'; state: string; attempt: number; status:
+        | { status: 'PENDING'; /** `null` when `check` gave none. */ detail: Json; retry_after_ms?: number }
+        | { status: 'SUCCEEDED'; output: Json }
+        | { status: 'FAILED'; detail: Json } }
     | { type: 'ChoiceTaken'; state: string; next: string }
     | { type: 'Notified'; state: string; message: string }
     | { type: 'JobCancelled'; handle: Json; error?: { error: string; cause: string } }
@@ -142,7 +158,10 @@ export interface PollflowError extends Error {
 
 /** A running execution. Iterate it once for its events; await `outcome` or `result()` for its end. */
 export interface Execution extends AsyncIterable<ExecutionEvent> {
-  /** Resolves with the outcome (never rejects). Drives the execution if nobody iterates it. */
+  /**
+   * Resolves with the outcome; every failure of the job or of a callback is an outcome. Rejects
+   * only if the engine itself fails (a bug to report). Drives the execution if nobody iterates it.
+   */
   readonly outcome: Promise<Outcome>;
   /** Resolves with the output; rejects with a {@link PollflowError}. */
   result(): Promise<Json>;
@@ -153,12 +172,17 @@ export interface Execution extends AsyncIterable<ExecutionEvent> {
 /**
  * Starts an execution of the Job Poller workflow: Submit Job → Wait → Get Job Status →
  * Job Complete? → (Notify Success | Notify Failure) → end.
- * @throws {TypeError} a missing callback, a value of the wrong type, input that is not JSON-serializable.
- * @throws {RangeError} NaN, infinite or negative durations; a whole number out of range.
+ * @throws {TypeError} a missing callback, a value of the wrong type, `intervalMs` with a backoff
+ *   field, input that is not JSON-serializable, an option whose getter throws.
+ * @throws {RangeError} a duration that is NaN, infinite, negative or above 2^53 - 1; a rate below
+ *   1; an unknown jitter; `minDelayMs` above `maxDelayMs`; `maxAttempts` or `seed` out of range.
  */
 export function run(options: RunOptions): Execution;
 
-/** The state-machine graph `run(options)` would execute (states with their transitions), to draw it. */
+/**
+ * The state-machine graph `run(options)` would execute (states with their transitions), to draw it.
+ * @throws {TypeError | RangeError} the errors of {@link run} for the same options.
+ */
 export function workflowGraph(options: RunOptions): {
   name: string;
   start_at: string;

@@ -1,9 +1,9 @@
 //! Errors crossing the boundary: JS `TypeError`/`RangeError` for bad input, ASL-named `Error`s
 //! for outcomes, and JS exceptions turned into task errors.
 
-use js_sys::{Error, RangeError, Reflect, TypeError};
+use js_sys::{Array, Error, JsString, RangeError, Reflect, TypeError, JSON};
 use pollflow::TaskError;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::prelude::*;
 
 use crate::keys::{get, Key};
 
@@ -15,28 +15,87 @@ pub(crate) fn range_error(message: &str) -> JsValue {
     RangeError::new(message).into()
 }
 
-/// The message of a thrown value (an `Error`'s `message`, or the value as text).
+#[wasm_bindgen]
+extern "C" {
+    /// `String(value)`; what its `toString` throws, as `Err`.
+    #[wasm_bindgen(catch, js_name = String)]
+    fn js_string(value: &JsValue) -> Result<JsString, JsValue>;
+}
+
+/// What a wrong value is, for "must be ..., got X": a number as JS writes it, `null`, `array`,
+/// or its `typeof`.
+pub(crate) fn describe(value: &JsValue) -> String {
+    if let Some(n) = value.as_f64() {
+        return number(n);
+    }
+    if value.is_null() {
+        return "null".to_owned();
+    }
+    if Array::is_array(value) {
+        return "array".to_owned();
+    }
+    value.js_typeof().as_string().unwrap_or_default()
+}
+
+/// `n` as JS writes it (`String(n)`): Rust's float formatting would add kilobytes to the `.wasm`.
+pub(crate) fn number(n: f64) -> String {
+    js_sys::Number::from(n)
+        .to_string_with_radix(10)
+        .map_or_else(|_| String::new(), String::from)
+}
+
+/// `value` as text: a string as it is, otherwise its JSON, or `String(value)` when it has none
+/// (never throwing: a value whose conversion throws is "(unprintable value)").
+fn text(value: &JsValue) -> String {
+    if let Some(text) = value.as_string() {
+        return text;
+    }
+    JSON::stringify(value)
+        .ok()
+        .and_then(|json| json.as_string())
+        .or_else(|| js_string(value).ok().and_then(|s| s.as_string()))
+        .unwrap_or_else(|| "(unprintable value)".to_owned())
+}
+
+/// A property of a thrown value as text, `None` when absent or empty; reading it never throws.
+fn property(thrown: &JsValue, key: &str) -> Option<String> {
+    let value = Reflect::get(thrown, &key.into()).ok()?;
+    if value.is_undefined() || value.is_null() {
+        return None;
+    }
+    Some(text(&value)).filter(|text| !text.is_empty())
+}
+
+/// The message of a thrown value: an `Error`'s `message`, or the value as text. Never throws,
+/// whatever the value's getters do.
 pub(crate) fn message(thrown: &JsValue) -> String {
-    match thrown.dyn_ref::<Error>() {
-        Some(error) => String::from(error.message()),
-        None => thrown.as_string().unwrap_or_else(|| format!("{thrown:?}")),
+    if thrown.is_instance_of::<Error>() {
+        property(thrown, "message").unwrap_or_default()
+    } else {
+        text(thrown)
+    }
+}
+
+/// The name of a thrown `Error` (`TypeError`, a custom name), `None` for other values or an
+/// empty name. Never throws.
+pub(crate) fn error_name(thrown: &JsValue) -> Option<String> {
+    if thrown.is_instance_of::<Error>() {
+        property(thrown, "name")
+    } else {
+        None
     }
 }
 
 /// A thrown value or rejection as `States.TaskFailed`, the cause naming the callback and the
 /// error.
 pub(crate) fn task_error(thrown: &JsValue, what: &str) -> TaskError {
-    let name = thrown
-        .dyn_ref::<Error>()
-        .map(|e| String::from(e.name()))
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| "Error".to_owned());
+    let name = error_name(thrown).unwrap_or_else(|| "Error".to_owned());
     TaskError::task_failed(format!("{what} threw {name}: {}", message(thrown)))
 }
 
 /// Whether a thrown value asks to be retried (`error.retryable === true`).
 pub(crate) fn is_retryable(thrown: &JsValue) -> bool {
-    get(thrown, Key::Retryable).as_bool() == Some(true)
+    get(thrown, Key::Retryable).is_ok_and(|retryable| retryable.as_bool() == Some(true))
 }
 
 /// An `Error` named like ASL (`States.TaskFailed`...) with the cause as message and `cause`.

@@ -35,7 +35,13 @@ pub(crate) fn from_js(value: &JsValue, what: &str) -> Result<Value, JsValue> {
             crate::errors::message(&e)
         ))
     })?;
-    let text: String = text.into();
+    // `JSON.stringify` gives `undefined` for a symbol, a function, or a `toJSON` returning one.
+    let Some(text) = text.as_string() else {
+        return Err(type_error(&format!(
+            "{what} is not JSON-serializable: got {}",
+            crate::errors::describe(value)
+        )));
+    };
     serde_json::from_str(&text)
         .map_err(|e| type_error(&format!("{what} is not JSON-serializable: {e}")))
 }

@@ -55,10 +55,9 @@ keys! {
     Failed = "FAILED",
 }
 
-/// `object[key]`; `undefined` when reading it throws.
-pub(crate) fn get(object: &JsValue, k: Key) -> JsValue {
+/// `object[key]`, or what reading it threw (a getter, a proxy).
+pub(crate) fn get(object: &JsValue, k: Key) -> Result<JsValue, JsValue> {
     KEYS.with(|keys| Reflect::get(object, &keys[k as usize]))
-        .unwrap_or(JsValue::UNDEFINED)
 }
 
 /// Whether `value` is the string `key` (`===`).

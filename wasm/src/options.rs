@@ -4,12 +4,12 @@
 use std::cell::RefCell;
 use std::time::Duration;
 
-use js_sys::Function;
+use js_sys::{Array, Function};
 use pollflow::{names, Backoff, Branch, Jitter, Path, WaitPolicy, Workflow};
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::errors::{range_error, type_error};
+use crate::errors::{describe, message, number, range_error, type_error};
 use crate::json;
 use crate::keys::{get, Key};
 use crate::poller::{JsNotifier, JsPoller};
@@ -28,22 +28,24 @@ fn absent(value: &JsValue) -> bool {
     value.is_undefined() || value.is_null()
 }
 
-fn describe(value: &JsValue) -> String {
-    if let Some(n) = value.as_f64() {
-        return number(n);
-    }
-    value.js_typeof().as_string().unwrap_or_default()
+/// `object[key]`, `field` naming it; a getter that throws is a `TypeError` saying so.
+fn read(object: &JsValue, key: Key, field: &str) -> Result<JsValue, JsValue> {
+    get(object, key)
+        .map_err(|thrown| type_error(&format!("reading {field} threw: {}", message(&thrown))))
 }
 
-/// `n` as JS writes it (`String(n)`): Rust's float formatting would add kilobytes to the `.wasm`.
-fn number(n: f64) -> String {
-    js_sys::Number::from(n)
-        .to_string_with_radix(10)
-        .map_or_else(|_| String::new(), String::from)
+/// JS's largest safe integer: the most milliseconds a duration may have (about 285,000 years),
+/// and the largest seed.
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+/// `ms` milliseconds as a `Duration`: `None` unless finite, >= 0 and at most [`MAX_SAFE_INTEGER`].
+pub(crate) fn duration(ms: f64) -> Option<Duration> {
+    (ms.is_finite() && (0.0..=MAX_SAFE_INTEGER).contains(&ms))
+        .then(|| Duration::from_secs_f64(ms / 1000.0))
 }
 
 fn function(object: &JsValue, key: Key, required: bool) -> Result<Option<Function>, JsValue> {
-    let value = get(object, key);
+    let value = read(object, key, &format!("options.{}", key.name()))?;
     if absent(&value) && !required {
         return Ok(None);
     }
@@ -56,10 +58,10 @@ fn function(object: &JsValue, key: Key, required: bool) -> Result<Option<Functio
     })
 }
 
-/// A duration in milliseconds: absent → `None`; not a number → `TypeError`; NaN, infinite or
-/// negative → `RangeError`. `field` names it in errors.
+/// A duration in milliseconds: absent → `None`; not a number → `TypeError`; NaN, infinite,
+/// negative or above [`MAX_SAFE_INTEGER`] → `RangeError`. `field` names it in errors.
 fn millis(object: &JsValue, key: Key, field: &str) -> Result<Option<Duration>, JsValue> {
-    let value = get(object, key);
+    let value = read(object, key, field)?;
     if absent(&value) {
         return Ok(None);
     }
@@ -69,18 +71,23 @@ fn millis(object: &JsValue, key: Key, field: &str) -> Result<Option<Duration>, J
             describe(&value)
         ))
     })?;
-    if !ms.is_finite() || ms < 0.0 {
-        return Err(range_error(&format!(
-            "{field} must be a finite number >= 0 (milliseconds), got {}",
+    duration(ms).map(Some).ok_or_else(|| {
+        range_error(&format!(
+            "{field} must be a finite number >= 0 and <= {} (milliseconds), got {}",
+            number(MAX_SAFE_INTEGER),
             number(ms)
-        )));
-    }
-    Ok(Some(Duration::from_secs_f64(ms / 1000.0)))
+        ))
+    })
 }
 
-/// A whole number of at least `min`.
-fn whole(object: &JsValue, key: Key, field: &str, min: f64) -> Result<Option<u64>, JsValue> {
-    let value = get(object, key);
+/// A whole number from `min` to `max`.
+fn whole(
+    object: &JsValue,
+    key: Key,
+    field: &str,
+    (min, max): (f64, f64),
+) -> Result<Option<u64>, JsValue> {
+    let value = read(object, key, field)?;
     if absent(&value) {
         return Ok(None);
     }
@@ -90,10 +97,11 @@ fn whole(object: &JsValue, key: Key, field: &str, min: f64) -> Result<Option<u64
             describe(&value)
         ))
     })?;
-    if !(n.is_finite() && n.fract() == 0.0 && n >= min && n <= 9_007_199_254_740_991.0) {
+    if !(n.is_finite() && n.fract() == 0.0 && n >= min && n <= max) {
         return Err(range_error(&format!(
-            "{field} must be a whole number >= {}, got {}",
+            "{field} must be a whole number from {} to {}, got {}",
             number(min),
+            number(max),
             number(n)
         )));
     }
@@ -101,7 +109,7 @@ fn whole(object: &JsValue, key: Key, field: &str, min: f64) -> Result<Option<u64
 }
 
 fn text(object: &JsValue, key: Key, field: &str, default: &str) -> Result<String, JsValue> {
-    let value = get(object, key);
+    let value = read(object, key, field)?;
     if absent(&value) {
         return Ok(default.to_owned());
     }
@@ -114,15 +122,23 @@ fn text(object: &JsValue, key: Key, field: &str, default: &str) -> Result<String
 }
 
 fn wait_policy(options: &JsValue) -> Result<WaitPolicy, JsValue> {
-    let wait = get(options, Key::Wait);
+    let wait = read(options, Key::Wait, "options.wait")?;
     let mut policy = if absent(&wait) {
         WaitPolicy::fixed(Duration::from_secs(1))
-    } else if !wait.is_object() {
+    } else if !wait.is_object() || Array::is_array(&wait) {
         return Err(type_error(&format!(
             "options.wait must be an object, got {}",
             describe(&wait)
         )));
     } else if let Some(interval) = millis(&wait, Key::IntervalMs, "options.wait.intervalMs")? {
+        for key in [Key::MinDelayMs, Key::MaxDelayMs, Key::Rate, Key::Jitter] {
+            let field = format!("options.wait.{}", key.name());
+            if !absent(&read(&wait, key, &field)?) {
+                return Err(type_error(&format!(
+                    "options.wait takes intervalMs (a fixed interval) or minDelayMs and maxDelayMs (a backoff), not both: {field} was given with intervalMs"
+                )));
+            }
+        }
         WaitPolicy::fixed(interval)
     } else {
         let min = millis(&wait, Key::MinDelayMs, "options.wait.minDelayMs")?;
@@ -137,13 +153,19 @@ fn wait_policy(options: &JsValue) -> Result<WaitPolicy, JsValue> {
                 "options.wait.minDelayMs must not exceed options.wait.maxDelayMs",
             ));
         }
-        let rate = get(&wait, Key::Rate);
+        let rate = read(&wait, Key::Rate, "options.wait.rate")?;
         let rate = match rate.as_f64() {
             None if absent(&rate) => 2.0,
             Some(r) if r.is_finite() && r >= 1.0 => r,
-            _ => {
+            Some(r) => {
                 return Err(range_error(&format!(
                     "options.wait.rate must be a finite number >= 1, got {}",
+                    number(r)
+                )))
+            }
+            None => {
+                return Err(type_error(&format!(
+                    "options.wait.rate must be a number, got {}",
                     describe(&rate)
                 )))
             }
@@ -168,7 +190,8 @@ fn wait_policy(options: &JsValue) -> Result<WaitPolicy, JsValue> {
     if let Some(budget) = millis(options, Key::MaxWaitMs, "options.maxWaitMs")? {
         policy = policy.with_max_wait(budget);
     }
-    if let Some(attempts) = whole(options, Key::MaxAttempts, "options.maxAttempts", 1.0)? {
+    let attempts = (1.0, f64::from(u32::MAX));
+    if let Some(attempts) = whole(options, Key::MaxAttempts, "options.maxAttempts", attempts)? {
         policy = policy.with_max_attempts(u32::try_from(attempts).unwrap_or(u32::MAX));
     }
     Ok(policy)
@@ -190,9 +213,14 @@ thread_local! {
 /// The Job Poller shape: Submit Job → Wait → Get Job Status → Job Complete? → (Notify) → end.
 fn workflow(options: &JsValue, notify: bool) -> Result<Workflow, JsValue> {
     let name = text(options, Key::Name, "options.name", "Job Poller")?;
-    let messages = get(options, Key::Messages);
+    let messages = read(options, Key::Messages, "options.messages")?;
     let (success, failure) = if absent(&messages) {
         ("Job succeeded".to_owned(), "Job failed".to_owned())
+    } else if !messages.is_object() || Array::is_array(&messages) {
+        return Err(type_error(&format!(
+            "options.messages must be an object, got {}",
+            describe(&messages)
+        )));
     } else {
         (
             text(
@@ -263,7 +291,10 @@ pub(crate) fn parse(options: &JsValue) -> Result<Options, JsValue> {
             handle: RefCell::default(),
         },
         notifier,
-        input: json::from_js(&get(options, Key::Input), "options.input")?,
-        seed: whole(options, Key::Seed, "options.seed", 0.0)?.unwrap_or(0),
+        input: json::from_js(
+            &read(options, Key::Input, "options.input")?,
+            "options.input",
+        )?,
+        seed: whole(options, Key::Seed, "options.seed", (0.0, MAX_SAFE_INTEGER))?.unwrap_or(0),
     })
 }

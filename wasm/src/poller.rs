@@ -6,7 +6,6 @@ use std::pin::Pin;
 use std::sync::atomic::AtomicU32;
 use std::sync::atomic::Ordering::Relaxed;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use async_trait::async_trait;
 use js_sys::Function;
@@ -14,12 +13,16 @@ use pollflow::{CheckError, JobStatus, Notification, Notifier, Poller, TaskError}
 use serde_json::Value;
 use wasm_bindgen::JsValue;
 
+use crate::errors::{describe, message};
 use crate::json;
 use crate::keys::{get, is, Key};
 
-/// Whether `value` is a promise or another thenable.
-fn is_thenable(value: &JsValue) -> bool {
-    (value.is_object() || value.is_function()) && get(value, Key::Then).is_function()
+/// Whether `value` is a promise or another thenable; what reading its `then` threw, as `Err`.
+fn is_thenable(value: &JsValue) -> Result<bool, JsValue> {
+    if !(value.is_object() || value.is_function()) {
+        return Ok(false);
+    }
+    get(value, Key::Then).map(|then| then.is_function())
 }
 
 /// How many times an execution was aborted (see [`note_abort`]). An atomic only to be a safe
@@ -41,7 +44,14 @@ pub(crate) async fn call_js(f: &Function, args: &[JsValue]) -> Result<JsValue, J
         [a] => f.call1(&JsValue::UNDEFINED, a),
         [a, b, ..] => f.call2(&JsValue::UNDEFINED, a, b),
     };
-    let thenable = returned.as_ref().is_ok_and(is_thenable);
+    // A result whose `then` getter throws counts as that throw.
+    let (returned, thenable) = match returned {
+        Ok(value) => match is_thenable(&value) {
+            Ok(thenable) => (Ok(value), thenable),
+            Err(thrown) => (Err(thrown), false),
+        },
+        Err(thrown) => (Err(thrown), false),
+    };
     // The callback ran: the engine must read the clock again.
     crate::clock::forget_now();
     match returned {
@@ -112,43 +122,55 @@ fn job_status(result: &JsValue) -> Result<JobStatus, CheckError> {
     if !result.is_object() {
         return Err(shape_error(format!(
             "check() must return an object like {{status: 'PENDING' | 'SUCCEEDED' | 'FAILED'}}, got {}",
-            crate::errors::message(result)
+            describe(result)
         )));
     }
-    let value = |key: Key, what: &str| {
-        json::from_js(&get(result, key), what).map_err(|e| shape_error(crate::errors::message(&e)))
+    let field = |key: Key| {
+        get(result, key).map_err(|thrown| {
+            shape_error(format!(
+                "reading check() result .{} threw: {}",
+                key.name(),
+                message(&thrown)
+            ))
+        })
     };
-    let status = get(result, Key::Status);
+    let value = |key: Key| {
+        let what = format!("check() result .{}", key.name());
+        json::from_js(&field(key)?, &what).map_err(|e| shape_error(message(&e)))
+    };
+    let status = field(Key::Status)?;
     if is(&status, Key::Pending) {
-        let retry_after = get(result, Key::RetryAfterMs);
+        let retry_after = field(Key::RetryAfterMs)?;
         let retry_after = match retry_after.as_f64() {
             None if retry_after.is_undefined() || retry_after.is_null() => None,
-            Some(ms) if ms.is_finite() && ms >= 0.0 => Some(Duration::from_secs_f64(ms / 1000.0)),
-            _ => {
+            Some(ms) => Some(crate::options::duration(ms).ok_or_else(|| {
+                shape_error(format!(
+                    "check() result .retryAfterMs must be a finite number >= 0 and <= 9007199254740991 (milliseconds), got {}",
+                    describe(&retry_after)
+                ))
+            })?),
+            None => {
                 return Err(shape_error(format!(
-                "check() result .retryAfterMs must be a finite number >= 0 (milliseconds), got {}",
-                crate::errors::message(&retry_after)
-            )))
+                    "check() result .retryAfterMs must be a number of milliseconds, got {}",
+                    describe(&retry_after)
+                )))
             }
         };
         Ok(JobStatus::Pending {
-            detail: value(Key::Detail, "check() result .detail")?,
+            detail: value(Key::Detail)?,
             retry_after,
         })
     } else if is(&status, Key::Succeeded) {
-        Ok(JobStatus::succeeded(value(
-            Key::Output,
-            "check() result .output",
-        )?))
+        Ok(JobStatus::succeeded(value(Key::Output)?))
     } else if is(&status, Key::Failed) {
-        Ok(JobStatus::failed(value(
-            Key::Detail,
-            "check() result .detail",
-        )?))
+        Ok(JobStatus::failed(value(Key::Detail)?))
     } else {
+        let got = match status.as_string() {
+            Some(text) => format!("{text:?}"),
+            None => describe(&status),
+        };
         Err(shape_error(format!(
-            "check() result .status must be 'PENDING', 'SUCCEEDED' or 'FAILED', got {:?}",
-            crate::errors::message(&status)
+            "check() result .status must be 'PENDING', 'SUCCEEDED' or 'FAILED', got {got}"
         )))
     }
 }
@@ -160,7 +182,7 @@ impl Poller for JsPoller {
         let handle = json::from_js(&handle, "submit() result");
         // Reading the handle may run JS too (`toJSON`).
         crate::clock::forget_now();
-        handle.map_err(|e| TaskError::new("TypeError", crate::errors::message(&e)))
+        handle.map_err(|e| TaskError::new("TypeError", message(&e)))
     }
 
     async fn check(&self, handle: &Value) -> Result<JobStatus, CheckError> {

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
+import { inspect } from 'node:util';
 import { run, workflowGraph } from 'pollflow';
 
 /** A job that is PENDING `pending` times, then SUCCEEDED with `output`. */
@@ -162,6 +163,12 @@ test('callbacks that throw or reject become task failures, never crashes', async
     [{ submit: () => Promise.reject(new RangeError('bad region')), check: () => ({ status: 'SUCCEEDED' }) }, /submit\(\) threw RangeError: bad region/],
     [{ submit: () => 'j', check: async () => { throw new Error('403 Forbidden'); } }, /check\(\) threw Error: 403 Forbidden/],
     [{ submit: () => 'j', check: () => Promise.reject('a bare string') }, /check\(\) threw Error: a bare string/],
+    // Odd throws still become task failures with readable text.
+    [{ submit: () => { throw undefined; }, check: () => ({ status: 'SUCCEEDED' }) }, /submit\(\) threw Error: undefined$/],
+    [{ submit: () => { throw { code: 42 }; }, check: () => ({ status: 'SUCCEEDED' }) }, /submit\(\) threw Error: \{"code":42\}$/],
+    [{ submit: () => { throw Object.assign(new TypeError('x'), { message: 42 }); }, check: () => ({ status: 'SUCCEEDED' }) }, /submit\(\) threw TypeError: 42$/],
+    [{ submit: () => { throw Object.defineProperty(new Error(), 'message', { get() { throw new Error('getter'); } }); }, check: () => ({ status: 'SUCCEEDED' }) }, /submit\(\) threw Error: $/],
+    [{ submit: () => ({ get then() { throw new Error('then getter'); } }), check: () => ({ status: 'SUCCEEDED' }) }, /submit\(\) threw Error: then getter/],
   ];
   for (const [callbacks, cause] of cases) {
     const error = await run({ ...callbacks, wait: { intervalMs: 1 } }).result().then(() => null, (e) => e);
@@ -203,29 +210,66 @@ test('notify is called on success and on job failure', async () => {
 
 test('bad options throw TypeError or RangeError naming the field', () => {
   const ok = { submit() {}, check() {} };
+  const backoff = { minDelayMs: 1, maxDelayMs: 2 };
+  const cyclic = {};
+  cyclic.self = cyclic;
+  const throwing = (field) => Object.defineProperty({ ...ok }, field, { get() { throw new Error('no access'); }, enumerable: true });
   const cases = [
-    [undefined, TypeError, /options must be an object/],
+    [undefined, TypeError, /options must be an object, got undefined/],
+    [null, TypeError, /options must be an object, got null/],
     [{ check() {} }, TypeError, /options\.submit must be a function, got undefined/],
     [{ submit() {} }, TypeError, /options\.check must be a function/],
     [{ ...ok, cancel: 'no' }, TypeError, /options\.cancel must be a function, got string/],
-    [{ ...ok, notify: 5 }, TypeError, /options\.notify must be a function/],
-    [{ ...ok, wait: { intervalMs: NaN } }, RangeError, /options\.wait\.intervalMs must be a finite number >= 0 \(milliseconds\), got NaN/],
+    [{ ...ok, notify: 5 }, TypeError, /options\.notify must be a function, got 5/],
+    [{ ...ok, wait: 5 }, TypeError, /options\.wait must be an object, got 5/],
+    [{ ...ok, wait: [] }, TypeError, /options\.wait must be an object, got array/],
+    [{ ...ok, wait: { intervalMs: NaN } }, RangeError, /options\.wait\.intervalMs must be a finite number >= 0 and <= 9007199254740991 \(milliseconds\), got NaN/],
     [{ ...ok, wait: { intervalMs: -1 } }, RangeError, /options\.wait\.intervalMs .* got -1/],
+    [{ ...ok, wait: { intervalMs: 1e300 } }, RangeError, /options\.wait\.intervalMs .* got 1e\+300/],
     [{ ...ok, wait: { intervalMs: '5' } }, TypeError, /options\.wait\.intervalMs must be a number of milliseconds, got string/],
+    [{ ...ok, wait: { intervalMs: 1, minDelayMs: 5 } }, TypeError, /options\.wait takes intervalMs .* or minDelayMs and maxDelayMs .*, not both: options\.wait\.minDelayMs was given/],
+    [{ ...ok, wait: { intervalMs: 1, jitter: 'bogus' } }, TypeError, /not both: options\.wait\.jitter was given/],
     [{ ...ok, wait: {} }, TypeError, /options\.wait needs intervalMs, or minDelayMs and maxDelayMs/],
+    [{ ...ok, wait: { minDelayMs: 1 } }, TypeError, /options\.wait needs intervalMs, or minDelayMs and maxDelayMs/],
+    [{ ...ok, wait: { minDelayMs: 'a', maxDelayMs: 2 } }, TypeError, /options\.wait\.minDelayMs must be a number of milliseconds, got string/],
+    [{ ...ok, wait: { minDelayMs: 1, maxDelayMs: -2 } }, RangeError, /options\.wait\.maxDelayMs .* got -2/],
+    [{ ...ok, wait: { minDelayMs: 1, maxDelayMs: 1e300 } }, RangeError, /options\.wait\.maxDelayMs .* got 1e\+300/],
     [{ ...ok, wait: { minDelayMs: 10, maxDelayMs: 1 } }, RangeError, /minDelayMs must not exceed/],
-    [{ ...ok, wait: { minDelayMs: 1, maxDelayMs: 2, rate: 0.5 } }, RangeError, /options\.wait\.rate/],
-    [{ ...ok, wait: { minDelayMs: 1, maxDelayMs: 2, jitter: 'lots' } }, RangeError, /options\.wait\.jitter/],
-    [{ ...ok, maxWaitMs: Infinity }, RangeError, /options\.maxWaitMs/],
-    [{ ...ok, maxAttempts: 0 }, RangeError, /options\.maxAttempts must be a whole number >= 1, got 0/],
-    [{ ...ok, maxAttempts: 1.5 }, RangeError, /options\.maxAttempts/],
-    [{ ...ok, seed: -1 }, RangeError, /options\.seed/],
-    [{ ...ok, name: 7 }, TypeError, /options\.name must be a string/],
+    [{ ...ok, wait: { ...backoff, rate: 0.5 } }, RangeError, /options\.wait\.rate must be a finite number >= 1, got 0\.5/],
+    [{ ...ok, wait: { ...backoff, rate: '2' } }, TypeError, /options\.wait\.rate must be a number, got string/],
+    [{ ...ok, wait: { ...backoff, jitter: 'lots' } }, RangeError, /options\.wait\.jitter must be 'none', 'full' or 'bounded', got "lots"/],
+    [{ ...ok, wait: { ...backoff, jitter: 1 } }, TypeError, /options\.wait\.jitter must be a string, got 1/],
+    [{ ...ok, maxWaitMs: Infinity }, RangeError, /options\.maxWaitMs .* got Infinity/],
+    [{ ...ok, maxWaitMs: -1 }, RangeError, /options\.maxWaitMs .* got -1/],
+    [{ ...ok, maxWaitMs: 1e300 }, RangeError, /options\.maxWaitMs .* got 1e\+300/],
+    [{ ...ok, maxWaitMs: '1' }, TypeError, /options\.maxWaitMs must be a number of milliseconds, got string/],
+    [{ ...ok, maxAttempts: 0 }, RangeError, /options\.maxAttempts must be a whole number from 1 to 4294967295, got 0/],
+    [{ ...ok, maxAttempts: 1.5 }, RangeError, /options\.maxAttempts .* got 1\.5/],
+    [{ ...ok, maxAttempts: 2 ** 32 }, RangeError, /options\.maxAttempts .* got 4294967296/],
+    [{ ...ok, maxAttempts: '3' }, TypeError, /options\.maxAttempts must be a number, got string/],
+    [{ ...ok, seed: -1 }, RangeError, /options\.seed must be a whole number from 0 to 9007199254740991, got -1/],
+    [{ ...ok, seed: 'abc' }, TypeError, /options\.seed must be a number, got string/],
+    [{ ...ok, name: 7 }, TypeError, /options\.name must be a string, got 7/],
+    [{ ...ok, notify() {}, messages: 'custom' }, TypeError, /options\.messages must be an object, got string/],
+    [{ ...ok, notify() {}, messages: { success: 1 } }, TypeError, /options\.messages\.success must be a string, got 1/],
+    [{ ...ok, notify() {}, messages: { failure: null, success: [] } }, TypeError, /options\.messages\.success must be a string, got array/],
     [{ ...ok, input: { big: 10n } }, TypeError, /options\.input is not JSON-serializable/],
+    [{ ...ok, input: cyclic }, TypeError, /options\.input is not JSON-serializable/],
+    [{ ...ok, input: Symbol('s') }, TypeError, /options\.input is not JSON-serializable: got symbol/],
+    [{ ...ok, input: () => 1 }, TypeError, /options\.input is not JSON-serializable: got function/],
+    [{ ...ok, input: { toJSON: () => undefined } }, TypeError, /options\.input is not JSON-serializable: got object/],
+    [throwing('wait'), TypeError, /reading options\.wait threw: no access/],
+    [throwing('submit'), TypeError, /reading options\.submit threw: no access/],
+    [throwing('input'), TypeError, /reading options\.input threw: no access/],
     [{ ...ok, signal: {} }, TypeError, /options\.signal must be an AbortSignal/],
   ];
   for (const [options, type, message] of cases) {
-    assert.throws(() => run(options), (e) => e instanceof type && message.test(e.message), `${JSON.stringify(options, (_, v) => typeof v === 'bigint' ? `${v}n` : v)}`);
+    const label = inspect(options, { depth: 2 });
+    assert.throws(() => run(options), (e) => e instanceof type && message.test(e.message), label);
+    // workflowGraph reads the same options: the same mistakes, the same errors.
+    if (!('input' in (options ?? {})) && !('signal' in (options ?? {}))) {
+      assert.throws(() => workflowGraph(options), (e) => e instanceof type && message.test(e.message), `workflowGraph ${label}`);
+    }
   }
 });
 
@@ -236,12 +280,57 @@ test('callback results of the wrong shape fail with a TypeError naming the field
     [{ submit: () => 'j', check: () => ({ status: 'DONE' }) }, /check\(\) result \.status must be 'PENDING', 'SUCCEEDED' or 'FAILED', got "DONE"/],
     [{ submit: () => 'j', check: () => ({ status: 'PENDING', retryAfterMs: -5 }) }, /check\(\) result \.retryAfterMs must be a finite number >= 0/],
     [{ submit: () => 'j', check: () => ({ status: 'SUCCEEDED', output: { n: 1n } }) }, /check\(\) result \.output is not JSON-serializable/],
+    [{ submit: () => 'j', check: () => null }, /check\(\) must return an object .*, got null/],
+    [{ submit: () => 'j', check: () => undefined }, /check\(\) must return an object .*, got undefined/],
+    [{ submit: () => 'j', check: () => ({ status: 7 }) }, /\.status must be 'PENDING', 'SUCCEEDED' or 'FAILED', got 7/],
+    [{ submit: () => 'j', check: () => ({ status: 'PENDING', retryAfterMs: NaN }) }, /\.retryAfterMs must be a finite number >= 0 and <= 9007199254740991 \(milliseconds\), got NaN/],
+    [{ submit: () => 'j', check: () => ({ status: 'PENDING', retryAfterMs: Infinity }) }, /\.retryAfterMs .* got Infinity/],
+    [{ submit: () => 'j', check: () => ({ status: 'PENDING', retryAfterMs: 1e300 }) }, /\.retryAfterMs .* got 1e\+300/],
+    [{ submit: () => 'j', check: () => ({ status: 'PENDING', retryAfterMs: '5' }) }, /\.retryAfterMs must be a number of milliseconds, got string/],
+    [{ submit: () => 'j', check: () => ({ status: 'PENDING', detail: 1n }) }, /check\(\) result \.detail is not JSON-serializable/],
+    [{ submit: () => 'j', check: () => ({ status: 'FAILED', detail: Symbol('x') }) }, /check\(\) result \.detail is not JSON-serializable: got symbol/],
+    [{ submit: () => 'j', check: () => ({ status: 'SUCCEEDED', output: () => 1 }) }, /check\(\) result \.output is not JSON-serializable: got function/],
+    [{ submit: () => 'j', check: () => ({ status: 'SUCCEEDED', get output() { throw new Error('gone'); } }) }, /reading check\(\) result \.output threw: gone/],
+    [{ submit: () => 'j', check: () => ({ get status() { throw new Error('gone'); } }) }, /reading check\(\) result \.status threw: gone/],
+    [{ submit: () => Symbol('id'), check: () => ({ status: 'SUCCEEDED' }) }, /submit\(\) result is not JSON-serializable: got symbol/],
+    [{ submit: () => () => 1, check: () => ({ status: 'SUCCEEDED' }) }, /submit\(\) result is not JSON-serializable: got function/],
+    [{ submit: () => { const c = {}; c.c = c; return c; }, check: () => ({ status: 'SUCCEEDED' }) }, /submit\(\) result is not JSON-serializable/],
   ];
   for (const [callbacks, message] of cases) {
-    const error = await run({ ...callbacks, wait: { intervalMs: 1 } }).result().then(() => null, (e) => e);
-    assert.ok(error instanceof TypeError, `${message}: ${error}`);
-    assert.match(error.message, message);
+    // Iterated and driven alike: the run ends with the error, never wedged.
+    for (const iterate of [false, true]) {
+      const execution = run({ ...callbacks, wait: { intervalMs: 1 } });
+      if (iterate) for await (const _ of execution);
+      const error = await execution.result().then(() => null, (e) => e);
+      assert.ok(error instanceof TypeError, `${message}: ${error}`);
+      assert.match(error.message, message);
+    }
   }
+});
+
+test('sleeps longer than a timer can take (2^31 - 1 ms) wait in several timers', async (t) => {
+  // A fake clock: each timer moves Date.now() on by its delay, then fires.
+  const delays = [];
+  let now = Date.now();
+  const realNow = Date.now;
+  const realSetTimeout = globalThis.setTimeout;
+  t.after(() => { Date.now = realNow; globalThis.setTimeout = realSetTimeout; });
+  Date.now = () => now;
+  globalThis.setTimeout = (fire, ms) => {
+    delays.push(ms);
+    return realSetTimeout(() => { now += ms; fire(); }, 0);
+  };
+  const interval = 2 ** 31 + 5000; // about 24.9 days
+  let checks = 0;
+  const execution = run({ submit: () => 'j', check: () => ({ status: ++checks < 2 ? 'PENDING' : 'SUCCEEDED', output: checks }), wait: { intervalMs: interval } });
+  const started = now;
+  const waits = [];
+  for await (const e of execution) if (e.type === 'WaitStarted') waits.push(e.delay_ms);
+  assert.deepEqual(await execution.result(), 2);
+  assert.deepEqual(waits, [interval, interval]);
+  assert.ok(delays.every((ms) => ms <= 2 ** 31 - 1), `${delays}`);
+  assert.deepEqual(delays, [2 ** 31 - 1, 5001, 2 ** 31 - 1, 5001]);
+  assert.equal(now - started, 2 * interval);
 });
 
 test('workflowGraph describes the states run() executes', () => {
@@ -249,4 +338,25 @@ test('workflowGraph describes the states run() executes', () => {
   assert.equal(graph.start_at, 'Submit Job');
   assert.deepEqual(graph.states.map((s) => s.name), ['Submit Job', 'Wait', 'Get Job Status', 'Job Complete?', 'Notify Success', 'Succeeded', 'Notify Failure', 'Failed']);
   assert.equal(graph.states.find((s) => s.name === 'Job Complete?').default, 'Wait');
+});
+
+test('an abort without a cancel callback, or with one that throws, still ends the execution', async () => {
+  const pending = { submit: () => 'j', check: () => ({ status: 'PENDING', detail: 'RUNNING' }), wait: { intervalMs: 1 } };
+  const cases = [
+    [{}, { error: 'Pollflow.CancelUnsupported', cause: 'no cancel callback was given' }],
+    [{ cancel: () => { throw new Error('already gone'); } }, { error: 'States.TaskFailed', cause: 'cancel() threw Error: already gone' }],
+  ];
+  for (const [extra, error] of cases) {
+    const controller = new AbortController();
+    const execution = run({ ...pending, ...extra, signal: controller.signal });
+    const events = [];
+    for await (const e of execution) {
+      events.push(e);
+      if (e.type === 'StatusChecked') controller.abort();
+    }
+    const cancelled = events.find((e) => e.type === 'JobCancelled');
+    assert.deepEqual(cancelled, { ...cancelled, handle: 'j', error });
+    assert.deepEqual(await execution.outcome, { status: 'ABORTED', job_cancelled: false });
+    await assert.rejects(execution.result(), { name: 'AbortError' });
+  }
 });

@@ -4,12 +4,12 @@
 use std::cell::RefCell;
 
 use async_trait::async_trait;
-use js_sys::{Error, Function, Object};
+use js_sys::{Function, Object};
 use pollflow::{names, TaskError, TaskHandler, Tasks};
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::errors::{message, type_error};
+use crate::errors::{describe, error_name, message, type_error};
 use crate::json;
 use crate::keys::{get, Key};
 use crate::poller::{call_js, JsPoller};
@@ -24,10 +24,7 @@ struct JsTask {
 /// A throw or rejection as an ASL error: the error's `name` (`States.TaskFailed` for a plain
 /// `Error` or a thrown non-error), its `message` as the cause.
 fn task_error(thrown: &JsValue) -> TaskError {
-    let name = thrown
-        .dyn_ref::<Error>()
-        .map(|e| String::from(e.name()))
-        .filter(|name| !name.is_empty() && name != "Error");
+    let name = error_name(thrown).filter(|name| name != "Error");
     TaskError::new(
         name.as_deref().unwrap_or(names::TASK_FAILED),
         message(thrown),
@@ -50,14 +47,23 @@ impl TaskHandler for JsTask {
 
 /// `object[key]` as a function; `None` when absent.
 fn function(object: &JsValue, key: Key, field: &str) -> Result<Option<Function>, JsValue> {
-    let value = get(object, key);
+    let value = get(object, key).map_err(|thrown| {
+        type_error(&format!(
+            "reading {field}.{} threw: {}",
+            key.name(),
+            message(&thrown)
+        ))
+    })?;
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }
-    value
-        .dyn_into::<Function>()
-        .map(Some)
-        .map_err(|_| type_error(&format!("{field}.{} must be a function", key.name())))
+    value.dyn_into::<Function>().map(Some).map_err(|value| {
+        type_error(&format!(
+            "{field}.{} must be a function, got {}",
+            key.name(),
+            describe(&value)
+        ))
+    })
 }
 
 /// The bindings of `handlers` (an object, or `undefined` for none).
