@@ -156,6 +156,8 @@ impl<P: Poller + 'static> PollGroup<P> {
         };
         shared.queue.push_back((key, handle));
         shared.arrivals += 1;
+        // A full batch goes at once: the queue never holds more than a batch.
+        dispatch(&self.inner, &mut shared, true);
         GroupCheck {
             inner: self.inner.clone(),
             key,
@@ -247,22 +249,20 @@ impl<P: Poller + 'static> GroupCheck<P> {
         self.done = true;
         Some(result)
     }
+}
 
-    /// Sends the queued checks: full batches always; a last, partial batch only when
-    /// `keep_partial` is false.
-    fn dispatch(&self, shared: &mut Shared, keep_partial: bool) {
-        while shared.queue.len() >= self.inner.max_batch
-            || (!keep_partial && !shared.queue.is_empty())
-        {
-            let take = shared.queue.len().min(self.inner.max_batch);
-            let (keys, handles): (Vec<Key>, Vec<Value>) = shared.queue.drain(..take).unzip();
-            shared.successors.extend(keys.iter().copied());
-            let inner = self.inner.clone();
-            shared.in_flight.push(Box::pin(async move {
-                let results = inner.poller.check_many(&handles).await;
-                (keys, results)
-            }));
-        }
+/// Sends the queued checks: full batches always; a last, partial batch only when
+/// `keep_partial` is false.
+fn dispatch<P: Poller + 'static>(inner: &Rc<Inner<P>>, shared: &mut Shared, keep_partial: bool) {
+    while shared.queue.len() >= inner.max_batch || (!keep_partial && !shared.queue.is_empty()) {
+        let take = shared.queue.len().min(inner.max_batch);
+        let (keys, handles): (Vec<Key>, Vec<Value>) = shared.queue.drain(..take).unzip();
+        shared.successors.extend(keys.iter().copied());
+        let inner = inner.clone();
+        shared.in_flight.push(Box::pin(async move {
+            let results = inner.poller.check_many(&handles).await;
+            (keys, results)
+        }));
     }
 }
 
@@ -293,7 +293,7 @@ impl<P: Poller + 'static> Future for GroupCheck<P> {
                     }
                     None if shared.window_owner == Some(this.key) => {
                         shared.window_owner = None;
-                        this.dispatch(&mut shared, false);
+                        dispatch(&this.inner, &mut shared, false);
                     }
                     None => {}
                     Some((clock, linger)) => {
@@ -308,7 +308,7 @@ impl<P: Poller + 'static> Future for GroupCheck<P> {
                             // While checks keep arriving, a partial batch waits one more
                             // window for company; once they stop, it goes.
                             let still_arriving = shared.arrivals > 0;
-                            this.dispatch(&mut shared, still_arriving);
+                            dispatch(&this.inner, &mut shared, still_arriving);
                             if !shared.queue.is_empty() {
                                 cx.waker().wake_by_ref();
                             }
