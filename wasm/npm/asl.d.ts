@@ -28,7 +28,9 @@ export type AslDefinition = string | { [key: string]: unknown };
 export interface HandlerContext {
   /**
    * Resolves after `ms` milliseconds of the execution's time: on simulated time, virtual
-   * milliseconds (the clock moves on while every running handler sleeps); else host timers.
+   * milliseconds (the clock moves on while every running handler sleeps); else host timers
+   * (several for waits longer than one `setTimeout` can take). A simulated sleep still pending
+   * when the execution ends resolves then, so the handler can finish. `ms`: finite, >= 0.
    */
   sleep(ms: number): Promise<void>;
 }
@@ -51,6 +53,7 @@ export type TaskHandler = (input: Json, context: HandlerContext) => Json | Promi
 export interface JobHandler {
   submit(input: Json, context: HandlerContext): Json | Promise<Json>;
   check(handle: Json, context: HandlerContext): CheckResult | Promise<CheckResult>;
+  /** The execution ends once this settles: a cancel that never settles keeps it from ending. */
   cancel?(handle: Json, reason: string, context: HandlerContext): void | Promise<void>;
 }
 
@@ -66,10 +69,11 @@ export interface RunAslOptions {
    * Runs on a virtual clock: Wait states, retry intervals, `.sync` polling intervals and
    * timeouts take no real time (a Wait of days finishes at once). The clock stands still
    * while a handler runs (except in `context.sleep`). `true` starts it at the current time;
-   * a number starts it there (milliseconds since the Unix epoch). Default `false`: host timers.
+   * a number starts it there (milliseconds since the Unix epoch, at most 8.64e15, the latest
+   * `Date`). Default `false`: host timers.
    */
   simulatedTime?: boolean | number;
-  /** Wait states (by name) made to wait this many milliseconds instead (finite, >= 0). */
+  /** Wait states (by name) made to wait this many milliseconds instead (finite, from 0 to 2^53 - 1). */
   waitOverrides?: { [waitState: string]: number };
   /** Aborts the execution: a running `.sync` job is cancelled, then it ends `ABORTED`. */
   signal?: AbortSignal;
@@ -80,8 +84,8 @@ export interface RunAslOptions {
  * `TaskSucceeded` / `TaskFailed` / `JobCancelled` for Task states.
  * @throws {TypeError} a definition that is not a valid state machine (every problem listed),
  *   a Task state without a handler (or a function for a `.sync` resource), an option of the
- *   wrong type, input that is not JSON-serializable.
- * @throws {RangeError} a negative or non-finite time; a `waitOverrides` key that is not a Wait state.
+ *   wrong type, input or a definition that is not JSON-serializable, an option whose getter throws.
+ * @throws {RangeError} a negative, non-finite or too large time; a `waitOverrides` key that is not a Wait state.
  */
 export function runAsl(definition: AslDefinition, options?: RunAslOptions): Execution;
 

@@ -2,12 +2,15 @@
 // states bound to JavaScript handlers. A second build of the engine (dist-asl), so that
 // `pollflow` alone stays small. This file only checks options and adapts; see asl.d.ts.
 import * as glue from './dist-asl/pollflow_wasm.js';
-import { checkOptions, connect } from './execution.js';
+import { after, checkOptions, connect, read } from './execution.js';
 
 const wrap = await connect(glue, new URL('./dist-asl/pollflow_wasm_bg.wasm', import.meta.url));
 
 const describe = (value) => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value);
 const isObject = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** The latest time a JS `Date` holds (ms since the epoch): the latest simulated start. */
+const MAX_DATE_MS = 8.64e15;
 
 /** The definition as JSON text: an object, or JSON text already. */
 function definitionText(definition) {
@@ -15,18 +18,31 @@ function definitionText(definition) {
   if (!isObject(definition)) {
     throw new TypeError(`definition must be an object or a JSON string, got ${describe(definition)}`);
   }
+  let text;
   try {
-    return JSON.stringify(definition);
+    text = JSON.stringify(definition);
   } catch (e) {
-    throw new TypeError(`definition is not JSON-serializable: ${e.message}`);
+    throw new TypeError(`definition is not JSON-serializable: ${e?.message ?? String(e)}`, { cause: e });
   }
+  // `toJSON` may give something JSON cannot hold.
+  if (typeof text !== 'string') throw new TypeError('definition is not JSON-serializable: its toJSON gave undefined');
+  return text;
 }
 
-/** A number of milliseconds, finite and >= 0. */
-function millis(value, field) {
+/** A number of milliseconds, finite, >= 0 and at most `max`. */
+function millis(value, field, max = Number.MAX_SAFE_INTEGER) {
   if (typeof value !== 'number') throw new TypeError(`${field} must be a number of milliseconds, got ${describe(value)}`);
-  if (!(value >= 0 && value < Infinity)) throw new RangeError(`${field} must be a finite number >= 0 (milliseconds), got ${value}`);
+  if (!(value >= 0 && value <= max)) throw new RangeError(`${field} must be a finite number >= 0 and <= ${max} (milliseconds), got ${value}`);
   return value;
+}
+
+/** The own enumerable entries of `object`; a getter or proxy trap that throws is a TypeError naming `field`. */
+function entries(object, field) {
+  try {
+    return Object.entries(object);
+  } catch (error) {
+    throw new TypeError(`reading ${field} threw: ${error?.message ?? String(error)}`, { cause: error });
+  }
 }
 
 /** `{ simulated, startMs }` from `options.simulatedTime`: a boolean, or the start in ms since the epoch. */
@@ -36,47 +52,45 @@ function simulation(simulatedTime) {
   if (typeof simulatedTime !== 'number') {
     throw new TypeError(`options.simulatedTime must be a boolean or a start time in milliseconds since the epoch, got ${describe(simulatedTime)}`);
   }
-  return { simulated: true, startMs: millis(simulatedTime, 'options.simulatedTime') };
+  return { simulated: true, startMs: millis(simulatedTime, 'options.simulatedTime', MAX_DATE_MS) };
 }
 
 /** `options.waitOverrides` as JSON text. */
 function waitOverrides(waits) {
   if (waits === undefined) return '{}';
   if (!isObject(waits)) throw new TypeError(`options.waitOverrides must be an object, got ${describe(waits)}`);
-  for (const [state, ms] of Object.entries(waits)) millis(ms, `options.waitOverrides[${JSON.stringify(state)}]`);
-  return JSON.stringify(waits);
+  const checked = {};
+  for (const [state, ms] of entries(waits, 'options.waitOverrides')) {
+    checked[state] = millis(ms, `options.waitOverrides[${JSON.stringify(state)}]`);
+  }
+  return JSON.stringify(checked);
 }
 
 /**
- * The handlers, each call counted in `calls.running` (simulated time stands still while a
- * handler runs) and given a context whose `sleep` is on the execution's clock.
+ * The handlers, each call given a context whose `sleep` is `sleep(ms)` and counted by
+ * `counted` (simulated time stands still while a handler runs, except in its own sleeps).
  */
-function handlers(given, calls, context) {
+function handlers(given, counted, sleep) {
   if (given === undefined) return undefined;
   if (!isObject(given)) throw new TypeError(`options.handlers must be an object, got ${describe(given)}`);
-  const counted = (f) => async (...args) => {
-    calls.running += 1;
-    try {
-      return await f(...args, context);
-    } finally {
-      calls.running -= 1;
-      calls.idle();
-    }
-  };
   const bound = {};
-  for (const [key, handler] of Object.entries(given)) {
+  for (const [key, handler] of entries(given, 'options.handlers')) {
     const field = `options.handlers[${JSON.stringify(key)}]`;
     if (typeof handler === 'function') {
-      bound[key] = counted(handler);
-    } else if (isObject(handler) && typeof handler.submit === 'function' && typeof handler.check === 'function') {
-      if (handler.cancel !== undefined && typeof handler.cancel !== 'function') {
-        throw new TypeError(`${field}.cancel must be a function`);
-      }
-      bound[key] = { submit: counted(handler.submit), check: counted(handler.check) };
-      if (handler.cancel) bound[key].cancel = counted(handler.cancel);
-    } else {
+      bound[key] = counted(handler, sleep);
+      continue;
+    }
+    const [submit, check, cancel] = isObject(handler)
+      ? ['submit', 'check', 'cancel'].map((name) => read(handler, name, `${field}.${name}`))
+      : [];
+    if (typeof submit !== 'function' || typeof check !== 'function') {
       throw new TypeError(`${field} must be a function, or an object with submit and check functions`);
     }
+    if (cancel !== undefined && typeof cancel !== 'function') {
+      throw new TypeError(`${field}.cancel must be a function, got ${describe(cancel)}`);
+    }
+    bound[key] = { submit: counted(submit, sleep), check: counted(check, sleep) };
+    if (cancel) bound[key].cancel = counted(cancel, sleep);
   }
   return bound;
 }
@@ -86,39 +100,73 @@ const whenIdle = globalThis.setImmediate ?? ((f) => setTimeout(f, 0));
 
 /** Starts an execution of an ASL state machine. See asl.d.ts. */
 export function runAsl(definition, options = {}) {
-  checkOptions(options);
+  const signal = checkOptions(options);
   const text = definitionText(definition);
-  const { simulated, startMs } = simulation(options.simulatedTime);
+  const { simulated, startMs } = simulation(read(options, 'simulatedTime', 'options.simulatedTime'));
   let execution;
   let parked = false;
-  // Simulated time jumps to the next deadline when the run waits and no handler runs (a
-  // handler in `context.sleep` does not count).
-  const calls = {
-    running: 0,
-    idle: () => simulated && whenIdle(() => {
-      if (parked && calls.running <= 0) execution.advanceClock();
-    }),
+  // Simulated time jumps to the next deadline when the run waits and no handler call is
+  // running outside its own `context.sleep`.
+  let running = 0;
+  const idle = () => simulated && whenIdle(() => {
+    if (parked && running === 0) execution.advanceClock();
+  });
+  /** `f` called with a context of its own, the call counted in `running` while it counts. */
+  const counted = (f, sleep) => async (...args) => {
+    const call = { active: true, sleeping: 0, counts: false };
+    const recount = () => {
+      const counts = call.active && call.sleeping === 0;
+      if (counts === call.counts) return;
+      call.counts = counts;
+      running += counts ? 1 : -1;
+      if (!counts) idle();
+    };
+    recount();
+    const context = {
+      sleep(ms) {
+        const slept = sleep(millis(ms, 'sleep(ms)'));
+        call.sleeping += 1;
+        recount();
+        return slept.finally(() => {
+          call.sleeping -= 1;
+          recount();
+        });
+      },
+    };
+    try {
+      return await f(...args, context);
+    } finally {
+      call.active = false;
+      recount();
+    }
   };
-  const context = {
-    sleep: simulated
-      ? (ms) => {
-        calls.running -= 1;
-        calls.idle();
-        return new Promise((resolve) => execution.sleepFor(millis(ms, 'sleep(ms)'), resolve))
-          .finally(() => { calls.running += 1; });
-      }
-      : (ms) => new Promise((resolve) => setTimeout(resolve, millis(ms, 'sleep(ms)'))),
-  };
-  const bound = handlers(options.handlers, calls, context);
-  execution = glue.startAsl(text, options.input === undefined ? {} : options.input, bound, waitOverrides(options.waitOverrides), simulated, startMs);
+  // Handlers' sleeps on simulated time; those still pending when the run ends end with it.
+  const sleepers = new Set();
+  const sleep = simulated
+    ? (ms) => new Promise((resolve) => {
+      const wake = () => {
+        sleepers.delete(wake);
+        resolve();
+      };
+      sleepers.add(wake);
+      execution.sleepFor(ms, wake);
+    })
+    : (ms) => new Promise((resolve) => after(Date.now() + ms, ms, resolve));
+  const bound = handlers(read(options, 'handlers', 'options.handlers'), counted, sleep);
+  const input = read(options, 'input', 'options.input');
+  const waits = waitOverrides(read(options, 'waitOverrides', 'options.waitOverrides'));
+  execution = glue.startAsl(text, input === undefined ? {} : input, bound, waits, simulated, startMs);
   const onPark = simulated
     ? (resumed) => {
       parked = true;
       resumed.then(() => { parked = false; });
-      calls.idle();
+      idle();
     }
     : undefined;
-  return wrap(execution, options.signal, onPark);
+  const onEnd = () => {
+    for (const wake of sleepers) wake();
+  };
+  return wrap(execution, signal, { onPark, onEnd });
 }
 
 /** Every problem of a definition: `{ valid, problems: [{ state, path, reason }] }`. */
@@ -129,7 +177,8 @@ export function validateAsl(definition) {
 /** The definition drawn as a Mermaid flowchart (default) or a Graphviz DOT graph. */
 export function aslGraph(definition, options = {}) {
   checkOptions(options);
-  const { format = 'mermaid' } = options;
+  const given = read(options, 'format', 'options.format');
+  const format = given === undefined ? 'mermaid' : given;
   if (typeof format !== 'string') throw new TypeError(`options.format must be 'mermaid' or 'dot', got ${describe(format)}`);
   return glue.aslGraph(definitionText(definition), format);
 }

@@ -13,17 +13,6 @@ export async function connect(glue, url) {
   // How the engine awaits promises, sleeps (a timer per millisecond) and resumes a parked
   // execution; where events' numbers are.
   const timers = new Map();
-  /** Rings the sleeps ending at `at` once `ms` passed; a sleep longer than a timer can take
-   * waits in several timers. */
-  function arm(at, ms) {
-    setTimeout(() => {
-      const left = at - Date.now();
-      if (ms > MAX_TIMER_MS && left > 0) return arm(at, left);
-      const ids = timers.get(at);
-      timers.delete(at);
-      for (const id of ids) ring(id);
-    }, Math.min(ms, MAX_TIMER_MS));
-  }
   const resumers = [];
   const slotAt = glue.setHost({
     wait(promise, id) {
@@ -35,7 +24,10 @@ export async function connect(glue, url) {
       let ids = timers.get(at);
       if (!ids) {
         timers.set(at, (ids = []));
-        arm(at, ms);
+        after(at, ms, () => {
+          timers.delete(at);
+          for (const id of ids) ring(id);
+        });
       }
       ids.push(id);
     },
@@ -100,7 +92,16 @@ export async function connect(glue, url) {
     return event;
   }
 
-  return (execution, signal, onPark) => new Execution(execution, { poll, park }, signal, onPark);
+  return (execution, signal, hooks) => new Execution(execution, { poll, park }, signal, hooks);
+}
+
+/** `options[key]`; a getter (or proxy) that throws is a TypeError naming `field`. */
+export function read(options, key, field) {
+  try {
+    return options[key];
+  } catch (error) {
+    throw new TypeError(`reading ${field} threw: ${error?.message ?? String(error)}`, { cause: error });
+  }
 }
 
 /** Throws a TypeError unless `options` is an object with no or an AbortSignal `signal`. */
@@ -108,14 +109,24 @@ export function checkOptions(options) {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`options must be an object, got ${options === null ? 'null' : typeof options}`);
   }
-  const { signal } = options;
+  const signal = read(options, 'signal', 'options.signal');
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new TypeError('options.signal must be an AbortSignal');
   }
+  return signal;
 }
 
 /** The longest a `setTimeout` waits (2^31 - 1 ms, about 24.8 days); longer ones fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Calls `fire` at `at` (ms since the epoch), `ms` from now: longer waits take several timers. */
+export function after(at, ms, fire) {
+  setTimeout(() => {
+    const left = at - Date.now();
+    if (ms > MAX_TIMER_MS && left > 0) after(at, left, fire);
+    else fire();
+  }, Math.min(ms, MAX_TIMER_MS));
+}
 
 // Events cross packed in numbers (see wasm/src/lib.rs).
 const BUSY = -3;
@@ -133,6 +144,7 @@ class Execution {
   #poll;
   #park;
   #onPark;
+  #onEnd;
   #consumer = null;
   #ended = false;
   #finished;
@@ -140,13 +152,17 @@ class Execution {
   #fail;
   #unlisten;
 
-  /** `engine` polls and parks the glue's `execution`; `onPark(resumed)` is told each time the run waits. */
-  constructor(execution, engine, signal, onPark) {
+  /**
+   * `engine` polls and parks the glue's `execution`; `onPark(resumed)` is told each time the
+   * run waits, `onEnd()` once it ended.
+   */
+  constructor(execution, engine, signal, { onPark, onEnd } = {}) {
     this.#execution = execution;
     this.#parker = execution.parker;
     this.#poll = engine.poll;
     this.#park = engine.park;
     this.#onPark = onPark;
+    this.#onEnd = onEnd;
     this.#finished = new Promise((resolve, reject) => { this.#finish = resolve; this.#fail = reject; });
     if (signal?.aborted) {
       execution.abort();
@@ -168,6 +184,7 @@ class Execution {
   #end() {
     this.#ended = true;
     this.#unlisten?.();
+    this.#onEnd?.();
     this.#finish(JSON.parse(this.#execution.outcomeJson()));
   }
 
@@ -175,6 +192,7 @@ class Execution {
   #broken(error) {
     this.#ended = true;
     this.#unlisten?.();
+    this.#onEnd?.();
     this.#fail(error);
   }
 

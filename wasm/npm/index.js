@@ -6,8 +6,8 @@ const wrap = await connect(glue, new URL('./dist/pollflow_wasm_bg.wasm', import.
 
 /** Starts an execution. See index.d.ts. */
 export function run(options) {
-  checkOptions(options);
-  return wrap(glue.start(options), options.signal);
+  const signal = checkOptions(options);
+  return wrap(glue.start(options), signal);
 }
 
 /** The graph `run(options)` would execute, as plain data. */

@@ -1,7 +1,7 @@
 //! Errors crossing the boundary: JS `TypeError`/`RangeError` for bad input, ASL-named `Error`s
 //! for outcomes, and JS exceptions turned into task errors.
 
-use js_sys::{Array, Error, JsString, RangeError, Reflect, TypeError, JSON};
+use js_sys::{Error, JsString, RangeError, Reflect, TypeError, JSON};
 use pollflow::TaskError;
 use wasm_bindgen::prelude::*;
 
@@ -20,6 +20,15 @@ extern "C" {
     /// `String(value)`; what its `toString` throws, as `Err`.
     #[wasm_bindgen(catch, js_name = String)]
     fn js_string(value: &JsValue) -> Result<JsString, JsValue>;
+
+    /// `Array.isArray(value)`; it throws for a revoked proxy.
+    #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
+    fn js_is_array(value: &JsValue) -> Result<bool, JsValue>;
+}
+
+/// Whether `value` is an array; never throws (a revoked proxy is not one).
+pub(crate) fn is_array(value: &JsValue) -> bool {
+    js_is_array(value).unwrap_or(false)
 }
 
 /// What a wrong value is, for "must be ..., got X": a number as JS writes it, `null`, `array`,
@@ -31,7 +40,7 @@ pub(crate) fn describe(value: &JsValue) -> String {
     if value.is_null() {
         return "null".to_owned();
     }
-    if Array::is_array(value) {
+    if is_array(value) {
         return "array".to_owned();
     }
     value.js_typeof().as_string().unwrap_or_default()
@@ -57,9 +66,20 @@ fn text(value: &JsValue) -> String {
         .unwrap_or_else(|| "(unprintable value)".to_owned())
 }
 
-/// A property of a thrown value as text, `None` when absent or empty; reading it never throws.
+/// A property of a thrown value as text, `None` when absent or empty; reading it never throws
+/// (a getter that does gives a note saying so).
 fn property(thrown: &JsValue, key: &str) -> Option<String> {
-    let value = Reflect::get(thrown, &key.into()).ok()?;
+    let value = match Reflect::get(thrown, &key.into()) {
+        Ok(value) => value,
+        Err(reading) => {
+            // What the getter threw, without reading through getters again.
+            let why = Reflect::get(&reading, &"message".into())
+                .ok()
+                .and_then(|message| message.as_string())
+                .unwrap_or_else(|| text(&reading));
+            return Some(format!("({key} unreadable: {why})"));
+        }
+    };
     if value.is_undefined() || value.is_null() {
         return None;
     }

@@ -4,12 +4,12 @@
 use std::cell::RefCell;
 use std::time::Duration;
 
-use js_sys::{Array, Function};
+use js_sys::Function;
 use pollflow::{names, Backoff, Branch, Jitter, Path, WaitPolicy, Workflow};
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::errors::{describe, message, number, range_error, type_error};
+use crate::errors::{describe, is_array, message, number, range_error, type_error};
 use crate::json;
 use crate::keys::{get, Key};
 use crate::poller::{JsNotifier, JsPoller};
@@ -125,7 +125,7 @@ fn wait_policy(options: &JsValue) -> Result<WaitPolicy, JsValue> {
     let wait = read(options, Key::Wait, "options.wait")?;
     let mut policy = if absent(&wait) {
         WaitPolicy::fixed(Duration::from_secs(1))
-    } else if !wait.is_object() || Array::is_array(&wait) {
+    } else if !wait.is_object() || is_array(&wait) {
         return Err(type_error(&format!(
             "options.wait must be an object, got {}",
             describe(&wait)
@@ -216,7 +216,7 @@ fn workflow(options: &JsValue, notify: bool) -> Result<Workflow, JsValue> {
     let messages = read(options, Key::Messages, "options.messages")?;
     let (success, failure) = if absent(&messages) {
         ("Job succeeded".to_owned(), "Job failed".to_owned())
-    } else if !messages.is_object() || Array::is_array(&messages) {
+    } else if !messages.is_object() || is_array(&messages) {
         return Err(type_error(&format!(
             "options.messages must be an object, got {}",
             describe(&messages)

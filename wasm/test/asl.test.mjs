@@ -340,3 +340,69 @@ test('bad input throws a TypeError or RangeError naming the field, and the modul
   await assert.rejects(bad.result(), { name: 'TypeError', message: /the result of options.handlers\["r"\] is not JSON-serializable/ });
   assert.deepEqual(await runAsl(waitDays, { simulatedTime: true }).result(), { done: true });
 });
+
+test('a revoked proxy or a getter that throws in a result is a task error that Catch takes', async () => {
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  const caught = (resource) => ({
+    StartAt: 'T',
+    States: {
+      T: { Type: 'Task', Resource: resource, Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Caught' }], End: true },
+      Caught: { Type: 'Pass', End: true },
+    },
+  });
+  const cases = [
+    [{ submit: () => 'h', check: () => ({ status: proxy }) }, /check\(\) result \.status must be .*, got object/],
+    [{ submit: () => 'h', check: () => ({ status: 'PENDING', retryAfterMs: proxy }) }, /\.retryAfterMs must be a number of milliseconds, got object/],
+    [{ submit: () => 'h', check: () => ({ status: 'SUCCEEDED', get output() { throw new Error('gone'); } }) }, /reading check\(\) result \.output threw: gone/],
+  ];
+  for (const [job, cause] of cases) {
+    const output = await runAsl(caught('arn:aws:states:::batch:submitJob.sync'), { simulatedTime: true, handlers: { 'arn:aws:states:::batch:submitJob.sync': job } }).result();
+    assert.equal(output.Error, 'TypeError');
+    assert.match(output.Cause, cause);
+  }
+  // Reading the returned proxy's `then` throws: that is the handler's error.
+  const output = await runAsl(caught('r'), { handlers: { r: () => proxy } }).result();
+  assert.deepEqual(output, { Error: 'TypeError', Cause: "Cannot perform 'get' on a proxy that has been revoked" });
+});
+
+test('context.sleep: a handler still asleep when the run ends wakes, and a stray sleep does not stop the clock', async () => {
+  const cleaned = [];
+  const timedOut = runAsl({ StartAt: 'T', States: { T: { Type: 'Task', Resource: 'r', TimeoutSeconds: 5, End: true } } }, {
+    simulatedTime: 0,
+    handlers: { r: async (input, context) => { try { await context.sleep(60_000); } finally { cleaned.push('r'); } } },
+  });
+  assert.equal((await timedOut.outcome).status, 'FAILED');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(cleaned, ['r']);
+
+  // A sleep nobody awaits ends with its handler's call: B's real I/O still stops the clock.
+  const stray = runAsl({ StartAt: 'A', States: { A: { Type: 'Task', Resource: 'a', Next: 'B' }, B: { Type: 'Task', Resource: 'b', TimeoutSeconds: 5, End: true } } }, {
+    simulatedTime: 0,
+    handlers: {
+      a: (input, context) => { context.sleep(1e7); return 1; },
+      b: async () => { await new Promise((resolve) => setTimeout(resolve, 50)); return 'b done'; },
+    },
+  });
+  assert.deepEqual(await stray.outcome, { status: 'SUCCEEDED', output: 'b done' });
+});
+
+test('bad options that throw while read, or cannot be serialized, are TypeErrors naming the field', () => {
+  const throwing = (field) => Object.defineProperty({ handlers: lambdas().handlers }, field, { get() { throw new Error('no access'); } });
+  const cases = [
+    [() => runAsl(jobPoller, throwing('input')), TypeError, /reading options\.input threw: no access/],
+    [() => runAsl(jobPoller, throwing('signal')), TypeError, /reading options\.signal threw: no access/],
+    [() => runAsl(jobPoller, throwing('simulatedTime')), TypeError, /reading options\.simulatedTime threw: no access/],
+    [() => runAsl(jobPoller, throwing('waitOverrides')), TypeError, /reading options\.waitOverrides threw: no access/],
+    [() => runAsl(jobPoller, { handlers: new Proxy({}, { ownKeys() { throw new Error('no keys'); } }) }), TypeError, /reading options\.handlers threw: no keys/],
+    [() => runAsl(manageBatchJob, { handlers: { [BATCH_SYNC]: { get submit() { throw new Error('no'); }, check() {} } } }), TypeError, /reading options\.handlers\[".*submitJob\.sync"\]\.submit threw: no/],
+    [() => runAsl({ toJSON() {} }), TypeError, /definition is not JSON-serializable: its toJSON gave undefined/],
+    [() => validateAsl({ toJSON() {} }), TypeError, /definition is not JSON-serializable/],
+    [() => runAsl(jobPoller, { simulatedTime: 1e300 }), RangeError, /options\.simulatedTime must be a finite number >= 0 and <= 8640000000000000/],
+    [() => runAsl(jobPoller, { waitOverrides: { 'Wait X Seconds': 1e300 } }), RangeError, /options\.waitOverrides\["Wait X Seconds"\] must be a finite number >= 0 and <= 9007199254740991/],
+    [() => aslGraph(jobPoller, Object.defineProperty({}, 'format', { get() { throw new Error('no'); } })), TypeError, /reading options\.format threw: no/],
+  ];
+  for (const [call, type, message] of cases) {
+    assert.throws(call, (e) => e instanceof type && message.test(e.message), String(message));
+  }
+});
