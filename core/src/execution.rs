@@ -10,7 +10,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::asl::{format_rfc3339, DelayError, Path, PathOrCall};
+use crate::asl::{format_rfc3339, Assigned, DelayError, Path, PathOrCall, Scope, Variables};
 use crate::error::{names, CheckError, TaskError};
 use crate::event::{EventKind, Hop, Outcome};
 use crate::notifier::Notification;
@@ -62,6 +62,10 @@ pub(crate) struct Execution {
     /// in checkpoints (it holds the execution's input): [`Self::reattach`] restores it.
     #[serde(skip)]
     outer: Option<Arc<Outer>>,
+    /// The variables its states assigned (ASL `Assign`); a branch's also read its parent's,
+    /// given back by [`Self::reattach`] after a checkpoint.
+    #[serde(default, skip_serializing_if = "Variables::is_empty")]
+    variables: Variables,
 }
 
 /// What a branch shares with the execution it is part of: its deadline and its context object
@@ -222,6 +226,7 @@ impl Execution {
             next_event_id: 1,
             awaiting: false,
             outer: None,
+            variables: Variables::default(),
         }
     }
 
@@ -318,7 +323,7 @@ impl Execution {
         if let Phase::Branches { .. } = &self.phase {
             let outer = self.outer_for_branches(wf);
             if let Phase::Branches { branches, .. } = &mut self.phase {
-                branches.attach(&outer);
+                branches.attach(&outer, &self.variables);
             }
         }
     }
@@ -529,21 +534,24 @@ impl Execution {
             },
             NodeKind::Choice { rules, default, io } => {
                 let context = self.context(wf, node, now);
+                let scope = Scope::new(&context, &self.variables);
                 let input = match io {
                     None => self.data.clone(),
                     Some(io) => {
                         enabled(&io.asl);
-                        match io.flow.select_input(&self.data, &context) {
+                        match io.flow.select_input(&self.data, scope) {
                             Ok(input) => input,
                             Err(error) => return self.runtime_failure(error),
                         }
                     }
                 };
                 let mut chosen = None;
-                for (test, next) in rules {
-                    match test.holds(self.last.as_deref(), &input, &context) {
+                let mut rule_assign = None;
+                for (test, next, assign) in rules {
+                    match test.holds(self.last.as_deref(), &input, scope) {
                         Ok(true) => {
                             chosen = Some(*next);
+                            rule_assign = assign.as_ref();
                             break;
                         }
                         Ok(false) => {}
@@ -558,13 +566,28 @@ impl Execution {
                         format!("no rule of Choice state {:?} matched", &*node.name),
                     ));
                 };
-                self.data = match io {
-                    None => input,
-                    Some(io) => match io.flow.select_output(&input, &context) {
-                        Ok(output) => output,
-                        Err(error) => return self.runtime_failure(error),
-                    },
+                let done = match io {
+                    None => Ok((input.clone(), None)),
+                    Some(io) => {
+                        enabled(&io.asl);
+                        io.flow
+                            .assign(&input, scope, &mut self.rng)
+                            .and_then(|own| Ok((io.flow.select_output(&input, scope)?, own)))
+                    }
                 };
+                let done = done.and_then(|(output, own)| {
+                    let rule = match rule_assign {
+                        Some(assign) => assign.render(&input, scope, &mut self.rng)?,
+                        None => None,
+                    };
+                    Ok((output, merge(own, rule)))
+                });
+                let (output, assigned) = match done {
+                    Ok(done) => done,
+                    Err(error) => return self.runtime_failure(error),
+                };
+                self.data = output;
+                self.assign(assigned);
                 self.phase = Phase::Exit { next: Some(next) };
                 Some(Step::Emit(EventKind::ChoiceTaken {
                     state: node.name.clone(),
@@ -588,9 +611,10 @@ impl Execution {
                     Some(io) => {
                         enabled(&io.asl);
                         let context = self.context(wf, node, now);
+                        let scope = Scope::new(&context, &self.variables);
                         io.flow
-                            .select_input(&self.data, &context)
-                            .and_then(|input| io.flow.select_output(&input, &context))
+                            .select_input(&self.data, scope)
+                            .and_then(|input| io.flow.select_output(&input, scope))
                     }
                 };
                 match output {
@@ -615,11 +639,12 @@ impl Execution {
                     Some(paths) => {
                         enabled(&paths.asl);
                         let context = self.context(wf, node, now);
+                        let scope = Scope::new(&context, &self.variables);
                         let data = &self.data;
                         let rng = &mut self.rng;
                         let mut read = |path: &Option<PathOrCall>| match path {
                             None => Ok(None),
-                            Some(p) => match p.eval(data, &context, rng)? {
+                            Some(p) => match p.eval_in(data, scope, rng)? {
                                 Some(Value::String(text)) => Ok(Some(text)),
                                 _ => Err(TaskError::new(
                                     names::RUNTIME,
@@ -660,16 +685,17 @@ impl Execution {
             } => {
                 enabled(asl);
                 let context = self.context(wf, node, now);
+                let scope = Scope::new(&context, &self.variables);
                 let input = io
-                    .select_input(&self.data, &context)
-                    .and_then(|input| io.parameters(input, &context, &mut self.rng));
+                    .select_input(&self.data, scope)
+                    .and_then(|input| io.parameters(input, scope, &mut self.rng));
                 let input = match input {
                     Ok(input) => input,
                     Err(error) => return self.fail_now(wf, node, error, now),
                 };
                 self.task_timeout_ms = match timeout_path {
                     None => None,
-                    Some(path) => match timeout_from(path, &input, &context) {
+                    Some(path) => match timeout_from(path, &input, scope) {
                         Ok(ms) => Some(ms),
                         Err(error) => return self.fail_now(wf, node, error, now),
                     },
@@ -700,14 +726,16 @@ impl Execution {
             } => {
                 enabled(asl);
                 let context = self.context(wf, node, now);
-                let output = io.select_input(&self.data, &context).and_then(|input| {
-                    let input = io.parameters(input, &context, &mut self.rng)?;
+                let scope = Scope::new(&context, &self.variables);
+                let output = io.select_input(&self.data, scope).and_then(|input| {
+                    let input = io.parameters(input, scope, &mut self.rng)?;
                     let result = result.clone().unwrap_or_else(|| Value::clone(&input));
-                    io.combine(&self.data, result, &context, &mut self.rng)
+                    io.combine(&self.data, result, scope, &mut self.rng)
                 });
                 match output {
-                    Ok(output) => {
+                    Ok((output, assigned)) => {
                         self.data = output;
+                        self.assign(assigned);
                         self.phase = Phase::Exit { next: *next };
                         None
                     }
@@ -722,17 +750,20 @@ impl Execution {
             } => {
                 enabled(asl);
                 let context = self.context(wf, node, now);
-                let planned = io.select_input(&self.data, &context).and_then(|input| {
+                let scope = Scope::new(&context, &self.variables);
+                let planned = io.select_input(&self.data, scope).and_then(|input| {
                     let until_ms = until
-                        .resolve(&input, &context, now)
+                        .resolve(&input, scope, now)
                         .map_err(|e: DelayError| TaskError::new(names::RUNTIME, e.to_string()))?;
-                    Ok((until_ms, io.select_output(&input, &context)?))
+                    let assigned = io.assign(&input, scope, &mut self.rng)?;
+                    Ok((until_ms, io.select_output(&input, scope)?, assigned))
                 });
-                let (until_ms, output) = match planned {
+                let (until_ms, output, assigned) = match planned {
                     Ok(planned) => planned,
                     Err(error) => return self.runtime_failure(error),
                 };
                 self.data = output;
+                self.assign(assigned);
                 let delay = until_ms.saturating_sub(now).min(self.time_left(wf, now));
                 self.phase = Phase::Sleeping {
                     until_ms: now + delay,
@@ -962,9 +993,11 @@ impl Execution {
         };
         enabled(asl);
         let context = self.context(wf, node, now);
-        match io.combine(&self.data, result, &context, &mut self.rng) {
-            Ok(output) => {
+        let scope = Scope::new(&context, &self.variables);
+        match io.combine(&self.data, result, scope, &mut self.rng) {
+            Ok((output, assigned)) => {
                 self.data = output;
+                self.assign(assigned);
                 self.phase = Phase::Exit { next: *next };
             }
             Err(error) => {
@@ -1031,6 +1064,22 @@ impl Execution {
         match node.catcher_for(error) {
             Some(catch) => {
                 let caught = serde_json::json!({"Error": error.error, "Cause": error.cause});
+                let assigned = match &catch.assign {
+                    None => Ok(None),
+                    Some(assign) => {
+                        let context = self.context(wf, node, now);
+                        let scope = Scope::new(&context, &self.variables);
+                        assign.render(&caught, scope, &mut self.rng)
+                    }
+                };
+                let assigned = match assigned {
+                    Ok(assigned) => assigned,
+                    Err(error) => {
+                        self.stop(Outcome::Failed { error });
+                        return None;
+                    }
+                };
+                self.assign(assigned);
                 let data = match &catch.result_path {
                     CatchTo::Input => Ok(Arc::new(caught)),
                     CatchTo::Keep => Ok(self.data.clone()),
@@ -1139,14 +1188,21 @@ impl Execution {
         self.phase = Phase::Stopping { end };
     }
 
+    /// Gives the variables a state assigned their values.
+    fn assign(&mut self, assigned: Assigned) {
+        if let Some(values) = assigned {
+            self.variables.assign(values);
+        }
+    }
+
     fn name(&self, wf: &Compiled, index: u32) -> Arc<str> {
         wf.nodes[index as usize].name.clone()
     }
 }
 
 /// A Task's `TimeoutSecondsPath` read from its effective input: whole seconds, at least 1, as ms.
-fn timeout_from(path: &Path, input: &Value, context: &Value) -> Result<u64, TaskError> {
-    path.select(input, context)
+fn timeout_from(path: &Path, input: &Value, scope: Scope<'_>) -> Result<u64, TaskError> {
+    path.select_in(input, scope)
         .and_then(|seconds| seconds.as_u64())
         .filter(|&seconds| seconds >= 1)
         .map(|seconds| seconds.saturating_mul(1000))
@@ -1159,6 +1215,17 @@ fn timeout_from(path: &Path, input: &Value, context: &Value) -> Result<u64, Task
                 ),
             )
         })
+}
+
+/// A Choice state's own `Assign` with its rule's, the rule's winning.
+fn merge(own: Assigned, rule: Assigned) -> Assigned {
+    match (own, rule) {
+        (Some(mut own), Some(rule)) => {
+            own.extend(rule);
+            Some(own)
+        }
+        (own, rule) => own.or(rule),
+    }
 }
 
 fn timeout(cause: String) -> Outcome {

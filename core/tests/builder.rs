@@ -48,6 +48,7 @@ fn every_problem_is_reported_at_once_with_state_and_path() {
                     choices: vec![pollflow::ChoiceRule {
                         condition: Condition::Predicate("unbound".into()),
                         next: "Submit".into(),
+                        assign: None,
                     }],
                     default: Some("Submit".into()),
                     io: DataFlow::default(),

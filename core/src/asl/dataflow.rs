@@ -2,33 +2,36 @@
 
 use std::sync::Arc;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-use super::{Path, ReferencePath};
+use super::{missing_from, Path, ReferencePath, Scope, Template};
 use crate::error::{names, TaskError};
 use crate::policy::Rng;
 use crate::workflow::DataFlow;
+
+/// Variables a state assigns (its `Assign`, rendered), applied once it is done.
+pub(crate) type Assigned = Option<Map<String, Value>>;
 
 impl DataFlow {
     /// `InputPath`: the part of the state's input it works on.
     pub(crate) fn select_input(
         &self,
         data: &Arc<Value>,
-        context: &Value,
+        scope: Scope<'_>,
     ) -> Result<Arc<Value>, TaskError> {
-        select(self.input_path.as_ref(), data, context, "InputPath")
+        select(self.input_path.as_ref(), data, scope, "InputPath")
     }
 
     /// `Parameters`: the effective input, built from the selected input.
     pub(crate) fn parameters(
         &self,
         input: Arc<Value>,
-        context: &Value,
+        scope: Scope<'_>,
         rng: &mut Rng,
     ) -> Result<Arc<Value>, TaskError> {
         match &self.parameters {
             None => Ok(input),
-            Some(template) => template.render(&input, context, rng).map(Arc::new),
+            Some(template) => template.render_in(&input, scope, rng).map(Arc::new),
         }
     }
 
@@ -36,28 +39,58 @@ impl DataFlow {
     pub(crate) fn select_output(
         &self,
         input: &Arc<Value>,
-        context: &Value,
+        scope: Scope<'_>,
     ) -> Result<Arc<Value>, TaskError> {
-        select(self.output_path.as_ref(), input, context, "OutputPath")
+        select(self.output_path.as_ref(), input, scope, "OutputPath")
     }
 
-    /// `ResultSelector`, then `ResultPath` into the state's raw input, then `OutputPath`.
+    /// `Assign`, `$` being `value` (the state's result, or its input for a state without
+    /// one).
+    pub(crate) fn assign(
+        &self,
+        value: &Value,
+        scope: Scope<'_>,
+        rng: &mut Rng,
+    ) -> Result<Assigned, TaskError> {
+        assign(self.assign.as_ref(), value, scope, rng)
+    }
+
+    /// `ResultSelector`, then `Assign` from that result, `ResultPath` into the state's raw
+    /// input, then `OutputPath`: the state's output and what it assigns.
     pub(crate) fn combine(
         &self,
         raw_input: &Arc<Value>,
         result: Value,
-        context: &Value,
+        scope: Scope<'_>,
         rng: &mut Rng,
-    ) -> Result<Arc<Value>, TaskError> {
+    ) -> Result<(Arc<Value>, Assigned), TaskError> {
         let result = match &self.result_selector {
             None => result,
-            Some(template) => template.render(&result, context, rng)?,
+            Some(template) => template.render_in(&result, scope, rng)?,
         };
+        let assigned = self.assign(&result, scope, rng)?;
         let combined = match &self.result_path {
             None => raw_input.clone(),
             Some(path) => place(raw_input, path, result)?,
         };
-        self.select_output(&combined, context)
+        Ok((self.select_output(&combined, scope)?, assigned))
+    }
+}
+
+/// An `Assign` template rendered with `$` being `value`; `None` without one.
+pub(crate) fn assign(
+    template: Option<&Template>,
+    value: &Value,
+    scope: Scope<'_>,
+    rng: &mut Rng,
+) -> Result<Assigned, TaskError> {
+    let Some(template) = template else {
+        return Ok(None);
+    };
+    match template.render_in(value, scope, rng)? {
+        Value::Object(values) => Ok(Some(values)),
+        // The loader only accepts an object.
+        _ => Ok(None),
     }
 }
 
@@ -80,18 +113,22 @@ pub(crate) fn place(
 fn select(
     path: Option<&Path>,
     data: &Arc<Value>,
-    context: &Value,
+    scope: Scope<'_>,
     field: &str,
 ) -> Result<Arc<Value>, TaskError> {
     match path {
         None => Ok(Arc::new(Value::Object(serde_json::Map::new()))),
         Some(path) if path.as_str() == "$" => Ok(data.clone()),
-        Some(path) => path.select(data, context).map(Arc::new).ok_or_else(|| {
+        Some(path) => path.select_in(data, scope).map(Arc::new).ok_or_else(|| {
             TaskError::new(
                 names::RUNTIME,
                 format!(
-                    "{field} {:?} matches nothing in the state's input",
-                    path.as_str()
+                    "{field} {:?} matches nothing in {}",
+                    path.as_str(),
+                    match path.variable() {
+                        Some(_) => missing_from(path, data, scope),
+                        None => "the state's input".to_owned(),
+                    }
                 ),
             )
         }),

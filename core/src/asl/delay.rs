@@ -5,6 +5,7 @@ use std::fmt;
 use serde_json::Value;
 
 use super::timestamp::parse_rfc3339;
+use super::variables::Scope;
 use crate::workflow::DelayUntil;
 
 /// Why a Wait state's time could not be read from its input.
@@ -22,7 +23,7 @@ impl DelayUntil {
     pub(crate) fn resolve(
         &self,
         input: &Value,
-        context: &Value,
+        scope: Scope<'_>,
         now: u64,
     ) -> Result<u64, DelayError> {
         let seconds = |s: u64| now.saturating_add(s.saturating_mul(1000));
@@ -30,7 +31,7 @@ impl DelayUntil {
             Self::Seconds(s) => Ok(seconds(*s)),
             Self::Milliseconds(ms) => Ok(now.saturating_add(*ms)),
             Self::Timestamp(t) => timestamp(t),
-            Self::SecondsPath(path) => match path.select(input, context) {
+            Self::SecondsPath(path) => match path.select_in(input, scope) {
                 Some(value) => value.as_u64().map(seconds).ok_or_else(|| {
                     DelayError(format!(
                         "SecondsPath {:?} must select a non-negative integer, not {value}",
@@ -42,7 +43,7 @@ impl DelayUntil {
                     path.as_str()
                 ))),
             },
-            Self::TimestampPath(path) => match path.select(input, context) {
+            Self::TimestampPath(path) => match path.select_in(input, scope) {
                 Some(Value::String(t)) => timestamp(&t),
                 Some(other) => Err(DelayError(format!(
                     "TimestampPath {:?} must select an RFC 3339 timestamp string, not {other}",

@@ -122,6 +122,9 @@ pub fn to_asl(graph: &StateMachine, options: &ExportOptions) -> Result<Value, Bu
                     match condition(&rule.condition) {
                         Ok(mut asl) => {
                             asl["Next"] = json!(rule.next);
+                            if let Some(assign) = &rule.assign {
+                                asl["Assign"] = assign.as_value().clone();
+                            }
                             rules.push(asl);
                         }
                         Err(why) => problem(&format!(".choices[{j}].condition"), why),
@@ -320,6 +323,9 @@ fn with_catch(mut state: Value, catch: &[Catcher]) -> Value {
                     Some(path) => catcher["ResultPath"] = json!(path.as_str()),
                     None => catcher["ResultPath"] = Value::Null,
                 }
+                if let Some(assign) = &c.assign {
+                    catcher["Assign"] = assign.as_value().clone();
+                }
                 catcher
             })
             .collect();
@@ -346,6 +352,9 @@ fn with_io(mut state: Value, io: &DataFlow) -> Value {
         |p: &Option<ReferencePath>| p.as_ref().map_or(Value::Null, |p| json!(p.as_str()));
     if io.result_path.as_ref().is_none_or(|p| p.as_str() != "$") {
         state["ResultPath"] = result_path(&io.result_path);
+    }
+    if let Some(assign) = &io.assign {
+        state["Assign"] = assign.as_value().clone();
     }
     state
 }

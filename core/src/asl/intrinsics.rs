@@ -22,7 +22,8 @@ use base64::Engine as _;
 use serde_json::{Number, Value};
 use sha2::Digest as _;
 
-use super::path::{describe, integral, json_eq, Path};
+use super::path::{describe, integral, json_eq, missing_from, Path};
+use super::variables::Scope;
 use crate::error::{names, TaskError};
 use crate::policy::Rng;
 
@@ -267,10 +268,10 @@ impl Intrinsic {
     pub(crate) fn eval(
         &self,
         input: &Value,
-        context: &Value,
+        scope: Scope<'_>,
         rng: &mut Rng,
     ) -> Result<Value, TaskError> {
-        self.call.eval(input, context, rng)
+        self.call.eval(input, scope, rng)
     }
 }
 
@@ -347,13 +348,13 @@ impl Call {
         if self.args.iter().all(Arg::is_constant) {
             // Nothing depends on the input: errors now are errors every time.
             let mut rng = Rng::seeded(0);
-            self.eval(&Value::Null, &Value::Null, &mut rng)
+            self.eval(&Value::Null, Scope::of_context(&Value::Null), &mut rng)
                 .map_err(|e| e.cause)?;
         }
         Ok(())
     }
 
-    fn eval(&self, input: &Value, context: &Value, rng: &mut Rng) -> Result<Value, TaskError> {
+    fn eval(&self, input: &Value, scope: Scope<'_>, rng: &mut Rng) -> Result<Value, TaskError> {
         let mut values = Vec::with_capacity(self.args.len());
         for (i, arg) in self.args.iter().enumerate() {
             let value = match arg {
@@ -361,19 +362,15 @@ impl Call {
                 Arg::Number(n) => Value::Number(n.clone()),
                 Arg::Bool(b) => Value::Bool(*b),
                 Arg::Null => Value::Null,
-                Arg::Call(call) => call.eval(input, context, rng)?,
-                Arg::Path(path) => path.select(input, context).ok_or_else(|| {
-                    let (place, data) = if path.is_context() {
-                        ("context object", context)
-                    } else {
-                        ("input", input)
-                    };
+                Arg::Call(call) => call.eval(input, scope, rng)?,
+                Arg::Path(path) => path.select_in(input, scope).ok_or_else(|| {
                     TaskError::new(
                         names::RUNTIME,
                         format!(
-                            "The JSONPath '{}' given to {} could not be found in the {place} '{data}'",
+                            "The JSONPath '{}' given to {} could not be found in {}",
                             path.as_str(),
-                            self.func.name()
+                            self.func.name(),
+                            missing_from(path, input, scope)
                         ),
                     )
                 })?,
@@ -1024,7 +1021,7 @@ mod tests {
         let context = json!({"Execution": {"Id": "arn:aws:states:exec", "Name": "run-1"}, "State": {"Name": "S"}});
         Intrinsic::parse(text)
             .unwrap_or_else(|e| panic!("{text}: {e}"))
-            .eval(input, &context, &mut Rng::seeded(42))
+            .eval(input, Scope::of_context(&context), &mut Rng::seeded(42))
     }
 
     fn eval(text: &str, input: Value) -> Value {
@@ -1302,7 +1299,7 @@ mod tests {
         let draws: Vec<i64> = (0..2_000)
             .map(|_| {
                 random
-                    .eval(&input, &context, &mut rng)
+                    .eval(&input, Scope::of_context(&context), &mut rng)
                     .unwrap()
                     .as_i64()
                     .unwrap()
@@ -1318,7 +1315,7 @@ mod tests {
             (0..2_000)
                 .map(|_| {
                     random
-                        .eval(&input, &context, &mut rng)
+                        .eval(&input, Scope::of_context(&context), &mut rng)
                         .unwrap()
                         .as_i64()
                         .unwrap()
@@ -1328,23 +1325,43 @@ mod tests {
         assert_eq!(draws, again, "the same Rng gives the same numbers");
 
         let narrow = parse("States.MathRandom(5, 6)");
-        assert_eq!(narrow.eval(&input, &context, &mut rng).unwrap(), json!(5));
+        assert_eq!(
+            narrow
+                .eval(&input, Scope::of_context(&context), &mut rng)
+                .unwrap(),
+            json!(5)
+        );
         let rounded = parse("States.MathRandom(1.5, 2.5)");
-        assert_eq!(rounded.eval(&input, &context, &mut rng).unwrap(), json!(2));
+        assert_eq!(
+            rounded
+                .eval(&input, Scope::of_context(&context), &mut rng)
+                .unwrap(),
+            json!(2)
+        );
         let wide = parse("States.MathRandom(-9223372036854775808, 9223372036854775807)");
-        assert!(wide.eval(&input, &context, &mut rng).unwrap().is_i64());
+        assert!(wide
+            .eval(&input, Scope::of_context(&context), &mut rng)
+            .unwrap()
+            .is_i64());
 
         // A seed gives the same number whatever the Rng, and leaves the Rng alone.
         let seeded = parse("States.MathRandom(0, 1000, 3)");
         let mut a = Rng::seeded(1);
         let mut b = Rng::seeded(2);
-        let x = seeded.eval(&input, &context, &mut a).unwrap();
-        assert_eq!(x, seeded.eval(&input, &context, &mut b).unwrap());
+        let x = seeded
+            .eval(&input, Scope::of_context(&context), &mut a)
+            .unwrap();
+        assert_eq!(
+            x,
+            seeded
+                .eval(&input, Scope::of_context(&context), &mut b)
+                .unwrap()
+        );
         assert_eq!(a, Rng::seeded(1));
         let seeds: HashSet<String> = (0..20)
             .map(|s| {
                 parse(&format!("States.MathRandom(0, 1000000, {s})"))
-                    .eval(&input, &context, &mut a)
+                    .eval(&input, Scope::of_context(&context), &mut a)
                     .unwrap()
                     .to_string()
             })
@@ -1355,7 +1372,10 @@ mod tests {
         let mut rng = Rng::seeded(9);
         let mut seen = HashSet::new();
         for _ in 0..1_000 {
-            let Value::String(id) = uuid.eval(&input, &context, &mut rng).unwrap() else {
+            let Value::String(id) = uuid
+                .eval(&input, Scope::of_context(&context), &mut rng)
+                .unwrap()
+            else {
                 panic!("a UUID is a string")
             };
             let b = id.as_bytes();
@@ -1369,10 +1389,13 @@ mod tests {
             assert!(seen.insert(id));
         }
         let mut same = Rng::seeded(9);
-        let first = uuid.eval(&input, &context, &mut same).unwrap();
+        let first = uuid
+            .eval(&input, Scope::of_context(&context), &mut same)
+            .unwrap();
         assert_eq!(
             first,
-            uuid.eval(&input, &context, &mut Rng::seeded(9)).unwrap()
+            uuid.eval(&input, Scope::of_context(&context), &mut Rng::seeded(9))
+                .unwrap()
         );
     }
 
@@ -1778,11 +1801,11 @@ mod tests {
         for _ in 0..20_000 {
             let text = random_text(&mut rng, 24);
             if let Ok(call) = Intrinsic::parse(&text) {
-                let _ = call.eval(&input, &input, &mut rng);
+                let _ = call.eval(&input, Scope::of_context(&input), &mut rng);
             }
             let prefixed = format!("States.Array({text})");
             if let Ok(call) = Intrinsic::parse(&prefixed) {
-                let _ = call.eval(&input, &input, &mut rng);
+                let _ = call.eval(&input, Scope::of_context(&input), &mut rng);
             }
             let path = format!("${text}");
             if let Ok(path) = Path::parse(&path) {
@@ -1827,7 +1850,11 @@ mod tests {
         ];
         for text in inputs {
             if let Ok(call) = Intrinsic::parse(text) {
-                let _ = call.eval(&json!({"a": 1}), &Value::Null, &mut Rng::seeded(1));
+                let _ = call.eval(
+                    &json!({"a": 1}),
+                    Scope::of_context(&Value::Null),
+                    &mut Rng::seeded(1),
+                );
             }
         }
         assert_eq!(eval("States.Array('\u{0}')", Value::Null), json!(["\u{0}"]));

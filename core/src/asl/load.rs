@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use super::{Path, PathOrCall, ReferencePath, Template};
+use super::{check_name, Path, PathOrCall, ReferencePath, Template};
 use crate::policy::AslRetrier;
 use crate::workflow::{
     too_deep, BuildError, Catcher, ChoiceRule, Comparison, Condition, DataFlow, DelayUntil,
@@ -67,6 +67,8 @@ const DISTRIBUTED: &[&str] = &[
 ];
 const FLOW: &[&str] = &["Next", "End"];
 const IO: &[&str] = &["InputPath", "OutputPath"];
+/// Variables (`Assign`): every state that has a result or an input to take them from.
+const ASSIGN: &[&str] = &["Assign"];
 const RESULT: &[&str] = &["Parameters", "ResultPath"];
 
 #[derive(Default)]
@@ -255,6 +257,7 @@ impl Loader {
                         FLOW,
                         IO,
                         RESULT,
+                        ASSIGN,
                         &[
                             "Resource",
                             "ResultSelector",
@@ -297,7 +300,7 @@ impl Loader {
                 })
             }
             "Pass" => {
-                self.allow(at, &[COMMON, FLOW, IO, RESULT, &["Result"]]);
+                self.allow(at, &[COMMON, FLOW, IO, RESULT, ASSIGN, &["Result"]]);
                 Some(State::Pass {
                     result: at.get("Result").cloned(),
                     io: self.io(at, true),
@@ -311,6 +314,7 @@ impl Loader {
                         COMMON,
                         FLOW,
                         IO,
+                        ASSIGN,
                         &["Seconds", "SecondsPath", "Timestamp", "TimestampPath"],
                     ],
                 );
@@ -320,7 +324,7 @@ impl Loader {
                 until.map(|until| State::Delay { until, io, next })
             }
             "Choice" => {
-                self.allow(at, &[COMMON, IO, &["Choices", "Default"]]);
+                self.allow(at, &[COMMON, IO, ASSIGN, &["Choices", "Default"]]);
                 let choices = self.choices(at);
                 let default = self.target(at, "Default");
                 Some(State::Choice {
@@ -389,6 +393,7 @@ impl Loader {
                 FLOW,
                 IO,
                 RESULT,
+                ASSIGN,
                 &["Branches", "ResultSelector", "Retry", "Catch"],
             ],
         );
@@ -425,6 +430,7 @@ impl Loader {
                 FLOW,
                 IO,
                 RESULT,
+                ASSIGN,
                 DISTRIBUTED,
                 &[
                     "ItemProcessor",
@@ -725,10 +731,31 @@ impl Loader {
         }
     }
 
+    /// `Assign`: an object whose field names (less a `.$`) name variables.
+    fn assign(&mut self, at: &At<'_>) -> Option<Template> {
+        let value = at.get("Assign")?;
+        if !value.is_object() {
+            self.problem(
+                Some(at.state),
+                at.field("Assign"),
+                "must be an object of variable names and their values",
+            );
+            return None;
+        }
+        let template = self.template(at, "Assign")?;
+        for name in template.field_names() {
+            if let Err(reason) = check_name(name) {
+                self.problem(Some(at.state), at.field("Assign"), reason);
+            }
+        }
+        Some(template)
+    }
+
     fn io(&mut self, at: &At<'_>, with_result: bool) -> DataFlow {
         let mut io = DataFlow {
             input_path: self.nullable_path(at, "InputPath"),
             output_path: self.nullable_path(at, "OutputPath"),
+            assign: self.assign(at),
             ..DataFlow::default()
         };
         if with_result {
@@ -889,6 +916,7 @@ impl Loader {
                 error_equals: errors,
                 next,
                 result_path,
+                assign: self.assign(&inner),
             });
         }
         catchers
@@ -896,7 +924,7 @@ impl Loader {
 
     fn allow_catcher(&mut self, at: &At<'_>) {
         for key in at.fields.keys() {
-            if !["ErrorEquals", "Next", "ResultPath", "Comment"].contains(&key.as_str()) {
+            if !["ErrorEquals", "Next", "ResultPath", "Assign", "Comment"].contains(&key.as_str()) {
                 self.problem(Some(at.state), at.field(key), "not a field of a catcher");
             }
         }
@@ -954,8 +982,13 @@ impl Loader {
                 );
             }
             let condition = self.condition(&rule, true);
+            let assign = self.assign(&rule);
             if let (Some(condition), Some(next)) = (condition, next) {
-                rules.push(ChoiceRule { condition, next });
+                rules.push(ChoiceRule {
+                    condition,
+                    next,
+                    assign,
+                });
             }
         }
         rules
@@ -965,7 +998,7 @@ impl Loader {
     fn condition(&mut self, at: &At<'_>, top: bool) -> Option<Condition> {
         for key in at.fields.keys() {
             let known = key == "Comment"
-                || (top && key == "Next")
+                || (top && (key == "Next" || key == "Assign"))
                 || ["And", "Or", "Not", "Variable"].contains(&key.as_str())
                 || operator(key).is_some();
             if !known {

@@ -38,14 +38,16 @@ mod path;
 mod path_or_call;
 mod template;
 mod timestamp;
+mod variables;
 
 pub(crate) use compare::compare;
-pub(crate) use dataflow::place;
+pub(crate) use dataflow::{assign, place, Assigned};
 pub(crate) use delay::DelayError;
 pub use export::{to_asl, ExportOptions};
 pub use load::from_asl;
-pub(crate) use path::describe;
+pub(crate) use path::{describe, missing_from};
 pub use path::{Path, ReferencePath};
 pub use path_or_call::PathOrCall;
 pub use template::Template;
 pub(crate) use timestamp::format_rfc3339;
+pub(crate) use variables::{check_name, Scope, Variables};

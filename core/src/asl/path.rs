@@ -3,13 +3,16 @@
 //! - [`Path`]: `InputPath`, `OutputPath`, `ItemsPath`, `*Path` fields, `.$` template fields and
 //!   intrinsic-function arguments. Supports `$`, `.name`, `['name']`, `[0]`, `[-1]`, `[*]`,
 //!   `.*`, `..` (recursive descent), `[1:3]` slices, `[0,2]` / `['a','b']` unions and
-//!   `[?(…)]` filters; `$$…` selects from the context object.
+//!   `[?(…)]` filters; `$$…` selects from the context object, `$name…` from the variable
+//!   `name` (ASL `Assign`).
 //! - [`ReferencePath`]: `ResultPath` and Choice `Variable`: only `.name`, `['name']` and `[n]`,
 //!   so it names exactly one place that can also be written.
 
 use std::fmt;
 
 use serde_json::{Map, Value};
+
+use super::variables::Scope;
 
 /// How deeply filter expressions may nest parentheses and `!`.
 const MAX_FILTER_DEPTH: usize = 32;
@@ -24,9 +27,20 @@ const MAX_FILTER_DEPTH: usize = 32;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Path {
     text: String,
-    context: bool,
+    root: Root,
     segments: Vec<Segment>,
     definite: bool,
+}
+
+/// What a path selects from.
+#[derive(Clone, Debug, PartialEq)]
+enum Root {
+    /// `$…`: the state's data.
+    Input,
+    /// `$$…`: the context object.
+    Context,
+    /// `$name…`: a variable.
+    Variable(String),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -94,7 +108,7 @@ impl Path {
     pub(crate) fn root() -> Self {
         Self {
             text: "$".to_owned(),
-            context: false,
+            root: Root::Input,
             segments: Vec::new(),
             definite: true,
         }
@@ -105,6 +119,7 @@ impl Path {
     /// ```
     /// use pollflow::asl::Path;
     /// assert!(Path::parse("$.orders[0].id").is_ok());
+    /// assert_eq!(Path::parse("$order.id").unwrap().variable(), Some("order"));
     /// assert!(Path::parse("orders").unwrap_err().contains("'$'"));
     /// ```
     pub fn parse(text: &str) -> Result<Path, String> {
@@ -112,7 +127,18 @@ impl Path {
         if !p.eat('$') {
             return Err("a path must start with '$'".to_owned());
         }
-        let context = p.eat('$');
+        let root = if p.eat('$') {
+            Root::Context
+        } else if p.peek().is_some_and(|c| c.is_alphabetic() || c == '_') {
+            let mut name = String::new();
+            while let Some(c) = p.peek().filter(|c| c.is_alphanumeric() || *c == '_') {
+                name.push(c);
+                p.pos += 1;
+            }
+            Root::Variable(name)
+        } else {
+            Root::Input
+        };
         let segments = p.segments()?;
         let definite = segments.iter().all(|segment| {
             matches!(
@@ -122,7 +148,7 @@ impl Path {
         });
         Ok(Path {
             text: text.to_owned(),
-            context,
+            root,
             segments,
             definite,
         })
@@ -135,15 +161,34 @@ impl Path {
 
     /// Whether the path selects from the context object (it starts with `$$`).
     pub fn is_context(&self) -> bool {
-        self.context
+        self.root == Root::Context
     }
 
-    /// What the path selects from `input`, or from `context` for a `$$` path.
+    /// The variable the path selects from (`$name…`), if it does.
+    pub fn variable(&self) -> Option<&str> {
+        match &self.root {
+            Root::Variable(name) => Some(name),
+            _ => None,
+        }
+    }
+
+    /// What the path selects from `input`, or from `context` for a `$$` path (a variable's
+    /// path selects nothing here: variables exist only in a running state machine).
     ///
     /// A definite path yields the single value it names, or `None` when that does not exist;
     /// an indefinite path yields an array of every match (empty when nothing matches).
     pub fn select(&self, input: &Value, context: &Value) -> Option<Value> {
-        let root = if self.context { context } else { input };
+        self.select_in(input, Scope::of_context(context))
+    }
+
+    /// What the path selects from `input`, the context object or a variable of `scope`;
+    /// `None` also when the variable is not assigned.
+    pub(crate) fn select_in(&self, input: &Value, scope: Scope<'_>) -> Option<Value> {
+        let root = match &self.root {
+            Root::Input => input,
+            Root::Context => scope.context,
+            Root::Variable(name) => scope.variable(name)?,
+        };
         let mut nodes = vec![root];
         for segment in &self.segments {
             let mut next = Vec::new();
@@ -171,6 +216,19 @@ impl Path {
         } else {
             Some(Value::Array(nodes.into_iter().cloned().collect()))
         }
+    }
+}
+
+/// Where `path` found nothing, for messages: "the input '…'", "the context object '…'", or
+/// "the variables: $name is not assigned" (or the variable's value).
+pub(crate) fn missing_from(path: &Path, input: &Value, scope: Scope<'_>) -> String {
+    match &path.root {
+        Root::Input => format!("the input '{input}'"),
+        Root::Context => format!("the context object '{}'", scope.context),
+        Root::Variable(name) => match scope.variable(name) {
+            Some(value) => format!("the variable ${name} '{value}'"),
+            None => format!("the variables: ${name} is not assigned"),
+        },
     }
 }
 
@@ -375,6 +433,11 @@ impl ReferencePath {
             return Err("a reference path cannot refer to the context object ($$)".to_owned());
         }
         let path = Path::parse(text)?;
+        if let Some(name) = path.variable() {
+            return Err(format!(
+                "a reference path names a place in the state's data, not a variable (${name})"
+            ));
+        }
         let mut steps = Vec::with_capacity(path.segments.len());
         for segment in path.segments {
             let selector = match segment {
@@ -1030,6 +1093,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::asl::Variables;
 
     fn store() -> Value {
         json!({
@@ -1057,6 +1121,40 @@ mod tests {
         Path::parse(path)
             .unwrap_or_else(|e| panic!("{path}: {e}"))
             .select(&store(), &context)
+    }
+
+    #[test]
+    fn variable_paths_select_from_the_variables_in_scope() {
+        let mut outer = Variables::default();
+        outer.assign(
+            json!({"order": {"id": 7, "lines": [1, 2, 3]}, "n": 1})
+                .as_object()
+                .unwrap()
+                .clone(),
+        );
+        let mut inner = Variables::inside(std::sync::Arc::new(outer));
+        inner.assign(json!({"n": 2}).as_object().unwrap().clone());
+        let scope = Scope::new(&Value::Null, &inner);
+        let select = |text: &str| {
+            Path::parse(text)
+                .unwrap()
+                .select_in(&json!({"n": 0}), scope)
+        };
+        assert_eq!(select("$n"), Some(json!(2)), "the closest assignment wins");
+        assert_eq!(
+            select("$order.id"),
+            Some(json!(7)),
+            "outer variables are read"
+        );
+        assert_eq!(select("$order.lines[-1]"), Some(json!(3)));
+        assert_eq!(select("$order.lines[*]"), Some(json!([1, 2, 3])));
+        assert_eq!(select("$.n"), Some(json!(0)), "$. is still the input");
+        assert_eq!(select("$missing"), None);
+        assert_eq!(
+            Path::parse("$n").unwrap().select(&json!({}), &Value::Null),
+            None
+        );
+        assert_eq!(Path::parse("$_x1").unwrap().variable(), Some("_x1"));
     }
 
     #[test]
@@ -1227,7 +1325,8 @@ mod tests {
             ("$.", "expected a field name"),
             ("$..", "expected a field name"),
             ("$.a.", "expected a field name"),
-            ("$a", "unexpected 'a'"),
+            ("$a b", "unexpected ' '"),
+            ("$a-b", "unexpected '-'"),
             ("$.a b", "unexpected ' '"),
             ("$.a ", "unexpected ' '"),
             ("$.a(", "unexpected '('"),
@@ -1257,6 +1356,8 @@ mod tests {
             let err = Path::parse(path).unwrap_err();
             assert!(err.contains(needle), "{path:?}: {err:?} lacks {needle:?}");
         }
+        let variable = ReferencePath::parse("$total.x").unwrap_err();
+        assert!(variable.contains("not a variable ($total)"), "{variable}");
         let deep = format!("$[?({}@.a{})]", "(".repeat(100), ")".repeat(100));
         assert!(Path::parse(&deep).unwrap_err().contains("nests deeper"));
         let nots = format!("$[?({}@.a)]", "!".repeat(100));

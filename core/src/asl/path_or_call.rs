@@ -4,6 +4,7 @@ use serde_json::Value;
 
 use super::intrinsics::Intrinsic;
 use super::path::Path;
+use super::variables::Scope;
 use crate::error::TaskError;
 use crate::policy::Rng;
 
@@ -72,9 +73,19 @@ impl PathOrCall {
         context: &Value,
         rng: &mut Rng,
     ) -> Result<Option<Value>, TaskError> {
+        self.eval_in(input, Scope::of_context(context), rng)
+    }
+
+    /// [`Self::eval`], paths also reading the variables of `scope`.
+    pub(crate) fn eval_in(
+        &self,
+        input: &Value,
+        scope: Scope<'_>,
+        rng: &mut Rng,
+    ) -> Result<Option<Value>, TaskError> {
         match &self.kind {
-            Kind::Path(path) => Ok(path.select(input, context)),
-            Kind::Call(call) => call.eval(input, context, rng).map(Some),
+            Kind::Path(path) => Ok(path.select_in(input, scope)),
+            Kind::Call(call) => call.eval(input, scope, rng).map(Some),
         }
     }
 }

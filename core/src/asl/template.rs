@@ -7,7 +7,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use super::intrinsics::Intrinsic;
-use super::path::Path;
+use super::path::{missing_from, Path};
+use super::variables::Scope;
 use crate::error::{names, TaskError};
 use crate::policy::Rng;
 
@@ -106,7 +107,28 @@ impl Template {
         context: &Value,
         rng: &mut Rng,
     ) -> Result<Value, TaskError> {
-        render(&self.node, input, context, rng)
+        render(&self.node, input, Scope::of_context(context), rng)
+    }
+
+    /// [`Self::render`], paths also reading the variables of `scope`.
+    pub(crate) fn render_in(
+        &self,
+        input: &Value,
+        scope: Scope<'_>,
+        rng: &mut Rng,
+    ) -> Result<Value, TaskError> {
+        render(&self.node, input, scope, rng)
+    }
+
+    /// The names of the fields of an object template, as they render (without `.$`).
+    pub(crate) fn field_names(&self) -> Vec<&str> {
+        match &self.raw {
+            Value::Object(map) => map
+                .keys()
+                .map(|key| key.strip_suffix(".$").unwrap_or(key))
+                .collect(),
+            _ => Vec::new(),
+        }
     }
 }
 
@@ -236,39 +258,38 @@ fn compile_field(
         .ok()
 }
 
-fn render(node: &Node, input: &Value, context: &Value, rng: &mut Rng) -> Result<Value, TaskError> {
+fn render(node: &Node, input: &Value, scope: Scope<'_>, rng: &mut Rng) -> Result<Value, TaskError> {
     match node {
         Node::Static(value) => Ok(value.clone()),
         Node::Object(entries) => {
             let mut map = Map::new();
             for (key, node) in entries {
-                map.insert(key.clone(), render(node, input, context, rng)?);
+                map.insert(key.clone(), render(node, input, scope, rng)?);
             }
             Ok(Value::Object(map))
         }
         Node::Array(nodes) => nodes
             .iter()
-            .map(|node| render(node, input, context, rng))
+            .map(|node| render(node, input, scope, rng))
             .collect::<Result<_, _>>()
             .map(Value::Array),
-        Node::Path { field, path } => path.select(input, context).ok_or_else(|| {
-            let (place, data) = if path.is_context() {
-                ("context object", context)
-            } else {
-                ("input", input)
-            };
+        Node::Path { field, path } => path.select_in(input, scope).ok_or_else(|| {
             TaskError::new(
                 names::RUNTIME,
                 format!(
-                    "The JSONPath '{}' specified for the field '{field}' could not be found in the {place} '{data}'",
-                    path.as_str()
+                    "The JSONPath '{}' specified for the field '{field}' could not be found in {}",
+                    path.as_str(),
+                    missing_from(path, input, scope)
                 ),
             )
         }),
-        Node::Intrinsic { field, call } => call.eval(input, context, rng).map_err(|e| {
+        Node::Intrinsic { field, call } => call.eval(input, scope, rng).map_err(|e| {
             TaskError::new(
                 e.error,
-                format!("The intrinsic function for the field '{field}' failed: {}", e.cause),
+                format!(
+                    "The intrinsic function for the field '{field}' failed: {}",
+                    e.cause
+                ),
             )
         }),
     }

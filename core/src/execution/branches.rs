@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{Completion, Execution, Outer, Phase, Route, Step};
+use crate::asl::{Scope, Variables};
 use crate::error::{names, TaskError};
 use crate::event::{EventKind, Hop, Outcome};
 use crate::policy::Rng;
@@ -94,12 +95,15 @@ impl Branches {
                 .all(|(i, c)| wf.child(state, i).is_some_and(|w| c.fits(w)))
     }
 
-    /// Gives every branch (and theirs, all the way down) the execution's shared record.
-    pub(super) fn attach(&mut self, outer: &Arc<Outer>) {
+    /// Gives every branch (and theirs, all the way down) the execution's shared record and
+    /// their parent's variables (`variables`).
+    pub(super) fn attach(&mut self, outer: &Arc<Outer>, variables: &Variables) {
+        let variables = Arc::new(variables.clone());
         for child in &mut self.children {
             child.outer = Some(outer.clone());
+            child.variables.set_outer(variables.clone());
             if let Phase::Branches { branches, .. } = &mut child.phase {
-                branches.attach(outer);
+                branches.attach(outer, &child.variables);
             }
         }
     }
@@ -230,12 +234,13 @@ impl Execution {
     ) -> Option<Step> {
         enabled(asl);
         let context = self.context(wf, node, now);
+        let scope = Scope::new(&context, &self.variables);
         let planned = io
-            .select_input(&self.data, &context)
+            .select_input(&self.data, scope)
             .and_then(|input| match &node.kind {
-                NodeKind::Map { items, .. } => items.plan(&input, &context, &mut self.rng),
+                NodeKind::Map { items, .. } => items.plan(&input, scope, &mut self.rng),
                 _ => {
-                    let input = io.parameters(input, &context, &mut self.rng)?;
+                    let input = io.parameters(input, scope, &mut self.rng)?;
                     Ok((vec![input; node.kind.children().len()], 0))
                 }
             });
@@ -251,6 +256,8 @@ impl Execution {
     /// Enters the branches phase: one child execution per input, `limit` at a time (0: all).
     fn start_branches(&mut self, wf: &Compiled, inputs: Vec<Arc<Value>>, limit: u32, asl: AslOnly) {
         let outer = self.outer_for_branches(wf);
+        // The branches read this execution's variables, which stay as they are meanwhile.
+        let variables = Arc::new(self.variables.clone());
         let mut children = Vec::with_capacity(inputs.len());
         for (i, input) in inputs.into_iter().enumerate() {
             let Some(child_wf) = wf.child(self.state, i) else {
@@ -259,6 +266,7 @@ impl Execution {
             let rng = Rng::seeded(self.rng.next_u64());
             let mut child = Execution::new(child_wf, input, self.number, rng);
             child.outer = Some(outer.clone());
+            child.variables = Variables::inside(variables.clone());
             children.push(child);
         }
         self.phase = Phase::Branches {
@@ -345,11 +353,11 @@ impl Items {
     pub(crate) fn plan(
         &self,
         input: &Value,
-        context: &Value,
+        scope: Scope<'_>,
         rng: &mut Rng,
     ) -> Result<(Vec<Arc<Value>>, u32), TaskError> {
         let runtime = |cause: String| TaskError::new(names::RUNTIME, cause);
-        let items = match self.path.select(input, context) {
+        let items = match self.path.select_in(input, scope) {
             Some(Value::Array(items)) => items,
             Some(other) => {
                 return Err(runtime(format!(
@@ -368,7 +376,7 @@ impl Items {
         let limit = match &self.max_concurrency_path {
             None => self.max_concurrency,
             Some(path) => path
-                .select(input, context)
+                .select_in(input, scope)
                 .and_then(|n| n.as_u64())
                 .and_then(|n| u32::try_from(n).ok())
                 .ok_or_else(|| {
@@ -382,14 +390,18 @@ impl Items {
             return Ok((items.into_iter().map(Arc::new).collect(), limit));
         };
         // One context for every item (it holds `$$.Execution.Input`): only `Map` changes.
-        let mut context = match context {
-            Value::Object(_) => context.clone(),
+        let mut context = match scope.context {
+            Value::Object(_) => scope.context.clone(),
             _ => json!({}),
         };
         let mut inputs = Vec::with_capacity(items.len());
         for (index, item) in items.into_iter().enumerate() {
             context["Map"] = map_item(index, item);
-            inputs.push(Arc::new(template.render(input, &context, rng)?));
+            let scope = Scope {
+                context: &context,
+                ..scope
+            };
+            inputs.push(Arc::new(template.render_in(input, scope, rng)?));
         }
         Ok((inputs, limit))
     }

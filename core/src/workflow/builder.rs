@@ -123,10 +123,10 @@ impl WorkflowBuilder {
         let mut choices = Vec::new();
         let mut tails = Vec::new();
         if let Some(path) = branch.error {
-            let catcher = Catcher::all(path.entry());
             for def in &mut self.states {
                 if let State::Submit { catch, .. } | State::Check { catch, .. } = &mut def.state {
-                    catch.push(catcher.clone());
+                    // Built, not cloned: a catcher's clone would carry the ASL template code.
+                    catch.push(Catcher::all(path.entry()));
                 }
             }
             tails.push(path);
@@ -135,6 +135,7 @@ impl WorkflowBuilder {
             choices.push(ChoiceRule {
                 condition,
                 next: path.entry().to_owned(),
+                assign: None,
             });
             tails.push(path);
         };

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::asl::{Path, PathOrCall, ReferencePath, Template};
+use crate::asl::{Path, PathOrCall, ReferencePath, Scope, Template};
 use crate::policy::WaitPolicy;
 use crate::poller::JobStatus;
 
@@ -166,6 +166,26 @@ pub(crate) struct Catch {
     pub(crate) errors: Vec<String>,
     pub(crate) next: u32,
     pub(crate) result_path: CatchTo,
+    pub(crate) assign: Option<Assign>,
+}
+
+/// The ASL `Assign` of a Choice rule or a catcher.
+pub(crate) struct Assign {
+    pub(crate) template: Template,
+    pub(crate) asl: Asl,
+}
+
+impl Assign {
+    /// The variables it assigns, `$` being `value`.
+    pub(crate) fn render(
+        &self,
+        value: &Value,
+        scope: Scope<'_>,
+        rng: &mut crate::policy::Rng,
+    ) -> Result<crate::asl::Assigned, crate::TaskError> {
+        enabled(&self.asl);
+        crate::asl::assign(Some(&self.template), value, scope, rng)
+    }
 }
 
 /// One ASL retrier: `None` policy means `MaxAttempts: 0` (matching errors are not retried).
@@ -206,7 +226,8 @@ pub(crate) enum NodeKind {
         retry: WaitPolicy,
     },
     Choice {
-        rules: Vec<(Test, u32)>,
+        /// The rules: test, where it goes, what it assigns.
+        rules: Vec<(Test, u32, Option<Assign>)>,
         default: Option<u32>,
         io: Option<Io>,
     },
@@ -305,7 +326,7 @@ impl Test {
         &self,
         status: Option<&JobStatus>,
         input: &Value,
-        context: &Value,
+        scope: Scope<'_>,
     ) -> Result<bool, String> {
         match self {
             Self::Succeeded => Ok(matches!(status, Some(JobStatus::Succeeded { .. }))),
@@ -316,10 +337,10 @@ impl Test {
                 Ok(status.and_then(|s| s.detail().pointer(pointer)) == Some(value))
             }
             Self::Predicate(f) => Ok(status.is_some_and(|s| f(s))),
-            Self::Not(t) => Ok(!t.holds(status, input, context)?),
+            Self::Not(t) => Ok(!t.holds(status, input, scope)?),
             Self::And(ts) => {
                 for t in ts {
-                    if !t.holds(status, input, context)? {
+                    if !t.holds(status, input, scope)? {
                         return Ok(false);
                     }
                 }
@@ -327,7 +348,7 @@ impl Test {
             }
             Self::Or(ts) => {
                 for t in ts {
-                    if t.holds(status, input, context)? {
+                    if t.holds(status, input, scope)? {
                         return Ok(true);
                     }
                 }
@@ -335,13 +356,14 @@ impl Test {
             }
             Self::Compare(variable, op, operand, asl) => {
                 enabled(asl);
-                let left = variable.select(input, context);
+                let left = variable.select_in(input, scope);
                 let right = match operand {
                     Operand::Value(v) => v.clone(),
-                    Operand::Path(p) => p.select(input, context).ok_or_else(|| {
+                    Operand::Path(p) => p.select_in(input, scope).ok_or_else(|| {
                         format!(
-                            "the path {:?} of a {op:?}Path comparison matches nothing in the input",
-                            p.as_str()
+                            "the path {:?} of a {op:?}Path comparison matches nothing in {}",
+                            p.as_str(),
+                            crate::asl::missing_from(p, input, scope)
                         )
                     })?,
                 };

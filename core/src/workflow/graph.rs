@@ -292,7 +292,8 @@ pub enum DelayUntil {
 }
 
 /// ASL input and output processing: `InputPath` → `Parameters` → the task →
-/// `ResultSelector` → `ResultPath` → `OutputPath`. The defaults pass data through unchanged.
+/// `ResultSelector` → `ResultPath` → `OutputPath`, and the variables the state assigns
+/// (`Assign`). The defaults pass data through unchanged.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DataFlow {
@@ -311,6 +312,13 @@ pub struct DataFlow {
     /// Selects the state's output; `None` (ASL `null`) means `{}`.
     #[serde(default = "root", skip_serializing_if = "is_root")]
     pub output_path: Option<Path>,
+    /// The variables the state assigns once it is done: a template (an object whose field
+    /// names are the variables') rendered from the state's result (after `ResultSelector`),
+    /// or its input after `InputPath` for a state without a result (Wait, Choice). Every
+    /// path in the state, this one's too, reads the variables as they were when it was
+    /// entered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assign: Option<Template>,
 }
 
 impl Default for DataFlow {
@@ -321,6 +329,7 @@ impl Default for DataFlow {
             result_selector: None,
             result_path: root_reference(),
             output_path: root(),
+            assign: None,
         }
     }
 }
@@ -361,6 +370,10 @@ pub struct Catcher {
     /// absent replaces the input, `null` keeps the input unchanged.
     #[serde(default = "root_reference", skip_serializing_if = "is_root_reference")]
     pub result_path: Option<ReferencePath>,
+    /// The variables assigned when it catches (ASL `Assign`), rendered from the error
+    /// (`{"Error", "Cause"}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assign: Option<Template>,
 }
 
 impl Catcher {
@@ -370,6 +383,7 @@ impl Catcher {
             error_equals: vec![crate::names::ALL.to_owned()],
             next: next.into(),
             result_path: root_reference(),
+            assign: None,
         }
     }
 }
@@ -393,6 +407,10 @@ pub struct ChoiceRule {
     pub condition: Condition,
     /// Where it goes.
     pub next: String,
+    /// The variables assigned when it is taken (ASL `Assign` in a Choice rule), after the
+    /// Choice state's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assign: Option<Template>,
 }
 
 /// A test on the last checked status.

@@ -10,11 +10,13 @@ use std::fmt;
 use std::rc::Rc;
 use std::sync::Arc;
 
+use crate::asl::Template;
+
 pub use builder::{Branch, Path, WorkflowBuilder};
 pub use compiled::Predicate;
 pub(crate) use compiled::{
-    enabled, Asl, AslOnly, Catch, CatchTo, Compiled, FailPaths, Io, Items, Node, NodeKind, Retry,
-    Test,
+    enabled, Asl, AslOnly, Assign, Catch, CatchTo, Compiled, FailPaths, Io, Items, Node, NodeKind,
+    Retry, Test,
 };
 pub use graph::{
     default_check_retry, default_sync_poll, Catcher, ChoiceRule, Comparison, Condition, DataFlow,
@@ -309,9 +311,32 @@ impl Checker<'_> {
                         None => CatchTo::Input,
                     },
                 },
+                assign: self.assign(state, format!("{at}.assign"), &catcher.assign),
             });
         }
         compiled
+    }
+
+    /// An `Assign` of a Choice rule or a catcher: its field names must be variable names.
+    fn assign(&mut self, state: &str, path: String, assign: &Option<Template>) -> Option<Assign> {
+        let template = assign.as_ref()?;
+        let asl: Option<Asl> = self.asl(state, path.clone());
+        asl.map(|asl| {
+            self.variable_names(state, &path, template);
+            Assign {
+                template: template.clone(),
+                asl,
+            }
+        })
+    }
+
+    /// Reports the field names of an `Assign` that are not variable names.
+    fn variable_names(&mut self, state: &str, path: &str, template: &Template) {
+        for name in template.field_names() {
+            if let Err(reason) = crate::asl::check_name(name) {
+                self.problem(Some(state), path.to_owned(), reason);
+            }
+        }
     }
 
     fn retriers(&mut self, state: &str, path: &str, retriers: &[crate::AslRetrier]) -> Vec<Retry> {
@@ -467,6 +492,27 @@ fn compile<'a>(
             | State::Map { catch, .. } => c.catchers(name, &at("catch"), catch),
             _ => Vec::new(),
         };
+        match &def.state {
+            State::Task { io, .. }
+            | State::Pass { io, .. }
+            | State::Delay { io, .. }
+            | State::Choice { io, .. }
+            | State::Parallel { io, .. }
+            | State::Map { io, .. } => {
+                // Only ASL states assign: without ASL support this compiles away.
+                if let (Some(template), Some(asl)) = (&io.assign, AslOnly::witness()) {
+                    asl.run(|| c.variable_names(name, &at("io.assign"), template));
+                }
+            }
+            State::Succeed { io } if io.assign.is_some() => {
+                c.problem(
+                    Some(name),
+                    at("io.assign"),
+                    "a Succeed state assigns no variables",
+                );
+            }
+            _ => {}
+        }
         let kind = match &def.state {
             State::Submit { next, .. } => NodeKind::Submit {
                 next: c.target(name, at("next"), next),
@@ -502,6 +548,7 @@ fn compile<'a>(
                         (
                             test,
                             c.target(name, at(&format!("choices[{j}].next")), &rule.next),
+                            c.assign(name, at(&format!("choices[{j}].assign")), &rule.assign),
                         )
                     })
                     .collect();
@@ -740,7 +787,7 @@ fn reachable(start: u32, nodes: &[compiled::Node]) -> Vec<bool> {
             | NodeKind::Parallel { next, .. }
             | NodeKind::Map { next, .. } => stack.extend(*next),
             NodeKind::Choice { rules, default, .. } => {
-                stack.extend(rules.iter().map(|(_, n)| *n));
+                stack.extend(rules.iter().map(|(_, n, _)| *n));
                 stack.extend(*default);
             }
             NodeKind::Succeed { .. } | NodeKind::Fail { .. } => {}
