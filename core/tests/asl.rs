@@ -1622,3 +1622,43 @@ fn variables_survive_a_checkpoint_inside_a_map_item() {
         })
     );
 }
+
+#[test]
+fn missing_variables_are_named_in_choice_and_items_path_errors() {
+    for (definition, needle) in [
+        (
+            json!({"StartAt": "C", "States": {"C": {"Type": "Choice", "Default": "D",
+                "Choices": [{"Variable": "$never", "StringEquals": "x", "Next": "D"}]}, "D": {"Type": "Succeed"}}}),
+            "the Choice variable \"$never\" matches nothing in the variables: $never is not assigned",
+        ),
+        (
+            json!({"StartAt": "M", "States": {"M": {"Type": "Map", "ItemsPath": "$never", "End": true,
+                "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}}}),
+            "ItemsPath \"$never\" matches nothing in the variables: $never is not assigned",
+        ),
+    ] {
+        let Outcome::Failed { error } = outcome_of(definition, Tasks::new(), json!({})) else {
+            panic!("expected a failure");
+        };
+        assert_eq!(error.error, "States.Runtime");
+        assert!(error.cause.contains(needle), "{}", error.cause);
+    }
+}
+
+#[test]
+fn a_graph_whose_assign_is_not_an_object_does_not_build() {
+    let mut graph =
+        machine(json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}))
+            .graph()
+            .clone();
+    let mut state = serde_json::to_value(&graph.states[0].state).unwrap();
+    state["io"] = json!({"assign": [1]});
+    graph.states[0].state = serde_json::from_value(state).unwrap();
+    let err = Workflow::from_graph(graph, []).unwrap_err();
+    assert!(
+        err.problems
+            .iter()
+            .any(|p| p.path == "$.states[0].io.assign" && p.message.contains("must be an object")),
+        "{err}"
+    );
+}

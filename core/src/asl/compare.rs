@@ -8,15 +8,17 @@ use super::glob::string_matches;
 use super::timestamp::parse_rfc3339;
 use crate::workflow::Comparison;
 
-/// Whether `left` (the value at `variable`, if present) compares to `right` as `op` says.
+/// Whether `left` (the value at the Choice rule's `Variable`, if present) compares to `right`
+/// as `op` says.
 ///
 /// Values of the wrong type compare false, as in Step Functions; a missing variable is an
-/// error except for the `Is*` tests (`IsPresent: false` holds, the others do not).
+/// error, `missing()` saying where it was looked for, except for the `Is*` tests (`IsPresent:
+/// false` holds, the others do not).
 pub(crate) fn compare(
-    variable: &str,
     left: Option<&Value>,
     op: Comparison,
     right: &Value,
+    missing: impl FnOnce() -> String,
 ) -> Result<bool, String> {
     use Comparison as C;
     let is = |holds: bool| right.as_bool().map(|expected| holds == expected);
@@ -34,9 +36,7 @@ pub(crate) fn compare(
     if let Some(result) = type_test {
         return result.ok_or_else(|| format!("{op:?} takes true or false, not {right}"));
     }
-    let left = left.ok_or_else(|| {
-        format!("the Choice variable {variable:?} matches nothing in the state's input")
-    })?;
+    let left = left.ok_or_else(missing)?;
     let ordering = match op {
         C::StringEquals
         | C::StringLessThan
@@ -101,7 +101,7 @@ mod tests {
     use super::*;
 
     fn holds(left: Value, op: Comparison, right: Value) -> bool {
-        compare("$.x", Some(&left), op, &right).unwrap()
+        compare(Some(&left), op, &right, String::new).unwrap()
     }
 
     #[test]
@@ -136,8 +136,8 @@ mod tests {
     #[test]
     fn type_tests_handle_missing_variables() {
         use Comparison as C;
-        assert!(compare("$.x", None, C::IsPresent, &json!(false)).unwrap());
-        assert!(!compare("$.x", None, C::IsNull, &json!(true)).unwrap());
+        assert!(compare(None, C::IsPresent, &json!(false), String::new).unwrap());
+        assert!(!compare(None, C::IsNull, &json!(true), String::new).unwrap());
         assert!(holds(json!(null), C::IsNull, json!(true)));
         assert!(holds(
             json!("2016-03-14T01:59:00Z"),
@@ -145,9 +145,12 @@ mod tests {
             json!(true)
         ));
         assert!(holds(json!("soon"), C::IsTimestamp, json!(false)));
-        assert!(compare("$.x", None, C::StringEquals, &json!("a"))
+        assert!(
+            compare(None, C::StringEquals, &json!("a"), || "$.x is missing"
+                .into())
             .unwrap_err()
-            .contains("$.x"));
-        assert!(compare("$.x", Some(&json!(1)), C::IsNumeric, &json!("yes")).is_err());
+            .contains("$.x")
+        );
+        assert!(compare(Some(&json!(1)), C::IsNumeric, &json!("yes"), String::new).is_err());
     }
 }

@@ -367,10 +367,14 @@ impl Items {
                 )))
             }
             None => {
+                let place = match self.path.variable() {
+                    Some(_) => crate::asl::missing_from(&self.path, input, scope),
+                    None => "the state's input".to_owned(),
+                };
                 return Err(runtime(format!(
-                    "ItemsPath {:?} matches nothing in the state's input",
+                    "ItemsPath {:?} matches nothing in {place}",
                     self.path.as_str()
-                )))
+                )));
             }
         };
         let limit = match &self.max_concurrency_path {

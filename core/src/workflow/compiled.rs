@@ -367,7 +367,16 @@ impl Test {
                         )
                     })?,
                 };
-                crate::asl::compare(variable.as_str(), left.as_ref(), *op, &right)
+                crate::asl::compare(left.as_ref(), *op, &right, || {
+                    let place = match variable.variable() {
+                        Some(_) => crate::asl::missing_from(variable, input, scope),
+                        None => "the state's input".to_owned(),
+                    };
+                    format!(
+                        "the Choice variable {:?} matches nothing in {place}",
+                        variable.as_str()
+                    )
+                })
             }
         }
     }

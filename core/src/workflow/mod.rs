@@ -330,8 +330,16 @@ impl Checker<'_> {
         })
     }
 
-    /// Reports the field names of an `Assign` that are not variable names.
+    /// Reports an `Assign` that is not an object, and its field names that are not variable
+    /// names.
     fn variable_names(&mut self, state: &str, path: &str, template: &Template) {
+        if !template.as_value().is_object() {
+            self.problem(
+                Some(state),
+                path.to_owned(),
+                "must be an object of variable names and their values",
+            );
+        }
         for name in template.field_names() {
             if let Err(reason) = crate::asl::check_name(name) {
                 self.problem(Some(state), path.to_owned(), reason);
@@ -760,7 +768,11 @@ fn uses_context(state: &State) -> bool {
             retry,
             catch,
         )),
-        _ => false,
+        // Their catchers' `Assign` may read it.
+        State::Submit { catch, .. } | State::Check { catch, .. } | State::Notify { catch, .. } => {
+            !catch.is_empty() && mentions_context(catch)
+        }
+        State::Wait { .. } => false,
     }
 }
 
