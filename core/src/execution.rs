@@ -1188,10 +1188,11 @@ impl Execution {
         self.phase = Phase::Stopping { end };
     }
 
-    /// Gives the variables a state assigned their values.
+    /// Gives the variables a state assigned their values (only ASL states assign: without
+    /// ASL support this compiles away).
     fn assign(&mut self, assigned: Assigned) {
-        if let Some(values) = assigned {
-            self.variables.assign(values);
+        if let (Some(values), Some(asl)) = (assigned, AslOnly::witness()) {
+            asl.run(|| self.variables.assign(values));
         }
     }
 

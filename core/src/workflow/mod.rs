@@ -512,7 +512,7 @@ fn compile<'a>(
                     asl.run(|| c.variable_names(name, &at("io.assign"), template));
                 }
             }
-            State::Succeed { io } if io.assign.is_some() => {
+            State::Succeed { io } if io.assign.is_some() && AslOnly::witness().is_some() => {
                 c.problem(
                     Some(name),
                     at("io.assign"),
@@ -770,7 +770,9 @@ fn uses_context(state: &State) -> bool {
         )),
         // Their catchers' `Assign` may read it.
         State::Submit { catch, .. } | State::Check { catch, .. } | State::Notify { catch, .. } => {
-            !catch.is_empty() && mentions_context(catch)
+            AslOnly::witness().is_some()
+                && catch.iter().any(|c| c.assign.is_some())
+                && mentions_context(catch)
         }
         State::Wait { .. } => false,
     }
