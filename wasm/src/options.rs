@@ -36,7 +36,7 @@ fn read(object: &JsValue, key: Key, field: &str) -> Result<JsValue, JsValue> {
 
 /// JS's largest safe integer: the most milliseconds a duration may have (about 285,000 years),
 /// and the largest seed.
-const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+pub(crate) const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 /// `ms` milliseconds as a `Duration`: `None` unless finite, >= 0 and at most [`MAX_SAFE_INTEGER`].
 pub(crate) fn duration(ms: f64) -> Option<Duration> {

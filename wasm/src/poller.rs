@@ -13,7 +13,7 @@ use pollflow::{CheckError, JobStatus, Notification, Notifier, Poller, TaskError}
 use serde_json::Value;
 use wasm_bindgen::JsValue;
 
-use crate::errors::{describe, message};
+use crate::errors::{describe, message, number};
 use crate::json;
 use crate::keys::{get, is, Key};
 
@@ -145,7 +145,8 @@ fn job_status(result: &JsValue) -> Result<JobStatus, CheckError> {
             None if retry_after.is_undefined() || retry_after.is_null() => None,
             Some(ms) => Some(crate::options::duration(ms).ok_or_else(|| {
                 shape_error(format!(
-                    "check() result .retryAfterMs must be a finite number >= 0 and <= 9007199254740991 (milliseconds), got {}",
+                    "check() result .retryAfterMs must be a finite number >= 0 and <= {} (milliseconds), got {}",
+                    number(crate::options::MAX_SAFE_INTEGER),
                     describe(&retry_after)
                 ))
             })?),

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::{missing_from, Path, ReferencePath, Scope, Template};
+use super::{missing_in, Path, ReferencePath, Scope, Template};
 use crate::error::{names, TaskError};
 use crate::policy::Rng;
 use crate::workflow::DataFlow;
@@ -125,10 +125,7 @@ fn select(
                 format!(
                     "{field} {:?} matches nothing in {}",
                     path.as_str(),
-                    match path.variable() {
-                        Some(_) => missing_from(path, data, scope),
-                        None => "the state's input".to_owned(),
-                    }
+                    missing_in(path, data, scope)
                 ),
             )
         }),

@@ -45,7 +45,7 @@ pub(crate) use dataflow::{assign, place, Assigned};
 pub(crate) use delay::DelayError;
 pub use export::{to_asl, ExportOptions};
 pub use load::from_asl;
-pub(crate) use path::{describe, missing_from};
+pub(crate) use path::{describe, missing_from, missing_in};
 pub use path::{Path, ReferencePath};
 pub use path_or_call::PathOrCall;
 pub use template::Template;

@@ -232,6 +232,15 @@ pub(crate) fn missing_from(path: &Path, input: &Value, scope: Scope<'_>) -> Stri
     }
 }
 
+/// Where `path` found nothing, for the messages of data-flow fields: a variable as
+/// [`missing_from`] says, anything else "the state's input".
+pub(crate) fn missing_in(path: &Path, input: &Value, scope: Scope<'_>) -> String {
+    match path.root {
+        Root::Variable(_) => missing_from(path, input, scope),
+        _ => "the state's input".to_owned(),
+    }
+}
+
 impl fmt::Display for Path {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)

@@ -367,10 +367,7 @@ impl Items {
                 )))
             }
             None => {
-                let place = match self.path.variable() {
-                    Some(_) => crate::asl::missing_from(&self.path, input, scope),
-                    None => "the state's input".to_owned(),
-                };
+                let place = crate::asl::missing_in(&self.path, input, scope);
                 return Err(runtime(format!(
                     "ItemsPath {:?} matches nothing in {place}",
                     self.path.as_str()

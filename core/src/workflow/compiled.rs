@@ -368,10 +368,7 @@ impl Test {
                     })?,
                 };
                 crate::asl::compare(left.as_ref(), *op, &right, || {
-                    let place = match variable.variable() {
-                        Some(_) => crate::asl::missing_from(variable, input, scope),
-                        None => "the state's input".to_owned(),
-                    };
+                    let place = crate::asl::missing_in(variable, input, scope);
                     format!(
                         "the Choice variable {:?} matches nothing in {place}",
                         variable.as_str()
