@@ -36,6 +36,11 @@ function millis(value, field, max = Number.MAX_SAFE_INTEGER) {
   return value;
 }
 
+/** Sets `object[key]` as an own property, even for the key "__proto__" (a state may be named so). */
+function own(object, key, value) {
+  Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /** The own enumerable entries of `object`; a getter or proxy trap that throws is a TypeError naming `field`. */
 function entries(object, field) {
   try {
@@ -61,7 +66,7 @@ function waitOverrides(waits) {
   if (!isObject(waits)) throw new TypeError(`options.waitOverrides must be an object, got ${describe(waits)}`);
   const checked = {};
   for (const [state, ms] of entries(waits, 'options.waitOverrides')) {
-    checked[state] = millis(ms, `options.waitOverrides[${JSON.stringify(state)}]`);
+    own(checked, state, millis(ms, `options.waitOverrides[${JSON.stringify(state)}]`));
   }
   return JSON.stringify(checked);
 }
@@ -77,7 +82,7 @@ function handlers(given, counted, sleep) {
   for (const [key, handler] of entries(given, 'options.handlers')) {
     const field = `options.handlers[${JSON.stringify(key)}]`;
     if (typeof handler === 'function') {
-      bound[key] = counted(handler, sleep);
+      own(bound, key, counted(handler, sleep));
       continue;
     }
     const [submit, check, cancel] = isObject(handler)
@@ -89,8 +94,9 @@ function handlers(given, counted, sleep) {
     if (cancel !== undefined && typeof cancel !== 'function') {
       throw new TypeError(`${field}.cancel must be a function, got ${describe(cancel)}`);
     }
-    bound[key] = { submit: counted(submit, sleep), check: counted(check, sleep) };
-    if (cancel) bound[key].cancel = counted(cancel, sleep);
+    const job = { submit: counted(submit, sleep), check: counted(check, sleep) };
+    if (cancel) job.cancel = counted(cancel, sleep);
+    own(bound, key, job);
   }
   return bound;
 }
@@ -142,8 +148,11 @@ export function runAsl(definition, options = {}) {
   };
   // Handlers' sleeps on simulated time; those still pending when the run ends end with it.
   const sleepers = new Set();
+  let ended = false;
   const sleep = simulated
     ? (ms) => new Promise((resolve) => {
+      // After the run, its clock no longer moves: a sleep ends at once.
+      if (ended) return resolve();
       const wake = () => {
         sleepers.delete(wake);
         resolve();
@@ -164,6 +173,7 @@ export function runAsl(definition, options = {}) {
     }
     : undefined;
   const onEnd = () => {
+    ended = true;
     for (const wake of sleepers) wake();
   };
   return wrap(execution, signal, { onPark, onEnd });

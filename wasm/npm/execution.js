@@ -16,7 +16,9 @@ export async function connect(glue, url) {
   const resumers = [];
   const slotAt = glue.setHost({
     wait(promise, id) {
-      Promise.resolve(promise).then((v) => settle(id, v, true), (e) => settle(id, e, false));
+      // Never throws here (Promise.resolve would, for a promise whose constructor getter throws):
+      // a throw would cross the engine's frames.
+      new Promise((resolve) => resolve(promise)).then((v) => settle(id, v, true), (e) => settle(id, e, false));
     },
     sleep(ms, id) {
       if (typeof setTimeout !== 'function') return void Promise.resolve().then(() => ring(id));
@@ -164,6 +166,8 @@ class Execution {
     this.#onPark = onPark;
     this.#onEnd = onEnd;
     this.#finished = new Promise((resolve, reject) => { this.#finish = resolve; this.#fail = reject; });
+    // An engine failure also reaches whoever iterates: unawaited, it must not crash the process.
+    this.#finished.catch(() => {});
     if (signal?.aborted) {
       execution.abort();
     } else if (signal) {

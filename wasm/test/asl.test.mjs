@@ -406,3 +406,26 @@ test('bad options that throw while read, or cannot be serialized, are TypeErrors
     assert.throws(call, (e) => e instanceof type && message.test(e.message), String(message));
   }
 });
+
+test('a state named "__proto__" keeps its handler and its wait override', async () => {
+  const definition = JSON.parse('{"StartAt": "__proto__", "States": {"__proto__": {"Type": "Wait", "Seconds": 3600, "Next": "T"}, "T": {"Type": "Task", "Resource": "r", "End": true}}}');
+  const started = Date.now();
+  const output = await runAsl(definition, { handlers: { r: () => 'done' }, waitOverrides: JSON.parse('{"__proto__": 10}') }).result();
+  assert.equal(output, 'done');
+  assert.ok(Date.now() - started < 1000, 'the override applied');
+  const named = JSON.parse('{"StartAt": "__proto__", "States": {"__proto__": {"Type": "Task", "Resource": "r", "End": true}}}');
+  const byName = JSON.parse('{"__proto__": null}');
+  Object.defineProperty(byName, '__proto__', { value: () => 'by name', enumerable: true });
+  assert.equal(await runAsl(named, { handlers: byName }).result(), 'by name');
+});
+
+test('a simulated sleep started after the run ended returns at once', async () => {
+  let kept;
+  const execution = runAsl({ StartAt: 'T', States: { T: { Type: 'Task', Resource: 'r', End: true } } }, {
+    simulatedTime: 0,
+    handlers: { r: (input, context) => { kept = context; return 1; } },
+  });
+  assert.equal(await execution.result(), 1);
+  const late = await Promise.race([kept.sleep(1000).then(() => 'woke'), new Promise((resolve) => setTimeout(() => resolve('hung'), 500))]);
+  assert.equal(late, 'woke');
+});

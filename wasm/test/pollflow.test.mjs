@@ -360,3 +360,19 @@ test('an abort without a cancel callback, or with one that throws, still ends th
     await assert.rejects(execution.result(), { name: 'AbortError' });
   }
 });
+
+test('a callback result whose constructor getter throws is a task failure, not a wedged run', async () => {
+  const odd = () => {
+    const promise = Promise.resolve('handle');
+    Object.defineProperty(promise, 'constructor', { get() { throw new Error('no constructor'); } });
+    return promise;
+  };
+  const execution = run({ submit: odd, check: () => ({ status: 'SUCCEEDED', output: 1 }), wait: { intervalMs: 1 } });
+  const types = [];
+  for await (const event of execution) types.push(event.type);
+  // As `await` would: reading the promise's constructor throws, and that is submit's error.
+  assert.equal(types.at(-1), 'ExecutionFailed');
+  await assert.rejects(execution.result(), { name: 'States.TaskFailed', message: /submit\(\) threw Error: no constructor/ });
+  // The module keeps working.
+  assert.equal(await run({ submit: () => 'j', check: () => ({ status: 'SUCCEEDED', output: 2 }), wait: { intervalMs: 1 } }).result(), 2);
+});
