@@ -53,6 +53,9 @@ build() {
     fi
 }
 
+# The licenses travel with the package (npm pack leaves symlinks out, so these are copies).
+cp LICENSE-MIT LICENSE-APACHE wasm/npm/
+
 # Budgets: the issue's 100 KB for `pollflow`; `pollflow/asl` under aws-local-stepfunctions'
 # browser bundle (about 250 KB gzipped), with room to grow.
 build "npm package (pollflow)" wasm/npm/dist "wasm/npm/index.js wasm/npm/execution.js" 100000

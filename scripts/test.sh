@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check CI runs, installing what it needs on a fresh machine:
-# rustfmt, clippy (-D warnings), the "no tokio in core" check, a wasm32-unknown-unknown build
+# rustfmt, clippy (-D warnings), the MSRV build, docs.rs builds, a publish dry run, the
+# "no tokio in core" check, a wasm32-unknown-unknown build
 # of core, the npm package with its node:test suite, the Node example and the browser test
 # (headless Chromium), an AWS-compatible server (moto, in a local venv) for the AWS adapters,
 # all tests and doctests (the CLI's included), and the examples against that server.
@@ -19,6 +20,24 @@ cargo fmt --all -- --check
 
 step "clippy"
 cargo clippy --workspace --all-targets --all-features --quiet -- -D warnings
+
+step "MSRV: the declared rust-version builds the workspace (with the locked tree)"
+msrv=$(sed -n 's/^rust-version = "\(.*\)"$/\1/p' Cargo.toml)
+if rustup toolchain install "$msrv" --profile minimal >/dev/null 2>&1; then
+    CARGO_TARGET_DIR=target/msrv cargo "+$msrv" check --workspace --all-features --all-targets --locked --quiet
+else
+    echo "MSRV check skipped: rustup cannot install Rust $msrv on this machine" >&2
+fi
+
+step "docs.rs: every crate's docs build with --cfg docsrs and every feature, without warnings"
+rustup toolchain install nightly --profile minimal >/dev/null 2>&1 || true
+for crate in pollflow pollflow-batch pollflow-cli; do
+    RUSTDOCFLAGS="--cfg docsrs -D warnings" CARGO_TARGET_DIR=target/docsrs \
+        cargo +nightly doc --no-deps --all-features --quiet -p "$crate"
+done
+
+step "the crates publish (cargo publish --workspace --dry-run)"
+cargo publish --workspace --dry-run --allow-dirty --quiet
 
 step "core without its default features (no ASL: what the npm package builds)"
 cargo clippy -p pollflow --no-default-features --all-targets --quiet -- -D warnings

@@ -1,6 +1,6 @@
 //! # pollflow-batch
 //!
-//! AWS Batch for [pollflow](pollflow): the [`BatchApi`] trait shaped like AWS Batch
+//! AWS Batch for [pollflow]: the [`BatchApi`] trait shaped like AWS Batch
 //! (SubmitJob, DescribeJobs, TerminateJob, with AWS's JSON), an embedded [`LocalBatch`] that
 //! runs job definitions as local processes (so everything works on a laptop with no AWS
 //! account), a [`BatchPoller`] that lets the pollflow engine submit and poll Batch jobs, and a
@@ -30,6 +30,7 @@
 //! # Ok(()) }
 //! ```
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod api;
 #[cfg(feature = "aws")]
@@ -46,3 +47,8 @@ pub use local::{ContainerProperties, JobDefinition, JobQueue, LocalBatch, LocalB
 pub use model::*;
 pub use notifier::LocalNotifier;
 pub use poller::BatchPoller;
+
+/// This crate's README (its crates.io page), compiled as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct CrateReadmeDoctest;

@@ -54,7 +54,7 @@
 #![forbid(unsafe_code)]
 // Without `asl`, the ASL paths of the interpreter end in an uninhabited marker.
 #![cfg_attr(not(feature = "asl"), allow(unreachable_code, unused_variables))]
-#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod abort;
 pub mod asl;
@@ -91,7 +91,12 @@ pub use poll_group::PollGroup;
 pub use poller::{JobStatus, Poller};
 pub use run::{OutcomeFuture, Run};
 pub use task::{task_fn, FnTask, TaskHandler, Tasks};
-/// The README's example, compiled and run as a doctest.
+/// This crate's README (its crates.io page), compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct CrateReadmeDoctest;
+
+/// The repository README's example, compiled and run as a doctest.
 #[cfg(all(doctest, feature = "tokio"))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctest;
