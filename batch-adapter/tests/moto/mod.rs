@@ -142,7 +142,7 @@ impl HttpConnector for FaultConnector {
         let operation = operation(&request);
         let mut traffic = self.traffic.lock().unwrap();
         traffic.seen += 1;
-        if traffic.throttle_every > 0 && traffic.seen % traffic.throttle_every == 0 {
+        if traffic.throttle_every > 0 && traffic.seen.is_multiple_of(traffic.throttle_every) {
             *traffic.throttled.entry(operation).or_default() += 1;
             let mut response = HttpResponse::new(
                 StatusCode::try_from(429u16).expect("valid status"),

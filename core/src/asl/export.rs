@@ -374,7 +374,7 @@ fn fixed_seconds(policy: &WaitPolicy) -> Result<u64, String> {
         return Err("max_wait, max_attempts and status_delays have no ASL Wait equivalent".into());
     }
     let ms = to_millis(delay);
-    if ms == 0 || ms % 1000 != 0 {
+    if ms == 0 || !ms.is_multiple_of(1000) {
         return Err(format!(
             "{ms} ms is not a positive whole number of seconds, which ASL Wait needs"
         ));
