@@ -5,14 +5,15 @@ use std::time::Duration;
 pub(crate) const USAGE: &str = "\
 usage:
   pollflow run FILE [--input JSON | --input-file PATH] [--task STATE=COMMAND]...
-                    [--wait STATE=MILLISECONDS]... [--simulated-time] [--json]
-                    [--draw-path FILE.mmd|FILE.dot]
+                    [--max-task-output-bytes BYTES] [--wait STATE=MILLISECONDS]...
+                    [--simulated-time] [--json] [--draw-path FILE.mmd|FILE.dot]
   pollflow validate FILE
   pollflow graph FILE [--format mermaid|dot]
 
 run: runs an Amazon States Language state machine locally. Batch resources go to the embedded
 local Batch, sns:publish prints the message; --task runs COMMAND through the shell for a Task
-state (input JSON on stdin, result JSON on stdout); --wait overrides a Wait state's duration;
+state (input JSON on stdin, result JSON on stdout, at most --max-task-output-bytes of it, by
+default 262144); --wait overrides a Wait state's duration;
 --simulated-time jumps over waits; --draw-path writes the graph with the states the execution
 visited highlighted (Mermaid, or Graphviz DOT for a .dot file). Exit status: 0 succeeded, 1 failed, 2 invalid definition or usage.";
 
@@ -26,7 +27,8 @@ pub(crate) enum Command {
 pub(crate) struct RunOptions {
     pub(crate) file: String,
     pub(crate) input: serde_json::Value,
-    pub(crate) tasks: Vec<(String, String)>,
+    pub(crate) tasks: Vec<String>,
+    pub(crate) max_task_output_bytes: usize,
     pub(crate) waits: Vec<(String, Duration)>,
     pub(crate) simulated_time: bool,
     pub(crate) json: bool,
@@ -73,6 +75,7 @@ fn parse_run(file: String, mut args: impl Iterator<Item = String>) -> Result<Run
         file,
         input: serde_json::json!({}),
         tasks: Vec::new(),
+        max_task_output_bytes: 256 * 1024,
         waits: Vec::new(),
         simulated_time: false,
         json: false,
@@ -97,7 +100,13 @@ fn parse_run(file: String, mut args: impl Iterator<Item = String>) -> Result<Run
                 options.input =
                     serde_json::from_str(&text).map_err(|e| format!("{arg}: not JSON: {e}"))?;
             }
-            "--task" => options.tasks.push(pair("--task", &value("--task")?)?),
+            "--task" => options.tasks.push(value("--task")?),
+            "--max-task-output-bytes" => {
+                let bytes = value("--max-task-output-bytes")?;
+                options.max_task_output_bytes = bytes
+                    .parse()
+                    .map_err(|_| format!("--max-task-output-bytes: {bytes:?} is not a number"))?;
+            }
             "--wait" => {
                 let (state, ms) = pair("--wait", &value("--wait")?)?;
                 let ms: u64 = ms.parse().map_err(|_| {
@@ -114,9 +123,9 @@ fn parse_run(file: String, mut args: impl Iterator<Item = String>) -> Result<Run
     Ok(options)
 }
 
-/// `STATE=VALUE`, split at the first `=`.
+/// `STATE=VALUE`, split at the last `=` (state names may contain one; values do not).
 fn pair(option: &str, text: &str) -> Result<(String, String), String> {
-    match text.split_once('=') {
+    match text.rsplit_once('=') {
         Some((state, value)) if !state.is_empty() => Ok((state.to_owned(), value.to_owned())),
         _ => Err(format!("{option} takes STATE=VALUE, not {text:?}")),
     }

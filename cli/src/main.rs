@@ -11,8 +11,12 @@
 //! an invalid definition or usage.
 
 mod args;
+mod bind;
+mod interrupts;
+mod real_work;
 mod run;
-mod shell_task;
+mod shell;
+mod simulated_time;
 
 use std::process::ExitCode;
 

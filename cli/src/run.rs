@@ -13,7 +13,10 @@ use pollflow_batch::samples::{job_poller_functions, sample_config};
 use pollflow_batch::{LocalBatch, LocalNotifier};
 
 use crate::args::RunOptions;
-use crate::shell_task::ShellTask;
+use crate::bind::bind_commands;
+use crate::interrupts::Interrupts;
+use crate::real_work::RealWork;
+use crate::simulated_time;
 
 pub(crate) fn run(workflow: Workflow, options: RunOptions) -> ExitCode {
     let workflow = match with_waits(workflow, &options) {
@@ -35,48 +38,45 @@ pub(crate) fn run(workflow: Workflow, options: RunOptions) -> ExitCode {
         }
     };
     let _inside = runtime.enter();
-    let batch = LocalBatch::from_config(sample_config());
+    let work = RealWork::new(LocalBatch::from_config(sample_config()));
     let notifier = if options.json {
         LocalNotifier::new().quiet()
     } else {
         LocalNotifier::new()
     };
-    let mut tasks = job_poller_functions(batch.clone()).merge(service_tasks(batch, notifier));
-    for (state, command) in &options.tasks {
-        let mut graph = workflow.graph().clone();
-        let is_task = graph
-            .state_mut(state)
-            .is_some_and(|def| matches!(def.state, State::Task { .. }));
-        if !is_task {
-            eprintln!("pollflow: --task {state}=...: there is no Task state named {state:?}");
+    let tasks = job_poller_functions(work.batch()).merge(service_tasks(work.batch(), notifier));
+    let tasks = match bind_commands(
+        tasks,
+        workflow.graph(),
+        &options.tasks,
+        options.max_task_output_bytes,
+        &work,
+    ) {
+        Ok(tasks) => tasks,
+        Err(message) => {
+            eprintln!("pollflow: {message}");
             return ExitCode::from(2);
         }
-        tasks = tasks.handler(
-            state.clone(),
-            ShellTask {
-                command: command.clone(),
-            },
-        );
-    }
+    };
     if !check_bound(&tasks, &workflow) {
         return ExitCode::from(2);
     }
     let input = options.input.clone();
     let graph = workflow.graph().clone();
-    let (outcome, visited) = if options.simulated_time {
+    let ended = if options.simulated_time {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
         let clock = VirtualClock::starting_at(now);
         let engine = Engine::with_tasks(workflow, tasks, clock.clone()).build();
-        clock.block_on(drive(&engine, input, &options))
+        simulated_time::block_on(&clock, &work, drive(&engine, input, &options))
     } else {
         let engine = Engine::with_tasks(workflow, tasks, TokioClock::new()).build();
         let local = tokio::task::LocalSet::new();
         runtime.block_on(local.run_until(drive(&engine, input, &options)))
     };
     if let Some(file) = &options.draw_path {
-        let visited: Vec<&str> = visited.iter().map(String::as_str).collect();
+        let visited: Vec<&str> = ended.visited.iter().map(String::as_str).collect();
         let drawing = if file.ends_with(".dot") {
             graph.to_dot(&visited)
         } else {
@@ -86,10 +86,10 @@ pub(crate) fn run(workflow: Workflow, options: RunOptions) -> ExitCode {
             eprintln!("pollflow: cannot write {file}: {e}");
         }
     }
-    match outcome {
+    let failed = match ended.outcome {
         Outcome::Succeeded { output } => {
             println!("{output}");
-            ExitCode::SUCCESS
+            return ExitCode::SUCCESS;
         }
         Outcome::Failed { error } | Outcome::TimedOut { error } => {
             eprintln!("{}: {}", error.error, error.cause);
@@ -99,22 +99,56 @@ pub(crate) fn run(workflow: Workflow, options: RunOptions) -> ExitCode {
             eprintln!("AbortError: the execution was aborted");
             ExitCode::from(1)
         }
+    };
+    // Stopped by a signal: the shell's convention, 128 + its number.
+    match ended.signal {
+        Some(signal) => ExitCode::from(u8::try_from(128 + signal).unwrap_or(1)),
+        None => failed,
     }
 }
 
-/// Runs the execution, printing each event; returns how it ended and the states it entered.
-async fn drive(
-    engine: &Engine,
-    input: serde_json::Value,
-    options: &RunOptions,
-) -> (Outcome, Vec<String>) {
+/// How a run ended.
+struct Ended {
+    outcome: Outcome,
+    /// The states it entered, in order, each once.
+    visited: Vec<String>,
+    /// The signal (SIGINT, SIGTERM) that aborted it.
+    signal: Option<i32>,
+}
+
+/// Runs the execution, printing each event. A SIGINT or SIGTERM aborts it (the engine
+/// cancels its job, a shell command's process group is killed); a second one stops at once.
+async fn drive(engine: &Engine, input: serde_json::Value, options: &RunOptions) -> Ended {
+    let mut interrupts = Interrupts::receive();
     let mut run = engine.start(input);
+    let abort = run.abort_handle();
     let mut started = None;
-    let mut visited: Vec<String> = Vec::new();
-    while let Some(event) = run.next().await {
+    let mut ended = Ended {
+        outcome: Outcome::Aborted {
+            job_cancelled: false,
+        },
+        visited: Vec::new(),
+        signal: None,
+    };
+    loop {
+        let event = tokio::select! {
+            biased;
+            signal = interrupts.next() => {
+                if ended.signal.replace(signal).is_some() {
+                    // Dropping the run drops its calls: commands in flight are killed.
+                    return ended;
+                }
+                abort.abort();
+                continue;
+            }
+            event = run.next() => event,
+        };
+        let Some(event) = event else {
+            return ended;
+        };
         if let (EventKind::StateEntered { state }, true) = (&event.kind, event.route.is_empty()) {
-            if !visited.iter().any(|v| v == &**state) {
-                visited.push(state.to_string());
+            if !ended.visited.iter().any(|v| v == &**state) {
+                ended.visited.push(state.to_string());
             }
         }
         let since = *started.get_or_insert(event.timestamp_ms);
@@ -127,13 +161,10 @@ async fn drive(
             );
         }
         if let Some(outcome) = Outcome::from_terminal(&event.kind) {
-            return (outcome, visited);
+            ended.outcome = outcome;
+            return ended;
         }
     }
-    let aborted = Outcome::Aborted {
-        job_cancelled: false,
-    };
-    (aborted, visited)
 }
 
 /// One event as a line: time since the start, what happened.

@@ -1,34 +1,9 @@
 //! The `pollflow` binary: the seeds run unchanged, exit statuses, shell tasks, JSON lines.
 
-use std::process::{Command, Output};
+mod support;
 
 use serde_json::{json, Value};
-
-fn pollflow(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pollflow"))
-        .args(args)
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn last_line(output: &Output) -> Value {
-    let text = stdout(output);
-    serde_json::from_str(text.lines().last().unwrap_or_default()).expect("the last line is JSON")
-}
-
-fn write(name: &str, definition: &Value) -> String {
-    let path = std::env::temp_dir().join(format!(
-        "pollflow-cli-{}-{name}.asl.json",
-        std::process::id()
-    ));
-    std::fs::write(&path, definition.to_string()).expect("temp file");
-    path.to_string_lossy().into_owned()
-}
+use support::{last_line, pollflow, stdout, write};
 
 #[test]
 fn the_seed_job_poller_runs_unchanged_against_the_local_batch() {

@@ -1416,6 +1416,54 @@ fn dot_draws_parallel_branches_and_map_processors_as_clusters() {
     assert_eq!(dot.matches('{').count(), dot.matches('}').count(), "{dot}");
 }
 
+#[test]
+fn states_named_like_the_drawings_own_nodes_stay_apart_from_them() {
+    let workflow = machine(json!({
+        "StartAt": "(start)",
+        "States": {
+            "(start)": {"Type": "Pass", "Next": "(end)"},
+            "(end)": {"Type": "Pass", "Next": "((end)"},
+            "((end)": {"Type": "Pass", "Next": "end_"},
+            "end_": {"Type": "Pass", "Next": "start_"},
+            "start_": {"Type": "Pass", "End": true}
+        }
+    }));
+    let dot = workflow.graph().to_dot(&["(end)"]);
+    let lines: Vec<&str> = dot.lines().map(str::trim).collect();
+    let has = |line: &str| lines.contains(&line);
+    // The drawing's start and end, each once, linked to the right states.
+    assert!(has(r#""(start)" -> "((start)";"#), "{dot}");
+    assert!(has(r#""start_" -> "(end)";"#), "{dot}");
+    assert_eq!(dot.matches(r#""(start)" ->"#).count(), 1, "{dot}");
+    assert_eq!(dot.matches(r#"-> "(end)""#).count(), 1, "{dot}");
+    // The states keep their names as labels, under ids no other name takes.
+    assert!(
+        has(r#""((start)" [shape=box, label="(start)"];"#)
+            && has(
+                r##""((end)" [shape=box, style=filled, fillcolor="#2e7d32", fontcolor=white, label="(end)"];"##
+            )
+            && has(r#""(((end)" [shape=box, label="((end)"];"#),
+        "{dot}"
+    );
+    assert!(
+        has(r#""((start)" -> "((end)";"#) && has(r#""((end)" -> "(((end)";"#),
+        "{dot}"
+    );
+    assert!(has(r#""(((end)" -> "end_";"#) && has(r#""end_" [shape=box];"#));
+
+    let chart = workflow.graph().to_mermaid(&[]);
+    let lines: Vec<&str> = chart.lines().map(str::trim).collect();
+    // Mermaid ids are the states' positions: names are only labels.
+    assert!(lines.contains(&"start_((start)) --> s0"), "{chart}");
+    assert!(
+        lines.contains(&r#"s0["(start)"]"#) && lines.contains(&r#"s1["(end)"]"#),
+        "{chart}"
+    );
+    assert!(lines.contains(&"s4 --> end_((end))"), "{chart}");
+    assert_eq!(chart.matches("end_((end))").count(), 1, "{chart}");
+    assert_eq!(chart.matches("start_((start))").count(), 1, "{chart}");
+}
+
 /// The output of `definition` run on `input`, with `tasks`; panics unless it succeeded.
 fn output_of(definition: Value, tasks: Tasks, input: Value) -> Value {
     match outcome_of(definition, tasks, input) {

@@ -70,10 +70,17 @@ impl VirtualClock {
         self.fire_until(target);
     }
 
+    /// The earliest deadline of the sleeps registered and not yet fired (time since the
+    /// epoch), or `None`. A driver that lets this clock follow real time for a while (as
+    /// `pollflow run --simulated-time` does while real work runs) parks until then.
+    pub fn next_deadline(&self) -> Option<Duration> {
+        self.inner.borrow().buckets.keys().next().copied()
+    }
+
     /// Jumps to the earliest deadline and wakes the sleeps due then. Returns `false` when no
     /// sleep is pending.
     pub fn advance_to_next_deadline(&self) -> bool {
-        let next = self.inner.borrow().buckets.keys().next().copied();
+        let next = self.next_deadline();
         match next {
             Some(deadline) => {
                 self.fire_until(deadline);
@@ -219,9 +226,13 @@ mod tests {
         let mut cx = Context::from_waker(&waker);
         assert!(short.as_mut().poll(&mut cx).is_pending());
         assert!(long.as_mut().poll(&mut cx).is_pending());
+        assert_eq!(clock.next_deadline(), Some(Duration::from_millis(5)));
         clock.advance(Duration::from_millis(10));
         assert!(short.as_mut().poll(&mut cx).is_ready());
         assert!(long.as_mut().poll(&mut cx).is_pending());
         assert_eq!(clock.now(), Duration::from_millis(10));
+        assert_eq!(clock.next_deadline(), Some(Duration::from_millis(50)));
+        clock.advance(Duration::from_millis(40));
+        assert_eq!(clock.next_deadline(), None);
     }
 }

@@ -142,7 +142,7 @@ impl StateMachine {
         let _ = writeln!(
             out,
             "    \"(start)\" [shape=circle, label=\"\"];\n    \"(start)\" -> {};",
-            dot_text(&self.start_at)
+            dot_id(&self.start_at)
         );
         let mut ends = false;
         self.dot_states(&mut out, "", visited, &mut ends);
@@ -155,7 +155,8 @@ impl StateMachine {
 
     /// Writes this machine's states and edges, then each Parallel branch and Map processor as
     /// a cluster (named after `cluster`) its state points into; notes whether an edge ends
-    /// the execution. State names are unique in the whole machine, so they stay the node ids.
+    /// the execution. State names are unique in the whole machine, so they stay the node ids
+    /// (see [`dot_id`]).
     fn dot_states(&self, out: &mut String, cluster: &str, visited: &[&str], ends: &mut bool) {
         let top = cluster.is_empty();
         for def in &self.states {
@@ -170,12 +171,18 @@ impl StateMachine {
             } else {
                 ""
             };
-            let _ = writeln!(out, "    {} [shape={shape}{fill}];", dot_text(&def.name));
+            let id = dot_id(&def.name);
+            let label = if id == dot_text(&def.name) {
+                String::new()
+            } else {
+                format!(", label={}", dot_text(&def.name))
+            };
+            let _ = writeln!(out, "    {id} [shape={shape}{fill}{label}];");
         }
         for def in &self.states {
             for (label, target) in edges(&def.state) {
                 let to = match target {
-                    Some(target) => dot_text(target),
+                    Some(target) => dot_id(target),
                     None if top => {
                         *ends = true;
                         "\"(end)\"".to_owned()
@@ -192,7 +199,7 @@ impl StateMachine {
                 let _ = writeln!(
                     out,
                     "    {} -> {to}{};",
-                    dot_text(&def.name),
+                    dot_id(&def.name),
                     dot_attrs(&attrs)
                 );
             }
@@ -216,8 +223,8 @@ impl StateMachine {
                 let _ = writeln!(
                     out,
                     "    {} -> {}{};",
-                    dot_text(&def.name),
-                    dot_text(&machine.start_at),
+                    dot_id(&def.name),
+                    dot_id(&machine.start_at),
                     dot_attrs(&attrs)
                 );
             }
@@ -324,6 +331,18 @@ fn label(condition: &Condition) -> String {
 
 fn mermaid_text(text: &str) -> String {
     text.replace('"', "#quot;")
+}
+
+/// The DOT node id of a state: its name, quoted — but the drawing's own nodes are `(start)`
+/// and `(end)`, so a name that starts with `(` gets one more in front (`(start)` becomes
+/// `((start)`, `((x` becomes `(((x`). No two names share an id, and no name takes the
+/// drawing's; such a state is labelled with its name.
+fn dot_id(name: &str) -> String {
+    if name.starts_with('(') {
+        dot_text(&format!("({name}"))
+    } else {
+        dot_text(name)
+    }
 }
 
 fn dot_text(text: &str) -> String {
