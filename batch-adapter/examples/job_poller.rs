@@ -15,77 +15,70 @@ mod backend;
 #[path = "common/progress.rs"]
 mod progress;
 
+use std::path::PathBuf;
 use std::time::Duration;
 
+use backend::usage;
+use clap::Parser;
 use pollflow::{Branch, Engine, Outcome, Path, PollGroup, TokioClock, WaitPolicy, Workflow};
 use pollflow_batch::samples::{job_poller_input, FAILING_DEFINITION};
 use pollflow_batch::BatchPoller;
 use serde_json::Value;
 
-const USAGE: &str = "\
-usage: job_poller [--input JSON | --input-file PATH] [--wait-time SECONDS] [--seconds N] [--fail]
-                  [--aws [--endpoint-url URL]]
-
-  --input JSON        execution input, in the seed's shape:
-                      {\"jobName\", \"jobDefinition\", \"jobQueue\", \"wait_time\"} (names or ARNs)
-  --input-file PATH   the same, from a file
-  --wait-time SECONDS how long to wait between checks (the seed uses 60; default 1)
-  --seconds N         how long the sample job runs (default 3)
-  --fail              run a job that fails (exit code 3)
-  --aws               use AWS Batch (the standard AWS configuration: env, profile, region)
-                      instead of the embedded local Batch; needs `--features aws`
-  --endpoint-url URL  send AWS requests to URL (an AWS-compatible server)";
-
-struct Options {
-    input: Value,
+/// The Step Functions "Job Poller" sample, on the embedded local AWS Batch (or AWS Batch).
+#[derive(Debug, Parser)]
+#[command(name = "job_poller", version)]
+struct Args {
+    /// Execution input, in the seed's shape: {"jobName", "jobDefinition", "jobQueue",
+    /// "wait_time"} (names or ARNs)
+    #[arg(long, value_name = "JSON", conflicts_with = "input_file")]
+    input: Option<String>,
+    /// The same, from a file
+    #[arg(long, value_name = "PATH")]
+    input_file: Option<PathBuf>,
+    /// How long to wait between checks (the seed uses 60; default 1)
+    #[arg(long, value_name = "SECONDS")]
+    wait_time: Option<u64>,
+    /// How long the sample job runs (default 3)
+    #[arg(long, value_name = "N")]
+    seconds: Option<u32>,
+    /// Run a job that fails (exit code 3)
+    #[arg(long)]
+    fail: bool,
+    #[command(flatten)]
     backend: backend::BackendOptions,
 }
 
-fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
-    let mut input = job_poller_input(1);
-    let mut args = args.peekable();
-    let mut overrides: Vec<(String, Value)> = Vec::new();
-    let mut backend = backend::BackendOptions::default();
-    while let Some(arg) = args.next() {
-        if backend.accept(&arg, &mut args)? {
-            continue;
+impl Args {
+    /// The execution input: `--input` or `--input-file` (default: the seed's, waiting 1 s),
+    /// with the other flags applied.
+    fn input(&self) -> Result<Value, String> {
+        let mut input = match (&self.input, &self.input_file) {
+            (Some(text), _) => serde_json::from_str(text).map_err(|e| format!("--input: {e}"))?,
+            (None, Some(path)) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?
+            }
+            (None, None) => job_poller_input(1),
+        };
+        let object = input
+            .as_object_mut()
+            .ok_or("the input must be a JSON object")?;
+        if let Some(secs) = self.wait_time {
+            object.insert("wait_time".into(), secs.into());
         }
-        let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
-        match arg.as_str() {
-            "--input" => {
-                input =
-                    serde_json::from_str(&value("--input")?).map_err(|e| format!("--input: {e}"))?
-            }
-            "--input-file" => {
-                let path = value("--input-file")?;
-                let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
-                input = serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))?;
-            }
-            "--wait-time" => {
-                let secs: u64 = value("--wait-time")?
-                    .parse()
-                    .map_err(|_| "--wait-time takes whole seconds")?;
-                overrides.push(("wait_time".into(), secs.into()));
-            }
-            "--seconds" => {
-                let secs: u32 = value("--seconds")?
-                    .parse()
-                    .map_err(|_| "--seconds takes a whole number")?;
-                overrides.push((
-                    "parameters".into(),
-                    serde_json::json!({ "seconds": secs.to_string() }),
-                ));
-            }
-            "--fail" => overrides.push(("jobDefinition".into(), FAILING_DEFINITION.into())),
-            "--help" | "-h" => return Err(String::new()),
-            other => return Err(format!("unknown option {other:?}")),
+        if let Some(secs) = self.seconds {
+            object.insert(
+                "parameters".into(),
+                serde_json::json!({ "seconds": secs.to_string() }),
+            );
         }
+        if self.fail {
+            object.insert("jobDefinition".into(), FAILING_DEFINITION.into());
+        }
+        Ok(input)
     }
-    let object = input
-        .as_object_mut()
-        .ok_or("the input must be a JSON object")?;
-    object.extend(overrides);
-    Ok(Options { input, backend })
 }
 
 /// The seed's state machine, with its state names.
@@ -105,28 +98,18 @@ fn job_poller(wait_time: Duration) -> Result<Workflow, pollflow::BuildError> {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let options = match parse(std::env::args().skip(1)) {
-        Ok(options) => options,
-        Err(message) => {
-            if !message.is_empty() {
-                eprintln!("error: {message}\n");
-            }
-            eprintln!("{USAGE}");
-            std::process::exit(if message.is_empty() { 0 } else { 2 });
-        }
-    };
-    let Some(wait_time) = options.input.get("wait_time").and_then(Value::as_u64) else {
-        eprintln!("error: the input needs \"wait_time\": a whole number of seconds\n\n{USAGE}");
-        std::process::exit(2);
+    let args = Args::parse();
+    let input = args
+        .input()
+        .unwrap_or_else(|message| usage::<Args>(message));
+    let Some(wait_time) = input.get("wait_time").and_then(Value::as_u64) else {
+        usage::<Args>("the input needs \"wait_time\": a whole number of seconds");
     };
     let workflow =
         job_poller(Duration::from_secs(wait_time)).expect("the Job Poller workflow is valid");
-    let batch = match options.backend.batch().await {
+    let batch = match args.backend.batch().await {
         Ok(batch) => batch,
-        Err(message) => {
-            eprintln!("error: {message}");
-            std::process::exit(2);
-        }
+        Err(message) => usage::<Args>(message),
     };
     let engine = Engine::new(
         workflow,
@@ -139,7 +122,7 @@ async fn main() {
         TokioClock::new(),
     );
 
-    let outcome = progress::follow(engine.start(options.input)).await;
+    let outcome = progress::follow(engine.start(input)).await;
     match outcome {
         Outcome::Succeeded { output } => {
             eprintln!(

@@ -17,6 +17,8 @@ mod progress;
 use std::rc::Rc;
 use std::time::Duration;
 
+use backend::usage;
+use clap::Parser;
 use pollflow::{
     Branch, Engine, Notifier, Outcome, Path, PollGroup, TokioClock, WaitPolicy, Workflow,
 };
@@ -24,18 +26,28 @@ use pollflow_batch::samples::{FAILING_DEFINITION, NOTIFICATION_DEFINITION, NOTIF
 use pollflow_batch::{BatchPoller, LocalNotifier};
 use serde_json::json;
 
-const USAGE: &str =
-    "usage: manage_batch_job [--fail] [--jsonl PATH] [--job-queue QUEUE] [--job-definition DEF]
-                        [--aws [--endpoint-url URL] [--topic-arn ARN]]
-
-  --fail                    run a job that fails (exit code 3)
-  --jsonl PATH              also append each notification to PATH as a JSON line
-  --job-queue QUEUE         the job queue (name or ARN; default: the sample's)
-  --job-definition DEF      the job definition (name or ARN; default: the sample's)
-  --aws                     use AWS Batch (standard AWS configuration) instead of the local Batch;
-                            needs `--features aws`
-  --endpoint-url URL        send AWS requests to URL (an AWS-compatible server)
-  --topic-arn ARN           publish the notifications to this SNS topic (with --aws)";
+/// The Step Functions "Manage a Batch Job" sample: run a Batch job, notify how it went.
+#[derive(Debug, Parser)]
+#[command(name = "manage_batch_job", version)]
+struct Args {
+    /// Run a job that fails (exit code 3)
+    #[arg(long, conflicts_with = "job_definition")]
+    fail: bool,
+    /// Also append each notification to PATH as a JSON line
+    #[arg(long, value_name = "PATH")]
+    jsonl: Option<String>,
+    /// The job queue (name or ARN; default: the sample's)
+    #[arg(long, value_name = "QUEUE")]
+    job_queue: Option<String>,
+    /// The job definition (name or ARN; default: the sample's)
+    #[arg(long, value_name = "DEF")]
+    job_definition: Option<String>,
+    /// Publish the notifications to this SNS topic (with --aws)
+    #[arg(long, value_name = "ARN", requires = "aws")]
+    topic_arn: Option<String>,
+    #[command(flatten)]
+    backend: backend::BackendOptions,
+}
 
 /// The seed's state machine. `.sync` polling is the wait/check loop (every 1 s here).
 fn manage_batch_job() -> Result<Workflow, pollflow::BuildError> {
@@ -71,39 +83,27 @@ fn manage_batch_job() -> Result<Workflow, pollflow::BuildError> {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let mut queue = format!("arn:aws:batch:us-east-1:123456789012:job-queue/{NOTIFICATION_QUEUE}");
-    let mut definition =
-        format!("arn:aws:batch:us-east-1:123456789012:job-definition/{NOTIFICATION_DEFINITION}:1");
-    let mut local = LocalNotifier::new();
-    let mut topic_arn = None;
-    let mut backend = backend::BackendOptions::default();
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match backend.accept(&arg, &mut args) {
-            Ok(true) => continue,
-            Ok(false) => {}
-            Err(message) => usage(&message),
-        }
-        let mut value = |name: &str| {
-            args.next()
-                .unwrap_or_else(|| usage(&format!("{name} needs a value")))
-        };
-        match arg.as_str() {
-            "--fail" => definition = FAILING_DEFINITION.into(),
-            "--jsonl" => local = local.with_jsonl(value("--jsonl")),
-            "--job-queue" => queue = value("--job-queue"),
-            "--job-definition" => definition = value("--job-definition"),
-            "--topic-arn" => topic_arn = Some(value("--topic-arn")),
-            "--help" | "-h" => usage(""),
-            other => usage(&format!("unknown option {other:?}")),
-        }
-    }
-
+    let args = Args::parse();
+    let queue = args.job_queue.unwrap_or_else(|| {
+        format!("arn:aws:batch:us-east-1:123456789012:job-queue/{NOTIFICATION_QUEUE}")
+    });
+    let definition = match (args.fail, args.job_definition) {
+        (true, _) => FAILING_DEFINITION.to_owned(),
+        (false, Some(definition)) => definition,
+        (false, None) => format!(
+            "arn:aws:batch:us-east-1:123456789012:job-definition/{NOTIFICATION_DEFINITION}:1"
+        ),
+    };
+    let local = match args.jsonl {
+        Some(path) => LocalNotifier::new().with_jsonl(path),
+        None => LocalNotifier::new(),
+    };
+    let backend = args.backend;
     let batch = backend
         .batch()
         .await
-        .unwrap_or_else(|message| usage(&message));
-    let notifier: Rc<dyn Notifier> = match topic_arn {
+        .unwrap_or_else(|message| usage::<Args>(&message));
+    let notifier: Rc<dyn Notifier> = match args.topic_arn {
         None => Rc::new(local),
         Some(topic) => sns_notifier(&backend, topic).await,
     };
@@ -136,13 +136,5 @@ async fn sns_notifier(backend: &backend::BackendOptions, topic: String) -> Rc<dy
         return Rc::new(pollflow_batch::aws::SnsNotifier::new(&config, topic));
     }
     let _ = (backend, topic);
-    usage("--topic-arn needs --aws (and the `aws` feature)")
-}
-
-fn usage(error: &str) -> ! {
-    if !error.is_empty() {
-        eprintln!("error: {error}\n");
-    }
-    eprintln!("{USAGE}");
-    std::process::exit(if error.is_empty() { 0 } else { 2 });
+    usage::<Args>("--topic-arn needs --aws (and the `aws` feature)")
 }

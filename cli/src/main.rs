@@ -1,14 +1,15 @@
 //! `pollflow`: run, validate and draw Amazon States Language state machines locally.
 //!
 //! ```text
-//! pollflow run FILE [--input JSON | --input-file PATH] [--task STATE=COMMAND]...
-//!                   [--wait STATE=MILLISECONDS]... [--simulated-time] [--json]
+//! pollflow run FILE [--input JSON|- | --input-file PATH] [--task STATE=COMMAND]...
+//!                   [--max-task-output-bytes BYTES] [--wait STATE=MILLISECONDS]...
+//!                   [--simulated-time] [--json] [--draw-path FILE.mmd|FILE.dot]
 //! pollflow validate FILE
 //! pollflow graph FILE [--format mermaid|dot]
 //! ```
 //!
 //! Exit status: 0 when the execution succeeds (or the file is valid), 1 when it fails, 2 for
-//! an invalid definition or usage.
+//! an invalid definition or usage, 128 + the signal's number when SIGINT or SIGTERM aborted it.
 
 mod args;
 mod bind;
@@ -18,65 +19,55 @@ mod run;
 mod shell;
 mod simulated_time;
 
+use std::path::Path;
 use std::process::ExitCode;
 
-use args::Command;
+use args::{Cli, Command, Format};
+use clap::Parser;
 use pollflow::Workflow;
 
 fn main() -> ExitCode {
-    let command = match args::parse(std::env::args().skip(1)) {
-        Ok(command) => command,
-        Err(message) => {
-            eprintln!("pollflow: {message}\n\n{}", args::USAGE);
-            return ExitCode::from(2);
-        }
-    };
-    match command {
-        Command::Help => {
-            println!("{}", args::USAGE);
-            ExitCode::SUCCESS
-        }
-        Command::Validate { file } => match load(&file) {
+    match Cli::parse().command {
+        Command::Validate(args) => match load(&args.file) {
             Ok(_) => {
-                println!("{file}: valid");
+                println!("{}: valid", args.file.display());
                 ExitCode::SUCCESS
             }
             Err(code) => code,
         },
-        Command::Graph { file, dot } => match load(&file) {
+        Command::Graph(args) => match load(&args.file) {
             Ok(workflow) => {
                 let graph = workflow.graph();
                 print!(
                     "{}",
-                    if dot {
-                        graph.to_dot(&[])
-                    } else {
-                        graph.to_mermaid(&[])
+                    match args.format {
+                        Format::Dot => graph.to_dot(&[]),
+                        Format::Mermaid => graph.to_mermaid(&[]),
                     }
                 );
                 ExitCode::SUCCESS
             }
             Err(code) => code,
         },
-        Command::Run(options) => match load(&options.file) {
-            Ok(workflow) => run::run(workflow, options),
+        Command::Run(args) => match load(&args.file) {
+            Ok(workflow) => run::run(workflow, args),
             Err(code) => code,
         },
     }
 }
 
 /// Reads and validates a definition; prints every problem and gives exit status 2 if invalid.
-fn load(file: &str) -> Result<Workflow, ExitCode> {
+fn load(file: &Path) -> Result<Workflow, ExitCode> {
     let text = std::fs::read_to_string(file).map_err(|e| {
-        eprintln!("pollflow: cannot read {file}: {e}");
+        eprintln!("pollflow: cannot read {}: {e}", file.display());
         ExitCode::from(2)
     })?;
-    let name = std::path::Path::new(file)
+    let name = file
         .file_stem()
         .and_then(|s| s.to_str())
         .map_or("state-machine", |s| s.trim_end_matches(".asl"));
     Workflow::from_asl(&text, name).map_err(|e| {
-        eprintln!("{file}: {e}");
+        eprintln!("{}: {e}", file.display());
         ExitCode::from(2)
     })
 }

@@ -12,15 +12,16 @@ use pollflow_batch::integrations::service_tasks;
 use pollflow_batch::samples::{job_poller_functions, sample_config};
 use pollflow_batch::{LocalBatch, LocalNotifier};
 
-use crate::args::RunOptions;
+use crate::args::{RunArgs, WaitOverride};
 use crate::bind::bind_commands;
 use crate::interrupts::Interrupts;
 use crate::real_work::RealWork;
 use crate::simulated_time;
 
-pub(crate) fn run(workflow: Workflow, options: RunOptions) -> ExitCode {
-    let workflow = match with_waits(workflow, &options) {
-        Ok(workflow) => workflow,
+pub(crate) fn run(workflow: Workflow, options: RunArgs) -> ExitCode {
+    let prepared = with_waits(workflow, &options).and_then(|w| Ok((w, options.input()?)));
+    let (workflow, input) = match prepared {
+        Ok(prepared) => prepared,
         Err(message) => {
             eprintln!("pollflow: {message}");
             return ExitCode::from(2);
@@ -61,7 +62,6 @@ pub(crate) fn run(workflow: Workflow, options: RunOptions) -> ExitCode {
     if !check_bound(&tasks, &workflow) {
         return ExitCode::from(2);
     }
-    let input = options.input.clone();
     let graph = workflow.graph().clone();
     let ended = if options.simulated_time {
         let now = SystemTime::now()
@@ -77,13 +77,13 @@ pub(crate) fn run(workflow: Workflow, options: RunOptions) -> ExitCode {
     };
     if let Some(file) = &options.draw_path {
         let visited: Vec<&str> = ended.visited.iter().map(String::as_str).collect();
-        let drawing = if file.ends_with(".dot") {
+        let drawing = if file.extension().is_some_and(|ext| ext == "dot") {
             graph.to_dot(&visited)
         } else {
             graph.to_mermaid(&visited)
         };
         if let Err(e) = std::fs::write(file, drawing) {
-            eprintln!("pollflow: cannot write {file}: {e}");
+            eprintln!("pollflow: cannot write {}: {e}", file.display());
         }
     }
     let failed = match ended.outcome {
@@ -118,7 +118,7 @@ struct Ended {
 
 /// Runs the execution, printing each event. A SIGINT or SIGTERM aborts it (the engine
 /// cancels its job, a shell command's process group is killed); a second one stops at once.
-async fn drive(engine: &Engine, input: serde_json::Value, options: &RunOptions) -> Ended {
+async fn drive(engine: &Engine, input: serde_json::Value, options: &RunArgs) -> Ended {
     let mut interrupts = Interrupts::receive();
     let mut run = engine.start(input);
     let abort = run.abort_handle();
@@ -235,12 +235,12 @@ fn abbreviate(text: &str) -> String {
 }
 
 /// The workflow with `--wait STATE=MS` overrides applied to its Wait states.
-fn with_waits(workflow: Workflow, options: &RunOptions) -> Result<Workflow, String> {
+fn with_waits(workflow: Workflow, options: &RunArgs) -> Result<Workflow, String> {
     if options.waits.is_empty() {
         return Ok(workflow);
     }
     let mut graph = workflow.graph().clone();
-    for (state, duration) in &options.waits {
+    for WaitOverride { state, duration } in &options.waits {
         let def = graph
             .state_mut(state)
             .ok_or_else(|| format!("--wait {state}=...: there is no state named {state:?}"))?;

@@ -237,3 +237,93 @@ fn parallel_branches_run_shell_tasks_and_waits_by_state_name() {
         stdout(&out)
     );
 }
+
+#[test]
+fn help_and_version_exit_zero_on_every_subcommand() {
+    let version = format!("{}\n", env!("CARGO_PKG_VERSION"));
+    let out = pollflow(&["--version"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out), format!("pollflow {version}"));
+    for command in ["run", "validate", "graph"] {
+        let help = pollflow(&[command, "--help"]);
+        assert_eq!(help.status.code(), Some(0), "{command} --help");
+        assert!(
+            stdout(&help).contains(&format!("Usage: pollflow {command} ")),
+            "{}",
+            stdout(&help)
+        );
+        let out = pollflow(&[command, "--version"]);
+        assert_eq!(out.status.code(), Some(0), "{command} --version");
+        assert!(stdout(&out).ends_with(&version), "{}", stdout(&out));
+    }
+    // `run --help` names every flag, with the spellings scripts already use.
+    let help = stdout(&pollflow(&["run", "--help"]));
+    for flag in [
+        "--input <JSON>",
+        "--input-file <PATH>",
+        "--task <STATE=COMMAND>",
+        "--max-task-output-bytes <BYTES>",
+        "--wait <STATE=MILLISECONDS>",
+        "--simulated-time",
+        "--json",
+        "--draw-path <FILE.mmd|FILE.dot>",
+    ] {
+        assert!(help.contains(flag), "{flag} missing from:\n{help}");
+    }
+    assert!(pollflow(&["help", "graph"]).status.success());
+    assert!(stdout(&pollflow(&["graph", "-h"])).contains("--format <FORMAT>"));
+}
+
+#[test]
+fn the_input_can_come_from_standard_input() {
+    use std::io::Write;
+    let definition = json!({"StartAt": "Echo", "States": {"Echo": {"Type": "Pass", "End": true}}});
+    let file = write("stdin", &definition);
+    for flag in ["--input", "--input-file"] {
+        let mut child = support::command(&["run", &file, flag, "-"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("pollflow starts");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(br#"{"a":1}"#)
+            .expect("written");
+        let out = child.wait_with_output().expect("pollflow ends");
+        assert!(out.status.success(), "{flag} -: {}", support::stderr(&out));
+        assert_eq!(last_line(&out), json!({"a": 1}), "{flag} -");
+    }
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    let seed = "examples/state-machines/job-poller.asl.json";
+    let cases: [&[&str]; 12] = [
+        &[],
+        &["frobnicate"],
+        &["run"],
+        &["run", seed, "--frobnicate"],
+        &["run", seed, "--input", "{}", "--input-file", "x.json"],
+        &["run", seed, "--input"],
+        &["run", seed, "--wait", "Wait X Seconds=soon"],
+        &["run", seed, "--wait", "=5"],
+        &["run", seed, "--task", "no equals sign"],
+        &["run", seed, "--max-task-output-bytes", "-1"],
+        &["graph", seed, "--format", "svg"],
+        &["validate", seed, "extra"],
+    ];
+    for args in cases {
+        let out = pollflow(args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            support::stderr(&out)
+        );
+        assert!(out.stdout.is_empty(), "{args:?} printed {}", stdout(&out));
+        assert!(!out.stderr.is_empty(), "{args:?} said nothing");
+    }
+}

@@ -3,12 +3,23 @@
 //! `cargo run --example export_asl -- DIR` writes one `<name>.asl.json` per workflow into DIR
 //! (the test script checks them with the npm `asl-validator`); without DIR it prints the first.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::Parser;
 use pollflow::asl::{to_asl, ExportOptions};
 use pollflow::{Branch, Path, WaitPolicy, Workflow};
 
+/// Exports builder workflows as Amazon States Language, for AWS Step Functions.
+#[derive(Debug, Parser)]
+#[command(name = "export_asl", version)]
+struct Args {
+    /// Write one `<name>.asl.json` per workflow into DIR (default: print the first one)
+    dir: Option<PathBuf>,
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
     let options = ExportOptions {
         submit_resource: "arn:aws:lambda:us-east-1:123456789012:function:SubmitJob".into(),
         check_resource: "arn:aws:lambda:us-east-1:123456789012:function:CheckJob".into(),
@@ -50,11 +61,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             )
             .build()?,
     ];
-    let dir = std::env::args().nth(1);
     for workflow in &workflows {
         let asl = serde_json::to_string_pretty(&to_asl(workflow.graph(), &options)?)?;
-        match &dir {
-            Some(dir) => std::fs::write(format!("{dir}/{}.asl.json", workflow.graph().name), asl)?,
+        match &args.dir {
+            Some(dir) => {
+                std::fs::write(dir.join(format!("{}.asl.json", workflow.graph().name)), asl)?
+            }
             None => {
                 println!("{asl}");
                 return Ok(());

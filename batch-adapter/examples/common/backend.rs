@@ -1,34 +1,27 @@
 //! Which Batch the examples talk to: the embedded local one, or AWS (`--aws`, feature `aws`).
 
+use std::fmt::Display;
 use std::rc::Rc;
+
+use clap::error::ErrorKind;
+use clap::CommandFactory;
 
 use pollflow_batch::samples::sample_config;
 use pollflow_batch::{BatchApi, LocalBatch};
 
-/// Backend options shared by the examples.
-#[derive(Default)]
+/// Backend options shared by the examples (flattened into each one's clap arguments).
+#[derive(Debug, clap::Args)]
 pub(crate) struct BackendOptions {
+    /// Use AWS Batch (the standard AWS configuration: env, profile, region) instead of the
+    /// embedded local Batch; needs `--features aws`
+    #[arg(long)]
     pub(crate) aws: bool,
+    /// Send AWS requests to URL (an AWS-compatible server)
+    #[arg(long, value_name = "URL", requires = "aws")]
     pub(crate) endpoint_url: Option<String>,
 }
 
 impl BackendOptions {
-    /// Takes `--aws` and `--endpoint-url URL`; returns whether `arg` was one of them.
-    pub(crate) fn accept(
-        &mut self,
-        arg: &str,
-        args: &mut dyn Iterator<Item = String>,
-    ) -> Result<bool, String> {
-        match arg {
-            "--aws" => self.aws = true,
-            "--endpoint-url" => {
-                self.endpoint_url = Some(args.next().ok_or("--endpoint-url needs a URL")?)
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
     /// The AWS configuration, when `--aws` was given.
     #[cfg(feature = "aws")]
     pub(crate) async fn aws_config(&self) -> Option<aws_config::SdkConfig> {
@@ -51,4 +44,11 @@ impl BackendOptions {
         #[cfg(not(feature = "aws"))]
         Err("--aws needs the `aws` feature: cargo run --features aws --example ...".into())
     }
+}
+
+/// Ends the example with a usage error: clap's format, exit status 2.
+pub(crate) fn usage<A: CommandFactory>(message: impl Display) -> ! {
+    A::command()
+        .error(ErrorKind::ValueValidation, message)
+        .exit()
 }

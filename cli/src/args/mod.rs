@@ -1,0 +1,63 @@
+//! The command line, on clap's derive API: one file per subcommand's arguments.
+//!
+//! clap prints `--help` and `--version` (on every subcommand) and exits 0; a usage error
+//! exits 2, as do the checks made after parsing (a bad `--input`, an unknown state).
+
+mod graph;
+mod run;
+mod validate;
+
+use clap::{Parser, Subcommand};
+
+pub(crate) use graph::{Format, GraphArgs};
+pub(crate) use run::{RunArgs, WaitOverride};
+pub(crate) use validate::ValidateArgs;
+
+/// What every `--help` ends with.
+const EXIT_STATUS: &str = "\
+Exit status: 0 the execution succeeded (or the file is valid), 1 it failed, 2 invalid
+definition or usage, 130/143 the run was aborted by SIGINT/SIGTERM.";
+
+/// `pollflow`: run, validate and draw Amazon States Language state machines locally.
+#[derive(Debug, Parser)]
+#[command(
+    name = "pollflow",
+    version,
+    about,
+    propagate_version = true,
+    arg_required_else_help = true,
+    after_help = EXIT_STATUS
+)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Runs a state machine locally, printing its events as they happen
+    ///
+    /// Batch resources go to the embedded local Batch, sns:publish prints the message, and
+    /// --task serves any Task state with a shell command. The last line of stdout is the
+    /// execution's output (JSON).
+    Run(RunArgs),
+    /// Checks a state machine and prints every problem, with its state and JSON path
+    Validate(ValidateArgs),
+    /// Prints a state machine as a Mermaid or DOT drawing
+    ///
+    /// Parallel branches and Map item processors are drawn inside, as subgraphs (Mermaid) or
+    /// dashed clusters (DOT).
+    Graph(GraphArgs),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}
