@@ -37,6 +37,8 @@ build() {
     wasm-bindgen --target web --no-typescript --out-dir "$out" \
         "$WASM_CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release/pollflow_wasm.wasm"
     local wasm="$out/pollflow_wasm_bg.wasm" glue="$out/pollflow_wasm.js" raw=0 gz=0 file
+    # The wrapper loads the engine itself (again after a trap): the glue's part in that.
+    node scripts/npm-glue.mjs "$glue"
     # For speed: on the size-optimized build, -O3 runs the pollflow bench about 15 % faster
     # for about 1 KB gzipped (docs/npm.md).
     # shellcheck disable=SC2086 # the features are several flags

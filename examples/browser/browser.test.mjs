@@ -238,3 +238,30 @@ test('Start, then Abort: the job is cancelled and the state in progress turns gr
   assert.equal(await page.textContent('#toggle'), 'Start again');
   assert.deepEqual(problems, [], 'no console errors or warnings, page errors or failed requests');
 });
+
+test('pollflow/asl in the page: a loop that never waits lets timers run, and a crash of the engine leaves it working', async (t) => {
+  const { page, problems } = await openPage(t, '');
+  const seen = await page.evaluate(async () => {
+    const { runAsl } = await import('/pollflow/asl.js');
+    // A Pass state looping on itself, iterated: a 5 ms timer fires while it runs (no
+    // setImmediate in a browser: the engine lets the event loop run through a MessageChannel).
+    const loop = runAsl({ StartAt: 'A', States: { A: { Type: 'Pass', Next: 'A' } } }, {});
+    let events = 0;
+    const iterated = (async () => { for await (const _ of loop) events += 1; })();
+    const firedAt = await new Promise((resolve) => setTimeout(() => resolve(events), 5));
+    loop.abort();
+    await iterated;
+    // Data nested deeper than the stack allows: a crash (or, with a depth limit, a failure).
+    const deep = { StartAt: 'P', States: { P: { Type: 'Pass', Result: 1, ResultPath: `$${'.a'.repeat(5000)}`, End: true } } };
+    const crashes = [];
+    for (let i = 0; i < 3; i++) crashes.push(await runAsl(deep, {}).outcome.then((o) => o.status, (e) => e.message));
+    const after = await runAsl({ StartAt: 'P', States: { P: { Type: 'Pass', End: true } } }, { input: 'after' }).result();
+    return { firedAt, events, outcome: (await loop.outcome).status, crashes, after };
+  });
+  t.diagnostic(JSON.stringify(seen));
+  assert.ok(seen.firedAt > 0 && seen.events > seen.firedAt, JSON.stringify(seen));
+  assert.equal(seen.outcome, 'ABORTED');
+  for (const crash of seen.crashes) assert.match(crash, /^(FAILED|pollflow: the engine crashed running this execution \(RangeError: Maximum call stack size exceeded\))/);
+  assert.equal(seen.after, 'after');
+  assert.deepEqual(problems, [], 'no console errors or warnings, page errors or failed requests');
+});

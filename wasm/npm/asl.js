@@ -2,9 +2,9 @@
 // states bound to JavaScript handlers. A second build of the engine (dist-asl), so that
 // `pollflow` alone stays small. This file only checks options and adapts; see asl.d.ts.
 import * as glue from './dist-asl/pollflow_wasm.js';
-import { after, checkOptions, connect, read } from './execution.js';
+import { after, checkOptions, connect, control, macrotask, read } from './execution.js';
 
-const wrap = await connect(glue, new URL('./dist-asl/pollflow_wasm_bg.wasm', import.meta.url));
+const engine = await connect(glue, new URL('./dist-asl/pollflow_wasm_bg.wasm', import.meta.url));
 
 const describe = (value) => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value);
 const isObject = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -101,9 +101,6 @@ function handlers(given, counted, sleep) {
   return bound;
 }
 
-/** Runs `f` once the event loop is idle (after every pending promise reaction). */
-const whenIdle = globalThis.setImmediate ?? ((f) => setTimeout(f, 0));
-
 /** Starts an execution of an ASL state machine. See asl.d.ts. */
 export function runAsl(definition, options = {}) {
   const signal = checkOptions(options);
@@ -114,8 +111,8 @@ export function runAsl(definition, options = {}) {
   // Simulated time jumps to the next deadline when the run waits and no handler call is
   // running outside its own `context.sleep`.
   let running = 0;
-  const idle = () => simulated && whenIdle(() => {
-    if (parked && running === 0) execution.advanceClock();
+  const idle = () => simulated && macrotask(() => {
+    if (parked && running === 0) control(execution, (e) => e.advanceClock());
   });
   /** `f` called with a context of its own, the call counted in `running` while it counts. */
   const counted = (f, sleep) => async (...args) => {
@@ -158,13 +155,12 @@ export function runAsl(definition, options = {}) {
         resolve();
       };
       sleepers.add(wake);
-      execution.sleepFor(ms, wake);
+      control(execution, (e) => e.sleepFor(ms, wake));
     })
     : (ms) => new Promise((resolve) => after(Date.now() + ms, ms, resolve));
   const bound = handlers(read(options, 'handlers', 'options.handlers'), counted, sleep);
   const input = read(options, 'input', 'options.input');
   const waits = waitOverrides(read(options, 'waitOverrides', 'options.waitOverrides'));
-  execution = glue.startAsl(text, input === undefined ? {} : input, bound, waits, simulated, startMs);
   const onPark = simulated
     ? (resumed) => {
       parked = true;
@@ -176,12 +172,14 @@ export function runAsl(definition, options = {}) {
     ended = true;
     for (const wake of sleepers) wake();
   };
-  return wrap(execution, signal, { onPark, onEnd });
+  execution = engine.start(() => glue.startAsl(text, input === undefined ? {} : input, bound, waits, simulated, startMs), signal, { onPark, onEnd });
+  return execution;
 }
 
 /** Every problem of a definition: `{ valid, problems: [{ state, path, reason }] }`. */
 export function validateAsl(definition) {
-  return JSON.parse(glue.validateAsl(definitionText(definition)));
+  const text = definitionText(definition);
+  return JSON.parse(engine.call(() => glue.validateAsl(text)));
 }
 
 /** The definition drawn as a Mermaid flowchart (default) or a Graphviz DOT graph. */
@@ -190,5 +188,6 @@ export function aslGraph(definition, options = {}) {
   const given = read(options, 'format', 'options.format');
   const format = given === undefined ? 'mermaid' : given;
   if (typeof format !== 'string') throw new TypeError(`options.format must be 'mermaid' or 'dot', got ${describe(format)}`);
-  return glue.aslGraph(definitionText(definition), format);
+  const text = definitionText(definition);
+  return engine.call(() => glue.aslGraph(text, format));
 }

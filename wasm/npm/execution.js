@@ -1,35 +1,133 @@
-// Shared by `pollflow` and `pollflow/asl`: loading the engine, events, the Execution class.
+// Shared by `pollflow` and `pollflow/asl`: loading the engine (again after a crash), events,
+// yielding to the event loop, the Execution class. See docs/npm.md.
 
-/** Loads a build (`glue`, its .wasm at `url`); returns `wrap(execution, signal, onPark)`. */
+/**
+ * Loads a build (`glue`, its .wasm at `url`). `start(make, signal, hooks)`: an Execution of
+ * the glue execution `make()` returns; `call(f)`: `f()` calling the glue.
+ */
 export async function connect(glue, url) {
-  let wasm;
-  if (typeof process === 'object' && process.versions?.node) {
-    const { readFile } = await import('node:fs/promises');
-    wasm = glue.initSync({ module: await readFile(url) });
-  } else {
-    wasm = await glue.default({ module_or_path: url });
+  const module = await WebAssembly.compile(await (typeof process === 'object' && process.versions?.node
+    ? (await import('node:fs/promises')).readFile(url)
+    : fetch(url).then((r) => {
+      if (!r.ok) throw new Error(`pollflow: fetching ${url}: ${r.status} ${r.statusText}`);
+      return r.arrayBuffer();
+    })));
+  let instance = load(glue, module);
+  // A new instance once the last crashed and none of its calls is still running.
+  const sound = () => (instance.crashed && !instance.depth ? (instance = load(glue, module)) : instance);
+  return {
+    start(make, signal, hooks) {
+      const i = sound();
+      return new Execution(i, i.call(() => i.own(make()), 'starting this execution'), signal, hooks);
+    },
+    call: (f) => sound().call(f, 'in this call'),
+  };
+}
+
+/** The error of work that a crash of the engine (`trap`) ended. */
+function crashed(trap, doing = 'and lost this execution') {
+  let text;
+  try {
+    text = String(trap);
+  } catch {
+    text = 'unprintable';
   }
+  return new Error(`pollflow: the engine crashed ${doing} (${text}); later calls run on a new instance`, { cause: trap });
+}
+
+/**
+ * An instance of the engine. One that trapped (stack overflow, `unreachable`, memory access out
+ * of bounds: its stack pointer, heap and cells are left as they were) is never called again:
+ * its executions fail when next polled (parked ones are woken for that), its timers and
+ * promises report to nobody, and `connect` makes a new one.
+ */
+function load(glue, module) {
+  glue.forget(); // the glue holds one instance (build-npm.sh adds `forget`)
+  const wasm = glue.initSync({ module });
   const { settle, ring } = glue;
-  // How the engine awaits promises, sleeps (a timer per millisecond) and resumes a parked
-  // execution; where events' numbers are.
+  const self = { crashed: null, depth: 0, call, own, poll, park, end, abort: (e) => report(() => e.abort()) };
   const timers = new Map();
   const resumers = [];
+  // This instance frees its executions: the glue's finalizer would free them in whichever
+  // instance is current, and those of a crashed one must not be freed at all.
+  const freed = new FinalizationRegistry((at) => report(() => wasm.__wbg_execution_free(at, 1)));
+
+  function crash(trap) {
+    if (self.crashed) return;
+    self.crashed = trap;
+    for (const ids of timers.values()) ids.cancel();
+    timers.clear();
+    for (const resume of resumers.splice(0)) resume?.();
+  }
+
+  /**
+   * `f()` calling the glue. A throw is a crash, unless `doing` (what the call does, for the
+   * error) says it may throw on purpose and the glue returned (wasm/src/wire.rs, `Unfinished`).
+   */
+  function call(f, doing) {
+    if (self.crashed) throw crashed(self.crashed);
+    let before;
+    let result;
+    if (doing) {
+      views();
+      before = slot[UNFINISHED];
+    }
+    self.depth++;
+    try {
+      result = f();
+    } catch (error) {
+      views();
+      if (self.crashed) throw crashed(self.crashed); // in a call a callback made
+      if (doing && slot[UNFINISHED] === before) throw error;
+      crash(error);
+      throw crashed(error, doing || 'running this execution');
+    } finally {
+      self.depth--;
+    }
+    // A callback called in again, and that crashed it.
+    if (self.crashed) throw crashed(self.crashed);
+    return result;
+  }
+
+  /** `f()` calling the glue for a timer, a promise or a finalizer: a crash ends runs, not the host. */
+  function report(f) {
+    try {
+      if (!self.crashed) call(f);
+    } catch {
+      // The runs learn of it when polled.
+    }
+  }
+
+  /** Takes the glue's `execution` from the glue's finalizer into this instance's. */
+  function own(execution) {
+    execution.__wbg_ptr = execution.__destroy_into_raw();
+    freed.register(execution, execution.__wbg_ptr, execution);
+    return execution;
+  }
+
+  /** Frees `execution`, returning its outcome (left in memory by its END). */
+  function end(execution) {
+    const outcome = text();
+    freed.unregister(execution);
+    report(() => execution.free());
+    return outcome;
+  }
+
+  // How the engine awaits promises, sleeps (a timer per millisecond) and resumes a parked
+  // execution; where events' numbers are.
   const slotAt = glue.setHost({
     wait(promise, id) {
       // Never throws here (Promise.resolve would, for a promise whose constructor getter throws):
       // a throw would cross the engine's frames.
-      new Promise((resolve) => resolve(promise)).then((v) => settle(id, v, true), (e) => settle(id, e, false));
+      new Promise((resolve) => resolve(promise)).then((v) => report(() => settle(id, v, true)), (e) => report(() => settle(id, e, false)));
     },
     sleep(ms, id) {
-      if (typeof setTimeout !== 'function') return void Promise.resolve().then(() => ring(id));
+      if (typeof setTimeout !== 'function') return void Promise.resolve().then(() => report(() => ring(id)));
       const at = Date.now() + ms;
       let ids = timers.get(at);
       if (!ids) {
         timers.set(at, (ids = []));
-        after(at, ms, () => {
-          timers.delete(at);
-          for (const id of ids) ring(id);
-        });
+        ids.cancel = after(at, ms, () => timers.delete(at) && report(() => ids.forEach(ring)));
       }
       ids.push(id);
     },
@@ -39,25 +137,34 @@ export async function connect(glue, url) {
       resume?.();
     },
   });
+
   /** Resolves when `execution` (numbered `parker`) can make progress again. */
-  const park = (execution, parker) => (execution.park()
-    ? new Promise((resolve) => { resumers[parker] = resolve; })
-    : Promise.resolve());
+  function park(execution, parker) {
+    let parked;
+    try {
+      parked = call(() => execution.park());
+    } catch {
+      // Crashed: the next poll says so.
+    }
+    return parked ? new Promise((resolve) => { resumers[parker] = resolve; }) : Promise.resolve();
+  }
+
   let slot;
   let bytes;
   /** Views of the engine's memory, made again when it grew (which detaches the old ones). */
   function views() {
     if (!(slot?.length)) {
-      slot = new Float64Array(wasm.memory.buffer, slotAt, 5);
+      slot = new Float64Array(wasm.memory.buffer, slotAt, SLOT_LEN);
       bytes = new Uint8Array(wasm.memory.buffer);
     }
   }
   views();
   const decoder = new TextDecoder();
-  /** The value of the last event's JSON text (in memory: see wasm/src/lib.rs). */
+  /** The value of the last event's JSON text (in memory: see wasm/src/wire.rs). */
   function text() {
-    const at = slot[3];
-    const end = at + slot[4];
+    views();
+    const at = slot[TEXT_AT];
+    const end = at + slot[TEXT_LEN];
     let ascii = '';
     // Short ASCII text (most): char codes are cheaper than a TextDecoder call.
     if (end - at < 256) {
@@ -67,34 +174,40 @@ export async function connect(glue, url) {
     }
     return JSON.parse(ascii || decoder.decode(bytes.subarray(at, end)));
   }
-  const names = [];
-  /** A state's name by index, asked once (that may grow the memory). */
-  function name(index) {
-    if (names[index] === undefined) {
-      names[index] = glue.stateName(index);
-      views();
-    }
-    return names[index];
-  }
 
-  /** Polls once: an event, PENDING, END or BUSY; with `discard`, until it must wait or ends. */
-  function poll(execution, discard) {
-    const packed = discard ? execution.drive(Date.now()) : execution.poll(Date.now());
-    if (packed < 0) return packed;
-    const low = packed % ID;
-    const kind = low & 15;
+  /**
+   * Polls once at `now` (`Date.now()`): an event, PENDING, END or BUSY; with `discard`, until
+   * it must wait or ends, or MORE after a stretch of work.
+   */
+  function poll(execution, discard, now) {
+    // `call`, written out: no closure per poll.
+    if (self.crashed) throw crashed(self.crashed);
+    let header;
+    self.depth++;
+    try {
+      header = discard ? execution.drive(now) : execution.poll(now);
+    } catch (error) {
+      crash(error);
+      throw crashed(error, 'running this execution');
+    } finally {
+      self.depth--;
+    }
+    if (self.crashed) throw crashed(self.crashed);
+    if (header < 0) return header;
+    const kind = header & 15;
     views();
-    if (kind === 0) return text();
-    const event = { id: (packed - low) / ID, timestamp_ms: slot[0], type: TYPE[kind] };
-    if (kind !== 5 && kind !== 9) event.state = name((low >> 4) & 255);
-    if (kind === 3) event.delay_ms = slot[2];
-    if (kind === 3 || kind === 7) event.attempt = slot[1];
-    if (kind === 4) event.next = name(low >> 12);
-    if (kind > 4) event[FIELD[kind]] = text();
+    if (!kind) return text();
+    const has = HAS[kind];
+    const event = { id: slot[ID], timestamp_ms: slot[TIMESTAMP], type: TYPE[kind] };
+    if (has & 1) event.state = NAMES[(header >> 4) & 255];
+    if (has & 2) event.next = NAMES[header >> 12];
+    if (has & 4) event.attempt = slot[ATTEMPT];
+    if (has & 8) event.delay_ms = slot[DELAY];
+    if (FIELD[kind]) event[FIELD[kind]] = text();
     return event;
   }
 
-  return (execution, signal, hooks) => new Execution(execution, { poll, park }, signal, hooks);
+  return self;
 }
 
 /** `options[key]`; a getter (or proxy) that throws is a TypeError naming `field`. */
@@ -121,30 +234,70 @@ export function checkOptions(options) {
 /** The longest a `setTimeout` waits (2^31 - 1 ms, about 24.8 days); longer ones fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** Calls `fire` at `at` (ms since the epoch), `ms` from now: longer waits take several timers. */
+/**
+ * Calls `fire` at `at` (ms since the epoch), `ms` from now: longer waits take several timers.
+ * Returns a function that cancels it.
+ */
 export function after(at, ms, fire) {
-  setTimeout(() => {
-    const left = at - Date.now();
-    if (ms > MAX_TIMER_MS && left > 0) after(at, left, fire);
-    else fire();
-  }, Math.min(ms, MAX_TIMER_MS));
+  let timer;
+  const arm = (ms) => {
+    timer = setTimeout(() => {
+      const left = at - Date.now();
+      if (ms > MAX_TIMER_MS && left > 0) arm(left);
+      else fire();
+    }, Math.min(ms, MAX_TIMER_MS));
+  };
+  arm(ms);
+  return () => clearTimeout(timer);
 }
 
-// Events cross packed in numbers (see wasm/src/lib.rs).
+/** Runs `f` in a later turn of the event loop (setTimeout(f, 0) waits 4 ms once nested). */
+export const macrotask = globalThis.setImmediate ?? ((queue, channel) => {
+  channel.port1.onmessage = () => queue.shift()();
+  return (f) => { queue.push(f); channel.port2.postMessage(0); };
+})([], new MessageChannel());
+
+// The engine runs in the caller's thread, where a run that never waits (a Pass state looping
+// on itself, a check answering at once) would keep everything else from running. Executions
+// count their steps since the event loop last ran (an epoch); once the epoch is SLICE_MS
+// old, one past STEPS steps in it pauses until the event loop ran. (Executions that wait on
+// timers take a few steps an epoch, however many they are: they never pause.)
+const SLICE_MS = 4;
+const STEPS = 16;
+/** The epoch: how many times the event loop ran while executions stepped; when it began. */
+let epoch = 0;
+let epochStart;
+let turn;
+
+/** Resolves once the event loop ran (one turn for every execution pausing now). */
+const pause = () => (turn ??= new Promise((resolve) => macrotask(() => {
+  turn = undefined;
+  resolve();
+})));
+
+// BEGIN wire format: generated from wasm/src/wire.rs by its test (UPDATE_WIRE=1 cargo test -p pollflow-wasm wire)
 const BUSY = -3;
 const PENDING = -2;
 const END = -1;
-const ID = 2 ** 20;
-const TYPE = [, 'StateEntered', 'StateExited', 'WaitStarted', 'ChoiceTaken', 'ExecutionStarted',
-  'TaskSubmitted', 'StatusChecked', 'Notified', 'ExecutionSucceeded'];
-const FIELD = [, , , , , 'input', 'handle', 'status', 'message', 'output'];
+const MORE = -4;
+/** By kind code: the event's `type`; what it carries (1: state, 2: next, 4: attempt, 8: delay_ms); the field of its text (kind 0: the whole event). */
+const TYPE = ["", "StateEntered", "StateExited", "WaitStarted", "ChoiceTaken", "ExecutionStarted", "TaskSubmitted", "StatusChecked", "Notified", "ExecutionSucceeded"];
+const HAS = [0, 1, 1, 13, 3, 0, 1, 5, 1, 0];
+const FIELD = ["", "", "", "", "", "input", "handle", "status", "message", "output"];
+/** The workflow's state names, by the index in a header. */
+const NAMES = ["Submit Job", "Wait", "Get Job Status", "Job Complete?", "Notify Success", "Succeeded", "Notify Failure", "Failed"];
+/** Where the numbers are in the slot. */
+const TIMESTAMP = 0, ATTEMPT = 1, DELAY = 2, TEXT_AT = 3, TEXT_LEN = 4, ID = 5, UNFINISHED = 6, SLOT_LEN = 7;
+// END wire format
+
+/** `f(the glue's execution)` while it runs on a sound instance (`pollflow/asl`'s simulated time). */
+export let control;
 
 /** A running execution: async-iterable events, and its outcome. */
 class Execution {
+  #instance;
   #execution;
   #parker;
-  #poll;
-  #park;
   #onPark;
   #onEnd;
   #consumer = null;
@@ -153,26 +306,39 @@ class Execution {
   #finish;
   #fail;
   #unlisten;
+  // Its steps in the epoch (see `#overdue`).
+  #epoch = -1;
+  #steps = 0;
+
+  static {
+    control = (execution, f) => {
+      if (execution.#ended) return;
+      try {
+        return execution.#instance.call(() => f(execution.#execution));
+      } catch {
+        // Crashed: the next poll says so.
+      }
+    };
+  }
 
   /**
-   * `engine` polls and parks the glue's `execution`; `onPark(resumed)` is told each time the
-   * run waits, `onEnd()` once it ended.
+   * Runs the glue's `execution` on `instance`; `onPark(resumed)` is told each time the run
+   * waits, `onEnd()` once it ended.
    */
-  constructor(execution, engine, signal, { onPark, onEnd } = {}) {
+  constructor(instance, execution, signal, { onPark, onEnd } = {}) {
+    this.#instance = instance;
     this.#execution = execution;
-    this.#parker = execution.parker;
-    this.#poll = engine.poll;
-    this.#park = engine.park;
+    this.#parker = instance.call(() => execution.parker);
     this.#onPark = onPark;
     this.#onEnd = onEnd;
     this.#finished = new Promise((resolve, reject) => { this.#finish = resolve; this.#fail = reject; });
     // An engine failure also reaches whoever iterates: unawaited, it must not crash the process.
     this.#finished.catch(() => {});
     if (signal?.aborted) {
-      execution.abort();
+      this.abort();
     } else if (signal) {
-      // Removed by #end(): a long-lived signal would keep the execution alive.
-      const abort = () => execution.abort();
+      // Removed when it ends: a long-lived signal would keep the execution alive.
+      const abort = () => this.abort();
       signal.addEventListener('abort', abort, { once: true });
       this.#unlisten = () => signal.removeEventListener('abort', abort);
     }
@@ -180,54 +346,83 @@ class Execution {
 
   /** Resolves when the execution can make progress again. */
   #parked() {
-    const resumed = this.#park(this.#execution, this.#parker);
+    const resumed = this.#instance.park(this.#execution, this.#parker);
     this.#onPark?.(resumed);
     return resumed;
   }
 
-  #end() {
+  /**
+   * Ends: `outcome` resolves (after END), or rejects with `error` (the engine crashed, or a
+   * bug to report; the glue's execution is then left to the finalizer: it may be being polled).
+   * Returns the error it rejected with.
+   */
+  #end(error) {
+    let outcome;
+    try {
+      outcome = error || this.#instance.end(this.#execution);
+    } catch (e) {
+      error = e;
+    }
     this.#ended = true;
     this.#unlisten?.();
     this.#onEnd?.();
-    this.#finish(JSON.parse(this.#execution.outcomeJson()));
+    if (error) this.#fail(error);
+    else this.#finish(outcome);
+    return error;
   }
 
-  /** The engine itself failed (a bug to report): the run ends, `outcome` rejects with `error`. */
-  #broken(error) {
-    this.#ended = true;
-    this.#unlisten?.();
-    this.#onEnd?.();
-    this.#fail(error);
+  /** Whether the execution, stepping at `now`, ran long enough while the event loop could not. */
+  #overdue(now) {
+    if (epochStart === undefined) {
+      epochStart = now;
+      macrotask(() => {
+        epoch += 1;
+        epochStart = undefined;
+      });
+    }
+    if (this.#epoch !== epoch) {
+      this.#epoch = epoch;
+      this.#steps = 0;
+    }
+    return ++this.#steps > STEPS && (now - epochStart >= SLICE_MS || now < epochStart);
   }
 
   #next() {
     if (this.#ended) return { value: undefined, done: true };
+    const now = Date.now();
+    if (this.#overdue(now)) return pause().then(() => this.#next());
     let event;
     try {
-      event = this.#poll(this.#execution, false);
+      event = this.#instance.poll(this.#execution, false, now);
     } catch (error) {
-      this.#broken(error);
+      this.#end(error);
       throw error;
     }
     if (event === BUSY) throw new TypeError('next() was called while another next() is pending');
     if (event === PENDING) return this.#parked().then(() => this.#next());
-    if (event === END) {
-      this.#end();
-      return { value: undefined, done: true };
-    }
-    return { value: event, done: false };
+    if (event !== END) return { value: event, done: false };
+    if (this.#end()) return this.#finished;
+    return { value: undefined, done: true };
   }
 
   /** Runs to the end, dropping events; callbacks never run inside the caller's call. */
   async #drain() {
     await undefined;
     try {
-      let polled;
-      while ((polled = this.#poll(this.#execution, true)) === PENDING) await this.#parked();
-      if (polled === BUSY) throw new TypeError('the execution was polled while it was being polled');
+      for (let polled; polled !== END;) {
+        const now = Date.now();
+        if (this.#overdue(now)) {
+          await pause();
+          continue;
+        }
+        polled = this.#instance.poll(this.#execution, true, now);
+        if (polled === PENDING) await this.#parked();
+        // Lets other executions take their turns in the slice.
+        else if (polled === MORE) await undefined;
+        else if (polled === BUSY) throw new TypeError('the execution was polled while it was being polled');
+      }
     } catch (error) {
-      this.#broken(error);
-      return;
+      return this.#end(error);
     }
     this.#end();
   }
@@ -240,7 +435,7 @@ class Execution {
     // The consumer left early: stop the execution (cancelling its job), then finish it.
     const leave = (value) => () => {
       if (this.#ended) return { value, done: true };
-      this.#execution.abort();
+      this.abort();
       return this.#drain().then(() => ({ value, done: true }));
     };
     return {
@@ -266,15 +461,19 @@ class Execution {
     return this.#finished;
   }
 
-  /** Resolves with the output, or rejects with an Error named like ASL. */
+  /** Resolves with the output, or rejects with an Error named like ASL (`States.Timeout`, `AbortError`...). */
   async result() {
     const outcome = await this.outcome;
-    if (outcome.status !== 'SUCCEEDED') this.#execution.throwError();
-    return outcome.output;
+    if (outcome.status === 'SUCCEEDED') return outcome.output;
+    const { error = 'AbortError', cause = 'the execution was aborted' } = outcome.error ?? {};
+    const failure = new (error === 'TypeError' ? TypeError : error === 'RangeError' ? RangeError : Error)(cause);
+    if (failure.name !== error) failure.name = error;
+    failure.cause = cause;
+    throw failure;
   }
 
   /** Stops the execution (its job is cancelled when a cancel callback was given). */
   abort() {
-    this.#execution.abort();
+    if (!this.#ended) this.#instance.abort(this.#execution);
   }
 }

@@ -160,7 +160,11 @@ export interface PollflowError extends Error {
 export interface Execution extends AsyncIterable<ExecutionEvent> {
   /**
    * Resolves with the outcome; every failure of the job or of a callback is an outcome. Rejects
-   * only if the engine itself fails (a bug to report). Drives the execution if nobody iterates it.
+   * only if the engine itself fails (a bug to report): when it crashes (a stack overflow, running
+   * out of memory), with an `Error` whose message begins `pollflow: the engine crashed` and whose
+   * `cause` is what the WebAssembly engine threw. A crash ends every execution then running, each
+   * with such an error (iterating throws it too); later calls run on a new instance of the
+   * engine. Drives the execution if nobody iterates it.
    */
   readonly outcome: Promise<Outcome>;
   /** Resolves with the output; rejects with a {@link PollflowError}. */

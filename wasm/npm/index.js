@@ -2,16 +2,16 @@
 import * as glue from './dist/pollflow_wasm.js';
 import { checkOptions, connect } from './execution.js';
 
-const wrap = await connect(glue, new URL('./dist/pollflow_wasm_bg.wasm', import.meta.url));
+const engine = await connect(glue, new URL('./dist/pollflow_wasm_bg.wasm', import.meta.url));
 
 /** Starts an execution. See index.d.ts. */
 export function run(options) {
   const signal = checkOptions(options);
-  return wrap(glue.start(options), signal);
+  return engine.start(() => glue.start(options), signal);
 }
 
 /** The graph `run(options)` would execute, as plain data. */
 export function workflowGraph(options) {
   checkOptions(options);
-  return glue.workflowGraph(options);
+  return engine.call(() => glue.workflowGraph(options));
 }

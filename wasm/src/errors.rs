@@ -1,5 +1,5 @@
-//! Errors crossing the boundary: JS `TypeError`/`RangeError` for bad input, ASL-named `Error`s
-//! for outcomes, and JS exceptions turned into task errors.
+//! Errors crossing the boundary: JS `TypeError`/`RangeError` for bad input, and JS exceptions
+//! turned into task errors. (The wrapper makes the `Error`s of failed outcomes.)
 
 use js_sys::{Error, JsString, RangeError, Reflect, TypeError, JSON};
 use pollflow::TaskError;
@@ -116,19 +116,4 @@ pub(crate) fn task_error(thrown: &JsValue, what: &str) -> TaskError {
 /// Whether a thrown value asks to be retried (`error.retryable === true`).
 pub(crate) fn is_retryable(thrown: &JsValue) -> bool {
     get(thrown, Key::Retryable).is_ok_and(|retryable| retryable.as_bool() == Some(true))
-}
-
-/// An `Error` named like ASL (`States.TaskFailed`...) with the cause as message and `cause`.
-pub(crate) fn asl_error(error: &TaskError) -> JsValue {
-    let js: Error = match error.error.as_str() {
-        "TypeError" => TypeError::new(&error.cause).into(),
-        "RangeError" => RangeError::new(&error.cause).into(),
-        name => {
-            let js = Error::new(&error.cause);
-            js.set_name(name);
-            js
-        }
-    };
-    let _ = Reflect::set(&js, &"cause".into(), &error.cause.as_str().into());
-    js.into()
 }

@@ -46,11 +46,11 @@ thread_local! {
 }
 
 /// Called once by the wrapper with `{ wait(promise, id), sleep(ms, id), resume(parker) }`.
-/// Returns where in memory `Execution.poll` leaves an event's numbers.
+/// Returns where in memory `Execution.poll` leaves an event's numbers (see `wire`).
 #[wasm_bindgen(js_name = setHost)]
 pub fn set_host(host: Host) -> usize {
     HOST.with(|h| *h.borrow_mut() = Some(host));
-    crate::event_slot()
+    crate::wire::slot_at()
 }
 
 /// Runs `f` with the host; `None` before `setHost`.

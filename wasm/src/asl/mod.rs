@@ -55,6 +55,7 @@ pub fn start_asl(
     simulated: bool,
     start_ms: f64,
 ) -> Result<Execution, JsValue> {
+    let _unfinished = crate::wire::Unfinished::enter();
     let workflow = waits::apply(load(definition)?, waits)?;
     let tasks = handlers::tasks(&handlers)?;
     let unbound = tasks.unbound(&workflow);
@@ -82,6 +83,7 @@ pub fn start_asl(
 /// `definition` (JSON text).
 #[wasm_bindgen(js_name = validateAsl)]
 pub fn validate_asl(definition: &str) -> String {
+    let _unfinished = crate::wire::Unfinished::enter();
     let problems = match Workflow::from_asl(definition, NAME) {
         Ok(_) => Vec::new(),
         Err(e) => e.problems,
@@ -96,6 +98,7 @@ pub fn validate_asl(definition: &str) -> String {
 /// The drawing of `definition` (JSON text): `format` is `mermaid` or `dot`.
 #[wasm_bindgen(js_name = aslGraph)]
 pub fn asl_graph(definition: &str, format: &str) -> Result<String, JsValue> {
+    let _unfinished = crate::wire::Unfinished::enter();
     let draw = match format {
         "mermaid" => pollflow::StateMachine::to_mermaid,
         "dot" => pollflow::StateMachine::to_dot,
