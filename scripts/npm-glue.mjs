@@ -22,7 +22,7 @@ function cut(from, to, by = '') {
   glue = glue.slice(0, start) + by + glue.slice(end);
 }
 
-for (const used of ['\nlet wasmModule, wasmInstance, wasm;\n', '__destroy_into_raw() {', '.__wbg_execution_free(']) {
+for (const used of ['\nlet wasmModule, wasmInstance, wasm;\n', '__destroy_into_raw() {', 'this.__wbg_ptr', '.__wbg_execution_free(']) {
   if (!glue.includes(used)) throw new Error(`${file}: no '${used.trim()}' (wasm-bindgen changed? see execution.js's load())`);
 }
 cut('async function __wbg_load(', 'function initSync(');
