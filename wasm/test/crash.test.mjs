@@ -3,9 +3,9 @@
 // calls run on a new instance; nothing escapes uncaught, even after garbage collection.
 //
 // Traps are made two ways: a definition whose data nests deeper than the stack allows (until
-// core bounds the depth: then it fails cleanly, which these tests accept too), and, to trap
-// for sure, by pointing one call of the glue's Execution at an address outside the engine's
-// memory (`trapNext`), as a corrupted instance would.
+// core bounds the depth: then the run fails cleanly, or the definition is refused, which these
+// tests accept too), and, to trap for sure, by pointing one call of the glue's Execution at an
+// address outside the engine's memory (`trapNext`), as a corrupted instance would.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
@@ -68,7 +68,15 @@ function assertCrash(error, doing) {
 test('three runs that trap or hit a depth limit, then a normal run succeeds; Node stays up', async () => {
   const deep = { StartAt: 'P', States: { P: { Type: 'Pass', Result: 1, ResultPath: `$${'.a'.repeat(5000)}`, End: true } } };
   for (let i = 0; i < 3; i++) {
-    const outcome = await runAsl(deep, {}).outcome.catch((error) => error);
+    let started;
+    try {
+      started = runAsl(deep, {});
+    } catch (error) {
+      // Refused when it loads: a clean error, nothing ran.
+      assert.ok(error instanceof TypeError && /^definition is not a valid state machine/.test(error.message), String(error));
+      continue;
+    }
+    const outcome = await started.outcome.catch((error) => error);
     if (outcome instanceof Error) {
       assertCrash(outcome, 'running this execution');
       assert.ok(outcome.cause instanceof RangeError || outcome.cause instanceof WebAssembly.RuntimeError, String(outcome.cause));
