@@ -1,11 +1,11 @@
 //! How events cross to JS (the wire format): [`Execution::poll`](crate::Execution::poll)
 //! answers with one number, the *header*: the event's kind code in 4 bits, then the indexes of
-//! its `state` and `next` in the workflow's state table ([`states`](crate::states)) in 8 bits
+//! its `state` and `next` in the workflow's state table ([`states`]) in 8 bits
 //! each. The event's other numbers (its id among them) and its JSON text are left in memory:
 //! [`SLOT`] holds `f64`s, [`TEXT`] the text. An event that does not pack crosses whole, as the
 //! JSON text of code [`OTHER`].
 //!
-//! The JS side (`npm/execution.js`) decodes with tables generated from [`KINDS`] by this
+//! The JS side (`npm/execution.js`) decodes with tables generated from `KINDS` by this
 //! module's test, which also checks every kind against the event's own JSON (serde's names).
 //! Change the format here, then `UPDATE_WIRE=1 cargo test -p pollflow-wasm wire` rewrites the
 //! JS block.
