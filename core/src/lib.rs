@@ -66,6 +66,8 @@ mod error;
 mod event;
 mod execution;
 mod fn_poller;
+#[cfg(feature = "asl")]
+pub mod jsonata;
 mod notifier;
 mod policy;
 mod poll_group;
