@@ -293,13 +293,15 @@ impl<'a> Ctx<'a> {
                 input_seq = result_seq.clone();
             }
         }
+        let mut tuples = None;
         if is_tuple {
-            let tuples = bindings.unwrap_or_default();
+            let stream = Rc::new(bindings.unwrap_or_default());
             result_seq = if node.tuple {
-                Value::Tuples(Rc::new(tuples))
+                Value::Tuples(stream.clone())
             } else {
-                Value::sequence(tuples.iter().map(|t| tuple_context(t)).collect())
+                Value::sequence(stream.iter().map(|t| tuple_context(t)).collect())
             };
+            tuples = Some(Value::Tuples(stream));
         }
         if keep_singleton {
             result_seq = match result_seq {
@@ -311,7 +313,7 @@ impl<'a> Ctx<'a> {
             };
         }
         if let Some(group) = &node.group {
-            result_seq = self.group(group, result_seq, env)?;
+            result_seq = self.group(group, tuples.unwrap_or(result_seq), env)?;
         }
         Ok(result_seq)
     }
@@ -322,7 +324,13 @@ impl<'a> Ctx<'a> {
             return self.stages(&step.stages, sorted, env);
         }
         let mut results = Vec::new();
-        for item in input.to_list() {
+        // Only an array is iterated: after a first step that built a single value (an array
+        // constructor with a predicate), the reference's later steps see nothing.
+        let items = match input {
+            Value::Array(items, _) => items.to_vec(),
+            _ => Vec::new(),
+        };
+        for item in items {
             let mut res = self.evaluate(step, &item, env)?;
             for stage in &step.stages {
                 if let Stage::Filter(expr) = stage {

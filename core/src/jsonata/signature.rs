@@ -155,12 +155,14 @@ impl Signature {
             return Err(self.mismatch(args, &sig));
         }
         let mut out = Vec::with_capacity(self.params.len());
-        let mut i = 0;
+        // `i` counts arguments and `at` type letters: as in the reference, an optional
+        // parameter that matched nothing still takes the next argument.
+        let (mut i, mut at) = (0, 0);
         for (param, &len) in self.params.iter().zip(&lengths) {
             if len == 0 {
                 if param.context {
                     let ty = context.symbol();
-                    if param.accepts.contains(&ty) && (param.kind != b'(' || ty != b'm' || true) {
+                    if param.accepts.contains(&ty) {
                         out.push(context.clone());
                     } else {
                         return Err(Error::new("T0411").index(i + 1).value(super::serialize::json_text(context)));
@@ -171,10 +173,10 @@ impl Signature {
                 }
                 continue;
             }
-            let whole = &sig[i..i + len];
+            let whole = &sig[at..at + len];
             for k in 0..len {
-                let arg = args[i].clone();
-                let single = sig[i];
+                let arg = args.get(i).cloned().unwrap_or_default();
+                let single = sig[at + k];
                 if param.kind == b'a' {
                     if single == b'm' {
                         out.push(Value::Undefined);
@@ -214,8 +216,8 @@ impl Signature {
                     out.push(arg);
                 }
                 i += 1;
-                let _ = k;
             }
+            at += len;
         }
         Ok(out)
     }

@@ -39,7 +39,7 @@ impl Outcome {
     }
 
     pub fn is_limit(&self) -> bool {
-        matches!(self, Outcome::Error(c, _) if c == "D1011" || c == "D1012" || c == "D2014" || c == "D2015" || c == "D2016")
+        matches!(self, Outcome::Error(c, _) if ["D1011", "D1012", "D2014", "D2015", "D2016", "CRASH"].contains(&c.as_str()))
     }
 }
 
@@ -61,6 +61,8 @@ impl Reference {
             dir.display()
         );
         let mut child = Command::new("node")
+            // A runaway expression must not take the machine's memory.
+            .arg("--max-old-space-size=512")
             .arg("reference.mjs")
             .current_dir(&dir)
             .env("TZ", "UTC")
@@ -73,12 +75,17 @@ impl Reference {
         Reference { child, stdin, stdout }
     }
 
-    /// Evaluates one case: `{"expr", "input"?, "bindings"?}`.
+    /// Evaluates one case: `{"expr", "input"?, "bindings"?}`. If the reference dies (out of
+    /// memory on a runaway expression), it is restarted and the case reported as error
+    /// `CRASH`.
     pub fn eval(&mut self, case: &Value) -> Outcome {
-        writeln!(self.stdin, "{case}").expect("writes to node");
-        self.stdin.flush().expect("flushes to node");
         let mut line = String::new();
-        self.stdout.read_line(&mut line).expect("reads from node");
+        let sent = writeln!(self.stdin, "{case}").and_then(|()| self.stdin.flush());
+        let read = sent.and_then(|()| self.stdout.read_line(&mut line));
+        if !matches!(read, Ok(n) if n > 0) {
+            *self = Reference::start();
+            return Outcome::Error("CRASH".into(), "the reference process died".into());
+        }
         let answer: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("bad answer {line:?}: {e}"));
         match answer.get("error") {
             Some(code) => Outcome::Error(

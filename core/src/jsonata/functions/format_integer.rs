@@ -71,6 +71,23 @@ fn words(num: f64, prev: bool, ordinal: bool) -> String {
     w
 }
 
+/// Every number word, in the reference's order (its pattern for reading words).
+fn word_list() -> Vec<String> {
+    let mut words: Vec<String> = FEW.iter().chain(ORDINALS.iter()).map(|w| w.to_lowercase()).collect();
+    for w in DECADES {
+        let lw = w.to_lowercase();
+        words.push(format!("{}ieth", &lw[..lw.len() - 1]));
+        words.insert(words.len() - 1, lw);
+    }
+    words.push("hundredth".into());
+    for w in MAGNITUDES {
+        let lw = w.to_lowercase();
+        words.push(format!("{lw}th"));
+        words.insert(words.len() - 1, lw);
+    }
+    words
+}
+
 fn word_value(word: &str) -> Option<f64> {
     for (i, w) in FEW.iter().enumerate() {
         if w.eq_ignore_ascii_case(word) || ORDINALS[i].eq_ignore_ascii_case(word) {
@@ -402,7 +419,7 @@ pub(crate) fn pattern(f: &IntegerFormat) -> Result<String, Error> {
     Ok(match f.primary {
         Primary::Letters => if f.case == Case::Upper { "[A-Z]+" } else { "[a-z]+" }.to_owned(),
         Primary::Roman => if f.case == Case::Upper { "[MDCLXVI]+" } else { "[mdclxvi]+" }.to_owned(),
-        Primary::Words => "(?:[A-Za-z]+|[\\-, ])+".to_owned(),
+        Primary::Words => format!("(?:{}|and|[\\-, ])+", word_list().join("|")),
         Primary::Decimal => {
             let mut p = match f.parse_width {
                 Some(w) => format!("[0-9]{{{w}}}"),

@@ -108,7 +108,7 @@ static BUILTINS: [Builtin; 65] = [
     Builtin::new("split", "<s-(sf)n?:a<s>>", 3, string::split),
     Builtin::new("spread", "<x-:a<o>>", 1, object::spread),
     Builtin::new("sqrt", "<n-:n>", 1, numeric::sqrt),
-    Builtin::new("string", "<x-b?:s>", 2, string::string),
+    Builtin::new("string", "<x-b?:s>", 1, string::string),
     Builtin::new("substring", "<s-nn?:s>", 3, string::substring),
     Builtin::new("substringAfter", "<s-s:s>", 2, string::substring_after),
     Builtin::new("substringBefore", "<s-s:s>", 2, string::substring_before),

@@ -173,7 +173,11 @@ pub(crate) fn round_half_even(v: f64, precision: i32) -> f64 {
 pub(super) fn round(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
     let Some(v) = num(arg(args, 0)) else { return Ok(Value::Undefined) };
     let precision = num(arg(args, 1)).unwrap_or(0.0);
-    let precision = if precision.is_nan() { 0 } else { precision.clamp(-400.0, 400.0) as i32 };
+    if precision.fract() != 0.0 {
+        // The reference shifts the point through the text `…e<precision>`, NaN unless whole.
+        return Ok(Value::Number(f64::NAN));
+    }
+    let precision = precision.clamp(-400.0, 400.0) as i32;
     Ok(Value::Number(round_half_even(v, precision)))
 }
 

@@ -79,9 +79,14 @@ pub(super) fn substring(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> 
     Ok(Value::from_string(chars[a..b].iter().collect()))
 }
 
+/// The text searched for: JavaScript's `indexOf(undefined)` looks for `"undefined"`.
+fn needle(v: &Value) -> &str {
+    v.as_str().unwrap_or("undefined")
+}
+
 pub(super) fn substring_before(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
     let Some(s) = text(arg(args, 0)) else { return Ok(Value::Undefined) };
-    let chars = arg(args, 1).as_str().unwrap_or("");
+    let chars = needle(arg(args, 1));
     Ok(match s.find(chars) {
         Some(p) => Value::string(&s[..p]),
         None => Value::String(s.clone()),
@@ -90,7 +95,7 @@ pub(super) fn substring_before(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &E
 
 pub(super) fn substring_after(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
     let Some(s) = text(arg(args, 0)) else { return Ok(Value::Undefined) };
-    let chars = arg(args, 1).as_str().unwrap_or("");
+    let chars = needle(arg(args, 1));
     Ok(match s.find(chars) {
         Some(p) => Value::string(&s[p + chars.len()..]),
         None => Value::String(s.clone()),
