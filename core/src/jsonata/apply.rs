@@ -2,7 +2,6 @@
 //! tail calls without growing the stack), partial application, `~>`, transforms, and the
 //! matcher protocol regular expressions share with user-written matchers.
 
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::ast::{Kind, Node, TransformDef};
@@ -13,6 +12,9 @@ use super::frame::{Env, Frame};
 use super::regex::Regex;
 use super::serialize::json_text;
 use super::value::{Func, Key, Object, Value};
+
+/// A transform's changes: the object matched (by address), its update, the keys deleted.
+type Edits = Vec<(*const Object, Option<Rc<Object>>, Vec<Rc<str>>)>;
 
 /// One match of a matcher: its text, where it starts and ends (UTF-16 offsets, as the
 /// reference reports them; byte offsets are kept for slicing), its groups.
@@ -279,7 +281,7 @@ impl Ctx<'_> {
         }
         let copy = self.clone_value(&obj)?;
         let matches = self.evaluate(&def.pattern, &copy, env)?;
-        let mut edits: HashMap<*const Object, Vec<(Option<Rc<Object>>, Vec<Rc<str>>)>> = HashMap::new();
+        let mut edits: Edits = Vec::new();
         for m in matches.to_list() {
             let update = self.evaluate(&def.update, &m, env)?;
             let update = match update {
@@ -300,19 +302,21 @@ impl Ctx<'_> {
                 }
             }
             if let Value::Object(target) = &m {
-                edits.entry(Rc::as_ptr(target)).or_default().push((update, deletions));
+                edits.push((Rc::as_ptr(target), update, deletions));
             }
         }
         if edits.is_empty() {
             return Ok(copy);
         }
+        // By target (stable: each target's edits stay in match order), for binary search.
+        edits.sort_by_key(|e| e.0 as usize);
         self.rebuild(&copy, &edits, 0)
     }
 
     fn rebuild(
         &mut self,
         v: &Value,
-        edits: &HashMap<*const Object, Vec<(Option<Rc<Object>>, Vec<Rc<str>>)>>,
+        edits: &Edits,
         depth: usize,
     ) -> Result<Value, Error> {
         self.tick()?;
@@ -332,8 +336,10 @@ impl Ctx<'_> {
                 for (k, child) in o.iter() {
                     copy.insert(k.clone(), self.rebuild(child, edits, depth + 1)?);
                 }
-                if let Some(list) = edits.get(&Rc::as_ptr(o)) {
-                    for (update, deletions) in list {
+                let target = Rc::as_ptr(o) as usize;
+                let first = edits.partition_point(|e| (e.0 as usize) < target);
+                for (_, update, deletions) in edits[first..].iter().take_while(|e| e.0 as usize == target) {
+                    {
                         if let Some(u) = update {
                             for (k, val) in u.iter() {
                                 copy.insert(k.clone(), val.clone());

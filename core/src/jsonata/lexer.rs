@@ -248,8 +248,8 @@ impl Lexer {
             }
         }
         let text: String = self.chars[start..i].iter().collect();
-        match text.parse::<f64>() {
-            Ok(n) if n.is_finite() => {
+        match super::number::parse(&text) {
+            Some(n) if n.is_finite() => {
                 self.pos = i;
                 Ok(Some(Tok::Num(n)))
             }

@@ -26,6 +26,7 @@
 
 mod apply;
 mod ast;
+mod case;
 mod convert;
 mod error;
 mod eval;

@@ -108,7 +108,7 @@ pub(crate) fn precision15(v: f64) -> f64 {
     let (s, n) = digits(v);
     let (r, n) = round_digits(&s, n, 15);
     let text = format!("{}0.{}e{}", if v < 0.0 { "-" } else { "" }, r, n);
-    text.parse().unwrap_or(v)
+    parse(&text).unwrap_or(v)
 }
 
 /// `v.toFixed(dp)` for `|v| < 1e21`, as JavaScript rounds (half away from zero on the exact
@@ -214,4 +214,21 @@ mod tests {
         assert_eq!(to_radix(255.0, 16), "ff");
         assert_eq!(to_radix(-5.0, 2), "-101");
     }
+}
+
+/// Parses a decimal number (`-`, digits with leading zeros allowed, fraction, exponent) with
+/// the JSON parser already in the build, rather than a second float parser.
+pub(crate) fn parse(text: &str) -> Option<f64> {
+    let (sign, body) = match text.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", text),
+    };
+    let trimmed = body.trim_start_matches('0');
+    let body = if trimmed.is_empty() || trimmed.starts_with(['.', 'e', 'E']) { &body[body.len() - trimmed.len() - 1..] } else { trimmed };
+    serde_json::from_str::<f64>(&format!("{sign}{body}")).ok()
+}
+
+/// The value of a run of ASCII digits.
+pub(crate) fn parse_digits(digits: &str) -> f64 {
+    digits.bytes().fold(0.0, |n, d| n * 10.0 + f64::from(d - b'0'))
 }

@@ -2,8 +2,6 @@
 //! picture strings for formatting and parsing. Time comes from the caller (`now`), never
 //! from the system clock.
 
-use std::collections::HashMap;
-
 use super::arg;
 use super::format_integer::{self, analyse, Case, IntegerFormat};
 use crate::jsonata::error::Error;
@@ -354,13 +352,13 @@ fn leading_int(s: &str) -> Option<f64> {
         None => (1.0, t.strip_prefix('+').unwrap_or(t)),
     };
     let lead: String = digits.chars().take_while(char::is_ascii_digit).collect();
-    lead.parse::<f64>().ok().map(|n| sign * n)
+    (!lead.is_empty()).then(|| sign * crate::jsonata::number::parse_digits(&lead))
 }
 
 fn apply_case(s: &str, case: Case) -> String {
     match case {
-        Case::Upper => s.to_uppercase(),
-        Case::Lower => s.to_lowercase(),
+        Case::Upper => s.to_ascii_uppercase(),
+        Case::Lower => s.to_ascii_lowercase(),
         Case::Title => s.to_owned(),
     }
 }
@@ -452,7 +450,7 @@ fn format_component(date: &Fields, m: &Marker, oh: f64, om: f64, max_len: usize)
             Ok(s)
         }
         'P' => match value {
-            Component::Text(t) if m.names == Some(Case::Upper) => Ok(t.to_uppercase()),
+            Component::Text(t) if m.names == Some(Case::Upper) => Ok(t.to_ascii_uppercase()),
             Component::Text(t) => Ok(t.to_owned()),
             _ => Ok(String::new()),
         },
@@ -493,7 +491,7 @@ fn iso_millis(ts: &str) -> Result<f64, Error> {
     let b = ts.as_bytes();
     let digits = |from: usize, n: usize| -> Option<f64> {
         let s = ts.get(from..from + n)?;
-        s.bytes().all(|c| c.is_ascii_digit()).then(|| s.parse().ok()).flatten()
+        s.bytes().all(|c| c.is_ascii_digit()).then(|| crate::jsonata::number::parse_digits(s))
     };
     let year = digits(0, 4).ok_or_else(bad)?;
     let mut i = 4;
@@ -531,7 +529,7 @@ fn iso_millis(ts: &str) -> Result<f64, Error> {
             return Err(bad());
         }
         let frac = &ts[start..j.min(start + 3)];
-        ms = format!("{frac:0<3}").parse().unwrap_or(0.0);
+        ms = crate::jsonata::number::parse_digits(&format!("{frac:0<3}"));
         i = j;
     }
     let mut offset = 0.0;
@@ -566,9 +564,29 @@ fn iso_millis(ts: &str) -> Result<f64, Error> {
 /// One capturing part of a parsing pattern and how its text becomes a component.
 enum Reader {
     Integer(IntegerFormat),
-    Names(HashMap<String, f64>),
+    Names(Vec<(String, f64)>),
     Fraction,
     Offset(Option<char>, bool),
+}
+
+/// Parsed components by letter (a picture has few).
+struct Components(Vec<(char, f64)>);
+
+impl Components {
+    fn get(&self, c: char) -> Option<f64> {
+        self.0.iter().find(|(k, _)| *k == c).map(|(_, v)| *v)
+    }
+
+    fn insert(&mut self, c: char, v: f64) {
+        match self.0.iter_mut().find(|(k, _)| *k == c) {
+            Some(slot) => slot.1 = v,
+            None => self.0.push((c, v)),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 fn parse_date_time(ts: &str, picture: &str, now: f64) -> Result<Option<f64>, Error> {
@@ -599,7 +617,7 @@ fn parse_date_time(ts: &str, picture: &str, now: f64) -> Result<Option<f64>, Err
                 } else if let Some(f) = &m.integer {
                     (format_integer::pattern(f)?, Reader::Integer(f.clone()))
                 } else {
-                    let mut lookup = HashMap::new();
+                    let mut lookup: Vec<(String, f64)> = Vec::new();
                     let cut = |name: &str| -> String {
                         match m.width {
                             Some((_, Some(max))) if max > 0 => name.chars().take(max).collect(),
@@ -609,17 +627,17 @@ fn parse_date_time(ts: &str, picture: &str, now: f64) -> Result<Option<f64>, Err
                     match c {
                         'M' | 'x' => {
                             for (i, name) in MONTHS.iter().enumerate() {
-                                lookup.insert(cut(name), (i + 1) as f64);
+                                lookup.push((cut(name), (i + 1) as f64));
                             }
                         }
                         'F' => {
                             for (i, name) in DAYS.iter().enumerate().skip(1) {
-                                lookup.insert(cut(name), i as f64);
+                                lookup.push((cut(name), i as f64));
                             }
                         }
                         'P' => {
                             for (k, v) in [("am", 0.0), ("AM", 0.0), ("pm", 1.0), ("PM", 1.0)] {
-                                lookup.insert(k.to_owned(), v);
+                                lookup.push((k.to_owned(), v));
                             }
                         }
                         _ => return Err(Error::new("D3133").value(crate::jsonata::error::quote(&c.to_string()))),
@@ -639,17 +657,20 @@ fn parse_date_time(ts: &str, picture: &str, now: f64) -> Result<Option<f64>, Err
         .build()
         .map_err(|e| Error::custom("D3136", e.to_string()))?;
     let Some(caps) = re.captures(ts) else { return Ok(None) };
-    let mut comps: HashMap<char, f64> = HashMap::new();
+    let mut comps = Components(Vec::new());
     for (i, (c, reader)) in readers.iter().enumerate() {
         let Some(reader) = reader else { continue };
         let text = caps.get(i + 1).map_or("", |m| m.as_str());
         let v = match reader {
             Reader::Integer(f) => format_integer::parse(text, f)?,
-            Reader::Names(lookup) => match lookup.get(text) {
-                Some(v) => *v,
+            Reader::Names(lookup) => match lookup.iter().find(|(k, _)| k == text) {
+                Some((_, v)) => *v,
                 None => continue,
             },
-            Reader::Fraction => format!("0.{}", text.chars().take(3).collect::<String>()).parse::<f64>().unwrap_or(0.0) * 1000.0,
+            Reader::Fraction => {
+                let digits: String = text.chars().take(3).collect();
+                crate::jsonata::number::parse_digits(&digits) * 10f64.powi(3 - digits.len() as i32)
+            }
             Reader::Offset(sep, gmt) => {
                 let t = if *gmt { text.get(3..).unwrap_or("") } else { text };
                 let (h, m) = match sep {
@@ -669,7 +690,7 @@ fn parse_date_time(ts: &str, picture: &str, now: f64) -> Result<Option<f64>, Err
         return Ok(None);
     }
     let mut mask = 0u32;
-    let has = |comps: &HashMap<char, f64>, c: char| comps.get(&c).is_some_and(|v| *v != 0.0 && !v.is_nan());
+    let has = |comps: &Components, c: char| comps.get(c).is_some_and(|v| v != 0.0 && !v.is_nan());
     for c in "YXMxWwdD".chars() {
         mask = (mask << 1) | u32::from(has(&comps, c));
     }
@@ -697,7 +718,7 @@ fn parse_date_time(ts: &str, picture: &str, now: f64) -> Result<Option<f64>, Err
     let now_fields = fields(now);
     let (mut start, mut end) = (false, false);
     for c in date_comps.chars().chain(time_comps.chars()) {
-        if comps.contains_key(&c) {
+        if comps.get(c).is_some() {
             start = true;
             if end {
                 return Err(Error::new("D3136"));
@@ -714,7 +735,7 @@ fn parse_date_time(ts: &str, picture: &str, now: f64) -> Result<Option<f64>, Err
             comps.insert(c, v);
         }
     }
-    let get = |c: char| comps.get(&c).copied().unwrap_or(0.0);
+    let get = |c: char| comps.get(c).unwrap_or(0.0);
     let mut month0 = if get('M') > 0.0 { get('M') - 1.0 } else { 0.0 };
     let mut day = get('D');
     if date_b {

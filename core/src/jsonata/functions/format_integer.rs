@@ -73,15 +73,15 @@ fn words(num: f64, prev: bool, ordinal: bool) -> String {
 
 /// Every number word, in the reference's order (its pattern for reading words).
 fn word_list() -> Vec<String> {
-    let mut words: Vec<String> = FEW.iter().chain(ORDINALS.iter()).map(|w| w.to_lowercase()).collect();
+    let mut words: Vec<String> = FEW.iter().chain(ORDINALS.iter()).map(|w| w.to_ascii_lowercase()).collect();
     for w in DECADES {
-        let lw = w.to_lowercase();
+        let lw = w.to_ascii_lowercase();
         words.push(format!("{}ieth", &lw[..lw.len() - 1]));
         words.insert(words.len() - 1, lw);
     }
     words.push("hundredth".into());
     for w in MAGNITUDES {
-        let lw = w.to_lowercase();
+        let lw = w.to_ascii_lowercase();
         words.push(format!("{lw}th"));
         words.insert(words.len() - 1, lw);
     }
@@ -95,7 +95,7 @@ fn word_value(word: &str) -> Option<f64> {
         }
     }
     for (i, w) in DECADES.iter().enumerate() {
-        let lw = w.to_lowercase();
+        let lw = w.to_ascii_lowercase();
         let ieth = format!("{}ieth", &lw[..lw.len() - 1]);
         if lw == word || ieth == word {
             return Some(((i + 2) * 10) as f64);
@@ -105,7 +105,7 @@ fn word_value(word: &str) -> Option<f64> {
         return Some(100.0);
     }
     for (i, w) in MAGNITUDES.iter().enumerate() {
-        let lw = w.to_lowercase();
+        let lw = w.to_ascii_lowercase();
         if lw == word || format!("{lw}th") == word {
             return Some(10f64.powi((i as i32 + 1) * 3));
         }
@@ -342,7 +342,7 @@ pub(crate) fn format(value: f64, f: &IntegerFormat, max_len: usize) -> Result<St
         Primary::Roman => {
             let r = to_roman(value, max_len)?;
             if f.case == Case::Upper {
-                r.to_uppercase()
+                r.to_ascii_uppercase()
             } else {
                 r
             }
@@ -350,8 +350,8 @@ pub(crate) fn format(value: f64, f: &IntegerFormat, max_len: usize) -> Result<St
         Primary::Words => {
             let w = words(value, false, f.ordinal);
             match f.case {
-                Case::Upper => w.to_uppercase(),
-                Case::Lower => w.to_lowercase(),
+                Case::Upper => w.to_ascii_uppercase(),
+                Case::Lower => w.to_ascii_lowercase(),
                 Case::Title => w,
             }
         }
@@ -438,8 +438,8 @@ pub(crate) fn pattern(f: &IntegerFormat) -> Result<String, Error> {
 pub(crate) fn parse(text: &str, f: &IntegerFormat) -> Result<f64, Error> {
     Ok(match f.primary {
         Primary::Letters => from_letters(text, if f.case == Case::Upper { b'A' } else { b'a' }),
-        Primary::Roman => from_roman(&if f.case == Case::Upper { text.to_owned() } else { text.to_uppercase() }),
-        Primary::Words => words_to_number(&text.to_lowercase()),
+        Primary::Roman => from_roman(&if f.case == Case::Upper { text.to_owned() } else { text.to_ascii_uppercase() }),
+        Primary::Words => words_to_number(&text.to_ascii_lowercase()),
         Primary::Decimal => {
             let mut digits = text.to_owned();
             if f.ordinal {
@@ -460,7 +460,11 @@ pub(crate) fn parse(text: &str, f: &IntegerFormat) -> Result<f64, Error> {
                     .collect();
             }
             let lead: String = digits.chars().take_while(char::is_ascii_digit).collect();
-            lead.parse::<f64>().unwrap_or(f64::NAN)
+            if lead.is_empty() {
+                f64::NAN
+            } else {
+                crate::jsonata::number::parse_digits(&lead)
+            }
         }
         Primary::Sequence => return Err(Error::new("D3130").value(crate::jsonata::error::quote(&f.token))),
     })

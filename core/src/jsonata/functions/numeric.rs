@@ -106,8 +106,8 @@ pub(super) fn number(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Res
         Value::Bool(b) => Value::Number(if *b { 1.0 } else { 0.0 }),
         Value::String(s) => {
             if is_decimal(s) {
-                match s.parse::<f64>() {
-                    Ok(n) if n.is_finite() => return Ok(Value::Number(n)),
+                match crate::jsonata::number::parse(s) {
+                    Some(n) if n.is_finite() => return Ok(Value::Number(n)),
                     _ => {}
                 }
             }
@@ -150,7 +150,7 @@ fn shift(v: f64, places: i32) -> f64 {
         Some((m, e)) => (m.to_owned(), e.parse::<i32>().unwrap_or(0)),
         None => (text, 0),
     };
-    format!("{}e{}", mantissa, exp + places).parse().unwrap_or(f64::NAN)
+    crate::jsonata::number::parse(&format!("{}e{}", mantissa, exp + places)).unwrap_or(f64::NAN)
 }
 
 /// `$round()`: half to even, at `precision` decimal places.

@@ -103,11 +103,11 @@ pub(super) fn substring_after(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &En
 }
 
 pub(super) fn lowercase(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
-    Ok(text(arg(args, 0)).map_or(Value::Undefined, |s| Value::from_string(s.to_lowercase())))
+    Ok(text(arg(args, 0)).map_or(Value::Undefined, |s| Value::from_string(crate::jsonata::case::to_lower(s))))
 }
 
 pub(super) fn uppercase(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
-    Ok(text(arg(args, 0)).map_or(Value::Undefined, |s| Value::from_string(s.to_uppercase())))
+    Ok(text(arg(args, 0)).map_or(Value::Undefined, |s| Value::from_string(crate::jsonata::case::to_upper(s))))
 }
 
 pub(super) fn length(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
@@ -254,7 +254,7 @@ fn substitute(replacement: &str, m: &Match) -> String {
                     let end = (pos + n).min(bytes.len());
                     let d = &replacement[pos..end];
                     let lead: String = d.chars().take_while(char::is_ascii_digit).collect();
-                    lead.parse().ok()
+                    (!lead.is_empty()).then(|| crate::jsonata::number::parse_digits(&lead) as usize)
                 };
                 let mut index = digits_at(max_digits);
                 if max_digits > 1 && index.is_some_and(|i| i > groups) {
