@@ -4,7 +4,8 @@
 # "no tokio in core" check, a wasm32-unknown-unknown build
 # of core, the npm package with its node:test suite, the Node example and the browser test
 # (headless Chromium), an AWS-compatible server (moto, in a local venv) for the AWS adapters,
-# all tests and doctests (the CLI's included), and the examples against that server.
+# the reference JSONata (npm) that the JSONata differential tests compare against, all tests
+# and doctests (the CLI's included), and the examples against that server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -70,6 +71,9 @@ scripts/test-browser.sh
 step "AWS-compatible test server (moto, installed into .venv when missing)"
 eval "$(scripts/moto-server.sh start)"
 trap 'scripts/moto-server.sh stop >/dev/null 2>&1 || true' EXIT
+
+step "reference JSONata (npm jsonata, tests/jsonata) for the differential tests and fuzz below"
+(cd tests/jsonata && npm install --no-audit --no-fund --silent)
 
 step "tests and doctests"
 cargo test --workspace --all-features

@@ -15,17 +15,27 @@ use serde_json::Value;
 #[test]
 fn pollflow_agrees_with_the_reference_jsonata() {
     let dir = root().join("tests/jsonata/cases");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).expect("cases directory").flatten().map(|e| e.path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("cases directory")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     files.sort();
     let known: Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("tests/jsonata/known-differences.json")).expect("known differences"),
+        &std::fs::read_to_string(root().join("tests/jsonata/known-differences.json"))
+            .expect("known differences"),
     )
     .expect("known differences parse");
     let known: BTreeMap<String, String> = known
         .as_array()
         .expect("an array")
         .iter()
-        .map(|k| (k["expr"].as_str().unwrap_or("").to_owned(), k["reason"].as_str().unwrap_or("").to_owned()))
+        .map(|k| {
+            (
+                k["expr"].as_str().unwrap_or("").to_owned(),
+                k["reason"].as_str().unwrap_or("").to_owned(),
+            )
+        })
         .collect();
     let mut reference = Reference::start();
     let limits = Limits::default();
@@ -34,8 +44,14 @@ fn pollflow_agrees_with_the_reference_jsonata() {
     for file in &files {
         let cases: Value = serde_json::from_str(&std::fs::read_to_string(file).expect("case file"))
             .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        let area = file.file_stem().and_then(|s| s.to_str()).unwrap_or("?").to_owned();
-        let cases = cases.as_array().unwrap_or_else(|| panic!("{area}: an array of cases"));
+        let area = file
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("?")
+            .to_owned();
+        let cases = cases
+            .as_array()
+            .unwrap_or_else(|| panic!("{area}: an array of cases"));
         per_area.push((area.clone(), cases.len()));
         for case in cases {
             total += 1;
@@ -45,7 +61,10 @@ fn pollflow_agrees_with_the_reference_jsonata() {
             let ours = pollflow(&case, &limits);
             let same = agree(&ours, &theirs);
             match (same, known.get(&expr)) {
-                (true, Some(_)) => failures.push(format!("[{area}] {expr}\n    listed as a known difference, but both give {}", ours.describe())),
+                (true, Some(_)) => failures.push(format!(
+                    "[{area}] {expr}\n    listed as a known difference, but both give {}",
+                    ours.describe()
+                )),
                 (true, None) => {}
                 (false, Some(_)) => explained.push(expr),
                 (false, None) => failures.push(format!(
@@ -61,6 +80,15 @@ fn pollflow_agrees_with_the_reference_jsonata() {
         }
     }
     let summary: Vec<String> = per_area.iter().map(|(a, n)| format!("{a} {n}")).collect();
-    println!("{total} cases ({}); {} known differences", summary.join(", "), explained.len());
-    assert!(failures.is_empty(), "{} of {total} cases disagree:\n{}", failures.len(), failures.join("\n"));
+    println!(
+        "{total} cases ({}); {} known differences",
+        summary.join(", "),
+        explained.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {total} cases disagree:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -21,17 +21,66 @@ struct Gen {
 }
 
 const FIELDS: [&str; 5] = ["a", "b", "c", "d", "e"];
-const STRINGS: [&str; 8] = ["x", "ab", "", "Hello World", "a,b,c", "2024-03-09", "42", "ÉtÉ"];
+const STRINGS: [&str; 8] = [
+    "x",
+    "ab",
+    "",
+    "Hello World",
+    "a,b,c",
+    "2024-03-09",
+    "42",
+    "ÉtÉ",
+];
 const FUNCS1: [&str; 24] = [
-    "$string", "$length", "$uppercase", "$lowercase", "$trim", "$number", "$abs", "$floor", "$ceil", "$round", "$sqrt",
-    "$sum", "$count", "$max", "$min", "$average", "$boolean", "$not", "$exists", "$keys", "$type", "$reverse", "$distinct",
+    "$string",
+    "$length",
+    "$uppercase",
+    "$lowercase",
+    "$trim",
+    "$number",
+    "$abs",
+    "$floor",
+    "$ceil",
+    "$round",
+    "$sqrt",
+    "$sum",
+    "$count",
+    "$max",
+    "$min",
+    "$average",
+    "$boolean",
+    "$not",
+    "$exists",
+    "$keys",
+    "$type",
+    "$reverse",
+    "$distinct",
     "$sort",
 ];
 const FUNCS2: [&str; 12] = [
-    "$substring", "$substringBefore", "$substringAfter", "$split", "$join", "$contains", "$pad", "$append", "$power",
-    "$formatBase", "$lookup", "$round",
+    "$substring",
+    "$substringBefore",
+    "$substringAfter",
+    "$split",
+    "$join",
+    "$contains",
+    "$pad",
+    "$append",
+    "$power",
+    "$formatBase",
+    "$lookup",
+    "$round",
 ];
-const REGEXES: [&str; 8] = ["/a/", "/[0-9]+/", "/(\\w)(\\w)/", "/^x/i", "/b|c/", "/\\s+/", "/.,/", "/(a)?b/"];
+const REGEXES: [&str; 8] = [
+    "/a/",
+    "/[0-9]+/",
+    "/(\\w)(\\w)/",
+    "/^x/i",
+    "/b|c/",
+    "/\\s+/",
+    "/.,/",
+    "/(a)?b/",
+];
 
 impl Gen {
     fn below(&mut self, n: usize) -> usize {
@@ -72,7 +121,13 @@ impl Gen {
             1 => format!("{}.{}", self.below(10), self.below(100)),
             2 => serde_json::to_string(self.pick(&STRINGS)).unwrap_or_default(),
             3 => self.pick(&["true", "false", "null"]).to_owned(),
-            4 => format!("[{}]", (0..self.below(4)).map(|_| (self.below(7)).to_string()).collect::<Vec<_>>().join(", ")),
+            4 => format!(
+                "[{}]",
+                (0..self.below(4))
+                    .map(|_| (self.below(7)).to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             _ => format!("\"{}\"", self.pick(&["a", "b", "x"])),
         }
     }
@@ -102,42 +157,104 @@ impl Gen {
         let d = depth - 1;
         match self.below(30) {
             0..=2 => {
-                let op = self.pick(&["+", "-", "*", "/", "%", "&", "=", "!=", "<", "<=", ">", ">=", "and", "or", "in"]);
+                let op = self.pick(&[
+                    "+", "-", "*", "/", "%", "&", "=", "!=", "<", "<=", ">", ">=", "and", "or",
+                    "in",
+                ]);
                 format!("({} {op} {})", self.expr(d), self.expr(d))
             }
             3 => format!("-{}", self.expr(d)),
             4 | 5 => format!("{}.{}", self.expr(d), self.step(d)),
             6 | 7 => format!("{}[{}]", self.expr(d), self.predicate(d)),
-            8 => format!("[{}]", (0..self.below(3) + 1).map(|_| self.expr(d)).collect::<Vec<_>>().join(", ")),
+            8 => format!(
+                "[{}]",
+                (0..self.below(3) + 1)
+                    .map(|_| self.expr(d))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             9 => format!("{{{}: {}}}", self.key(d), self.expr(d)),
             10 => format!("{}{{{}: {}}}", self.path(), self.key(d), self.expr(d)),
-            11 => format!("{}^({}{})", self.expr(d), self.pick(&["", "<", ">"]), self.expr(d)),
+            11 => format!(
+                "{}^({}{})",
+                self.expr(d),
+                self.pick(&["", "<", ">"]),
+                self.expr(d)
+            ),
             12 => format!("({} ? {} : {})", self.expr(d), self.expr(d), self.expr(d)),
-            13 => format!("({} {} {})", self.expr(d), self.pick(&["?:", "??"]), self.expr(d)),
+            13 => format!(
+                "({} {} {})",
+                self.expr(d),
+                self.pick(&["?:", "??"]),
+                self.expr(d)
+            ),
             14 | 15 => format!("{}({})", self.pick(&FUNCS1), self.expr(d)),
             16 | 17 => format!("{}({}, {})", self.pick(&FUNCS2), self.expr(d), self.expr(d)),
             18 => {
                 let hof = self.pick(&["$map", "$filter", "$single", "$sift", "$each"]);
-                format!("{hof}({}, function($x, $i){{ {} }})", self.expr(d), self.lambda_body(d))
+                format!(
+                    "{hof}({}, function($x, $i){{ {} }})",
+                    self.expr(d),
+                    self.lambda_body(d)
+                )
             }
-            19 => format!("$reduce({}, function($acc, $x){{ {} }}{})", self.expr(d), self.lambda_body(d), if self.chance(50) { ", 0" } else { "" }),
+            19 => format!(
+                "$reduce({}, function($acc, $x){{ {} }}{})",
+                self.expr(d),
+                self.lambda_body(d),
+                if self.chance(50) { ", 0" } else { "" }
+            ),
             20 => format!("($v := {}; {})", self.expr(d), self.expr(d)),
-            21 => format!("{}#$i[$i {} {}].{}", self.path(), self.pick(&["<", ">", "="]), self.below(3), self.expr(d)),
+            21 => format!(
+                "{}#$i[$i {} {}].{}",
+                self.path(),
+                self.pick(&["<", ">", "="]),
+                self.below(3),
+                self.expr(d)
+            ),
             22 => format!("{}@$o.{}", self.path(), self.expr(d)),
             23 => format!("{}.%.{}", self.path(), self.pick(&FIELDS)),
-            24 => format!("$ ~> |{}|{{\"{}\": {}}}{}|", self.path(), self.pick(&FIELDS), self.expr(d), if self.chance(30) { ", \"a\"" } else { "" }),
+            24 => format!(
+                "$ ~> |{}|{{\"{}\": {}}}{}|",
+                self.path(),
+                self.pick(&FIELDS),
+                self.expr(d),
+                if self.chance(30) { ", \"a\"" } else { "" }
+            ),
             25 => {
                 let f = self.pick(&["$match", "$replace", "$split", "$contains"]);
                 let re = self.pick(&REGEXES);
                 match f {
-                    "$replace" => format!("$replace({}, {re}, {})", self.expr(d), self.pick(&["\"-\"", "\"$1$0\"", "\"$$\""])),
+                    "$replace" => format!(
+                        "$replace({}, {re}, {})",
+                        self.expr(d),
+                        self.pick(&["\"-\"", "\"$1$0\"", "\"$$\""])
+                    ),
                     _ => format!("{f}({}, {re})", self.expr(d)),
                 }
             }
-            26 => format!("{} ~> {}", self.expr(d), self.pick(&["$string", "$count", "$uppercase()", "$substring(1)", "$join(\",\")"])),
+            26 => format!(
+                "{} ~> {}",
+                self.expr(d),
+                self.pick(&[
+                    "$string",
+                    "$count",
+                    "$uppercase()",
+                    "$substring(1)",
+                    "$join(\",\")"
+                ])
+            ),
             27 => format!("[{}..{}]", self.below(4), self.below(6)),
-            28 => format!("$formatNumber({}, \"{}\")", self.expr(d), self.pick(&["#,##0.00", "0%", "000", "#.#e0", "#"])),
-            _ => format!("$string({}, {})", self.expr(d), self.pick(&["true", "false"])),
+            28 => format!(
+                "$formatNumber({}, \"{}\")",
+                self.expr(d),
+                self.pick(&["#,##0.00", "0%", "000", "#.#e0", "#"])
+            ),
+            _ => format!(
+                "$string({}, {})",
+                self.expr(d),
+                self.pick(&["true", "false"])
+            ),
         }
     }
 
@@ -153,7 +270,12 @@ impl Gen {
     fn predicate(&mut self, d: usize) -> String {
         match self.below(4) {
             0 => (self.below(4) as i64 - 1).to_string(),
-            1 => format!("{} {} {}", self.path(), self.pick(&["=", ">", "<", "!="]), self.literal()),
+            1 => format!(
+                "{} {} {}",
+                self.path(),
+                self.pick(&["=", ">", "<", "!="]),
+                self.literal()
+            ),
             _ => self.expr(d),
         }
     }
@@ -178,13 +300,26 @@ impl Gen {
 
 #[test]
 fn pollflow_agrees_with_the_reference_on_random_expressions() {
-    let cases: u64 = std::env::var("JSONATA_FUZZ_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(1500);
-    let secs: Option<u64> = std::env::var("JSONATA_FUZZ_SECS").ok().and_then(|s| s.parse().ok());
-    let seed: u64 = std::env::var("JSONATA_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(20_241_206);
-    let mut gen = Gen { rng: Rng::seeded(seed) };
+    let cases: u64 = std::env::var("JSONATA_FUZZ_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1500);
+    let secs: Option<u64> = std::env::var("JSONATA_FUZZ_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok());
+    let seed: u64 = std::env::var("JSONATA_FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_241_206);
+    let mut gen = Gen {
+        rng: Rng::seeded(seed),
+    };
     let mut reference = Reference::start();
     // Runaway expressions are cut short on both sides (and skipped).
-    let limits = Limits { max_steps: 100_000, ..Limits::default() };
+    let limits = Limits {
+        max_steps: 100_000,
+        ..Limits::default()
+    };
     let start = Instant::now();
     let (mut run, mut skipped, mut errors_agreed, mut both_failed) = (0u64, 0u64, 0u64, 0u64);
     let mut failures: Vec<String> = Vec::new();
@@ -204,7 +339,10 @@ fn pollflow_agrees_with_the_reference_on_random_expressions() {
         run += 1;
         let theirs = reference.eval(&case);
         let ours = pollflow(&case, &limits);
-        if ours.is_limit() || theirs.is_limit() || matches!(&theirs, Outcome::Error(c, _) if c == "JS") {
+        if ours.is_limit()
+            || theirs.is_limit()
+            || matches!(&theirs, Outcome::Error(c, _) if c == "JS")
+        {
             skipped += 1;
             continue;
         }
@@ -218,7 +356,10 @@ fn pollflow_agrees_with_the_reference_on_random_expressions() {
                 // error it reports depends on its scheduling (docs/jsonata.md).
                 both_failed += 1;
                 if other_errors.len() < 10 {
-                    other_errors.push(format!("{}: pollflow {a}, reference {b}", case["expr"].as_str().unwrap_or("")));
+                    other_errors.push(format!(
+                        "{}: pollflow {a}, reference {b}",
+                        case["expr"].as_str().unwrap_or("")
+                    ));
                 }
                 continue;
             }
@@ -227,7 +368,8 @@ fn pollflow_agrees_with_the_reference_on_random_expressions() {
             failures.push(format!(
                 "{}\n    input: {}\n    bindings: {}\n    pollflow:  {}\n    reference: {}",
                 case["expr"].as_str().unwrap_or(""),
-                case.get("input").map_or("(none)".to_owned(), Value::to_string),
+                case.get("input")
+                    .map_or("(none)".to_owned(), Value::to_string),
                 case["bindings"],
                 ours.describe(),
                 theirs.describe()
@@ -242,5 +384,9 @@ fn pollflow_agrees_with_the_reference_on_random_expressions() {
     for e in &other_errors {
         println!("  another error: {e}");
     }
-    assert!(failures.is_empty(), "disagreements:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "disagreements:\n{}",
+        failures.join("\n")
+    );
 }

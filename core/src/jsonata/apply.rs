@@ -56,7 +56,8 @@ impl Ctx<'_> {
         for arg in args {
             values.push(self.evaluate(arg, input, env)?);
         }
-        self.apply(&proc, values, input, env).map_err(|e| e.or_at(node.pos).or_token(&name))
+        self.apply(&proc, values, input, env)
+            .map_err(|e| e.or_at(node.pos).or_token(&name))
     }
 
     /// `[args](?, x)`: a function of the remaining arguments.
@@ -78,15 +79,29 @@ impl Ctx<'_> {
         let proc = self.evaluate(procedure, input, env)?;
         match proc {
             Value::Function(_) => Ok(Value::Function(Rc::new(Func::Partial(proc, values)))),
-            Value::Undefined if procedure.is_path() && !self.lookup(env, &procedure.procedure_name()).is_undefined() => {
-                Err(Error::new("T1007").at(node.pos).token(procedure.procedure_name()))
+            Value::Undefined
+                if procedure.is_path()
+                    && !self.lookup(env, &procedure.procedure_name()).is_undefined() =>
+            {
+                Err(Error::new("T1007")
+                    .at(node.pos)
+                    .token(procedure.procedure_name()))
             }
-            _ => Err(Error::new("T1008").at(node.pos).token(procedure.procedure_name())),
+            _ => Err(Error::new("T1008")
+                .at(node.pos)
+                .token(procedure.procedure_name())),
         }
     }
 
     /// `lhs ~> rhs`.
-    pub(crate) fn apply_operator(&mut self, node: &Node, lhs: &Node, rhs: &Node, input: &Value, env: &Env) -> Result<Value, Error> {
+    pub(crate) fn apply_operator(
+        &mut self,
+        node: &Node,
+        lhs: &Node,
+        rhs: &Node,
+        input: &Value,
+        env: &Env,
+    ) -> Result<Value, Error> {
         let l = self.evaluate(lhs, input, env)?;
         if let Kind::Call(procedure, args) = &rhs.kind {
             return self.call(rhs, procedure, args, input, env, Some(l));
@@ -102,18 +117,30 @@ impl Ctx<'_> {
     }
 
     /// Applies a function, running the tail calls its result asks for.
-    pub(crate) fn apply(&mut self, proc: &Value, args: Vec<Value>, input: &Value, env: &Env) -> Result<Value, Error> {
+    pub(crate) fn apply(
+        &mut self,
+        proc: &Value,
+        args: Vec<Value>,
+        input: &Value,
+        env: &Env,
+    ) -> Result<Value, Error> {
         let mut result = self.apply_inner(proc, args, input, env)?;
         loop {
             let thunk = match &result {
                 Value::Function(f) => match &**f {
-                    Func::Lambda(l) if l.def.thunk => Some((l.def.clone(), l.input.clone(), l.env.clone())),
+                    Func::Lambda(l) if l.def.thunk => {
+                        Some((l.def.clone(), l.input.clone(), l.env.clone()))
+                    }
                     _ => None,
                 },
                 _ => None,
             };
-            let Some((def, t_input, t_env)) = thunk else { return Ok(result) };
-            let Kind::Call(procedure, arg_nodes) = &def.body.kind else { return Ok(result) };
+            let Some((def, t_input, t_env)) = thunk else {
+                return Ok(result);
+            };
+            let Kind::Call(procedure, arg_nodes) = &def.body.kind else {
+                return Ok(result);
+            };
             let next = self.evaluate(procedure, &t_input, &t_env)?;
             let mut args = Vec::with_capacity(arg_nodes.len());
             for a in arg_nodes {
@@ -126,9 +153,17 @@ impl Ctx<'_> {
         }
     }
 
-    fn apply_inner(&mut self, proc: &Value, args: Vec<Value>, input: &Value, env: &Env) -> Result<Value, Error> {
+    fn apply_inner(
+        &mut self,
+        proc: &Value,
+        args: Vec<Value>,
+        input: &Value,
+        env: &Env,
+    ) -> Result<Value, Error> {
         self.tick()?;
-        let Value::Function(f) = proc else { return Err(Error::new("T1006")) };
+        let Value::Function(f) = proc else {
+            return Err(Error::new("T1006"));
+        };
         let args = match f.signature() {
             Some(sig) => sig.validate(&args, input)?,
             None => args,
@@ -142,7 +177,11 @@ impl Ctx<'_> {
                 }
                 self.evaluate(&l.def.body, &l.input, &frame)
             }
-            Func::Builtin(b) => (b.imp)(self, &args, input, env),
+            Func::Builtin(b) => {
+                let result = (b.imp)(self, &args, input, env)?;
+                self.charge_value(&result)?;
+                Ok(result)
+            }
             Func::Host(h) => {
                 let mut json = Vec::with_capacity(args.len());
                 for a in &args {
@@ -186,7 +225,9 @@ impl Ctx<'_> {
                     None => Value::Undefined,
                 })
             }
-            Func::Transform(def, t_env) => self.transform(def, t_env, args.into_iter().next().unwrap_or_default()),
+            Func::Transform(def, t_env) => {
+                self.transform(def, t_env, args.into_iter().next().unwrap_or_default())
+            }
             Func::Chain(first, second) => {
                 let mid = self.apply(first, args, input, env)?;
                 self.apply(second, vec![mid], input, env)
@@ -203,7 +244,10 @@ impl Ctx<'_> {
         o.insert(Rc::from("groups"), Value::array(m.groups.clone()));
         let next = Func::Partial(
             Value::Function(Rc::new(Func::Matcher(re.clone()))),
-            vec![Some(Value::String(text.clone())), Some(Value::Number(m.end as f64))],
+            vec![
+                Some(Value::String(text.clone())),
+                Some(Value::Number(m.end as f64)),
+            ],
         );
         o.insert(Rc::from("next"), Value::Function(Rc::new(next)));
         Value::object(o)
@@ -212,7 +256,12 @@ impl Ctx<'_> {
     /// All matches of `matcher` in `text`, at most `limit`: a regular expression natively,
     /// another function through the reference's protocol (an object with `match`, `start`,
     /// `end`, `groups` and a `next` function).
-    pub(crate) fn matches(&mut self, matcher: &Value, text: &Rc<str>, limit: Option<usize>) -> Result<Vec<Match>, Error> {
+    pub(crate) fn matches(
+        &mut self,
+        matcher: &Value,
+        text: &Rc<str>,
+        limit: Option<usize>,
+    ) -> Result<Vec<Match>, Error> {
         let mut out = Vec::new();
         if limit == Some(0) {
             return Ok(out);
@@ -232,7 +281,12 @@ impl Ctx<'_> {
                 return Ok(out);
             }
         }
-        let mut result = self.apply(matcher, vec![Value::String(text.clone())], &Value::Undefined, &Frame::root())?;
+        let mut result = self.apply(
+            matcher,
+            vec![Value::String(text.clone())],
+            &Value::Undefined,
+            &Frame::root(),
+        )?;
         loop {
             self.tick()?;
             let Value::Object(o) = &result else {
@@ -242,10 +296,18 @@ impl Ctx<'_> {
                 return Err(Error::new("T1010"));
             };
             let num = |k: &str| o.get(k).and_then(Value::as_f64);
-            let matched = o.get("match").and_then(Value::as_str).unwrap_or("").to_owned();
-            let (Some(start), groups) = (num("start"), o.get("groups")) else { return Err(Error::new("T1010")) };
+            let matched = o
+                .get("match")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned();
+            let (Some(start), groups) = (num("start"), o.get("groups")) else {
+                return Err(Error::new("T1010"));
+            };
             let start = start.max(0.0) as usize;
-            let end = num("end").map_or(start + convert::utf16_len(&matched), |e| e.max(0.0) as usize);
+            let end = num("end").map_or(start + convert::utf16_len(&matched), |e| {
+                e.max(0.0) as usize
+            });
             let byte_start = utf16_to_byte(text, start);
             let byte_end = utf16_to_byte(text, end.max(start));
             out.push(Match {
@@ -287,7 +349,11 @@ impl Ctx<'_> {
             let update = match update {
                 Value::Undefined => None,
                 Value::Object(o) => Some(o),
-                other => return Err(Error::new("T2011").at(def.update.pos).value(json_text(&other))),
+                other => {
+                    return Err(Error::new("T2011")
+                        .at(def.update.pos)
+                        .value(json_text(&other)))
+                }
             };
             let mut deletions = Vec::new();
             if let Some(d) = &def.delete {
@@ -295,7 +361,9 @@ impl Ctx<'_> {
                 match &del {
                     Value::Undefined => {}
                     Value::String(s) => deletions.push(s.clone()),
-                    Value::Array(items, _) if items.iter().all(|v| matches!(v, Value::String(_))) => {
+                    Value::Array(items, _)
+                        if items.iter().all(|v| matches!(v, Value::String(_))) =>
+                    {
                         deletions.extend(items.iter().filter_map(|v| v.as_str().map(Rc::from)))
                     }
                     other => return Err(Error::new("T2012").at(d.pos).value(json_text(other))),
@@ -313,12 +381,7 @@ impl Ctx<'_> {
         self.rebuild(&copy, &edits, 0)
     }
 
-    fn rebuild(
-        &mut self,
-        v: &Value,
-        edits: &Edits,
-        depth: usize,
-    ) -> Result<Value, Error> {
+    fn rebuild(&mut self, v: &Value, edits: &Edits, depth: usize) -> Result<Value, Error> {
         self.tick()?;
         if depth > self.limits.max_depth {
             return Err(Error::new("D1011").value(self.limits.max_depth.to_string()));
@@ -329,7 +392,7 @@ impl Ctx<'_> {
                 for item in items.iter() {
                     out.push(self.rebuild(item, edits, depth + 1)?);
                 }
-                Value::Array(Rc::new(out), *flags)
+                Value::array_with(out, *flags)
             }
             Value::Object(o) => {
                 let mut copy = Object::new();
@@ -338,7 +401,9 @@ impl Ctx<'_> {
                 }
                 let target = Rc::as_ptr(o) as usize;
                 let first = edits.partition_point(|e| (e.0 as usize) < target);
-                for (_, update, deletions) in edits[first..].iter().take_while(|e| e.0 as usize == target) {
+                for (_, update, deletions) in
+                    edits[first..].iter().take_while(|e| e.0 as usize == target)
+                {
                     {
                         if let Some(u) = update {
                             for (k, val) in u.iter() {
@@ -358,8 +423,9 @@ impl Ctx<'_> {
 
     /// `$clone()`: a copy through JSON text, as the reference makes it.
     pub(crate) fn clone_value(&mut self, v: &Value) -> Result<Value, Error> {
-        let text = self.to_string(v)?;
-        let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::custom("D3001", e.to_string()))?;
+        let text = self.stringify(v)?;
+        let json: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| Error::custom("D3001", e.to_string()))?;
         from_json(&json, self.limits.max_depth)
     }
 }
@@ -378,8 +444,15 @@ pub(crate) fn utf16_to_byte(text: &str, units: usize) -> usize {
 
 /// The match of `re` in `text` from byte `from`; a later match (`next`) that is empty fails
 /// with D1004, as the reference's does.
-pub(crate) fn regex_match(re: &Regex, text: &str, from: usize, next: bool) -> Result<Option<Match>, Error> {
-    let Some(found) = re.find_at(text, from) else { return Ok(None) };
+pub(crate) fn regex_match(
+    re: &Regex,
+    text: &str,
+    from: usize,
+    next: bool,
+) -> Result<Option<Match>, Error> {
+    let Some(found) = re.find_at(text, from) else {
+        return Ok(None);
+    };
     if next && found.start == found.end {
         return Err(Error::new("D1004").value(super::error::quote(re.source())));
     }

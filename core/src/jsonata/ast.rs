@@ -50,7 +50,10 @@ pub(crate) struct Group {
 
 #[derive(Debug)]
 pub(crate) enum Kind {
-    Path { steps: Vec<Node>, keep_singleton: bool },
+    Path {
+        steps: Vec<Node>,
+        keep_singleton: bool,
+    },
     Binary(&'static str, Box<Node>, Box<Node>),
     Negate(Box<Node>),
     Array(Vec<Node>),

@@ -7,7 +7,9 @@
 fn lower(c: char) -> char {
     let u = c as u32;
     let mapped = match u {
-        0x41..=0x5A | 0xC0..=0xD6 | 0xD8..=0xDE | 0x391..=0x3A1 | 0x3A3..=0x3AB | 0x410..=0x42F => u + 32,
+        0x41..=0x5A | 0xC0..=0xD6 | 0xD8..=0xDE | 0x391..=0x3A1 | 0x3A3..=0x3AB | 0x410..=0x42F => {
+            u + 32
+        }
         0x400..=0x40F => u + 80,
         0x100..=0x137 | 0x14A..=0x177 if u % 2 == 0 => u + 1,
         0x139..=0x148 | 0x179..=0x17E if u % 2 == 1 => u + 1,
@@ -26,7 +28,9 @@ fn lower(c: char) -> char {
 fn upper(c: char) -> char {
     let u = c as u32;
     let mapped = match u {
-        0x61..=0x7A | 0xE0..=0xF6 | 0xF8..=0xFE | 0x3B1..=0x3C1 | 0x3C3..=0x3CB | 0x430..=0x44F => u - 32,
+        0x61..=0x7A | 0xE0..=0xF6 | 0xF8..=0xFE | 0x3B1..=0x3C1 | 0x3C3..=0x3CB | 0x430..=0x44F => {
+            u - 32
+        }
         0x3C2 => 0x3A3,
         0x450..=0x45F => u - 80,
         0xB5 => 0x39C,
@@ -52,7 +56,11 @@ pub(crate) fn to_lower(s: &str) -> String {
         if c == 'Σ' {
             let after_letter = i > 0 && chars[i - 1].is_alphabetic();
             let before_letter = chars.get(i + 1).is_some_and(|n| n.is_alphabetic());
-            out.push(if after_letter && !before_letter { 'ς' } else { 'σ' });
+            out.push(if after_letter && !before_letter {
+                'ς'
+            } else {
+                'σ'
+            });
         } else if c == '\u{130}' {
             out.push_str("i\u{307}");
         } else {
@@ -81,7 +89,10 @@ mod tests {
 
     #[test]
     fn maps_the_common_blocks() {
-        assert_eq!(to_upper("straße àéîõü ÿ ăž ωσς жё"), "STRASSE ÀÉÎÕÜ Ÿ ĂŽ ΩΣΣ ЖЁ");
+        assert_eq!(
+            to_upper("straße àéîõü ÿ ăž ωσς жё"),
+            "STRASSE ÀÉÎÕÜ Ÿ ĂŽ ΩΣΣ ЖЁ"
+        );
         assert_eq!(to_lower("ÀÉÎÕÜ Ÿ ĂŽ ΟΔΟΣ ЖЁ"), "àéîõü ÿ ăž οδος жё");
         assert_eq!(to_lower("İ"), "i\u{307}");
     }

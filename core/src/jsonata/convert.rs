@@ -24,7 +24,10 @@ fn from_json_at(json: &Json, depth: usize, max_depth: usize) -> Result<Value, Er
         Json::Number(n) => Value::Number(n.as_f64().unwrap_or(f64::NAN)),
         Json::String(s) => Value::string(s),
         Json::Array(items) => Value::array(
-            items.iter().map(|v| from_json_at(v, depth + 1, max_depth)).collect::<Result<_, _>>()?,
+            items
+                .iter()
+                .map(|v| from_json_at(v, depth + 1, max_depth))
+                .collect::<Result<_, _>>()?,
         ),
         Json::Object(map) => {
             let mut obj = Object::new();
@@ -48,11 +51,20 @@ pub(crate) fn number_json(n: f64) -> Json {
 /// Converts a result to JSON as `JSON.stringify` would see it: `None` for `undefined` (and a
 /// function), functions left out of objects and `null` in arrays. Each value counts against
 /// `budget`; nesting deeper than `max_depth` is refused.
-pub(crate) fn to_json(value: &Value, max_depth: usize, budget: &mut u64) -> Result<Option<Json>, Error> {
+pub(crate) fn to_json(
+    value: &Value,
+    max_depth: usize,
+    budget: &mut u64,
+) -> Result<Option<Json>, Error> {
     to_json_at(value, 0, max_depth, budget)
 }
 
-fn to_json_at(value: &Value, depth: usize, max_depth: usize, budget: &mut u64) -> Result<Option<Json>, Error> {
+fn to_json_at(
+    value: &Value,
+    depth: usize,
+    max_depth: usize,
+    budget: &mut u64,
+) -> Result<Option<Json>, Error> {
     if depth > max_depth {
         return Err(Error::new("D1011").value(max_depth.to_string()));
     }
@@ -77,7 +89,10 @@ fn to_json_at(value: &Value, depth: usize, max_depth: usize, budget: &mut u64) -
             Json::Array(out)
         }
         Value::Tuples(tuples) => {
-            let items = tuples.iter().map(|t| super::value::tuple_context(t)).collect();
+            let items = tuples
+                .iter()
+                .map(|t| super::value::tuple_context(t))
+                .collect();
             return to_json_at(&Value::array(items), depth, max_depth, budget);
         }
         Value::Object(map) => {
@@ -170,7 +185,12 @@ pub(crate) fn check_finite(n: f64) -> Result<(), Error> {
 }
 
 /// Deep equality (`=`): same type and, for arrays and objects, equal members.
-pub(crate) fn deep_equal(a: &Value, b: &Value, budget: &mut u64, depth: usize) -> Result<bool, Error> {
+pub(crate) fn deep_equal(
+    a: &Value,
+    b: &Value,
+    budget: &mut u64,
+    depth: usize,
+) -> Result<bool, Error> {
     if depth > VALUE_DEPTH {
         return Err(too_deep());
     }

@@ -215,10 +215,19 @@ impl fmt::Display for Error {
         let none = || "undefined".to_owned();
         let text = template
             .replace("{{{token}}}", self.0.token.as_deref().unwrap_or(""))
-            .replace("{{token}}", &self.0.token.as_deref().map(quote).unwrap_or_else(none))
-            .replace("{{value2}}", self.0.value2.as_deref().unwrap_or("undefined"))
+            .replace(
+                "{{token}}",
+                &self.0.token.as_deref().map(quote).unwrap_or_else(none),
+            )
+            .replace(
+                "{{value2}}",
+                self.0.value2.as_deref().unwrap_or("undefined"),
+            )
             .replace("{{value}}", self.0.value.as_deref().unwrap_or("undefined"))
-            .replace("{{index}}", &self.0.index.map(|i| i.to_string()).unwrap_or_else(none))
+            .replace(
+                "{{index}}",
+                &self.0.index.map(|i| i.to_string()).unwrap_or_else(none),
+            )
             .replace("{{type}}", self.0.message.as_deref().unwrap_or(""));
         write!(f, "{}: {}", self.0.code, text)
     }

@@ -27,8 +27,21 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    pub(crate) fn new(limits: &'a Limits, now_ms: f64, seed: u64, host: &'a [Rc<HostFunction>]) -> Self {
-        Ctx { limits, steps: 0, depth: 0, now_ms, rng: crate::policy::Rng::seeded(seed), host, frames: Frames::default() }
+    pub(crate) fn new(
+        limits: &'a Limits,
+        now_ms: f64,
+        seed: u64,
+        host: &'a [Rc<HostFunction>],
+    ) -> Self {
+        Ctx {
+            limits,
+            steps: 0,
+            depth: 0,
+            now_ms,
+            rng: crate::policy::Rng::seeded(seed),
+            host,
+            frames: Frames::default(),
+        }
     }
 
     /// Counts one step of work; fails past the step limit.
@@ -38,6 +51,26 @@ impl<'a> Ctx<'a> {
             return Err(Error::new("D1012").value(self.limits.max_steps.to_string()));
         }
         Ok(())
+    }
+
+    /// Counts the work of making `units` items (a string counts one per 16 bytes), so the
+    /// step limit also bounds what an evaluation allocates.
+    pub(crate) fn charge(&mut self, units: usize) -> Result<(), Error> {
+        self.steps = self.steps.saturating_add(units as u64);
+        if self.steps > self.limits.max_steps {
+            return Err(Error::new("D1012").value(self.limits.max_steps.to_string()));
+        }
+        Ok(())
+    }
+
+    /// [`charge`](Self::charge) for a value just made.
+    pub(crate) fn charge_value(&mut self, v: &Value) -> Result<(), Error> {
+        self.charge(match v {
+            Value::String(s) => s.len() / 16,
+            Value::Array(items, _) => items.len(),
+            Value::Object(o) => o.len(),
+            _ => 0,
+        })
     }
 
     /// Steps left, for work counted in bulk (comparisons, conversions).
@@ -73,14 +106,19 @@ impl<'a> Ctx<'a> {
     }
 
     /// `$append` under the sequence limit.
-    pub(crate) fn append(&self, a: Value, b: Value) -> Result<Value, Error> {
-        append(a, b, self.limits.max_sequence)
+    pub(crate) fn append(&mut self, a: Value, b: Value) -> Result<Value, Error> {
+        let joined = append(a, b, self.limits.max_sequence)?;
+        self.charge_value(&joined)?;
+        Ok(joined)
     }
 
     /// Binds in `env`, remembering frames that hold structured values (they may close a
     /// cycle through a lambda, broken when the evaluation ends).
     pub(crate) fn bind(&mut self, env: &Env, key: Key, value: Value) {
-        if matches!(value, Value::Function(_) | Value::Array(..) | Value::Object(_)) {
+        if matches!(
+            value,
+            Value::Function(_) | Value::Array(..) | Value::Object(_)
+        ) {
             self.frames.track(env);
         }
         env.bind(key, value);
@@ -109,15 +147,31 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    pub(crate) fn evaluate(&mut self, node: &Node, input: &Value, env: &Env) -> Result<Value, Error> {
+    pub(crate) fn evaluate(
+        &mut self,
+        node: &Node,
+        input: &Value,
+        env: &Env,
+    ) -> Result<Value, Error> {
         self.depth += 1;
         if self.depth > self.limits.max_depth {
             self.depth -= 1;
-            return Err(Error::new("D1011").at(node.pos).value(self.limits.max_depth.to_string()));
+            return Err(Error::new("D1011")
+                .at(node.pos)
+                .value(self.limits.max_depth.to_string()));
         }
-        let result = self.tick().and_then(|()| self.evaluate_inner(node, input, env));
+        let result = self
+            .tick()
+            .and_then(|()| self.evaluate_inner(node, input, env));
         self.depth -= 1;
-        result
+        match result {
+            // Values nested past the limit are refused where they are made: their drop and
+            // their conversion recurse.
+            Ok(v) if v.depth() > self.limits.max_depth => Err(Error::new("D1011")
+                .at(node.pos)
+                .value(self.limits.max_depth.to_string())),
+            other => other,
+        }
     }
 
     fn evaluate_inner(&mut self, node: &Node, input: &Value, env: &Env) -> Result<Value, Error> {
@@ -160,12 +214,19 @@ impl<'a> Ctx<'a> {
     /// recurses through it).
     fn dispatch(&mut self, node: &Node, input: &Value, env: &Env) -> Result<Value, Error> {
         match &node.kind {
-            Kind::Path { steps, keep_singleton } => self.path(node, steps, *keep_singleton, input, env),
+            Kind::Path {
+                steps,
+                keep_singleton,
+            } => self.path(node, steps, *keep_singleton, input, env),
             Kind::Binary(op, lhs, rhs) => self.binary(node, op, lhs, rhs, input, env),
             Kind::Negate(expr) => self.negate(node, expr, input, env),
             Kind::Array(items) => self.array(node, items, input, env),
             Kind::Object(group) => self.group(group, input.clone(), env),
-            Kind::Name(name) => lookup_field(input, name),
+            Kind::Name(name) => {
+                let v = lookup_field(input, name)?;
+                self.charge(v.items().map_or(0, <[Value]>::len))?;
+                Ok(v)
+            }
             Kind::Str(s) => Ok(Value::string(s)),
             Kind::Num(n) => Ok(Value::Number(*n)),
             Kind::Bool(b) => Ok(Value::Bool(*b)),
@@ -173,7 +234,9 @@ impl<'a> Ctx<'a> {
             Kind::Wildcard => self.wildcard(input),
             Kind::Descendant => self.descendants(input),
             Kind::Parent(label) => Ok(env.lookup_label(*label).unwrap_or_default()),
-            Kind::Condition(cond, then, otherwise) => self.condition(cond, then, otherwise.as_deref(), input, env),
+            Kind::Condition(cond, then, otherwise) => {
+                self.condition(cond, then, otherwise.as_deref(), input, env)
+            }
             Kind::Block(items) => self.block(items, input, env),
             Kind::Bind(name, value) => self.bind_expr(name, value, input, env),
             Kind::Regex(re) => Ok(Value::Function(Rc::new(Func::Matcher(re.clone())))),
@@ -186,22 +249,40 @@ impl<'a> Ctx<'a> {
                 env: env.clone(),
             })))),
             Kind::Apply(lhs, rhs) => self.apply_operator(node, lhs, rhs, input, env),
-            Kind::Transform(def) => Ok(Value::Function(Rc::new(Func::Transform(def.clone(), env.clone())))),
+            Kind::Transform(def) => Ok(Value::Function(Rc::new(Func::Transform(
+                def.clone(),
+                env.clone(),
+            )))),
             Kind::Sort(_) => self.sort(node, input, env),
         }
     }
 
-    fn negate(&mut self, node: &Node, expr: &Node, input: &Value, env: &Env) -> Result<Value, Error> {
+    fn negate(
+        &mut self,
+        node: &Node,
+        expr: &Node,
+        input: &Value,
+        env: &Env,
+    ) -> Result<Value, Error> {
         match self.evaluate(expr, input, env)? {
             Value::Undefined => Ok(Value::Undefined),
             v => match numeric(&v)? {
                 Some(n) => Ok(Value::Number(-n)),
-                None => Err(Error::new("D1002").at(node.pos).token("-").value(json_text(&v))),
+                None => Err(Error::new("D1002")
+                    .at(node.pos)
+                    .token("-")
+                    .value(json_text(&v))),
             },
         }
     }
 
-    fn array(&mut self, node: &Node, items: &[Node], input: &Value, env: &Env) -> Result<Value, Error> {
+    fn array(
+        &mut self,
+        node: &Node,
+        items: &[Node],
+        input: &Value,
+        env: &Env,
+    ) -> Result<Value, Error> {
         let mut out: Vec<Value> = Vec::new();
         for item in items {
             let value = self.evaluate(item, input, env)?;
@@ -219,11 +300,22 @@ impl<'a> Ctx<'a> {
             }
             self.check_len(out.len())?;
         }
-        let flags = Flags { cons: node.consarray, ..Flags::default() };
-        Ok(Value::Array(Rc::new(out), flags))
+        let flags = Flags {
+            cons: node.consarray,
+            ..Flags::default()
+        };
+        self.charge(out.len())?;
+        Ok(Value::array_with(out, flags))
     }
 
-    fn condition(&mut self, cond: &Node, then: &Node, otherwise: Option<&Node>, input: &Value, env: &Env) -> Result<Value, Error> {
+    fn condition(
+        &mut self,
+        cond: &Node,
+        then: &Node,
+        otherwise: Option<&Node>,
+        input: &Value,
+        env: &Env,
+    ) -> Result<Value, Error> {
         let c = self.evaluate(cond, input, env)?;
         if truthy(&c)? {
             self.evaluate(then, input, env)
@@ -243,7 +335,13 @@ impl<'a> Ctx<'a> {
         Ok(result)
     }
 
-    fn bind_expr(&mut self, name: &super::value::Name, value: &Node, input: &Value, env: &Env) -> Result<Value, Error> {
+    fn bind_expr(
+        &mut self,
+        name: &super::value::Name,
+        value: &Node,
+        input: &Value,
+        env: &Env,
+    ) -> Result<Value, Error> {
         let v = self.evaluate(value, input, env)?;
         self.bind(env, Key::Var(name.clone()), v.clone());
         Ok(v)
@@ -259,7 +357,14 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn path(&mut self, node: &Node, steps: &[Node], keep_singleton: bool, input: &Value, env: &Env) -> Result<Value, Error> {
+    fn path(
+        &mut self,
+        node: &Node,
+        steps: &[Node],
+        keep_singleton: bool,
+        input: &Value,
+        env: &Env,
+    ) -> Result<Value, Error> {
         let mut input_seq = match input {
             Value::Array(..) if !matches!(steps[0].kind, Kind::Variable(_)) => input.clone(),
             other => Value::sequence(vec![other.clone()]),
@@ -305,10 +410,20 @@ impl<'a> Ctx<'a> {
         }
         if keep_singleton {
             result_seq = match result_seq {
-                Value::Array(items, flags) if flags.cons && !flags.sequence => {
-                    Value::Array(Rc::new(vec![Value::Array(items, flags)]), Flags { keep_singleton: true, ..Flags::SEQUENCE })
-                }
-                Value::Array(items, flags) => Value::Array(items, Flags { keep_singleton: true, ..flags }),
+                Value::Array(items, flags) if flags.cons && !flags.sequence => Value::array_with(
+                    vec![Value::Array(items, flags)],
+                    Flags {
+                        keep_singleton: true,
+                        ..Flags::SEQUENCE
+                    },
+                ),
+                Value::Array(items, flags) => Value::Array(
+                    items,
+                    Flags {
+                        keep_singleton: true,
+                        ..flags
+                    },
+                ),
                 other => other,
             };
         }
@@ -357,6 +472,7 @@ impl<'a> Ctx<'a> {
             }
             self.check_len(flat.len())?;
         }
+        self.charge(flat.len())?;
         Ok(Value::sequence(flat))
     }
 
@@ -370,7 +486,9 @@ impl<'a> Ctx<'a> {
                         let indexed = tuples
                             .iter()
                             .enumerate()
-                            .map(|(i, t)| with_binding(t, Key::Var(name.clone()), Value::Number(i as f64)))
+                            .map(|(i, t)| {
+                                with_binding(t, Key::Var(name.clone()), Value::Number(i as f64))
+                            })
                             .collect();
                         result = Value::Tuples(Rc::new(indexed));
                     }
@@ -380,7 +498,13 @@ impl<'a> Ctx<'a> {
         Ok(result)
     }
 
-    fn tuple_step(&mut self, step: &Node, input: &Value, bindings: Option<Vec<Tuple>>, env: &Env) -> Result<Vec<Tuple>, Error> {
+    fn tuple_step(
+        &mut self,
+        step: &Node,
+        input: &Value,
+        bindings: Option<Vec<Tuple>>,
+        env: &Env,
+    ) -> Result<Vec<Tuple>, Error> {
         if matches!(step.kind, Kind::Sort(_)) {
             let result = match bindings {
                 Some(b) => self.sort(step, &Value::Tuples(Rc::new(b)), env)?,
@@ -405,7 +529,11 @@ impl<'a> Ctx<'a> {
             return Ok(tuples_of(result));
         }
         let bindings = bindings.unwrap_or_else(|| {
-            input.to_list().into_iter().map(|v| Rc::new(vec![(Key::Context, v)])).collect()
+            input
+                .to_list()
+                .into_iter()
+                .map(|v| Rc::new(vec![(Key::Context, v)]))
+                .collect()
         });
         let mut result = Vec::new();
         for tuple in &bindings {
@@ -452,7 +580,12 @@ impl<'a> Ctx<'a> {
         Ok(tuples_of(staged))
     }
 
-    pub(crate) fn filter(&mut self, predicate: &Node, input: Value, env: &Env) -> Result<Value, Error> {
+    pub(crate) fn filter(
+        &mut self,
+        predicate: &Node,
+        input: Value,
+        env: &Env,
+    ) -> Result<Value, Error> {
         let is_tuples = matches!(input, Value::Tuples(_));
         if let Value::Tuples(tuples) = &input {
             let mut out = Vec::new();
@@ -522,7 +655,15 @@ impl<'a> Ctx<'a> {
         truthy(res)
     }
 
-    fn binary(&mut self, node: &Node, op: &'static str, lhs: &Node, rhs: &Node, input: &Value, env: &Env) -> Result<Value, Error> {
+    fn binary(
+        &mut self,
+        node: &Node,
+        op: &'static str,
+        lhs: &Node,
+        rhs: &Node,
+        input: &Value,
+        env: &Env,
+    ) -> Result<Value, Error> {
         let l = self.evaluate(lhs, input, env)?;
         if op == "and" || op == "or" {
             let lb = truthy(&l).map_err(|e| e.at(node.pos).token(op))?;
@@ -530,10 +671,13 @@ impl<'a> Ctx<'a> {
                 return Ok(Value::Bool(lb));
             }
             let r = self.evaluate(rhs, input, env)?;
-            return Ok(Value::Bool(truthy(&r).map_err(|e| e.at(node.pos).token(op))?));
+            return Ok(Value::Bool(
+                truthy(&r).map_err(|e| e.at(node.pos).token(op))?,
+            ));
         }
         let r = self.evaluate(rhs, input, env)?;
-        self.operate(op, l, r).map_err(|e| e.or_at(node.pos).or_token(op))
+        self.operate(op, l, r)
+            .map_err(|e| e.or_at(node.pos).or_token(op))
     }
 
     fn operate(&mut self, op: &'static str, l: Value, r: Value) -> Result<Value, Error> {
@@ -547,7 +691,9 @@ impl<'a> Ctx<'a> {
                 if b.is_none() && !r.is_undefined() {
                     return Err(Error::new("T2002").value(json_text(&r)));
                 }
-                let (Some(a), Some(b)) = (a, b) else { return Ok(Value::Undefined) };
+                let (Some(a), Some(b)) = (a, b) else {
+                    return Ok(Value::Undefined);
+                };
                 Ok(Value::Number(match op {
                     "+" => a + b,
                     "-" => a - b,
@@ -564,16 +710,25 @@ impl<'a> Ctx<'a> {
                 Ok(Value::Bool(if op == "=" { eq } else { !eq }))
             }
             "<" | "<=" | ">" | ">=" => {
-                let comparable = |v: &Value| matches!(v, Value::Undefined | Value::String(_) | Value::Number(_));
+                let comparable =
+                    |v: &Value| matches!(v, Value::Undefined | Value::String(_) | Value::Number(_));
                 if !comparable(&l) || !comparable(&r) {
-                    let bad = if matches!(l, Value::String(_) | Value::Number(_)) { &r } else { &l };
+                    let bad = if matches!(l, Value::String(_) | Value::Number(_)) {
+                        &r
+                    } else {
+                        &l
+                    };
                     return Err(Error::new("T2010").value(json_text(bad)));
                 }
                 let ord = match (&l, &r) {
                     (Value::Undefined, _) | (_, Value::Undefined) => return Ok(Value::Undefined),
                     (Value::Number(a), Value::Number(b)) => a.partial_cmp(b),
                     (Value::String(a), Value::String(b)) => Some(compare_strings(a, b)),
-                    _ => return Err(Error::new("T2009").value(json_text(&l)).value2(json_text(&r))),
+                    _ => {
+                        return Err(Error::new("T2009")
+                            .value(json_text(&l))
+                            .value2(json_text(&r)))
+                    }
                 };
                 use std::cmp::Ordering::*;
                 Ok(Value::Bool(match (op, ord) {
@@ -587,23 +742,27 @@ impl<'a> Ctx<'a> {
             "&" => {
                 let mut s = String::new();
                 if !l.is_undefined() {
-                    s.push_str(&self.to_string(&l)?);
+                    s.push_str(&self.stringify(&l)?);
                 }
                 if !r.is_undefined() {
-                    s.push_str(&self.to_string(&r)?);
+                    s.push_str(&self.stringify(&r)?);
                 }
                 self.check_str(&s)?;
+                self.charge(s.len() / 16)?;
                 Ok(Value::from_string(s))
             }
             ".." => {
-                let int = |v: &Value| matches!(v, Value::Number(n) if n.fract() == 0.0 && n.is_finite());
+                let int =
+                    |v: &Value| matches!(v, Value::Number(n) if n.fract() == 0.0 && n.is_finite());
                 if !l.is_undefined() && !int(&l) {
                     return Err(Error::new("T2003").value(json_text(&l)));
                 }
                 if !r.is_undefined() && !int(&r) {
                     return Err(Error::new("T2004").value(json_text(&r)));
                 }
-                let (Value::Number(a), Value::Number(b)) = (&l, &r) else { return Ok(Value::Undefined) };
+                let (Value::Number(a), Value::Number(b)) = (&l, &r) else {
+                    return Ok(Value::Undefined);
+                };
                 if a > b {
                     return Ok(Value::Undefined);
                 }
@@ -612,7 +771,10 @@ impl<'a> Ctx<'a> {
                     return Err(Error::new("D2014").value(to_js_string(size)));
                 }
                 self.check_len(size as usize)?;
-                let items = (0..size as usize).map(|i| Value::Number(a + i as f64)).collect();
+                self.charge(size as usize)?;
+                let items = (0..size as usize)
+                    .map(|i| Value::Number(a + i as f64))
+                    .collect();
                 Ok(Value::sequence(items))
             }
             "in" => {
@@ -630,11 +792,11 @@ impl<'a> Ctx<'a> {
     }
 
     /// `$string()` of a value (strings as they are).
-    pub(crate) fn to_string(&mut self, v: &Value) -> Result<String, Error> {
-        self.to_string_pretty(v, false)
+    pub(crate) fn stringify(&mut self, v: &Value) -> Result<String, Error> {
+        self.stringify_pretty(v, false)
     }
 
-    pub(crate) fn to_string_pretty(&mut self, v: &Value, pretty: bool) -> Result<String, Error> {
+    pub(crate) fn stringify_pretty(&mut self, v: &Value, pretty: bool) -> Result<String, Error> {
         match v {
             Value::String(s) => Ok(s.to_string()),
             Value::Function(_) => Ok(String::new()),
@@ -678,7 +840,12 @@ impl<'a> Ctx<'a> {
                 self.check_len(out.len())?;
             }
         }
-        Ok(if sequence { Value::sequence(out) } else { Value::array(out) })
+        self.charge(out.len())?;
+        Ok(if sequence {
+            Value::sequence(out)
+        } else {
+            Value::array(out)
+        })
     }
 
     fn descendants(&mut self, input: &Value) -> Result<Value, Error> {
@@ -693,13 +860,23 @@ impl<'a> Ctx<'a> {
                 Value::Array(items, _) => stack.extend(items.iter().rev().cloned()),
                 Value::Object(map) => {
                     out.push(v.clone());
-                    stack.extend(map.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>().into_iter().rev());
+                    stack.extend(
+                        map.iter()
+                            .map(|(_, v)| v.clone())
+                            .collect::<Vec<_>>()
+                            .into_iter()
+                            .rev(),
+                    );
                 }
                 _ => out.push(v.clone()),
             }
             self.check_len(out.len())?;
         }
-        Ok(if out.len() == 1 { out.pop().unwrap_or_default() } else { Value::sequence(out) })
+        Ok(if out.len() == 1 {
+            out.pop().unwrap_or_default()
+        } else {
+            Value::sequence(out)
+        })
     }
 
     /// Object construction and grouping: each item's keys, then each group's value.
@@ -717,7 +894,11 @@ impl<'a> Ctx<'a> {
         let count = tuples.as_ref().map_or(items.len().max(1), Vec::len);
         for i in 0..count {
             let (context, frame, tuple) = match &tuples {
-                Some(t) => (tuple_context(&t[i]), self.tuple_frame(env, &t[i]), Some(t[i].clone())),
+                Some(t) => (
+                    tuple_context(&t[i]),
+                    self.tuple_frame(env, &t[i]),
+                    Some(t[i].clone()),
+                ),
                 None => (items.get(i).cloned().unwrap_or_default(), env.clone(), None),
             };
             for (pi, (key_expr, _)) in group.pairs.iter().enumerate() {
@@ -725,19 +906,27 @@ impl<'a> Ctx<'a> {
                 let key = match key {
                     Value::Undefined => continue,
                     Value::String(s) => s,
-                    other => return Err(Error::new("T1003").at(group.pos).value(json_text(&other))),
+                    other => {
+                        return Err(Error::new("T1003").at(group.pos).value(json_text(&other)))
+                    }
                 };
                 if &*key == "_jsonata_lambda" || &*key == "_jsonata_function" {
-                    return Err(Error::new("D1013").at(group.pos).value(super::error::quote(&key)));
+                    return Err(Error::new("D1013")
+                        .at(group.pos)
+                        .value(super::error::quote(&key)));
                 }
                 match groups.get_mut(&key) {
                     Some((data, index)) => {
                         if *index != pi {
-                            return Err(Error::new("D1009").at(group.pos).value(super::error::quote(&key)));
+                            return Err(Error::new("D1009")
+                                .at(group.pos)
+                                .value(super::error::quote(&key)));
                         }
                         match (data, &tuple) {
                             (Data::Tuples(ts), Some(t)) => ts.push(t.clone()),
-                            (Data::Items(v), _) => *v = self.append(std::mem::take(v), context.clone())?,
+                            (Data::Items(v), _) => {
+                                *v = self.append(std::mem::take(v), context.clone())?
+                            }
                             _ => {}
                         }
                     }
@@ -758,7 +947,11 @@ impl<'a> Ctx<'a> {
                 Data::Tuples(ts) => {
                     let merged = self.reduce_tuples(&ts)?;
                     let context = tuple_context(&merged);
-                    let rest: Vec<(Key, Value)> = merged.iter().filter(|(k, _)| *k != Key::Context).cloned().collect();
+                    let rest: Vec<(Key, Value)> = merged
+                        .iter()
+                        .filter(|(k, _)| *k != Key::Context)
+                        .cloned()
+                        .collect();
                     let frame = self.tuple_frame(env, &Rc::new(rest));
                     self.evaluate(&group.pairs[pi].1, &context, &frame)?
                 }
@@ -778,7 +971,11 @@ impl<'a> Ctx<'a> {
         let mut merged: Vec<(Key, Value)> = (*tuples[0]).clone();
         for t in &tuples[1..] {
             for (k, v) in t.iter() {
-                let current = merged.iter().find(|(mk, _)| mk == k).map(|(_, v)| v.clone()).unwrap_or_default();
+                let current = merged
+                    .iter()
+                    .find(|(mk, _)| mk == k)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default();
                 let joined = self.append(current, v.clone())?;
                 set(&mut merged, k.clone(), joined);
             }
@@ -788,9 +985,14 @@ impl<'a> Ctx<'a> {
 
     /// An order-by step over a sequence or a tuple stream.
     fn sort(&mut self, step: &Node, input: &Value, env: &Env) -> Result<Value, Error> {
-        let Kind::Sort(terms) = &step.kind else { return Ok(input.clone()) };
+        let Kind::Sort(terms) = &step.kind else {
+            return Ok(input.clone());
+        };
         let entries: Vec<(Value, Option<Tuple>)> = match input {
-            Value::Tuples(t) => t.iter().map(|t| (tuple_context(t), Some(t.clone()))).collect(),
+            Value::Tuples(t) => t
+                .iter()
+                .map(|t| (tuple_context(t), Some(t.clone())))
+                .collect(),
             other => other.to_list().into_iter().map(|v| (v, None)).collect(),
         };
         if entries.len() <= 1 {
@@ -814,16 +1016,24 @@ impl<'a> Ctx<'a> {
             compare_keys(&keys[a], &keys[b], terms, step.pos)
         })?;
         Ok(match input {
-            Value::Tuples(_) => {
-                Value::Tuples(Rc::new(order.into_iter().filter_map(|i| entries[i].1.clone()).collect()))
-            }
+            Value::Tuples(_) => Value::Tuples(Rc::new(
+                order
+                    .into_iter()
+                    .filter_map(|i| entries[i].1.clone())
+                    .collect(),
+            )),
             _ => Value::array(order.into_iter().map(|i| entries[i].0.clone()).collect()),
         })
     }
 }
 
 /// Whether `a` sorts after `b` under the terms (the reference's comparator: swap when true).
-fn compare_keys(a: &[Value], b: &[Value], terms: &[(bool, Node)], pos: usize) -> Result<bool, Error> {
+fn compare_keys(
+    a: &[Value],
+    b: &[Value],
+    terms: &[(bool, Node)],
+    pos: usize,
+) -> Result<bool, Error> {
     for (i, (descending, _)) in terms.iter().enumerate() {
         let (x, y) = (&a[i], &b[i]);
         let comp = match (x, y) {
@@ -837,9 +1047,16 @@ fn compare_keys(a: &[Value], b: &[Value], terms: &[(bool, Node)], pos: usize) ->
                     return Err(Error::new("T2008").at(pos).value(json_text(bad)));
                 }
                 let ord = match (x, y) {
-                    (Value::Number(p), Value::Number(q)) => p.partial_cmp(q).unwrap_or(std::cmp::Ordering::Equal),
+                    (Value::Number(p), Value::Number(q)) => {
+                        p.partial_cmp(q).unwrap_or(std::cmp::Ordering::Equal)
+                    }
                     (Value::String(p), Value::String(q)) => compare_strings(p, q),
-                    _ => return Err(Error::new("T2007").at(pos).value(json_text(x)).value2(json_text(y))),
+                    _ => {
+                        return Err(Error::new("T2007")
+                            .at(pos)
+                            .value(json_text(x))
+                            .value2(json_text(y)))
+                    }
                 };
                 match ord {
                     std::cmp::Ordering::Equal => continue,
@@ -949,6 +1166,10 @@ fn with_binding(tuple: &Tuple, key: Key, value: Value) -> Tuple {
 fn tuples_of(v: Value) -> Vec<Tuple> {
     match v {
         Value::Tuples(t) => t.to_vec(),
-        other => other.to_list().into_iter().map(|v| Rc::new(vec![(Key::Context, v)])).collect(),
+        other => other
+            .to_list()
+            .into_iter()
+            .map(|v| Rc::new(vec![(Key::Context, v)]))
+            .collect(),
     }
 }

@@ -17,12 +17,18 @@ pub(crate) struct Frame {
 impl Frame {
     /// A frame with no enclosing one.
     pub(crate) fn root() -> Env {
-        Rc::new(Frame { vars: RefCell::new(Vec::new()), parent: None })
+        Rc::new(Frame {
+            vars: RefCell::new(Vec::new()),
+            parent: None,
+        })
     }
 
     /// A new frame inside `parent`.
     pub(crate) fn child(parent: &Env) -> Env {
-        Rc::new(Frame { vars: RefCell::new(Vec::new()), parent: Some(parent.clone()) })
+        Rc::new(Frame {
+            vars: RefCell::new(Vec::new()),
+            parent: Some(parent.clone()),
+        })
     }
 
     /// Binds `name` in this frame (replacing an earlier binding of the same frame).

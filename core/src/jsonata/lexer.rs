@@ -34,8 +34,31 @@ const OPERATORS: [&str; 34] = [
 fn is_operator_char(c: char) -> bool {
     matches!(
         c,
-        '.' | '[' | ']' | '{' | '}' | '(' | ')' | ',' | '@' | '#' | ';' | ':' | '?' | '+' | '-'
-            | '*' | '/' | '%' | '|' | '=' | '<' | '>' | '^' | '&' | '!' | '~'
+        '.' | '['
+            | ']'
+            | '{'
+            | '}'
+            | '('
+            | ')'
+            | ','
+            | '@'
+            | '#'
+            | ';'
+            | ':'
+            | '?'
+            | '+'
+            | '-'
+            | '*'
+            | '/'
+            | '%'
+            | '|'
+            | '='
+            | '<'
+            | '>'
+            | '^'
+            | '&'
+            | '!'
+            | '~'
     )
 }
 
@@ -51,7 +74,10 @@ pub(crate) struct Lexer {
 
 impl Lexer {
     pub(crate) fn new(text: &str) -> Self {
-        Lexer { chars: text.chars().collect(), pos: 0 }
+        Lexer {
+            chars: text.chars().collect(),
+            pos: 0,
+        }
     }
 
     /// The number of characters in the expression.
@@ -85,7 +111,9 @@ impl Lexer {
             }
             break;
         }
-        let Some(c) = self.at(self.pos) else { return Ok(None) };
+        let Some(c) = self.at(self.pos) else {
+            return Ok(None);
+        };
         if !infix && c == '/' {
             self.pos += 1;
             let tok = self.regex()?;
@@ -206,7 +234,8 @@ impl Lexer {
             let hex: String = self.chars.iter().skip(self.pos + 3).take(4).collect();
             if let Ok(low @ 0xDC00..=0xDFFF) = u16::from_str_radix(&hex, 16) {
                 if hex.len() == 4 {
-                    let cp = 0x10000 + ((u32::from(unit) - 0xD800) << 10) + (u32::from(low) - 0xDC00);
+                    let cp =
+                        0x10000 + ((u32::from(unit) - 0xD800) << 10) + (u32::from(low) - 0xDC00);
                     out.push(char::from_u32(cp).unwrap_or('\u{FFFD}'));
                     self.pos += 6;
                     return;

@@ -79,7 +79,10 @@ impl Expression {
     pub fn parse(text: &str) -> Result<Self, Error> {
         let raw = parser::Parser::parse(text)?;
         let root = process::process(raw)?;
-        Ok(Expression { text: text.to_owned(), root })
+        Ok(Expression {
+            text: text.to_owned(),
+            root,
+        })
     }
 
     /// The text the expression was parsed from.
@@ -108,9 +111,13 @@ impl Expression {
         }
         ctx.bind(&frame, Key::Var("$".into()), input.clone());
         let input = match input {
-            Value::Array(items, flags) if !flags.sequence => {
-                Value::Array(Rc::new(vec![Value::Array(items, flags)]), Flags { outer_wrapper: true, ..Flags::SEQUENCE })
-            }
+            Value::Array(items, flags) if !flags.sequence => Value::array_with(
+                vec![Value::Array(items, flags)],
+                Flags {
+                    outer_wrapper: true,
+                    ..Flags::SEQUENCE
+                },
+            ),
             other => other,
         };
         let result = ctx.evaluate(&self.root, &input, &frame)?;
@@ -125,7 +132,9 @@ pub struct Limits {
     /// Nesting of evaluation (recursion of the expression, not counting tail calls) and of
     /// values: `D1011`.
     pub max_depth: usize,
-    /// Units of work (each node evaluated, call, comparison or value converted): `D1012`.
+    /// Units of work: each node evaluated, call, comparison or value converted, and each
+    /// item (or 16 bytes of string) made, so it bounds the memory an evaluation takes too:
+    /// `D1012`.
     pub max_steps: u64,
     /// Items in one array or sequence: `D2015`.
     pub max_sequence: usize,
@@ -134,9 +143,14 @@ pub struct Limits {
 }
 
 impl Default for Limits {
-    /// 200 levels, 10 million steps, a million items, 16 MiB strings.
+    /// 200 levels, 2 million steps, a million items, 16 MiB strings.
     fn default() -> Self {
-        Limits { max_depth: 200, max_steps: 10_000_000, max_sequence: 1_000_000, max_string: 16 << 20 }
+        Limits {
+            max_depth: 200,
+            max_steps: 2_000_000,
+            max_sequence: 1_000_000,
+            max_string: 16 << 20,
+        }
     }
 }
 
@@ -152,7 +166,9 @@ pub struct HostFunction {
 
 impl fmt::Debug for HostFunction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HostFunction").field("name", &self.name).finish_non_exhaustive()
+        f.debug_struct("HostFunction")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -166,7 +182,12 @@ impl HostFunction {
         arity: usize,
         call: impl Fn(&[Option<Json>]) -> Result<Option<Json>, Error> + 'static,
     ) -> Result<Self, Error> {
-        Ok(HostFunction { name: name.into(), signature: Signature::parse(signature)?, arity, call: Box::new(call) })
+        Ok(HostFunction {
+            name: name.into(),
+            signature: Signature::parse(signature)?,
+            arity,
+            call: Box::new(call),
+        })
     }
 
     pub(crate) fn name(&self) -> &str {
@@ -201,7 +222,13 @@ impl Environment {
     /// An environment whose clock reads `now_ms` (milliseconds since the epoch), with the
     /// default limits.
     pub fn new(now_ms: i64) -> Self {
-        Environment { variables: Vec::new(), functions: Vec::new(), now_ms: now_ms as f64, seed: 0, limits: Limits::default() }
+        Environment {
+            variables: Vec::new(),
+            functions: Vec::new(),
+            now_ms: now_ms as f64,
+            seed: 0,
+            limits: Limits::default(),
+        }
     }
 
     /// Binds `$name` to a JSON value.
@@ -237,6 +264,15 @@ impl Environment {
 }
 
 /// `$fromMillis`' formatting, for callers that format timestamps the way JSONata does.
-pub fn format_timestamp(millis: i64, picture: Option<&str>, timezone: Option<&str>) -> Result<String, Error> {
-    functions::format_millis(millis as f64, picture, timezone, Limits::default().max_string)
+pub fn format_timestamp(
+    millis: i64,
+    picture: Option<&str>,
+    timezone: Option<&str>,
+) -> Result<String, Error> {
+    functions::format_millis(
+        millis as f64,
+        picture,
+        timezone,
+        Limits::default().max_string,
+    )
 }

@@ -49,7 +49,7 @@ fn layout(negative: bool, s: &str, n: i32) -> String {
             out.push_str(&s[1..]);
         }
         out.push('e');
-        out.push(if n - 1 >= 0 { '+' } else { '-' });
+        out.push(if n > 0 { '+' } else { '-' });
         out.push_str(&(n - 1).abs().to_string());
     }
     out
@@ -61,7 +61,11 @@ pub(crate) fn to_js_string(v: f64) -> String {
         return "NaN".into();
     }
     if v.is_infinite() {
-        return if v > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+        return if v > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        };
     }
     if v == 0.0 {
         return "0".into();
@@ -97,7 +101,14 @@ fn round_digits(s: &str, n: i32, p: usize) -> (String, i32) {
     }
     let text = String::from_utf8(d).unwrap_or_default();
     let trimmed = text.trim_end_matches('0');
-    (if trimmed.is_empty() { "0".into() } else { trimmed.to_owned() }, n)
+    (
+        if trimmed.is_empty() {
+            "0".into()
+        } else {
+            trimmed.to_owned()
+        },
+        n,
+    )
 }
 
 /// `Number(v.toPrecision(15))`: what `$string` and JSON output do to non-integers.
@@ -118,7 +129,11 @@ pub(crate) fn to_fixed(v: f64, dp: usize) -> String {
         return to_js_string(v);
     }
     let negative = v < 0.0;
-    let (s, n) = if v == 0.0 { ("0".to_owned(), 1) } else { digits(v) };
+    let (s, n) = if v == 0.0 {
+        ("0".to_owned(), 1)
+    } else {
+        digits(v)
+    };
     // The digits kept: those before the point plus dp after it.
     let keep = n + dp as i32;
     let (mut d, mut n) = if keep <= 0 {
@@ -186,6 +201,29 @@ pub(crate) fn to_radix(v: f64, radix: u32) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
+/// Parses a decimal number (`-`, digits with leading zeros allowed, fraction, exponent) with
+/// the JSON parser already in the build, rather than a second float parser.
+pub(crate) fn parse(text: &str) -> Option<f64> {
+    let (sign, body) = match text.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", text),
+    };
+    let trimmed = body.trim_start_matches('0');
+    let body = if trimmed.is_empty() || trimmed.starts_with(['.', 'e', 'E']) {
+        &body[body.len() - trimmed.len() - 1..]
+    } else {
+        trimmed
+    };
+    serde_json::from_str::<f64>(&format!("{sign}{body}")).ok()
+}
+
+/// The value of a run of ASCII digits.
+pub(crate) fn parse_digits(digits: &str) -> f64 {
+    digits
+        .bytes()
+        .fold(0.0, |n, d| n * 10.0 + f64::from(d - b'0'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,21 +252,4 @@ mod tests {
         assert_eq!(to_radix(255.0, 16), "ff");
         assert_eq!(to_radix(-5.0, 2), "-101");
     }
-}
-
-/// Parses a decimal number (`-`, digits with leading zeros allowed, fraction, exponent) with
-/// the JSON parser already in the build, rather than a second float parser.
-pub(crate) fn parse(text: &str) -> Option<f64> {
-    let (sign, body) = match text.strip_prefix('-') {
-        Some(rest) => ("-", rest),
-        None => ("", text),
-    };
-    let trimmed = body.trim_start_matches('0');
-    let body = if trimmed.is_empty() || trimmed.starts_with(['.', 'e', 'E']) { &body[body.len() - trimmed.len() - 1..] } else { trimmed };
-    serde_json::from_str::<f64>(&format!("{sign}{body}")).ok()
-}
-
-/// The value of a run of ASCII digits.
-pub(crate) fn parse_digits(digits: &str) -> f64 {
-    digits.bytes().fold(0.0, |n, d| n * 10.0 + f64::from(d - b'0'))
 }

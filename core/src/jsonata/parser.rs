@@ -45,7 +45,11 @@ pub(crate) enum RawKind {
 
 impl Raw {
     fn new(kind: RawKind, pos: usize) -> Self {
-        Raw { kind, pos, keep_array: false }
+        Raw {
+            kind,
+            pos,
+            keep_array: false,
+        }
     }
 }
 
@@ -93,11 +97,18 @@ fn describe(tok: &Option<Tok>) -> String {
 impl Parser {
     /// Parses a whole expression into its raw tree.
     pub(crate) fn parse(text: &str) -> Result<Raw, Error> {
-        let mut parser = Parser { lexer: Lexer::new(text), tok: None, pos: 0, depth: 0 };
+        let mut parser = Parser {
+            lexer: Lexer::new(text),
+            tok: None,
+            pos: 0,
+            depth: 0,
+        };
         parser.advance(false)?;
         let expr = parser.expression(0)?;
         if parser.tok.is_some() {
-            return Err(Error::new("S0201").at(parser.pos).token(describe(&parser.tok)));
+            return Err(Error::new("S0201")
+                .at(parser.pos)
+                .token(describe(&parser.tok)));
         }
         Ok(expr)
     }
@@ -128,7 +139,10 @@ impl Parser {
     fn expect(&mut self, op: &'static str, infix: bool) -> Result<(), Error> {
         if !self.is_op(op) {
             let code = if self.tok.is_none() { "S0203" } else { "S0202" };
-            return Err(Error::new(code).at(self.pos).token(describe(&self.tok)).value(super::error::quote(op)));
+            return Err(Error::new(code)
+                .at(self.pos)
+                .token(describe(&self.tok))
+                .value(super::error::quote(op)));
         }
         self.advance(infix)
     }
@@ -136,13 +150,24 @@ impl Parser {
     fn expression(&mut self, rbp: u8) -> Result<Raw, Error> {
         self.depth += 1;
         if self.depth > MAX_NESTING {
-            return Err(Error::new("D1011").at(self.pos).value(MAX_NESTING.to_string()));
+            return Err(Error::new("D1011")
+                .at(self.pos)
+                .value(MAX_NESTING.to_string()));
         }
         let tok = self.tok.take();
         let pos = self.pos;
         self.advance(true)?;
         let mut left = self.nud(tok, pos)?;
+        // Each operator applied here nests the tree one level deeper (`1+1+1…` is as deep as
+        // it is long), and processing, evaluating and dropping the tree recurse.
+        let mut chain = 0;
         while rbp < lbp(&self.tok) {
+            chain += 1;
+            if self.depth + chain > MAX_NESTING {
+                return Err(Error::new("D1011")
+                    .at(self.pos)
+                    .value(MAX_NESTING.to_string()));
+            }
             let tok = self.tok.take();
             let pos = self.pos;
             self.advance(false)?;
@@ -189,7 +214,10 @@ impl Parser {
                                 let rpos = self.pos;
                                 self.advance(false)?;
                                 let rhs = self.expression(0)?;
-                                item = Raw::new(RawKind::Binary("..", Box::new(item), Box::new(rhs)), rpos);
+                                item = Raw::new(
+                                    RawKind::Binary("..", Box::new(item), Box::new(rhs)),
+                                    rpos,
+                                );
                             }
                             items.push(item);
                             if !self.is_op(",") {
@@ -303,16 +331,25 @@ impl Parser {
             }
             "?:" => {
                 let otherwise = self.expression(0)?;
-                RawKind::Condition(Box::new(left.clone()), Box::new(left), Some(Box::new(otherwise)))
+                RawKind::Condition(
+                    Box::new(left.clone()),
+                    Box::new(left),
+                    Some(Box::new(otherwise)),
+                )
             }
             "??" => {
                 let otherwise = self.expression(0)?;
                 let exists = Raw::new(RawKind::Var("exists".into()), pos);
-                let test = Raw::new(RawKind::Call(Box::new(exists), vec![left.clone()], false), pos);
+                let test = Raw::new(
+                    RawKind::Call(Box::new(exists), vec![left.clone()], false),
+                    pos,
+                );
                 RawKind::Condition(Box::new(test), Box::new(left), Some(Box::new(otherwise)))
             }
-            "." | "+" | "-" | "*" | "/" | "%" | "=" | "<" | ">" | "!=" | "<=" | ">=" | "&" | "and"
-            | "or" | "in" | "~>" => RawKind::Binary(op, Box::new(left), Box::new(self.expression(bp)?)),
+            "." | "+" | "-" | "*" | "/" | "%" | "=" | "<" | ">" | "!=" | "<=" | ">=" | "&"
+            | "and" | "or" | "in" | "~>" => {
+                RawKind::Binary(op, Box::new(left), Box::new(self.expression(bp)?))
+            }
             _ => return Err(Error::new("S0201").at(pos).token(op)),
         };
         Ok(Raw::new(kind, pos))
@@ -339,7 +376,10 @@ impl Parser {
         self.expect(")", true)?;
         let is_lambda = matches!(&procedure.kind, RawKind::Name(n) if n == "function" || n == "λ");
         if !is_lambda {
-            return Ok(Raw::new(RawKind::Call(Box::new(procedure), args, partial), pos));
+            return Ok(Raw::new(
+                RawKind::Call(Box::new(procedure), args, partial),
+                pos,
+            ));
         }
         let mut params = Vec::new();
         for (i, arg) in args.into_iter().enumerate() {
@@ -376,7 +416,10 @@ impl Parser {
         self.expect("{", false)?;
         let body = self.expression(0)?;
         self.expect("}", true)?;
-        Ok(Raw::new(RawKind::Lambda(params, signature, Box::new(body)), pos))
+        Ok(Raw::new(
+            RawKind::Lambda(params, signature, Box::new(body)),
+            pos,
+        ))
     }
 }
 

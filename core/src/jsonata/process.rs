@@ -91,7 +91,9 @@ impl Processor {
     }
 
     fn resolve_ancestry(&mut self, path: &mut Node) -> Result<(), Error> {
-        let Kind::Path { steps, .. } = &mut path.kind else { return Ok(()) };
+        let Kind::Path { steps, .. } = &mut path.kind else {
+            return Ok(());
+        };
         let last = steps.len() - 1;
         let mut slots = steps[last].seeking.clone();
         if let Kind::Parent(slot) = steps[last].kind {
@@ -107,7 +109,10 @@ impl Processor {
                 }
                 let mut step = index as usize;
                 index -= 1;
-                while index >= 0 && steps[step].focus.is_some() && steps[index as usize].focus.is_some() {
+                while index >= 0
+                    && steps[step].focus.is_some()
+                    && steps[index as usize].focus.is_some()
+                {
                     step = index as usize;
                     index -= 1;
                 }
@@ -162,7 +167,11 @@ impl Processor {
             }
             RawKind::Sort(lhs, terms) => {
                 let result = self.node(*lhs)?;
-                let mut result = if result.is_path() { result } else { path_of(vec![result]) };
+                let mut result = if result.is_path() {
+                    result
+                } else {
+                    path_of(vec![result])
+                };
                 let mut sort = Node::new(Kind::Sort(Vec::new()), pos);
                 let mut processed = Vec::new();
                 for (descending, term) in terms {
@@ -178,7 +187,9 @@ impl Processor {
                 result
             }
             RawKind::Binary(":=", lhs, rhs) => {
-                let RawKind::Var(var) = lhs.kind else { return Err(Error::new("S0212").at(pos)) };
+                let RawKind::Var(var) = lhs.kind else {
+                    return Err(Error::new("S0212").at(pos));
+                };
                 let rhs = self.node(*rhs)?;
                 let mut result = Node::new(Kind::Null, pos);
                 Self::push_ancestry(&mut result, &rhs);
@@ -186,7 +197,9 @@ impl Processor {
                 result
             }
             RawKind::Binary(op @ ("@" | "#"), lhs, rhs) => {
-                let RawKind::Var(var) = rhs.kind else { return Err(Error::new("S0214").at(pos).token(op)) };
+                let RawKind::Var(var) = rhs.kind else {
+                    return Err(Error::new("S0214").at(pos).token(op));
+                };
                 let mut result = self.node(*lhs)?;
                 if op == "#" && !result.is_path() {
                     let mut step = result;
@@ -288,7 +301,15 @@ impl Processor {
                 self.label(&mut body);
                 let body = tail_call(body);
                 let params = params.iter().map(|p| name(p)).collect();
-                Node::new(Kind::Lambda(Arc::new(LambdaDef { params, signature, body, thunk: false })), pos)
+                Node::new(
+                    Kind::Lambda(Arc::new(LambdaDef {
+                        params,
+                        signature,
+                        body,
+                        thunk: false,
+                    })),
+                    pos,
+                )
             }
             RawKind::Condition(cond, then, otherwise) => {
                 let mut result = Node::new(Kind::Null, pos);
@@ -316,7 +337,15 @@ impl Processor {
                 if let Some(d) = &mut delete {
                     self.label(d);
                 }
-                Node::new(Kind::Transform(Arc::new(TransformDef { pattern, update, delete, pos })), pos)
+                Node::new(
+                    Kind::Transform(Arc::new(TransformDef {
+                        pattern,
+                        update,
+                        delete,
+                        pos,
+                    })),
+                    pos,
+                )
             }
             RawKind::Block(items) => {
                 let mut result = Node::new(Kind::Null, pos);
@@ -341,7 +370,10 @@ impl Processor {
             RawKind::Operator(op) => return Err(Error::new("S0201").at(pos).token(op)),
             RawKind::Parent => {
                 let slot = self.slots.len();
-                self.slots.push(Slot { label: slot, level: 1 });
+                self.slots.push(Slot {
+                    label: slot,
+                    level: 1,
+                });
                 Node::new(Kind::Parent(slot), pos)
             }
             RawKind::Str(s) => Node::new(Kind::Str(Arc::from(s)), pos),
@@ -352,8 +384,11 @@ impl Processor {
             RawKind::Descendant => Node::new(Kind::Descendant, pos),
             RawKind::Var(v) => Node::new(Kind::Variable(name(&v)), pos),
             RawKind::Regex(pattern, flags) => {
-                let regex = Regex::new(&pattern, &flags)
-                    .map_err(|reason| Error::new("S0303").at(pos).value(super::error::quote(&reason)))?;
+                let regex = Regex::new(&pattern, &flags).map_err(|reason| {
+                    Error::new("S0303")
+                        .at(pos)
+                        .value(super::error::quote(&reason))
+                })?;
                 Node::new(Kind::Regex(Arc::new(regex)), pos)
             }
             RawKind::End => return Err(Error::new("S0207").at(pos)),
@@ -375,7 +410,11 @@ impl Processor {
         path
     }
 
-    fn pairs(&mut self, pairs: Vec<(Raw, Raw)>, mut into: Option<&mut Node>) -> Result<Vec<(Node, Node)>, Error> {
+    fn pairs(
+        &mut self,
+        pairs: Vec<(Raw, Raw)>,
+        mut into: Option<&mut Node>,
+    ) -> Result<Vec<(Node, Node)>, Error> {
         let mut out = Vec::with_capacity(pairs.len());
         for (k, v) in pairs {
             let k = self.node(k)?;
@@ -395,12 +434,22 @@ impl Processor {
             Kind::Parent(slot) => Some(slot),
             _ => None,
         };
-        let mut result = if lstep.is_path() { lstep } else { path_of(vec![lstep]) };
+        let mut result = if lstep.is_path() {
+            lstep
+        } else {
+            path_of(vec![lstep])
+        };
         if let Some(slot) = parent {
             result.seeking = vec![slot];
         }
         let mut rest = self.node(rhs)?;
-        let Kind::Path { steps, keep_singleton } = &mut result.kind else { unreachable!() };
+        let Kind::Path {
+            steps,
+            keep_singleton,
+        } = &mut result.kind
+        else {
+            unreachable!()
+        };
         match rest.kind {
             Kind::Path { steps: more, .. } => steps.extend(more),
             _ => {
@@ -413,7 +462,9 @@ impl Processor {
         for step in steps.iter_mut() {
             match &step.kind {
                 Kind::Num(n) => {
-                    return Err(Error::new("S0213").at(step.pos).value(super::number::to_js_string(*n)))
+                    return Err(Error::new("S0213")
+                        .at(step.pos)
+                        .value(super::number::to_js_string(*n)))
                 }
                 Kind::Bool(b) => return Err(Error::new("S0213").at(step.pos).value(b.to_string())),
                 Kind::Null => return Err(Error::new("S0213").at(step.pos).value("null")),
@@ -441,7 +492,13 @@ impl Processor {
 
 fn path_of(steps: Vec<Node>) -> Node {
     let pos = steps.first().map_or(0, |s| s.pos);
-    Node::new(Kind::Path { steps, keep_singleton: false }, pos)
+    Node::new(
+        Kind::Path {
+            steps,
+            keep_singleton: false,
+        },
+        pos,
+    )
 }
 
 /// Marks the tail calls of a lambda body: a call in tail position becomes a thunk that the
@@ -450,18 +507,30 @@ fn tail_call(node: Node) -> Node {
     match node.kind {
         Kind::Call(..) if node.predicate.is_empty() => {
             let pos = node.pos;
-            let def = LambdaDef { params: Vec::new(), signature: None, body: node, thunk: true };
+            let def = LambdaDef {
+                params: Vec::new(),
+                signature: None,
+                body: node,
+                thunk: true,
+            };
             Node::new(Kind::Lambda(Arc::new(def)), pos)
         }
         Kind::Condition(cond, then, otherwise) => {
-            let kind = Kind::Condition(cond, Box::new(tail_call(*then)), otherwise.map(|o| Box::new(tail_call(*o))));
+            let kind = Kind::Condition(
+                cond,
+                Box::new(tail_call(*then)),
+                otherwise.map(|o| Box::new(tail_call(*o))),
+            );
             Node { kind, ..node }
         }
         Kind::Block(mut items) => {
             if let Some(last) = items.pop() {
                 items.push(tail_call(last));
             }
-            Node { kind: Kind::Block(items), ..node }
+            Node {
+                kind: Kind::Block(items),
+                ..node
+            }
         }
         _ => node,
     }

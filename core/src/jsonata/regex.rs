@@ -35,7 +35,10 @@ impl Regex {
             .size_limit(1 << 20)
             .build()
             .map_err(|e| e.to_string())?;
-        Ok(Regex { re, source: pattern.to_owned() })
+        Ok(Regex {
+            re,
+            source: pattern.to_owned(),
+        })
     }
 
     /// The pattern as written.
@@ -50,8 +53,14 @@ impl Regex {
         }
         let caps = self.re.captures_at(text, from)?;
         let whole = caps.get(0)?;
-        let groups = (1..caps.len()).map(|i| caps.get(i).map(|m| (m.start(), m.end()))).collect();
-        Some(Found { start: whole.start(), end: whole.end(), groups })
+        let groups = (1..caps.len())
+            .map(|i| caps.get(i).map(|m| (m.start(), m.end())))
+            .collect();
+        Some(Found {
+            start: whole.start(),
+            end: whole.end(),
+            groups,
+        })
     }
 }
 
@@ -69,7 +78,9 @@ fn translate(pattern: &str) -> Result<String, String> {
         let c = chars[i];
         match c {
             '\\' => {
-                let Some(&e) = chars.get(i + 1) else { return Err("\\ at end of pattern".into()) };
+                let Some(&e) = chars.get(i + 1) else {
+                    return Err("\\ at end of pattern".into());
+                };
                 i += 2;
                 match e {
                     'd' | 'D' | 'w' | 'W' | 's' | 'S' => {
@@ -86,7 +97,9 @@ fn translate(pattern: &str) -> Result<String, String> {
                     'r' => hex_escape(&mut out, '\r'),
                     'v' => hex_escape(&mut out, '\u{B}'),
                     'f' => hex_escape(&mut out, '\u{C}'),
-                    '0' if !chars.get(i).is_some_and(|c| c.is_ascii_digit()) => hex_escape(&mut out, '\0'),
+                    '0' if !chars.get(i).is_some_and(|c| c.is_ascii_digit()) => {
+                        hex_escape(&mut out, '\0')
+                    }
                     '1'..='9' => return Err("back-references are not supported".into()),
                     'k' => return Err("named back-references are not supported".into()),
                     'c' => match chars.get(i) {
@@ -137,7 +150,11 @@ fn translate(pattern: &str) -> Result<String, String> {
                 out.push(']');
             }
             '[' | '&' | '~' | '-' if in_class => {
-                if c == '-' && chars.get(i + 1) != Some(&']') && !out.ends_with('[') && !out.ends_with("[^") {
+                if c == '-'
+                    && chars.get(i + 1) != Some(&']')
+                    && !out.ends_with('[')
+                    && !out.ends_with("[^")
+                {
                     out.push('-');
                 } else {
                     hex_escape(&mut out, c);
@@ -150,7 +167,7 @@ fn translate(pattern: &str) -> Result<String, String> {
                     (Some('<'), Some(n)) if *n != '=' && *n != '!' => out.push_str("(?P<"),
                     _ => return Err("look-around assertions are not supported".into()),
                 }
-                i += if out.ends_with("(?P<") { 3 } else { 3 };
+                i += 3;
                 continue;
             }
             '{' if !in_class => {
@@ -181,8 +198,12 @@ fn translate(pattern: &str) -> Result<String, String> {
 
 /// `{n}`, `{n,}` or `{n,m}` at the start of `text`.
 fn is_quantifier(text: &str) -> bool {
-    let Some(body) = text.strip_prefix('{') else { return false };
-    let Some(end) = body.find('}') else { return false };
+    let Some(body) = text.strip_prefix('{') else {
+        return false;
+    };
+    let Some(end) = body.find('}') else {
+        return false;
+    };
     let body = &body[..end];
     let mut parts = body.splitn(2, ',');
     let first = parts.next().unwrap_or("");
@@ -215,6 +236,9 @@ mod tests {
         assert!(dot.find_at("a\rc", 0).is_none());
         assert!(Regex::new("x{", "").unwrap().find_at("x{", 0).is_some());
         let named = Regex::new("(?<y>\\d+)", "").unwrap();
-        assert_eq!(named.find_at("ab12", 0).map(|f| (f.start, f.end)), Some((2, 4)));
+        assert_eq!(
+            named.find_at("ab12", 0).map(|f| (f.start, f.end)),
+            Some((2, 4))
+        );
     }
 }

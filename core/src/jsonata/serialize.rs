@@ -14,15 +14,28 @@ pub(crate) struct Bounds {
 
 /// `$string(value, pretty)` for a non-string value.
 pub(crate) fn stringify(value: &Value, pretty: bool, bounds: &Bounds) -> Result<String, Error> {
-    let mut w = Writer { out: String::new(), pretty, bounds, jsonata: true };
+    let mut w = Writer {
+        out: String::new(),
+        pretty,
+        bounds,
+        jsonata: true,
+    };
     w.value(value, 0)?;
     Ok(w.out)
 }
 
 /// Plain `JSON.stringify` text, for error messages (shortened when long).
 pub(crate) fn json_text(value: &Value) -> String {
-    let bounds = Bounds { max_len: 1000, max_depth: 50 };
-    let mut w = Writer { out: String::new(), pretty: false, bounds: &bounds, jsonata: false };
+    let bounds = Bounds {
+        max_len: 1000,
+        max_depth: 50,
+    };
+    let mut w = Writer {
+        out: String::new(),
+        pretty: false,
+        bounds: &bounds,
+        jsonata: false,
+    };
     match w.value(value, 0) {
         Ok(()) if !w.out.is_empty() => w.out,
         Ok(()) => "undefined".into(),
@@ -110,7 +123,10 @@ impl Writer<'_> {
                 self.out.push(']');
             }
             Value::Tuples(tuples) => {
-                let items: Vec<Value> = tuples.iter().map(|t| super::value::tuple_context(t)).collect();
+                let items: Vec<Value> = tuples
+                    .iter()
+                    .map(|t| super::value::tuple_context(t))
+                    .collect();
                 self.value(&Value::array(items), depth)?;
             }
             Value::Object(map) => {

@@ -69,13 +69,15 @@ impl Signature {
                 break;
             }
             match c {
-                b's' | b'n' | b'b' | b'l' | b'o' | b'a' | b'f' | b'j' | b'x' => params.push(Param {
-                    accepts: accepts(c),
-                    count: Count::One,
-                    context: false,
-                    kind: c,
-                    subtype: None,
-                }),
+                b's' | b'n' | b'b' | b'l' | b'o' | b'a' | b'f' | b'j' | b'x' => {
+                    params.push(Param {
+                        accepts: accepts(c),
+                        count: Count::One,
+                        context: false,
+                        kind: c,
+                        subtype: None,
+                    })
+                }
                 b'-' => {
                     if let Some(p) = params.last_mut() {
                         p.context = true;
@@ -84,18 +86,30 @@ impl Signature {
                 }
                 b'?' | b'+' => {
                     if let Some(p) = params.last_mut() {
-                        p.count = if c == b'?' { Count::Optional } else { Count::OneOrMore };
+                        p.count = if c == b'?' {
+                            Count::Optional
+                        } else {
+                            Count::OneOrMore
+                        };
                     }
                 }
                 b'(' => {
                     let end = closing(pos, b'(', b')');
                     let choice = &text[pos + 1..end.min(text.len())];
                     if choice.contains('<') {
-                        return Err(Error::new("S0402").at(pos).value(super::error::quote(choice)));
+                        return Err(Error::new("S0402")
+                            .at(pos)
+                            .value(super::error::quote(choice)));
                     }
                     let mut acc: Vec<u8> = choice.bytes().collect();
                     acc.push(b'm');
-                    params.push(Param { accepts: acc, count: Count::One, context: false, kind: b'(', subtype: None });
+                    params.push(Param {
+                        accepts: acc,
+                        count: Count::One,
+                        context: false,
+                        kind: b'(',
+                        subtype: None,
+                    });
                     pos = end;
                 }
                 b'<' => match params.last_mut() {
@@ -106,7 +120,9 @@ impl Signature {
                     }
                     p => {
                         let kind = p.map(|p| (p.kind as char).to_string()).unwrap_or_default();
-                        return Err(Error::new("S0401").at(pos).value(super::error::quote(&kind)));
+                        return Err(Error::new("S0401")
+                            .at(pos)
+                            .value(super::error::quote(&kind)));
                     }
                 },
                 _ => {}
@@ -118,12 +134,23 @@ impl Signature {
 
     /// Matches the type letters `sig` from `at` against params `from..`, greedily with
     /// backtracking as a regular expression would; gives each param's match length.
-    fn matches(&self, sig: &[u8], from: usize, at: usize, upto: usize, anchored: bool, out: &mut Vec<usize>) -> bool {
+    fn matches(
+        &self,
+        sig: &[u8],
+        from: usize,
+        at: usize,
+        upto: usize,
+        anchored: bool,
+        out: &mut Vec<usize>,
+    ) -> bool {
         if from == upto {
             return !anchored || at == sig.len();
         }
         let p = &self.params[from];
-        let run = sig[at..].iter().take_while(|c| p.accepts.contains(c)).count();
+        let run = sig[at..]
+            .iter()
+            .take_while(|c| p.accepts.contains(c))
+            .count();
         let (min, max) = match p.count {
             Count::One => (1, 1),
             Count::Optional => (0, 1),
@@ -165,7 +192,9 @@ impl Signature {
                     if param.accepts.contains(&ty) {
                         out.push(context.clone());
                     } else {
-                        return Err(Error::new("T0411").index(i + 1).value(super::serialize::json_text(context)));
+                        return Err(Error::new("T0411")
+                            .index(i + 1)
+                            .value(super::serialize::json_text(context)));
                     }
                 } else {
                     out.push(args.get(i).cloned().unwrap_or_default());
@@ -190,7 +219,8 @@ impl Signature {
                                     None => true,
                                     Some(first) => {
                                         let t = first.symbol();
-                                        t == sub.as_bytes()[0] && items.iter().all(|v| v.symbol() == t)
+                                        t == sub.as_bytes()[0]
+                                            && items.iter().all(|v| v.symbol() == t)
                                     }
                                 }
                             };
@@ -210,7 +240,11 @@ impl Signature {
                                     .message(ty));
                             }
                         }
-                        out.push(if single == b'a' { arg } else { Value::array(vec![arg]) });
+                        out.push(if single == b'a' {
+                            arg
+                        } else {
+                            Value::array(vec![arg])
+                        });
                     }
                 } else {
                     out.push(arg);
@@ -232,7 +266,10 @@ impl Signature {
             }
             good = lengths.iter().sum();
         }
-        let value = args.get(good).map(super::serialize::json_text).unwrap_or_else(|| "undefined".into());
+        let value = args
+            .get(good)
+            .map(super::serialize::json_text)
+            .unwrap_or_else(|| "undefined".into());
         Error::new("T0410").index(good + 1).value(value)
     }
 }

@@ -27,11 +27,19 @@ pub(crate) struct Flags {
     pub(crate) cons: bool,
     /// The whole input was an array: the wrapper that makes it one context value.
     pub(crate) outer_wrapper: bool,
+    /// How deeply the array nests (1 + its deepest item's depth), kept so that evaluation
+    /// can refuse values nested past the limit (their drop and conversion recurse).
+    pub(crate) depth: u16,
 }
 
 impl Flags {
-    pub(crate) const SEQUENCE: Flags =
-        Flags { sequence: true, keep_singleton: false, cons: false, outer_wrapper: false };
+    pub(crate) const SEQUENCE: Flags = Flags {
+        sequence: true,
+        keep_singleton: false,
+        cons: false,
+        outer_wrapper: false,
+        depth: 0,
+    };
 }
 
 /// What a frame or a tuple binds: the context `@`, a variable, or the label of an ancestor
@@ -48,7 +56,11 @@ pub(crate) type Tuple = Rc<Vec<(Key, Value)>>;
 
 /// The context `@` of a tuple.
 pub(crate) fn tuple_context(tuple: &[(Key, Value)]) -> Value {
-    tuple.iter().find(|(k, _)| *k == Key::Context).map(|(_, v)| v.clone()).unwrap_or_default()
+    tuple
+        .iter()
+        .find(|(k, _)| *k == Key::Context)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
 }
 
 /// A value during evaluation.
@@ -128,12 +140,29 @@ impl Value {
 
     /// A sequence of these values.
     pub(crate) fn sequence(items: Vec<Value>) -> Value {
-        Value::Array(Rc::new(items), Flags::SEQUENCE)
+        Value::array_with(items, Flags::SEQUENCE)
     }
 
     /// A plain array of these values.
     pub(crate) fn array(items: Vec<Value>) -> Value {
-        Value::Array(Rc::new(items), Flags::default())
+        Value::array_with(items, Flags::default())
+    }
+
+    /// An array with these flags (its depth computed).
+    pub(crate) fn array_with(items: Vec<Value>, flags: Flags) -> Value {
+        let deepest = items.iter().map(Value::depth).max().unwrap_or(0);
+        let depth = u16::try_from(deepest + 1).unwrap_or(u16::MAX);
+        Value::Array(Rc::new(items), Flags { depth, ..flags })
+    }
+
+    /// How deeply the value nests: 0 for a scalar, 1 + the deepest member for an array or
+    /// object.
+    pub(crate) fn depth(&self) -> usize {
+        match self {
+            Value::Array(_, f) => usize::from(f.depth),
+            Value::Object(o) => usize::from(o.depth),
+            _ => 0,
+        }
     }
 
     pub(crate) fn object(map: Object) -> Value {
@@ -142,10 +171,6 @@ impl Value {
 
     pub(crate) fn is_undefined(&self) -> bool {
         matches!(self, Value::Undefined)
-    }
-
-    pub(crate) fn is_array(&self) -> bool {
-        matches!(self, Value::Array(..))
     }
 
     pub(crate) fn is_function(&self) -> bool {
@@ -175,21 +200,6 @@ impl Value {
         match self {
             Value::Array(a, _) => Some(a),
             _ => None,
-        }
-    }
-
-    pub(crate) fn flags(&self) -> Flags {
-        match self {
-            Value::Array(_, f) => *f,
-            _ => Flags::default(),
-        }
-    }
-
-    /// The same array with other flags.
-    pub(crate) fn with_flags(self, flags: Flags) -> Value {
-        match self {
-            Value::Array(a, _) => Value::Array(a, flags),
-            other => other,
         }
     }
 
@@ -234,11 +244,23 @@ impl Value {
 
 /// An object, with JavaScript's key order: keys that are array indexes ("0", "1", … up to
 /// 2^32 − 2) first, in numeric order, then the others in insertion order.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub(crate) struct Object {
     map: IndexMap<Rc<str>, Value>,
     /// How many leading keys are array indexes.
     indexes: usize,
+    /// 1 + the deepest value's depth (not lowered by removals).
+    depth: u16,
+}
+
+impl Default for Object {
+    fn default() -> Self {
+        Object {
+            map: IndexMap::new(),
+            indexes: 0,
+            depth: 1,
+        }
+    }
 }
 
 /// The key as an array index, when JavaScript treats it as one.
@@ -267,10 +289,6 @@ impl Object {
         self.map.get(key)
     }
 
-    pub(crate) fn contains_key(&self, key: &str) -> bool {
-        self.map.contains_key(key)
-    }
-
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&Rc<str>, &Value)> {
         self.map.iter()
     }
@@ -281,15 +299,20 @@ impl Object {
 
     /// Sets `key`: an existing key keeps its place, a new one goes where JavaScript puts it.
     pub(crate) fn insert(&mut self, key: Rc<str>, value: Value) {
+        let depth = u16::try_from(value.depth() + 1).unwrap_or(u16::MAX);
+        self.depth = self.depth.max(depth);
         if let Some(slot) = self.map.get_mut(&key) {
             *slot = value;
             return;
         }
         match array_index(&key) {
             Some(n) => {
-                let at = self.map.keys().take(self.indexes).collect::<Vec<_>>().partition_point(|k| {
-                    array_index(k).is_some_and(|m| m < n)
-                });
+                let at = self
+                    .map
+                    .keys()
+                    .take(self.indexes)
+                    .collect::<Vec<_>>()
+                    .partition_point(|k| array_index(k).is_some_and(|m| m < n));
                 self.map.shift_insert(at, key, value);
                 self.indexes += 1;
             }

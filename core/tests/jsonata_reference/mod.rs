@@ -1,5 +1,7 @@
 //! Shared by the JSONata differential tests: the reference implementation (npm `jsonata`,
 //! run by tests/jsonata/reference.mjs in a Node child process) and the comparison rules.
+//! Each test binary uses part of it.
+#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
@@ -9,13 +11,13 @@ use pollflow::jsonata::{Environment, Expression, Limits};
 use serde_json::Value;
 
 /// The repository's root.
-pub fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 /// What evaluating a case gave.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// A result (`None`: undefined).
     Value(Option<Value>),
     /// An error, by code, with its message.
@@ -23,13 +25,20 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Outcome::Value(None) => "undefined".into(),
             Outcome::Value(Some(v)) => {
                 let s = v.to_string();
                 if s.len() > 300 {
-                    format!("{}…", &s[..s.char_indices().take_while(|(i, _)| *i < 300).last().map_or(0, |(i, _)| i)])
+                    format!(
+                        "{}…",
+                        &s[..s
+                            .char_indices()
+                            .take_while(|(i, _)| *i < 300)
+                            .last()
+                            .map_or(0, |(i, _)| i)]
+                    )
                 } else {
                     s
                 }
@@ -38,13 +47,13 @@ impl Outcome {
         }
     }
 
-    pub fn is_limit(&self) -> bool {
+    pub(crate) fn is_limit(&self) -> bool {
         matches!(self, Outcome::Error(c, _) if ["D1011", "D1012", "D2014", "D2015", "D2016", "CRASH"].contains(&c.as_str()))
     }
 }
 
 /// The reference implementation, in a child process.
-pub struct Reference {
+pub(crate) struct Reference {
     child: Child,
     stdin: ChildStdin,
     stdout: BufReader<ChildStdout>,
@@ -53,7 +62,7 @@ pub struct Reference {
 impl Reference {
     /// Starts `node tests/jsonata/reference.mjs`; its dependencies must be installed
     /// (`npm install` in tests/jsonata, as scripts/test.sh does).
-    pub fn start() -> Reference {
+    pub(crate) fn start() -> Reference {
         let dir = root().join("tests/jsonata");
         assert!(
             dir.join("node_modules/jsonata").exists(),
@@ -72,13 +81,17 @@ impl Reference {
             .expect("node runs (Node.js is needed for the differential tests)");
         let stdin = child.stdin.take().expect("piped stdin");
         let stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
-        Reference { child, stdin, stdout }
+        Reference {
+            child,
+            stdin,
+            stdout,
+        }
     }
 
     /// Evaluates one case: `{"expr", "input"?, "bindings"?}`. If the reference dies (out of
     /// memory on a runaway expression), it is restarted and the case reported as error
     /// `CRASH`.
-    pub fn eval(&mut self, case: &Value) -> Outcome {
+    pub(crate) fn eval(&mut self, case: &Value) -> Outcome {
         let mut line = String::new();
         let sent = writeln!(self.stdin, "{case}").and_then(|()| self.stdin.flush());
         let read = sent.and_then(|()| self.stdout.read_line(&mut line));
@@ -86,7 +99,8 @@ impl Reference {
             *self = Reference::start();
             return Outcome::Error("CRASH".into(), "the reference process died".into());
         }
-        let answer: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("bad answer {line:?}: {e}"));
+        let answer: Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("bad answer {line:?}: {e}"));
         match answer.get("error") {
             Some(code) => Outcome::Error(
                 code.as_str().unwrap_or("?").to_owned(),
@@ -105,7 +119,7 @@ impl Drop for Reference {
 }
 
 /// Evaluates a case with pollflow's evaluator (the clock at 2024-01-02T03:04:05.678Z).
-pub fn pollflow(case: &Value, limits: &Limits) -> Outcome {
+pub(crate) fn pollflow(case: &Value, limits: &Limits) -> Outcome {
     let expr = match Expression::parse(case["expr"].as_str().unwrap_or("")) {
         Ok(e) => e,
         Err(e) => return Outcome::Error(e.code().to_owned(), e.to_string()),
@@ -124,22 +138,29 @@ pub fn pollflow(case: &Value, limits: &Limits) -> Outcome {
 
 /// Whether two JSON values are equal, numbers compared as doubles (to 1e-13 relative, for
 /// the last bit of a library's `pow` or `sqrt`).
-pub fn same_json(a: &Value, b: &Value) -> bool {
+pub(crate) fn same_json(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => {
-            let (x, y) = (x.as_f64().unwrap_or(f64::NAN), y.as_f64().unwrap_or(f64::NAN));
+            let (x, y) = (
+                x.as_f64().unwrap_or(f64::NAN),
+                y.as_f64().unwrap_or(f64::NAN),
+            );
             x == y || (x - y).abs() <= 1e-13 * x.abs().max(y.abs())
         }
-        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_json(p, q)),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_json(p, q))
+        }
         (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_json(v, w)))
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| same_json(v, w)))
         }
         _ => a == b,
     }
 }
 
 /// Whether pollflow agrees with the reference: the same value, or an error of the same code.
-pub fn agree(ours: &Outcome, reference: &Outcome) -> bool {
+pub(crate) fn agree(ours: &Outcome, reference: &Outcome) -> bool {
     match (ours, reference) {
         (Outcome::Value(None), Outcome::Value(None)) => true,
         (Outcome::Value(Some(a)), Outcome::Value(Some(b))) => same_json(a, b),
@@ -150,13 +171,17 @@ pub fn agree(ours: &Outcome, reference: &Outcome) -> bool {
 
 /// A case as sent to the reference: its dataset (`"data": name`, from tests/jsonata/datasets)
 /// resolved into `input`.
-pub fn resolve(case: &Value) -> Value {
+pub(crate) fn resolve(case: &Value) -> Value {
     let mut out = serde_json::Map::new();
     out.insert("expr".into(), case["expr"].clone());
     if let Some(name) = case.get("data").and_then(Value::as_str) {
-        let path = root().join("tests/jsonata/datasets").join(format!("{name}.json"));
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let data = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let path = root()
+            .join("tests/jsonata/datasets")
+            .join(format!("{name}.json"));
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let data =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         out.insert("input".into(), data);
     } else if let Some(input) = case.get("input") {
         out.insert("input".into(), input.clone());

@@ -13,7 +13,12 @@ pub(super) fn count(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Resu
     }))
 }
 
-pub(super) fn append(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
+pub(super) fn append(
+    ctx: &mut Ctx<'_>,
+    args: &[Value],
+    _: &Value,
+    _: &Env,
+) -> Result<Value, Error> {
     ctx.append(arg(args, 0).clone(), arg(args, 1).clone())
 }
 
@@ -25,9 +30,16 @@ pub(super) fn reverse(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Re
     }
 }
 
-pub(super) fn shuffle(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
+pub(super) fn shuffle(
+    ctx: &mut Ctx<'_>,
+    args: &[Value],
+    _: &Value,
+    _: &Env,
+) -> Result<Value, Error> {
     let v = arg(args, 0);
-    let Some(items) = v.items().filter(|i| i.len() > 1) else { return Ok(v.clone()) };
+    let Some(items) = v.items().filter(|i| i.len() > 1) else {
+        return Ok(v.clone());
+    };
     let mut out = items.to_vec();
     for i in (1..out.len()).rev() {
         let j = ctx.rng.between(0, i as u64) as usize;
@@ -36,9 +48,16 @@ pub(super) fn shuffle(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> 
     Ok(Value::array(out))
 }
 
-pub(super) fn distinct(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
+pub(super) fn distinct(
+    ctx: &mut Ctx<'_>,
+    args: &[Value],
+    _: &Value,
+    _: &Env,
+) -> Result<Value, Error> {
     let v = arg(args, 0);
-    let Some(items) = v.items().filter(|i| i.len() > 1) else { return Ok(v.clone()) };
+    let Some(items) = v.items().filter(|i| i.len() > 1) else {
+        return Ok(v.clone());
+    };
     let mut out: Vec<Value> = Vec::new();
     for item in items.iter() {
         let mut seen = false;
@@ -52,15 +71,27 @@ pub(super) fn distinct(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) ->
             out.push(item.clone());
         }
     }
-    Ok(if v.is_sequence() { Value::sequence(out) } else { Value::array(out) })
+    Ok(if v.is_sequence() {
+        Value::sequence(out)
+    } else {
+        Value::array(out)
+    })
 }
 
 pub(super) fn zip(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
-    let len = args.iter().map(|a| a.items().map_or(0, <[Value]>::len)).min().unwrap_or(0);
+    let len = args
+        .iter()
+        .map(|a| a.items().map_or(0, <[Value]>::len))
+        .min()
+        .unwrap_or(0);
     ctx.check_len(len)?;
     let mut out = Vec::with_capacity(len);
     for i in 0..len {
-        out.push(Value::array(args.iter().map(|a| a.items().map(|x| x[i].clone()).unwrap_or_default()).collect()));
+        out.push(Value::array(
+            args.iter()
+                .map(|a| a.items().map(|x| x[i].clone()).unwrap_or_default())
+                .collect(),
+        ));
     }
     Ok(Value::array(out))
 }

@@ -9,9 +9,28 @@ use crate::jsonata::eval::Ctx;
 use crate::jsonata::frame::Env;
 use crate::jsonata::value::Value;
 
-const DAYS: [&str; 8] = ["", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+const DAYS: [&str; 8] = [
+    "",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
     "December",
 ];
 const DAY_MS: f64 = 86_400_000.0;
@@ -32,7 +51,10 @@ fn civil_from_days(z: f64) -> (f64, f64, f64) {
     let z = z + 719_468.0;
     let era = (z / 146_097.0).floor();
     let doe = z - era * 146_097.0;
-    let yoe = ((doe - (doe / 1460.0).floor() + (doe / 36524.0).floor() - (doe / 146_096.0).floor()) / 365.0).floor();
+    let yoe = ((doe - (doe / 1460.0).floor() + (doe / 36524.0).floor()
+        - (doe / 146_096.0).floor())
+        / 365.0)
+        .floor();
     let doy = doe - (365.0 * yoe + (yoe / 4.0).floor() - (yoe / 100.0).floor());
     let mp = ((5.0 * doy + 2.0) / 153.0).floor();
     let d = doy - ((153.0 * mp + 2.0) / 5.0).floor() + 1.0;
@@ -43,7 +65,11 @@ fn civil_from_days(z: f64) -> (f64, f64, f64) {
 
 /// JavaScript's `Date.UTC` (month from 0; years 0–99 mean 1900–1999).
 fn date_utc(y: f64, m0: f64, d: f64, h: f64, mi: f64, s: f64, ms: f64) -> f64 {
-    let y = if (0.0..=99.0).contains(&y.trunc()) { 1900.0 + y.trunc() } else { y };
+    let y = if (0.0..=99.0).contains(&y.trunc()) {
+        1900.0 + y.trunc()
+    } else {
+        y
+    };
     let ym = y + (m0 / 12.0).floor();
     let mn = m0.rem_euclid(12.0);
     let days = days_from_civil(ym, mn + 1.0, 1.0) + d - 1.0;
@@ -133,7 +159,11 @@ fn component(date: &Fields, c: char) -> Component {
             let jan1 = date_utc(date.year, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0);
             N((today - jan1) / DAY_MS + 1.0)
         }
-        'F' => N(if date.weekday == 0.0 { 7.0 } else { date.weekday }),
+        'F' => N(if date.weekday == 0.0 {
+            7.0
+        } else {
+            date.weekday
+        }),
         'W' => {
             let start = start_of_first_week(date.year, 0.0);
             let today = date_utc(date.year, date.month0, date.day, 0.0, 0.0, 0.0, 0.0);
@@ -251,7 +281,10 @@ fn analyse_picture(picture: &str) -> Result<Vec<Part>, Error> {
                 return Err(Error::new("D3135"));
             };
             pos = start + close;
-            let marker: String = chars[start + 1..pos].iter().filter(|c| !c.is_whitespace()).collect();
+            let marker: String = chars[start + 1..pos]
+                .iter()
+                .filter(|c| !c.is_whitespace())
+                .collect();
             let marker = analyse_marker(&marker, &mut parts)?;
             parts.push(Part::Marker(marker));
             start = pos + 1;
@@ -268,7 +301,13 @@ fn analyse_marker(marker: &str, previous: &mut [Part]) -> Result<Marker, Error> 
     let (pres, width) = match rest.rfind(',') {
         Some(comma) => {
             let w = &rest[comma + 1..];
-            let parse = |s: &str| if s == "*" { None } else { leading_int(s).map(|n| n.max(0.0) as usize) };
+            let parse = |s: &str| {
+                if s == "*" {
+                    None
+                } else {
+                    leading_int(s).map(|n| n.max(0.0) as usize)
+                }
+            };
             let width = match w.find('-') {
                 None => (parse(w), None),
                 Some(d) => (parse(&w[..d]), parse(&w[d + 1..])),
@@ -300,14 +339,22 @@ fn analyse_marker(marker: &str, previous: &mut [Part]) -> Result<Marker, Error> 
     } else {
         match default_presentation(component) {
             Some(p) => m.presentation1 = p.to_owned(),
-            None => return Err(Error::new("D3132").value(crate::jsonata::error::quote(&component.to_string()))),
+            None => {
+                return Err(
+                    Error::new("D3132").value(crate::jsonata::error::quote(&component.to_string()))
+                )
+            }
         }
     }
     let p1: Vec<char> = m.presentation1.chars().collect();
     if p1.first() == Some(&'n') {
         m.names = Some(Case::Lower);
     } else if p1.first() == Some(&'N') {
-        m.names = Some(if p1.get(1) == Some(&'n') { Case::Title } else { Case::Upper });
+        m.names = Some(if p1.get(1) == Some(&'n') {
+            Case::Title
+        } else {
+            Case::Upper
+        });
     } else if "YMDdFWwXxHhmsf".contains(component) {
         let mut pattern = m.presentation1.clone();
         if let Some(p2) = m.presentation2 {
@@ -365,14 +412,21 @@ fn apply_case(s: &str, case: Case) -> String {
 
 /// Formats `millis` with a picture (the ISO 8601 default when `None`) in a timezone
 /// (`±HHMM`).
-pub(crate) fn format_millis(millis: f64, picture: Option<&str>, timezone: Option<&str>, max_len: usize) -> Result<String, Error> {
+pub(crate) fn format_millis(
+    millis: f64,
+    picture: Option<&str>,
+    timezone: Option<&str>,
+    max_len: usize,
+) -> Result<String, Error> {
     let (mut oh, mut om) = (0.0, 0.0);
     if let Some(tz) = timezone {
         let offset = leading_int(tz).unwrap_or(0.0);
         oh = (offset / 100.0).floor();
         om = offset % 100.0;
     }
-    let parts = analyse_picture(picture.unwrap_or("[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z01:01t]"))?;
+    let parts = analyse_picture(
+        picture.unwrap_or("[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z01:01t]"),
+    )?;
     let date = fields(millis + (60.0 * oh + om) * 60_000.0);
     let mut out = String::new();
     for part in &parts {
@@ -387,11 +441,19 @@ pub(crate) fn format_millis(millis: f64, picture: Option<&str>, timezone: Option
     Ok(out)
 }
 
-fn format_component(date: &Fields, m: &Marker, oh: f64, om: f64, max_len: usize) -> Result<String, Error> {
+fn format_component(
+    date: &Fields,
+    m: &Marker,
+    oh: f64,
+    om: f64,
+    max_len: usize,
+) -> Result<String, Error> {
     let value = component(date, m.component);
     let c = m.component;
     if "YMDdFWwXxHhms".contains(c) {
-        let Component::Number(mut v) = value else { return Ok(String::new()) };
+        let Component::Number(mut v) = value else {
+            return Ok(String::new());
+        };
         if c == 'Y' {
             if let Some(n) = m.year_digits {
                 v %= 10f64.powi(n.min(300) as i32);
@@ -401,7 +463,11 @@ fn format_component(date: &Fields, m: &Marker, oh: f64, om: f64, max_len: usize)
             let name = match c {
                 'M' | 'x' => MONTHS.get((v - 1.0) as usize).copied().unwrap_or(""),
                 'F' => DAYS.get(v as usize).copied().unwrap_or(""),
-                _ => return Err(Error::new("D3133").value(crate::jsonata::error::quote(&c.to_string()))),
+                _ => {
+                    return Err(
+                        Error::new("D3133").value(crate::jsonata::error::quote(&c.to_string()))
+                    )
+                }
             };
             let mut name = apply_case(name, case);
             if let Some((_, Some(max))) = m.width {
@@ -420,7 +486,9 @@ fn format_component(date: &Fields, m: &Marker, oh: f64, om: f64, max_len: usize)
             _ => Ok(String::new()),
         },
         'Z' | 'z' => {
-            let Some(f) = &m.integer else { return Ok(String::new()) };
+            let Some(f) = &m.integer else {
+                return Ok(String::new());
+            };
             let offset = oh * 100.0 + om;
             let mut s = if f.regular.is_some() {
                 format_integer::format(offset, f, max_len)?
@@ -461,14 +529,31 @@ fn format_component(date: &Fields, m: &Marker, oh: f64, om: f64, max_len: usize)
     }
 }
 
-pub(super) fn from_millis(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
-    let Some(millis) = arg(args, 0).as_f64() else { return Ok(Value::Undefined) };
-    let s = format_millis(millis, arg(args, 1).as_str(), arg(args, 2).as_str(), ctx.limits.max_string)?;
+pub(super) fn from_millis(
+    ctx: &mut Ctx<'_>,
+    args: &[Value],
+    _: &Value,
+    _: &Env,
+) -> Result<Value, Error> {
+    let Some(millis) = arg(args, 0).as_f64() else {
+        return Ok(Value::Undefined);
+    };
+    let s = format_millis(
+        millis,
+        arg(args, 1).as_str(),
+        arg(args, 2).as_str(),
+        ctx.limits.max_string,
+    )?;
     Ok(Value::from_string(s))
 }
 
 pub(super) fn now(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
-    let s = format_millis(ctx.now_ms, arg(args, 0).as_str(), arg(args, 1).as_str(), ctx.limits.max_string)?;
+    let s = format_millis(
+        ctx.now_ms,
+        arg(args, 0).as_str(),
+        arg(args, 1).as_str(),
+        ctx.limits.max_string,
+    )?;
     Ok(Value::from_string(s))
 }
 
@@ -476,11 +561,20 @@ pub(super) fn millis(ctx: &mut Ctx<'_>, _: &[Value], _: &Value, _: &Env) -> Resu
     Ok(Value::Number(ctx.now_ms))
 }
 
-pub(super) fn to_millis(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
-    let Some(ts) = arg(args, 0).as_str() else { return Ok(Value::Undefined) };
+pub(super) fn to_millis(
+    ctx: &mut Ctx<'_>,
+    args: &[Value],
+    _: &Value,
+    _: &Env,
+) -> Result<Value, Error> {
+    let Some(ts) = arg(args, 0).as_str() else {
+        return Ok(Value::Undefined);
+    };
     match arg(args, 1).as_str() {
         None => iso_millis(ts).map(Value::Number),
-        Some(picture) => Ok(parse_date_time(ts, picture, ctx.now_ms)?.map_or(Value::Undefined, Value::Number)),
+        Some(picture) => {
+            Ok(parse_date_time(ts, picture, ctx.now_ms)?.map_or(Value::Undefined, Value::Number))
+        }
     }
 }
 
@@ -491,7 +585,9 @@ fn iso_millis(ts: &str) -> Result<f64, Error> {
     let b = ts.as_bytes();
     let digits = |from: usize, n: usize| -> Option<f64> {
         let s = ts.get(from..from + n)?;
-        s.bytes().all(|c| c.is_ascii_digit()).then(|| crate::jsonata::number::parse_digits(s))
+        s.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| crate::jsonata::number::parse_digits(s))
     };
     let year = digits(0, 4).ok_or_else(bad)?;
     let mut i = 4;
@@ -538,7 +634,9 @@ fn iso_millis(ts: &str) -> Result<f64, Error> {
         Some(b'Z') if i + 1 == b.len() => i += 1,
         Some(c @ (b'+' | b'-')) => {
             let sign = if *c == b'-' { -1.0 } else { 1.0 };
-            let oh = digits(i + 1, 2).filter(|_| b[i + 1] <= b'2').ok_or_else(bad)?;
+            let oh = digits(i + 1, 2)
+                .filter(|_| b[i + 1] <= b'2')
+                .ok_or_else(bad)?;
             let mut j = i + 3;
             if b.get(j) == Some(&b':') {
                 j += 1;
@@ -553,7 +651,10 @@ fn iso_millis(ts: &str) -> Result<f64, Error> {
         return Err(bad());
     }
     // Like V8, days up to 31 are accepted in any month (and roll over into the next).
-    let invalid = !(1.0..=12.0).contains(&month) || !(1.0..=31.0).contains(&day) || h > 24.0 || (h == 24.0 && (mi + s + ms) > 0.0);
+    let invalid = !(1.0..=12.0).contains(&month)
+        || !(1.0..=31.0).contains(&day)
+        || h > 24.0
+        || (h == 24.0 && (mi + s + ms) > 0.0);
     if invalid {
         return Ok(f64::NAN);
     }
@@ -605,7 +706,11 @@ fn parse_date_time(ts: &str, picture: &str, now: f64) -> Result<Option<f64>, Err
                 let c = m.component;
                 let (re, reader) = if c == 'Z' || c == 'z' {
                     let sep = m.integer.as_ref().and_then(|f| f.regular.map(|r| r.1));
-                    let mut re = if c == 'z' { "GMT".to_owned() } else { String::new() };
+                    let mut re = if c == 'z' {
+                        "GMT".to_owned()
+                    } else {
+                        String::new()
+                    };
                     re.push_str("[-+][0-9]+");
                     if let Some(sep) = sep {
                         re.push_str(&regex_lite::escape(&sep.to_string()));
@@ -640,7 +745,10 @@ fn parse_date_time(ts: &str, picture: &str, now: f64) -> Result<Option<f64>, Err
                                 lookup.push((k.to_owned(), v));
                             }
                         }
-                        _ => return Err(Error::new("D3133").value(crate::jsonata::error::quote(&c.to_string()))),
+                        _ => {
+                            return Err(Error::new("D3133")
+                                .value(crate::jsonata::error::quote(&c.to_string())))
+                        }
                     }
                     ("[a-zA-Z]+".to_owned(), Reader::Names(lookup))
                 };
@@ -656,7 +764,9 @@ fn parse_date_time(ts: &str, picture: &str, now: f64) -> Result<Option<f64>, Err
         .case_insensitive(true)
         .build()
         .map_err(|e| Error::custom("D3136", e.to_string()))?;
-    let Some(caps) = re.captures(ts) else { return Ok(None) };
+    let Some(caps) = re.captures(ts) else {
+        return Ok(None);
+    };
     let mut comps = Components(Vec::new());
     for (i, (c, reader)) in readers.iter().enumerate() {
         let Some(reader) = reader else { continue };
@@ -672,14 +782,25 @@ fn parse_date_time(ts: &str, picture: &str, now: f64) -> Result<Option<f64>, Err
                 crate::jsonata::number::parse_digits(&digits) * 10f64.powi(3 - digits.len() as i32)
             }
             Reader::Offset(sep, gmt) => {
-                let t = if *gmt { text.get(3..).unwrap_or("") } else { text };
+                let t = if *gmt {
+                    text.get(3..).unwrap_or("")
+                } else {
+                    text
+                };
                 let (h, m) = match sep {
                     Some(s) => {
                         let p = t.find(*s).unwrap_or(t.len());
-                        (leading_int(&t[..p]).unwrap_or(f64::NAN), leading_int(t.get(p + s.len_utf8()..).unwrap_or("")).unwrap_or(f64::NAN))
+                        (
+                            leading_int(&t[..p]).unwrap_or(f64::NAN),
+                            leading_int(t.get(p + s.len_utf8()..).unwrap_or(""))
+                                .unwrap_or(f64::NAN),
+                        )
                     }
                     None if t.len() <= 3 => (leading_int(t).unwrap_or(f64::NAN), 0.0),
-                    None => (leading_int(&t[..3]).unwrap_or(f64::NAN), leading_int(&t[3..]).unwrap_or(f64::NAN)),
+                    None => (
+                        leading_int(&t[..3]).unwrap_or(f64::NAN),
+                        leading_int(&t[3..]).unwrap_or(f64::NAN),
+                    ),
                 };
                 h * 60.0 + m
             }
@@ -739,7 +860,8 @@ fn parse_date_time(ts: &str, picture: &str, now: f64) -> Result<Option<f64>, Err
     let mut month0 = if get('M') > 0.0 { get('M') - 1.0 } else { 0.0 };
     let mut day = get('D');
     if date_b {
-        let derived = fields(date_utc(get('Y'), 0.0, 1.0, 0.0, 0.0, 0.0, 0.0) + (get('d') - 1.0) * DAY_MS);
+        let derived =
+            fields(date_utc(get('Y'), 0.0, 1.0, 0.0, 0.0, 0.0, 0.0) + (get('d') - 1.0) * DAY_MS);
         month0 = derived.month0;
         day = derived.day;
     }
@@ -767,10 +889,25 @@ mod tests {
 
     #[test]
     fn formats_and_parses_iso_8601() {
-        assert_eq!(format_millis(1_510_067_557_121.0, None, None, 1000).unwrap(), "2017-11-07T15:12:37.121Z");
-        assert_eq!(iso_millis("2017-11-07T15:12:37.121Z").unwrap(), 1_510_067_557_121.0);
-        assert_eq!(format_millis(0.0, Some("[D1o] [MNn] [Y]"), None, 1000).unwrap(), "1st January 1970");
-        assert_eq!(parse_date_time("2018-02-01", "[Y]-[M]-[D]", 0.0).unwrap(), Some(1_517_443_200_000.0));
-        assert_eq!(civil_from_days(days_from_civil(2000.0, 2.0, 29.0)), (2000.0, 2.0, 29.0));
+        assert_eq!(
+            format_millis(1_510_067_557_121.0, None, None, 1000).unwrap(),
+            "2017-11-07T15:12:37.121Z"
+        );
+        assert_eq!(
+            iso_millis("2017-11-07T15:12:37.121Z").unwrap(),
+            1_510_067_557_121.0
+        );
+        assert_eq!(
+            format_millis(0.0, Some("[D1o] [MNn] [Y]"), None, 1000).unwrap(),
+            "1st January 1970"
+        );
+        assert_eq!(
+            parse_date_time("2018-02-01", "[Y]-[M]-[D]", 0.0).unwrap(),
+            Some(1_517_443_200_000.0)
+        );
+        assert_eq!(
+            civil_from_days(days_from_civil(2000.0, 2.0, 29.0)),
+            (2000.0, 2.0, 29.0)
+        );
     }
 }

@@ -10,14 +10,30 @@ use crate::jsonata::eval::Ctx;
 use crate::jsonata::frame::Env;
 use crate::jsonata::value::Value;
 
-pub(super) fn base64encode(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
-    let Some(s) = arg(args, 0).as_str() else { return Ok(Value::Undefined) };
+pub(super) fn base64encode(
+    _: &mut Ctx<'_>,
+    args: &[Value],
+    _: &Value,
+    _: &Env,
+) -> Result<Value, Error> {
+    let Some(s) = arg(args, 0).as_str() else {
+        return Ok(Value::Undefined);
+    };
     let bytes: Vec<u8> = s.encode_utf16().map(|u| u as u8).collect();
-    Ok(Value::from_string(base64::engine::general_purpose::STANDARD.encode(bytes)))
+    Ok(Value::from_string(
+        base64::engine::general_purpose::STANDARD.encode(bytes),
+    ))
 }
 
-pub(super) fn base64decode(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
-    let Some(s) = arg(args, 0).as_str() else { return Ok(Value::Undefined) };
+pub(super) fn base64decode(
+    _: &mut Ctx<'_>,
+    args: &[Value],
+    _: &Value,
+    _: &Env,
+) -> Result<Value, Error> {
+    let Some(s) = arg(args, 0).as_str() else {
+        return Ok(Value::Undefined);
+    };
     // Lenient like Node's Buffer: other characters are skipped, decoding stops at `=`.
     let mut bits = 0u32;
     let mut n = 0;
@@ -101,22 +117,46 @@ fn decode(s: &str, reserved: &str, name: &str) -> Result<String, Error> {
     String::from_utf8(out).map_err(|_| bad())
 }
 
-pub(super) fn encode_url_component(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
-    Ok(arg(args, 0).as_str().map_or(Value::Undefined, |s| Value::from_string(encode(s, ""))))
+pub(super) fn encode_url_component(
+    _: &mut Ctx<'_>,
+    args: &[Value],
+    _: &Value,
+    _: &Env,
+) -> Result<Value, Error> {
+    Ok(arg(args, 0)
+        .as_str()
+        .map_or(Value::Undefined, |s| Value::from_string(encode(s, ""))))
 }
 
-pub(super) fn encode_url(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
-    Ok(arg(args, 0).as_str().map_or(Value::Undefined, |s| Value::from_string(encode(s, ";,/?:@&=+$#"))))
+pub(super) fn encode_url(
+    _: &mut Ctx<'_>,
+    args: &[Value],
+    _: &Value,
+    _: &Env,
+) -> Result<Value, Error> {
+    Ok(arg(args, 0).as_str().map_or(Value::Undefined, |s| {
+        Value::from_string(encode(s, ";,/?:@&=+$#"))
+    }))
 }
 
-pub(super) fn decode_url_component(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
+pub(super) fn decode_url_component(
+    _: &mut Ctx<'_>,
+    args: &[Value],
+    _: &Value,
+    _: &Env,
+) -> Result<Value, Error> {
     match arg(args, 0).as_str() {
         Some(s) => decode(s, "", "decodeUrlComponent").map(Value::from_string),
         None => Ok(Value::Undefined),
     }
 }
 
-pub(super) fn decode_url(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
+pub(super) fn decode_url(
+    _: &mut Ctx<'_>,
+    args: &[Value],
+    _: &Value,
+    _: &Env,
+) -> Result<Value, Error> {
     match arg(args, 0).as_str() {
         Some(s) => decode(s, ";/?:@&=+$,#", "decodeUrl").map(Value::from_string),
         None => Ok(Value::Undefined),

@@ -9,21 +9,59 @@ use crate::jsonata::frame::Env;
 use crate::jsonata::value::Value;
 
 const FEW: [&str; 20] = [
-    "Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten", "Eleven", "Twelve",
-    "Thirteen", "Fourteen", "Fifteen", "Sixteen", "Seventeen", "Eighteen", "Nineteen",
+    "Zero",
+    "One",
+    "Two",
+    "Three",
+    "Four",
+    "Five",
+    "Six",
+    "Seven",
+    "Eight",
+    "Nine",
+    "Ten",
+    "Eleven",
+    "Twelve",
+    "Thirteen",
+    "Fourteen",
+    "Fifteen",
+    "Sixteen",
+    "Seventeen",
+    "Eighteen",
+    "Nineteen",
 ];
 const ORDINALS: [&str; 20] = [
-    "Zeroth", "First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth", "Ninth", "Tenth",
-    "Eleventh", "Twelfth", "Thirteenth", "Fourteenth", "Fifteenth", "Sixteenth", "Seventeenth", "Eighteenth",
+    "Zeroth",
+    "First",
+    "Second",
+    "Third",
+    "Fourth",
+    "Fifth",
+    "Sixth",
+    "Seventh",
+    "Eighth",
+    "Ninth",
+    "Tenth",
+    "Eleventh",
+    "Twelfth",
+    "Thirteenth",
+    "Fourteenth",
+    "Fifteenth",
+    "Sixteenth",
+    "Seventeenth",
+    "Eighteenth",
     "Nineteenth",
 ];
-const DECADES: [&str; 9] = ["Twenty", "Thirty", "Forty", "Fifty", "Sixty", "Seventy", "Eighty", "Ninety", "Hundred"];
+const DECADES: [&str; 9] = [
+    "Twenty", "Thirty", "Forty", "Fifty", "Sixty", "Seventy", "Eighty", "Ninety", "Hundred",
+];
 const MAGNITUDES: [&str; 4] = ["Thousand", "Million", "Billion", "Trillion"];
 
 const DECIMAL_GROUPS: [u32; 37] = [
-    0x30, 0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6, 0x0D66, 0x0DE6,
-    0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90, 0x1B50, 0x1BB0, 0x1C40,
-    0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10,
+    0x30, 0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6,
+    0x0D66, 0x0DE6, 0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80,
+    0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0,
+    0xFF10,
 ];
 
 fn words(num: f64, prev: bool, ordinal: bool) -> String {
@@ -73,7 +111,11 @@ fn words(num: f64, prev: bool, ordinal: bool) -> String {
 
 /// Every number word, in the reference's order (its pattern for reading words).
 fn word_list() -> Vec<String> {
-    let mut words: Vec<String> = FEW.iter().chain(ORDINALS.iter()).map(|w| w.to_ascii_lowercase()).collect();
+    let mut words: Vec<String> = FEW
+        .iter()
+        .chain(ORDINALS.iter())
+        .map(|w| w.to_ascii_lowercase())
+        .collect();
     for w in DECADES {
         let lw = w.to_ascii_lowercase();
         words.push(format!("{}ieth", &lw[..lw.len() - 1]));
@@ -141,8 +183,19 @@ fn words_to_number(text: &str) -> f64 {
 }
 
 const ROMAN: [(f64, &str); 13] = [
-    (1000.0, "m"), (900.0, "cm"), (500.0, "d"), (400.0, "cd"), (100.0, "c"), (90.0, "xc"), (50.0, "l"),
-    (40.0, "xl"), (10.0, "x"), (9.0, "ix"), (5.0, "v"), (4.0, "iv"), (1.0, "i"),
+    (1000.0, "m"),
+    (900.0, "cm"),
+    (500.0, "d"),
+    (400.0, "cd"),
+    (100.0, "c"),
+    (90.0, "xc"),
+    (50.0, "l"),
+    (40.0, "xl"),
+    (10.0, "x"),
+    (9.0, "ix"),
+    (5.0, "v"),
+    (4.0, "iv"),
+    (1.0, "i"),
 ];
 
 fn to_roman(mut value: f64, max_len: usize) -> Result<String, Error> {
@@ -262,11 +315,19 @@ pub(crate) fn analyse(picture: &str) -> Result<IntegerFormat, Error> {
     match primary {
         "A" | "a" => {
             f.primary = Primary::Letters;
-            f.case = if primary == "A" { Case::Upper } else { Case::Lower };
+            f.case = if primary == "A" {
+                Case::Upper
+            } else {
+                Case::Lower
+            };
         }
         "I" | "i" => {
             f.primary = Primary::Roman;
-            f.case = if primary == "I" { Case::Upper } else { Case::Lower };
+            f.case = if primary == "I" {
+                Case::Upper
+            } else {
+                Case::Lower
+            };
         }
         "W" => (f.primary, f.case) = (Primary::Words, Case::Upper),
         "Ww" => (f.primary, f.case) = (Primary::Words, Case::Title),
@@ -319,7 +380,9 @@ fn gcd(a: usize, b: usize) -> usize {
 
 /// The repeat of a grouping that is regular (one separator, at multiples of one width), or 0.
 pub(crate) fn regular_grouping(separators: &[(usize, char)]) -> usize {
-    let Some(first) = separators.first() else { return 0 };
+    let Some(first) = separators.first() else {
+        return 0;
+    };
     if separators.iter().any(|s| s.1 != first.1) {
         return 0;
     }
@@ -417,8 +480,18 @@ pub(crate) fn format(value: f64, f: &IntegerFormat, max_len: usize) -> Result<St
 /// The pattern that reads a number written under `f` (for `$parseInteger` and `$toMillis`).
 pub(crate) fn pattern(f: &IntegerFormat) -> Result<String, Error> {
     Ok(match f.primary {
-        Primary::Letters => if f.case == Case::Upper { "[A-Z]+" } else { "[a-z]+" }.to_owned(),
-        Primary::Roman => if f.case == Case::Upper { "[MDCLXVI]+" } else { "[mdclxvi]+" }.to_owned(),
+        Primary::Letters => if f.case == Case::Upper {
+            "[A-Z]+"
+        } else {
+            "[a-z]+"
+        }
+        .to_owned(),
+        Primary::Roman => if f.case == Case::Upper {
+            "[MDCLXVI]+"
+        } else {
+            "[mdclxvi]+"
+        }
+        .to_owned(),
         Primary::Words => format!("(?:{}|and|[\\-, ])+", word_list().join("|")),
         Primary::Decimal => {
             let mut p = match f.parse_width {
@@ -430,7 +503,9 @@ pub(crate) fn pattern(f: &IntegerFormat) -> Result<String, Error> {
             }
             p
         }
-        Primary::Sequence => return Err(Error::new("D3130").value(crate::jsonata::error::quote(&f.token))),
+        Primary::Sequence => {
+            return Err(Error::new("D3130").value(crate::jsonata::error::quote(&f.token)))
+        }
     })
 }
 
@@ -438,7 +513,11 @@ pub(crate) fn pattern(f: &IntegerFormat) -> Result<String, Error> {
 pub(crate) fn parse(text: &str, f: &IntegerFormat) -> Result<f64, Error> {
     Ok(match f.primary {
         Primary::Letters => from_letters(text, if f.case == Case::Upper { b'A' } else { b'a' }),
-        Primary::Roman => from_roman(&if f.case == Case::Upper { text.to_owned() } else { text.to_ascii_uppercase() }),
+        Primary::Roman => from_roman(&if f.case == Case::Upper {
+            text.to_owned()
+        } else {
+            text.to_ascii_uppercase()
+        }),
         Primary::Words => words_to_number(&text.to_ascii_lowercase()),
         Primary::Decimal => {
             let mut digits = text.to_owned();
@@ -466,19 +545,35 @@ pub(crate) fn parse(text: &str, f: &IntegerFormat) -> Result<f64, Error> {
                 crate::jsonata::number::parse_digits(&lead)
             }
         }
-        Primary::Sequence => return Err(Error::new("D3130").value(crate::jsonata::error::quote(&f.token))),
+        Primary::Sequence => {
+            return Err(Error::new("D3130").value(crate::jsonata::error::quote(&f.token)))
+        }
     })
 }
 
-pub(super) fn format_integer(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
-    let Some(v) = arg(args, 0).as_f64() else { return Ok(Value::Undefined) };
+pub(super) fn format_integer(
+    ctx: &mut Ctx<'_>,
+    args: &[Value],
+    _: &Value,
+    _: &Env,
+) -> Result<Value, Error> {
+    let Some(v) = arg(args, 0).as_f64() else {
+        return Ok(Value::Undefined);
+    };
     let f = analyse(arg(args, 1).as_str().unwrap_or(""))?;
     let s = format(v.floor(), &f, ctx.limits.max_string)?;
     Ok(Value::from_string(s))
 }
 
-pub(super) fn parse_integer(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
-    let Some(s) = arg(args, 0).as_str() else { return Ok(Value::Undefined) };
+pub(super) fn parse_integer(
+    _: &mut Ctx<'_>,
+    args: &[Value],
+    _: &Value,
+    _: &Env,
+) -> Result<Value, Error> {
+    let Some(s) = arg(args, 0).as_str() else {
+        return Ok(Value::Undefined);
+    };
     let f = analyse(arg(args, 1).as_str().unwrap_or(""))?;
     pattern(&f)?;
     Ok(Value::Number(parse(s, &f)?))

@@ -24,7 +24,9 @@ struct Props {
 }
 
 fn first_char(v: Option<&Value>, default: char) -> char {
-    v.and_then(Value::as_str).and_then(|s| s.chars().next()).unwrap_or(default)
+    v.and_then(Value::as_str)
+        .and_then(|s| s.chars().next())
+        .unwrap_or(default)
 }
 
 struct Parts {
@@ -52,8 +54,15 @@ struct Analysis {
     picture: String,
 }
 
-pub(super) fn format_number(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
-    let Some(value) = arg(args, 0).as_f64() else { return Ok(Value::Undefined) };
+pub(super) fn format_number(
+    ctx: &mut Ctx<'_>,
+    args: &[Value],
+    _: &Value,
+    _: &Env,
+) -> Result<Value, Error> {
+    let Some(value) = arg(args, 0).as_f64() else {
+        return Ok(Value::Undefined);
+    };
     let picture = arg(args, 1).as_str().unwrap_or("");
     let options = match arg(args, 2) {
         Value::Object(o) => Some(o.clone()),
@@ -64,7 +73,11 @@ pub(super) fn format_number(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, _: &En
         decimal: first_char(opt("decimal-separator").as_ref(), '.'),
         grouping: first_char(opt("grouping-separator").as_ref(), ','),
         exponent: first_char(opt("exponent-separator").as_ref(), 'e'),
-        minus: opt("minus-sign").as_ref().and_then(Value::as_str).unwrap_or("-").to_owned(),
+        minus: opt("minus-sign")
+            .as_ref()
+            .and_then(Value::as_str)
+            .unwrap_or("-")
+            .to_owned(),
         percent: first_char(opt("percent").as_ref(), '%'),
         per_mille: first_char(opt("per-mille").as_ref(), '\u{2030}'),
         zero: first_char(opt("zero-digit").as_ref(), '0'),
@@ -79,47 +92,87 @@ pub(super) fn format_number(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, _: &En
 fn format(value: f64, picture: &str, p: &Props) -> Result<String, Error> {
     let zero = p.zero as u32;
     let is_digit = |c: char| (c as u32) >= zero && (c as u32) < zero + 10;
-    let is_active = |c: char| is_digit(c) || c == p.decimal || c == p.exponent || c == p.grouping || c == p.digit || c == p.pattern;
+    let is_active = |c: char| {
+        is_digit(c)
+            || c == p.decimal
+            || c == p.exponent
+            || c == p.grouping
+            || c == p.digit
+            || c == p.pattern
+    };
     let subs: Vec<&str> = picture.split(p.pattern).collect();
     if subs.len() > 2 {
         return Err(Error::new("D3080"));
     }
     let split = |sub: &str| -> Parts {
         let chars: Vec<char> = sub.chars().collect();
-        let pre = chars.iter().position(|c| is_active(*c) && *c != p.exponent).unwrap_or(chars.len().min(0));
+        let pre = chars
+            .iter()
+            .position(|c| is_active(*c) && *c != p.exponent)
+            .unwrap_or(0);
         let prefix: String = if chars.iter().any(|c| is_active(*c) && *c != p.exponent) {
             chars[..pre].iter().collect()
         } else {
             String::new()
         };
-        let suf = chars.iter().rposition(|c| is_active(*c) && *c != p.exponent);
+        let suf = chars
+            .iter()
+            .rposition(|c| is_active(*c) && *c != p.exponent);
         let suffix: String = match suf {
             Some(i) => chars[i + 1..].iter().collect(),
             None => String::new(),
         };
         let plen = prefix.chars().count();
         let slen = suffix.chars().count();
-        let active: String = chars[plen..chars.len().saturating_sub(slen).max(plen)].iter().collect();
-        let exp_pos = chars.iter().skip(plen).position(|c| *c == p.exponent).map(|i| i + plen);
+        let active: String = chars[plen..chars.len().saturating_sub(slen).max(plen)]
+            .iter()
+            .collect();
+        let exp_pos = chars
+            .iter()
+            .skip(plen)
+            .position(|c| *c == p.exponent)
+            .map(|i| i + plen);
         let (mantissa, exponent) = match exp_pos {
             Some(e) if e <= chars.len() - slen => {
                 let a: Vec<char> = active.chars().collect();
                 let cut = e.min(a.len());
-                (a[..cut].iter().collect::<String>(), Some(a.get(cut + 1..).map(|r| r.iter().collect()).unwrap_or_default()))
+                (
+                    a[..cut].iter().collect::<String>(),
+                    Some(
+                        a.get(cut + 1..)
+                            .map(|r| r.iter().collect())
+                            .unwrap_or_default(),
+                    ),
+                )
             }
             _ => (active.clone(), None),
         };
         let (integer, fractional) = match mantissa.find(p.decimal) {
-            Some(d) => (mantissa[..d].to_owned(), mantissa[d + p.decimal.len_utf8()..].to_owned()),
+            Some(d) => (
+                mantissa[..d].to_owned(),
+                mantissa[d + p.decimal.len_utf8()..].to_owned(),
+            ),
             None => (mantissa.clone(), suffix.clone()),
         };
-        Parts { prefix, suffix, active, mantissa, exponent, integer, fractional, picture: sub.to_owned() }
+        Parts {
+            prefix,
+            suffix,
+            active,
+            mantissa,
+            exponent,
+            integer,
+            fractional,
+            picture: sub.to_owned(),
+        }
     };
     let parts: Vec<Parts> = subs.iter().map(|s| split(s)).collect();
     for part in &parts {
         validate(part, p, &is_digit, &is_active)?;
     }
-    let mut analyses: Vec<Analysis> = parts.iter().map(|part| analyse(part, p, &is_digit)).collect();
+    let mut analyses: Vec<Analysis> = parts
+        .iter()
+        .map(|part| analyse(part, p, &is_digit))
+        .collect();
     if analyses.len() == 1 {
         let a = &analyses[0];
         analyses.push(Analysis {
@@ -136,7 +189,11 @@ fn format(value: f64, picture: &str, p: &Props) -> Result<String, Error> {
             picture: a.picture.clone(),
         });
     }
-    let pic = if value >= 0.0 { &analyses[0] } else { &analyses[1] };
+    let pic = if value >= 0.0 {
+        &analyses[0]
+    } else {
+        &analyses[1]
+    };
     let adjusted = if pic.picture.contains(p.percent) {
         value * 100.0
     } else if pic.picture.contains(p.per_mille) {
@@ -170,7 +227,11 @@ fn format(value: f64, picture: &str, p: &Props) -> Result<String, Error> {
             s
         } else {
             s.chars()
-                .map(|c| c.to_digit(10).and_then(|d| char::from_u32(zero + d)).unwrap_or(c))
+                .map(|c| {
+                    c.to_digit(10)
+                        .and_then(|d| char::from_u32(zero + d))
+                        .unwrap_or(c)
+                })
                 .collect()
         }
     };
@@ -197,8 +258,7 @@ fn format(value: f64, picture: &str, p: &Props) -> Result<String, Error> {
         s.push(p.zero);
     }
     let mut dpos = s.iter().position(|c| *c == p.decimal).unwrap_or(s.len());
-    if pic.regular > 0 {
-        let groups = (dpos.saturating_sub(1)) / pic.regular;
+    if let Some(groups) = dpos.saturating_sub(1).checked_div(pic.regular) {
         for g in 1..=groups {
             s.insert(dpos - g * pic.regular, p.grouping);
         }
@@ -239,7 +299,12 @@ fn count_of(s: &str, c: char) -> usize {
     s.chars().filter(|x| *x == c).count()
 }
 
-fn validate(part: &Parts, p: &Props, is_digit: &dyn Fn(char) -> bool, is_active: &dyn Fn(char) -> bool) -> Result<(), Error> {
+fn validate(
+    part: &Parts,
+    p: &Props,
+    is_digit: &dyn Fn(char) -> bool,
+    is_active: &dyn Fn(char) -> bool,
+) -> Result<(), Error> {
     let sub = &part.picture;
     let chars: Vec<char> = sub.chars().collect();
     let mut error = None;
@@ -273,7 +338,10 @@ fn validate(part: &Parts, p: &Props, is_digit: &dyn Fn(char) -> bool, is_active:
             }
         }
     }
-    if chars.windows(2).any(|w| w[0] == p.grouping && w[1] == p.grouping) {
+    if chars
+        .windows(2)
+        .any(|w| w[0] == p.grouping && w[1] == p.grouping)
+    {
         error = Some("D3089");
     }
     if let Some(od) = part.integer.find(p.digit) {
@@ -307,7 +375,11 @@ fn analyse(part: &Parts, p: &Props, is_digit: &dyn Fn(char) -> bool) -> Analysis
         for (i, c) in chars.iter().enumerate() {
             if *c == p.grouping {
                 let side: &[char] = if to_left { &chars[..i] } else { &chars[i..] };
-                out.push(side.iter().filter(|c| is_digit(**c) || **c == p.digit).count());
+                out.push(
+                    side.iter()
+                        .filter(|c| is_digit(**c) || **c == p.digit)
+                        .count(),
+                );
             }
         }
         out
@@ -336,7 +408,11 @@ fn analyse(part: &Parts, p: &Props, is_digit: &dyn Fn(char) -> bool) -> Analysis
     let mut min_integer = part.integer.chars().filter(|c| is_digit(*c)).count();
     let scaling = min_integer;
     let mut min_fraction = part.fractional.chars().filter(|c| is_digit(*c)).count();
-    let mut max_fraction = part.fractional.chars().filter(|c| is_digit(*c) || *c == p.digit).count();
+    let mut max_fraction = part
+        .fractional
+        .chars()
+        .filter(|c| is_digit(*c) || *c == p.digit)
+        .count();
     let exponent_present = part.exponent.is_some();
     if min_integer == 0 && max_fraction == 0 {
         if exponent_present {
@@ -352,7 +428,10 @@ fn analyse(part: &Parts, p: &Props, is_digit: &dyn Fn(char) -> bool) -> Analysis
     if min_integer == 0 && min_fraction == 0 {
         min_fraction = 1;
     }
-    let min_exponent = part.exponent.as_ref().map_or(0, |e| e.chars().filter(|c| is_digit(*c)).count());
+    let min_exponent = part
+        .exponent
+        .as_ref()
+        .map_or(0, |e| e.chars().filter(|c| is_digit(*c)).count());
     Analysis {
         integer_grouping,
         regular,

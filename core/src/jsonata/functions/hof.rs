@@ -34,7 +34,12 @@ pub(super) fn map(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, env: &Env) -> Re
     let f = arg(args, 1);
     let mut out = Vec::new();
     for (i, v) in arr.to_list().into_iter().enumerate() {
-        let r = ctx.apply(f, hof_args(f, v, Value::Number(i as f64), arr), &Value::Null, env)?;
+        let r = ctx.apply(
+            f,
+            hof_args(f, v, Value::Number(i as f64), arr),
+            &Value::Null,
+            env,
+        )?;
         if !r.is_undefined() {
             out.push(r);
         }
@@ -42,7 +47,12 @@ pub(super) fn map(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, env: &Env) -> Re
     Ok(Value::sequence(out))
 }
 
-pub(super) fn filter(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, env: &Env) -> Result<Value, Error> {
+pub(super) fn filter(
+    ctx: &mut Ctx<'_>,
+    args: &[Value],
+    _: &Value,
+    env: &Env,
+) -> Result<Value, Error> {
     let arr = arg(args, 0);
     if arr.is_undefined() {
         return Ok(Value::Undefined);
@@ -50,7 +60,12 @@ pub(super) fn filter(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, env: &Env) ->
     let f = arg(args, 1);
     let mut out = Vec::new();
     for (i, v) in arr.to_list().into_iter().enumerate() {
-        let r = ctx.apply(f, hof_args(f, v.clone(), Value::Number(i as f64), arr), &Value::Null, env)?;
+        let r = ctx.apply(
+            f,
+            hof_args(f, v.clone(), Value::Number(i as f64), arr),
+            &Value::Null,
+            env,
+        )?;
         if truthy(&r)? {
             out.push(v);
         }
@@ -58,7 +73,12 @@ pub(super) fn filter(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, env: &Env) ->
     Ok(Value::sequence(out))
 }
 
-pub(super) fn single(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, env: &Env) -> Result<Value, Error> {
+pub(super) fn single(
+    ctx: &mut Ctx<'_>,
+    args: &[Value],
+    _: &Value,
+    env: &Env,
+) -> Result<Value, Error> {
     let arr = arg(args, 0);
     if arr.is_undefined() {
         return Ok(Value::Undefined);
@@ -69,7 +89,12 @@ pub(super) fn single(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, env: &Env) ->
         let hit = if f.is_undefined() {
             true
         } else {
-            let r = ctx.apply(f, hof_args(f, v.clone(), Value::Number(i as f64), arr), &Value::Null, env)?;
+            let r = ctx.apply(
+                f,
+                hof_args(f, v.clone(), Value::Number(i as f64), arr),
+                &Value::Null,
+                env,
+            )?;
             truthy(&r)?
         };
         if hit {
@@ -82,7 +107,12 @@ pub(super) fn single(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, env: &Env) ->
     found.ok_or_else(|| Error::new("D3139"))
 }
 
-pub(super) fn reduce(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, env: &Env) -> Result<Value, Error> {
+pub(super) fn reduce(
+    ctx: &mut Ctx<'_>,
+    args: &[Value],
+    _: &Value,
+    env: &Env,
+) -> Result<Value, Error> {
     let seq = arg(args, 0);
     if seq.is_undefined() {
         return Ok(Value::Undefined);
@@ -115,27 +145,47 @@ pub(super) fn reduce(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, env: &Env) ->
     Ok(acc)
 }
 
-pub(super) fn sift(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, env: &Env) -> Result<Value, Error> {
+pub(super) fn sift(
+    ctx: &mut Ctx<'_>,
+    args: &[Value],
+    _: &Value,
+    env: &Env,
+) -> Result<Value, Error> {
     let obj = arg(args, 0);
     let f = arg(args, 1);
     let mut out = Object::new();
     if let Value::Object(o) = obj {
         for (k, v) in o.iter() {
-            let r = ctx.apply(f, hof_args(f, v.clone(), Value::String(k.clone()), obj), &Value::Null, env)?;
+            let r = ctx.apply(
+                f,
+                hof_args(f, v.clone(), Value::String(k.clone()), obj),
+                &Value::Null,
+                env,
+            )?;
             if truthy(&r)? {
                 out.insert(k.clone(), v.clone());
             }
         }
     }
-    Ok(if out.is_empty() { Value::Undefined } else { Value::object(out) })
+    Ok(if out.is_empty() {
+        Value::Undefined
+    } else {
+        Value::object(out)
+    })
 }
 
-pub(super) fn each(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, env: &Env) -> Result<Value, Error> {
+pub(super) fn each(
+    ctx: &mut Ctx<'_>,
+    args: &[Value],
+    _: &Value,
+    env: &Env,
+) -> Result<Value, Error> {
     let obj = arg(args, 0);
     let f = arg(args, 1);
     let mut out = Vec::new();
     if let Value::Object(o) = obj {
-        let entries: Vec<(Rc<str>, Value)> = o.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let entries: Vec<(Rc<str>, Value)> =
+            o.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         for (k, v) in entries {
             let r = ctx.apply(f, hof_args(f, v, Value::String(k), obj), &Value::Null, env)?;
             if !r.is_undefined() {
@@ -146,16 +196,25 @@ pub(super) fn each(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, env: &Env) -> R
     Ok(Value::sequence(out))
 }
 
-pub(super) fn sort(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, env: &Env) -> Result<Value, Error> {
+pub(super) fn sort(
+    ctx: &mut Ctx<'_>,
+    args: &[Value],
+    _: &Value,
+    env: &Env,
+) -> Result<Value, Error> {
     let arr = arg(args, 0);
-    let Some(items) = arr.items() else { return Ok(arr.clone()) };
+    let Some(items) = arr.items() else {
+        return Ok(arr.clone());
+    };
     if items.len() <= 1 {
         return Ok(arr.clone());
     }
     let items = items.to_vec();
     let f = arg(args, 1);
     let order = if f.is_undefined() {
-        let numbers = items.iter().all(|v| matches!(v, Value::Number(n) if !n.is_nan()));
+        let numbers = items
+            .iter()
+            .all(|v| matches!(v, Value::Number(n) if !n.is_nan()));
         let strings = items.iter().all(|v| matches!(v, Value::String(_)));
         if !numbers && !strings {
             return Err(Error::new("D3070").index(1));
@@ -172,9 +231,16 @@ pub(super) fn sort(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, env: &Env) -> R
         })?
     } else {
         merge_sort(items.len(), &mut |a, b| {
-            let r = ctx.apply(f, vec![items[a].clone(), items[b].clone()], &Value::Null, env)?;
+            let r = ctx.apply(
+                f,
+                vec![items[a].clone(), items[b].clone()],
+                &Value::Null,
+                env,
+            )?;
             Ok(js_truthy(&r))
         })?
     };
-    Ok(Value::array(order.into_iter().map(|i| items[i].clone()).collect()))
+    Ok(Value::array(
+        order.into_iter().map(|i| items[i].clone()).collect(),
+    ))
 }

@@ -37,11 +37,18 @@ pub(crate) struct Builtin {
 
 impl Builtin {
     const fn new(name: &'static str, sig: &'static str, arity: usize, imp: Imp) -> Self {
-        Builtin { name, sig, parsed: OnceLock::new(), arity, imp }
+        Builtin {
+            name,
+            sig,
+            parsed: OnceLock::new(),
+            arity,
+            imp,
+        }
     }
 
     pub(crate) fn signature(&self) -> &Signature {
-        self.parsed.get_or_init(|| Signature::parse(self.sig).unwrap_or_else(|e| unreachable!("{e}")))
+        self.parsed
+            .get_or_init(|| Signature::parse(self.sig).unwrap_or_else(|e| unreachable!("{e}")))
     }
 }
 
@@ -65,18 +72,33 @@ static BUILTINS: [Builtin; 65] = [
     Builtin::new("contains", "<s-(sf):b>", 2, string::contains),
     Builtin::new("count", "<a:n>", 1, array::count),
     Builtin::new("decodeUrl", "<s-:s>", 1, encoding::decode_url),
-    Builtin::new("decodeUrlComponent", "<s-:s>", 1, encoding::decode_url_component),
+    Builtin::new(
+        "decodeUrlComponent",
+        "<s-:s>",
+        1,
+        encoding::decode_url_component,
+    ),
     Builtin::new("distinct", "<x:x>", 1, array::distinct),
     Builtin::new("each", "<o-f:a>", 2, hof::each),
     Builtin::new("encodeUrl", "<s-:s>", 1, encoding::encode_url),
-    Builtin::new("encodeUrlComponent", "<s-:s>", 1, encoding::encode_url_component),
+    Builtin::new(
+        "encodeUrlComponent",
+        "<s-:s>",
+        1,
+        encoding::encode_url_component,
+    ),
     Builtin::new("error", "<s?:x>", 1, object::error),
     Builtin::new("eval", "<sx?:x>", 2, object::eval),
     Builtin::new("exists", "<x:b>", 1, object::exists),
     Builtin::new("filter", "<af>", 2, hof::filter),
     Builtin::new("floor", "<n-:n>", 1, numeric::floor),
     Builtin::new("formatBase", "<n-n?:s>", 2, numeric::format_base),
-    Builtin::new("formatInteger", "<n-s:s>", 2, format_integer::format_integer),
+    Builtin::new(
+        "formatInteger",
+        "<n-s:s>",
+        2,
+        format_integer::format_integer,
+    ),
     Builtin::new("formatNumber", "<n-so?:s>", 3, format_number::format_number),
     Builtin::new("fromMillis", "<n-s?s?:s>", 3, datetime::from_millis),
     Builtin::new("join", "<a<s>s?:s>", 2, string::join),
@@ -122,7 +144,10 @@ static BUILTINS: [Builtin; 65] = [
 
 /// The standard library's function `name`.
 pub(crate) fn builtin(name: &str) -> Option<&'static Builtin> {
-    BUILTINS.binary_search_by(|b| b.name.cmp(name)).ok().map(|i| &BUILTINS[i])
+    BUILTINS
+        .binary_search_by(|b| b.name.cmp(name))
+        .ok()
+        .map(|i| &BUILTINS[i])
 }
 
 /// The argument at `i`, or undefined.

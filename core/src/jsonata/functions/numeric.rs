@@ -30,14 +30,18 @@ pub(super) fn sum(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result
 
 pub(super) fn max(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
     Ok(match numbers(arg(args, 0)) {
-        Some(ns) if !ns.is_empty() => Value::Number(ns.iter().copied().fold(f64::NEG_INFINITY, f64::max)),
+        Some(ns) if !ns.is_empty() => {
+            Value::Number(ns.iter().copied().fold(f64::NEG_INFINITY, f64::max))
+        }
         _ => Value::Undefined,
     })
 }
 
 pub(super) fn min(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
     Ok(match numbers(arg(args, 0)) {
-        Some(ns) if !ns.is_empty() => Value::Number(ns.iter().copied().fold(f64::INFINITY, f64::min)),
+        Some(ns) if !ns.is_empty() => {
+            Value::Number(ns.iter().copied().fold(f64::INFINITY, f64::min))
+        }
         _ => Value::Undefined,
     })
 }
@@ -155,7 +159,11 @@ fn shift(v: f64, places: i32) -> f64 {
 
 /// `$round()`: half to even, at `precision` decimal places.
 pub(crate) fn round_half_even(v: f64, precision: i32) -> f64 {
-    let x = if precision != 0 { shift(v, precision) } else { v };
+    let x = if precision != 0 {
+        shift(v, precision)
+    } else {
+        v
+    };
     let mut r = js_round(x);
     if (r - x).abs() == 0.5 && (r % 2.0).abs() == 1.0 {
         r -= 1.0;
@@ -171,7 +179,9 @@ pub(crate) fn round_half_even(v: f64, precision: i32) -> f64 {
 }
 
 pub(super) fn round(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
-    let Some(v) = num(arg(args, 0)) else { return Ok(Value::Undefined) };
+    let Some(v) = num(arg(args, 0)) else {
+        return Ok(Value::Undefined);
+    };
     let precision = num(arg(args, 1)).unwrap_or(0.0);
     if precision.fract() != 0.0 {
         // The reference shifts the point through the text `…e<precision>`, NaN unless whole.
@@ -182,7 +192,9 @@ pub(super) fn round(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Resu
 }
 
 pub(super) fn sqrt(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
-    let Some(v) = num(arg(args, 0)) else { return Ok(Value::Undefined) };
+    let Some(v) = num(arg(args, 0)) else {
+        return Ok(Value::Undefined);
+    };
     if v < 0.0 {
         return Err(Error::new("D3060").index(1).value(to_js_string(v)));
     }
@@ -190,11 +202,16 @@ pub(super) fn sqrt(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Resul
 }
 
 pub(super) fn power(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
-    let Some(base) = num(arg(args, 0)) else { return Ok(Value::Undefined) };
+    let Some(base) = num(arg(args, 0)) else {
+        return Ok(Value::Undefined);
+    };
     let exp = num(arg(args, 1)).unwrap_or(f64::NAN);
     let r = js_pow(base, exp);
     if !r.is_finite() {
-        return Err(Error::new("D3061").index(1).value(to_js_string(base)).value2(to_js_string(exp)));
+        return Err(Error::new("D3061")
+            .index(1)
+            .value(to_js_string(base))
+            .value2(to_js_string(exp)));
     }
     Ok(Value::Number(r))
 }
@@ -208,11 +225,20 @@ fn js_pow(base: f64, exp: f64) -> f64 {
 }
 
 pub(super) fn random(ctx: &mut Ctx<'_>, _: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
-    Ok(Value::Number((ctx.rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64))
+    Ok(Value::Number(
+        (ctx.rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64,
+    ))
 }
 
-pub(super) fn format_base(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
-    let Some(v) = num(arg(args, 0)) else { return Ok(Value::Undefined) };
+pub(super) fn format_base(
+    _: &mut Ctx<'_>,
+    args: &[Value],
+    _: &Value,
+    _: &Env,
+) -> Result<Value, Error> {
+    let Some(v) = num(arg(args, 0)) else {
+        return Ok(Value::Undefined);
+    };
     let v = round_half_even(v, 0);
     let radix = num(arg(args, 1)).map_or(10.0, |r| round_half_even(r, 0));
     if !(2.0..=36.0).contains(&radix) {

@@ -1,8 +1,6 @@
 //! Object, boolean and type functions: `$keys $lookup $spread $merge $exists $type $boolean
 //! $not $error $assert $clone $eval`.
 
-use std::rc::Rc;
-
 use super::arg;
 use crate::jsonata::convert::boolean as to_boolean;
 use crate::jsonata::error::{quote, Error};
@@ -33,7 +31,9 @@ fn collect_keys(v: &Value, into: &mut Object, depth: usize) -> Result<(), Error>
 pub(super) fn keys(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
     let mut all = Object::new();
     collect_keys(arg(args, 0), &mut all, 0)?;
-    Ok(Value::sequence(all.keys().map(|k| Value::String(k.clone())).collect()))
+    Ok(Value::sequence(
+        all.keys().map(|k| Value::String(k.clone())).collect(),
+    ))
 }
 
 pub(super) fn lookup(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
@@ -41,7 +41,7 @@ pub(super) fn lookup(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Res
     lookup_field(arg(args, 0), key)
 }
 
-fn spread_into(ctx: &Ctx<'_>, v: &Value, depth: usize) -> Result<Value, Error> {
+fn spread_into(ctx: &mut Ctx<'_>, v: &Value, depth: usize) -> Result<Value, Error> {
     if depth > crate::jsonata::convert::VALUE_DEPTH {
         return Err(Error::new("D1011").value(crate::jsonata::convert::VALUE_DEPTH.to_string()));
     }
@@ -49,7 +49,8 @@ fn spread_into(ctx: &Ctx<'_>, v: &Value, depth: usize) -> Result<Value, Error> {
         Value::Array(items, _) => {
             let mut result = Value::sequence(Vec::new());
             for item in items.iter() {
-                result = ctx.append(result, spread_into(ctx, item, depth + 1)?)?;
+                let spread = spread_into(ctx, item, depth + 1)?;
+                result = ctx.append(result, spread)?;
             }
             result
         }
@@ -66,7 +67,12 @@ fn spread_into(ctx: &Ctx<'_>, v: &Value, depth: usize) -> Result<Value, Error> {
     })
 }
 
-pub(super) fn spread(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
+pub(super) fn spread(
+    ctx: &mut Ctx<'_>,
+    args: &[Value],
+    _: &Value,
+    _: &Env,
+) -> Result<Value, Error> {
     spread_into(ctx, arg(args, 0), 0)
 }
 
@@ -91,7 +97,9 @@ pub(super) fn exists(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Res
 }
 
 pub(super) fn type_(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
-    Ok(arg(args, 0).type_name().map_or(Value::Undefined, Value::string))
+    Ok(arg(args, 0)
+        .type_name()
+        .map_or(Value::Undefined, Value::string))
 }
 
 pub(super) fn boolean(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
@@ -103,7 +111,10 @@ pub(super) fn not(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result
 }
 
 pub(super) fn error(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
-    let message = arg(args, 0).as_str().filter(|m| !m.is_empty()).unwrap_or("$error() function evaluated");
+    let message = arg(args, 0)
+        .as_str()
+        .filter(|m| !m.is_empty())
+        .unwrap_or("$error() function evaluated");
     Err(Error::new("D3137").message(message))
 }
 
@@ -111,7 +122,10 @@ pub(super) fn assert(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Res
     if matches!(arg(args, 0), Value::Bool(true)) {
         return Ok(Value::Undefined);
     }
-    let message = arg(args, 1).as_str().filter(|m| !m.is_empty()).unwrap_or("$assert() statement failed");
+    let message = arg(args, 1)
+        .as_str()
+        .filter(|m| !m.is_empty())
+        .unwrap_or("$assert() statement failed");
     Err(Error::new("D3141").message(message))
 }
 
@@ -123,18 +137,33 @@ pub(super) fn clone(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Re
     ctx.clone_value(v)
 }
 
-pub(super) fn eval(ctx: &mut Ctx<'_>, args: &[Value], input: &Value, env: &Env) -> Result<Value, Error> {
-    let Some(text) = arg(args, 0).as_str() else { return Ok(Value::Undefined) };
+pub(super) fn eval(
+    ctx: &mut Ctx<'_>,
+    args: &[Value],
+    input: &Value,
+    env: &Env,
+) -> Result<Value, Error> {
+    let Some(text) = arg(args, 0).as_str() else {
+        return Ok(Value::Undefined);
+    };
     let focus = match arg(args, 1) {
         Value::Undefined => input.clone(),
-        Value::Array(items, f) if !f.sequence => Value::Array(
-            Rc::new(vec![Value::Array(items.clone(), *f)]),
-            Flags { outer_wrapper: true, ..Flags::SEQUENCE },
+        Value::Array(items, f) if !f.sequence => Value::array_with(
+            vec![Value::Array(items.clone(), *f)],
+            Flags {
+                outer_wrapper: true,
+                ..Flags::SEQUENCE
+            },
         ),
         other => other.clone(),
     };
     let expr = crate::jsonata::Expression::parse(text)
         .map_err(|e| Error::new("D3120").value(quote(&e.to_string())))?;
-    ctx.evaluate(expr.root(), &focus, env)
-        .map_err(|e| if e.code() == "D1011" || e.code() == "D1012" { e } else { Error::new("D3121").value(quote(&e.to_string())) })
+    ctx.evaluate(expr.root(), &focus, env).map_err(|e| {
+        if e.code() == "D1011" || e.code() == "D1012" {
+            e
+        } else {
+            Error::new("D3121").value(quote(&e.to_string()))
+        }
+    })
 }

@@ -29,13 +29,18 @@ fn limit(v: &Value, code: &'static str, index: usize) -> Result<Option<usize>, E
     }
 }
 
-pub(super) fn string(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
+pub(super) fn string(
+    ctx: &mut Ctx<'_>,
+    args: &[Value],
+    _: &Value,
+    _: &Env,
+) -> Result<Value, Error> {
     let v = arg(args, 0);
     if v.is_undefined() {
         return Ok(Value::Undefined);
     }
     let pretty = matches!(arg(args, 1), Value::Bool(true));
-    let s = ctx.to_string_pretty(v, pretty)?;
+    let s = ctx.stringify_pretty(v, pretty)?;
     ctx.check_str(&s)?;
     Ok(Value::from_string(s))
 }
@@ -55,8 +60,15 @@ fn slice_bounds(len: usize, start: f64, end: Option<f64>) -> (usize, usize) {
     (s, e.max(s))
 }
 
-pub(super) fn substring(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
-    let Some(s) = text(arg(args, 0)) else { return Ok(Value::Undefined) };
+pub(super) fn substring(
+    _: &mut Ctx<'_>,
+    args: &[Value],
+    _: &Value,
+    _: &Env,
+) -> Result<Value, Error> {
+    let Some(s) = text(arg(args, 0)) else {
+        return Ok(Value::Undefined);
+    };
     let chars: Vec<char> = s.chars().collect();
     let len = chars.len() as f64;
     let mut start = arg(args, 1).as_f64().unwrap_or(f64::NAN);
@@ -71,7 +83,11 @@ pub(super) fn substring(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> 
             if *length <= 0.0 {
                 return Ok(Value::string(""));
             }
-            Some(if start >= 0.0 { start + length } else { len + start + length })
+            Some(if start >= 0.0 {
+                start + length
+            } else {
+                len + start + length
+            })
         }
         _ => None,
     };
@@ -84,8 +100,15 @@ fn needle(v: &Value) -> &str {
     v.as_str().unwrap_or("undefined")
 }
 
-pub(super) fn substring_before(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
-    let Some(s) = text(arg(args, 0)) else { return Ok(Value::Undefined) };
+pub(super) fn substring_before(
+    _: &mut Ctx<'_>,
+    args: &[Value],
+    _: &Value,
+    _: &Env,
+) -> Result<Value, Error> {
+    let Some(s) = text(arg(args, 0)) else {
+        return Ok(Value::Undefined);
+    };
     let chars = needle(arg(args, 1));
     Ok(match s.find(chars) {
         Some(p) => Value::string(&s[..p]),
@@ -93,8 +116,15 @@ pub(super) fn substring_before(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &E
     })
 }
 
-pub(super) fn substring_after(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
-    let Some(s) = text(arg(args, 0)) else { return Ok(Value::Undefined) };
+pub(super) fn substring_after(
+    _: &mut Ctx<'_>,
+    args: &[Value],
+    _: &Value,
+    _: &Env,
+) -> Result<Value, Error> {
+    let Some(s) = text(arg(args, 0)) else {
+        return Ok(Value::Undefined);
+    };
     let chars = needle(arg(args, 1));
     Ok(match s.find(chars) {
         Some(p) => Value::string(&s[p + chars.len()..]),
@@ -102,20 +132,39 @@ pub(super) fn substring_after(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &En
     })
 }
 
-pub(super) fn lowercase(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
-    Ok(text(arg(args, 0)).map_or(Value::Undefined, |s| Value::from_string(crate::jsonata::case::to_lower(s))))
+pub(super) fn lowercase(
+    _: &mut Ctx<'_>,
+    args: &[Value],
+    _: &Value,
+    _: &Env,
+) -> Result<Value, Error> {
+    Ok(text(arg(args, 0)).map_or(Value::Undefined, |s| {
+        Value::from_string(crate::jsonata::case::to_lower(s))
+    }))
 }
 
-pub(super) fn uppercase(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
-    Ok(text(arg(args, 0)).map_or(Value::Undefined, |s| Value::from_string(crate::jsonata::case::to_upper(s))))
+pub(super) fn uppercase(
+    _: &mut Ctx<'_>,
+    args: &[Value],
+    _: &Value,
+    _: &Env,
+) -> Result<Value, Error> {
+    Ok(text(arg(args, 0)).map_or(Value::Undefined, |s| {
+        Value::from_string(crate::jsonata::case::to_upper(s))
+    }))
 }
 
 pub(super) fn length(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
-    Ok(text(arg(args, 0)).map_or(Value::Undefined, |s| Value::Number(s.chars().count() as f64)))
+    Ok(text(arg(args, 0)).map_or(
+        Value::Undefined,
+        |s| Value::Number(s.chars().count() as f64),
+    ))
 }
 
 pub(super) fn trim(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
-    let Some(s) = text(arg(args, 0)) else { return Ok(Value::Undefined) };
+    let Some(s) = text(arg(args, 0)) else {
+        return Ok(Value::Undefined);
+    };
     let mut out = String::with_capacity(s.len());
     let mut in_space = false;
     for c in s.chars() {
@@ -135,7 +184,9 @@ pub(super) fn trim(_: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Resul
 }
 
 pub(super) fn pad(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
-    let Some(s) = text(arg(args, 0)) else { return Ok(Value::Undefined) };
+    let Some(s) = text(arg(args, 0)) else {
+        return Ok(Value::Undefined);
+    };
     let width = arg(args, 1).as_f64().unwrap_or(0.0).trunc();
     let fill = match arg(args, 2).as_str() {
         Some(c) if !c.is_empty() => c,
@@ -150,13 +201,24 @@ pub(super) fn pad(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Resu
         return Err(Error::new("D2016").value(ctx.limits.max_string.to_string()));
     }
     let padding: String = fill.chars().cycle().take(pad_len as usize).collect();
-    let out = if width > 0.0 { format!("{s}{padding}") } else { format!("{padding}{s}") };
+    let out = if width > 0.0 {
+        format!("{s}{padding}")
+    } else {
+        format!("{padding}{s}")
+    };
     ctx.check_str(&out)?;
     Ok(Value::from_string(out))
 }
 
-pub(super) fn contains(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
-    let (Some(s), token) = (text(arg(args, 0)), arg(args, 1)) else { return Ok(Value::Undefined) };
+pub(super) fn contains(
+    ctx: &mut Ctx<'_>,
+    args: &[Value],
+    _: &Value,
+    _: &Env,
+) -> Result<Value, Error> {
+    let (Some(s), token) = (text(arg(args, 0)), arg(args, 1)) else {
+        return Ok(Value::Undefined);
+    };
     Ok(match token {
         Value::Undefined => Value::Undefined,
         Value::String(t) => Value::Bool(s.contains(&**t)),
@@ -165,13 +227,17 @@ pub(super) fn contains(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) ->
 }
 
 pub(super) fn split(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
-    let Some(s) = text(arg(args, 0)) else { return Ok(Value::Undefined) };
+    let Some(s) = text(arg(args, 0)) else {
+        return Ok(Value::Undefined);
+    };
     let limit = limit(arg(args, 2), "D3020", 3)?;
     let mut out: Vec<Value> = Vec::new();
     match arg(args, 1) {
         Value::String(sep) => {
             let parts: Vec<&str> = if sep.is_empty() {
-                s.char_indices().map(|(i, c)| &s[i..i + c.len_utf8()]).collect()
+                s.char_indices()
+                    .map(|(i, c)| &s[i..i + c.len_utf8()])
+                    .collect()
             } else {
                 s.split(&**sep).collect()
             };
@@ -184,7 +250,9 @@ pub(super) fn split(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Re
                 let found = ctx.matches(matcher, s, limit)?;
                 let mut start = 0;
                 for m in &found {
-                    out.push(Value::string(s.get(start..m.byte_start.max(start)).unwrap_or("")));
+                    out.push(Value::string(
+                        s.get(start..m.byte_start.max(start)).unwrap_or(""),
+                    ));
                     start = m.byte_end;
                 }
                 if limit.is_none_or(|l| found.len() < l) {
@@ -222,8 +290,15 @@ fn match_value(m: &Match) -> Value {
     Value::object(o)
 }
 
-pub(super) fn match_(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, _: &Env) -> Result<Value, Error> {
-    let Some(s) = text(arg(args, 0)) else { return Ok(Value::Undefined) };
+pub(super) fn match_(
+    ctx: &mut Ctx<'_>,
+    args: &[Value],
+    _: &Value,
+    _: &Env,
+) -> Result<Value, Error> {
+    let Some(s) = text(arg(args, 0)) else {
+        return Ok(Value::Undefined);
+    };
     let limit = limit(arg(args, 2), "D3040", 3)?;
     let found = ctx.matches(arg(args, 1), s, limit)?;
     Ok(Value::sequence(found.iter().map(match_value).collect()))
@@ -249,7 +324,11 @@ fn substitute(replacement: &str, m: &Match) -> String {
             }
             _ => {
                 let groups = m.groups.len();
-                let max_digits = if groups == 0 { 1 } else { (groups as f64).log10().floor() as usize + 1 };
+                let max_digits = if groups == 0 {
+                    1
+                } else {
+                    (groups as f64).log10().floor() as usize + 1
+                };
                 let digits_at = |n: usize| -> Option<usize> {
                     let end = (pos + n).min(bytes.len());
                     let d = &replacement[pos..end];
@@ -278,8 +357,15 @@ fn substitute(replacement: &str, m: &Match) -> String {
     out
 }
 
-pub(super) fn replace(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, env: &Env) -> Result<Value, Error> {
-    let Some(s) = text(arg(args, 0)) else { return Ok(Value::Undefined) };
+pub(super) fn replace(
+    ctx: &mut Ctx<'_>,
+    args: &[Value],
+    _: &Value,
+    env: &Env,
+) -> Result<Value, Error> {
+    let Some(s) = text(arg(args, 0)) else {
+        return Ok(Value::Undefined);
+    };
     let pattern = arg(args, 1);
     if pattern.as_str() == Some("") {
         return Err(Error::new("D3010").index(2).value("\"\""));
@@ -292,7 +378,7 @@ pub(super) fn replace(ctx: &mut Ctx<'_>, args: &[Value], _: &Value, env: &Env) -
     let mut out = String::new();
     let mut position = 0;
     if let Value::String(p) = pattern {
-        let with = ctx.to_string(replacement)?;
+        let with = ctx.stringify(replacement)?;
         let mut count = 0;
         while let Some(off) = s[position..].find(&**p) {
             if limit.is_some_and(|l| count >= l) {
