@@ -337,6 +337,14 @@ fn pollflow_agrees_with_the_reference_on_random_expressions() {
             case["input"] = gen.json(3);
         }
         run += 1;
+        // The reference deep-copies the left side of `??` and `?:` through JSON for its
+        // test, which turns a regular expression literal there into `/[object Object]/`
+        // (docs/jsonata.md): such cases show that bug, not pollflow's behaviour.
+        let text = case["expr"].as_str().unwrap_or("");
+        if (text.contains("??") || text.contains("?:")) && REGEXES.iter().any(|r| text.contains(r)) {
+            skipped += 1;
+            continue;
+        }
         let theirs = reference.eval(&case);
         let ours = pollflow(&case, &limits);
         if ours.is_limit()
@@ -377,7 +385,7 @@ fn pollflow_agrees_with_the_reference_on_random_expressions() {
         }
     }
     println!(
-        "fuzz seed {seed}: {run} expressions in {:.0?} ({skipped} skipped at a limit or a JavaScript error, {errors_agreed} errors agreed, {both_failed} failing with another error code), {} disagreements",
+        "fuzz seed {seed}: {run} expressions in {:.0?} ({skipped} skipped at a limit, a JavaScript error or the reference's `??` regex bug, {errors_agreed} errors agreed, {both_failed} failing with another error code), {} disagreements",
         start.elapsed(),
         failures.len()
     );

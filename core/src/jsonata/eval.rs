@@ -586,23 +586,21 @@ impl<'a> Ctx<'a> {
         input: Value,
         env: &Env,
     ) -> Result<Value, Error> {
-        let is_tuples = matches!(input, Value::Tuples(_));
         if let Value::Tuples(tuples) = &input {
             let mut out = Vec::new();
             let len = tuples.len();
             for (index, tuple) in tuples.iter().enumerate() {
-                let keep = if let Kind::Num(n) = predicate.kind {
-                    position(n, len) == Some(index)
+                let times = if let Kind::Num(n) = predicate.kind {
+                    usize::from(position(n, len) == Some(index))
                 } else {
                     let frame = self.tuple_frame(env, tuple);
                     let res = self.evaluate(predicate, &tuple_context(tuple), &frame)?;
                     self.selects(&res, index, len)?
                 };
-                if keep {
+                for _ in 0..times {
                     out.push(tuple.clone());
                 }
             }
-            debug_assert!(is_tuples);
             return Ok(Value::Tuples(Rc::new(out)));
         }
         let list = match &input {
@@ -620,18 +618,19 @@ impl<'a> Ctx<'a> {
         let mut out = Vec::new();
         for (index, item) in list.iter().enumerate() {
             let res = self.evaluate(predicate, item, env)?;
-            if self.selects(&res, index, len)? {
+            for _ in 0..self.selects(&res, index, len)? {
                 out.push(item.clone());
             }
         }
         Ok(Value::sequence(out))
     }
 
-    /// Whether a predicate's value selects the item at `index`: numbers select by position,
-    /// anything else by truth.
-    fn selects(&mut self, res: &Value, index: usize, len: usize) -> Result<bool, Error> {
+    /// How many times a predicate's value selects the item at `index`: numbers select by
+    /// position (an array of them once per matching number, as the reference does),
+    /// anything else once by truth.
+    fn selects(&mut self, res: &Value, index: usize, len: usize) -> Result<usize, Error> {
         if let Some(n) = numeric(res)? {
-            return Ok(position(n, len) == Some(index));
+            return Ok(usize::from(position(n, len) == Some(index)));
         }
         if let Value::Array(items, _) = res {
             let mut all_numbers = true;
@@ -641,18 +640,14 @@ impl<'a> Ctx<'a> {
                 }
             }
             if all_numbers {
-                let mut hit = false;
-                for item in items.iter() {
-                    if let Value::Number(n) = item {
-                        if position(*n, len) == Some(index) {
-                            hit = true;
-                        }
-                    }
-                }
-                return Ok(hit);
+                let hits = items
+                    .iter()
+                    .filter(|item| matches!(item, Value::Number(n) if position(*n, len) == Some(index)))
+                    .count();
+                return Ok(hits);
             }
         }
-        truthy(res)
+        Ok(usize::from(truthy(res)?))
     }
 
     fn binary(
