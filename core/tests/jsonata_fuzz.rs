@@ -341,7 +341,8 @@ fn pollflow_agrees_with_the_reference_on_random_expressions() {
         // test, which turns a regular expression literal there into `/[object Object]/`
         // (docs/jsonata.md): such cases show that bug, not pollflow's behaviour.
         let text = case["expr"].as_str().unwrap_or("");
-        if (text.contains("??") || text.contains("?:")) && REGEXES.iter().any(|r| text.contains(r)) {
+        if (text.contains("??") || text.contains("?:")) && REGEXES.iter().any(|r| text.contains(r))
+        {
             skipped += 1;
             continue;
         }

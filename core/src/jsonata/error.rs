@@ -34,7 +34,7 @@ impl Error {
         }))
     }
 
-    /// An error raised by a host function (see [`Functions`](super::Functions)), with its own
+    /// An error raised by a host function (see [`HostFunction`](super::HostFunction)), with its own
     /// code and message.
     pub fn custom(code: impl Into<String>, message: impl Into<String>) -> Self {
         let mut e = Error::new("");

@@ -642,7 +642,9 @@ impl<'a> Ctx<'a> {
             if all_numbers {
                 let hits = items
                     .iter()
-                    .filter(|item| matches!(item, Value::Number(n) if position(*n, len) == Some(index)))
+                    .filter(
+                        |item| matches!(item, Value::Number(n) if position(*n, len) == Some(index)),
+                    )
                     .count();
                 return Ok(hits);
             }
