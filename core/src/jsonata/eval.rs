@@ -812,30 +812,29 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// `*`: the values of an object (an array's items, as JavaScript sees an array as an
+    /// object), arrays among them flattened. Flattening makes the result a plain array, as
+    /// the reference's `$append` does.
     fn wildcard(&mut self, input: &Value) -> Result<Value, Error> {
         let input = match input {
             Value::Array(items, f) if f.outer_wrapper && !items.is_empty() => &items[0],
             other => other,
         };
-        let mut out = Vec::new();
-        let mut sequence = true;
         let values: Vec<Value> = match input {
             Value::Object(map) => map.iter().map(|(_, v)| v.clone()).collect(),
             Value::Array(items, _) => items.to_vec(),
             _ => Vec::new(),
         };
-        {
-            for v in &values {
-                if let Value::Array(..) = v {
-                    let mut flat = Vec::new();
-                    convert::flatten(v, &mut flat, 0)?;
-                    out.extend(flat);
-                    sequence = false;
-                } else {
-                    out.push(v.clone());
-                }
-                self.check_len(out.len())?;
+        let mut out = Vec::new();
+        let mut sequence = true;
+        for v in values {
+            if v.items().is_some() {
+                convert::flatten(&v, &mut out, 0)?;
+                sequence = false;
+            } else {
+                out.push(v);
             }
+            self.check_len(out.len())?;
         }
         self.charge(out.len())?;
         Ok(if sequence {

@@ -155,3 +155,18 @@ pub(crate) fn arg(args: &[Value], i: usize) -> &Value {
     const UNDEFINED: &Value = &Value::Undefined;
     args.get(i).unwrap_or(UNDEFINED)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_library_is_sorted_and_every_signature_parses() {
+        assert!(BUILTINS.windows(2).all(|w| w[0].name < w[1].name));
+        for b in &BUILTINS {
+            assert!(Signature::parse(b.sig).is_ok(), "{}", b.name);
+            assert!(builtin(b.name).is_some_and(|found| std::ptr::eq(found, b)));
+        }
+        assert!(builtin("nope").is_none());
+    }
+}
