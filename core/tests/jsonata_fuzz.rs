@@ -337,6 +337,13 @@ fn pollflow_agrees_with_the_reference_on_random_expressions() {
             case["input"] = gen.json(3);
         }
         run += 1;
+        if run % 10_000 == 0 {
+            println!(
+                "  … {run} expressions, {:.0?}, {} disagreements so far",
+                start.elapsed(),
+                failures.len()
+            );
+        }
         // The reference deep-copies the left side of `??` and `?:` through JSON for its
         // test, which turns a regular expression literal there into `/[object Object]/`
         // (docs/jsonata.md): such cases show that bug, not pollflow's behaviour.

@@ -5,7 +5,9 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+use std::time::Duration;
 
 use pollflow::jsonata::{Environment, Expression, Limits};
 use serde_json::Value;
@@ -56,8 +58,13 @@ impl Outcome {
 pub(crate) struct Reference {
     child: Child,
     stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
+    /// Its answers, one line each, read by a thread so a case that hangs can time out.
+    answers: Receiver<String>,
 }
+
+/// How long one case may take in the reference (its own timeout is only checked between
+/// evaluation steps, so a single huge operation can outlast it).
+const CASE_TIMEOUT: Duration = Duration::from_secs(20);
 
 impl Reference {
     /// Starts `node tests/jsonata/reference.mjs`; its dependencies must be installed
@@ -81,24 +88,39 @@ impl Reference {
             .expect("node runs (Node.js is needed for the differential tests)");
         let stdin = child.stdin.take().expect("piped stdin");
         let stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+        let (send, answers) = channel();
+        std::thread::spawn(move || {
+            for line in stdout.lines() {
+                let Ok(line) = line else { break };
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
         Reference {
             child,
             stdin,
-            stdout,
+            answers,
         }
     }
 
     /// Evaluates one case: `{"expr", "input"?, "bindings"?}`. If the reference dies (out of
-    /// memory on a runaway expression), it is restarted and the case reported as error
-    /// `CRASH`.
+    /// memory on a runaway expression) or takes longer than `CASE_TIMEOUT`, it is restarted
+    /// and the case reported as error `CRASH`.
     pub(crate) fn eval(&mut self, case: &Value) -> Outcome {
-        let mut line = String::new();
         let sent = writeln!(self.stdin, "{case}").and_then(|()| self.stdin.flush());
-        let read = sent.and_then(|()| self.stdout.read_line(&mut line));
-        if !matches!(read, Ok(n) if n > 0) {
-            *self = Reference::start();
-            return Outcome::Error("CRASH".into(), "the reference process died".into());
-        }
+        let line = match sent
+            .ok()
+            .and_then(|()| self.answers.recv_timeout(CASE_TIMEOUT).ok())
+        {
+            Some(line) => line,
+            None => {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                *self = Reference::start();
+                return Outcome::Error("CRASH".into(), "the reference died or hung".into());
+            }
+        };
         let answer: Value =
             serde_json::from_str(&line).unwrap_or_else(|e| panic!("bad answer {line:?}: {e}"));
         match answer.get("error") {
