@@ -9,8 +9,8 @@
 //! cargo bench -p pollflow-batch --bench local_batch_fleet -- 2000
 //! ```
 
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use futures::stream::{FuturesUnordered, StreamExt};
@@ -28,26 +28,26 @@ const WAIT: Duration = Duration::from_secs(1);
 struct Measured {
     batch: LocalBatch,
     /// (when, how many ids) of each DescribeJobs call.
-    describes: RefCell<Vec<(Instant, usize)>>,
+    describes: Mutex<Vec<(Instant, usize)>>,
     /// Wall time spent inside the local Batch (single-threaded, so it is CPU time too).
-    serving: Cell<Duration>,
+    serving: Mutex<Duration>,
 }
 
 impl Measured {
     fn timed<T>(&self, started: Instant, result: T) -> T {
-        self.serving.set(self.serving.get() + started.elapsed());
+        *self.serving.lock().unwrap() += started.elapsed();
         result
     }
 }
 
-#[async_trait(?Send)]
+#[async_trait]
 impl BatchApi for Measured {
     async fn submit_job(&self, request: SubmitJobRequest) -> Result<SubmitJobResponse, BatchError> {
         self.batch.submit_job(request).await
     }
     async fn describe_jobs(&self, ids: &[String]) -> Result<Vec<JobDetail>, BatchError> {
         let started = Instant::now();
-        self.describes.borrow_mut().push((started, ids.len()));
+        self.describes.lock().unwrap().push((started, ids.len()));
         let result = self.batch.describe_jobs(ids).await;
         self.timed(started, result)
     }
@@ -84,10 +84,10 @@ async fn fleet(jobs: usize) {
         .with_log_dir(&logs)
         .with_queue(JobQueue::new("fleet", 8))
         .with_definition(JobDefinition::shell("long", "sleep 60"));
-    let api = Rc::new(Measured {
+    let api = Arc::new(Measured {
         batch,
-        describes: RefCell::default(),
-        serving: Cell::default(),
+        describes: Mutex::default(),
+        serving: Mutex::default(),
     });
     let poller = PollGroup::lingering(
         BatchPoller::new(api.clone()),
@@ -124,7 +124,7 @@ async fn fleet(jobs: usize) {
         .count();
 
     // Calls more than half a wait apart belong to different rounds.
-    let describes = api.describes.borrow();
+    let describes = api.describes.lock().unwrap();
     let mut rounds: Vec<(usize, usize)> = Vec::new();
     let mut last: Option<Instant> = None;
     for (at, ids) in describes.iter() {
@@ -149,12 +149,12 @@ async fn fleet(jobs: usize) {
     println!("  DescribeJobs calls per round: at most {max_calls} (target <= 100 for 10,000 jobs)");
     match cpu {
         Some(cpu) => {
-            let engine_cpu = cpu.saturating_sub(api.serving.get());
+            let engine_cpu = cpu.saturating_sub(*api.serving.lock().unwrap());
             println!(
                 "  CPU: {:.2} s in all over {:.1} s; local Batch serving {:.2} s; engine {:.2} s = {:.1} µs per check",
                 cpu.as_secs_f64(),
                 wall.as_secs_f64(),
-                api.serving.get().as_secs_f64(),
+                api.serving.lock().unwrap().as_secs_f64(),
                 engine_cpu.as_secs_f64(),
                 engine_cpu.as_secs_f64() * 1e6 / checks.max(1) as f64
             );

@@ -14,7 +14,7 @@ mod backend;
 #[path = "common/progress.rs"]
 mod progress;
 
-use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
 use backend::usage;
@@ -103,8 +103,8 @@ async fn main() {
         .batch()
         .await
         .unwrap_or_else(|message| usage::<Args>(&message));
-    let notifier: Rc<dyn Notifier> = match args.topic_arn {
-        None => Rc::new(local),
+    let notifier: Arc<dyn Notifier> = match args.topic_arn {
+        None => Arc::new(local),
         Some(topic) => sns_notifier(&backend, topic).await,
     };
     let workflow = manage_batch_job().expect("the Manage a Batch Job workflow is valid");
@@ -130,10 +130,10 @@ async fn main() {
 }
 
 /// Publishes to SNS (`--aws --topic-arn ARN`).
-async fn sns_notifier(backend: &backend::BackendOptions, topic: String) -> Rc<dyn Notifier> {
+async fn sns_notifier(backend: &backend::BackendOptions, topic: String) -> Arc<dyn Notifier> {
     #[cfg(feature = "aws")]
     if let Some(config) = backend.aws_config().await {
-        return Rc::new(pollflow_batch::aws::SnsNotifier::new(&config, topic));
+        return Arc::new(pollflow_batch::aws::SnsNotifier::new(&config, topic));
     }
     let _ = (backend, topic);
     usage::<Args>("--topic-arn needs --aws (and the `aws` feature)")

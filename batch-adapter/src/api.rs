@@ -9,9 +9,10 @@ use crate::model::{JobDetail, SubmitJobRequest, SubmitJobResponse};
 /// `DescribeJobs` takes at most this many job ids.
 pub const DESCRIBE_JOBS_MAX: usize = 100;
 
-/// SubmitJob, DescribeJobs and TerminateJob, shaped like AWS Batch.
-#[async_trait(?Send)]
-pub trait BatchApi {
+/// SubmitJob, DescribeJobs and TerminateJob, shaped like AWS Batch. `Send + Sync`, with
+/// `Send` futures (`#[async_trait]`), so pollers over it serve multi-threaded runtimes.
+#[async_trait]
+pub trait BatchApi: Send + Sync {
     /// Submits a job.
     async fn submit_job(&self, request: SubmitJobRequest) -> Result<SubmitJobResponse, BatchError>;
 
@@ -78,8 +79,8 @@ impl fmt::Display for BatchError {
 
 impl std::error::Error for BatchError {}
 
-#[async_trait(?Send)]
-impl<B: BatchApi + ?Sized> BatchApi for std::rc::Rc<B> {
+#[async_trait]
+impl<B: BatchApi + ?Sized> BatchApi for std::sync::Arc<B> {
     async fn submit_job(&self, request: SubmitJobRequest) -> Result<SubmitJobResponse, BatchError> {
         (**self).submit_job(request).await
     }

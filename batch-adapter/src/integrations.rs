@@ -3,7 +3,7 @@
 //! `arn:aws:states:::batch:submitJob`, `arn:aws:states:::sns:publish`) run against any
 //! [`BatchApi`] and [`Notifier`].
 
-use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use pollflow::{
@@ -43,7 +43,7 @@ where
             SNS_PUBLISH,
             SnsPublish {
                 notifier,
-                published: Cell::new(0),
+                published: AtomicU64::new(0),
             },
         )
 }
@@ -61,7 +61,7 @@ fn submit_request(parameters: &Value) -> Result<SubmitJobRequest, TaskError> {
 /// `batch:submitJob.sync`: the job poller with PascalCase parameters and results.
 struct SyncBatchJob<P>(P);
 
-#[async_trait(?Send)]
+#[async_trait]
 impl<P: Poller> Poller for SyncBatchJob<P> {
     async fn submit(&self, input: &Value) -> Result<Value, TaskError> {
         let request = submit_request(input)?;
@@ -85,7 +85,7 @@ impl<P: Poller> Poller for SyncBatchJob<P> {
 /// `batch:submitJob`: submits and returns `{JobArn, JobId, JobName}`.
 struct SubmitBatchJob<B>(B);
 
-#[async_trait(?Send)]
+#[async_trait]
 impl<B: BatchApi> TaskHandler for SubmitBatchJob<B> {
     async fn call(&self, input: Value) -> Result<Value, TaskError> {
         let response = self
@@ -105,10 +105,10 @@ impl<B: BatchApi> TaskHandler for SubmitBatchJob<B> {
 /// `MessageAttributes` become a [`Notification`]; returns `{MessageId}`.
 struct SnsPublish<N> {
     notifier: N,
-    published: Cell<u64>,
+    published: AtomicU64,
 }
 
-#[async_trait(?Send)]
+#[async_trait]
 impl<N: Notifier> TaskHandler for SnsPublish<N> {
     async fn call(&self, input: Value) -> Result<Value, TaskError> {
         let invalid = |why: &str| TaskError::new("SNS.InvalidParameterException", why.to_owned());
@@ -137,8 +137,7 @@ impl<N: Notifier> TaskHandler for SnsPublish<N> {
                     .unwrap_or(Value::Null),
             })
             .await?;
-        let n = self.published.get() + 1;
-        self.published.set(n);
+        let n = self.published.fetch_add(1, Ordering::Relaxed) + 1;
         Ok(json!({ "MessageId": format!("pollflow-local-{n}") }))
     }
 }

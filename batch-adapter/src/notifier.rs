@@ -38,7 +38,7 @@ impl LocalNotifier {
     }
 }
 
-#[async_trait(?Send)]
+#[async_trait]
 impl Notifier for LocalNotifier {
     async fn notify(&self, n: &Notification) -> Result<(), TaskError> {
         if !self.quiet {

@@ -44,7 +44,7 @@ fn check_error(e: &BatchError) -> CheckError {
     }
 }
 
-#[async_trait(?Send)]
+#[async_trait]
 impl<B: BatchApi> Poller for BatchPoller<B> {
     async fn submit(&self, input: &Value) -> Result<Value, TaskError> {
         let request: SubmitJobRequest = serde_json::from_value(input.clone()).map_err(|e| {

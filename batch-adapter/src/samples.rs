@@ -70,7 +70,7 @@ pub fn job_poller_functions<B: BatchApi + Clone + 'static>(api: B) -> Tasks {
 
 struct SubmitJobFunction<B>(B);
 
-#[async_trait(?Send)]
+#[async_trait]
 impl<B: BatchApi> TaskHandler for SubmitJobFunction<B> {
     async fn call(&self, input: Value) -> Result<Value, TaskError> {
         let request: SubmitJobRequest = serde_json::from_value(input).map_err(|e| {
@@ -90,7 +90,7 @@ impl<B: BatchApi> TaskHandler for SubmitJobFunction<B> {
 
 struct CheckJobFunction<B>(B);
 
-#[async_trait(?Send)]
+#[async_trait]
 impl<B: BatchApi> TaskHandler for CheckJobFunction<B> {
     async fn call(&self, input: Value) -> Result<Value, TaskError> {
         let id = match &input {

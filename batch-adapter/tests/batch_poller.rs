@@ -1,7 +1,7 @@
 //! The Batch poller: the engine drives real local Batch jobs; DescribeJobs calls coalesce.
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use futures::stream::{FuturesUnordered, StreamExt};
@@ -18,22 +18,23 @@ use serde_json::json;
 #[derive(Clone)]
 struct Counting {
     batch: LocalBatch,
-    describes: Rc<RefCell<Vec<usize>>>,
-    terminations: Rc<RefCell<Vec<(String, String)>>>,
+    describes: Arc<Mutex<Vec<usize>>>,
+    terminations: Arc<Mutex<Vec<(String, String)>>>,
 }
 
-#[async_trait(?Send)]
+#[async_trait]
 impl BatchApi for Counting {
     async fn submit_job(&self, request: SubmitJobRequest) -> Result<SubmitJobResponse, BatchError> {
         self.batch.submit_job(request).await
     }
     async fn describe_jobs(&self, ids: &[String]) -> Result<Vec<JobDetail>, BatchError> {
-        self.describes.borrow_mut().push(ids.len());
+        self.describes.lock().unwrap().push(ids.len());
         self.batch.describe_jobs(ids).await
     }
     async fn terminate_job(&self, id: &str, reason: &str) -> Result<(), BatchError> {
         self.terminations
-            .borrow_mut()
+            .lock()
+            .unwrap()
             .push((id.to_owned(), reason.to_owned()));
         self.batch.terminate_job(id, reason).await
     }
@@ -47,8 +48,8 @@ fn counting(max_concurrency: usize) -> Counting {
         .with_definition(JobDefinition::shell("slow", "sleep 30"));
     Counting {
         batch,
-        describes: Rc::default(),
-        terminations: Rc::default(),
+        describes: Arc::default(),
+        terminations: Arc::default(),
     }
 }
 
@@ -149,11 +150,11 @@ async fn two_hundred_fifty_workflows_share_three_describe_jobs_calls_per_round()
     );
 
     assert_eq!(
-        *api.describes.borrow(),
+        *api.describes.lock().unwrap(),
         [100, 100, 50].repeat(3),
         "three rounds of three calls"
     );
-    assert_eq!(api.terminations.borrow().len(), 250);
+    assert_eq!(api.terminations.lock().unwrap().len(), 250);
 }
 
 #[tokio::test]
@@ -177,7 +178,7 @@ async fn aborting_a_workflow_terminates_its_job_with_a_reason_naming_the_workflo
             job_cancelled: true
         })
     );
-    let (job_id, reason) = api.terminations.borrow()[0].clone();
+    let (job_id, reason) = api.terminations.lock().unwrap()[0].clone();
     assert!(reason.contains("\"Job Poller\""), "{reason}");
     for _ in 0..500 {
         let detail = api

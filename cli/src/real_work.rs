@@ -69,7 +69,7 @@ impl RealWork {
 #[derive(Clone)]
 pub(crate) struct WatchedBatch(RealWork);
 
-#[async_trait(?Send)]
+#[async_trait]
 impl BatchApi for WatchedBatch {
     async fn submit_job(&self, request: SubmitJobRequest) -> Result<SubmitJobResponse, BatchError> {
         let response = self.0.batch.submit_job(request).await?;

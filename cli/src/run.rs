@@ -72,8 +72,7 @@ pub(crate) fn run(workflow: Workflow, options: RunArgs) -> ExitCode {
         simulated_time::block_on(&clock, &work, drive(&engine, input, &options))
     } else {
         let engine = Engine::with_tasks(workflow, tasks, TokioClock::new()).build();
-        let local = tokio::task::LocalSet::new();
-        runtime.block_on(local.run_until(drive(&engine, input, &options)))
+        runtime.block_on(drive(&engine, input, &options))
     };
     if let Some(file) = &options.draw_path {
         let visited: Vec<&str> = ended.visited.iter().map(String::as_str).collect();

@@ -1,7 +1,9 @@
 //! One million concurrent Job Poller executions (5 checks each) on the virtual clock.
 //!
 //! Prints state transitions per second and heap bytes per in-flight execution, for direct
-//! checks and for checks batched through a `PollGroup`.
+//! checks and for checks batched through a `PollGroup`, on one thread; then the direct
+//! variant with one `Engine` shared by the workers of a multi-threaded tokio runtime (1 and 2
+//! workers; the runs in 64 tasks, time moved on by `VirtualClock::track`).
 //!
 //! ```text
 //! cargo bench -p pollflow --bench million_executions            # 1,000,000 executions
@@ -12,16 +14,15 @@
 #![allow(unsafe_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::RefCell;
-use std::future::ready;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::future::{ready, Future};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::stream::{FuturesUnordered, StreamExt};
 use pollflow::{
-    async_trait, Branch, CheckError, Engine, EventKind, JobStatus, PollGroup, Poller, TaskError,
-    VirtualClock, WaitPolicy, Workflow,
+    async_trait, Branch, CheckError, Engine, EventKind, JobStatus, PollGroup, Poller, Run,
+    TaskError, VirtualClock, WaitPolicy, Workflow,
 };
 use serde_json::{json, Value};
 
@@ -55,9 +56,9 @@ unsafe impl GlobalAlloc for Counting {
 static ALLOCATOR: Counting = Counting;
 
 /// A simulated batch service: job `i` succeeds on its fifth check.
-#[derive(Default)]
 struct Service {
-    checks: RefCell<Vec<u8>>,
+    submitted: AtomicUsize,
+    checks: Vec<AtomicU8>,
 }
 
 const CHECKS_PER_JOB: u8 = 5;
@@ -65,11 +66,17 @@ const CHECKS_PER_JOB: u8 = 5;
 const PASSES: usize = 3;
 
 impl Service {
+    fn new(jobs: usize) -> Self {
+        Self {
+            submitted: AtomicUsize::new(0),
+            checks: (0..jobs).map(|_| AtomicU8::new(0)).collect(),
+        }
+    }
+
     fn look(&self, handle: &Value) -> Result<JobStatus, CheckError> {
         let id = handle.as_u64().unwrap_or_default() as usize;
-        let mut checks = self.checks.borrow_mut();
-        checks[id] += 1;
-        Ok(if checks[id] >= CHECKS_PER_JOB {
+        let checks = self.checks[id].fetch_add(1, Ordering::Relaxed) + 1;
+        Ok(if checks >= CHECKS_PER_JOB {
             JobStatus::succeeded(Value::Null)
         } else {
             JobStatus::pending("RUNNING")
@@ -77,12 +84,10 @@ impl Service {
     }
 }
 
-#[async_trait(?Send)]
+#[async_trait]
 impl Poller for Service {
     async fn submit(&self, _input: &Value) -> Result<Value, TaskError> {
-        let mut checks = self.checks.borrow_mut();
-        checks.push(0);
-        Ok(json!(checks.len() - 1))
+        Ok(json!(self.submitted.fetch_add(1, Ordering::Relaxed)))
     }
     async fn check(&self, handle: &Value) -> Result<JobStatus, CheckError> {
         self.look(handle)
@@ -100,40 +105,49 @@ struct Measured {
     virtual_secs: u64,
 }
 
-fn run(executions: usize, batched: bool, count_memory: bool) -> Measured {
-    let workflow = Workflow::builder("Job Poller")
+fn workflow() -> Workflow {
+    Workflow::builder("Job Poller")
         .submit("Submit Job")
         .wait("Wait X Seconds", WaitPolicy::fixed(Duration::from_secs(60)))
         .check("Get Job Status")
         .branch("Job Complete?", Branch::new())
         .build()
-        .expect("valid workflow");
+        .expect("valid workflow")
+}
+
+fn input() -> Arc<Value> {
+    Arc::new(json!({
+        "jobName": "my-job",
+        "jobDefinition": "SampleJobDefinition-343f54b445d5312",
+        "jobQueue": "SampleJobQueue-4d9d696031e1449",
+        "wait_time": 60
+    }))
+}
+
+/// A run's `StateEntered` events: Step Functions' state transitions.
+fn transitions(run: Run) -> impl Future<Output = u64> {
+    run.fold(0u64, |n, event| {
+        ready(n + u64::from(matches!(event.kind, EventKind::StateEntered { .. })))
+    })
+}
+
+fn run(executions: usize, batched: bool, count_memory: bool) -> Measured {
+    let workflow = workflow();
     let clock = VirtualClock::new();
-    let service = Service {
-        checks: RefCell::new(Vec::with_capacity(executions)),
-    };
+    let service = Service::new(executions);
     let engine = if batched {
         Engine::new(workflow, PollGroup::new(service, 100), clock.clone())
     } else {
         Engine::new(workflow, service, clock.clone())
     };
-    let input = Arc::new(json!({
-        "jobName": "my-job",
-        "jobDefinition": "SampleJobDefinition-343f54b445d5312",
-        "jobQueue": "SampleJobQueue-4d9d696031e1449",
-        "wait_time": 60
-    }));
+    let input = input();
 
     LIVE.store(0, Ordering::Relaxed);
     PEAK.store(0, Ordering::Relaxed);
     COUNTING.store(count_memory, Ordering::Relaxed);
     let started = Instant::now();
     let runs: FuturesUnordered<_> = (0..executions)
-        .map(|_| {
-            engine.start_shared(input.clone()).fold(0u64, |n, event| {
-                ready(n + u64::from(matches!(event.kind, EventKind::StateEntered { .. })))
-            })
-        })
+        .map(|_| transitions(engine.start_shared(input.clone())))
         .collect();
     let transitions: u64 = clock.block_on(runs.fold(0, |sum, n| ready(sum + n)));
     let seconds = started.elapsed().as_secs_f64();
@@ -146,6 +160,57 @@ fn run(executions: usize, batched: bool, count_memory: bool) -> Measured {
     }
 }
 
+/// Tasks the runs are spread over on the multi-threaded runtime (each a `FuturesUnordered`).
+const TASKS: usize = 64;
+
+/// The direct variant on a multi-threaded tokio runtime: one engine shared by `workers`
+/// threads, the runs in [`TASKS`] spawned tasks; virtual time moves when all of them wait.
+fn run_threads(executions: usize, workers: usize) -> Measured {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .build()
+        .expect("a tokio runtime");
+    let clock = VirtualClock::new();
+    let engine = Engine::new(workflow(), Service::new(executions), clock.clone());
+    let input = input();
+    let started = Instant::now();
+    let transitions: u64 = runtime.block_on(async {
+        // Tracked before any is spawned: time stays put until every task waits.
+        let tasks: Vec<_> = (0..TASKS)
+            .map(|task| {
+                let share = executions / TASKS + usize::from(task < executions % TASKS);
+                let runs: FuturesUnordered<_> = (0..share)
+                    .map(|_| transitions(engine.start_shared(input.clone())))
+                    .collect();
+                clock.track(runs.fold(0u64, |sum, n| ready(sum + n)))
+            })
+            .collect();
+        let handles: Vec<_> = tasks.into_iter().map(tokio::spawn).collect();
+        let mut sum = 0;
+        for handle in handles {
+            sum += handle.await.expect("no task panics");
+        }
+        sum
+    });
+    let seconds = started.elapsed().as_secs_f64();
+    Measured {
+        transitions,
+        seconds,
+        peak_bytes: 0,
+        virtual_secs: pollflow::Clock::now(&clock).as_secs(),
+    }
+}
+
+fn median(mut timed: Vec<Measured>) -> (Measured, String) {
+    timed.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
+    let passes = timed
+        .iter()
+        .map(|m| format!("{:.2} s", m.seconds))
+        .collect::<Vec<_>>()
+        .join(", ");
+    (timed.swap_remove(timed.len() / 2), passes)
+}
+
 fn main() {
     let executions: usize = std::env::args()
         .skip(1)
@@ -153,21 +218,44 @@ fn main() {
         .unwrap_or(1_000_000);
     println!("Job Poller, {executions} concurrent executions, {CHECKS_PER_JOB} checks each, virtual clock, one thread");
     println!("(transitions/s: median of {PASSES} timed passes; heap: a separate counting pass)");
+    let mut single = 0.0;
     for (label, batched) in [("direct checks", false), ("PollGroup(100)", true)] {
-        let mut timed: Vec<Measured> = (0..PASSES)
-            .map(|_| run(executions, batched, false))
-            .collect();
-        timed.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
-        let median = &timed[PASSES / 2];
+        let (median, passes) = median(
+            (0..PASSES)
+                .map(|_| run(executions, batched, false))
+                .collect(),
+        );
         let counted = run(executions, batched, true);
         assert_eq!(median.transitions, counted.transitions);
         println!(
-            "{label:>15}: {} transitions in {:.2} s = {:.0} transitions/s (passes: {}); peak heap {:.0} bytes per in-flight execution; {} virtual s",
+            "{label:>15}: {} transitions in {:.2} s = {:.0} transitions/s (passes: {passes}); peak heap {:.0} bytes per in-flight execution; {} virtual s",
             median.transitions,
             median.seconds,
             median.transitions as f64 / median.seconds,
-            timed.iter().map(|m| format!("{:.2} s", m.seconds)).collect::<Vec<_>>().join(", "),
             counted.peak_bytes as f64 / executions as f64,
+            median.virtual_secs,
+        );
+        if !batched {
+            single = median.transitions as f64 / median.seconds;
+        }
+    }
+    println!("One engine shared by the workers of a multi-threaded tokio runtime ({TASKS} tasks), direct checks:");
+    // Alternating passes, so that a noisy moment hits both.
+    let mut timed: [Vec<Measured>; 2] = [Vec::new(), Vec::new()];
+    for _ in 0..PASSES {
+        for (workers, timed) in [1, 2].into_iter().zip(&mut timed) {
+            timed.push(run_threads(executions, workers));
+        }
+    }
+    for (workers, timed) in [1, 2].into_iter().zip(timed) {
+        let (median, passes) = median(timed);
+        let rate = median.transitions as f64 / median.seconds;
+        println!(
+            "{:>15}: {} transitions in {:.2} s = {rate:.0} transitions/s (passes: {passes}); {:.2}x one thread; {} virtual s",
+            format!("{workers} worker{}", if workers > 1 { "s" } else { "" }),
+            median.transitions,
+            median.seconds,
+            rate / single,
             median.virtual_secs,
         );
     }

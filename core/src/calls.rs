@@ -7,16 +7,16 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 
-use futures::future::LocalBoxFuture;
 use futures::task::AtomicWaker;
 
 use crate::clock::Sleep;
 use crate::execution::Completion;
+use crate::platform::BoxFuture;
 use crate::workflow::AslOnly;
 
 pub(crate) enum Pending {
     Sleep(Sleep),
-    Call(LocalBoxFuture<'static, Completion>),
+    Call(BoxFuture<'static, Completion>),
 }
 
 impl Pending {

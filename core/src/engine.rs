@@ -1,16 +1,15 @@
 //! The engine: a workflow bound to a poller, a clock and a notifier.
 
-use std::cell::Cell;
-use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use futures::future::LocalBoxFuture;
 use serde_json::Value;
 
 use crate::checkpoint::{Checkpoint, ResumeError};
 use crate::clock::Clock;
 use crate::execution::Execution;
 use crate::notifier::Notifier;
+use crate::platform::{os_seed, BoxFuture, SendOutsideWasm, Spawner, SyncOutsideWasm};
 use crate::policy::Rng;
 use crate::poller::Poller;
 use crate::run::Run;
@@ -18,6 +17,10 @@ use crate::task::{Binding, Tasks};
 use crate::workflow::{NodeKind, Workflow};
 
 /// Runs executions of one workflow. Cheap to clone; start as many runs as you like.
+///
+/// On native targets an engine is `Send + Sync` (everything it holds is, see
+/// [`SendOutsideWasm`]) and its runs are `Send`: keep one in a service's shared state and
+/// `tokio::spawn` its runs on a multi-threaded runtime.
 ///
 /// ```
 /// use std::time::Duration;
@@ -42,20 +45,20 @@ use crate::workflow::{NodeKind, Workflow};
 /// ```
 #[derive(Clone)]
 pub struct Engine {
-    pub(crate) inner: Rc<EngineInner>,
+    pub(crate) inner: Arc<EngineInner>,
 }
 
 pub(crate) struct EngineInner {
     pub(crate) workflow: Workflow,
-    pub(crate) poller: Rc<dyn Poller>,
-    pub(crate) clock: Rc<dyn Clock>,
-    pub(crate) notifier: Option<Rc<dyn Notifier>>,
+    pub(crate) poller: Arc<dyn Poller>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) notifier: Option<Arc<dyn Notifier>>,
     pub(crate) spawner: Option<Spawner>,
     tasks: Tasks,
     /// The binding of each Task state, by node key (see `Compiled::all_nodes`).
     bindings: Vec<Option<Binding>>,
     seed: u64,
-    started: Cell<u64>,
+    started: AtomicU64,
 }
 
 impl EngineInner {
@@ -80,7 +83,7 @@ impl EngineInner {
     }
 
     /// The poller of a job: a `.sync` Task state's, or the engine's own.
-    pub(crate) fn job_poller(&self, job: Option<u32>) -> Result<Rc<dyn Poller>, crate::TaskError> {
+    pub(crate) fn job_poller(&self, job: Option<u32>) -> Result<Arc<dyn Poller>, crate::TaskError> {
         match job {
             None => Ok(self.poller.clone()),
             Some(index) => match self.binding(index)? {
@@ -94,12 +97,8 @@ impl EngineInner {
     }
 }
 
-/// Runs a future to completion in the background (`tokio::task::spawn_local`,
-/// `wasm_bindgen_futures::spawn_local`...).
-pub type Spawner = Box<dyn Fn(LocalBoxFuture<'static, ()>)>;
-
 impl Engine {
-    /// An engine with no notifier, seed 0 and no spawner.
+    /// An engine with no notifier, a random seed (see [`EngineBuilder::seed`]) and no spawner.
     pub fn new(
         workflow: Workflow,
         poller: impl Poller + 'static,
@@ -117,14 +116,14 @@ impl Engine {
         EngineBuilder {
             inner: EngineInner {
                 workflow,
-                poller: Rc::new(poller),
-                clock: Rc::new(clock),
+                poller: Arc::new(poller),
+                clock: Arc::new(clock),
                 notifier: None,
                 spawner: None,
                 tasks: Tasks::new(),
                 bindings: Vec::new(),
-                seed: 0,
-                started: Cell::new(0),
+                seed: os_seed().unwrap_or_default(),
+                started: AtomicU64::new(0),
             },
         }
     }
@@ -166,8 +165,7 @@ impl Engine {
 
     /// Starts an execution whose input is shared with others (no copy per execution).
     pub fn start_shared(&self, input: Arc<Value>) -> Run {
-        let n = self.inner.started.get();
-        self.inner.started.set(n + 1);
+        let n = self.inner.started.fetch_add(1, Ordering::Relaxed);
         let mut seeder = Rng::seeded(self.inner.seed ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let rng = Rng::seeded(seeder.next_u64());
         let execution = Execution::new(self.inner.workflow.compiled(), input, n, rng);
@@ -204,11 +202,18 @@ pub struct EngineBuilder {
 impl EngineBuilder {
     /// Where Notify states send messages.
     pub fn notifier(mut self, notifier: impl Notifier + 'static) -> Self {
-        self.inner.notifier = Some(Rc::new(notifier));
+        self.inner.notifier = Some(Arc::new(notifier));
         self
     }
 
-    /// Seeds the jitter of every run (runs are numbered in start order): same seed, same delays.
+    /// Seeds the random numbers of every run — the jitter of its waits and retries,
+    /// `States.UUID()`, `States.MathRandom()` — for reproducible runs: same seed, same numbers
+    /// (runs are numbered in start order). Without it each engine draws a seed from the
+    /// operating system's randomness, so that processes started together do not retry in
+    /// lockstep (on `wasm32-unknown-unknown`, which has no such source, the host passes one
+    /// in: the npm package draws it from `crypto.getRandomValues`; without one it is 0).
+    ///
+    /// A run's generator is part of its [`Checkpoint`]: a resumed run continues the sequence.
     pub fn seed(mut self, seed: u64) -> Self {
         self.inner.seed = seed;
         self
@@ -224,7 +229,16 @@ impl EngineBuilder {
     /// Lets a dropped run cancel its job in the background (when the workflow cancels on stop).
     /// Without a spawner, dropping a run stops polling but leaves the job running; use
     /// [`Run::abort_handle`](crate::Run::abort_handle) for an abort that cancels in the run.
-    pub fn spawner(mut self, spawn: impl Fn(LocalBoxFuture<'static, ()>) + 'static) -> Self {
+    ///
+    /// ```
+    /// # #[cfg(feature = "tokio")] fn demo(engine: pollflow::EngineBuilder) -> pollflow::EngineBuilder {
+    /// engine.spawner(|cancel| drop(tokio::spawn(cancel)))
+    /// # }
+    /// ```
+    pub fn spawner(
+        mut self,
+        spawn: impl Fn(BoxFuture<'static, ()>) + SendOutsideWasm + SyncOutsideWasm + 'static,
+    ) -> Self {
         self.inner.spawner = Some(Box::new(spawn));
         self
     }
@@ -245,7 +259,7 @@ impl EngineBuilder {
             })
             .collect();
         Engine {
-            inner: Rc::new(self.inner),
+            inner: Arc::new(self.inner),
         }
     }
 }

@@ -2,10 +2,10 @@
 
 use std::future::Future;
 
-use async_trait::async_trait;
 use serde_json::Value;
 
 use crate::error::{CheckError, TaskError};
+use crate::platform::{async_trait_outside_wasm, SendOutsideWasm, SyncOutsideWasm};
 use crate::poller::{JobStatus, Poller};
 
 /// Builds a [`Poller`] from two async closures; add cancellation with
@@ -24,10 +24,10 @@ use crate::poller::{JobStatus, Poller};
 /// ```
 pub fn poller_fn<S, SF, C, CF>(submit: S, check: C) -> FnPoller<S, C, NoCancel>
 where
-    S: Fn(Value) -> SF,
-    SF: Future<Output = Result<Value, TaskError>>,
-    C: Fn(Value) -> CF,
-    CF: Future<Output = Result<JobStatus, CheckError>>,
+    S: Fn(Value) -> SF + SendOutsideWasm + SyncOutsideWasm,
+    SF: Future<Output = Result<Value, TaskError>> + SendOutsideWasm,
+    C: Fn(Value) -> CF + SendOutsideWasm + SyncOutsideWasm,
+    CF: Future<Output = Result<JobStatus, CheckError>> + SendOutsideWasm,
 {
     FnPoller {
         submit,
@@ -52,8 +52,8 @@ impl<S, C> FnPoller<S, C, NoCancel> {
     /// Adds a cancel closure: `(handle, reason)`.
     pub fn with_cancel<X, XF>(self, cancel: X) -> FnPoller<S, C, X>
     where
-        X: Fn(Value, String) -> XF,
-        XF: Future<Output = Result<(), TaskError>>,
+        X: Fn(Value, String) -> XF + SendOutsideWasm + SyncOutsideWasm,
+        XF: Future<Output = Result<(), TaskError>> + SendOutsideWasm,
     {
         FnPoller {
             submit: self.submit,
@@ -63,13 +63,13 @@ impl<S, C> FnPoller<S, C, NoCancel> {
     }
 }
 
-#[async_trait(?Send)]
+async_trait_outside_wasm! {
 impl<S, SF, C, CF> Poller for FnPoller<S, C, NoCancel>
 where
-    S: Fn(Value) -> SF,
-    SF: Future<Output = Result<Value, TaskError>>,
-    C: Fn(Value) -> CF,
-    CF: Future<Output = Result<JobStatus, CheckError>>,
+    S: Fn(Value) -> SF + SendOutsideWasm + SyncOutsideWasm,
+    SF: Future<Output = Result<Value, TaskError>> + SendOutsideWasm,
+    C: Fn(Value) -> CF + SendOutsideWasm + SyncOutsideWasm,
+    CF: Future<Output = Result<JobStatus, CheckError>> + SendOutsideWasm,
 {
     async fn submit(&self, input: &Value) -> Result<Value, TaskError> {
         (self.submit)(input.clone()).await
@@ -78,16 +78,17 @@ where
         (self.check)(handle.clone()).await
     }
 }
+}
 
-#[async_trait(?Send)]
+async_trait_outside_wasm! {
 impl<S, SF, C, CF, X, XF> Poller for FnPoller<S, C, X>
 where
-    S: Fn(Value) -> SF,
-    SF: Future<Output = Result<Value, TaskError>>,
-    C: Fn(Value) -> CF,
-    CF: Future<Output = Result<JobStatus, CheckError>>,
-    X: Fn(Value, String) -> XF,
-    XF: Future<Output = Result<(), TaskError>>,
+    S: Fn(Value) -> SF + SendOutsideWasm + SyncOutsideWasm,
+    SF: Future<Output = Result<Value, TaskError>> + SendOutsideWasm,
+    C: Fn(Value) -> CF + SendOutsideWasm + SyncOutsideWasm,
+    CF: Future<Output = Result<JobStatus, CheckError>> + SendOutsideWasm,
+    X: Fn(Value, String) -> XF + SendOutsideWasm + SyncOutsideWasm,
+    XF: Future<Output = Result<(), TaskError>> + SendOutsideWasm,
 {
     async fn submit(&self, input: &Value) -> Result<Value, TaskError> {
         (self.submit)(input.clone()).await
@@ -98,4 +99,5 @@ where
     async fn cancel(&self, handle: &Value, reason: &str) -> Result<(), TaskError> {
         (self.cancel)(handle.clone(), reason.to_owned()).await
     }
+}
 }

@@ -31,12 +31,11 @@
 //!     .build()?;
 //!
 //! // A job that is done on the third check.
-//! let checks = std::cell::Cell::new(0);
+//! let checks = std::sync::atomic::AtomicU32::new(0);
 //! let poller = poller_fn(
 //!     |_input| async { Ok(json!("job-42")) },
 //!     move |_job| {
-//!         checks.set(checks.get() + 1);
-//!         let n = checks.get();
+//!         let n = checks.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
 //!         async move { Ok(if n < 3 { JobStatus::pending("RUNNING") } else { JobStatus::succeeded(json!({"exitCode": 0})) }) }
 //!     },
 //! );
@@ -55,6 +54,9 @@
 // Without `asl`, the ASL paths of the interpreter end in an uninhabited marker.
 #![cfg_attr(not(feature = "asl"), allow(unreachable_code, unused_variables))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// On wasm32 what an engine shares need not be `Send` (see `platform.rs`), yet one `Arc` type
+// serves both targets.
+#![cfg_attr(target_arch = "wasm32", allow(clippy::arc_with_non_send_sync))]
 
 mod abort;
 pub mod asl;
@@ -69,6 +71,7 @@ mod fn_poller;
 #[cfg(feature = "asl")]
 pub mod jsonata;
 mod notifier;
+mod platform;
 mod policy;
 mod poll_group;
 mod poller;
@@ -77,17 +80,19 @@ mod task;
 mod workflow;
 
 pub use abort::AbortHandle;
-/// Re-exported so `Poller` and `Notifier` impls need no extra dependency.
+/// Re-exported so `Poller`, `Notifier` and `TaskHandler` impls need no extra dependency:
+/// `#[async_trait]` on native targets, `#[async_trait(?Send)]` on `wasm32`.
 pub use async_trait::async_trait;
 pub use checkpoint::{Checkpoint, ResumeError};
 #[cfg(feature = "tokio")]
 pub use clock::TokioClock;
-pub use clock::{Clock, Sleep, VirtualClock};
-pub use engine::{Engine, EngineBuilder, Spawner};
+pub use clock::{Clock, Sleep, Tracked, VirtualClock};
+pub use engine::{Engine, EngineBuilder};
 pub use error::{names, CheckError, TaskError};
 pub use event::{Event, EventKind, Hop, Outcome};
 pub use fn_poller::{poller_fn, FnPoller, NoCancel};
 pub use notifier::{notifier_fn, FnNotifier, Notification, Notifier};
+pub use platform::{BoxFuture, SendOutsideWasm, Spawner, SyncOutsideWasm};
 pub use policy::{AslRetrier, Backoff, Jitter, JitterStrategy, PolicyError, Rng, WaitPolicy};
 pub use poll_group::PollGroup;
 pub use poller::{JobStatus, Poller};

@@ -1,13 +1,13 @@
 //! Where Notify states send their messages.
 
 use std::future::Future;
-use std::rc::Rc;
+use std::sync::Arc;
 
-use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::TaskError;
+use crate::platform::{async_trait_outside_wasm, SendOutsideWasm, SyncOutsideWasm};
 
 /// A message from a Notify state.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -23,18 +23,37 @@ pub struct Notification {
     pub detail: Value,
 }
 
+async_trait_outside_wasm! {
 /// Delivers notifications: a topic, a chat channel, a log.
-#[async_trait(?Send)]
-pub trait Notifier {
+///
+/// Implemented like [`Poller`](crate::Poller): `#[async_trait]` on native targets (`Send`
+/// futures, a `Send + Sync` notifier), `#[async_trait(?Send)]` on `wasm32`.
+///
+/// ```
+/// use pollflow::{async_trait, Notification, Notifier, TaskError};
+///
+/// struct Log;
+///
+/// #[async_trait]
+/// impl Notifier for Log {
+///     async fn notify(&self, n: &Notification) -> Result<(), TaskError> {
+///         println!("{}: {}", n.state, n.message);
+///         Ok(())
+///     }
+/// }
+/// ```
+pub trait Notifier: SendOutsideWasm + SyncOutsideWasm {
     /// Sends one notification; an error fails the execution with that error.
     async fn notify(&self, notification: &Notification) -> Result<(), TaskError>;
 }
+}
 
-#[async_trait(?Send)]
-impl<N: Notifier + ?Sized> Notifier for Rc<N> {
+async_trait_outside_wasm! {
+impl<N: Notifier + ?Sized> Notifier for Arc<N> {
     async fn notify(&self, notification: &Notification) -> Result<(), TaskError> {
         (**self).notify(notification).await
     }
+}
 }
 
 /// A [`Notifier`] from an async closure.
@@ -50,8 +69,8 @@ impl<N: Notifier + ?Sized> Notifier for Rc<N> {
 /// ```
 pub fn notifier_fn<F, Fut>(send: F) -> FnNotifier<F>
 where
-    F: Fn(Notification) -> Fut,
-    Fut: Future<Output = Result<(), TaskError>>,
+    F: Fn(Notification) -> Fut + SendOutsideWasm + SyncOutsideWasm,
+    Fut: Future<Output = Result<(), TaskError>> + SendOutsideWasm,
 {
     FnNotifier(send)
 }
@@ -60,13 +79,14 @@ where
 #[derive(Clone, Debug)]
 pub struct FnNotifier<F>(F);
 
-#[async_trait(?Send)]
+async_trait_outside_wasm! {
 impl<F, Fut> Notifier for FnNotifier<F>
 where
-    F: Fn(Notification) -> Fut,
-    Fut: Future<Output = Result<(), TaskError>>,
+    F: Fn(Notification) -> Fut + SendOutsideWasm + SyncOutsideWasm,
+    Fut: Future<Output = Result<(), TaskError>> + SendOutsideWasm,
 {
     async fn notify(&self, notification: &Notification) -> Result<(), TaskError> {
         (self.0)(notification.clone()).await
     }
+}
 }

@@ -1,45 +1,50 @@
 //! Many jobs, few calls: coalesce the checks of concurrent executions into `check_many`.
 
-use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::mem;
 use std::pin::Pin;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use async_trait::async_trait;
-use futures::future::LocalBoxFuture;
 use futures::stream::{FuturesUnordered, StreamExt};
 use serde_json::Value;
 
 use crate::clock::{Clock, Sleep};
 use crate::error::{names, CheckError, TaskError};
+use crate::platform::{async_trait_outside_wasm, BoxFuture};
 use crate::poller::{JobStatus, Poller};
 
 /// Wraps a poller so that checks made at the same moment by concurrent executions go out as
 /// batched [`Poller::check_many`] calls of at most `max_batch` handles.
 ///
-/// Share one group (it is `Clone`) between all engines of a process. Checks queued while the
-/// executions run one round are sent together: 10,000 jobs waiting with the same schedule
-/// cost `10_000 / max_batch` calls per round. No background task is needed: whichever waiting
-/// check is polled drives the batches in flight.
+/// Share one group (it is `Clone`, and `Send + Sync` on native targets) between all engines
+/// and threads of a process. Checks queued while the executions run one round are sent
+/// together: 10,000 jobs waiting with the same schedule cost `10_000 / max_batch` calls per
+/// round. No background task is needed: whichever waiting check is polled drives the batches
+/// in flight.
+///
+/// A full batch goes as soon as it fills. A partial one goes when the round is over: without a
+/// linger, the first check of the round yields once to let the others queue theirs, which on
+/// one thread is the whole round; runs spread over the threads of a multi-threaded runtime
+/// finish a round at different moments, so there use [`PollGroup::lingering`] (a few
+/// milliseconds of real time, or any linger on a [`VirtualClock`](crate::VirtualClock)).
 ///
 /// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
 /// use pollflow::{async_trait, CheckError, JobStatus, PollGroup, Poller, TaskError};
 /// use serde_json::{json, Value};
-/// use std::cell::Cell;
 ///
 /// #[derive(Default)]
-/// struct Jobs { calls: Cell<usize> }
+/// struct Jobs { calls: AtomicUsize }
 ///
-/// #[async_trait(?Send)]
+/// #[async_trait]
 /// impl Poller for Jobs {
 ///     async fn submit(&self, _: &Value) -> Result<Value, TaskError> { Ok(json!("id")) }
 ///     async fn check(&self, _: &Value) -> Result<JobStatus, CheckError> { unreachable!("batched") }
 ///     async fn check_many(&self, ids: &[Value]) -> Vec<Result<JobStatus, CheckError>> {
-///         self.calls.set(self.calls.get() + 1);
+///         self.calls.fetch_add(1, Ordering::Relaxed);
 ///         ids.iter().map(|_| Ok(JobStatus::pending("RUNNING"))).collect()
 ///     }
 /// }
@@ -51,10 +56,10 @@ use crate::poller::{JobStatus, Poller};
 /// });
 /// let results = futures::executor::block_on(futures::future::join_all(checks));
 /// assert_eq!(results.len(), 250);
-/// assert_eq!(group.poller().calls.get(), 3); // 100 + 100 + 50
+/// assert_eq!(group.poller().calls.load(Ordering::Relaxed), 3); // 100 + 100 + 50
 /// ```
 pub struct PollGroup<P> {
-    inner: Rc<Inner<P>>,
+    inner: Arc<Inner<P>>,
 }
 
 impl<P> Clone for PollGroup<P> {
@@ -69,8 +74,15 @@ struct Inner<P> {
     poller: P,
     max_batch: usize,
     /// How long the first check of a batch waits for others, on this clock.
-    linger: Option<(Rc<dyn Clock>, Duration)>,
-    state: RefCell<Shared>,
+    linger: Option<(Arc<dyn Clock>, Duration)>,
+    state: Mutex<Shared>,
+}
+
+impl<P> Inner<P> {
+    fn shared(&self) -> MutexGuard<'_, Shared> {
+        // Every update is finished before anything that can panic (wakers run outside).
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 type CheckResult = Result<JobStatus, CheckError>;
@@ -81,7 +93,10 @@ struct Shared {
     queue: VecDeque<(Key, Value)>,
     slots: Vec<Slot>,
     free: Vec<u32>,
-    in_flight: FuturesUnordered<LocalBoxFuture<'static, Batch>>,
+    in_flight: FuturesUnordered<BoxFuture<'static, Batch>>,
+    /// A waiter is polling the batches now, outside the lock (`in_flight` holds only the
+    /// batches sent since).
+    driving: bool,
     /// The open batch's linger timer (none without a linger), and the waiter that closes it.
     window: Option<Sleep>,
     window_owner: Option<Key>,
@@ -115,24 +130,25 @@ impl<P: Poller + 'static> PollGroup<P> {
 
     /// A group whose batches stay open for `linger` after their first check, so checks due at
     /// *nearly* the same time share a call. With a real clock, executions on the same
-    /// schedule drift apart by a few milliseconds per round; a linger of 10–50 ms keeps them
-    /// together at the cost of that much latency per check.
+    /// schedule drift apart by a few milliseconds per round (more across the threads of a
+    /// multi-threaded runtime); a linger of 10–50 ms keeps them together at the cost of that
+    /// much latency per check.
     pub fn lingering(
         poller: P,
         max_batch: usize,
         clock: impl Clock + 'static,
         linger: Duration,
     ) -> Self {
-        Self::build(poller, max_batch, Some((Rc::new(clock), linger)))
+        Self::build(poller, max_batch, Some((Arc::new(clock), linger)))
     }
 
-    fn build(poller: P, max_batch: usize, linger: Option<(Rc<dyn Clock>, Duration)>) -> Self {
+    fn build(poller: P, max_batch: usize, linger: Option<(Arc<dyn Clock>, Duration)>) -> Self {
         Self {
-            inner: Rc::new(Inner {
+            inner: Arc::new(Inner {
                 poller,
                 max_batch: max_batch.max(1),
                 linger,
-                state: RefCell::new(Shared::default()),
+                state: Mutex::new(Shared::default()),
             }),
         }
     }
@@ -143,7 +159,7 @@ impl<P: Poller + 'static> PollGroup<P> {
     }
 
     fn enqueue(&self, handle: Value) -> GroupCheck<P> {
-        let mut shared = self.inner.state.borrow_mut();
+        let mut shared = self.inner.shared();
         let index = shared.free.pop().unwrap_or_else(|| {
             shared.slots.push(Slot::default());
             (shared.slots.len() - 1) as u32
@@ -158,12 +174,20 @@ impl<P: Poller + 'static> PollGroup<P> {
         shared.arrivals += 1;
         // A full batch goes at once: the queue never holds more than a batch.
         dispatch(&self.inner, &mut shared, true);
+        drop(shared);
         GroupCheck {
             inner: self.inner.clone(),
             key,
             done: false,
         }
     }
+}
+
+/// Wakers to call once the lock is released.
+type Wakes = Vec<Waker>;
+
+fn wake_all(wakes: Wakes) {
+    wakes.into_iter().for_each(Waker::wake);
 }
 
 impl Shared {
@@ -173,7 +197,7 @@ impl Shared {
             .filter(|s| s.occupied && s.generation == key.generation)
     }
 
-    fn release(&mut self, key: Key) {
+    fn release(&mut self, key: Key, wakes: &mut Wakes) {
         if let Some(slot) = self.slot(key) {
             *slot = Slot {
                 generation: slot.generation.wrapping_add(1),
@@ -183,7 +207,7 @@ impl Shared {
         }
         if self.driver == Some(key) {
             self.driver = None;
-            self.hand_off();
+            self.hand_off(wakes);
         }
         if self.window_owner == Some(key) {
             self.window_owner = None;
@@ -191,29 +215,31 @@ impl Shared {
             let next = self.queue.front().map(|(k, _)| *k);
             if let Some(waker) = next
                 .and_then(|k| self.slot(k))
-                .and_then(|s| s.waker.as_ref())
+                .and_then(|s| s.waker.clone())
             {
-                waker.wake_by_ref();
+                wakes.push(waker);
             }
         }
     }
 
     /// Wakes a waiter that is still waiting, so the batches in flight keep a driver.
-    fn hand_off(&mut self) {
-        if self.in_flight.is_empty() {
+    fn hand_off(&mut self, wakes: &mut Wakes) {
+        if self.in_flight.is_empty() && !self.driving {
+            // No batch is out: no waiter waits for one.
+            self.successors.clear();
             return;
         }
         while let Some(key) = self.successors.pop_front() {
             if let Some(slot) = self.slot(key).filter(|s| s.result.is_none()) {
                 if let Some(waker) = &slot.waker {
-                    waker.wake_by_ref();
+                    wakes.push(waker.clone());
                     return;
                 }
             }
         }
     }
 
-    fn deliver(&mut self, (keys, results): Batch) {
+    fn deliver(&mut self, (keys, results): Batch, wakes: &mut Wakes) {
         let mut results = results.into_iter();
         let sent = keys.len();
         for key in keys {
@@ -227,9 +253,7 @@ impl Shared {
             });
             if let Some(slot) = self.slot(key) {
                 slot.result = Some(result);
-                if let Some(waker) = slot.waker.take() {
-                    waker.wake();
-                }
+                wakes.extend(slot.waker.take());
             }
         }
     }
@@ -237,23 +261,65 @@ impl Shared {
 
 /// One execution's check, waiting for its batch.
 struct GroupCheck<P> {
-    inner: Rc<Inner<P>>,
+    inner: Arc<Inner<P>>,
     key: Key,
     done: bool,
 }
 
 impl<P: Poller + 'static> GroupCheck<P> {
-    fn take_result(&mut self, shared: &mut Shared) -> Option<CheckResult> {
+    fn take_result(&mut self, shared: &mut Shared, wakes: &mut Wakes) -> Option<CheckResult> {
         let result = shared.slot(self.key)?.result.take()?;
-        shared.release(self.key);
+        shared.release(self.key, wakes);
         self.done = true;
         Some(result)
+    }
+
+    /// Queues, opens or closes the round's window: the part of a poll that needs no batch.
+    fn window(&mut self, shared: &mut Shared, cx: &mut Context<'_>) -> Poll<()> {
+        if shared.queue.is_empty() {
+            return Poll::Ready(());
+        }
+        match &self.inner.linger {
+            // The first check of a round yields once, so that the rest of the round can queue
+            // theirs; then it sends them all.
+            None if shared.window_owner.is_none() => {
+                shared.window_owner = Some(self.key);
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            None if shared.window_owner == Some(self.key) => {
+                shared.window_owner = None;
+                dispatch(&self.inner, shared, false);
+            }
+            None => {}
+            Some((clock, linger)) => {
+                if shared.window.is_none() {
+                    shared.window = Some(clock.sleep(*linger));
+                    shared.arrivals = 0;
+                }
+                let window = shared.window.as_mut().expect("opened above");
+                if window.as_mut().poll(cx).is_ready() {
+                    shared.window = None;
+                    shared.window_owner = None;
+                    // While checks keep arriving, a partial batch waits one more window for
+                    // company; once they stop, it goes.
+                    let still_arriving = shared.arrivals > 0;
+                    dispatch(&self.inner, shared, still_arriving);
+                    if !shared.queue.is_empty() {
+                        cx.waker().wake_by_ref();
+                    }
+                } else {
+                    shared.window_owner = Some(self.key);
+                }
+            }
+        }
+        Poll::Ready(())
     }
 }
 
 /// Sends the queued checks: full batches always; a last, partial batch only when
 /// `keep_partial` is false.
-fn dispatch<P: Poller + 'static>(inner: &Rc<Inner<P>>, shared: &mut Shared, keep_partial: bool) {
+fn dispatch<P: Poller + 'static>(inner: &Arc<Inner<P>>, shared: &mut Shared, keep_partial: bool) {
     while shared.queue.len() >= inner.max_batch || (!keep_partial && !shared.queue.is_empty()) {
         let take = shared.queue.len().min(inner.max_batch);
         let (keys, handles): (Vec<Key>, Vec<Value>) = shared.queue.drain(..take).unzip();
@@ -272,9 +338,12 @@ impl<P: Poller + 'static> Future for GroupCheck<P> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<CheckResult> {
         let this = self.get_mut();
         let inner = this.inner.clone();
-        {
-            let mut shared = inner.state.borrow_mut();
-            if let Some(result) = this.take_result(&mut shared) {
+        let mut wakes = Wakes::new();
+        let mut in_flight = {
+            let mut shared = inner.shared();
+            if let Some(result) = this.take_result(&mut shared, &mut wakes) {
+                drop(shared);
+                wake_all(wakes);
                 return Poll::Ready(result);
             }
             if let Some(slot) = shared.slot(this.key) {
@@ -282,61 +351,36 @@ impl<P: Poller + 'static> Future for GroupCheck<P> {
                     slot.waker = Some(cx.waker().clone());
                 }
             }
-            if !shared.queue.is_empty() {
-                match &this.inner.linger {
-                    // The first check of a round yields once, so that the rest of the round
-                    // can queue theirs; then it sends them all.
-                    None if shared.window_owner.is_none() => {
-                        shared.window_owner = Some(this.key);
-                        cx.waker().wake_by_ref();
-                        return Poll::Pending;
-                    }
-                    None if shared.window_owner == Some(this.key) => {
-                        shared.window_owner = None;
-                        dispatch(&this.inner, &mut shared, false);
-                    }
-                    None => {}
-                    Some((clock, linger)) => {
-                        if shared.window.is_none() {
-                            shared.window = Some(clock.sleep(*linger));
-                            shared.arrivals = 0;
-                        }
-                        let window = shared.window.as_mut().expect("opened above");
-                        if window.as_mut().poll(cx).is_ready() {
-                            shared.window = None;
-                            shared.window_owner = None;
-                            // While checks keep arriving, a partial batch waits one more
-                            // window for company; once they stop, it goes.
-                            let still_arriving = shared.arrivals > 0;
-                            dispatch(&this.inner, &mut shared, still_arriving);
-                            if !shared.queue.is_empty() {
-                                cx.waker().wake_by_ref();
-                            }
-                        } else {
-                            shared.window_owner = Some(this.key);
-                        }
-                    }
-                }
+            if this.window(&mut shared, cx).is_pending() || shared.driving {
+                // Another thread drives the batches: it delivers this result, or hands off.
+                return Poll::Pending;
             }
+            shared.driving = true;
             shared.driver = Some(this.key);
-        }
-        // Drive the batches without holding the borrow: `check_many` may use the group.
-        let mut in_flight = mem::take(&mut inner.state.borrow_mut().in_flight);
-        let mut finished = Vec::new();
-        while let Poll::Ready(Some(batch)) = in_flight.poll_next_unpin(cx) {
-            finished.push(batch);
-        }
-        let mut shared = inner.state.borrow_mut();
-        for future in mem::take(&mut shared.in_flight) {
-            in_flight.push(future);
-        }
-        shared.in_flight = in_flight;
-        for batch in finished {
-            shared.deliver(batch);
-        }
-        match this.take_result(&mut shared) {
-            Some(result) => Poll::Ready(result),
-            None => Poll::Pending,
+            mem::take(&mut shared.in_flight)
+        };
+        // Drive the batches without holding the lock: `check_many` may use the group, and
+        // other threads queue checks meanwhile. Batches sent meanwhile are polled too.
+        loop {
+            let mut finished = Vec::new();
+            while let Poll::Ready(Some(batch)) = in_flight.poll_next_unpin(cx) {
+                finished.push(batch);
+            }
+            let mut shared = inner.shared();
+            for batch in finished {
+                shared.deliver(batch, &mut wakes);
+            }
+            let sent = mem::take(&mut shared.in_flight);
+            if sent.is_empty() {
+                shared.in_flight = in_flight;
+                shared.driving = false;
+                let result = this.take_result(&mut shared, &mut wakes);
+                drop(shared);
+                wake_all(mem::take(&mut wakes));
+                return result.map_or(Poll::Pending, Poll::Ready);
+            }
+            drop(shared);
+            in_flight.extend(sent);
         }
     }
 }
@@ -344,15 +388,17 @@ impl<P: Poller + 'static> Future for GroupCheck<P> {
 impl<P> Drop for GroupCheck<P> {
     fn drop(&mut self) {
         if !self.done {
-            if let Ok(mut shared) = self.inner.state.try_borrow_mut() {
-                shared.queue.retain(|(key, _)| *key != self.key);
-                shared.release(self.key);
-            }
+            let mut wakes = Wakes::new();
+            let mut shared = self.inner.shared();
+            shared.queue.retain(|(key, _)| *key != self.key);
+            shared.release(self.key, &mut wakes);
+            drop(shared);
+            wake_all(wakes);
         }
     }
 }
 
-#[async_trait(?Send)]
+async_trait_outside_wasm! {
 impl<P: Poller + 'static> Poller for PollGroup<P> {
     async fn submit(&self, input: &Value) -> Result<Value, TaskError> {
         self.inner.poller.submit(input).await
@@ -369,4 +415,5 @@ impl<P: Poller + 'static> Poller for PollGroup<P> {
     async fn cancel(&self, handle: &Value, reason: &str) -> Result<(), TaskError> {
         self.inner.poller.cancel(handle, reason).await
     }
+}
 }

@@ -1,13 +1,13 @@
 //! What the engine asks of the outside world: submit a job, check it, cancel it.
 
-use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{names, CheckError, TaskError};
+use crate::platform::{async_trait_outside_wasm, SendOutsideWasm, SyncOutsideWasm};
 
 /// What one check learned about a job.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -84,31 +84,36 @@ impl JobStatus {
     }
 }
 
+async_trait_outside_wasm! {
 /// Something that can be polled: submit a job, then check on it until it is done.
 ///
 /// Implement this for a batch service, an HTTP API that answers "not ready yet", a query, an
-/// order. The trait is object-safe and its futures need not be `Send` (JS promises are not).
+/// order. The trait is object-safe. On native targets it is implemented with the ordinary
+/// `#[async_trait]` (re-exported as [`pollflow::async_trait`](crate::async_trait)): its
+/// futures are `Send` and the poller `Send + Sync`, so an engine holding it can be shared by
+/// the threads of a multi-threaded runtime. On `wasm32` write `#[async_trait(?Send)]`: there
+/// nothing needs to be `Send` (JS promises are not). See [`SendOutsideWasm`].
 ///
 /// ```
+/// use std::sync::atomic::{AtomicU32, Ordering};
 /// use pollflow::{async_trait, CheckError, JobStatus, Poller, TaskError};
 /// use serde_json::{json, Value};
 ///
 /// /// A "report" that is ready on the third look.
-/// struct Reports { looks: std::cell::Cell<u32> }
+/// struct Reports { looks: AtomicU32 }
 ///
-/// #[async_trait(?Send)]
+/// #[async_trait]
 /// impl Poller for Reports {
 ///     async fn submit(&self, input: &Value) -> Result<Value, TaskError> {
 ///         Ok(json!({ "report": input["name"] }))
 ///     }
 ///     async fn check(&self, _handle: &Value) -> Result<JobStatus, CheckError> {
-///         self.looks.set(self.looks.get() + 1);
-///         Ok(if self.looks.get() < 3 { JobStatus::pending("BUILDING") } else { JobStatus::succeeded(42) })
+///         let looks = self.looks.fetch_add(1, Ordering::Relaxed) + 1;
+///         Ok(if looks < 3 { JobStatus::pending("BUILDING") } else { JobStatus::succeeded(42) })
 ///     }
 /// }
 /// ```
-#[async_trait(?Send)]
-pub trait Poller {
+pub trait Poller: SendOutsideWasm + SyncOutsideWasm {
     /// Starts the job; returns the handle that `check` and `cancel` receive (a job id, a URL...).
     async fn submit(&self, input: &Value) -> Result<Value, TaskError>;
 
@@ -137,9 +142,10 @@ pub trait Poller {
         ))
     }
 }
+}
 
-#[async_trait(?Send)]
-impl<P: Poller + ?Sized> Poller for Rc<P> {
+async_trait_outside_wasm! {
+impl<P: Poller + ?Sized> Poller for Arc<P> {
     async fn submit(&self, input: &Value) -> Result<Value, TaskError> {
         (**self).submit(input).await
     }
@@ -153,12 +159,13 @@ impl<P: Poller + ?Sized> Poller for Rc<P> {
         (**self).cancel(handle, reason).await
     }
 }
+}
 
 /// The poller of an engine built without one: Submit and Check states fail with
 /// `States.Runtime` (Task states use their own bindings).
 pub(crate) struct NoPoller;
 
-#[async_trait(?Send)]
+async_trait_outside_wasm! {
 impl Poller for NoPoller {
     async fn submit(&self, _input: &Value) -> Result<Value, TaskError> {
         Err(no_poller())
@@ -167,6 +174,7 @@ impl Poller for NoPoller {
     async fn check(&self, _handle: &Value) -> Result<JobStatus, CheckError> {
         Err(CheckError::Fatal(no_poller()))
     }
+}
 }
 
 fn no_poller() -> TaskError {

@@ -2,7 +2,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::rc::Rc;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -29,14 +29,14 @@ use crate::task::Binding;
 /// workflow says so, cancels the job.
 #[must_use = "streams do nothing unless polled"]
 pub struct Run {
-    engine: Rc<EngineInner>,
+    engine: Arc<EngineInner>,
     execution: Execution,
     calls: Calls,
     abort: Option<AbortHandle>,
 }
 
 impl Run {
-    pub(crate) fn new(engine: Rc<EngineInner>, execution: Execution) -> Self {
+    pub(crate) fn new(engine: Arc<EngineInner>, execution: Execution) -> Self {
         Self {
             engine,
             execution,

@@ -2,29 +2,48 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::rc::Rc;
+use std::sync::Arc;
 
-use async_trait::async_trait;
 use serde_json::Value;
 
 use crate::error::TaskError;
+use crate::platform::{async_trait_outside_wasm, SendOutsideWasm, SyncOutsideWasm};
 use crate::poller::Poller;
 use crate::workflow::{Problem, State, StateMachine, Workflow};
 
+async_trait_outside_wasm! {
 /// Handles the calls of a Task state: a Lambda-style function, a service integration
 /// (`arn:aws:states:::sns:publish`), a command.
-#[async_trait(?Send)]
-pub trait TaskHandler {
+///
+/// Implemented like [`Poller`](crate::Poller): `#[async_trait]` on native targets (`Send`
+/// futures, a `Send + Sync` handler), `#[async_trait(?Send)]` on `wasm32`.
+///
+/// ```
+/// use pollflow::{async_trait, TaskError, TaskHandler};
+/// use serde_json::{json, Value};
+///
+/// struct Greet;
+///
+/// #[async_trait]
+/// impl TaskHandler for Greet {
+///     async fn call(&self, input: Value) -> Result<Value, TaskError> {
+///         Ok(json!(format!("Hello, {}!", input["name"].as_str().unwrap_or("world"))))
+///     }
+/// }
+/// ```
+pub trait TaskHandler: SendOutsideWasm + SyncOutsideWasm {
     /// Called with the state's effective input; the result flows on through `ResultSelector`,
     /// `ResultPath` and `OutputPath`. An error can be retried and caught by its name.
     async fn call(&self, input: Value) -> Result<Value, TaskError>;
 }
+}
 
-#[async_trait(?Send)]
-impl<H: TaskHandler + ?Sized> TaskHandler for Rc<H> {
+async_trait_outside_wasm! {
+impl<H: TaskHandler + ?Sized> TaskHandler for Arc<H> {
     async fn call(&self, input: Value) -> Result<Value, TaskError> {
         (**self).call(input).await
     }
+}
 }
 
 /// A [`TaskHandler`] from an async closure.
@@ -40,8 +59,8 @@ impl<H: TaskHandler + ?Sized> TaskHandler for Rc<H> {
 /// ```
 pub fn task_fn<F, Fut>(call: F) -> FnTask<F>
 where
-    F: Fn(Value) -> Fut,
-    Fut: Future<Output = Result<Value, TaskError>>,
+    F: Fn(Value) -> Fut + SendOutsideWasm + SyncOutsideWasm,
+    Fut: Future<Output = Result<Value, TaskError>> + SendOutsideWasm,
 {
     FnTask(call)
 }
@@ -50,24 +69,25 @@ where
 #[derive(Clone, Debug)]
 pub struct FnTask<F>(F);
 
-#[async_trait(?Send)]
+async_trait_outside_wasm! {
 impl<F, Fut> TaskHandler for FnTask<F>
 where
-    F: Fn(Value) -> Fut,
-    Fut: Future<Output = Result<Value, TaskError>>,
+    F: Fn(Value) -> Fut + SendOutsideWasm + SyncOutsideWasm,
+    Fut: Future<Output = Result<Value, TaskError>> + SendOutsideWasm,
 {
     async fn call(&self, input: Value) -> Result<Value, TaskError> {
         (self.0)(input).await
     }
+}
 }
 
 /// What a Task state is bound to.
 #[derive(Clone)]
 pub(crate) enum Binding {
     /// Request-response: one call.
-    Call(Rc<dyn TaskHandler>),
+    Call(Arc<dyn TaskHandler>),
     /// A `.sync` resource: submit, then poll until the job ends.
-    Job(Rc<dyn Poller>),
+    Job(Arc<dyn Poller>),
 }
 
 /// The handlers of a workflow's Task states, keyed by resource ARN or by state name (a
@@ -101,7 +121,7 @@ impl Tasks {
     /// Binds a request-response handler to a resource ARN or a state name.
     pub fn handler(mut self, key: impl Into<String>, handler: impl TaskHandler + 'static) -> Self {
         self.bindings
-            .insert(key.into(), Binding::Call(Rc::new(handler)));
+            .insert(key.into(), Binding::Call(Arc::new(handler)));
         self
     }
 
@@ -110,7 +130,7 @@ impl Tasks {
     /// its result (a failed job is `States.TaskFailed`).
     pub fn job(mut self, key: impl Into<String>, poller: impl Poller + 'static) -> Self {
         self.bindings
-            .insert(key.into(), Binding::Job(Rc::new(poller)));
+            .insert(key.into(), Binding::Job(Arc::new(poller)));
         self
     }
 

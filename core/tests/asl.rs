@@ -2,8 +2,7 @@
 
 mod support;
 
-use std::cell::Cell;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 use pollflow::{
     task_fn, Engine, EventKind, JobStatus, Outcome, TaskError, Tasks, VirtualClock, Workflow,
@@ -35,7 +34,7 @@ fn outcome_of(definition: Value, tasks: Tasks, input: Value) -> Outcome {
 
 #[test]
 fn the_seed_job_poller_runs_unchanged_on_virtual_time() {
-    let checks = Rc::new(Cell::new(0));
+    let checks = Arc::new(SyncCell::new(0));
     let counted = checks.clone();
     let tasks = Tasks::new()
         .handler(
@@ -127,14 +126,14 @@ fn manage_a_batch_job_notifies_success_or_failure_through_sync_and_publish() {
             Ok(JobStatus::pending("RUNNING")),
             Ok(job),
         ]);
-        let published = Rc::new(std::cell::RefCell::new(Vec::new()));
+        let published = Arc::new(Mutex::new(Vec::new()));
         let sink = published.clone();
         let tasks = Tasks::new()
             .job("arn:aws:states:::batch:submitJob.sync", poller.clone())
             .handler(
                 "arn:aws:states:::sns:publish",
                 task_fn(move |input: Value| {
-                    sink.borrow_mut().push(input);
+                    sink.lock().unwrap().push(input);
                     async { Ok(json!({"MessageId": "m-1"})) }
                 }),
             );
@@ -145,8 +144,8 @@ fn manage_a_batch_job_notifies_success_or_failure_through_sync_and_publish() {
 
         assert_eq!(poller.submits.get(), 1);
         assert_eq!(poller.checks.get(), 3);
-        assert_eq!(published.borrow().len(), 1);
-        assert_eq!(published.borrow()[0]["Message"], expected_message);
+        assert_eq!(published.lock().unwrap().len(), 1);
+        assert_eq!(published.lock().unwrap()[0]["Message"], expected_message);
         assert_eq!(
             outcome,
             Outcome::Succeeded {
@@ -201,7 +200,7 @@ fn data_flows_through_input_parameters_result_selector_result_and_output_paths()
 
 #[test]
 fn retry_then_catch_with_result_path() {
-    let calls = Rc::new(Cell::new(0));
+    let calls = Arc::new(SyncCell::new(0));
     let counted = calls.clone();
     let definition = json!({
         "StartAt": "Flaky",
@@ -352,11 +351,11 @@ fn task_timeout_stops_a_sync_job_and_can_be_caught() {
         }
     );
     assert_eq!(
-        poller.cancels.borrow().len(),
+        poller.cancels.lock().unwrap().len(),
         1,
         "the job is terminated once"
     );
-    assert!(poller.cancels.borrow()[0].1.contains("\"Run\""));
+    assert!(poller.cancels.lock().unwrap()[0].1.contains("\"Run\""));
     let cancelled_at = events
         .iter()
         .find(|e| matches!(e.kind, EventKind::JobCancelled { .. }))
@@ -377,7 +376,7 @@ fn timeout_seconds_path_reads_the_timeout_from_the_effective_input() {
     let (events, outcome) = run(&engine, &clock, json!({"job": {"limit": 45}}));
     assert!(matches!(outcome, Outcome::Failed { ref error } if error.error == "States.Timeout"));
     assert_eq!(
-        poller.cancels.borrow().len(),
+        poller.cancels.lock().unwrap().len(),
         1,
         "the job is terminated once"
     );
@@ -622,9 +621,9 @@ fn an_exported_builder_workflow_runs_the_same_on_the_asl_path() {
     let asl = to_asl(workflow.graph(), &options).unwrap();
 
     // The check function answers in JobStatus JSON: pending twice, then succeeded.
-    let checks = Rc::new(Cell::new(0));
+    let checks = Arc::new(SyncCell::new(0));
     let counted = checks.clone();
-    let published = Rc::new(std::cell::RefCell::new(Vec::new()));
+    let published = Arc::new(Mutex::new(Vec::new()));
     let sink = published.clone();
     let tasks = Tasks::new()
         .handler(
@@ -649,7 +648,7 @@ fn an_exported_builder_workflow_runs_the_same_on_the_asl_path() {
         .handler(
             "arn:aws:states:::sns:publish",
             task_fn(move |input: Value| {
-                sink.borrow_mut().push(input["Message"].clone());
+                sink.lock().unwrap().push(input["Message"].clone());
                 async { Ok(json!({})) }
             }),
         );
@@ -657,7 +656,7 @@ fn an_exported_builder_workflow_runs_the_same_on_the_asl_path() {
     let engine = Engine::with_tasks(machine(asl), tasks, clock.clone()).build();
     let (events, outcome) = run(&engine, &clock, json!({"jobName": "x"}));
     assert_eq!(checks.get(), 3);
-    assert_eq!(*published.borrow(), vec![json!("ok")]);
+    assert_eq!(*published.lock().unwrap(), vec![json!("ok")]);
     assert_eq!(
         waits(&events),
         vec![(30_000, 0), (30_000, 30_000), (30_000, 60_000)]
@@ -701,7 +700,7 @@ fn map_max_concurrency_bounds_the_handler_calls_in_flight() {
     use pollflow::Clock;
     for (limit, most, seconds) in [(2, 2, 3), (1, 1, 6), (0, 6, 1)] {
         let clock = VirtualClock::new();
-        let (now, peak) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(0)));
+        let (now, peak) = (Arc::new(SyncCell::new(0)), Arc::new(SyncCell::new(0)));
         let (in_flight, highest, timer) = (now.clone(), peak.clone(), clock.clone());
         let work = task_fn(move |input: Value| {
             in_flight.set(in_flight.get() + 1);
@@ -733,7 +732,7 @@ fn map_max_concurrency_bounds_the_handler_calls_in_flight() {
 }
 
 /// Drop-counting guard: a request-response call that is dropped, not finished, was cancelled.
-struct Dropped(Rc<Cell<u32>>);
+struct Dropped(Arc<SyncCell<u32>>);
 
 impl Drop for Dropped {
     fn drop(&mut self) {
@@ -744,7 +743,7 @@ impl Drop for Dropped {
 #[test]
 fn abort_during_a_parallel_cancels_every_branch_job_exactly_once() {
     let job = ScriptedJob::never_done();
-    let dropped = Rc::new(Cell::new(0));
+    let dropped = Arc::new(SyncCell::new(0));
     let guard = dropped.clone();
     let sync = "arn:aws:states:::batch:submitJob.sync";
     let tasks = Tasks::new().job(sync, job.clone()).handler(
@@ -783,7 +782,8 @@ fn abort_during_a_parallel_cancels_every_branch_job_exactly_once() {
     });
     let mut cancelled: Vec<String> = job
         .cancels
-        .borrow()
+        .lock()
+        .unwrap()
         .iter()
         .map(|(handle, _)| handle["jobId"].as_str().unwrap_or_default().to_owned())
         .collect();
@@ -834,7 +834,7 @@ fn a_failing_branch_stops_its_siblings_and_fails_the_parallel_state() {
         }
     );
     assert_eq!(
-        job.cancels.borrow().len(),
+        job.cancels.lock().unwrap().len(),
         1,
         "the sibling's job is cancelled"
     );
@@ -1169,7 +1169,7 @@ fn branches_nested_two_deep_keep_the_top_graph_s_cancel_on_stop() {
         })
     );
     assert!(
-        job.cancels.borrow().is_empty(),
+        job.cancels.lock().unwrap().is_empty(),
         "the top graph does not cancel on stop"
     );
 }
@@ -1288,14 +1288,14 @@ fn dropping_a_run_cancels_every_branch_job_through_the_spawner() {
         branch("B", task_state(sync))
     ]}}});
     let clock = VirtualClock::new();
-    let spawned = Rc::new(std::cell::RefCell::new(Vec::new()));
+    let spawned = Arc::new(Mutex::new(Vec::new()));
     let queue = spawned.clone();
     let engine = Engine::with_tasks(
         machine(definition),
         Tasks::new().job(sync, job.clone()),
         clock.clone(),
     )
-    .spawner(move |future| queue.borrow_mut().push(future))
+    .spawner(move |future| queue.lock().unwrap().push(future))
     .build();
     let mut run = engine.start(json!({}));
     clock.block_on(async {
@@ -1310,9 +1310,9 @@ fn dropping_a_run_cancels_every_branch_job_through_the_spawner() {
         }
     });
     drop(run);
-    let futures: Vec<_> = spawned.borrow_mut().drain(..).collect();
+    let futures: Vec<_> = spawned.lock().unwrap().drain(..).collect();
     clock.block_on(futures::future::join_all(futures));
-    assert_eq!(job.cancels.borrow().len(), 2, "both branches' jobs");
+    assert_eq!(job.cancels.lock().unwrap().len(), 2, "both branches' jobs");
 }
 
 /// A machine with a Parallel state (two branches, a catcher) and a Map state; its last state

@@ -8,10 +8,9 @@
 //! `ASL_CASE=name cargo test -p pollflow --test asl_conformance -- --nocapture` runs one case
 //! and prints its result.
 
-use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -116,13 +115,13 @@ fn tasks_of(case: &Value, clock: &VirtualClock) -> Tasks {
     };
     for (key, behaviour) in bindings {
         let behaviour = Behaviour::parse(behaviour);
-        let calls = Rc::new(Cell::new(0usize));
+        let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let clock = clock.clone();
         tasks = tasks.handler(
             key.clone(),
             task_fn(move |input: Value| {
-                calls.set(calls.get() + 1);
-                perform(behaviour.step(calls.get()).clone(), input, clock.clone())
+                let n = calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                perform(behaviour.step(n).clone(), input, clock.clone())
             }),
         );
     }

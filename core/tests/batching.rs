@@ -2,8 +2,8 @@
 
 mod support;
 
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::Mutex;
 
 use futures::stream::{FuturesUnordered, StreamExt};
 use pollflow::{
@@ -16,16 +16,16 @@ use support::*;
 /// Jobs that finish on their `n`th check; only the batched call is allowed.
 #[derive(Default)]
 struct Fleet {
-    submitted: Cell<u64>,
-    checks: RefCell<std::collections::HashMap<u64, u32>>,
-    calls: RefCell<Vec<(u64, usize)>>,
+    submitted: SyncCell<u64>,
+    checks: Mutex<std::collections::HashMap<u64, u32>>,
+    calls: Mutex<Vec<(u64, usize)>>,
     clock: VirtualClock,
     finish_on: u32,
     /// Return one result fewer than asked (a broken service).
     short_by_one: bool,
 }
 
-#[async_trait(?Send)]
+#[async_trait]
 impl Poller for Fleet {
     async fn submit(&self, _input: &Value) -> Result<Value, TaskError> {
         self.submitted.set(self.submitted.get() + 1);
@@ -39,9 +39,10 @@ impl Poller for Fleet {
     async fn check_many(&self, handles: &[Value]) -> Vec<Result<JobStatus, CheckError>> {
         use pollflow::Clock;
         self.calls
-            .borrow_mut()
+            .lock()
+            .unwrap()
             .push((self.clock.now().as_secs(), handles.len()));
-        let mut checks = self.checks.borrow_mut();
+        let mut checks = self.checks.lock().unwrap();
         let mut results: Vec<_> = handles
             .iter()
             .map(|h| {
@@ -61,9 +62,9 @@ impl Poller for Fleet {
     }
 }
 
-fn run_fleet(jobs: usize, max_batch: usize, fleet: Fleet) -> (Rc<Fleet>, Vec<Outcome>) {
+fn run_fleet(jobs: usize, max_batch: usize, fleet: Fleet) -> (Arc<Fleet>, Vec<Outcome>) {
     let clock = fleet.clock.clone();
-    let fleet = Rc::new(fleet);
+    let fleet = Arc::new(fleet);
     let group = PollGroup::new(fleet.clone(), max_batch);
     let engine = Engine::new(
         job_poller(WaitPolicy::fixed(secs(30))),
@@ -96,7 +97,7 @@ fn ten_thousand_waiting_jobs_cost_a_hundred_calls_per_round() {
         .all(|o| matches!(o, Outcome::Succeeded { .. })));
     assert_eq!(fleet.submitted.get(), 10_000);
 
-    let calls = fleet.calls.borrow();
+    let calls = fleet.calls.lock().unwrap();
     let rounds: Vec<u64> = {
         let mut r: Vec<u64> = calls.iter().map(|c| c.0).collect();
         r.dedup();
@@ -125,7 +126,7 @@ fn a_partial_last_batch_is_still_sent() {
         },
     );
     assert_eq!(outcomes.len(), 250);
-    let sizes: Vec<usize> = fleet.calls.borrow().iter().map(|c| c.1).collect();
+    let sizes: Vec<usize> = fleet.calls.lock().unwrap().iter().map(|c| c.1).collect();
     assert_eq!(sizes, vec![100, 100, 50]);
 }
 
@@ -161,7 +162,7 @@ fn a_short_answer_from_check_many_fails_only_the_unanswered_job() {
 #[test]
 fn an_aborted_run_leaves_the_group_working_for_the_others() {
     let clock = VirtualClock::new();
-    let fleet = Rc::new(Fleet {
+    let fleet = Arc::new(Fleet {
         finish_on: 3,
         clock: clock.clone(),
         ..Fleet::default()
@@ -200,7 +201,7 @@ fn a_linger_window_gathers_checks_that_are_due_a_few_milliseconds_apart() {
     });
     let calls = |linger: Option<u64>| {
         let clock = VirtualClock::new();
-        let fleet = Rc::new(Fleet {
+        let fleet = Arc::new(Fleet {
             finish_on: 3,
             clock: clock.clone(),
             ..Fleet::default()
@@ -228,7 +229,7 @@ fn a_linger_window_gathers_checks_that_are_due_a_few_milliseconds_apart() {
         assert!(outcomes
             .iter()
             .all(|o| matches!(o, Outcome::Succeeded { .. })));
-        let calls = fleet.calls.borrow().len();
+        let calls = fleet.calls.lock().unwrap().len();
         calls
     };
     let scattered = calls(None);

@@ -2,8 +2,8 @@
 
 mod support;
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::Mutex;
 
 use pollflow::{
     notifier_fn, Branch, CheckError, Condition, Engine, EventKind, JobStatus, Notification,
@@ -41,14 +41,14 @@ fn manage_batch_job() -> Workflow {
 }
 
 fn recording_engine(
-    job: Rc<ScriptedJob>,
+    job: Arc<ScriptedJob>,
     clock: &VirtualClock,
-) -> (Engine, Rc<RefCell<Vec<Notification>>>) {
-    let sent = Rc::new(RefCell::new(Vec::new()));
+) -> (Engine, Arc<Mutex<Vec<Notification>>>) {
+    let sent = Arc::new(Mutex::new(Vec::new()));
     let log = sent.clone();
     let engine = Engine::builder(manage_batch_job(), job, clock.clone())
         .notifier(notifier_fn(move |n| {
-            log.borrow_mut().push(n);
+            log.lock().unwrap().push(n);
             async { Ok(()) }
         }))
         .build();
@@ -60,7 +60,7 @@ fn success_notifies_success_with_the_job_output() {
     let clock = VirtualClock::new();
     let (engine, sent) = recording_engine(ScriptedJob::succeeding_after(2), &clock);
     let events = run_to_end(&engine, &clock, json!({}));
-    let sent = sent.borrow();
+    let sent = sent.lock().unwrap();
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].state, "Notify Success");
     assert_eq!(sent[0].subject.as_deref(), Some("Job done"));
@@ -86,7 +86,8 @@ fn failure_notifies_failure_then_fails_with_the_job_detail_as_cause() {
     let (engine, sent) = recording_engine(job, &clock);
     let outcome = clock.block_on(engine.start(json!({})).outcome());
     assert_eq!(
-        sent.borrow()
+        sent.lock()
+            .unwrap()
             .iter()
             .map(|n| n.state.as_str())
             .collect::<Vec<_>>(),
@@ -226,18 +227,19 @@ fn on_error_catches_submit_and_check_errors_like_asl_catch_states_all() {
         )
         .build()
         .unwrap();
-    let notifications = |poller: Rc<dyn pollflow::Poller>| {
+    let notifications = |poller: Arc<dyn pollflow::Poller>| {
         let clock = VirtualClock::new();
-        let sent = Rc::new(RefCell::new(Vec::new()));
+        let sent = Arc::new(Mutex::new(Vec::new()));
         let log = sent.clone();
         let engine = Engine::builder(workflow.clone(), poller, clock.clone())
             .notifier(notifier_fn(move |n| {
-                log.borrow_mut().push(n.state);
+                log.lock().unwrap().push(n.state);
                 async { Ok(()) }
             }))
             .build();
         let events = run_to_end(&engine, &clock, json!({}));
-        (types(&events), sent.take())
+        let sent = std::mem::take(&mut *sent.lock().unwrap());
+        (types(&events), sent)
     };
 
     let gone = ScriptedJob::new([Err(CheckError::fatal("Batch.ClientException", "job gone"))]);
@@ -249,7 +251,7 @@ fn on_error_catches_submit_and_check_errors_like_asl_catch_states_all() {
         Some("ExecutionSucceeded")
     );
 
-    let refused = Rc::new(pollflow::poller_fn(
+    let refused = Arc::new(pollflow::poller_fn(
         |_| async { Err(TaskError::new("Batch.ClientException", "unknown queue")) },
         |_| async { Ok(JobStatus::succeeded(1)) },
     ));

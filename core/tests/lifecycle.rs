@@ -2,8 +2,8 @@
 
 mod support;
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::Mutex;
 
 use futures::StreamExt;
 use pollflow::{
@@ -44,7 +44,7 @@ fn abort_handle_cancels_the_job_once_and_ends_aborted() {
             job_cancelled: true
         }
     ));
-    let cancels = job.cancels.borrow();
+    let cancels = job.cancels.lock().unwrap();
     assert_eq!(cancels.len(), 1, "cancel is called exactly once");
     assert_eq!(cancels[0].0["jobId"], "job-1");
     assert!(
@@ -117,21 +117,21 @@ fn keep_job_on_stop_aborts_without_cancelling() {
             job_cancelled: false
         }
     );
-    assert!(job.cancels.borrow().is_empty());
+    assert!(job.cancels.lock().unwrap().is_empty());
 }
 
 #[test]
 fn dropping_a_run_cancels_through_the_spawner() {
     let job = ScriptedJob::never_done();
     let clock = VirtualClock::new();
-    let spawned = Rc::new(RefCell::new(Vec::new()));
+    let spawned = Arc::new(Mutex::new(Vec::new()));
     let queue = spawned.clone();
     let engine = Engine::builder(
         job_poller(WaitPolicy::fixed(secs(60))),
         job.clone(),
         clock.clone(),
     )
-    .spawner(move |future| queue.borrow_mut().push(future))
+    .spawner(move |future| queue.lock().unwrap().push(future))
     .build();
     let mut run = engine.start(json!({}));
     clock.block_on(async {
@@ -142,11 +142,11 @@ fn dropping_a_run_cancels_through_the_spawner() {
         }
     });
     drop(run);
-    let futures: Vec<_> = spawned.borrow_mut().drain(..).collect();
+    let futures: Vec<_> = spawned.lock().unwrap().drain(..).collect();
     assert_eq!(futures.len(), 1);
     clock.block_on(futures::future::join_all(futures));
-    assert_eq!(job.cancels.borrow().len(), 1);
-    assert!(job.cancels.borrow()[0].1.contains("dropped"));
+    assert_eq!(job.cancels.lock().unwrap().len(), 1);
+    assert!(job.cancels.lock().unwrap()[0].1.contains("dropped"));
 }
 
 #[test]
@@ -317,7 +317,7 @@ fn a_fatal_check_error_fails_at_once_and_is_not_a_job_failure() {
         ("Batch.ClientException", "no such job")
     );
     assert!(
-        job.cancels.borrow().is_empty(),
+        job.cancels.lock().unwrap().is_empty(),
         "a failed check does not cancel the job"
     );
 }

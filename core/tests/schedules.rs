@@ -140,8 +140,8 @@ fn max_wait_clamps_the_last_sleep_and_times_out_after_a_final_check_at_the_deadl
         other => panic!("expected a timeout, got {other:?}"),
     }
     // Step Functions stops the job when the execution times out; so do we.
-    assert_eq!(job.cancels.borrow().len(), 1);
-    assert!(job.cancels.borrow()[0].1.contains("timed out"));
+    assert_eq!(job.cancels.lock().unwrap().len(), 1);
+    assert!(job.cancels.lock().unwrap()[0].1.contains("timed out"));
 }
 
 #[test]

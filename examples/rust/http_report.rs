@@ -9,8 +9,9 @@
 //! cargo run --example http_report
 //! ```
 
-use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -30,18 +31,17 @@ struct Response {
 /// The report service: each report needs a few GETs before it is ready.
 #[derive(Default)]
 struct ReportService {
-    next_id: Cell<u32>,
+    next_id: AtomicU32,
     /// Report id → GETs still answered with 202.
-    remaining: RefCell<HashMap<String, u32>>,
-    gets: Cell<u32>,
+    remaining: Mutex<HashMap<String, u32>>,
+    gets: AtomicU32,
 }
 
 impl ReportService {
     /// `POST /reports`: accepts the query, answers with the report's location.
     async fn post(&self, query: &Value) -> Response {
-        self.next_id.set(self.next_id.get() + 1);
-        let id = format!("r-{}", self.next_id.get());
-        self.remaining.borrow_mut().insert(id.clone(), 3);
+        let id = format!("r-{}", self.next_id.fetch_add(1, Ordering::Relaxed) + 1);
+        self.remaining.lock().unwrap().insert(id.clone(), 3);
         Response {
             status: 202,
             retry_after: None,
@@ -51,9 +51,9 @@ impl ReportService {
 
     /// `GET /reports/{id}`.
     async fn get(&self, location: &str) -> Response {
-        self.gets.set(self.gets.get() + 1);
+        let gets = self.gets.fetch_add(1, Ordering::Relaxed) + 1;
         let id = location.trim_start_matches("/reports/");
-        let mut remaining = self.remaining.borrow_mut();
+        let mut remaining = self.remaining.lock().unwrap();
         let Some(left) = remaining.get_mut(id) else {
             return Response {
                 status: 404,
@@ -61,7 +61,7 @@ impl ReportService {
                 body: json!({"message": "no such report"}),
             };
         };
-        if self.gets.get() == 2 {
+        if gets == 2 {
             return Response {
                 status: 503,
                 retry_after: None,
@@ -89,7 +89,7 @@ struct ReportPoller {
     service: ReportService,
 }
 
-#[async_trait(?Send)]
+#[async_trait]
 impl Poller for ReportPoller {
     async fn submit(&self, input: &Value) -> Result<Value, TaskError> {
         let response = self.service.post(input).await;

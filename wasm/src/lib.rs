@@ -20,6 +20,11 @@
 //! No export returns a JS object (an `externref`): V8 in Node 20 inlines JS-to-wasm calls and
 //! aborts (`unreachable code` in `DoComputeBuiltinContinuation`) when it has to deoptimize the
 //! caller of an inlined call returning a reference. Numbers, strings and thrown errors are fine.
+//!
+//! It is built for `wasm32` only: JS callbacks are not `Send`, which the engine asks of what it
+//! holds on native targets (see `pollflow::SendOutsideWasm`); elsewhere the crate is empty
+//! (check it with `--target wasm32-unknown-unknown`).
+#![cfg(target_arch = "wasm32")]
 #![forbid(unsafe_code)]
 
 #[cfg(feature = "asl")]

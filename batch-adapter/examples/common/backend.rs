@@ -1,7 +1,7 @@
 //! Which Batch the examples talk to: the embedded local one, or AWS (`--aws`, feature `aws`).
 
 use std::fmt::Display;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use clap::error::ErrorKind;
 use clap::CommandFactory;
@@ -32,14 +32,14 @@ impl BackendOptions {
     }
 
     /// The Batch to use.
-    pub(crate) async fn batch(&self) -> Result<Rc<dyn BatchApi>, String> {
+    pub(crate) async fn batch(&self) -> Result<Arc<dyn BatchApi>, String> {
         if !self.aws {
-            return Ok(Rc::new(LocalBatch::from_config(sample_config())));
+            return Ok(Arc::new(LocalBatch::from_config(sample_config())));
         }
         #[cfg(feature = "aws")]
         {
             let config = self.aws_config().await.expect("--aws was given");
-            Ok(Rc::new(pollflow_batch::aws::AwsBatch::new(&config)))
+            Ok(Arc::new(pollflow_batch::aws::AwsBatch::new(&config)))
         }
         #[cfg(not(feature = "aws"))]
         Err("--aws needs the `aws` feature: cargo run --features aws --example ...".into())

@@ -109,7 +109,7 @@ impl AwsBatch {
     }
 }
 
-#[async_trait(?Send)]
+#[async_trait]
 impl BatchApi for AwsBatch {
     async fn submit_job(&self, request: SubmitJobRequest) -> Result<SubmitJobResponse, BatchError> {
         let mut delay = Duration::from_millis(200);

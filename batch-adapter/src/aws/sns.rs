@@ -45,7 +45,7 @@ fn attribute(value: &str) -> Result<MessageAttributeValue, TaskError> {
         .map_err(|e| TaskError::new("SNS.InvalidParameter", e.to_string()))
 }
 
-#[async_trait(?Send)]
+#[async_trait]
 impl Notifier for SnsNotifier {
     async fn notify(&self, notification: &Notification) -> Result<(), TaskError> {
         let mut publish = self

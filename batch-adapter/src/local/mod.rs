@@ -129,7 +129,7 @@ impl LocalBatch {
     }
 }
 
-#[async_trait(?Send)]
+#[async_trait]
 impl BatchApi for LocalBatch {
     async fn submit_job(&self, request: SubmitJobRequest) -> Result<SubmitJobResponse, BatchError> {
         let response = self.lock().submit(request, now_ms())?;

@@ -63,7 +63,7 @@ fn not_running(handle: &Value) -> TaskError {
     TaskError::task_failed(format!("no command is running as {handle}"))
 }
 
-#[async_trait(?Send)]
+#[async_trait]
 impl Poller for ShellJob {
     async fn submit(&self, input: &Value) -> Result<Value, TaskError> {
         let running = self.command.start(input)?;

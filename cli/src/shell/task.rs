@@ -10,7 +10,7 @@ use super::ShellCommand;
 /// (a `TimeoutSeconds`, an abort) kills the command's process group.
 pub(crate) struct ShellTask(pub(crate) ShellCommand);
 
-#[async_trait(?Send)]
+#[async_trait]
 impl TaskHandler for ShellTask {
     async fn call(&self, input: Value) -> Result<Value, TaskError> {
         self.0.start(&input)?.finish().await

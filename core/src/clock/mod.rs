@@ -2,41 +2,34 @@
 
 #[cfg(feature = "tokio")]
 mod tokio_clock;
+mod tracked;
 mod virtual_clock;
 
-use std::future::Future;
-use std::pin::Pin;
-use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::platform::{BoxFuture, SendOutsideWasm, SyncOutsideWasm};
+
 #[cfg(feature = "tokio")]
 pub use tokio_clock::TokioClock;
+pub use tracked::Tracked;
 pub use virtual_clock::VirtualClock;
 
-/// A sleep in progress.
-pub type Sleep = Pin<Box<dyn Future<Output = ()>>>;
+/// A sleep in progress (`Send` outside wasm, like every future the engine holds).
+pub type Sleep = BoxFuture<'static, ()>;
 
 /// The engine's only source of time.
 ///
 /// `now` is the time since the Unix epoch; it stamps events and anchors deadlines. Core never
 /// calls `SystemTime::now` (it panics on `wasm32-unknown-unknown`): pick [`VirtualClock`] for
 /// tests and simulations, `TokioClock` (feature `tokio`) in services, or the JS timers of the
-/// npm package.
-pub trait Clock {
+/// npm package. Like everything an engine holds, a clock is `Send + Sync` on native targets
+/// (see [`SendOutsideWasm`]).
+pub trait Clock: SendOutsideWasm + SyncOutsideWasm {
     /// Time since the Unix epoch.
     fn now(&self) -> Duration;
     /// A future that completes after `duration`.
     fn sleep(&self, duration: Duration) -> Sleep;
-}
-
-impl<C: Clock + ?Sized> Clock for Rc<C> {
-    fn now(&self) -> Duration {
-        (**self).now()
-    }
-    fn sleep(&self, duration: Duration) -> Sleep {
-        (**self).sleep(duration)
-    }
 }
 
 impl<C: Clock + ?Sized> Clock for Arc<C> {

@@ -1,25 +1,26 @@
 //! A clock that jumps straight to the next deadline whenever every task is waiting.
 
-use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::{pin, Pin};
-use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::thread::{self, Thread};
 use std::time::Duration;
 
 use futures::task::{waker, ArcWake};
 
+use super::tracked::Tracked;
 use super::{Clock, Sleep};
 
 /// Simulated time: a workflow that waits for days finishes in microseconds.
 ///
-/// Time moves only when [`VirtualClock::block_on`] finds nothing left to do but wait (or when
-/// [`advance`](VirtualClock::advance) is called); it then jumps to the earliest pending
-/// deadline. Every run is deterministic. Cloning shares the clock.
+/// Time moves only when [`VirtualClock::block_on`] finds nothing left to do but wait, when
+/// every future wrapped with [`VirtualClock::track`] waits (on any executor, multi-threaded
+/// ones included), or when [`advance`](VirtualClock::advance) is called; it then jumps to the
+/// earliest pending deadline. Every run is deterministic. Cloning shares the clock; it is
+/// `Send + Sync`.
 ///
 /// ```
 /// use std::time::Duration;
@@ -34,8 +35,28 @@ use super::{Clock, Sleep};
 /// ```
 #[derive(Clone, Default)]
 pub struct VirtualClock {
-    inner: Rc<RefCell<Timers>>,
+    shared: Arc<Shared>,
 }
+
+#[derive(Default)]
+pub(super) struct Shared {
+    /// The time in nanoseconds, read without the lock; [`LATER`] past what a `u64` holds
+    /// (about the year 2554), when `timers.now` is the time.
+    now_nanos: CacheLine<AtomicU64>,
+    timers: Mutex<Timers>,
+    /// Tracked futures that are running or woken (see [`VirtualClock::track`]).
+    pub(super) active: CacheLine<AtomicUsize>,
+}
+
+/// A field on a cache line of its own: read on every step of every run, the time must not
+/// share one with the lock and counters that threads write (two lines: adjacent lines are
+/// fetched together).
+#[derive(Default)]
+#[repr(align(128))]
+pub(super) struct CacheLine<T>(pub(super) T);
+
+/// [`Shared::now_nanos`]: the time does not fit; read it under the lock.
+const LATER: u64 = u64::MAX;
 
 /// Sleeps grouped by deadline: executions on the same schedule share one bucket, so
 /// registering and firing are O(1) per sleep for them, not a heap's O(log n).
@@ -44,6 +65,55 @@ struct Timers {
     now: Duration,
     buckets: BTreeMap<Duration, Vec<Waker>>,
     pending: usize,
+}
+
+impl Shared {
+    fn timers(&self) -> MutexGuard<'_, Timers> {
+        // Nothing panics while holding the lock (wakers run outside it).
+        self.timers.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn now(&self) -> Duration {
+        match self.now_nanos.0.load(Ordering::Acquire) {
+            LATER => self.timers().now,
+            nanos => Duration::from_nanos(nanos),
+        }
+    }
+
+    fn set_now(&self, timers: &mut Timers, now: Duration) {
+        timers.now = now;
+        let nanos = u64::try_from(now.as_nanos()).unwrap_or(LATER);
+        self.now_nanos.0.store(nanos, Ordering::Release);
+    }
+
+    fn fire_until(&self, target: Duration) {
+        let due = {
+            let mut timers = self.timers();
+            let now = timers.now.max(target);
+            self.set_now(&mut timers, now);
+            let mut due = Vec::new();
+            while let Some(bucket) = timers.buckets.first_entry().filter(|b| *b.key() <= target) {
+                due.push(bucket.remove());
+            }
+            timers.pending -= due.iter().map(Vec::len).sum::<usize>();
+            due
+        };
+        // Wake outside the lock (a woken task may sleep again at once), in deadline order,
+        // and in registration order within a deadline.
+        due.into_iter().flatten().for_each(Waker::wake);
+    }
+
+    /// Jumps to the earliest deadline and wakes the sleeps due then; `false` when none is pending.
+    pub(super) fn advance_to_next_deadline(&self) -> bool {
+        let next = self.timers().buckets.keys().next().copied();
+        match next {
+            Some(deadline) => {
+                self.fire_until(deadline);
+                true
+            }
+            None => false,
+        }
+    }
 }
 
 impl VirtualClock {
@@ -55,55 +125,71 @@ impl VirtualClock {
     /// A clock starting at `since_epoch`.
     pub fn starting_at(since_epoch: Duration) -> Self {
         let clock = Self::new();
-        clock.inner.borrow_mut().now = since_epoch;
+        let shared = &clock.shared;
+        shared.set_now(&mut shared.timers(), since_epoch);
         clock
     }
 
     /// Sleeps registered and not yet fired.
     pub fn pending_timers(&self) -> usize {
-        self.inner.borrow().pending
+        self.shared.timers().pending
     }
 
     /// Moves time forward by `by`, waking every sleep whose deadline has come.
     pub fn advance(&self, by: Duration) {
-        let target = self.inner.borrow().now + by;
-        self.fire_until(target);
+        let target = self.shared.timers().now.saturating_add(by);
+        self.shared.fire_until(target);
     }
 
     /// The earliest deadline of the sleeps registered and not yet fired (time since the
     /// epoch), or `None`. A driver that lets this clock follow real time for a while (as
     /// `pollflow run --simulated-time` does while real work runs) parks until then.
     pub fn next_deadline(&self) -> Option<Duration> {
-        self.inner.borrow().buckets.keys().next().copied()
+        self.shared.timers().buckets.keys().next().copied()
     }
 
     /// Jumps to the earliest deadline and wakes the sleeps due then. Returns `false` when no
     /// sleep is pending.
     pub fn advance_to_next_deadline(&self) -> bool {
-        let next = self.next_deadline();
-        match next {
-            Some(deadline) => {
-                self.fire_until(deadline);
-                true
-            }
-            None => false,
-        }
+        self.shared.advance_to_next_deadline()
     }
 
-    fn fire_until(&self, target: Duration) {
-        let due = {
-            let mut timers = self.inner.borrow_mut();
-            timers.now = timers.now.max(target);
-            let mut due = Vec::new();
-            while let Some(bucket) = timers.buckets.first_entry().filter(|b| *b.key() <= target) {
-                due.push(bucket.remove());
-            }
-            timers.pending -= due.iter().map(Vec::len).sum::<usize>();
-            due
-        };
-        // Wake outside the borrow (a woken task may sleep again at once), in deadline order,
-        // and in registration order within a deadline.
-        due.into_iter().flatten().for_each(Waker::wake);
+    /// Wraps `future` so that this clock knows when it waits: whenever every tracked future
+    /// of the clock is waiting (none is running, none was woken), time jumps to the earliest
+    /// pending deadline. It is [`block_on`](Self::block_on)'s rule for any executor, so runs
+    /// spread over a multi-threaded runtime still see simulated time:
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pollflow::{Clock, VirtualClock};
+    ///
+    /// # #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+    /// # async fn main() {
+    /// let clock = VirtualClock::new();
+    /// // Tracked first, then spawned: time stays put until every one of them waits.
+    /// let sleepers: Vec<_> = (1..=8u64)
+    ///     .map(|hours| {
+    ///         let clock2 = clock.clone();
+    ///         clock.track(async move {
+    ///             clock2.sleep(Duration::from_secs(3600 * hours)).await;
+    ///             clock2.now()
+    ///         })
+    ///     })
+    ///     .collect();
+    /// let sleepers: Vec<_> = sleepers.into_iter().map(tokio::spawn).collect();
+    /// for (hours, sleeper) in (1..=8u64).zip(sleepers) {
+    ///     assert_eq!(sleeper.await.unwrap(), Duration::from_secs(3600 * hours));
+    /// }
+    /// # }
+    /// ```
+    ///
+    /// A tracked future counts as running from its creation until it first waits: create
+    /// them all, then spawn them, or the first to wait moves time before the others start. The clock sees a future as running when its
+    /// waker is called; wakes an executor defers until it is otherwise idle (tokio's
+    /// `yield_now` and cooperative budget) look like waiting, and futures that are not
+    /// tracked are not waited for: keep both, like real I/O, out of simulated time.
+    pub fn track<F: Future>(&self, future: F) -> Tracked<F> {
+        Tracked::new(self.shared.clone(), future)
     }
 
     /// Runs `future` to completion on this thread, jumping time forward whenever it waits
@@ -149,45 +235,52 @@ impl ArcWake for Signal {
 
 impl Clock for VirtualClock {
     fn now(&self) -> Duration {
-        self.inner.borrow().now
+        self.shared.now()
     }
 
     fn sleep(&self, duration: Duration) -> Sleep {
         let deadline = self.now().saturating_add(duration);
         Box::pin(VirtualSleep {
-            timers: self.inner.clone(),
+            shared: self.shared.clone(),
             deadline,
-            slot: None,
+            slot: NO_SLOT,
         })
     }
 }
 
 struct VirtualSleep {
-    timers: Rc<RefCell<Timers>>,
+    shared: Arc<Shared>,
     deadline: Duration,
     /// Where this sleep's waker sits in its deadline's bucket, once registered.
-    slot: Option<usize>,
+    slot: u32,
 }
+
+/// [`VirtualSleep::slot`] before the sleep is registered.
+const NO_SLOT: u32 = u32::MAX;
 
 impl Future for VirtualSleep {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
-        let mut timers = this.timers.borrow_mut();
+        if this.shared.now() >= this.deadline {
+            return Poll::Ready(());
+        }
+        let mut timers = this.shared.timers();
         if timers.now >= this.deadline {
             return Poll::Ready(());
         }
         let bucket = timers.buckets.entry(this.deadline).or_default();
-        match this.slot.and_then(|i| bucket.get_mut(i)) {
+        match bucket.get_mut(this.slot as usize) {
             // Polled again (perhaps by another task): keep one waker, the latest.
-            Some(waker) => {
+            Some(waker) if this.slot != NO_SLOT => {
                 if !waker.will_wake(cx.waker()) {
                     waker.clone_from(cx.waker());
                 }
             }
-            None => {
-                this.slot = Some(bucket.len());
+            _ => {
+                // A bucket holds fewer wakers than a u32 counts (each is a live sleep).
+                this.slot = u32::try_from(bucket.len()).unwrap_or(NO_SLOT);
                 bucket.push(cx.waker().clone());
                 timers.pending += 1;
             }
@@ -204,7 +297,7 @@ mod tests {
     #[test]
     fn sleeps_finish_in_deadline_order_at_exact_times() {
         let clock = VirtualClock::starting_at(Duration::from_secs(100));
-        let order = RefCell::new(Vec::new());
+        let order = std::cell::RefCell::new(Vec::new());
         let sleeper = |secs: u64| {
             let (clock, order) = (&clock, &order);
             async move {

@@ -1,6 +1,6 @@
 //! The fluent builder: submit → wait → check → branch → notify.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::error::names;
 use crate::policy::WaitPolicy;
@@ -10,6 +10,7 @@ use super::graph::{
     default_check_retry, Catcher, ChoiceRule, Condition, DataFlow, State, StateDef, StateMachine,
 };
 use super::{BuildError, Predicate, Workflow};
+use crate::platform::{SendOutsideWasm, SyncOutsideWasm};
 
 /// Builds a [`Workflow`]. Each step's `next` is the step added after it; a [`Branch`] closes
 /// the polling loop. Use [`WorkflowBuilder::state`] for any shape the chain cannot express.
@@ -173,9 +174,9 @@ impl WorkflowBuilder {
     pub fn predicate(
         mut self,
         name: impl Into<String>,
-        predicate: impl Fn(&JobStatus) -> bool + 'static,
+        predicate: impl Fn(&JobStatus) -> bool + SendOutsideWasm + SyncOutsideWasm + 'static,
     ) -> Self {
-        self.predicates.push((name.into(), Rc::new(predicate)));
+        self.predicates.push((name.into(), Arc::new(predicate)));
         self
     }
 

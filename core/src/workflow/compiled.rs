@@ -1,6 +1,5 @@
 //! The graph with names resolved to indices and predicates bound: what the interpreter walks.
 
-use std::rc::Rc;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -11,8 +10,7 @@ use crate::poller::JobStatus;
 
 use super::graph::{Comparison, DataFlow, DelayUntil, Operand};
 
-/// A predicate over the last checked status, bound to a name in the graph.
-pub type Predicate = Rc<dyn Fn(&JobStatus) -> bool>;
+pub use crate::platform::Predicate;
 
 pub(crate) struct Compiled {
     pub(crate) name: Arc<str>,

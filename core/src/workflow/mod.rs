@@ -7,7 +7,6 @@ mod graph;
 
 use std::collections::HashMap;
 use std::fmt;
-use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::asl::Template;
@@ -29,7 +28,7 @@ pub use graph::{
 /// with [`Workflow::from_graph`].
 #[derive(Clone)]
 pub struct Workflow {
-    inner: Rc<WorkflowInner>,
+    inner: Arc<WorkflowInner>,
 }
 
 struct WorkflowInner {
@@ -60,7 +59,7 @@ impl Workflow {
         let mut compiled = compile(&graph, &predicates, &graph, 0)?;
         compiled.number(&mut 0);
         Ok(Self {
-            inner: Rc::new(WorkflowInner { graph, compiled }),
+            inner: Arc::new(WorkflowInner { graph, compiled }),
         })
     }
 

@@ -1,9 +1,9 @@
 //! A scripted poller and small helpers shared by the integration tests.
 #![allow(dead_code, unreachable_pub)]
 
-use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
-use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use pollflow::{
@@ -15,35 +15,35 @@ use serde_json::{json, Value};
 /// A job whose checks return a script of results, then repeat the last one.
 #[derive(Default)]
 pub struct ScriptedJob {
-    script: RefCell<VecDeque<Result<JobStatus, CheckError>>>,
-    last: RefCell<Option<Result<JobStatus, CheckError>>>,
-    pub submits: Cell<u32>,
-    pub checks: Cell<u32>,
-    pub cancels: RefCell<Vec<(Value, String)>>,
+    script: Mutex<VecDeque<Result<JobStatus, CheckError>>>,
+    last: Mutex<Option<Result<JobStatus, CheckError>>>,
+    pub submits: SyncCell<u32>,
+    pub checks: SyncCell<u32>,
+    pub cancels: Mutex<Vec<(Value, String)>>,
 }
 
 impl ScriptedJob {
-    pub fn new(script: impl IntoIterator<Item = Result<JobStatus, CheckError>>) -> Rc<Self> {
-        Rc::new(Self {
-            script: RefCell::new(script.into_iter().collect()),
+    pub fn new(script: impl IntoIterator<Item = Result<JobStatus, CheckError>>) -> Arc<Self> {
+        Arc::new(Self {
+            script: Mutex::new(script.into_iter().collect()),
             ..Self::default()
         })
     }
 
     /// Pending `n` times, then succeeded with `{"done": true}`.
-    pub fn succeeding_after(n: usize) -> Rc<Self> {
+    pub fn succeeding_after(n: usize) -> Arc<Self> {
         let mut script: Vec<_> = (0..n).map(|_| Ok(JobStatus::pending("RUNNING"))).collect();
         script.push(Ok(JobStatus::succeeded(json!({"done": true}))));
         Self::new(script)
     }
 
     /// Always pending.
-    pub fn never_done() -> Rc<Self> {
+    pub fn never_done() -> Arc<Self> {
         Self::new([Ok(JobStatus::pending("RUNNING"))])
     }
 }
 
-#[async_trait(?Send)]
+#[async_trait]
 impl Poller for ScriptedJob {
     async fn submit(&self, input: &Value) -> Result<Value, TaskError> {
         self.submits.set(self.submits.get() + 1);
@@ -52,19 +52,25 @@ impl Poller for ScriptedJob {
 
     async fn check(&self, _handle: &Value) -> Result<JobStatus, CheckError> {
         self.checks.set(self.checks.get() + 1);
-        let next = self.script.borrow_mut().pop_front();
+        let next = self.script.lock().unwrap().pop_front();
         match next {
             Some(result) => {
-                *self.last.borrow_mut() = Some(result.clone());
+                *self.last.lock().unwrap() = Some(result.clone());
                 result
             }
-            None => self.last.borrow().clone().expect("script is not empty"),
+            None => self
+                .last
+                .lock()
+                .unwrap()
+                .clone()
+                .expect("script is not empty"),
         }
     }
 
     async fn cancel(&self, handle: &Value, reason: &str) -> Result<(), TaskError> {
         self.cancels
-            .borrow_mut()
+            .lock()
+            .unwrap()
             .push((handle.clone(), reason.to_owned()));
         Ok(())
     }
@@ -126,4 +132,22 @@ pub fn types(events: &[Event]) -> Vec<String> {
                 .to_owned()
         })
         .collect()
+}
+
+/// A `Cell` that threads can share: what an engine's handlers hold is `Send + Sync`.
+#[derive(Debug, Default)]
+pub struct SyncCell<T>(Mutex<T>);
+
+impl<T: Copy> SyncCell<T> {
+    pub fn new(value: T) -> Self {
+        Self(Mutex::new(value))
+    }
+
+    pub fn get(&self) -> T {
+        *self.0.lock().unwrap()
+    }
+
+    pub fn set(&self, value: T) {
+        *self.0.lock().unwrap() = value;
+    }
 }
