@@ -326,4 +326,25 @@ fn usage_errors_exit_two() {
         assert!(out.stdout.is_empty(), "{args:?} printed {}", stdout(&out));
         assert!(!out.stderr.is_empty(), "{args:?} said nothing");
     }
+
+fn each_run_draws_fresh_uuids_and_random_numbers() {
+    let definition = write(
+        "random",
+        &json!({"StartAt": "Draw", "States": {"Draw": {"Type": "Pass", "End": true, "Parameters": {
+            "id.$": "States.UUID()", "n.$": "States.MathRandom(0, 1000000000)"
+        }}}}),
+    );
+    let draw = || {
+        let out = pollflow(&["run", &definition]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        last_line(&out)
+    };
+    let (first, second) = (draw(), draw());
+    assert_eq!(first["id"].as_str().map(str::len), Some(36), "{first}");
+    assert_ne!(first["id"], second["id"], "two runs, two UUIDs");
+    assert_ne!(first["n"], second["n"], "two runs, two random numbers");
 }
