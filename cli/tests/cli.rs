@@ -326,7 +326,9 @@ fn usage_errors_exit_two() {
         assert!(out.stdout.is_empty(), "{args:?} printed {}", stdout(&out));
         assert!(!out.stderr.is_empty(), "{args:?} said nothing");
     }
+}
 
+#[test]
 fn each_run_draws_fresh_uuids_and_random_numbers() {
     let definition = write(
         "random",

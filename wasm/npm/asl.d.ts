@@ -75,6 +75,12 @@ export interface RunAslOptions {
   simulatedTime?: boolean | number;
   /** Wait states (by name) made to wait this many milliseconds instead (finite, from 0 to 2^53 - 1). */
   waitOverrides?: { [waitState: string]: number };
+  /**
+   * Seeds the execution's random numbers — retry jitter, `States.UUID()`,
+   * `States.MathRandom()` — for a reproducible run (a whole number from 0 to 2^53 - 1). Default:
+   * a fresh seed from `crypto.getRandomValues`, so runs draw different numbers.
+   */
+  seed?: number;
   /** Aborts the execution: a running `.sync` job is cancelled, then it ends `ABORTED`. */
   signal?: AbortSignal;
 }
@@ -85,7 +91,8 @@ export interface RunAslOptions {
  * @throws {TypeError} a definition that is not a valid state machine (every problem listed),
  *   a Task state without a handler (or a function for a `.sync` resource), an option of the
  *   wrong type, input or a definition that is not JSON-serializable, an option whose getter throws.
- * @throws {RangeError} a negative, non-finite or too large time; a `waitOverrides` key that is not a Wait state.
+ * @throws {RangeError} a negative, non-finite or too large time; a `waitOverrides` key that is not a Wait state;
+ *   a `seed` that is not a whole number from 0 to 2^53 - 1.
  */
 export function runAsl(definition: AslDefinition, options?: RunAslOptions): Execution;
 

@@ -2,7 +2,7 @@
 // states bound to JavaScript handlers. A second build of the engine (dist-asl), so that
 // `pollflow` alone stays small. This file only checks options and adapts; see asl.d.ts.
 import * as glue from './dist-asl/pollflow_wasm.js';
-import { after, checkOptions, connect, control, macrotask, read } from './execution.js';
+import { after, checkOptions, connect, control, macrotask, randomSeed, read } from './execution.js';
 
 const engine = await connect(glue, new URL('./dist-asl/pollflow_wasm_bg.wasm', import.meta.url));
 
@@ -33,6 +33,16 @@ function definitionText(definition) {
 function millis(value, field, max = Number.MAX_SAFE_INTEGER) {
   if (typeof value !== 'number') throw new TypeError(`${field} must be a number of milliseconds, got ${describe(value)}`);
   if (!(value >= 0 && value <= max)) throw new RangeError(`${field} must be a finite number >= 0 and <= ${max} (milliseconds), got ${value}`);
+  return value;
+}
+
+/** `options.seed`: a whole number from 0 to 2^53 - 1; absent, a random one. */
+function seed(value) {
+  if (value === undefined || value === null) return randomSeed();
+  if (typeof value !== 'number') throw new TypeError(`options.seed must be a number, got ${describe(value)}`);
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`options.seed must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}, got ${value}`);
+  }
   return value;
 }
 
@@ -161,6 +171,7 @@ export function runAsl(definition, options = {}) {
   const bound = handlers(read(options, 'handlers', 'options.handlers'), counted, sleep);
   const input = read(options, 'input', 'options.input');
   const waits = waitOverrides(read(options, 'waitOverrides', 'options.waitOverrides'));
+  const seeded = seed(read(options, 'seed', 'options.seed'));
   const onPark = simulated
     ? (resumed) => {
       parked = true;
@@ -172,7 +183,7 @@ export function runAsl(definition, options = {}) {
     ended = true;
     for (const wake of sleepers) wake();
   };
-  execution = engine.start(() => glue.startAsl(text, input === undefined ? {} : input, bound, waits, simulated, startMs), signal, { onPark, onEnd });
+  execution = engine.start(() => glue.startAsl(text, input === undefined ? {} : input, bound, waits, simulated, startMs, seeded), signal, { onPark, onEnd });
   return execution;
 }
 

@@ -1,6 +1,15 @@
 // Shared by `pollflow` and `pollflow/asl`: loading the engine (again after a crash), events,
 // yielding to the event loop, the Execution class. See docs/npm.md.
 
+// Node 18 has no global Web Crypto.
+const webcrypto = globalThis.crypto ?? (await import('node:crypto')).webcrypto;
+
+/** The seed of a run given none: 53 random bits. */
+export function randomSeed() {
+  const [high, low] = webcrypto.getRandomValues(new Uint32Array(2));
+  return (high >>> 11) * 2 ** 32 + low;
+}
+
 /**
  * Loads a build (`glue`, its .wasm at `url`). `start(make, signal, hooks)`: an Execution of
  * the glue execution `make()` returns; `call(f)`: `f()` calling the glue.

@@ -87,7 +87,10 @@ export interface RunOptions {
   messages?: { success?: string; failure?: string };
   /** The workflow's name in events and cancel reasons (default 'Job Poller'). */
   name?: string;
-  /** Seeds the jitter (a whole number from 0 to 2^53 - 1): same seed, same delays. */
+  /**
+   * Seeds the jitter (a whole number from 0 to 2^53 - 1): same seed, same delays. Default: a
+   * fresh seed from `crypto.getRandomValues`, so that runs (and processes) spread apart.
+   */
   seed?: number;
   /** Aborts the execution: its job is cancelled (with `cancel`), then it ends `ABORTED`. */
   signal?: AbortSignal;

@@ -175,13 +175,17 @@ impl Execution {
     }
 }
 
-/// Starts an execution of the Job Poller workflow with JS callbacks (see `index.d.ts`).
+/// Starts an execution of the Job Poller workflow with JS callbacks (see `index.d.ts`);
+/// `random_seed` (drawn by JS from `crypto.getRandomValues`) seeds it unless `options.seed`
+/// does: wasm32 has no randomness of its own.
 #[wasm_bindgen]
-pub fn start(options: JsValue) -> Result<Execution, JsValue> {
+pub fn start(options: JsValue, random_seed: f64) -> Result<Execution, JsValue> {
     let _unfinished = wire::Unfinished::enter();
     let options = options::parse(&options)?;
-    let mut builder = pollflow::Engine::builder(options.workflow, options.poller, clock::JsClock)
-        .seed(options.seed);
+    // `as` saturates: no panic on any number.
+    let seed = options.seed.unwrap_or(random_seed as u64);
+    let mut builder =
+        pollflow::Engine::builder(options.workflow, options.poller, clock::JsClock).seed(seed);
     if let Some(notifier) = options.notifier {
         builder = builder.notifier(notifier);
     }

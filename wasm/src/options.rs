@@ -21,7 +21,8 @@ pub(crate) struct Options {
     pub(crate) poller: JsPoller,
     pub(crate) notifier: Option<JsNotifier>,
     pub(crate) input: Value,
-    pub(crate) seed: u64,
+    /// `options.seed`, if given.
+    pub(crate) seed: Option<u64>,
 }
 
 fn absent(value: &JsValue) -> bool {
@@ -295,6 +296,6 @@ pub(crate) fn parse(options: &JsValue) -> Result<Options, JsValue> {
             &read(options, Key::Input, "options.input")?,
             "options.input",
         )?,
-        seed: whole(options, Key::Seed, "options.seed", (0.0, MAX_SAFE_INTEGER))?.unwrap_or(0),
+        seed: whole(options, Key::Seed, "options.seed", (0.0, MAX_SAFE_INTEGER))?,
     })
 }

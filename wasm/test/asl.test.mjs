@@ -429,3 +429,37 @@ test('a simulated sleep started after the run ended returns at once', async () =
   const late = await Promise.race([kept.sleep(1000).then(() => 'woke'), new Promise((resolve) => setTimeout(() => resolve('hung'), 500))]);
   assert.equal(late, 'woke');
 });
+
+test('retry jitter, States.UUID() and States.MathRandom() differ between runs unless seeded', async () => {
+  const definition = {
+    StartAt: 'Draw',
+    States: {
+      Draw: { Type: 'Pass', Parameters: { 'id.$': 'States.UUID()', 'n.$': 'States.MathRandom(0, 1000000000)' }, ResultPath: '$.drawn', Next: 'Flaky' },
+      Flaky: {
+        Type: 'Task', Resource: 'flaky', ResultPath: null, End: true,
+        Retry: [{ ErrorEquals: ['States.ALL'], IntervalSeconds: 2, MaxDelaySeconds: 120, BackoffRate: 2, MaxAttempts: 6, JitterStrategy: 'FULL' }],
+        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Done' }],
+      },
+      Done: { Type: 'Succeed' },
+    },
+  };
+  const draw = async (seed) => {
+    const events = await collect(runAsl(definition, {
+      handlers: { flaky: async () => { throw new Error('busy'); } },
+      simulatedTime: true,
+      seed,
+    }));
+    const output = events.at(-1).output;
+    const retries = events.filter((e) => e.type === 'TaskFailed').map((e) => e.retry_in_ms).filter((ms) => ms !== undefined && ms !== null);
+    assert.equal(retries.length, 6);
+    assert.match(output.drawn.id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    return { id: output.drawn.id, n: output.drawn.n, retries };
+  };
+  const [first, second] = [await draw(), await draw()];
+  assert.notEqual(first.id, second.id);
+  assert.notEqual(first.n, second.n);
+  assert.notDeepEqual(first.retries, second.retries);
+  assert.deepEqual(await draw(11), await draw(11));
+  assert.throws(() => runAsl(definition, { seed: -1 }), { name: 'RangeError', message: /options\.seed must be a whole number from 0 to 9007199254740991, got -1/ });
+  assert.throws(() => runAsl(definition, { seed: 'x' }), { name: 'TypeError', message: /options\.seed must be a number, got string/ });
+});

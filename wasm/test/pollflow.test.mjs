@@ -80,6 +80,42 @@ test('exponential waits follow the AWS SDK waiter formula and a seed makes them 
   assert.deepEqual(await delays(42), first);
 });
 
+test('runs without a seed jitter differently (crypto.getRandomValues); runs with one the same', async () => {
+  // Full jitter, 2 to 120 (ms here, to be quick): attempt n waits uniform in [0, min(2^n, 120)].
+  const delays = async (seed) => {
+    const execution = run({ ...job({ pending: 6 }), wait: { minDelayMs: 2, maxDelayMs: 120, jitter: 'full' }, seed });
+    const out = [];
+    for await (const e of execution) if (e.type === 'WaitStarted') out.push(e.delay_ms);
+    assert.equal(out.length, 7);
+    return out;
+  };
+  const [first, second] = await Promise.all([delays(), delays()]);
+  assert.notDeepEqual(first, second, 'two default runs, two schedules');
+  assert.deepEqual(await delays(7), await delays(7));
+});
+
+test('without a global crypto (Node 18) the seed comes from node:crypto', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const script = `
+    delete globalThis.crypto;
+    const { run } = await import('pollflow');
+    const delays = async () => {
+      const out = [];
+      const execution = run({
+        submit: async () => 'job', check: async () => ({ status: 'SUCCEEDED', output: 1 }),
+        wait: { minDelayMs: 1000, maxDelayMs: 1000, jitter: 'full' },
+      });
+      for await (const e of execution) if (e.type === 'WaitStarted') out.push(e.delay_ms);
+      return out;
+    };
+    console.log(JSON.stringify({ crypto: typeof globalThis.crypto, delays: [...await delays(), ...await delays(), ...await delays()] }));
+  `;
+  const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: import.meta.dirname, encoding: 'utf8' }));
+  assert.equal(out.crypto, 'undefined');
+  assert.equal(out.delays.length, 3);
+  assert.ok(new Set(out.delays).size > 1, `three runs, one delay: ${out.delays}`);
+});
+
 test('an AbortSignal cancels the job once and ends the execution with AbortError', async () => {
   const cancels = [];
   const controller = new AbortController();

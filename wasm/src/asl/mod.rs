@@ -45,7 +45,9 @@ fn load(definition: &str) -> Result<Workflow, JsValue> {
 
 /// Starts an execution of `definition` (JSON text) with `input`, the Task states bound to
 /// `handlers` (see `handlers`), Wait states overridden by `waits` (JSON text: state name →
-/// milliseconds); on simulated time starting at `start_ms` when `simulated`.
+/// milliseconds); on simulated time starting at `start_ms` when `simulated`; its random
+/// numbers (jitter, `States.UUID`, `States.MathRandom`) seeded with `seed` (JS checked it is
+/// a whole number from 0 to 2^53 - 1, or drew it from `crypto.getRandomValues`).
 #[wasm_bindgen(js_name = startAsl)]
 pub fn start_asl(
     definition: &str,
@@ -54,8 +56,11 @@ pub fn start_asl(
     waits: &str,
     simulated: bool,
     start_ms: f64,
+    seed: f64,
 ) -> Result<Execution, JsValue> {
     let _unfinished = crate::wire::Unfinished::enter();
+    // `as` saturates: no panic on any number.
+    let seed = seed as u64;
     let workflow = waits::apply(load(definition)?, waits)?;
     let tasks = handlers::tasks(&handlers)?;
     let unbound = tasks.unbound(&workflow);
@@ -67,12 +72,16 @@ pub fn start_asl(
     }
     let input = json::from_js(&input, "options.input")?;
     if !simulated {
-        let engine = Engine::with_tasks(workflow, tasks, clock::JsClock).build();
+        let engine = Engine::with_tasks(workflow, tasks, clock::JsClock)
+            .seed(seed)
+            .build();
         return Ok(Execution::new(engine.start(input)));
     }
     // `as` saturates: no panic on any number (JS checked it is finite and >= 0).
     let clock = VirtualClock::starting_at(Duration::from_millis(start_ms as u64));
-    let engine = Engine::with_tasks(workflow, tasks, clock.clone()).build();
+    let engine = Engine::with_tasks(workflow, tasks, clock.clone())
+        .seed(seed)
+        .build();
     Ok(Execution {
         simulation: Some(Simulation::new(clock)),
         ..Execution::new(engine.start(input))
