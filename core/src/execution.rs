@@ -117,24 +117,25 @@ enum Phase {
     Poll,
     /// A Task state's `.sync` job ran out of time: cancel it, then fail the task.
     Abandon {
-        error: TaskError,
+        error: Box<TaskError>,
     },
     /// Leave the state for `next`, or end the execution with the current data.
     Exit {
         next: Option<u32>,
     },
     /// Stopping with this outcome; the job is cancelled first when the policy says so.
+    /// (Outcomes and errors are boxed: every waiting execution holds a phase, few hold one.)
     Stopping {
-        end: Outcome,
+        end: Box<Outcome>,
     },
     Cancelling {
-        end: Outcome,
+        end: Box<Outcome>,
     },
     Ending {
-        end: Outcome,
+        end: Box<Outcome>,
     },
     Finished {
-        end: Outcome,
+        end: Box<Outcome>,
     },
     /// A Parallel or Map state's branches (or items) are running.
     Branches {
@@ -280,7 +281,7 @@ impl Execution {
         };
         match &mut self.phase {
             Phase::Branches { branches, .. } => branches.end(end),
-            _ => self.phase = Phase::Stopping { end },
+            _ => self.phase = Phase::Stopping { end: Box::new(end) },
         }
     }
 
@@ -401,7 +402,7 @@ impl Execution {
                         None => {
                             let output = Value::clone(&self.data);
                             self.phase = Phase::Ending {
-                                end: Outcome::Succeeded { output },
+                                end: Box::new(Outcome::Succeeded { output }),
                             };
                         }
                     }
@@ -409,7 +410,7 @@ impl Execution {
                 }
                 Phase::Stopping { end } => {
                     let cancellable =
-                        matches!(end, Outcome::Aborted { .. } | Outcome::TimedOut { .. });
+                        matches!(*end, Outcome::Aborted { .. } | Outcome::TimedOut { .. });
                     match self.running_job() {
                         Some((handle, job)) if wf.cancel_on_stop && cancellable => {
                             let step = Step::Cancel {
@@ -434,7 +435,7 @@ impl Execution {
                     };
                 }
                 Phase::Ending { end } => {
-                    let kind = match &end {
+                    let kind = match &*end {
                         Outcome::Succeeded { output } => EventKind::ExecutionSucceeded {
                             output: output.clone(),
                         },
@@ -620,9 +621,9 @@ impl Execution {
                 match output {
                     Ok(output) => {
                         self.phase = Phase::Ending {
-                            end: Outcome::Succeeded {
+                            end: Box::new(Outcome::Succeeded {
                                 output: Value::clone(&output),
-                            },
+                            }),
                         };
                         None
                     }
@@ -670,9 +671,9 @@ impl Execution {
                             .map_or_else(String::new, |s| s.detail().to_string())
                     });
                 self.phase = Phase::Ending {
-                    end: Outcome::Failed {
+                    end: Box::new(Outcome::Failed {
                         error: TaskError::new(error, cause),
-                    },
+                    }),
                 };
                 None
             }
@@ -790,10 +791,10 @@ impl Execution {
         if let Some(timeout) = self.task_timeout(node) {
             if now >= self.entered_ms.saturating_add(timeout) {
                 self.phase = Phase::Abandon {
-                    error: TaskError::new(
+                    error: Box::new(TaskError::new(
                         names::TIMEOUT,
                         format!("state {:?} ran longer than {timeout} ms", &*node.name),
-                    ),
+                    )),
                 };
                 return None;
             }
@@ -946,13 +947,10 @@ impl Execution {
             }
             Completion::Cancelled(result) => {
                 match std::mem::replace(&mut self.phase, Phase::Act) {
-                    Phase::Cancelling { end } => {
-                        let end = match end {
-                            Outcome::Aborted { .. } => Outcome::Aborted {
-                                job_cancelled: result.is_ok(),
-                            },
-                            other => other,
-                        };
+                    Phase::Cancelling { mut end } => {
+                        if let Outcome::Aborted { job_cancelled } = &mut *end {
+                            *job_cancelled = result.is_ok();
+                        }
                         self.phase = Phase::Ending { end };
                     }
                     Phase::Abandon { error } => {
@@ -1185,7 +1183,7 @@ impl Execution {
     }
 
     fn stop(&mut self, end: Outcome) {
-        self.phase = Phase::Stopping { end };
+        self.phase = Phase::Stopping { end: Box::new(end) };
     }
 
     /// Gives the variables a state assigned their values (only ASL states assign: without

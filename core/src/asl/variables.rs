@@ -10,9 +10,13 @@ use serde_json::{Map, Value};
 /// change while it runs, and its own assignments stay its own).
 ///
 /// A checkpoint holds an execution's own variables; a branch's view of its parent's is given
-/// back when the checkpoint is resumed.
+/// back when the checkpoint is resumed. One pointer while there are none (most executions
+/// never assign any, and every execution holds this).
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Variables {
+pub(crate) struct Variables(Option<Box<Assigned>>);
+
+#[derive(Clone, Debug, Default)]
+struct Assigned {
     own: Map<String, Value>,
     outer: Option<Arc<Variables>>,
 }
@@ -20,46 +24,54 @@ pub(crate) struct Variables {
 impl Variables {
     /// No variables of its own, reading `outer`'s: a branch's or item's, at its start.
     pub(crate) fn inside(outer: Arc<Variables>) -> Self {
-        Self {
-            own: Map::new(),
-            outer: Some(outer),
-        }
+        let mut variables = Self::default();
+        variables.set_outer(outer);
+        variables
+    }
+
+    fn assigned(&mut self) -> &mut Assigned {
+        self.0.get_or_insert_with(Box::default)
     }
 
     /// Reads `outer`'s variables after its own (a resumed branch's parent).
     pub(crate) fn set_outer(&mut self, outer: Arc<Variables>) {
-        self.outer = Some(outer);
+        self.assigned().outer = Some(outer);
     }
 
     /// The value of `$name`: its own, or the closest outer one.
     pub(crate) fn get(&self, name: &str) -> Option<&Value> {
-        self.own
+        let assigned = self.0.as_deref()?;
+        assigned
+            .own
             .get(name)
-            .or_else(|| self.outer.as_deref()?.get(name))
+            .or_else(|| assigned.outer.as_deref()?.get(name))
     }
 
     /// Assigns every field of `values` (an ASL `Assign`, rendered).
     pub(crate) fn assign(&mut self, values: Map<String, Value>) {
-        self.own.extend(values);
+        self.assigned().own.extend(values);
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.own.is_empty()
+        self.0.as_ref().is_none_or(|a| a.own.is_empty())
     }
 }
 
 impl Serialize for Variables {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.own.serialize(serializer)
+        match &self.0 {
+            Some(assigned) => assigned.own.serialize(serializer),
+            None => Map::new().serialize(serializer),
+        }
     }
 }
 
 impl<'de> Deserialize<'de> for Variables {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(Self {
-            own: Map::deserialize(deserializer)?,
-            outer: None,
-        })
+        let own = Map::deserialize(deserializer)?;
+        Ok(Self(
+            (!own.is_empty()).then(|| Box::new(Assigned { own, outer: None })),
+        ))
     }
 }
 
