@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Runs every check CI runs, installing what it needs on a fresh machine:
-# rustfmt, clippy (-D warnings), the MSRV build, docs.rs builds, a publish dry run, the
-# "no tokio in core" check, a wasm32-unknown-unknown build
-# of core, the npm package with its node:test suite, the Node example and the browser test
-# (headless Chromium), an AWS-compatible server (moto, in a local venv) for the AWS adapters,
-# the reference JSONata (npm) that the JSONata differential tests compare against, all tests
-# and doctests (the CLI's included), and the examples against that server.
+# rustfmt, clippy (-D warnings, native and wasm32), the MSRV build, docs.rs builds, a publish
+# dry run, the "no tokio in core" check, a wasm32-unknown-unknown build of core, the npm package
+# with its node:test suite, the Node example and the browser test (headless Chromium), an
+# AWS-compatible server (moto, in a local venv) for the AWS adapters, the reference JSONata
+# (npm) that the JSONata differential tests compare against, all tests and doctests (the CLI's
+# and the HTTP service example's included), and the examples against that server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -54,6 +54,14 @@ step "core builds for wasm32-unknown-unknown"
 eval "$(scripts/wasm-toolchain.sh)"
 # shellcheck disable=SC2086 # WASM_CARGO_FLAGS holds several flags
 $WASM_CARGO build --release -p pollflow $WASM_CARGO_FLAGS
+
+step "clippy on wasm32 (the wasm crate is empty on other targets: JS callbacks are not Send)"
+if [ "$WASM_TOOLCHAIN_KIND" = rustup ]; then
+    # shellcheck disable=SC2086 # WASM_CARGO_FLAGS holds several flags
+    $WASM_CARGO clippy -p pollflow -p pollflow-wasm --all-features --quiet $WASM_CARGO_FLAGS -- -D warnings
+else
+    echo "skipped: the Debian wasm32 toolchain has no clippy" >&2
+fi
 
 step "npm package: build (wasm32 + wasm-bindgen) and node:test suite"
 scripts/build-npm.sh
