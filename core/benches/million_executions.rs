@@ -109,7 +109,10 @@ struct Measured {
 fn workflow() -> Workflow {
     Workflow::builder("Job Poller")
         .submit("Submit Job")
-        .wait("Wait X Seconds", WaitPolicy::fixed(Duration::from_secs(WAIT_SECS)))
+        .wait(
+            "Wait X Seconds",
+            WaitPolicy::fixed(Duration::from_secs(WAIT_SECS)),
+        )
         .check("Get Job Status")
         .branch("Job Complete?", Branch::new())
         .build()

@@ -69,25 +69,19 @@ fn resident() -> usize {
 }
 
 /// The hand-written loop: submit, then sleep and check until the job is done.
-fn hand_written(
-    service: Arc<Service>,
-    input: Arc<Value>,
-    done: Arc<AtomicUsize>,
-) -> impl Future<Output = ()> + Send {
-    async move {
-        let Ok(handle) = service.submit(&input).await else {
-            return;
-        };
-        loop {
-            tokio::time::sleep(EVERY).await;
-            match service.check(&handle).await {
-                Ok(JobStatus::Pending { .. }) | Err(CheckError::Transient(_)) => continue,
-                Ok(JobStatus::Succeeded { .. }) => break,
-                _ => return,
-            }
+async fn hand_written(service: Arc<Service>, input: Arc<Value>, done: Arc<AtomicUsize>) {
+    let Ok(handle) = service.submit(&input).await else {
+        return;
+    };
+    loop {
+        tokio::time::sleep(EVERY).await;
+        match service.check(&handle).await {
+            Ok(JobStatus::Pending { .. }) | Err(CheckError::Transient(_)) => continue,
+            Ok(JobStatus::Succeeded { .. }) => break,
+            _ => return,
         }
-        done.fetch_add(1, Ordering::Relaxed);
     }
+    done.fetch_add(1, Ordering::Relaxed);
 }
 
 /// A pollflow run, counted when it succeeds: `run.outcome()`, as a service spawns it (an
@@ -172,7 +166,7 @@ fn main() {
         "sizes: Run {} B, OutcomeFuture {} B, pollflow task future {} B; tokio Sleep {} B, hand-written task future {} B",
         std::mem::size_of::<Run>(),
         std::mem::size_of::<OutcomeFuture>(),
-        size_of_future(|run, done| pollflow_run(run, done)),
+        size_of_future(pollflow_run),
         std::mem::size_of::<tokio::time::Sleep>(),
         std::mem::size_of_val(&hand_written(
             Arc::new(Service {
