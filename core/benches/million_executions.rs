@@ -101,6 +101,8 @@ impl Poller for Service {
 struct Measured {
     transitions: u64,
     seconds: f64,
+    /// Process CPU time (user + system) during the pass: how many cores it actually had.
+    cpu_seconds: f64,
     /// Peak heap growth during the run; only measured on a counting pass.
     peak_bytes: usize,
     virtual_secs: u64,
@@ -128,6 +130,28 @@ fn input() -> Arc<Value> {
     }))
 }
 
+/// CPU time of this process so far (Linux: `/proc/self/stat`, in clock ticks of 10 ms; 0
+/// elsewhere).
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the command name (which ends with the last ')'): utime and stime are the
+    // 12th and 13th.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 /// A run's `StateEntered` events: Step Functions' state transitions.
 fn transitions(run: Run) -> impl Future<Output = u64> {
     run.fold(0u64, |n, event| {
@@ -149,16 +173,19 @@ fn run(executions: usize, batched: bool, count_memory: bool) -> Measured {
     LIVE.store(0, Ordering::Relaxed);
     PEAK.store(0, Ordering::Relaxed);
     COUNTING.store(count_memory, Ordering::Relaxed);
+    let cpu = cpu_seconds();
     let started = Instant::now();
     let runs: FuturesUnordered<_> = (0..executions)
         .map(|_| transitions(engine.start_shared(input.clone())))
         .collect();
     let transitions: u64 = clock.block_on(runs.fold(0, |sum, n| ready(sum + n)));
     let seconds = started.elapsed().as_secs_f64();
+    let cpu_seconds = cpu_seconds() - cpu;
     COUNTING.store(false, Ordering::Relaxed);
     Measured {
         transitions,
         seconds,
+        cpu_seconds,
         peak_bytes: PEAK.load(Ordering::Relaxed),
         virtual_secs: pollflow::Clock::now(&clock).as_secs(),
     }
@@ -177,6 +204,7 @@ fn run_threads(executions: usize, workers: usize) -> Measured {
     let clock = VirtualClock::new();
     let engine = Engine::new(workflow(), Service::new(&clock), clock.clone());
     let input = input();
+    let cpu = cpu_seconds();
     let started = Instant::now();
     let transitions: u64 = runtime.block_on(async {
         // Tracked before any is spawned: time stays put until every task waits.
@@ -200,6 +228,7 @@ fn run_threads(executions: usize, workers: usize) -> Measured {
     Measured {
         transitions,
         seconds,
+        cpu_seconds: cpu_seconds() - cpu,
         peak_bytes: 0,
         virtual_secs: pollflow::Clock::now(&clock).as_secs(),
     }
@@ -264,10 +293,12 @@ fn main() {
             single = rate;
         }
         println!(
-            "{label:>15}: {} transitions in {:.2} s = {rate:.0} transitions/s (passes: {passes}); {:.2}x one thread; {} virtual s",
+            "{label:>15}: {} transitions in {:.2} s = {rate:.0} transitions/s (passes: {passes}); {:.2}x one thread; {:.2} cores busy, {:.0} transitions per CPU-second; {} virtual s",
             median.transitions,
             median.seconds,
             rate / single,
+            median.cpu_seconds / median.seconds,
+            median.transitions as f64 / median.cpu_seconds,
             median.virtual_secs,
         );
     }
