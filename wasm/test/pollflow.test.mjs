@@ -110,7 +110,7 @@ test('without a global crypto (Node 18) the seed comes from node:crypto', async 
     };
     console.log(JSON.stringify({ crypto: typeof globalThis.crypto, delays: [...await delays(), ...await delays(), ...await delays()] }));
   `;
-  const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: import.meta.dirname, encoding: 'utf8' }));
+  const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: new URL('.', import.meta.url), encoding: 'utf8' }));
   assert.equal(out.crypto, 'undefined');
   assert.equal(out.delays.length, 3);
   assert.ok(new Set(out.delays).size > 1, `three runs, one delay: ${out.delays}`);
