@@ -230,10 +230,23 @@ impl EngineBuilder {
     /// Without a spawner, dropping a run stops polling but leaves the job running; use
     /// [`Run::abort_handle`](crate::Run::abort_handle) for an abort that cancels in the run.
     ///
+    /// On native targets the spawner takes `Send` futures, so `tokio::spawn` fits:
+    ///
     /// ```
-    /// # #[cfg(feature = "tokio")] fn demo(engine: pollflow::EngineBuilder) -> pollflow::EngineBuilder {
-    /// engine.spawner(|cancel| drop(tokio::spawn(cancel)))
-    /// # }
+    /// use pollflow::{poller_fn, Branch, Engine, JobStatus, VirtualClock, WaitPolicy, Workflow};
+    /// use serde_json::json;
+    ///
+    /// # let workflow = Workflow::builder("Job Poller").submit("Submit Job")
+    /// #     .wait("Wait", WaitPolicy::fixed(std::time::Duration::from_secs(60)))
+    /// #     .check("Check").branch("Done?", Branch::new()).build()?;
+    /// let poller = poller_fn(
+    ///     |_input| async { Ok(json!("job-1")) },
+    ///     |_job| async { Ok(JobStatus::pending("RUNNING")) },
+    /// );
+    /// let engine = Engine::builder(workflow, poller, VirtualClock::new())
+    ///     .spawner(|cancel| drop(tokio::spawn(cancel)))
+    ///     .build();
+    /// # Ok::<(), pollflow::BuildError>(())
     /// ```
     pub fn spawner(
         mut self,
