@@ -1,6 +1,7 @@
 //! The AWS Batch API as a trait: the local Batch and AWS Batch both implement it.
 
 use std::fmt;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 
@@ -24,13 +25,25 @@ pub trait BatchApi: Send + Sync {
 }
 
 /// An error from the Batch API (not a failed job).
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// An error from the AWS SDK keeps the SDK's error as its [`source`](std::error::Error::source).
+/// Equality compares the kind and the message.
+#[derive(Clone, Debug)]
 pub struct BatchError {
     /// What kind of error.
     pub kind: BatchErrorKind,
     /// AWS's message.
     pub message: String,
+    source: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
+
+impl PartialEq for BatchError {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind && self.message == other.message
+    }
+}
+
+impl Eq for BatchError {}
 
 /// Kinds of Batch API errors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,12 +60,25 @@ pub enum BatchErrorKind {
 }
 
 impl BatchError {
+    /// An error of a kind, with a message.
+    pub fn new(kind: BatchErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            source: None,
+        }
+    }
+
     /// A `ClientException`.
     pub fn client(message: impl Into<String>) -> Self {
-        Self {
-            kind: BatchErrorKind::Client,
-            message: message.into(),
-        }
+        Self::new(BatchErrorKind::Client, message)
+    }
+
+    /// The same error, caused by `source` (what [`std::error::Error::source`] returns).
+    #[must_use]
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Arc::new(source));
+        self
     }
 
     /// The error name, as Step Functions names Batch errors (`Batch.ClientException`, ...).
@@ -77,7 +103,13 @@ impl fmt::Display for BatchError {
     }
 }
 
-impl std::error::Error for BatchError {}
+impl std::error::Error for BatchError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|source| source as &(dyn std::error::Error + 'static))
+    }
+}
 
 #[async_trait]
 impl<B: BatchApi + ?Sized> BatchApi for std::sync::Arc<B> {

@@ -42,10 +42,14 @@ impl LocalNotifier {
 impl Notifier for LocalNotifier {
     async fn notify(&self, n: &Notification) -> Result<(), TaskError> {
         if !self.quiet {
-            match &n.subject {
-                Some(subject) => println!("[notify] {}: {subject} — {}", n.state, n.message),
-                None => println!("[notify] {}: {}", n.state, n.message),
-            }
+            let line = match &n.subject {
+                Some(subject) => format!("[notify] {}: {subject} — {}\n", n.state, n.message),
+                None => format!("[notify] {}: {}\n", n.state, n.message),
+            };
+            let mut out = std::io::stdout().lock();
+            out.write_all(line.as_bytes())
+                .and_then(|()| out.flush())
+                .map_err(|e| TaskError::new("Local.NotifyFailed", format!("stdout: {e}")))?;
         }
         if let Some(path) = &self.jsonl {
             let line = json!({

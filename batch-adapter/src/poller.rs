@@ -36,11 +36,16 @@ impl<B: BatchApi> BatchPoller<B> {
     }
 }
 
+/// The task error of a Batch API error, which stays its source.
+fn task_error(e: BatchError) -> TaskError {
+    TaskError::new(e.name(), e.message.clone()).with_source(e)
+}
+
 fn check_error(e: &BatchError) -> CheckError {
     if e.is_transient() {
-        CheckError::transient(e.name(), e.message.clone())
+        CheckError::Transient(task_error(e.clone()))
     } else {
-        CheckError::fatal(e.name(), e.message.clone())
+        CheckError::Fatal(task_error(e.clone()))
     }
 }
 
@@ -53,11 +58,7 @@ impl<B: BatchApi> Poller for BatchPoller<B> {
                 format!("the input is not a SubmitJob request: {e}"),
             )
         })?;
-        let response = self
-            .api
-            .submit_job(request)
-            .await
-            .map_err(|e| TaskError::new(e.name(), e.message))?;
+        let response = self.api.submit_job(request).await.map_err(task_error)?;
         Ok(Value::String(response.job_id))
     }
 
@@ -104,9 +105,6 @@ impl<B: BatchApi> Poller for BatchPoller<B> {
 
     async fn cancel(&self, handle: &Value, reason: &str) -> Result<(), TaskError> {
         let id = handle.as_str().unwrap_or_default();
-        self.api
-            .terminate_job(id, reason)
-            .await
-            .map_err(|e| TaskError::new(e.name(), e.message))
+        self.api.terminate_job(id, reason).await.map_err(task_error)
     }
 }

@@ -1,6 +1,7 @@
 //! Errors, named the way Amazon States Language names them.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -34,13 +35,28 @@ pub mod names {
 }
 
 /// A named error with its cause, as Step Functions reports it (`error` + `cause`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// It may also carry the Rust error it came from ([`TaskError::with_source`]), which
+/// [`std::error::Error::source`] returns: an AWS SDK error stays reachable from the failed
+/// execution's outcome. The source is not serialized (a checkpoint keeps the name and cause),
+/// and equality compares the name and the cause only.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TaskError {
     /// The error name, such as `States.TaskFailed` or `Batch.ClientException`.
     pub error: String,
     /// Human-readable detail; for a failed job, its detail as JSON.
     pub cause: String,
+    #[serde(skip)]
+    source: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
+
+impl PartialEq for TaskError {
+    fn eq(&self, other: &Self) -> bool {
+        self.error == other.error && self.cause == other.cause
+    }
+}
+
+impl Eq for TaskError {}
 
 impl TaskError {
     /// An error with a name and a cause.
@@ -48,7 +64,24 @@ impl TaskError {
         Self {
             error: error.into(),
             cause: cause.into(),
+            source: None,
         }
+    }
+
+    /// The same error, caused by `source` (what [`std::error::Error::source`] returns).
+    ///
+    /// ```
+    /// use std::error::Error;
+    /// use pollflow::TaskError;
+    ///
+    /// let io = std::io::Error::new(std::io::ErrorKind::TimedOut, "no answer in 5 s");
+    /// let error = TaskError::new("Report.Timeout", "the report service did not answer").with_source(io);
+    /// assert_eq!(error.source().unwrap().to_string(), "no answer in 5 s");
+    /// ```
+    #[must_use]
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Arc::new(source));
+        self
     }
 
     /// A `States.TaskFailed` error with the given cause.
@@ -75,7 +108,13 @@ impl fmt::Display for TaskError {
     }
 }
 
-impl std::error::Error for TaskError {}
+impl std::error::Error for TaskError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|source| source as &(dyn std::error::Error + 'static))
+    }
+}
 
 /// Why a `check` call did not return a job status.
 ///
@@ -125,4 +164,10 @@ impl fmt::Display for CheckError {
     }
 }
 
-impl std::error::Error for CheckError {}
+impl std::error::Error for CheckError {
+    /// The source of the underlying [`TaskError`] (its name and cause are in this error's
+    /// message already).
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(self.task_error())
+    }
+}

@@ -60,7 +60,7 @@ impl Notifier for SnsNotifier {
         }
         publish.send().await.map_err(|e| {
             let failure = classify(&e);
-            TaskError::new(format!("SNS.{}", failure.code), failure.message)
+            TaskError::new(format!("SNS.{}", failure.code), failure.message).with_source(e)
         })?;
         Ok(())
     }
