@@ -18,6 +18,7 @@ mod real_work;
 mod run;
 mod shell;
 mod simulated_time;
+mod stdout;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -29,23 +30,23 @@ use pollflow::Workflow;
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Validate(args) => match load(&args.file) {
-            Ok(_) => {
-                println!("{}: valid", args.file.display());
-                ExitCode::SUCCESS
-            }
+            Ok(_) => match stdout::print(&format!("{}: valid\n", args.file.display())) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(_) => stdout::closed(),
+            },
             Err(code) => code,
         },
         Command::Graph(args) => match load(&args.file) {
             Ok(workflow) => {
                 let graph = workflow.graph();
-                print!(
-                    "{}",
-                    match args.format {
-                        Format::Dot => graph.to_dot(&[]),
-                        Format::Mermaid => graph.to_mermaid(&[]),
-                    }
-                );
-                ExitCode::SUCCESS
+                let drawing = match args.format {
+                    Format::Dot => graph.to_dot(&[]),
+                    Format::Mermaid => graph.to_mermaid(&[]),
+                };
+                match stdout::print(&drawing) {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(_) => stdout::closed(),
+                }
             }
             Err(code) => code,
         },

@@ -17,6 +17,7 @@ use crate::bind::bind_commands;
 use crate::interrupts::Interrupts;
 use crate::real_work::RealWork;
 use crate::simulated_time;
+use crate::stdout;
 
 pub(crate) fn run(workflow: Workflow, options: RunArgs) -> ExitCode {
     let prepared = with_waits(workflow, &options).and_then(|w| Ok((w, options.input()?)));
@@ -85,10 +86,15 @@ pub(crate) fn run(workflow: Workflow, options: RunArgs) -> ExitCode {
             eprintln!("pollflow: cannot write {}: {e}", file.display());
         }
     }
+    if ended.stdout_closed {
+        return stdout::closed();
+    }
     let failed = match ended.outcome {
         Outcome::Succeeded { output } => {
-            println!("{output}");
-            return ExitCode::SUCCESS;
+            return match stdout::print(&format!("{output}\n")) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(_) => stdout::closed(),
+            };
         }
         Outcome::Failed { error } | Outcome::TimedOut { error } => {
             eprintln!("{}: {}", error.error, error.cause);
@@ -113,6 +119,8 @@ struct Ended {
     visited: Vec<String>,
     /// The signal (SIGINT, SIGTERM) that aborted it.
     signal: Option<i32>,
+    /// Standard output closed during the run, which aborted it.
+    stdout_closed: bool,
 }
 
 /// Runs the execution, printing each event. A SIGINT or SIGTERM aborts it (the engine
@@ -128,6 +136,7 @@ async fn drive(engine: &Engine, input: serde_json::Value, options: &RunArgs) -> 
         },
         visited: Vec::new(),
         signal: None,
+        stdout_closed: false,
     };
     loop {
         let event = tokio::select! {
@@ -151,13 +160,18 @@ async fn drive(engine: &Engine, input: serde_json::Value, options: &RunArgs) -> 
             }
         }
         let since = *started.get_or_insert(event.timestamp_ms);
-        if options.json {
-            println!("{}", serde_json::to_string(&event).unwrap_or_default());
-        } else {
-            println!(
-                "{}",
+        if !ended.stdout_closed {
+            let line = if options.json {
+                serde_json::to_string(&event).unwrap_or_default()
+            } else {
                 human(&event, event.timestamp_ms.saturating_sub(since))
-            );
+            };
+            if stdout::print(&format!("{line}\n")).is_err() {
+                // Nobody reads on: stop the run as a signal would (jobs cancelled, commands
+                // killed), quietly.
+                ended.stdout_closed = true;
+                abort.abort();
+            }
         }
         if let Some(outcome) = Outcome::from_terminal(&event.kind) {
             ended.outcome = outcome;

@@ -3,7 +3,7 @@
 mod support;
 
 use serde_json::{json, Value};
-use support::{last_line, pollflow, stdout, write};
+use support::{command, last_line, pollflow, stderr, stdout, write};
 
 #[test]
 fn the_seed_job_poller_runs_unchanged_against_the_local_batch() {
@@ -349,4 +349,31 @@ fn each_run_draws_fresh_uuids_and_random_numbers() {
     assert_eq!(first["id"].as_str().map(str::len), Some(36), "{first}");
     assert_ne!(first["id"], second["id"], "two runs, two UUIDs");
     assert_ne!(first["n"], second["n"], "two runs, two random numbers");
+}
+
+#[test]
+fn a_reader_that_leaves_early_stops_the_run_without_a_panic() {
+    use std::io::{BufRead, BufReader};
+    // A loop that prints events until it is stopped.
+    let definition = write(
+        "endless",
+        &json!({"StartAt": "Again", "States": {
+            "Again": {"Type": "Pass", "Next": "Later"},
+            "Later": {"Type": "Wait", "Seconds": 60, "Next": "Again"}
+        }}),
+    );
+    let mut child = command(&["run", &definition, "--simulated-time"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains("started"), "{first}");
+    // The reader is gone (as `| head -1` leaves): the next write fails.
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(141), "{}", stderr(&output));
+    assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
 }
