@@ -231,6 +231,11 @@ impl Execution {
         }
     }
 
+    /// The execution's number among its engine's (its name is `execution-{number}`).
+    pub(crate) fn number(&self) -> u64 {
+        self.number
+    }
+
     pub(crate) fn state(&self) -> u32 {
         self.state
     }

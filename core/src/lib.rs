@@ -16,6 +16,10 @@
 //!   [`Checkpoint`]s are plain serde types. No async runtime is required; the crate builds for
 //!   `wasm32-unknown-unknown`.
 //!
+//! Features: `asl` (default; Amazon States Language), `tokio` (`TokioClock`), `tracing` (a
+//! `pollflow.run` span per run and a `pollflow.call` span per submit, check, cancel, notify or
+//! Task call inside it, each event logged at `DEBUG`; install any `tracing` subscriber).
+//!
 //! ```
 //! use std::time::Duration;
 //! use futures::StreamExt;
@@ -75,8 +79,10 @@ mod platform;
 mod policy;
 mod poll_group;
 mod poller;
+mod retry_after;
 mod run;
 mod task;
+mod trace;
 mod workflow;
 
 pub use abort::AbortHandle;
@@ -96,6 +102,7 @@ pub use platform::{BoxFuture, SendOutsideWasm, Spawner, SyncOutsideWasm};
 pub use policy::{AslRetrier, Backoff, Jitter, JitterStrategy, PolicyError, Rng, WaitPolicy};
 pub use poll_group::PollGroup;
 pub use poller::{JobStatus, Poller};
+pub use retry_after::retry_after;
 pub use run::{OutcomeFuture, Run};
 pub use task::{task_fn, FnTask, TaskHandler, Tasks};
 /// This crate's README (its crates.io page), compiled and run as a doctest.

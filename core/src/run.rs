@@ -21,6 +21,7 @@ use crate::event::{Event, EventKind, Hop, Outcome};
 use crate::execution::{Completion, Execution, Route, Step};
 use crate::policy::to_millis;
 use crate::task::Binding;
+use crate::trace::{CallKind, RunTrace};
 
 /// One execution: a `Stream` of [`Event`]s that ends after the terminal event.
 ///
@@ -33,15 +34,18 @@ pub struct Run {
     execution: Execution,
     calls: Calls,
     abort: Option<AbortHandle>,
+    trace: RunTrace,
 }
 
 impl Run {
     pub(crate) fn new(engine: Arc<EngineInner>, execution: Execution) -> Self {
+        let trace = RunTrace::new(&engine.workflow.compiled().name, execution.number());
         Self {
             engine,
             execution,
             calls: Calls::default(),
             abort: None,
+            trace,
         }
     }
 
@@ -92,9 +96,24 @@ impl Run {
         self.calls.retain(|route| execution.awaits(route));
     }
 
+    /// The name of the state a call is for, for its span: the state at `index` (numbered across
+    /// branches), or the run's own. Empty when nobody traces.
+    fn state_name(&self, index: Option<u32>) -> Arc<str> {
+        if !self.trace.is_enabled() {
+            return Arc::from("");
+        }
+        let compiled = self.engine.workflow.compiled();
+        let index = index.unwrap_or(self.execution.state());
+        compiled
+            .all_nodes()
+            .get(index as usize)
+            .map_or_else(|| Arc::from(""), |node| node.name.clone())
+    }
+
     /// Starts the call a step asked for at `route`, in place of any earlier call there.
     fn start_call(&mut self, step: Step, route: Vec<u32>, now: u64) {
         let engine = &self.engine;
+        let trace = &self.trace;
         let pending = match step {
             Step::Sleep(until) => Pending::Sleep(
                 engine
@@ -103,21 +122,31 @@ impl Run {
             ),
             Step::Submit { job, input } => {
                 let poller = engine.job_poller(job);
-                Pending::Call(Box::pin(async move {
+                let call = async move {
                     Completion::Submitted(match poller {
                         Ok(poller) => poller.submit(&input).await,
                         Err(e) => Err(e),
                     })
-                }))
+                };
+                Pending::Call(Box::pin(trace.call(
+                    CallKind::Submit,
+                    &self.state_name(job),
+                    call,
+                )))
             }
             Step::Check { job, handle } => {
                 let poller = engine.job_poller(job);
-                Pending::Call(Box::pin(async move {
+                let call = async move {
                     Completion::Checked(match poller {
                         Ok(poller) => poller.check(&handle).await,
                         Err(e) => Err(CheckError::Fatal(e)),
                     })
-                }))
+                };
+                Pending::Call(Box::pin(trace.call(
+                    CallKind::Check,
+                    &self.state_name(job),
+                    call,
+                )))
             }
             Step::Invoke {
                 state,
@@ -138,12 +167,17 @@ impl Run {
                         Err(e) => Err(e),
                     }
                 };
+                let name = self.state_name(Some(state));
                 match deadline_ms {
-                    None => Pending::Call(Box::pin(async move { Completion::Invoked(call.await) })),
+                    None => {
+                        Pending::Call(Box::pin(trace.call(CallKind::Task, &name, async move {
+                            Completion::Invoked(call.await)
+                        })))
+                    }
                     Some(deadline) => {
                         let left = deadline.saturating_sub(now);
                         let timer = engine.clock.sleep(Duration::from_millis(left));
-                        Pending::Call(Box::pin(async move {
+                        let call = async move {
                             let call = std::pin::pin!(call);
                             Completion::Invoked(match select(call, timer).await {
                                 Either::Left((result, _)) => result,
@@ -152,13 +186,15 @@ impl Run {
                                     format!("the task did not finish within {left} ms"),
                                 )),
                             })
-                        }))
+                        };
+                        Pending::Call(Box::pin(trace.call(CallKind::Task, &name, call)))
                     }
                 }
             }
             Step::Notify(notification) => {
                 let notifier = engine.notifier.clone();
-                Pending::Call(Box::pin(async move {
+                let state = notification.state.clone();
+                let call = async move {
                     Completion::Notified(match notifier {
                         Some(n) => n.notify(&notification).await,
                         None => Err(TaskError::new(
@@ -169,7 +205,8 @@ impl Run {
                             ),
                         )),
                     })
-                }))
+                };
+                Pending::Call(Box::pin(trace.call(CallKind::Notify, &state, call)))
             }
             Step::Cancel {
                 job,
@@ -177,12 +214,17 @@ impl Run {
                 reason,
             } => {
                 let poller = engine.job_poller(job);
-                Pending::Call(Box::pin(async move {
+                let call = async move {
                     Completion::Cancelled(match poller {
                         Ok(poller) => poller.cancel(&handle, &reason).await,
                         Err(e) => Err(e),
                     })
-                }))
+                };
+                Pending::Call(Box::pin(trace.call(
+                    CallKind::Cancel,
+                    &self.state_name(job),
+                    call,
+                )))
             }
             Step::Emit(_) | Step::Idle | Step::Done => return,
         };
@@ -195,6 +237,7 @@ impl Stream for Run {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event>> {
         let this = self.get_mut();
+        let _entered = this.trace.enter();
         if this.abort.as_ref().is_some_and(AbortHandle::is_aborted) && !this.execution.is_stopping()
         {
             this.execution.abort();
@@ -229,6 +272,7 @@ impl Stream for Run {
                     } else if matches!(kind, EventKind::BranchFailed { .. }) {
                         this.drop_stale_calls();
                     }
+                    this.trace.event(&kind);
                     let hops = std::mem::take(&mut route.hops);
                     return Poll::Ready(Some(this.event(kind, hops, now)));
                 }

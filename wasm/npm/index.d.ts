@@ -27,7 +27,7 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 /** What `check` returns. */
 export type CheckResult =
   /** Still running. `detail` is shown in events; a string detail (or `detail.status`) is its status word. */
-  | { status: 'PENDING'; detail?: Json; /** Check again after this many milliseconds (like HTTP Retry-After), from 0 to 2^53 - 1. */ retryAfterMs?: number }
+  | { status: 'PENDING'; detail?: Json; /** Check again after this many milliseconds (like HTTP Retry-After), from 0 to 2^53 - 1; at most the wait policy's longest delay. */ retryAfterMs?: number }
   /** Done; `output` becomes the execution's output. */
   | { status: 'SUCCEEDED'; output?: Json }
   /** The job failed; the execution fails with `States.TaskFailed`, `detail` (as JSON) being the cause. */

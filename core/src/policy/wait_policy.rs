@@ -205,6 +205,20 @@ impl WaitPolicy {
         Ok(())
     }
 
+    /// The longest delay this policy chooses by itself: the schedule's cap (a fixed delay, or an
+    /// exponential schedule's `max`) or a longer per-status delay. Retry-after hints are clamped
+    /// to it.
+    pub fn longest_delay(&self) -> Duration {
+        let schedule = match &self.backoff {
+            Backoff::Fixed { delay } => *delay,
+            Backoff::Exponential { max, .. } => *max,
+        };
+        self.status_delays
+            .values()
+            .copied()
+            .fold(schedule, Duration::max)
+    }
+
     /// The delay before attempt `attempt` (1-based), from the schedule alone.
     pub fn backoff_delay(&self, attempt: u32, rng: &mut Rng) -> Duration {
         match &self.backoff {
@@ -236,6 +250,21 @@ impl WaitPolicy {
 
     /// The delay before attempt `attempt`, honouring a server's retry-after hint first, then a
     /// per-status delay, then the schedule.
+    ///
+    /// A hint is clamped to the policy's bounds: never longer than the longest delay the policy
+    /// itself would choose ([`WaitPolicy::longest_delay`]), so a server cannot stall a run past
+    /// what its author allowed (a shorter hint is taken as is: the server knows when it will be
+    /// ready). `max_wait` still shortens the last sleep to the deadline.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pollflow::{Rng, WaitPolicy};
+    ///
+    /// let policy = WaitPolicy::exponential(Duration::from_secs(1), Duration::from_secs(30));
+    /// let hint = |secs| policy.next_delay(1, &mut Rng::seeded(7), None, Some(Duration::from_secs(secs)));
+    /// assert_eq!(hint(5), Duration::from_secs(5));
+    /// assert_eq!(hint(86_400), Duration::from_secs(30), "a day-long Retry-After is capped");
+    /// ```
     pub fn next_delay(
         &self,
         attempt: u32,
@@ -244,7 +273,7 @@ impl WaitPolicy {
         retry_after: Option<Duration>,
     ) -> Duration {
         if let Some(hint) = retry_after {
-            return hint;
+            return hint.min(self.longest_delay());
         }
         if let Some(delay) = pending_status.and_then(|s| self.status_delays.get(s)) {
             return *delay;
@@ -346,6 +375,32 @@ mod tests {
         assert_eq!(
             p.next_delay(1, &mut rng, Some("RUNNABLE"), Some(ms(7))),
             ms(7)
+        );
+    }
+
+    #[test]
+    fn hints_are_clamped_to_the_longest_delay_of_the_policy() {
+        let mut rng = Rng::seeded(0);
+        let fixed = WaitPolicy::fixed(ms(5000));
+        assert_eq!(
+            fixed.next_delay(1, &mut rng, None, Some(ms(60_000))),
+            ms(5000)
+        );
+        let with_status = fixed.with_status_delay("RUNNABLE", ms(30_000));
+        assert_eq!(with_status.longest_delay(), ms(30_000));
+        assert_eq!(
+            with_status.next_delay(1, &mut rng, None, Some(ms(60_000))),
+            ms(30_000)
+        );
+        let exponential = WaitPolicy::exponential(ms(1000), ms(20_000));
+        let huge = Duration::from_secs(u64::MAX);
+        assert_eq!(
+            exponential.next_delay(9, &mut rng, None, Some(huge)),
+            ms(20_000)
+        );
+        assert_eq!(
+            exponential.next_delay(9, &mut rng, None, Some(ms(3))),
+            ms(3)
         );
     }
 
