@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Builds the npm package `pollflow` twice: the base engine into wasm/npm/dist (`pollflow`), and
-# with the feature `asl` into wasm/npm/dist-asl (`pollflow/asl`) — the engine compiled to
-# wasm32, then wasm-bindgen's ESM glue, then binaryen's wasm-opt. Installs the wasm32
-# toolchain, the matching wasm-bindgen CLI and wasm-opt when missing. Prints the sizes of both.
+# Builds the npm package `pollflow`: the base engine into wasm/npm/dist (`pollflow`), and with
+# the feature `asl` into wasm/npm/dist-asl (`pollflow/asl`) — the engine compiled to wasm32,
+# then wasm-bindgen's ESM glue, then binaryen's wasm-opt; then the JS that ships, minified as
+# ESM and CommonJS (scripts/npm-js.mjs). Installs the wasm32 toolchain, the matching
+# wasm-bindgen CLI, wasm-opt and esbuild when missing. Prints the size of every entry point as
+# browsers and Node load it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,39 +28,37 @@ fi
 wasm_opt_features="--enable-reference-types --enable-multivalue --enable-bulk-memory
     --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals"
 
-# build NAME OUT WRAPPERS LIMIT [CARGO FLAGS]: compiles, writes OUT, prints the size of the
-# .wasm, the glue and the JS wrappers that load it; fails when more than LIMIT bytes gzipped.
+# esbuild, pinned, from npm: minifies the JS that ships (scripts/npm-js.mjs).
+esbuild_version=0.28.2
+if [ "$(node -p "require('./target/tools/esbuild/node_modules/esbuild/package.json').version" 2>/dev/null)" != "$esbuild_version" ]; then
+    echo "installing esbuild $esbuild_version from npm, once" >&2
+    npm install --prefix target/tools/esbuild --no-audit --no-fund --silent "esbuild@$esbuild_version" >&2
+fi
+
+# build OUT [CARGO FLAGS]: compiles the engine, writes OUT (the .wasm and wasm-bindgen's glue).
 build() {
-    local name=$1 out=$2 wrappers=$3 limit=$4
-    shift 4
+    local out=$1
+    shift
     # shellcheck disable=SC2086 # WASM_CARGO_FLAGS holds several flags
     $WASM_CARGO build --profile wasm-release -p pollflow-wasm $WASM_CARGO_FLAGS "$@" >&2
     rm -rf "$out"
     wasm-bindgen --target web --no-typescript --out-dir "$out" \
         "$WASM_CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release/pollflow_wasm.wasm"
-    local wasm="$out/pollflow_wasm_bg.wasm" glue="$out/pollflow_wasm.js" raw=0 gz=0 file
     # The wrapper loads the engine itself (again after a trap): the glue's part in that.
-    node scripts/npm-glue.mjs "$glue"
+    node scripts/npm-glue.mjs "$out/pollflow_wasm.js"
     # For speed: on the size-optimized build, -O3 runs the pollflow bench about 15 % faster
     # for about 1 KB gzipped (docs/npm.md).
     # shellcheck disable=SC2086 # the features are several flags
-    "$wasm_opt" -O3 $wasm_opt_features "$wasm" -o "$wasm"
-    # shellcheck disable=SC2086 # $wrappers lists several files
-    for file in "$wasm" "$glue" $wrappers; do
-        raw=$((raw + $(wc -c < "$file")))
-        gz=$((gz + $(gzip -9c "$file" | wc -c)))
-    done
-    echo "$name: .wasm $(wc -c < "$wasm") B, glue $(wc -c < "$glue") B, wrappers ($wrappers) $((raw - $(wc -c < "$wasm") - $(wc -c < "$glue"))) B; total $raw B raw, $gz B gzipped" >&2
-    if [ "$gz" -gt "$limit" ]; then
-        echo "$name: $gz B gzipped is over its budget of $limit B" >&2
-        return 1
-    fi
+    "$wasm_opt" -O3 $wasm_opt_features "$out/pollflow_wasm_bg.wasm" -o "$out/pollflow_wasm_bg.wasm"
 }
 
 # The licenses travel with the package (npm pack leaves symlinks out, so these are copies).
 cp LICENSE-MIT LICENSE-APACHE wasm/npm/
 
-# Budgets: the issue's 100 KB for `pollflow`; `pollflow/asl` under aws-local-stepfunctions'
-# browser bundle (about 250 KB gzipped), with room to grow.
-build "npm package (pollflow)" wasm/npm/dist "wasm/npm/index.js wasm/npm/execution.js" 100000
-build "npm package (pollflow/asl)" wasm/npm/dist-asl "wasm/npm/asl.js wasm/npm/execution.js" 225000 --features asl
+build wasm/npm/dist
+build wasm/npm/dist-asl --features asl
+# The JS that ships (minified ESM and CommonJS, .d.cts), then every entry point's size: fails
+# when what a browser downloads for `pollflow` is over 100,000 B gzipped, or for `pollflow/asl`
+# over 225,000 B (under aws-local-stepfunctions' browser bundle, about
+# 250 KB gzipped, with room to grow).
+node scripts/npm-js.mjs

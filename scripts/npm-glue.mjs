@@ -2,8 +2,9 @@
 // (wasm/npm/execution.js, docs/npm.md "A crash"): the wrapper compiles the .wasm itself and
 // instantiates it with `initSync`, again after an instance trapped.
 //   - adds `forget()`, which makes the next `initSync` instantiate anew;
-//   - drops the async loader (`__wbg_init`, the default export), which the wrapper never calls;
-//   - drops the JSDoc copied from the Rust doc comments (the Rust source has them).
+//   - drops the async loader (`__wbg_init`, the default export), which the wrapper never calls
+//     (it loads its `import.meta.url`, which the CommonJS copy has not).
+// (scripts/npm-js.mjs then minifies it, dropping the JSDoc copied from the Rust doc comments.)
 // Fails when wasm-bindgen's output no longer looks as expected (its version is pinned).
 //
 //   node scripts/npm-glue.mjs path/to/pollflow_wasm.js
@@ -34,5 +35,4 @@ cut(exported, '\n', [
   '// pollflow: forgets the instance, so that initSync makes a new one (scripts/npm-glue.mjs).',
   'export function forget() { wasm = undefined; }',
 ].join('\n'));
-glue = glue.replace(/^ *\/\*\*\n(?: *\*.*\n)*? *\*\/\n/gm, '');
 writeFileSync(file, glue);

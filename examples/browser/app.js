@@ -3,7 +3,7 @@
 // AWS Step Functions console's graph view.
 //
 // URL parameters: ?autostart (start at once), ?fail (the job fails), ?wait=MS (default 300).
-import { run, workflowGraph } from 'pollflow';
+import { init, run, workflowGraph } from 'pollflow';
 
 const params = new URLSearchParams(location.search);
 const waitMs = params.get('wait') ? Number(params.get('wait')) : 300;
@@ -307,10 +307,9 @@ function drawGraph(graph) {
 // ---------------------------------------------------------------------------------------------
 // Live highlighting, driven by the execution's events.
 
-const graph = workflowGraph(options());
-$('workflow-name').textContent = graph.name;
-document.title = `${graph.name} — pollflow, live`;
-const view = drawGraph(graph);
+// Drawn once the engine is loaded (see the end of this file).
+let graph;
+let view;
 
 function resetGraph() {
   for (const g of view.stateElements.values()) {
@@ -506,7 +505,19 @@ toggle.addEventListener('click', () => {
   else start();
 });
 
-toggle.disabled = false;
-document.body.dataset.phase = 'ready';
-setStatus('READY', 'Ready — press Start execution');
-if (params.has('autostart')) start();
+// The engine first: `init()` fetches the package's .wasm (a bundler copies it with the build).
+// No top-level await, here or in the package, so builds for older browsers accept this page.
+init().then(() => {
+  graph = workflowGraph(options());
+  $('workflow-name').textContent = graph.name;
+  document.title = `${graph.name} — pollflow, live`;
+  view = drawGraph(graph);
+  toggle.disabled = false;
+  document.body.dataset.phase = 'ready';
+  setStatus('READY', 'Ready — press Start execution');
+  if (params.has('autostart')) start();
+}, (error) => {
+  console.error(error);
+  setStatus('ERROR', `Error loading the engine: ${error.message}`);
+  document.body.dataset.outcome = 'ERROR';
+});

@@ -242,7 +242,8 @@ test('Start, then Abort: the job is cancelled and the state in progress turns gr
 test('pollflow/asl in the page: a loop that never waits lets timers run, and a crash of the engine leaves it working', async (t) => {
   const { page, problems } = await openPage(t, '');
   const seen = await page.evaluate(async () => {
-    const { runAsl } = await import('/pollflow/asl.js');
+    const { init, runAsl } = await import('/pollflow/dist-asl/asl.js');
+    await init();
     // A Pass state looping on itself, iterated: a 5 ms timer fires while it runs (no
     // setImmediate in a browser: the engine lets the event loop run through a MessageChannel).
     const loop = runAsl({ StartAt: 'A', States: { A: { Type: 'Pass', Next: 'A' } } }, {});

@@ -1,7 +1,7 @@
 // A tiny static server for the browser example (no dependencies):
 //   /            examples/browser  (index.html, app.js, style.css)
-//   /pollflow/   wasm/npm          (the npm package: index.js, dist/pollflow_wasm.js, dist/*.wasm)
-// index.html maps the bare specifier 'pollflow' to /pollflow/index.js with an import map.
+//   /pollflow/   wasm/npm          (the npm package: dist/index.js, dist/pollflow_wasm_bg.wasm, ...)
+// index.html maps the bare specifier 'pollflow' to /pollflow/dist/index.js with an import map.
 //
 //   node serve.mjs [PORT]     (default 8080; 0 picks a free port) — prints the URL to open
 //

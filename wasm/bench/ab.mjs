@@ -8,6 +8,7 @@
 //
 // Prints each build's median wall time and transitions/s, iterated (`for await`) and driven
 // (`await execution.outcome`), and the ratio B / A.
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -18,7 +19,11 @@ const PASSES = Number(process.argv[5] ?? 7);
 const CHECKS = 5;
 const TRANSITIONS = 3 * CHECKS + 3;
 
-const load = async (dir) => import(pathToFileURL(resolve(dir, 'index.js')).href);
+/** A build's Node entry: `dist/index.node.js` (loaded at import), or `index.js` before 12-06. */
+const load = async (dir) => {
+  const entry = ['dist/index.node.js', 'index.js'].map((file) => resolve(dir, file)).find(existsSync);
+  return import(pathToFileURL(entry).href);
+};
 const builds = [{ name: `A ${dirA}`, ...(await load(dirA)) }, { name: `B ${dirB}`, ...(await load(dirB)) }];
 
 /** Execution `i` of the Job Poller through `run`, iterated or driven; checks its outcome. */

@@ -1,10 +1,13 @@
 /**
  * pollflow/asl: run Amazon States Language (AWS Step Functions) state machines locally, their
  * Task states bound to JavaScript handlers. A second build of the engine, loaded only by this
- * entry point (the base `pollflow` stays small).
+ * entry point (the base `pollflow` stays small). Loaded as `pollflow`'s: at import in Node,
+ * elsewhere by `await init()` (or `initSync(module)`, with `pollflow/asl.wasm` compiled by the
+ * host) once before `runAsl`, `validateAsl` or `aslGraph`.
  *
  * ```js
- * import { runAsl } from 'pollflow/asl';
+ * import { init, runAsl } from 'pollflow/asl';
+ * await init();
  * const execution = runAsl(definition, {
  *   input: { jobName: 'my-job', wait_time: 60 },
  *   handlers: {
@@ -17,9 +20,23 @@
  * console.log(await execution.result());
  * ```
  */
-import type { CheckResult, Execution, Json } from './index.js';
+import type { CheckResult, EngineSource, Execution, Json } from './index.js';
 
-export type { CheckResult, Execution, ExecutionEvent, Json, Outcome, PollflowError } from './index.js';
+export type { CheckResult, EngineSource, Execution, ExecutionEvent, Json, Outcome, PollflowError, RetryAfterSource } from './index.js';
+/** HTTP `Retry-After` as milliseconds, for a `.sync` handler's `check` result: see `pollflow`'s. */
+export { retryAfterMs } from './index.js';
+
+/**
+ * Loads the ASL build of the engine, by default this package's own (`dist-asl/`); as
+ * `pollflow`'s `init`, which loads the other build: each entry point loads its own.
+ */
+export function init(source?: EngineSource | PromiseLike<EngineSource>): Promise<void>;
+
+/**
+ * Loads the ASL build of the engine synchronously from a compiled `WebAssembly.Module` (`import
+ * wasm from 'pollflow/asl.wasm'` on Cloudflare Workers) or its bytes; as `pollflow`'s `initSync`.
+ */
+export function initSync(source: WebAssembly.Module | ArrayBuffer | ArrayBufferView): void;
 
 /** A state machine: its definition as an object, or as JSON text. */
 export type AslDefinition = string | { [key: string]: unknown };

@@ -1,10 +1,17 @@
-// `pollflow/asl`: Amazon States Language state machines run by the pollflow engine, their Task
-// states bound to JavaScript handlers. A second build of the engine (dist-asl), so that
-// `pollflow` alone stays small. This file only checks options and adapts; see asl.d.ts.
+// `pollflow/asl` outside Node: Amazon States Language state machines run by the pollflow
+// engine, their Task states bound to JavaScript handlers, the engine loaded by `init` or
+// `initSync` (as `pollflow`'s). A second build of the engine (dist-asl), so that `pollflow`
+// alone stays small. Node loads asl.node.js, which loads it at import. This file only checks
+// options and adapts; see asl.d.ts.
 import * as glue from './dist-asl/pollflow_wasm.js';
-import { after, checkOptions, connect, control, macrotask, randomSeed, read } from './execution.js';
+import { after, checkOptions, control, loader, macrotask, randomSeed, read } from './execution.js';
 
-const engine = await connect(glue, new URL('./dist-asl/pollflow_wasm_bg.wasm', import.meta.url));
+const { init: load, initSync, engine } = loader(glue, 'pollflow/asl');
+
+/** Loads the engine from `source`, by default the package's own ASL .wasm. See asl.d.ts. */
+export const init = (source = new URL('./dist-asl/pollflow_wasm_bg.wasm', import.meta.url)) => load(source);
+export { initSync };
+export { retryAfterMs } from './retry-after.js';
 
 const describe = (value) => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value);
 const isObject = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -113,6 +120,7 @@ function handlers(given, counted, sleep) {
 
 /** Starts an execution of an ASL state machine. See asl.d.ts. */
 export function runAsl(definition, options = {}) {
+  const started = engine();
   const signal = checkOptions(options);
   const text = definitionText(definition);
   const { simulated, startMs } = simulation(read(options, 'simulatedTime', 'options.simulatedTime'));
@@ -183,22 +191,24 @@ export function runAsl(definition, options = {}) {
     ended = true;
     for (const wake of sleepers) wake();
   };
-  execution = engine.start(() => glue.startAsl(text, input === undefined ? {} : input, bound, waits, simulated, startMs, seeded), signal, { onPark, onEnd });
+  execution = started.start(() => glue.startAsl(text, input === undefined ? {} : input, bound, waits, simulated, startMs, seeded), signal, { onPark, onEnd });
   return execution;
 }
 
 /** Every problem of a definition: `{ valid, problems: [{ state, path, reason }] }`. */
 export function validateAsl(definition) {
+  const started = engine();
   const text = definitionText(definition);
-  return JSON.parse(engine.call(() => glue.validateAsl(text)));
+  return JSON.parse(started.call(() => glue.validateAsl(text)));
 }
 
 /** The definition drawn as a Mermaid flowchart (default) or a Graphviz DOT graph. */
 export function aslGraph(definition, options = {}) {
+  const started = engine();
   checkOptions(options);
   const given = read(options, 'format', 'options.format');
   const format = given === undefined ? 'mermaid' : given;
   if (typeof format !== 'string') throw new TypeError(`options.format must be 'mermaid' or 'dot', got ${describe(format)}`);
   const text = definitionText(definition);
-  return engine.call(() => glue.aslGraph(text, format));
+  return started.call(() => glue.aslGraph(text, format));
 }

@@ -1,26 +1,79 @@
-// Shared by `pollflow` and `pollflow/asl`: loading the engine (again after a crash), events,
-// yielding to the event loop, the Execution class. See docs/npm.md.
+// Shared by every entry point: loading the engine (again after a crash), events, yielding to
+// the event loop, the Execution class. See docs/npm.md.
 
-// Node 18 has no global Web Crypto.
-const webcrypto = globalThis.crypto ?? (await import('node:crypto')).webcrypto;
+/**
+ * What only some hosts have: Web Crypto (Node 18 has no global one) and reading `file:` URLs.
+ * The Node entry points lend them (node.js); browsers, Workers and the like fetch.
+ */
+export const host = { crypto: globalThis.crypto, readFile: undefined };
 
 /** The seed of a run given none: 53 random bits. */
 export function randomSeed() {
-  const [high, low] = webcrypto.getRandomValues(new Uint32Array(2));
+  const [high, low] = host.crypto.getRandomValues(new Uint32Array(2));
   return (high >>> 11) * 2 ** 32 + low;
 }
 
+const describe = (value) => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value);
+const isBytes = (source) => ArrayBuffer.isView(source) || source instanceof ArrayBuffer;
+
+/** A compiled module from what `initSync` takes: a WebAssembly.Module or the .wasm bytes. */
+function compileSync(source, entry) {
+  if (source instanceof WebAssembly.Module) return source;
+  if (isBytes(source)) return new WebAssembly.Module(source);
+  throw new TypeError(`${entry}: initSync(source) takes a WebAssembly.Module or the .wasm bytes (for a URL or a Response, await init(source)), got ${describe(source)}`);
+}
+
+/** A compiled module from what `init` takes: those, a URL (string or URL), a Response or a promise of one. */
+async function compile(source, entry) {
+  if (typeof source === 'string' || source instanceof URL) {
+    const url = new URL(source, globalThis.location?.href);
+    source = url.protocol === 'file:' && host.readFile ? await host.readFile(url) : fetch(url);
+  }
+  source = await source;
+  if (typeof Response === 'function' && source instanceof Response) {
+    if (!source.ok) throw new Error(`${entry}: fetching ${source.url}: ${source.status} ${source.statusText}`);
+    source = await source.arrayBuffer();
+  }
+  if (isBytes(source)) return WebAssembly.compile(source);
+  if (source instanceof WebAssembly.Module) return source;
+  throw new TypeError(`${entry}: init(source) takes a WebAssembly.Module, the .wasm bytes, a URL or a Response, got ${describe(source)}`);
+}
+
 /**
- * Loads a build (`glue`, its .wasm at `url`). `start(make, signal, hooks)`: an Execution of
- * the glue execution `make()` returns; `call(f)`: `f()` calling the glue.
+ * Loading a build (`glue`) from a source its user gives, once: `init(source)`, `initSync(source)`,
+ * and `engine()`, the loaded engine (see `connect`), which throws until one of them ran.
+ * `entry` names the entry point in errors.
  */
-export async function connect(glue, url) {
-  const module = await WebAssembly.compile(await (typeof process === 'object' && process.versions?.node
-    ? (await import('node:fs/promises')).readFile(url)
-    : fetch(url).then((r) => {
-      if (!r.ok) throw new Error(`pollflow: fetching ${url}: ${r.status} ${r.statusText}`);
-      return r.arrayBuffer();
-    })));
+export function loader(glue, entry) {
+  let engine;
+  let loading;
+  const initSync = (source) => {
+    engine ??= connect(glue, compileSync(source, entry));
+  };
+  return {
+    initSync,
+    async init(source) {
+      if (engine) return;
+      loading ??= compile(source, entry).then((module) => {
+        engine ??= connect(glue, module);
+      }, (error) => {
+        loading = undefined; // a later init may try again
+        throw error;
+      });
+      await loading;
+    },
+    engine() {
+      if (!engine) throw new Error(`${entry}: the engine is not loaded: call await init() or initSync(module) first`);
+      return engine;
+    },
+  };
+}
+
+/**
+ * Runs a build (`glue`, its compiled .wasm `module`). `start(make, signal, hooks)`: an Execution
+ * of the glue execution `make()` returns; `call(f)`: `f()` calling the glue.
+ */
+export function connect(glue, module) {
   let instance = load(glue, module);
   // A new instance once the last crashed and none of its calls is still running.
   const sound = () => (instance.crashed && !instance.depth ? (instance = load(glue, module)) : instance);

@@ -1,16 +1,20 @@
 /**
  * pollflow: wait for long-running jobs — submit, wait, check, branch, notify.
- * The engine is Rust compiled to WebAssembly; it runs in Node >= 18 and in browsers (ESM).
+ * The engine is Rust compiled to WebAssembly; it runs in Node >= 18 (`import` or `require`),
+ * browsers, bundlers, Deno and Workers. In Node the engine is loaded at import; elsewhere call
+ * `await init()` (or `initSync(module)`) once before `run` — harmless in Node, so portable code
+ * always does. No top-level await anywhere.
  *
  * ```js
- * import { run } from 'pollflow';
+ * import { init, run, retryAfterMs } from 'pollflow';
+ * await init();
  * const execution = run({
  *   input: { jobName: 'my-job' },
  *   submit: async (input) => (await fetch('/reports', { method: 'POST' })).headers.get('location'),
  *   check: async (location) => {
  *     const response = await fetch(location);
  *     return response.status === 202
- *       ? { status: 'PENDING', retryAfterMs: 1000 * Number(response.headers.get('retry-after') ?? 1) }
+ *       ? { status: 'PENDING', retryAfterMs: retryAfterMs(response) }   // seconds or an HTTP-date
  *       : { status: 'SUCCEEDED', output: await response.json() };
  *   },
  *   wait: { intervalMs: 1000 },
@@ -27,7 +31,12 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 /** What `check` returns. */
 export type CheckResult =
   /** Still running. `detail` is shown in events; a string detail (or `detail.status`) is its status word. */
-  | { status: 'PENDING'; detail?: Json; /** Check again after this many milliseconds (like HTTP Retry-After), from 0 to 2^53 - 1; at most the wait policy's longest delay. */ retryAfterMs?: number }
+  | { status: 'PENDING'; detail?: Json; /**
+       * Check again after this many milliseconds (a server's hint, like HTTP `Retry-After`:
+       * see {@link retryAfterMs}), from 0 to 2^53 - 1. It replaces the wait policy's delay for
+       * this wait, up to the policy's longest delay (`intervalMs`, or `maxDelayMs`): a longer
+       * hint is cut to it. `undefined` (no hint) leaves the wait to the policy.
+       */ retryAfterMs?: number }
   /** Done; `output` becomes the execution's output. */
   | { status: 'SUCCEEDED'; output?: Json }
   /** The job failed; the execution fails with `States.TaskFailed`, `detail` (as JSON) being the cause. */
@@ -177,12 +186,44 @@ export interface Execution extends AsyncIterable<ExecutionEvent> {
 }
 
 /**
+ * What {@link init} loads the engine from:
+ * - a `WebAssembly.Module`, already compiled;
+ * - the `.wasm` bytes (`ArrayBuffer`, a typed array, a Node `Buffer`);
+ * - a URL (a `URL`, or a string resolved against the page): fetched; in Node a `file:` URL is
+ *   read from disk;
+ * - a `Response` (from `fetch`), or a promise of one: it must be `ok`.
+ */
+export type EngineSource = WebAssembly.Module | ArrayBuffer | ArrayBufferView | URL | string | Response | PromiseLike<Response>;
+
+/**
+ * Loads the engine, by default this package's own `.wasm` (`new URL('./pollflow_wasm_bg.wasm',
+ * import.meta.url)`, which bundlers such as Vite and webpack copy with the build). Loads once:
+ * later calls, and calls while it loads, resolve when it is loaded (their `source` unused). In
+ * Node the engine is loaded at import, so this resolves at once.
+ * @throws {TypeError} (rejects) a source of another kind.
+ * @throws {Error} (rejects) a fetch that is not `ok`, bytes that are not this engine's `.wasm`
+ *   (`WebAssembly.CompileError`, `LinkError`); a later call may try again.
+ */
+export function init(source?: EngineSource | PromiseLike<EngineSource>): Promise<void>;
+
+/**
+ * Loads the engine synchronously from a compiled `WebAssembly.Module` — what Cloudflare Workers,
+ * Vercel Edge and other hosts that compile `.wasm` imports ahead of time hand you for
+ * `import wasm from 'pollflow/pollflow.wasm'` — or from the `.wasm` bytes (browsers may refuse
+ * to compile large modules synchronously on the main thread: use `init` there). Does nothing
+ * once the engine is loaded.
+ * @throws {TypeError} a source of another kind (a URL or a `Response` needs `await init(source)`).
+ */
+export function initSync(source: WebAssembly.Module | ArrayBuffer | ArrayBufferView): void;
+
+/**
  * Starts an execution of the Job Poller workflow: Submit Job → Wait → Get Job Status →
  * Job Complete? → (Notify Success | Notify Failure) → end.
  * @throws {TypeError} a missing callback, a value of the wrong type, `intervalMs` with a backoff
  *   field, input that is not JSON-serializable, an option whose getter throws.
  * @throws {RangeError} a duration that is NaN, infinite, negative or above 2^53 - 1; a rate below
  *   1; an unknown jitter; `minDelayMs` above `maxDelayMs`; `maxAttempts` or `seed` out of range.
+ * @throws {Error} `pollflow: the engine is not loaded ...` before {@link init} (outside Node).
  */
 export function run(options: RunOptions): Execution;
 
@@ -195,3 +236,42 @@ export function workflowGraph(options: RunOptions): {
   start_at: string;
   states: Array<{ name: string; type: string; next?: string; default?: string; choices?: Array<{ next: string }> }>;
 };
+
+/**
+ * Where {@link retryAfterMs} finds the header: its text; `Headers` (or anything with a
+ * `get(name)`); a `Response` or `Request` (anything with `headers`); a record of headers such
+ * as Node's `IncomingMessage.headers` (names matched in any case).
+ */
+export type RetryAfterSource =
+  | string
+  | null
+  | undefined
+  | { get(name: string): string | null | undefined }
+  | { headers: RetryAfterSource }
+  | { [name: string]: string | string[] | undefined };
+
+/**
+ * An HTTP `Retry-After` value (RFC 9110, section 10.2.3) as milliseconds from `now`, for a
+ * `check()` result's `retryAfterMs`:
+ * - delay-seconds (`"120"`): 120,000 (at most 2^53 - 1);
+ * - an HTTP-date: the IMF-fixdate `Sun, 06 Nov 1994 08:49:37 GMT`, or the obsolete forms
+ *   recipients must accept, RFC 850 `Sunday, 06-Nov-94 08:49:37 GMT` (a two-digit year more
+ *   than 50 years ahead means the century before) and asctime `Sun Nov  6 08:49:37 1994`:
+ *   the time from `now` until then, 0 when it is past.
+ *
+ * Names are matched in any case and parts may be separated by several spaces; the day name is
+ * not checked against the date. Returns `undefined` when the header is absent or its value is
+ * none of those (`"1.5"`, `"-1"`, `"soon"`, February 30th, the same header twice): never NaN,
+ * so a server's bad hint leaves the wait to the wait policy.
+ *
+ * ```js
+ * check: async (url) => {
+ *   const response = await fetch(url);
+ *   if (response.status === 202) return { status: 'PENDING', retryAfterMs: retryAfterMs(response) };
+ *   return { status: 'SUCCEEDED', output: await response.json() };
+ * }
+ * ```
+ * @param now milliseconds since the Unix epoch (default `Date.now()`), for HTTP-dates.
+ * @throws {TypeError} a `value` of another type (a number, a boolean); a `now` that is not a finite number.
+ */
+export function retryAfterMs(value: RetryAfterSource, now?: number): number | undefined;

@@ -1,17 +1,28 @@
-// The npm package `pollflow`: the Rust engine (WebAssembly) with a JavaScript face.
+// The npm package `pollflow` outside Node (browsers, bundlers, Deno, Workers): the Rust engine
+// (WebAssembly) with a JavaScript face. No top-level await: `await init()` or
+// `initSync(module)` loads the engine when and from where the caller says — the package's own
+// .wasm, a URL, the bytes, a precompiled `WebAssembly.Module` (Cloudflare Workers). Node loads
+// index.node.js, which loads it at import. See index.d.ts.
 import * as glue from './dist/pollflow_wasm.js';
-import { checkOptions, connect, randomSeed } from './execution.js';
+import { checkOptions, loader, randomSeed } from './execution.js';
 
-const engine = await connect(glue, new URL('./dist/pollflow_wasm_bg.wasm', import.meta.url));
+const { init: load, initSync, engine } = loader(glue, 'pollflow');
+
+/** Loads the engine from `source`, by default the package's own .wasm. See index.d.ts. */
+export const init = (source = new URL('./dist/pollflow_wasm_bg.wasm', import.meta.url)) => load(source);
+export { initSync };
+export { retryAfterMs } from './retry-after.js';
 
 /** Starts an execution. See index.d.ts. */
 export function run(options) {
+  const started = engine();
   const signal = checkOptions(options);
-  return engine.start(() => glue.start(options, randomSeed()), signal);
+  return started.start(() => glue.start(options, randomSeed()), signal);
 }
 
 /** The graph `run(options)` would execute, as plain data. */
 export function workflowGraph(options) {
+  const started = engine();
   checkOptions(options);
-  return engine.call(() => glue.workflowGraph(options));
+  return started.call(() => glue.workflowGraph(options));
 }

@@ -4,16 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { connect } from '../npm/execution.js';
 
-// The smallest .wasm there is: connect compiles it; the stub glue makes the instances.
-const dir = mkdtempSync(join(tmpdir(), 'pollflow-test-'));
-writeFileSync(join(dir, 'empty.wasm'), new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
-const url = pathToFileURL(join(dir, 'empty.wasm'));
+// The smallest module there is: the stub glue makes the instances.
+const module = new WebAssembly.Module(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
 
 // Where the stub's memory keeps numbers (wasm/src/wire.rs, `slot`).
 const TEXT_AT = 3;
@@ -62,7 +56,7 @@ function stubGlue({ start, poll = (g) => g.end('{"status":"SUCCEEDED","output":1
 test('outcome and result() reject when driving the execution throws, and the next run gets a new instance', async () => {
   const thrown = new Error('engine broke');
   const glue = stubGlue({ start: (g) => g.execution(), poll: () => { throw thrown; } });
-  const engine = await connect(glue, url);
+  const engine = connect(glue, module);
   const signal = new AbortController().signal;
   const execution = engine.start(() => glue.start(), signal);
   const error = await execution.outcome.catch((e) => e);
@@ -78,7 +72,7 @@ test('outcome and result() reject when driving the execution throws, and the nex
 test('a start that throws on purpose (bad input) throws that error and keeps the instance', async () => {
   const bad = new TypeError('options.submit must be a function');
   const glue = stubGlue({ start: () => { throw bad; } });
-  const engine = await connect(glue, url);
+  const engine = connect(glue, module);
   assert.throws(() => engine.start(() => glue.start()), (error) => error === bad);
   assert.throws(() => engine.call(() => glue.start()), (error) => error === bad);
   assert.equal(glue.instances.length, 1);
@@ -87,7 +81,7 @@ test('a start that throws on purpose (bad input) throws that error and keeps the
 test('a start that traps throws a crash error and the next call gets a new instance', async () => {
   let trap = true;
   const glue = stubGlue({ start: (g) => (trap ? g.trap(new RangeError('Maximum call stack size exceeded')) : g.execution()) });
-  const engine = await connect(glue, url);
+  const engine = connect(glue, module);
   assert.throws(() => engine.start(() => glue.start()), (error) => {
     assert.match(error.message, /^pollflow: the engine crashed starting this execution \(RangeError: Maximum call stack size exceeded\)/);
     assert.ok(error.cause instanceof RangeError);
@@ -119,7 +113,7 @@ test('a call that traps inside another call ends both; the new instance waits fo
       return g.end('{"status":"SUCCEEDED","output":1}');
     },
   });
-  engine = await connect(glue, url);
+  engine = connect(glue, module);
   const outer = engine.start(() => glue.start());
   const error = await outer.outcome.catch((e) => e);
   assert.match(nested.message, /^pollflow: the engine crashed starting this execution/);
