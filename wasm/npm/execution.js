@@ -39,6 +39,9 @@ async function compile(source, entry) {
   throw new TypeError(`${entry}: init(source) takes a WebAssembly.Module, the .wasm bytes, a URL or a Response, got ${describe(source)}`);
 }
 
+/** What the glue exports of its own, not the engine's (scripts/npm-glue.mjs adds `forget`). */
+const GLUE_OWN = new Set(['Execution', 'forget', 'initSync']);
+
 /**
  * Loading a build (`glue`) from a source its user gives, once: `init(source)`, `initSync(source)`,
  * and `engine()`, the loaded engine (see `connect`), which throws until one of them ran.
@@ -47,16 +50,27 @@ async function compile(source, entry) {
 export function loader(glue, entry) {
   let engine;
   let loading;
-  const initSync = (source) => {
-    engine ??= connect(glue, compileSync(source, entry));
+  /** The engine on `module`, once it is seen to be this build's: it exports what the glue calls, it links. */
+  const start = (module) => {
+    const exported = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
+    const missing = Object.keys(glue).filter((name) => typeof glue[name] === 'function' && !GLUE_OWN.has(name) && !exported.has(name));
+    const wrong = (why, cause) => new TypeError(`${entry}: this WebAssembly module is not the engine of this version of ${entry} (${why})`, { cause });
+    if (missing.length) throw wrong(`it exports no ${missing.join(', ')}`);
+    try {
+      return connect(glue, module);
+    } catch (error) {
+      throw error instanceof WebAssembly.LinkError ? wrong(error.message, error) : error;
+    }
   };
   return {
-    initSync,
+    initSync(source) {
+      engine ??= start(compileSync(source, entry));
+    },
     async init(source) {
       if (engine) return;
       loading ??= compile(source, entry).then((module) => {
-        engine ??= connect(glue, module);
-      }, (error) => {
+        engine ??= start(module);
+      }).catch((error) => {
         loading = undefined; // a later init may try again
         throw error;
       });

@@ -200,9 +200,11 @@ export type EngineSource = WebAssembly.Module | ArrayBuffer | ArrayBufferView | 
  * import.meta.url)`, which bundlers such as Vite and webpack copy with the build). Loads once:
  * later calls, and calls while it loads, resolve when it is loaded (their `source` unused). In
  * Node the engine is loaded at import, so this resolves at once.
- * @throws {TypeError} (rejects) a source of another kind.
- * @throws {Error} (rejects) a fetch that is not `ok`, bytes that are not this engine's `.wasm`
- *   (`WebAssembly.CompileError`, `LinkError`); a later call may try again.
+ * @throws {TypeError} (rejects) a source of another kind; a module that is not the engine of
+ *   this version of the package (the other entry point's, another version's: it lacks the
+ *   exports this one calls, or does not link, `cause` the `WebAssembly.LinkError`).
+ * @throws {Error} (rejects) a fetch that is not `ok`; bytes that are not WebAssembly
+ *   (`WebAssembly.CompileError`). After a failure a later call may try again.
  */
 export function init(source?: EngineSource | PromiseLike<EngineSource>): Promise<void>;
 
@@ -212,7 +214,9 @@ export function init(source?: EngineSource | PromiseLike<EngineSource>): Promise
  * `import wasm from 'pollflow/pollflow.wasm'` — or from the `.wasm` bytes (browsers may refuse
  * to compile large modules synchronously on the main thread: use `init` there). Does nothing
  * once the engine is loaded.
- * @throws {TypeError} a source of another kind (a URL or a `Response` needs `await init(source)`).
+ * @throws {TypeError} a source of another kind (a URL or a `Response` needs `await init(source)`);
+ *   a module that is not the engine of this version of the package (as {@link init}).
+ * @throws {WebAssembly.CompileError} bytes that are not WebAssembly.
  */
 export function initSync(source: WebAssembly.Module | ArrayBuffer | ArrayBufferView): void;
 
