@@ -68,10 +68,14 @@ test('any other status fails at once, without retries', async () => {
   assert.equal(events.find((e) => e.type === 'TaskFailed').retry_in_ms, undefined);
 });
 
-test('the retry hint: Retry-After-Ms first, then Retry-After seconds, never a date', () => {
+test('the retry hint: Retry-After-Ms first, then Retry-After in seconds or as an HTTP-date', () => {
   assert.equal(retryAfterMs(new Headers({ 'retry-after-ms': '250', 'retry-after': '1' })), 250);
+  assert.equal(retryAfterMs(new Headers({ 'retry-after-ms': 'soon', 'retry-after': '1' })), 1000);
   assert.equal(retryAfterMs(new Headers({ 'retry-after': '3' })), 3000);
-  assert.equal(retryAfterMs(new Headers({ 'retry-after': 'Wed, 21 Oct 2015 07:28:00 GMT' })), undefined);
+  assert.equal(retryAfterMs(new Headers({ 'retry-after': 'Wed, 21 Oct 2015 07:28:00 GMT' })), 0, 'a date in the past: at once');
+  const inAMinute = retryAfterMs(new Headers({ 'retry-after': new Date(Date.now() + 60_000).toUTCString() }));
+  assert.ok(inAMinute > 58_000 && inAMinute <= 60_000, `${inAMinute}`);
+  assert.equal(retryAfterMs(new Headers({ 'retry-after': 'tomorrow' })), undefined);
   assert.equal(retryAfterMs(new Headers()), undefined);
 });
 

@@ -1,13 +1,16 @@
 // The pollflow callbacks for the report service: `submit` POSTs the query and returns the
 // report's URL (the handle); `check` GETs it and maps the HTTP answer to a check result.
+import { retryAfterMs as retryAfterHeader } from 'pollflow';
 
-/** The server's retry hint in milliseconds: `Retry-After-Ms`, else `Retry-After` seconds. */
+/**
+ * The server's retry hint in milliseconds: `Retry-After-Ms`, else `Retry-After` (seconds or an
+ * HTTP-date, read by pollflow's `retryAfterMs`); `undefined` (the wait policy decides) when
+ * neither is there or valid.
+ */
 export function retryAfterMs(headers) {
   const ms = headers.get('retry-after-ms');
-  if (ms !== null) return Number(ms);
-  const seconds = headers.get('retry-after');
-  // An HTTP-date (or no header at all) gives no hint: the wait policy decides.
-  return seconds !== null && /^\d+$/.test(seconds) ? 1000 * Number(seconds) : undefined;
+  if (ms !== null && /^\d+$/.test(ms.trim())) return Number(ms);
+  return retryAfterHeader(headers);
 }
 
 /** An Error for an unexpected answer; 5xx ones are transient, so pollflow retries them. */
