@@ -2,14 +2,16 @@
 // the event loop, the Execution class. See docs/npm.md.
 
 /**
- * What only some hosts have: Web Crypto (Node 18 has no global one) and reading `file:` URLs.
- * The Node entry points lend them (node.js); browsers, Workers and the like fetch.
+ * What only some hosts have: Web Crypto when there is no global one (Node 18) and reading `file:`
+ * URLs. The Node entry points lend them (node.js); browsers, Workers and the like fetch.
  */
-export const host = { crypto: globalThis.crypto, readFile: undefined };
+export const host = { crypto: undefined, readFile: undefined };
 
 /** The seed of a run given none: 53 random bits. */
 export function randomSeed() {
-  const [high, low] = host.crypto.getRandomValues(new Uint32Array(2));
+  const crypto = globalThis.crypto ?? host.crypto;
+  if (!crypto) throw new TypeError('pollflow: this host has no crypto.getRandomValues to seed a run: pass options.seed');
+  const [high, low] = crypto.getRandomValues(new Uint32Array(2));
   return (high >>> 11) * 2 ** 32 + low;
 }
 

@@ -6,5 +6,5 @@ import { webcrypto } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { host } from './execution.js';
 
-host.crypto ??= webcrypto;
+host.crypto = webcrypto;
 host.readFile = readFile;

@@ -7,8 +7,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { execFileSync } from 'node:child_process';
+import { webcrypto } from 'node:crypto';
 import * as pollflow from '../npm/dist/index.js';
 import * as asl from '../npm/dist-asl/asl.js';
+
+// Hosts these entries are for have Web Crypto; Node 18 has no global one (its entry lends it).
+globalThis.crypto ??= webcrypto;
 
 const wasmUrl = new URL('../npm/dist/pollflow_wasm_bg.wasm', import.meta.url);
 const aslWasmUrl = new URL('../npm/dist-asl/pollflow_wasm_bg.wasm', import.meta.url);
@@ -23,7 +27,10 @@ async function serve(t) {
     response.writeHead(body ? 200 : 404, { 'content-type': body ? 'application/wasm' : 'text/plain' }).end(body ?? 'not found');
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise((resolve) => server.close(resolve)));
+  t.after(() => {
+    server.closeAllConnections(); // fetch keeps connections alive
+    return new Promise((resolve) => server.close(resolve));
+  });
   return `http://127.0.0.1:${server.address().port}`;
 }
 
@@ -71,7 +78,7 @@ test('pollflow/asl loads its own build: from a URL (fetched; a failed fetch may 
   assert.match(asl.aslGraph(PASS), /^flowchart/);
 });
 
-test('in Node, the entries load the engine at import (init() then resolves at once); the browser entry loads from the bytes (a Buffer)', () => {
+test('in Node, the entries load the engine at import (init() then resolves at once); the browser entry loads from the bytes (a Buffer), and without Web Crypto asks for a seed', () => {
   const child = (script) => JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: new URL('.', import.meta.url), encoding: 'utf8' }));
   const job = "{ submit: () => 'job', check: () => ({ status: 'SUCCEEDED', output: 7 }) }";
   assert.deepEqual(child(`
@@ -82,10 +89,14 @@ test('in Node, the entries load the engine at import (init() then resolves at on
     await initAsl(42); // loaded: its source unused
     console.log(JSON.stringify([before, await run(${job}).result(), await runAsl(${JSON.stringify(PASS)}, { input: 8 }).result()]));
   `), [7, 7, 8]);
+  // A host without Web Crypto (Node 18's global is missing; the browser entry lends none).
   assert.deepEqual(child(`
     import { readFileSync } from 'node:fs';
     import { initSync, run } from '../npm/dist/index.js';
+    delete globalThis.crypto;
     initSync(readFileSync('../npm/dist/pollflow_wasm_bg.wasm'));
-    console.log(JSON.stringify(await run(${job}).result()));
-  `), 7);
+    let unseeded;
+    try { run(${job}); } catch (error) { unseeded = error.name + ': ' + error.message; }
+    console.log(JSON.stringify([await run({ ...${job}, seed: 1 }).result(), unseeded]));
+  `), [7, 'TypeError: pollflow: this host has no crypto.getRandomValues to seed a run: pass options.seed']);
 });
