@@ -2,7 +2,8 @@
 # Runs every check CI runs, installing what it needs on a fresh machine:
 # rustfmt, clippy (-D warnings, native and wasm32), the MSRV build, docs.rs builds, a publish
 # dry run, the "no tokio in core" check, a wasm32-unknown-unknown build of core, the npm package
-# with its node:test suite, the Node example and the browser test (headless Chromium), an
+# with its node:test suite, packed and loaded in Node 18, 20 and 22 (require, import, a Worker
+# bundle, tsc), the Node example and the browser test (headless Chromium, with a Vite build), an
 # AWS-compatible server (moto, in a local venv) for the AWS adapters, the reference JSONata
 # (npm) that the JSONata differential tests compare against, all tests and doctests (the CLI's
 # and the HTTP service example's included), and the examples against that server.
@@ -67,13 +68,16 @@ step "npm package: build (wasm32 + wasm-bindgen) and node:test suite"
 scripts/build-npm.sh
 (cd wasm/test && npm install --no-audit --no-fund --silent && node --test)
 
+step "npm package packed: require and import in Node 18, 20 and 22, a Worker from precompiled modules, tsc; the suite in Node 18 and 22"
+scripts/test-npm-pack.sh
+
 step "npm bench smoke: the Job Poller through pollflow and aws-local-stepfunctions, results verified"
 (cd wasm/bench && npm install --no-audit --no-fund --silent && BENCH_EXECUTIONS=500 BENCH_PASSES=1 npm run bench --silent >/dev/null)
 
 step "Node example: a local HTTP server answering 202 until the report is ready"
 (cd examples/node && npm install --no-audit --no-fund --silent && npm test --silent && npm start --silent >/dev/null)
 
-step "browser example in headless Chromium (installed with apt when missing)"
+step "browser example in headless Chromium (installed with apt when missing), as ES modules and built by Vite"
 scripts/test-browser.sh
 
 step "AWS-compatible test server (moto, installed into .venv when missing)"

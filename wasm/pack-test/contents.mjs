@@ -1,0 +1,20 @@
+// What the tarball installs: exactly these files (no sources, no tests), the licenses included.
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('./node_modules/pollflow/', import.meta.url));
+const files = readdirSync(root, { recursive: true, withFileTypes: true })
+  .filter((entry) => entry.isFile())
+  .map((entry) => relative(root, join(entry.parentPath ?? entry.path, entry.name)))
+  .sort();
+const modules = ['execution', 'index', 'index.node', 'node', 'pollflow_wasm', 'retry-after'];
+const aslModules = ['asl', 'asl.node', 'pollflow_wasm'];
+const expected = [
+  'LICENSE-APACHE', 'LICENSE-MIT', 'README.md', 'package.json', 'index.d.ts', 'asl.d.ts',
+  'dist/index.d.cts', 'dist/pollflow_wasm_bg.wasm', ...modules.flatMap((m) => [`dist/${m}.js`, `dist/${m}.cjs`]),
+  'dist-asl/asl.d.cts', 'dist-asl/pollflow_wasm_bg.wasm', ...aslModules.flatMap((m) => [`dist-asl/${m}.js`, `dist-asl/${m}.cjs`]),
+].sort();
+assert.deepEqual(files, expected);
+console.log(`the tarball holds ${files.length} files: the expected ones`);
