@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The browser test: examples/browser in headless Chromium (Debian's `chromium`, driven by the npm
-# package playwright-core). Installs Chromium with apt when missing, the example's npm
-# dependencies, builds the npm package when wasm/npm/dist is missing, then runs the test.
+# package playwright-core), as plain ES modules and as built by Vite (for ES2020: no top-level
+# await). Installs Chromium with apt when missing, the example's npm dependencies (Vite among
+# them), builds the npm package when wasm/npm/dist is missing, then runs the test.
 # Screenshots: target/browser-test/*.png.
 #
 #   scripts/test-browser.sh          (CHROMIUM_PATH=/path/to/chromium to use another browser)
@@ -35,7 +36,7 @@ if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0
     exit 1
 fi
 
-if [ ! -f wasm/npm/dist/pollflow_wasm.js ] || [ ! -f wasm/npm/dist/pollflow_wasm_bg.wasm ]; then
+if [ ! -f wasm/npm/dist/index.js ] || [ ! -f wasm/npm/dist-asl/asl.js ]; then
     echo "wasm/npm/dist is missing: building the npm package" >&2
     scripts/build-npm.sh
 fi

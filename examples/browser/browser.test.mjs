@@ -1,29 +1,38 @@
 // The browser example in headless Chromium: the page loads the npm package `pollflow` (wasm),
 // draws the workflow graph, runs an execution against its simulated job and highlights the
-// states live. Screenshots go to target/browser-test/ (from the repository root).
+// states live — as plain ES modules (an import map to the package's browser entry), and as
+// built by Vite for ES2020 (vite.config.js: no top-level await). Screenshots go to
+// target/browser-test/ (from the repository root).
 //
 //   npm test                      (CHROMIUM_PATH overrides /usr/bin/chromium)
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import { relative } from 'node:path';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { workflowGraph } from 'pollflow';
+import { build } from 'vite';
 import { startServer } from './serve.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const OUT = fileURLToPath(new URL('../../target/browser-test/', import.meta.url));
+const EXAMPLE = fileURLToPath(new URL('./', import.meta.url));
 const TIMEOUT_MS = 30_000;
 const PENDING_STATUSES = ['RUNNABLE', 'STARTING', 'RUNNING']; // app.js's simulated job
 
-let server;
-let baseUrl;
+const servers = [];
+let baseUrl; // the example as plain ES modules
+let viteUrl; // the example built by Vite
 let browser;
 
 before(async () => {
   await mkdir(OUT, { recursive: true });
-  ({ server, url: baseUrl } = await startServer({ port: 0 }));
+  await build({ root: EXAMPLE, configFile: join(EXAMPLE, 'vite.config.js'), logLevel: 'warn' });
+  for (const root of [undefined, join(OUT, 'vite')]) servers.push(await startServer({ port: 0, root }));
+  [baseUrl, viteUrl] = servers.map((s) => s.url);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -33,7 +42,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close().catch((error) => console.error('closing the browser:', error));
-  if (server) {
+  for (const { server } of servers) {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   }
@@ -45,7 +54,7 @@ after(async () => {
  * MutationObserver installed before the page's scripts run, each time a state box turned
  * `current` — to show that highlighting happened live, not at the end.
  */
-async function openPage(t, query) {
+async function openPage(t, query, base = baseUrl) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   t.after?.(() => context.close().catch(() => {}));
   const page = await context.newPage();
@@ -75,7 +84,7 @@ async function openPage(t, query) {
       });
     }).observe(document, { subtree: true, attributes: true, attributeFilter: ['class'], attributeOldValue: true });
   });
-  await page.goto(new URL(query, baseUrl).href);
+  await page.goto(new URL(query, base).href);
   return { page, problems };
 }
 
@@ -98,12 +107,11 @@ async function waitForOutcome(t, page, problems, name) {
   return page.evaluate(() => document.body.dataset.outcome);
 }
 
-/** What the page shows: per state its classes and passes, the event log, the SVG. */
-function readPage(page) {
-  return page.evaluate(async () => {
-    const { workflowGraph } = await import('pollflow');
-    const noop = () => {};
-    const graph = workflowGraph({ submit: noop, check: noop, notify: noop });
+/** What the page shows: per state its classes and passes, the event log, the SVG; the graph it draws. */
+async function readPage(page) {
+  const noop = () => {};
+  const graph = workflowGraph({ submit: noop, check: noop, notify: noop }); // in Node: the same graph
+  const view = await page.evaluate(() => {
     const states = {};
     for (const g of document.querySelectorAll('svg#workflow g.state')) {
       states[g.dataset.state] = {
@@ -113,7 +121,6 @@ function readPage(page) {
       };
     }
     return {
-      graph,
       states,
       nodeCount: document.querySelectorAll('svg#workflow g.state').length,
       takenEdges: [...document.querySelectorAll('svg#workflow path.edge.taken')].map((p) => p.dataset.edge),
@@ -127,6 +134,7 @@ function readPage(page) {
       entered: window.__entered,
     };
   });
+  return { graph, ...view };
 }
 
 /** The states from the start to the end, taking the Choice's rule named `condition`. */
@@ -172,71 +180,89 @@ function assertPasses(view) {
   assert.ok(view.takenEdges.includes(`${choice.name}→${wait.name}`), 'the loop back to Wait is drawn as taken');
 }
 
-test('a job that succeeds: the graph lights up green along the success path', async (t) => {
-  const { page, problems } = await openPage(t, '?autostart');
-  const outcome = await waitForOutcome(t, page, problems, 'success');
-  const view = await readPage(page);
-  assert.equal(outcome, 'SUCCEEDED', view.status);
-  assert.match(view.status, /^SUCCEEDED in \d+\.\d\d s$/);
-  assertGraphDrawn(view);
+// Each scenario on the example as plain ES modules (import map) and as Vite built it (the Vite
+// build's screenshots: vite-*.png).
+for (const [build, url, prefix] of [['ES modules', () => baseUrl, ''], ['Vite build', () => viteUrl, 'vite-']]) {
+  test(`${build}: a job that succeeds: the graph lights up green along the success path`, async (t) => {
+    const { page, problems } = await openPage(t, '?autostart', url());
+    const outcome = await waitForOutcome(t, page, problems, `${prefix}success`);
+    const view = await readPage(page);
+    assert.equal(outcome, 'SUCCEEDED', view.status);
+    assert.match(view.status, /^SUCCEEDED in \d+\.\d\d s$/);
+    assertGraphDrawn(view);
 
-  const path = pathThrough(view.graph, 'succeeded');
-  assert.ok(path.length >= 5, `a success path: ${path}`);
-  for (const name of path) assert.deepEqual(view.states[name].classes, ['visited'], `${name} visited`);
-  for (const name of Object.keys(view.states).filter((n) => !path.includes(n))) {
-    assert.deepEqual(view.states[name].classes, [], `${name} not entered`);
+    const path = pathThrough(view.graph, 'succeeded');
+    assert.ok(path.length >= 5, `a success path: ${path}`);
+    for (const name of path) assert.deepEqual(view.states[name].classes, ['visited'], `${name} visited`);
+    for (const name of Object.keys(view.states).filter((n) => !path.includes(n))) {
+      assert.deepEqual(view.states[name].classes, [], `${name} not entered`);
+    }
+    assert.equal(view.states[path.at(-1)].fill, 'rgb(3, 127, 12)', 'the final state is green');
+    assertLiveHighlighting(view);
+    assertPasses(view);
+    assert.equal(view.log.at(-1).type, 'ExecutionSucceeded');
+    assert.deepEqual(problems, [], 'no console errors or warnings, page errors or failed requests');
+  });
+
+  test(`${build}: a job that fails (?fail): the Fail state is red`, async (t) => {
+    const { page, problems } = await openPage(t, '?autostart&fail', url());
+    const outcome = await waitForOutcome(t, page, problems, `${prefix}failure`);
+    const view = await readPage(page);
+    assert.equal(outcome, 'FAILED', view.status);
+    assert.match(view.status, /^FAILED in \d+\.\d\d s · States\.TaskFailed$/);
+    assert.match(view.result, /^cause .*Essential container in task exited/);
+    assertGraphDrawn(view);
+
+    const path = pathThrough(view.graph, 'failed');
+    const failState = path.at(-1);
+    assert.equal(view.graph.states.find((s) => s.name === failState).type, 'Fail');
+    for (const name of path.slice(0, -1)) assert.deepEqual(view.states[name].classes, ['visited'], `${name} visited`);
+    assert.deepEqual(view.states[failState].classes, ['failed'], `${failState} failed`);
+    assert.equal(view.states[failState].fill, 'rgb(217, 21, 21)', 'the failure state is red');
+    for (const name of Object.keys(view.states).filter((n) => !path.includes(n))) {
+      assert.deepEqual(view.states[name].classes, [], `${name} not entered`);
+    }
+    assertLiveHighlighting(view);
+    assertPasses(view);
+    assert.equal(view.log.at(-1).type, 'ExecutionFailed');
+    assert.deepEqual(problems, [], 'no console errors or warnings, page errors or failed requests');
+  });
+
+  test(`${build}: Start, then Abort: the job is cancelled and the state in progress turns grey`, async (t) => {
+    // Waits of 1 s, so the test can look at a Wait state in progress and abort it there.
+    const { page, problems } = await openPage(t, '?wait=1000', url());
+    await page.click('#toggle:not([disabled])');
+    await page.waitForSelector('g.state.current[data-type="Wait"][data-passes="2"]', { timeout: TIMEOUT_MS });
+    await screenshot(t, page, `${prefix}running`);
+    await page.click('#toggle');
+    const outcome = await waitForOutcome(t, page, problems, `${prefix}aborted`);
+    const view = await readPage(page);
+    assert.equal(outcome, 'ABORTED', view.status);
+    assert.match(view.status, /^ABORTED in /);
+    const last = view.log.filter((e) => e.type === 'StateEntered').at(-1).state;
+    const marked = Object.entries(view.states).filter(([, s]) => s.classes.some((c) => c !== 'visited')).map(([name, s]) => [name, s.classes]);
+    assert.deepEqual(marked, [[last, ['aborted']]], 'the state in progress, and only it, is marked aborted');
+    assert.equal(view.states[last].fill, 'rgb(125, 137, 152)', 'grey');
+    assert.ok(view.log.some((e) => e.type === 'JobCancelled'), 'the job was cancelled');
+    assert.equal(view.log.at(-1).type, 'ExecutionAborted');
+    assert.match(await page.textContent('#job'), / · CANCELLED · /);
+    assert.equal(await page.textContent('#toggle'), 'Start again');
+    assert.deepEqual(problems, [], 'no console errors or warnings, page errors or failed requests');
+  });
+}
+
+test('the Vite build is for ES2020: top-level await fails it (vite.config.js makes warnings errors)', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'pollflow-vite-'));
+  try {
+    await writeFile(join(root, 'index.html'), '<script type="module" src="./main.js"></script>');
+    await writeFile(join(root, 'main.js'), 'await Promise.resolve(); console.log("loaded");');
+    await assert.rejects(
+      build({ root, configFile: join(EXAMPLE, 'vite.config.js'), logLevel: 'silent', build: { outDir: join(root, 'dist') } }),
+      /Top-level await is not available in the configured target environment/,
+    );
+  } finally {
+    await rm(root, { recursive: true, force: true });
   }
-  assert.equal(view.states[path.at(-1)].fill, 'rgb(3, 127, 12)', 'the final state is green');
-  assertLiveHighlighting(view);
-  assertPasses(view);
-  assert.equal(view.log.at(-1).type, 'ExecutionSucceeded');
-  assert.deepEqual(problems, [], 'no console errors or warnings, page errors or failed requests');
-});
-
-test('a job that fails (?fail): the Fail state is red', async (t) => {
-  const { page, problems } = await openPage(t, '?autostart&fail');
-  const outcome = await waitForOutcome(t, page, problems, 'failure');
-  const view = await readPage(page);
-  assert.equal(outcome, 'FAILED', view.status);
-  assert.match(view.status, /^FAILED in \d+\.\d\d s · States\.TaskFailed$/);
-  assert.match(view.result, /^cause .*Essential container in task exited/);
-  assertGraphDrawn(view);
-
-  const path = pathThrough(view.graph, 'failed');
-  const failState = path.at(-1);
-  assert.equal(view.graph.states.find((s) => s.name === failState).type, 'Fail');
-  for (const name of path.slice(0, -1)) assert.deepEqual(view.states[name].classes, ['visited'], `${name} visited`);
-  assert.deepEqual(view.states[failState].classes, ['failed'], `${failState} failed`);
-  assert.equal(view.states[failState].fill, 'rgb(217, 21, 21)', 'the failure state is red');
-  for (const name of Object.keys(view.states).filter((n) => !path.includes(n))) {
-    assert.deepEqual(view.states[name].classes, [], `${name} not entered`);
-  }
-  assertLiveHighlighting(view);
-  assertPasses(view);
-  assert.equal(view.log.at(-1).type, 'ExecutionFailed');
-  assert.deepEqual(problems, [], 'no console errors or warnings, page errors or failed requests');
-});
-
-test('Start, then Abort: the job is cancelled and the state in progress turns grey', async (t) => {
-  // Waits of 1 s, so the test can look at a Wait state in progress and abort it there.
-  const { page, problems } = await openPage(t, '?wait=1000');
-  await page.click('#toggle:not([disabled])');
-  await page.waitForSelector('g.state.current[data-type="Wait"][data-passes="2"]', { timeout: TIMEOUT_MS });
-  await screenshot(t, page, 'running');
-  await page.click('#toggle');
-  const outcome = await waitForOutcome(t, page, problems, 'aborted');
-  const view = await readPage(page);
-  assert.equal(outcome, 'ABORTED', view.status);
-  assert.match(view.status, /^ABORTED in /);
-  const last = view.log.filter((e) => e.type === 'StateEntered').at(-1).state;
-  const marked = Object.entries(view.states).filter(([, s]) => s.classes.some((c) => c !== 'visited')).map(([name, s]) => [name, s.classes]);
-  assert.deepEqual(marked, [[last, ['aborted']]], 'the state in progress, and only it, is marked aborted');
-  assert.equal(view.states[last].fill, 'rgb(125, 137, 152)', 'grey');
-  assert.ok(view.log.some((e) => e.type === 'JobCancelled'), 'the job was cancelled');
-  assert.equal(view.log.at(-1).type, 'ExecutionAborted');
-  assert.match(await page.textContent('#job'), / · CANCELLED · /);
-  assert.equal(await page.textContent('#toggle'), 'Start again');
-  assert.deepEqual(problems, [], 'no console errors or warnings, page errors or failed requests');
 });
 
 test('pollflow/asl in the page: a loop that never waits lets timers run, and a crash of the engine leaves it working', async (t) => {

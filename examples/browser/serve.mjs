@@ -2,17 +2,20 @@
 //   /            examples/browser  (index.html, app.js, style.css)
 //   /pollflow/   wasm/npm          (the npm package: dist/index.js, dist/pollflow_wasm_bg.wasm, ...)
 // index.html maps the bare specifier 'pollflow' to /pollflow/dist/index.js with an import map.
+// With `root` it serves one folder instead: the test serves the Vite build so.
 //
-//   node serve.mjs [PORT]     (default 8080; 0 picks a free port) — prints the URL to open
+//   node serve.mjs [PORT] [FOLDER]   (PORT: default 8080, 0 picks a free port; FOLDER: serve it
+//                                    alone, such as the Vite build) — prints the URL to open
 //
 // The test imports startServer() and listens on port 0.
 import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { extname, isAbsolute, join, normalize, relative, sep } from 'node:path';
+import { extname, isAbsolute, join, normalize, relative, resolve as resolvePath, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const roots = [
+/** What is served from where: this folder and the package by default, or one folder (`root`). */
+const ROOTS = [
   ['/pollflow/', fileURLToPath(new URL('../../wasm/npm/', import.meta.url))],
   ['/', fileURLToPath(new URL('./', import.meta.url))],
 ];
@@ -30,8 +33,8 @@ const types = {
   '.ts': 'text/plain; charset=utf-8',
 };
 
-/** Maps a URL path to a file path inside one of the roots, or null. */
-function resolve(pathname) {
+/** Maps a URL path to a file path inside one of the `roots`, or null. */
+function resolve(roots, pathname) {
   let decoded;
   try {
     decoded = decodeURIComponent(pathname);
@@ -54,7 +57,7 @@ function resolve(pathname) {
   return null;
 }
 
-async function handle(request, response) {
+async function handle(roots, request, response) {
   const { pathname } = new URL(request.url, 'http://localhost');
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     response.writeHead(405, { allow: 'GET, HEAD' }).end();
@@ -64,7 +67,7 @@ async function handle(request, response) {
     response.writeHead(301, { location: '/pollflow/' }).end();
     return;
   }
-  const file = resolve(pathname);
+  const file = resolve(roots, pathname);
   const info = file && (await stat(file).catch(() => null));
   if (!info?.isFile()) {
     response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end(`not found: ${pathname}\n`);
@@ -82,10 +85,14 @@ async function handle(request, response) {
   createReadStream(file).on('error', () => response.destroy()).pipe(response);
 }
 
-/** Starts the server; resolves with { server, url } once it listens. */
-export function startServer({ port = 8080, host = '127.0.0.1' } = {}) {
+/**
+ * Starts the server; resolves with { server, url } once it listens. `root`: serve that folder
+ * alone at `/` (the Vite build, target/browser-test/vite).
+ */
+export function startServer({ port = 8080, host = '127.0.0.1', root } = {}) {
+  const roots = root ? [['/', root]] : ROOTS;
   const server = createServer((request, response) => {
-    handle(request, response).catch((error) => {
+    handle(roots, request, response).catch((error) => {
       if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' });
       response.end(String(error));
     });
@@ -102,7 +109,8 @@ export function startServer({ port = 8080, host = '127.0.0.1' } = {}) {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const port = Number(process.argv[2] ?? process.env.PORT ?? 8080);
-  const { url } = await startServer({ port });
+  const root = process.argv[3] && resolvePath(process.argv[3]); // e.g. the Vite build
+  const { url } = await startServer({ port, root });
   console.log(`pollflow browser example: ${url}`);
   console.log(`  ${url}?autostart        start at once`);
   console.log(`  ${url}?autostart&fail   a job that fails`);
