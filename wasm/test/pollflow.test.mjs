@@ -54,18 +54,18 @@ test('outcome and result() drive an execution nobody iterates', async () => {
   assert.throws(() => { for (const _ of [execution[Symbol.asyncIterator]()]); }, /iterated once/);
 });
 
-test('the wait uses the host timer and honours retryAfterMs', async () => {
-  let checks = 0;
+test('the wait uses the host timer and honours retryAfterMs, up to the policy\'s longest delay', async () => {
+  const hints = [120, 500];
   const started = Date.now();
   const execution = run({
     submit: () => 'j',
-    check: () => (++checks === 1 ? { status: 'PENDING', retryAfterMs: 120 } : { status: 'SUCCEEDED', output: null }),
-    wait: { intervalMs: 30 },
+    check: () => (hints.length ? { status: 'PENDING', retryAfterMs: hints.shift() } : { status: 'SUCCEEDED', output: null }),
+    wait: { minDelayMs: 30, maxDelayMs: 200, jitter: 'none' },
   });
   const delays = [];
   for await (const e of execution) if (e.type === 'WaitStarted') delays.push(e.delay_ms);
-  assert.deepEqual(delays, [30, 120]);
-  assert.ok(Date.now() - started >= 145, 'really waited on setTimeout');
+  assert.deepEqual(delays, [30, 120, 200], 'the hint of 500 ms cut to maxDelayMs');
+  assert.ok(Date.now() - started >= 345, 'really waited on setTimeout');
 });
 
 test('exponential waits follow the AWS SDK waiter formula and a seed makes them repeatable', async () => {

@@ -85,10 +85,11 @@ test("pollflow/asl and require('pollflow') export the same helper", () => {
   }
 });
 
-test('a check() result with retryAfterMs(response) waits what the server asked, or what the policy says', async () => {
+test('a check() result with retryAfterMs(response) waits what the server asked, at most the policy\'s longest delay, or what the policy says', async () => {
   const answers = [
     new Response(null, { status: 202, headers: { 'retry-after': '0' } }),
     new Response(null, { status: 202, headers: { 'retry-after': new Date(Date.now() - 5000).toUTCString() } }),
+    new Response(null, { status: 202, headers: { 'retry-after': '3600' } }),
     new Response(null, { status: 202, headers: { 'retry-after': 'later' } }),
     new Response(null, { status: 200 }),
   ];
@@ -102,7 +103,8 @@ test('a check() result with retryAfterMs(response) waits what the server asked, 
   });
   const delays = [];
   for await (const event of execution) if (event.type === 'WaitStarted') delays.push(event.delay_ms);
-  // The first wait comes before any check: the policy's. Then 0 s, a past date (0), no hint.
-  assert.deepEqual(delays, [7, 0, 0, 7]);
+  // The first wait comes before any check: the policy's. Then 0 s, a past date (0), an hour
+  // (cut to the policy's longest delay), no hint.
+  assert.deepEqual(delays, [7, 0, 0, 7, 7]);
   assert.equal(await execution.result(), 'done');
 });
