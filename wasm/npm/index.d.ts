@@ -1,7 +1,7 @@
 /**
  * pollflow: wait for long-running jobs — submit, wait, check, branch, notify.
  * The engine is Rust compiled to WebAssembly; it runs in Node >= 18 (`import` or `require`),
- * browsers, bundlers, Deno and Workers. In Node the engine is loaded at import; elsewhere call
+ * browsers, bundlers and Workers. In Node the engine is loaded at import; elsewhere call
  * `await init()` (or `initSync(module)`) once before `run` — harmless in Node, so portable code
  * always does. No top-level await anywhere.
  *
@@ -209,8 +209,8 @@ export type EngineSource = WebAssembly.Module | ArrayBuffer | ArrayBufferView | 
 export function init(source?: EngineSource | PromiseLike<EngineSource>): Promise<void>;
 
 /**
- * Loads the engine synchronously from a compiled `WebAssembly.Module` — what Cloudflare Workers,
- * Vercel Edge and other hosts that compile `.wasm` imports ahead of time hand you for
+ * Loads the engine synchronously from a compiled `WebAssembly.Module` — what Cloudflare Workers
+ * and other hosts that compile `.wasm` imports ahead of time hand you for
  * `import wasm from 'pollflow/pollflow.wasm'` — or from the `.wasm` bytes (browsers may refuse
  * to compile large modules synchronously on the main thread: use `init` there). Does nothing
  * once the engine is loaded.
@@ -266,7 +266,9 @@ export type RetryAfterSource =
  * Names are matched in any case and parts may be separated by several spaces; the day name is
  * not checked against the date. Returns `undefined` when the header is absent or its value is
  * none of those (`"1.5"`, `"-1"`, `"soon"`, February 30th, the same header twice): never NaN,
- * so a server's bad hint leaves the wait to the wait policy.
+ * so a server's bad hint leaves the wait to the wait policy; the engine cuts a hint longer than
+ * the policy's longest delay to it. (The same reading as the Rust crate's
+ * `pollflow::retry_after`; written in JS so that it works before the engine is loaded.)
  *
  * ```js
  * check: async (url) => {

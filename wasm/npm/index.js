@@ -1,4 +1,4 @@
-// The npm package `pollflow` outside Node (browsers, bundlers, Deno, Workers): the Rust engine
+// The npm package `pollflow` outside Node (browsers, bundlers, Workers): the Rust engine
 // (WebAssembly) with a JavaScript face. No top-level await: `await init()` or
 // `initSync(module)` loads the engine when and from where the caller says — the package's own
 // .wasm, a URL, the bytes, a precompiled `WebAssembly.Module` (Cloudflare Workers). Node loads
