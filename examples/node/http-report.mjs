@@ -37,7 +37,8 @@ try {
   const execution = run({
     ...reportJob(server.url),
     input: { sql: 'select sum(total) from orders' },
-    wait: { intervalMs: 100 }, // before the first GET; later GETs follow the server's hint
+    // 100 ms before the first GET; later GETs follow the server's hint, up to 5 s.
+    wait: { minDelayMs: 100, maxDelayMs: 5000 },
     maxWaitMs: 10_000,
   });
   let started;

@@ -11,7 +11,7 @@ const input = { sql: 'select 1' };
 
 /** Runs a report job against `server` to its end: its events, and the result or error. */
 async function poll(server, options = {}) {
-  const execution = run({ ...reportJob(server.url), input, wait: { intervalMs: 10 }, ...options });
+  const execution = run({ ...reportJob(server.url), input, wait: { minDelayMs: 10, maxDelayMs: 1000 }, ...options });
   const events = [];
   for await (const event of execution) events.push(event);
   const result = await execution.result().then((output) => ({ output }), (error) => ({ error }));
@@ -36,6 +36,14 @@ test('GETs until the report is ready, waiting as long as the server says', async
   // The first wait is the policy's; each later one is the server's hint.
   assert.deepEqual(events.filter((e) => e.type === 'WaitStarted').map((e) => e.delay_ms), [10, 40, 40, 40]);
   assert.ok(Date.now() - started >= 125, 'really waited');
+});
+
+test('a hint longer than the wait policy allows is cut to its longest delay', async () => {
+  const server = await startReportServer({ pending: 2, retryAfterMs: 60_000 });
+  const { events, output } = await poll(server, { wait: { minDelayMs: 10, maxDelayMs: 30 } }).finally(server.close);
+  assert.deepEqual(output, { id: 'r-1', query: input.sql, ...REPORT_DATA });
+  assert.deepEqual(events.filter((e) => e.type === 'StatusChecked').map((e) => e.status.retry_after_ms), [60_000, 60_000, undefined]);
+  assert.deepEqual(events.filter((e) => e.type === 'WaitStarted').map((e) => e.delay_ms), [10, 30, 30]);
 });
 
 test('a failed report rejects with States.TaskFailed, the server\'s answer as cause', async () => {
