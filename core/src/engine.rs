@@ -8,6 +8,7 @@ use serde_json::Value;
 use crate::checkpoint::{Checkpoint, ResumeError};
 use crate::clock::Clock;
 use crate::execution::Execution;
+use crate::limits::Limits;
 use crate::notifier::Notifier;
 use crate::platform::{os_seed, BoxFuture, SendOutsideWasm, Spawner, SyncOutsideWasm};
 use crate::policy::Rng;
@@ -55,6 +56,7 @@ pub(crate) struct EngineInner {
     pub(crate) notifier: Option<Arc<dyn Notifier>>,
     pub(crate) spawner: Option<Spawner>,
     tasks: Tasks,
+    pub(crate) limits: Arc<Limits>,
     /// The binding of each Task state, by node key (see `Compiled::all_nodes`).
     bindings: Vec<Option<Binding>>,
     seed: u64,
@@ -121,6 +123,7 @@ impl Engine {
                 notifier: None,
                 spawner: None,
                 tasks: Tasks::new(),
+                limits: Arc::default(),
                 bindings: Vec::new(),
                 seed: os_seed().unwrap_or_default(),
                 started: AtomicU64::new(0),
@@ -168,7 +171,8 @@ impl Engine {
         let n = self.inner.started.fetch_add(1, Ordering::Relaxed);
         let mut seeder = Rng::seeded(self.inner.seed ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let rng = Rng::seeded(seeder.next_u64());
-        let execution = Execution::new(self.inner.workflow.compiled(), input, n, rng);
+        let compiled = self.inner.workflow.compiled();
+        let execution = Execution::new(compiled, input, n, rng, self.inner.limits.clone());
         Run::new(self.inner.clone(), execution)
     }
 
@@ -188,7 +192,7 @@ impl Engine {
             return Err(ResumeError::UnknownState(checkpoint.state));
         }
         let mut execution = checkpoint.execution;
-        execution.reattach(compiled);
+        execution.reattach(compiled, &self.inner.limits);
         Ok(Run::new(self.inner.clone(), execution))
     }
 }
@@ -223,6 +227,13 @@ impl EngineBuilder {
     /// before running).
     pub fn tasks(mut self, tasks: Tasks) -> Self {
         self.inner.tasks = tasks;
+        self
+    }
+
+    /// Bounds on what each execution may hold and do (default: Step Functions' quotas, see
+    /// [`Limits`]).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.inner.limits = Arc::new(limits);
         self
     }
 

@@ -22,6 +22,10 @@ pub mod names {
     pub const NO_CHOICE_MATCHED: &str = "States.NoChoiceMatched";
     /// A `ResultPath` could not be applied to the state's input.
     pub const RESULT_PATH_MATCH_FAILURE: &str = "States.ResultPathMatchFailure";
+    /// A value passed a size or nesting limit (see [`Limits`](crate::Limits)): a terminal error
+    /// that ends the execution; neither Retry nor Catch applies, and `States.ALL` does not
+    /// match it.
+    pub const DATA_LIMIT_EXCEEDED: &str = "States.DataLimitExceeded";
     /// An intrinsic function failed (bad arguments at run time).
     pub const INTRINSIC_FAILURE: &str = "States.IntrinsicFailure";
     /// A Task state's resource has no handler bound to it.
@@ -90,15 +94,22 @@ impl TaskError {
     }
 
     /// Whether an `ErrorEquals` entry matches this error, as in Step Functions: `States.ALL`
-    /// matches every error but `States.Runtime`; `States.TaskFailed` matches every error but
-    /// `States.Runtime` and `States.Timeout`.
+    /// matches every error but `States.Runtime` and `States.DataLimitExceeded`;
+    /// `States.TaskFailed` matches every error but those and `States.Timeout`.
     pub fn matches(&self, error_equals: &str) -> bool {
+        let wildcard = self.error != names::RUNTIME && self.error != names::DATA_LIMIT_EXCEEDED;
         error_equals == self.error
             || match error_equals {
-                names::ALL => self.error != names::RUNTIME,
-                names::TASK_FAILED => self.error != names::RUNTIME && self.error != names::TIMEOUT,
+                names::ALL => wildcard,
+                names::TASK_FAILED => wildcard && self.error != names::TIMEOUT,
                 _ => false,
             }
+    }
+
+    /// Whether the error ends the execution whatever the state's Retry and Catch say
+    /// (`States.DataLimitExceeded`).
+    pub(crate) fn is_terminal(&self) -> bool {
+        self.error == names::DATA_LIMIT_EXCEEDED
     }
 }
 

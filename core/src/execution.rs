@@ -10,11 +10,12 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::asl::{format_rfc3339, Assigned, DelayError, Path, PathOrCall, Scope, Variables};
+use crate::asl::{format_rfc3339, Assigned, Path, PathOrCall, Scope, Variables};
 use crate::error::{names, CheckError, TaskError};
 use crate::event::{EventKind, Hop, Outcome};
+use crate::limits::{drop_deep, drop_shared, Limits};
 use crate::notifier::Notification;
-use crate::policy::{to_millis, Rng};
+use crate::policy::{to_millis, Rng, MAX_SECONDS};
 use crate::poller::JobStatus;
 use crate::workflow::{enabled, AslOnly, CatchTo, Compiled, Node, NodeKind};
 
@@ -66,6 +67,9 @@ pub(crate) struct Execution {
     /// given back by [`Self::reattach`] after a checkpoint.
     #[serde(default, skip_serializing_if = "Variables::is_empty")]
     variables: Variables,
+    /// The engine's limits (given back on resume).
+    #[serde(skip)]
+    limits: Arc<Limits>,
 }
 
 /// What a branch shares with the execution it is part of: its deadline and its context object
@@ -206,7 +210,13 @@ pub(crate) enum Completion {
 }
 
 impl Execution {
-    pub(crate) fn new(wf: &Compiled, input: Arc<Value>, number: u64, rng: Rng) -> Self {
+    pub(crate) fn new(
+        wf: &Compiled,
+        input: Arc<Value>,
+        number: u64,
+        rng: Rng,
+        limits: Arc<Limits>,
+    ) -> Self {
         Self {
             state: wf.start,
             phase: Phase::Start,
@@ -228,6 +238,7 @@ impl Execution {
             awaiting: false,
             outer: None,
             variables: Variables::default(),
+            limits,
         }
     }
 
@@ -242,8 +253,29 @@ impl Execution {
 
     pub(crate) fn take_event_id(&mut self) -> u64 {
         let id = self.next_event_id;
-        self.next_event_id += 1;
+        self.next_event_id = id.saturating_add(1);
         id
+    }
+
+    /// `kind`, unless emitting it would pass the engine's event limit: then the execution fails
+    /// at once, as Step Functions fails it, and the failure is the last event (its running
+    /// branches stop without events of their own).
+    pub(crate) fn within_event_limit(&mut self, kind: EventKind) -> EventKind {
+        let limit = self.limits.max_events.max(2);
+        if kind.is_terminal() || self.next_event_id < limit {
+            return kind;
+        }
+        let error = TaskError::new(
+            names::RUNTIME,
+            format!("The execution reached the maximum number of history events ({limit})."),
+        );
+        self.awaiting = false;
+        self.phase = Phase::Finished {
+            end: Box::new(Outcome::Failed {
+                error: error.clone(),
+            }),
+        };
+        EventKind::ExecutionFailed { error }
     }
 
     /// The outcome, once the terminal event has been emitted.
@@ -325,11 +357,12 @@ impl Execution {
 
     /// Gives a resumed execution's branches the record they share with it (checkpoints leave
     /// it out, so that they hold the execution's input once, not once per branch).
-    pub(crate) fn reattach(&mut self, wf: &Compiled) {
+    pub(crate) fn reattach(&mut self, wf: &Compiled, limits: &Arc<Limits>) {
+        self.limits = limits.clone();
         if let Phase::Branches { .. } = &self.phase {
             let outer = self.outer_for_branches(wf);
             if let Phase::Branches { branches, .. } = &mut self.phase {
-                branches.attach(&outer, &self.variables);
+                branches.attach(&outer, &self.variables, limits);
             }
         }
     }
@@ -355,6 +388,13 @@ impl Execution {
                 Phase::Start => {
                     self.started_ms = now;
                     self.phase = Phase::Enter;
+                    // A branch's input was checked where its parent made it.
+                    if self.outer.is_none() {
+                        if let Err(error) = self.limits.check(&self.input, "the execution's input")
+                        {
+                            self.refuse_input(error);
+                        }
+                    }
                     return Step::Emit(EventKind::ExecutionStarted {
                         input: self.input.clone(),
                     });
@@ -500,7 +540,7 @@ impl Execution {
                     )));
                     return None;
                 }
-                let attempt = self.attempt + 1;
+                let attempt = self.attempt.saturating_add(1);
                 let (word, retry_after) = match self.last.as_deref() {
                     Some(status @ JobStatus::Pending { retry_after, .. }) => {
                         (status.status_word(), *retry_after)
@@ -511,7 +551,7 @@ impl Execution {
                     .min(deadline - now)
                     .min(self.time_left(wf, now));
                 self.phase = Phase::Sleeping {
-                    until_ms: now + delay,
+                    until_ms: now.saturating_add(delay),
                     then: AfterSleep::Exit(Some(*next)),
                 };
                 Some(Step::Emit(EventKind::WaitStarted {
@@ -540,7 +580,7 @@ impl Execution {
             },
             NodeKind::Choice { rules, default, io } => {
                 let context = self.context(wf, node, now);
-                let scope = Scope::new(&context, &self.variables);
+                let scope = Scope::new(&context, &self.variables, &self.limits);
                 let input = match io {
                     None => self.data.clone(),
                     Some(io) => {
@@ -561,9 +601,7 @@ impl Execution {
                             break;
                         }
                         Ok(false) => {}
-                        Err(cause) => {
-                            return self.runtime_failure(TaskError::new(names::RUNTIME, cause))
-                        }
+                        Err(error) => return self.runtime_failure(error),
                     }
                 }
                 let Some(next) = chosen.or(*default) else {
@@ -617,7 +655,7 @@ impl Execution {
                     Some(io) => {
                         enabled(&io.asl);
                         let context = self.context(wf, node, now);
-                        let scope = Scope::new(&context, &self.variables);
+                        let scope = Scope::new(&context, &self.variables, &self.limits);
                         io.flow
                             .select_input(&self.data, scope)
                             .and_then(|input| io.flow.select_output(&input, scope))
@@ -645,7 +683,7 @@ impl Execution {
                     Some(paths) => {
                         enabled(&paths.asl);
                         let context = self.context(wf, node, now);
-                        let scope = Scope::new(&context, &self.variables);
+                        let scope = Scope::new(&context, &self.variables, &self.limits);
                         let data = &self.data;
                         let rng = &mut self.rng;
                         let mut read = |path: &Option<PathOrCall>| match path {
@@ -691,7 +729,7 @@ impl Execution {
             } => {
                 enabled(asl);
                 let context = self.context(wf, node, now);
-                let scope = Scope::new(&context, &self.variables);
+                let scope = Scope::new(&context, &self.variables, &self.limits);
                 let input = io
                     .select_input(&self.data, scope)
                     .and_then(|input| io.parameters(input, scope, &mut self.rng));
@@ -732,7 +770,7 @@ impl Execution {
             } => {
                 enabled(asl);
                 let context = self.context(wf, node, now);
-                let scope = Scope::new(&context, &self.variables);
+                let scope = Scope::new(&context, &self.variables, &self.limits);
                 let output = io.select_input(&self.data, scope).and_then(|input| {
                     let input = io.parameters(input, scope, &mut self.rng)?;
                     let result = result.clone().unwrap_or_else(|| Value::clone(&input));
@@ -756,11 +794,9 @@ impl Execution {
             } => {
                 enabled(asl);
                 let context = self.context(wf, node, now);
-                let scope = Scope::new(&context, &self.variables);
+                let scope = Scope::new(&context, &self.variables, &self.limits);
                 let planned = io.select_input(&self.data, scope).and_then(|input| {
-                    let until_ms = until
-                        .resolve(&input, scope, now)
-                        .map_err(|e: DelayError| TaskError::new(names::RUNTIME, e.to_string()))?;
+                    let until_ms = until.resolve(&input, scope, now)?;
                     let assigned = io.assign(&input, scope, &mut self.rng)?;
                     Ok((until_ms, io.select_output(&input, scope)?, assigned))
                 });
@@ -772,7 +808,7 @@ impl Execution {
                 self.assign(assigned);
                 let delay = until_ms.saturating_sub(now).min(self.time_left(wf, now));
                 self.phase = Phase::Sleeping {
-                    until_ms: now + delay,
+                    until_ms: now.saturating_add(delay),
                     then: AfterSleep::Exit(*next),
                 };
                 Some(Step::Emit(EventKind::WaitStarted {
@@ -829,6 +865,15 @@ impl Execution {
         }
         let node = &wf.nodes[self.state as usize];
         let state = node.name.clone();
+        if let Err(error) = self.limits.check_completion(&completion) {
+            drop_completion(completion);
+            let retry_in_ms = self.task_failed(wf, node, &error, now);
+            return Some(EventKind::TaskFailed {
+                state,
+                error,
+                retry_in_ms,
+            });
+        }
         match completion {
             Completion::Submitted(Ok(handle)) => {
                 self.handle = Some(Arc::new(handle.clone()));
@@ -846,7 +891,7 @@ impl Execution {
                 Some(EventKind::TaskSubmitted { state, handle })
             }
             Completion::Checked(Ok(status)) => {
-                self.attempt += 1;
+                self.attempt = self.attempt.saturating_add(1);
                 self.check_errors = 0;
                 let status = Arc::new(status);
                 self.last = Some(status.clone());
@@ -874,7 +919,7 @@ impl Execution {
                 })
             }
             Completion::Checked(Err(err)) => {
-                self.check_errors += 1;
+                self.check_errors = self.check_errors.saturating_add(1);
                 let retry = match &node.kind {
                     NodeKind::Check { retry, .. } => Some(retry),
                     NodeKind::Task { .. } => Some(&wf.sync_check_retry),
@@ -895,7 +940,7 @@ impl Execution {
                             AfterSleep::Retry
                         };
                         self.phase = Phase::Sleeping {
-                            until_ms: now + delay,
+                            until_ms: now.saturating_add(delay),
                             then,
                         };
                         Some(delay)
@@ -996,7 +1041,7 @@ impl Execution {
         };
         enabled(asl);
         let context = self.context(wf, node, now);
-        let scope = Scope::new(&context, &self.variables);
+        let scope = Scope::new(&context, &self.variables, &self.limits);
         match io.combine(&self.data, result, scope, &mut self.rng) {
             Ok((output, assigned)) => {
                 self.data = output;
@@ -1020,15 +1065,16 @@ impl Execution {
         let task_left = self.task_timeout(node).map_or(u64::MAX, |t| {
             self.entered_ms.saturating_add(t).saturating_sub(now)
         });
-        let delay =
-            to_millis(
-                wf.sync_poll
-                    .next_delay(self.attempt + 1, &mut self.rng, word, retry_after),
-            )
-            .min(task_left)
-            .min(self.time_left(wf, now));
+        let delay = to_millis(wf.sync_poll.next_delay(
+            self.attempt.saturating_add(1),
+            &mut self.rng,
+            word,
+            retry_after,
+        ))
+        .min(task_left)
+        .min(self.time_left(wf, now));
         self.phase = Phase::Sleeping {
-            until_ms: now + delay,
+            until_ms: now.saturating_add(delay),
             then: AfterSleep::Poll,
         };
     }
@@ -1042,13 +1088,19 @@ impl Execution {
         error: &TaskError,
         now: u64,
     ) -> Option<u64> {
+        if error.is_terminal() {
+            self.stop(Outcome::Failed {
+                error: error.clone(),
+            });
+            return None;
+        }
         let retry = node.retriers();
         let retrier = retry
             .iter()
             .position(|r| r.errors.iter().any(|name| error.matches(name)));
         if let Some(i) = retrier {
             self.retries.resize(retry.len(), 0);
-            let count = self.retries[i] + 1;
+            let count = self.retries[i].saturating_add(1);
             if let Some(policy) = retry[i]
                 .policy
                 .as_ref()
@@ -1058,7 +1110,7 @@ impl Execution {
                 let delay = to_millis(policy.backoff_delay(count, &mut self.rng))
                     .min(self.time_left(wf, now));
                 self.phase = Phase::Sleeping {
-                    until_ms: now + delay,
+                    until_ms: now.saturating_add(delay),
                     then: AfterSleep::Retry,
                 };
                 return Some(delay);
@@ -1071,7 +1123,7 @@ impl Execution {
                     None => Ok(None),
                     Some(assign) => {
                         let context = self.context(wf, node, now);
-                        let scope = Scope::new(&context, &self.variables);
+                        let scope = Scope::new(&context, &self.variables, &self.limits);
                         assign.render(&caught, scope, &mut self.rng)
                     }
                 };
@@ -1091,6 +1143,10 @@ impl Execution {
                         crate::asl::place(&self.data, path, caught)
                     }
                 };
+                let data = data.and_then(|data| {
+                    self.limits.check(&data, "the state's output")?;
+                    Ok(data)
+                });
                 match data {
                     Ok(data) => {
                         self.data = data;
@@ -1191,6 +1247,17 @@ impl Execution {
         self.phase = Phase::Stopping { end: Box::new(end) };
     }
 
+    /// Refuses an execution input past the limits: the execution fails at once, and its
+    /// history shows the input as `null` (so that nothing downstream serializes or clones it).
+    fn refuse_input(&mut self, error: TaskError) {
+        let input = std::mem::take(&mut self.input);
+        self.data = self.input.clone();
+        drop_shared(input);
+        self.phase = Phase::Ending {
+            end: Box::new(Outcome::Failed { error }),
+        };
+    }
+
     /// Gives the variables a state assigned their values (only ASL states assign: without
     /// ASL support this compiles away).
     fn assign(&mut self, assigned: Assigned) {
@@ -1204,17 +1271,43 @@ impl Execution {
     }
 }
 
+impl Limits {
+    /// Checks the value a call returned (a job handle, a job status, a task's result).
+    fn check_completion(&self, completion: &Completion) -> Result<(), TaskError> {
+        match completion {
+            Completion::Submitted(Ok(handle)) => self.check(handle, "the job's handle"),
+            Completion::Checked(Ok(status)) => self.check(status.detail(), "the job's status"),
+            Completion::Invoked(Ok(result)) => self.check(result, "the task's result"),
+            _ => return Ok(()),
+        }
+        .map(|_| ())
+    }
+}
+
+/// Drops a refused completion without recursion (it may nest arbitrarily deep).
+fn drop_completion(completion: Completion) {
+    match completion {
+        Completion::Submitted(Ok(value)) | Completion::Invoked(Ok(value)) => drop_deep(value),
+        Completion::Checked(Ok(
+            JobStatus::Pending { detail: value, .. }
+            | JobStatus::Failed { detail: value }
+            | JobStatus::Succeeded { output: value },
+        )) => drop_deep(value),
+        _ => {}
+    }
+}
+
 /// A Task's `TimeoutSecondsPath` read from its effective input: whole seconds, at least 1, as ms.
 fn timeout_from(path: &Path, input: &Value, scope: Scope<'_>) -> Result<u64, TaskError> {
-    path.select_in(input, scope)
+    path.select_in(input, scope)?
         .and_then(|seconds| seconds.as_u64())
-        .filter(|&seconds| seconds >= 1)
-        .map(|seconds| seconds.saturating_mul(1000))
+        .filter(|seconds| (1..=MAX_SECONDS).contains(seconds))
+        .map(|seconds| seconds * 1000)
         .ok_or_else(|| {
             TaskError::new(
                 names::RUNTIME,
                 format!(
-                    "TimeoutSecondsPath {:?} does not select a whole number of seconds >= 1",
+                    "TimeoutSecondsPath {:?} does not select a whole number of seconds from 1 to {MAX_SECONDS}",
                     path.as_str()
                 ),
             )

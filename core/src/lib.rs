@@ -74,6 +74,7 @@ mod execution;
 mod fn_poller;
 #[cfg(feature = "asl")]
 pub mod jsonata;
+mod limits;
 mod notifier;
 mod platform;
 mod policy;
@@ -97,6 +98,7 @@ pub use engine::{Engine, EngineBuilder};
 pub use error::{names, CheckError, TaskError};
 pub use event::{Event, EventKind, Hop, Outcome};
 pub use fn_poller::{poller_fn, FnPoller, NoCancel};
+pub use limits::Limits;
 pub use notifier::{notifier_fn, FnNotifier, Notification, Notifier};
 pub use platform::{BoxFuture, SendOutsideWasm, Spawner, SyncOutsideWasm};
 pub use policy::{AslRetrier, Backoff, Jitter, JitterStrategy, PolicyError, Rng, WaitPolicy};

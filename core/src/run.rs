@@ -267,8 +267,10 @@ impl Stream for Run {
             };
             match step {
                 Step::Emit(kind) => {
+                    let kind = this.execution.within_event_limit(kind);
                     if kind.is_terminal() {
                         this.calls.clear();
+                        route.hops.clear();
                     } else if matches!(kind, EventKind::BranchFailed { .. }) {
                         this.drop_stale_calls();
                     }

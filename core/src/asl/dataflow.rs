@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use super::{missing_in, Path, ReferencePath, Scope, Template};
 use crate::error::{names, TaskError};
+use crate::limits::{Exceeded, Limits};
 use crate::policy::Rng;
 use crate::workflow::DataFlow;
 
@@ -31,17 +32,28 @@ impl DataFlow {
     ) -> Result<Arc<Value>, TaskError> {
         match &self.parameters {
             None => Ok(input),
-            Some(template) => template.render_in(&input, scope, rng).map(Arc::new),
+            Some(template) => {
+                let input = template.render_in(&input, scope, rng)?;
+                scope
+                    .limits
+                    .check(&input, "the state's input after Parameters")?;
+                Ok(Arc::new(input))
+            }
         }
     }
 
-    /// `OutputPath` over the state's (selected) input, for states without a result.
+    /// `OutputPath` over the state's (selected) input, for states without a result: the
+    /// state's output.
     pub(crate) fn select_output(
         &self,
         input: &Arc<Value>,
         scope: Scope<'_>,
     ) -> Result<Arc<Value>, TaskError> {
-        select(self.output_path.as_ref(), input, scope, "OutputPath")
+        let output = select(self.output_path.as_ref(), input, scope, "OutputPath")?;
+        if !Arc::ptr_eq(&output, input) {
+            scope.limits.check(&output, "the state's output")?;
+        }
+        Ok(output)
     }
 
     /// `Assign`, `$` being `value` (the state's result, or its input for a state without
@@ -73,11 +85,17 @@ impl DataFlow {
             None => raw_input.clone(),
             Some(path) => place(raw_input, path, result)?,
         };
-        Ok((self.select_output(&combined, scope)?, assigned))
+        let output = select(self.output_path.as_ref(), &combined, scope, "OutputPath")?;
+        if !Arc::ptr_eq(&output, raw_input) {
+            scope.limits.check(&output, "the state's output")?;
+        }
+        Ok((output, assigned))
     }
 }
 
-/// An `Assign` template rendered with `$` being `value`; `None` without one.
+/// An `Assign` template rendered with `$` being `value`; `None` without one. The values it
+/// sets are checked together against the payload limit, and against what the variables may
+/// hold in all.
 pub(crate) fn assign(
     template: Option<&Template>,
     value: &Value,
@@ -87,14 +105,24 @@ pub(crate) fn assign(
     let Some(template) = template else {
         return Ok(None);
     };
-    match template.render_in(value, scope, rng)? {
-        Value::Object(values) => Ok(Some(values)),
+    let values = template.render_in(value, scope, rng)?;
+    scope
+        .limits
+        .check(&values, "the values the state's Assign sets")?;
+    match values {
+        Value::Object(values) => {
+            if let Some(variables) = scope.variables {
+                variables.check_assign(&values, scope.limits)?;
+            }
+            Ok(Some(values))
+        }
         // The loader only accepts an object.
         _ => Ok(None),
     }
 }
 
-/// `value` placed at `path` in `data` (ASL `ResultPath`): `$` replaces the whole.
+/// `value` placed at `path` in `data` (ASL `ResultPath`): `$` replaces the whole. Fails
+/// before building anything when the placed value would nest past [`Limits::MAX_DEPTH`].
 pub(crate) fn place(
     data: &Arc<Value>,
     path: &ReferencePath,
@@ -102,6 +130,14 @@ pub(crate) fn place(
 ) -> Result<Arc<Value>, TaskError> {
     if path.as_str() == "$" {
         return Ok(Arc::new(value));
+    }
+    let steps = path.len();
+    let room = Limits::MAX_DEPTH.saturating_sub(steps);
+    if let Err(Exceeded::Depth(_)) = crate::limits::measure(&value, u64::MAX, room) {
+        return Err(Exceeded::Depth(Limits::MAX_DEPTH).error(&format!(
+            "the result placed at ResultPath {:?} ({steps} levels down)",
+            path.as_str()
+        )));
     }
     let mut target = Value::clone(data);
     path.set(&mut target, value)
@@ -119,7 +155,7 @@ fn select(
     match path {
         None => Ok(Arc::new(Value::Object(serde_json::Map::new()))),
         Some(path) if path.as_str() == "$" => Ok(data.clone()),
-        Some(path) => path.select_in(data, scope).map(Arc::new).ok_or_else(|| {
+        Some(path) => path.select_in(data, scope)?.map(Arc::new).ok_or_else(|| {
             TaskError::new(
                 names::RUNTIME,
                 format!(

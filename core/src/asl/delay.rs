@@ -1,55 +1,45 @@
 //! When an ASL Wait state ([`DelayUntil`]) wakes.
 
-use std::fmt;
-
 use serde_json::Value;
 
 use super::timestamp::parse_rfc3339;
 use super::variables::Scope;
+use crate::error::{names, TaskError};
 use crate::workflow::DelayUntil;
 
-/// Why a Wait state's time could not be read from its input.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct DelayError(String);
-
-impl fmt::Display for DelayError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
 impl DelayUntil {
-    /// The wake-up time in ms since the epoch, for a state entered at `now`.
+    /// The wake-up time in ms since the epoch, for a state entered at `now`; a time that
+    /// cannot be read from the input is `States.Runtime`.
     pub(crate) fn resolve(
         &self,
         input: &Value,
         scope: Scope<'_>,
         now: u64,
-    ) -> Result<u64, DelayError> {
+    ) -> Result<u64, TaskError> {
         let seconds = |s: u64| now.saturating_add(s.saturating_mul(1000));
         match self {
             Self::Seconds(s) => Ok(seconds(*s)),
             Self::Milliseconds(ms) => Ok(now.saturating_add(*ms)),
             Self::Timestamp(t) => timestamp(t),
-            Self::SecondsPath(path) => match path.select_in(input, scope) {
+            Self::SecondsPath(path) => match path.select_in(input, scope)? {
                 Some(value) => value.as_u64().map(seconds).ok_or_else(|| {
-                    DelayError(format!(
+                    runtime(format!(
                         "SecondsPath {:?} must select a non-negative integer, not {value}",
                         path.as_str()
                     ))
                 }),
-                None => Err(DelayError(format!(
+                None => Err(runtime(format!(
                     "SecondsPath {:?} matches nothing in the state's input",
                     path.as_str()
                 ))),
             },
-            Self::TimestampPath(path) => match path.select_in(input, scope) {
+            Self::TimestampPath(path) => match path.select_in(input, scope)? {
                 Some(Value::String(t)) => timestamp(&t),
-                Some(other) => Err(DelayError(format!(
+                Some(other) => Err(runtime(format!(
                     "TimestampPath {:?} must select an RFC 3339 timestamp string, not {other}",
                     path.as_str()
                 ))),
-                None => Err(DelayError(format!(
+                None => Err(runtime(format!(
                     "TimestampPath {:?} matches nothing in the state's input",
                     path.as_str()
                 ))),
@@ -58,8 +48,12 @@ impl DelayUntil {
     }
 }
 
-fn timestamp(text: &str) -> Result<u64, DelayError> {
+fn runtime(cause: String) -> TaskError {
+    TaskError::new(names::RUNTIME, cause)
+}
+
+fn timestamp(text: &str) -> Result<u64, TaskError> {
     parse_rfc3339(text)
         .map(|ms| u64::try_from(ms).unwrap_or(0))
-        .ok_or_else(|| DelayError(format!("{text:?} is not an RFC 3339 timestamp")))
+        .ok_or_else(|| runtime(format!("{text:?} is not an RFC 3339 timestamp")))
 }

@@ -25,6 +25,7 @@ use sha2::Digest as _;
 use super::path::{describe, integral, json_eq, missing_from, Path};
 use super::variables::Scope;
 use crate::error::{names, TaskError};
+use crate::limits::{drop_deep, measure, Exceeded, Limits};
 use crate::policy::Rng;
 
 /// How deeply calls may nest, as in Step Functions.
@@ -275,6 +276,14 @@ impl Intrinsic {
     }
 }
 
+/// `States.DataLimitExceeded` for `what` ("the result of States.Format").
+fn limit_error(exceeded: Exceeded, limits: &Limits, what: &str) -> TaskError {
+    match exceeded {
+        Exceeded::Bytes(_) => Exceeded::Bytes(limits.max_payload_bytes).error(what),
+        depth => depth.error(what),
+    }
+}
+
 fn failure(func: Func, reason: impl std::fmt::Display) -> TaskError {
     TaskError::new(
         names::INTRINSIC_FAILURE,
@@ -354,7 +363,12 @@ impl Call {
         Ok(())
     }
 
+    /// The call's value. Its arguments together, and its result, stay within the payload
+    /// limit and [`Limits::MAX_DEPTH`] (`States.DataLimitExceeded` past them), so that no
+    /// call, however nested or repeated, builds more than that.
     fn eval(&self, input: &Value, scope: Scope<'_>, rng: &mut Rng) -> Result<Value, TaskError> {
+        let limits = scope.limits;
+        let mut left = limits.max_payload_bytes;
         let mut values = Vec::with_capacity(self.args.len());
         for (i, arg) in self.args.iter().enumerate() {
             let value = match arg {
@@ -363,7 +377,7 @@ impl Call {
                 Arg::Bool(b) => Value::Bool(*b),
                 Arg::Null => Value::Null,
                 Arg::Call(call) => call.eval(input, scope, rng)?,
-                Arg::Path(path) => path.select_in(input, scope).ok_or_else(|| {
+                Arg::Path(path) => path.select_in(input, scope)?.ok_or_else(|| {
                     TaskError::new(
                         names::RUNTIME,
                         format!(
@@ -375,6 +389,14 @@ impl Call {
                     )
                 })?,
             };
+            match measure(&value, left, Limits::MAX_DEPTH) {
+                Ok(size) => left -= size.bytes,
+                Err(exceeded) => {
+                    drop_deep(value);
+                    let what = format!("the arguments of {}", self.func.name());
+                    return Err(limit_error(exceeded, limits, &what));
+                }
+            }
             let allowed = self.func.param(i);
             if !allowed.is_empty() && !allowed.contains(&Kind::of(&value)) {
                 return Err(failure(
@@ -389,11 +411,22 @@ impl Call {
             }
             values.push(value);
         }
-        self.run(values, rng)
+        let result = self.run(values, rng, limits)?;
+        if let Err(exceeded) = measure(&result, limits.max_payload_bytes, Limits::MAX_DEPTH) {
+            drop_deep(result);
+            let what = format!("the result of {}", self.func.name());
+            return Err(limit_error(exceeded, limits, &what));
+        }
+        Ok(result)
     }
 
     /// The function itself, on arguments of the kinds [`Func::param`] allows.
-    fn run(&self, mut args: Vec<Value>, rng: &mut Rng) -> Result<Value, TaskError> {
+    fn run(
+        &self,
+        mut args: Vec<Value>,
+        rng: &mut Rng,
+        limits: &Limits,
+    ) -> Result<Value, TaskError> {
         let func = self.func;
         let fail = |reason: String| failure(func, reason);
         match func {
@@ -404,9 +437,16 @@ impl Call {
                     (_, Some(Value::String(s))) => (s.as_str(), false),
                     _ => return Err(fail("the template must be a string".to_owned())),
                 };
-                format(template, escapes, &values)
+                format(template, escapes, &values, limits.max_payload_bytes)
                     .map(Value::String)
-                    .map_err(fail)
+                    .map_err(|e| match e {
+                        Formatted::Wrong(reason) => fail(reason),
+                        Formatted::TooLong => limit_error(
+                            Exceeded::Bytes(limits.max_payload_bytes),
+                            limits,
+                            "the result of States.Format",
+                        ),
+                    })
             }
             Func::StringToJson => {
                 let text = string(&args, 0);
@@ -700,15 +740,29 @@ fn count_placeholders(template: &str, escapes: bool) -> usize {
     n
 }
 
-/// `States.Format`: `template` with each `{}` replaced by the next value.
-fn format(template: &str, escapes: bool, values: &[Value]) -> Result<String, String> {
+/// A `States.Format` that did not work.
+enum Formatted {
+    /// Its arguments are wrong.
+    Wrong(String),
+    /// Its result would be longer than the payload limit.
+    TooLong,
+}
+
+/// `States.Format`: `template` with each `{}` replaced by the next value; it stops as soon
+/// as the text passes `max_bytes`.
+fn format(
+    template: &str,
+    escapes: bool,
+    values: &[Value],
+    max_bytes: u64,
+) -> Result<String, Formatted> {
     let placeholders = count_placeholders(template, escapes);
     if placeholders != values.len() {
-        return Err(format!(
+        return Err(Formatted::Wrong(format!(
             "the template has {placeholders} '{{}}' but was given {} value{}",
             values.len(),
             if values.len() == 1 { "" } else { "s" }
-        ));
+        )));
     }
     let mut out = String::with_capacity(template.len());
     let mut values = values.iter();
@@ -723,6 +777,9 @@ fn format(template: &str, escapes: bool, values: &[Value]) -> Result<String, Str
             }
         } else {
             out.push(c);
+        }
+        if out.len() as u64 > max_bytes {
+            return Err(Formatted::TooLong);
         }
     }
     Ok(out)

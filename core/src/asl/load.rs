@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use super::{check_name, Path, PathOrCall, ReferencePath, Template};
-use crate::policy::AslRetrier;
+use crate::policy::{AslRetrier, MAX_DELAY_SECONDS, MAX_SECONDS};
 use crate::workflow::{
     too_deep, BuildError, Catcher, ChoiceRule, Comparison, Condition, DataFlow, DelayUntil,
     Operand, Problem, State, StateDef, StateMachine, MAX_NESTING,
@@ -280,22 +280,24 @@ impl Loader {
                         String::new()
                     }
                 };
-                self.seconds(
-                    Some(at.state),
-                    at.field("HeartbeatSeconds"),
-                    at.get("HeartbeatSeconds"),
-                );
+                let heartbeat = self.task_seconds(at, "HeartbeatSeconds");
+                let timeout = self.task_seconds(at, "TimeoutSeconds");
+                if let (Some(heartbeat), Some(timeout)) = (heartbeat, timeout) {
+                    if heartbeat >= timeout {
+                        self.problem(
+                            Some(at.state),
+                            at.field("HeartbeatSeconds"),
+                            "must be less than TimeoutSeconds",
+                        );
+                    }
+                }
                 Some(State::Task {
                     resource,
                     io: self.io(at, true),
                     next: self.flow(at),
                     retry: self.retry(at),
                     catch: self.catch(at),
-                    timeout: self.seconds(
-                        Some(at.state),
-                        at.field("TimeoutSeconds"),
-                        at.get("TimeoutSeconds"),
-                    ),
+                    timeout,
                     timeout_path: self.path_instead_of(at, "TimeoutSecondsPath", "TimeoutSeconds"),
                 })
             }
@@ -609,6 +611,23 @@ impl Loader {
         }
     }
 
+    /// A Task state's `TimeoutSeconds` or `HeartbeatSeconds`: a positive integer up to
+    /// 99,999,999 (Step Functions' default and largest value).
+    fn task_seconds(&mut self, at: &At<'_>, field: &str) -> Option<Duration> {
+        let value = at.get(field)?;
+        match value.as_u64().filter(|s| (1..=MAX_SECONDS).contains(s)) {
+            Some(s) => Some(Duration::from_secs(s)),
+            None => {
+                self.problem(
+                    Some(at.state),
+                    at.field(field),
+                    format!("must be an integer from 1 to {MAX_SECONDS}, not {value}"),
+                );
+                None
+            }
+        }
+    }
+
     /// `Next` or `End: true`, exactly one.
     fn flow(&mut self, at: &At<'_>) -> Option<String> {
         let end = at.get("End");
@@ -846,6 +865,28 @@ impl Loader {
         let mut retriers = Vec::new();
         for (i, item) in items.iter().enumerate() {
             let path = format!("{}[{i}]", at.field("Retry"));
+            // Step Functions' ranges, checked here so that the message names the field.
+            let mut in_range = true;
+            for (field, min, max) in [
+                ("IntervalSeconds", 1, MAX_SECONDS),
+                ("MaxAttempts", 0, MAX_SECONDS),
+                ("MaxDelaySeconds", 1, MAX_DELAY_SECONDS),
+            ] {
+                let Some(value) = item.get(field) else {
+                    continue;
+                };
+                if !value.as_u64().is_some_and(|n| (min..=max).contains(&n)) {
+                    self.problem(
+                        Some(at.state),
+                        format!("{path}.{field}"),
+                        format!("must be an integer from {min} to {max}, not {value}"),
+                    );
+                    in_range = false;
+                }
+            }
+            if !in_range {
+                continue;
+            }
             match serde_json::from_value::<AslRetrier>(item.clone()) {
                 Ok(retrier) => {
                     if retrier.max_attempts > 0 {

@@ -42,7 +42,6 @@ mod variables;
 
 pub(crate) use compare::compare;
 pub(crate) use dataflow::{assign, place, Assigned};
-pub(crate) use delay::DelayError;
 pub use export::{to_asl, ExportOptions};
 pub use load::from_asl;
 pub(crate) use path::{describe, missing_from, missing_in};

@@ -13,6 +13,8 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use super::variables::Scope;
+use crate::error::{names, TaskError};
+use crate::limits::{measure, Exceeded, Limits};
 
 /// How deeply filter expressions may nest parentheses and `!`.
 const MAX_FILTER_DEPTH: usize = 32;
@@ -66,11 +68,12 @@ enum Selector {
     Filter(Box<Filter>),
 }
 
-/// A filter expression, `?(…)`.
+/// A filter expression, `?(…)`. A chain of `||` (or `&&`) is one node, so that only
+/// parentheses and `!` nest (at most [`MAX_FILTER_DEPTH`] deep).
 #[derive(Clone, Debug, PartialEq)]
 enum Filter {
-    Or(Box<Filter>, Box<Filter>),
-    And(Box<Filter>, Box<Filter>),
+    Or(Vec<Filter>),
+    And(Vec<Filter>),
     Not(Box<Filter>),
     Compare(Operand, CompareOp, Operand),
     Exists(Operand),
@@ -140,6 +143,13 @@ impl Path {
             Root::Input
         };
         let segments = p.segments()?;
+        if segments.len() > Limits::MAX_DEPTH {
+            return Err(format!(
+                "a path has at most {} steps (values nest at most that deep), not {}",
+                Limits::MAX_DEPTH,
+                segments.len()
+            ));
+        }
         let definite = segments.iter().all(|segment| {
             matches!(
                 segment,
@@ -177,17 +187,46 @@ impl Path {
     ///
     /// A definite path yields the single value it names, or `None` when that does not exist;
     /// an indefinite path yields an array of every match (empty when nothing matches).
-    pub fn select(&self, input: &Value, context: &Value) -> Option<Value> {
+    /// Selecting stays within Step Functions' default [`Limits`]: a selection that would look
+    /// at more than `max_path_visits` values, or whose matches together are larger than
+    /// `max_payload_bytes`, fails with `States.DataLimitExceeded`.
+    ///
+    /// ```
+    /// use pollflow::asl::Path;
+    /// use serde_json::json;
+    ///
+    /// let input = json!({"orders": [{"id": 1}, {"id": 2}]});
+    /// assert_eq!(Path::parse("$.orders[*].id")?.select(&input, &json!({}))?, Some(json!([1, 2])));
+    /// assert_eq!(Path::parse("$.missing")?.select(&input, &json!({}))?, None);
+    /// let nested = json!([[[[[[[[0]]]]]]]]);
+    /// let union = format!("${}", "[0,0,0,0,0,0,0,0,0,0]".repeat(8)); // 10^8 matches
+    /// let error = Path::parse(&union)?.select(&nested, &json!({})).unwrap_err();
+    /// assert_eq!(error.error, "States.DataLimitExceeded");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn select(&self, input: &Value, context: &Value) -> Result<Option<Value>, TaskError> {
         self.select_in(input, Scope::of_context(context))
     }
 
     /// What the path selects from `input`, the context object or a variable of `scope`;
     /// `None` also when the variable is not assigned.
-    pub(crate) fn select_in(&self, input: &Value, scope: Scope<'_>) -> Option<Value> {
+    pub(crate) fn select_in(
+        &self,
+        input: &Value,
+        scope: Scope<'_>,
+    ) -> Result<Option<Value>, TaskError> {
         let root = match &self.root {
             Root::Input => input,
             Root::Context => scope.context,
-            Root::Variable(name) => scope.variable(name)?,
+            Root::Variable(name) => match scope.variable(name) {
+                Some(value) => value,
+                None => return Ok(None),
+            },
+        };
+        let limits = scope.limits;
+        let mut visits = Visits {
+            left: limits.max_path_visits,
+            path: self,
         };
         let mut nodes = vec![root];
         for segment in &self.segments {
@@ -195,14 +234,14 @@ impl Path {
             match segment {
                 Segment::Child(selector) => {
                     for node in &nodes {
-                        selector.apply(node, root, &mut next);
+                        selector.apply(node, root, &mut next, &mut visits)?;
                     }
                 }
                 Segment::Descendant(selector) => {
                     for node in &nodes {
-                        for descendant in descendants(node) {
-                            selector.apply(descendant, root, &mut next);
-                        }
+                        descendants(node, &mut visits, |descendant, visits| {
+                            selector.apply(descendant, root, &mut next, visits)
+                        })?;
                     }
                 }
             }
@@ -212,9 +251,48 @@ impl Path {
             }
         }
         if self.definite {
-            nodes.first().map(|value| Value::clone(value))
-        } else {
-            Some(Value::Array(nodes.into_iter().cloned().collect()))
+            return Ok(nodes.first().map(|value| Value::clone(value)));
+        }
+        // The matches together, as the array they make, before anything is copied.
+        let mut bytes = 2 + nodes.len().saturating_sub(1) as u64;
+        for node in &nodes {
+            let size = measure(
+                node,
+                limits.max_payload_bytes.saturating_sub(bytes),
+                Limits::MAX_DEPTH - 1,
+            )
+            .map_err(|e| e.error(&format!("what the path {:?} selects", self.text)))?;
+            bytes += size.bytes;
+        }
+        if bytes > limits.max_payload_bytes {
+            return Err(Exceeded::Bytes(limits.max_payload_bytes)
+                .error(&format!("what the path {:?} selects", self.text)));
+        }
+        Ok(Some(Value::Array(nodes.into_iter().cloned().collect())))
+    }
+}
+
+/// What is left of an evaluation's [`Limits::max_path_visits`].
+struct Visits<'a> {
+    left: u64,
+    path: &'a Path,
+}
+
+impl Visits<'_> {
+    /// Spends `n` visits; fails once there are none left.
+    fn spend(&mut self, n: usize) -> Result<(), TaskError> {
+        match self.left.checked_sub(n as u64) {
+            Some(left) => {
+                self.left = left;
+                Ok(())
+            }
+            None => Err(TaskError::new(
+                names::DATA_LIMIT_EXCEEDED,
+                format!(
+                    "the path {:?} looks at more values than the limit allows (Limits::max_path_visits)",
+                    self.path.text
+                ),
+            )),
         }
     }
 }
@@ -249,19 +327,24 @@ impl fmt::Display for Path {
 
 serde_as_text!(Path, "path");
 
-/// The node and all its descendants, parents before children, in document order.
-fn descendants(node: &Value) -> Vec<&Value> {
-    let mut out = Vec::new();
+/// Calls `each` on the node and all its descendants, parents before children, in document
+/// order, without recursion; each one spends a visit.
+fn descendants<'a>(
+    node: &'a Value,
+    visits: &mut Visits<'_>,
+    mut each: impl FnMut(&'a Value, &mut Visits<'_>) -> Result<(), TaskError>,
+) -> Result<(), TaskError> {
     let mut stack = vec![node];
     while let Some(value) = stack.pop() {
-        out.push(value);
+        visits.spend(1)?;
+        each(value, visits)?;
         match value {
             Value::Array(items) => stack.extend(items.iter().rev()),
             Value::Object(map) => stack.extend(map.values().rev()),
             _ => {}
         }
     }
-    out
+    Ok(())
 }
 
 /// The position `index` (negative: from the end) names in an array of `len` items.
@@ -275,7 +358,16 @@ fn resolve_index(index: i64, len: usize) -> Option<usize> {
 }
 
 impl Selector {
-    fn apply<'a>(&self, node: &'a Value, root: &'a Value, out: &mut Vec<&'a Value>) {
+    /// Adds what the selector picks from `node` to `out`, spending a visit per value it looks
+    /// at.
+    fn apply<'a>(
+        &self,
+        node: &'a Value,
+        root: &'a Value,
+        out: &mut Vec<&'a Value>,
+        visits: &mut Visits<'_>,
+    ) -> Result<(), TaskError> {
+        let before = out.len();
         match (self, node) {
             (Selector::Name(name), Value::Object(map)) => out.extend(map.get(name)),
             (Selector::Names(names), Value::Object(map)) => {
@@ -307,21 +399,24 @@ impl Selector {
             }
             // Filters test the children of arrays and objects (RFC 9535).
             (Selector::Filter(filter), Value::Array(items)) => {
+                visits.spend(items.len())?;
                 out.extend(items.iter().filter(|item| filter.test(item, root)));
             }
             (Selector::Filter(filter), Value::Object(map)) => {
+                visits.spend(map.len())?;
                 out.extend(map.values().filter(|item| filter.test(item, root)));
             }
             _ => {}
         }
+        visits.spend(out.len() - before)
     }
 }
 
 impl Filter {
     fn test(&self, current: &Value, root: &Value) -> bool {
         match self {
-            Filter::Or(a, b) => a.test(current, root) || b.test(current, root),
-            Filter::And(a, b) => a.test(current, root) && b.test(current, root),
+            Filter::Or(terms) => terms.iter().any(|term| term.test(current, root)),
+            Filter::And(terms) => terms.iter().all(|term| term.test(current, root)),
             Filter::Not(a) => !a.test(current, root),
             Filter::Constant(b) => *b,
             Filter::Exists(operand) => operand.resolve(current, root).is_some(),
@@ -490,6 +585,11 @@ impl ReferencePath {
     /// The path as written.
     pub fn as_str(&self) -> &str {
         &self.text
+    }
+
+    /// How many steps the path takes (`$`: 0, `$.a[0]`: 2).
+    pub(crate) fn len(&self) -> usize {
+        self.steps.len()
     }
 
     /// The value the path names in `value`, if there is one.
@@ -935,26 +1035,32 @@ impl Parser {
     }
 
     fn filter_or(&mut self, depth: usize) -> Result<Filter, String> {
-        let mut left = self.filter_and(depth)?;
+        let mut terms = vec![self.filter_and(depth)?];
         loop {
             self.skip_ws();
             if !self.eat_str("||") {
-                return Ok(left);
+                return Ok(if terms.len() == 1 {
+                    terms.remove(0)
+                } else {
+                    Filter::Or(terms)
+                });
             }
-            let right = self.filter_and(depth)?;
-            left = Filter::Or(Box::new(left), Box::new(right));
+            terms.push(self.filter_and(depth)?);
         }
     }
 
     fn filter_and(&mut self, depth: usize) -> Result<Filter, String> {
-        let mut left = self.filter_unary(depth)?;
+        let mut terms = vec![self.filter_unary(depth)?];
         loop {
             self.skip_ws();
             if !self.eat_str("&&") {
-                return Ok(left);
+                return Ok(if terms.len() == 1 {
+                    terms.remove(0)
+                } else {
+                    Filter::And(terms)
+                });
             }
-            let right = self.filter_unary(depth)?;
-            left = Filter::And(Box::new(left), Box::new(right));
+            terms.push(self.filter_unary(depth)?);
         }
     }
 
@@ -1130,6 +1236,7 @@ mod tests {
         Path::parse(path)
             .unwrap_or_else(|e| panic!("{path}: {e}"))
             .select(&store(), &context)
+            .unwrap_or_else(|e| panic!("{path}: {e}"))
     }
 
     #[test]
@@ -1143,11 +1250,12 @@ mod tests {
         );
         let mut inner = Variables::inside(std::sync::Arc::new(outer));
         inner.assign(json!({"n": 2}).as_object().unwrap().clone());
-        let scope = Scope::new(&Value::Null, &inner);
+        let scope = Scope::new(&Value::Null, &inner, crate::limits::default_limits());
         let select = |text: &str| {
             Path::parse(text)
                 .unwrap()
                 .select_in(&json!({"n": 0}), scope)
+                .unwrap()
         };
         assert_eq!(select("$n"), Some(json!(2)), "the closest assignment wins");
         assert_eq!(
@@ -1161,7 +1269,7 @@ mod tests {
         assert_eq!(select("$missing"), None);
         assert_eq!(
             Path::parse("$n").unwrap().select(&json!({}), &Value::Null),
-            None
+            Ok(None)
         );
         assert_eq!(Path::parse("$_x1").unwrap().variable(), Some("_x1"));
     }
@@ -1309,15 +1417,25 @@ mod tests {
         for _ in 0..100_000 {
             deep = Value::Array(vec![deep]);
         }
-        assert_eq!(descendants(&deep).len(), 100_001);
-        // serde_json drops values recursively; leak this one rather than overflow the stack.
-        std::mem::forget(deep);
+        let mut visits = Visits {
+            left: u64::MAX,
+            path: &Path::root(),
+        };
+        let mut count = 0;
+        descendants(&deep, &mut visits, |_, _| {
+            count += 1;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(count, 100_001);
+        crate::limits::drop_deep(deep);
 
         let mut nested = json!({"x": 1});
         for _ in 0..100 {
             nested = json!({"x": nested});
         }
-        let Some(Value::Array(hits)) = Path::parse("$..x").unwrap().select(&nested, &Value::Null)
+        let Ok(Some(Value::Array(hits))) =
+            Path::parse("$..x").unwrap().select(&nested, &Value::Null)
         else {
             panic!("an indefinite path selects an array")
         };

@@ -84,7 +84,7 @@ impl PathOrCall {
         rng: &mut Rng,
     ) -> Result<Option<Value>, TaskError> {
         match &self.kind {
-            Kind::Path(path) => Ok(path.select_in(input, scope)),
+            Kind::Path(path) => path.select_in(input, scope),
             Kind::Call(call) => call.eval(input, scope, rng).map(Some),
         }
     }

@@ -10,10 +10,11 @@ use super::intrinsics::Intrinsic;
 use super::path::{missing_from, Path};
 use super::variables::Scope;
 use crate::error::{names, TaskError};
+use crate::limits::{measure, Exceeded, Limits};
 use crate::policy::Rng;
 
-/// How deeply a template may nest objects and arrays.
-const MAX_DEPTH: usize = 256;
+/// How deeply a template may nest objects and arrays: as deep as any value.
+const MAX_DEPTH: usize = Limits::MAX_DEPTH;
 
 /// A payload template (ASL `Parameters`, `ResultSelector`, `ItemSelector`): JSON in which a
 /// field whose name ends in `.$` takes its value from a path (`"id.$": "$.order.id"`), the
@@ -100,14 +101,16 @@ impl Template {
     ///
     /// A path that matches nothing fails with `States.Runtime`, and an intrinsic function
     /// with `States.IntrinsicFailure` (or `States.Runtime` for its own path arguments), as in
-    /// Step Functions. `rng` feeds `States.UUID` and `States.MathRandom`.
+    /// Step Functions. `rng` feeds `States.UUID` and `States.MathRandom`. The values filled
+    /// in together stay within Step Functions' default [`Limits`] (`States.DataLimitExceeded`
+    /// past them).
     pub fn render(
         &self,
         input: &Value,
         context: &Value,
         rng: &mut Rng,
     ) -> Result<Value, TaskError> {
-        render(&self.node, input, Scope::of_context(context), rng)
+        self.render_in(input, Scope::of_context(context), rng)
     }
 
     /// [`Self::render`], paths also reading the variables of `scope`.
@@ -117,7 +120,8 @@ impl Template {
         scope: Scope<'_>,
         rng: &mut Rng,
     ) -> Result<Value, TaskError> {
-        render(&self.node, input, scope, rng)
+        let mut left = scope.limits.max_payload_bytes;
+        render(&self.node, input, scope, rng, 0, &mut left)
     }
 
     /// The names of the fields of an object template, as they render (without `.$`).
@@ -140,7 +144,7 @@ fn compile(
     depth: usize,
     problems: &mut Vec<(String, String)>,
 ) -> Option<Node> {
-    if depth > MAX_DEPTH {
+    if depth >= MAX_DEPTH {
         if matches!(value, Value::Object(_) | Value::Array(_)) {
             problems.push((
                 location.clone(),
@@ -258,40 +262,77 @@ fn compile_field(
         .ok()
 }
 
-fn render(node: &Node, input: &Value, scope: Scope<'_>, rng: &mut Rng) -> Result<Value, TaskError> {
-    match node {
-        Node::Static(value) => Ok(value.clone()),
+/// Renders `node`, found `depth` levels into the template; `left` is what remains of the
+/// payload limit for the values filled in, which are refused (before they are copied
+/// further) when they would pass it or nest past [`Limits::MAX_DEPTH`].
+fn render(
+    node: &Node,
+    input: &Value,
+    scope: Scope<'_>,
+    rng: &mut Rng,
+    depth: usize,
+    left: &mut u64,
+) -> Result<Value, TaskError> {
+    let (field, value) = match node {
+        Node::Static(value) => return Ok(value.clone()),
         Node::Object(entries) => {
             let mut map = Map::new();
             for (key, node) in entries {
-                map.insert(key.clone(), render(node, input, scope, rng)?);
+                map.insert(key.clone(), render(node, input, scope, rng, depth + 1, left)?);
             }
-            Ok(Value::Object(map))
+            return Ok(Value::Object(map));
         }
-        Node::Array(nodes) => nodes
-            .iter()
-            .map(|node| render(node, input, scope, rng))
-            .collect::<Result<_, _>>()
-            .map(Value::Array),
-        Node::Path { field, path } => path.select_in(input, scope).ok_or_else(|| {
-            TaskError::new(
-                names::RUNTIME,
-                format!(
-                    "The JSONPath '{}' specified for the field '{field}' could not be found in {}",
-                    path.as_str(),
-                    missing_from(path, input, scope)
-                ),
+        Node::Array(nodes) => {
+            return nodes
+                .iter()
+                .map(|node| render(node, input, scope, rng, depth + 1, left))
+                .collect::<Result<_, _>>()
+                .map(Value::Array)
+        }
+        Node::Path { field, path } => (
+            field,
+            path.select_in(input, scope)?.ok_or_else(|| {
+                TaskError::new(
+                    names::RUNTIME,
+                    format!(
+                        "The JSONPath '{}' specified for the field '{field}' could not be found in {}",
+                        path.as_str(),
+                        missing_from(path, input, scope)
+                    ),
+                )
+            })?,
+        ),
+        Node::Intrinsic { field, call } => (
+            field,
+            call.eval(input, scope, rng).map_err(|e| {
+                TaskError::new(
+                    e.error,
+                    format!(
+                        "The intrinsic function for the field '{field}' failed: {}",
+                        e.cause
+                    ),
+                )
+            })?,
+        ),
+    };
+    let room = MAX_DEPTH.saturating_sub(depth);
+    match measure(&value, *left, room) {
+        Ok(size) => {
+            *left -= size.bytes;
+            Ok(value)
+        }
+        Err(Exceeded::Bytes(_)) => {
+            crate::limits::drop_deep(value);
+            Err(
+                Exceeded::Bytes(scope.limits.max_payload_bytes).error(&format!(
+                    "the template, once the field '{field}' is filled in"
+                )),
             )
-        }),
-        Node::Intrinsic { field, call } => call.eval(input, scope, rng).map_err(|e| {
-            TaskError::new(
-                e.error,
-                format!(
-                    "The intrinsic function for the field '{field}' failed: {}",
-                    e.cause
-                ),
-            )
-        }),
+        }
+        Err(Exceeded::Depth(_)) => {
+            crate::limits::drop_deep(value);
+            Err(Exceeded::Depth(MAX_DEPTH).error(&format!("the template's field '{field}'")))
+        }
     }
 }
 

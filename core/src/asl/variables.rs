@@ -5,6 +5,9 @@ use std::sync::Arc;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
+use crate::error::TaskError;
+use crate::limits::{default_limits, measure, Limits};
+
 /// The variables an execution sees: those its states assigned, then those of the states
 /// around it (a Parallel branch or a Map item reads the variables of its parent, which cannot
 /// change while it runs, and its own assignments stay its own).
@@ -19,6 +22,9 @@ pub(crate) struct Variables(Option<Box<Assigned>>);
 struct Assigned {
     own: Map<String, Value>,
     outer: Option<Arc<Variables>>,
+    /// The size of `own` (each name's length plus its value's JSON text), for
+    /// [`Limits::max_variables_bytes`].
+    bytes: u64,
 }
 
 impl Variables {
@@ -47,9 +53,46 @@ impl Variables {
             .or_else(|| assigned.outer.as_deref()?.get(name))
     }
 
-    /// Assigns every field of `values` (an ASL `Assign`, rendered).
+    /// Assigns every field of `values` (an ASL `Assign`, rendered and checked with
+    /// [`Self::check_assign`]).
     pub(crate) fn assign(&mut self, values: Map<String, Value>) {
-        self.assigned().own.extend(values);
+        let bytes = self.bytes_after(&values);
+        let assigned = self.assigned();
+        assigned.bytes = bytes;
+        assigned.own.extend(values);
+    }
+
+    /// Fails when assigning `values` would pass `limits.max_variables_bytes`.
+    pub(crate) fn check_assign(
+        &self,
+        values: &Map<String, Value>,
+        limits: &Limits,
+    ) -> Result<(), TaskError> {
+        let total = self.bytes_after(values);
+        if total > limits.max_variables_bytes {
+            return Err(TaskError::new(
+                crate::error::names::DATA_LIMIT_EXCEEDED,
+                format!(
+                    "the variables would hold {total} bytes, more than the limit of {} (Limits::max_variables_bytes)",
+                    limits.max_variables_bytes
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The size of the own variables once `values` are assigned.
+    fn bytes_after(&self, values: &Map<String, Value>) -> u64 {
+        let assigned = self.0.as_deref();
+        let bytes = assigned.map_or(0, |a| a.bytes);
+        values.iter().fold(bytes, |total, (name, value)| {
+            let replaced = assigned
+                .and_then(|a| a.own.get(name))
+                .map_or(0, |old| size_of(name, old));
+            total
+                .saturating_sub(replaced)
+                .saturating_add(size_of(name, value))
+        })
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -69,34 +112,44 @@ impl Serialize for Variables {
 impl<'de> Deserialize<'de> for Variables {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let own = Map::deserialize(deserializer)?;
-        Ok(Self(
-            (!own.is_empty()).then(|| Box::new(Assigned { own, outer: None })),
-        ))
+        let bytes = own.iter().fold(0u64, |total, (name, value)| {
+            total.saturating_add(size_of(name, value))
+        });
+        Ok(Self((!own.is_empty()).then(|| {
+            Box::new(Assigned {
+                own,
+                outer: None,
+                bytes,
+            })
+        })))
     }
 }
 
 /// What a path reads besides the state's data: the context object (`$$…`) and the
-/// variables (`$name…`).
+/// variables (`$name…`); and the limits its results keep to.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Scope<'a> {
     pub(crate) context: &'a Value,
     pub(crate) variables: Option<&'a Variables>,
+    pub(crate) limits: &'a Limits,
 }
 
 impl<'a> Scope<'a> {
-    /// The context object and the variables a state reads.
-    pub(crate) fn new(context: &'a Value, variables: &'a Variables) -> Self {
+    /// The context object and the variables a state reads, under the engine's limits.
+    pub(crate) fn new(context: &'a Value, variables: &'a Variables, limits: &'a Limits) -> Self {
         Self {
             context,
             variables: Some(variables),
+            limits,
         }
     }
 
-    /// The context object alone, with no variables.
+    /// The context object alone, with no variables, under the default limits.
     pub(crate) fn of_context(context: &'a Value) -> Self {
         Self {
             context,
             variables: None,
+            limits: default_limits(),
         }
     }
 
@@ -104,6 +157,13 @@ impl<'a> Scope<'a> {
     pub(crate) fn variable(&self, name: &str) -> Option<&'a Value> {
         self.variables?.get(name)
     }
+}
+
+/// What a variable counts towards [`Limits::max_variables_bytes`]: its name and value as JSON
+/// text (values are checked against the payload limit before they are assigned).
+fn size_of(name: &str, value: &Value) -> u64 {
+    let value = measure(value, u64::MAX, usize::MAX).map_or(u64::MAX, |size| size.bytes);
+    value.saturating_add(name.len() as u64)
 }
 
 /// Why `name` cannot be a variable's name, if it cannot: a name starts with a letter or `_`

@@ -1,7 +1,12 @@
 //! Parallel and Map states: child executions of the same interpreter, one per branch (or
 //! item), stepped by their parent. Their steps and events carry their route (see [`Route`]),
 //! so the driver keeps every branch's call in flight at once.
+//!
+//! A step costs the same however many branches run: the parent keeps the set of branches that
+//! may have something to do (new ones, ones whose call completed, aborted ones), and steps
+//! only those, lowest index first; a branch waiting for its call is not looked at.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -11,6 +16,7 @@ use super::{Completion, Execution, Outer, Phase, Route, Step};
 use crate::asl::{Scope, Variables};
 use crate::error::{names, TaskError};
 use crate::event::{EventKind, Hop, Outcome};
+use crate::limits::{measure, Exceeded, Limits};
 use crate::policy::Rng;
 use crate::workflow::{enabled, Asl, AslOnly, Compiled, DataFlow, Items, Node, NodeKind};
 
@@ -22,13 +28,40 @@ pub(crate) struct Branches {
     started: u32,
     /// How many may run at once (0: all).
     limit: u32,
-    /// Every branch before this one has ended (so stepping starts here); not in checkpoints,
-    /// as 0 is always right.
-    #[serde(skip)]
-    first_unfinished: u32,
+    /// A Map state with an `ItemSelector`: the children from this index on still hold their
+    /// item, and get their input from the selector when they start (`None`: every input is
+    /// final, as in checkpoints written before items were selected lazily).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    selecting_from: Option<u32>,
     /// Why the others are being stopped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     stop: Option<Stop>,
+    /// Which started branches may have something to do, and how many started branches have
+    /// not ended. Not in checkpoints: rebuilt from the children when missing.
+    #[serde(skip)]
+    ready: Option<Ready>,
+    /// The JSON size of the outputs of the branches that succeeded so far (not in checkpoints:
+    /// the whole result is checked again when the state ends).
+    #[serde(skip)]
+    output_bytes: u64,
+    /// What the `ItemSelector` renders over, made when the first item is selected (again after
+    /// a checkpoint).
+    #[serde(skip)]
+    selection: Option<Selection>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Ready {
+    branches: BTreeSet<u32>,
+    running: u32,
+}
+
+/// The Map state's input (after `InputPath`) and its context object, whose `Map` field each
+/// item in turn fills.
+#[derive(Clone, Debug)]
+struct Selection {
+    input: Arc<Value>,
+    context: Value,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -43,6 +76,8 @@ enum Stop {
 /// What stepping the branches came to.
 enum Progress {
     Step(Step),
+    /// The next item needs its input from the Map state's `ItemSelector` before it starts.
+    Select(u32),
     Finished(Finish),
 }
 
@@ -53,6 +88,19 @@ enum Finish {
 }
 
 impl Branches {
+    fn new(children: Vec<Execution>, limit: u32, selecting: bool) -> Self {
+        Self {
+            children,
+            started: 0,
+            limit,
+            selecting_from: selecting.then_some(0),
+            stop: None,
+            ready: None,
+            output_bytes: 0,
+            selection: None,
+        }
+    }
+
     /// Whether the execution is ending (aborted, or out of time) once the branches stop.
     pub(super) fn is_ending(&self) -> bool {
         matches!(self.stop, Some(Stop::End(_)))
@@ -68,7 +116,13 @@ impl Branches {
         self.children.get(index as usize)
     }
 
-    pub(super) fn child_mut(&mut self, index: u32) -> Option<&mut Execution> {
+    /// The branch at `index`, to complete its call: it is stepped again.
+    fn child_to_complete(&mut self, index: u32) -> Option<&mut Execution> {
+        if let Some(ready) = &mut self.ready {
+            if index < self.started {
+                ready.branches.insert(index);
+            }
+        }
         self.children.get_mut(index as usize)
     }
 
@@ -89,21 +143,30 @@ impl Branches {
         count_fits
             && (self.started as usize) <= self.children.len()
             && self
+                .selecting_from
+                .is_none_or(|from| from as usize <= self.children.len())
+            && self
                 .children
                 .iter()
                 .enumerate()
                 .all(|(i, c)| wf.child(state, i).is_some_and(|w| c.fits(w)))
     }
 
-    /// Gives every branch (and theirs, all the way down) the execution's shared record and
-    /// their parent's variables (`variables`).
-    pub(super) fn attach(&mut self, outer: &Arc<Outer>, variables: &Variables) {
+    /// Gives every branch (and theirs, all the way down) the execution's shared record, their
+    /// parent's variables (`variables`) and the engine's limits.
+    pub(super) fn attach(
+        &mut self,
+        outer: &Arc<Outer>,
+        variables: &Variables,
+        limits: &Arc<Limits>,
+    ) {
         let variables = Arc::new(variables.clone());
         for child in &mut self.children {
             child.outer = Some(outer.clone());
+            child.limits = limits.clone();
             child.variables.set_outer(variables.clone());
             if let Phase::Branches { branches, .. } = &mut child.phase {
-                branches.attach(outer, &child.variables);
+                branches.attach(outer, &child.variables, limits);
             }
         }
     }
@@ -113,11 +176,20 @@ impl Branches {
         for child in self.children.iter_mut().take(started) {
             child.abort();
         }
+        // Every running branch now has stopping to do.
+        self.ready = Some(Ready::running(&self.children, self.started));
     }
 
-    /// Steps the branches in order until one has an event or a call; starts branches while
-    /// the concurrency limit allows.
-    fn advance(&mut self, wf: &Compiled, state: u32, now: u64, route: &mut Route) -> Progress {
+    /// Steps the ready branches, lowest index first, until one has an event or a call; starts
+    /// branches while the concurrency limit allows.
+    fn advance(
+        &mut self,
+        wf: &Compiled,
+        state: u32,
+        now: u64,
+        route: &mut Route,
+        limits: &Limits,
+    ) -> Progress {
         let Some(name) = wf.nodes.get(state as usize).map(|n| n.name.clone()) else {
             return Progress::Finished(Finish::Failed(TaskError::new(
                 names::RUNTIME,
@@ -125,31 +197,45 @@ impl Branches {
             )));
         };
         loop {
-            let mut running = 0;
-            for i in self.first_unfinished..self.started {
+            let (children, started) = (&self.children, self.started);
+            let ready = self
+                .ready
+                .get_or_insert_with(|| Ready::running(children, started));
+            if let Some(i) = ready.branches.first().copied() {
                 let (Some(child_wf), Some(child)) = (
                     wf.child(state, i as usize),
                     self.children.get_mut(i as usize),
                 ) else {
+                    ready.branches.remove(&i);
                     continue;
                 };
-                // A branch waiting for its call has nothing to do until the call completes.
-                if child.outcome().is_none() && !child.awaiting {
-                    route.enter(&name, i);
-                    match child.step(child_wf, now, route) {
-                        Step::Idle | Step::Done => route.leave(),
-                        Step::Emit(kind) => return Progress::Step(Step::Emit(self.lift(kind))),
-                        call => return Progress::Step(call),
+                route.enter(&name, i);
+                let step = child.step(child_wf, now, route);
+                let (finished, waits) = (child.outcome().is_some(), child.awaiting);
+                if finished {
+                    child.release();
+                    ready.running = ready.running.saturating_sub(1);
+                }
+                if finished || waits || matches!(step, Step::Idle | Step::Done) {
+                    ready.branches.remove(&i);
+                }
+                match step {
+                    Step::Idle | Step::Done => route.leave(),
+                    Step::Emit(kind) => {
+                        return Progress::Step(Step::Emit(self.lift(kind, limits)));
                     }
+                    call => return Progress::Step(call),
                 }
-                if child.outcome().is_none() {
-                    running += 1;
-                } else if i == self.first_unfinished {
-                    self.first_unfinished += 1;
-                }
+                continue;
             }
+            let running = ready.running;
             let waiting = self.stop.is_none() && (self.started as usize) < self.children.len();
             if waiting && (self.limit == 0 || running < self.limit) {
+                if self.selecting_from == Some(self.started) {
+                    return Progress::Select(self.started);
+                }
+                ready.branches.insert(self.started);
+                ready.running += 1;
                 self.started += 1;
                 continue;
             }
@@ -161,10 +247,22 @@ impl Branches {
     }
 
     /// A branch's own execution event, as its parent's stream tells it.
-    fn lift(&mut self, kind: EventKind) -> EventKind {
+    fn lift(&mut self, kind: EventKind, limits: &Limits) -> EventKind {
         match kind {
             EventKind::ExecutionStarted { input } => EventKind::BranchStarted { input },
-            EventKind::ExecutionSucceeded { output } => EventKind::BranchSucceeded { output },
+            EventKind::ExecutionSucceeded { output } => {
+                // The outputs make the state's result: stop as soon as they cannot fit.
+                let left = limits.max_payload_bytes.saturating_sub(self.output_bytes);
+                match measure(&output, left, Limits::MAX_DEPTH) {
+                    Ok(size) => self.output_bytes += size.bytes + 1,
+                    Err(_) => {
+                        let error = Exceeded::Bytes(limits.max_payload_bytes)
+                            .error("the state's result (its branches' outputs together)");
+                        self.fail(Stop::Fail(error));
+                    }
+                }
+                EventKind::BranchSucceeded { output }
+            }
             EventKind::ExecutionFailed { error } => {
                 self.fail(Stop::Fail(error.clone()));
                 EventKind::BranchFailed { error }
@@ -220,6 +318,21 @@ impl Branches {
     }
 }
 
+impl Ready {
+    /// Every started branch that has not ended (all may have something to do).
+    fn running(children: &[Execution], started: u32) -> Self {
+        let branches: BTreeSet<u32> = (0..started)
+            .zip(children)
+            .filter(|(_, child)| child.outcome().is_none())
+            .map(|(i, _)| i)
+            .collect();
+        Self {
+            running: u32::try_from(branches.len()).unwrap_or(u32::MAX),
+            branches,
+        }
+    }
+}
+
 impl Execution {
     /// Enters a Parallel or Map state: the branches' (or items') inputs, then their phase.
     /// Kept out of line, so the interpreter's hot path stays small.
@@ -234,27 +347,44 @@ impl Execution {
     ) -> Option<Step> {
         enabled(asl);
         let context = self.context(wf, node, now);
-        let scope = Scope::new(&context, &self.variables);
+        let scope = Scope::new(&context, &self.variables, &self.limits);
         let planned = io
             .select_input(&self.data, scope)
             .and_then(|input| match &node.kind {
-                NodeKind::Map { items, .. } => items.plan(&input, scope, &mut self.rng),
+                NodeKind::Map { items, .. } => {
+                    let (items_found, limit) = items.plan(&input, scope)?;
+                    let cap = self.limits.max_map_concurrency;
+                    let limit = match (limit, cap) {
+                        (0, cap) => cap,
+                        (limit, 0) => limit,
+                        (limit, cap) => limit.min(cap),
+                    };
+                    Ok((items_found, limit, items.selector.is_some()))
+                }
                 _ => {
                     let input = io.parameters(input, scope, &mut self.rng)?;
-                    Ok((vec![input; node.kind.children().len()], 0))
+                    Ok((vec![input; node.kind.children().len()], 0, false))
                 }
             });
         match planned {
-            Ok((inputs, limit)) => {
-                self.start_branches(wf, inputs, limit, AslOnly::from(asl));
+            Ok((inputs, limit, selecting)) => {
+                self.start_branches(wf, inputs, limit, selecting, AslOnly::from(asl));
                 None
             }
             Err(error) => self.fail_now(wf, node, error, now),
         }
     }
 
-    /// Enters the branches phase: one child execution per input, `limit` at a time (0: all).
-    fn start_branches(&mut self, wf: &Compiled, inputs: Vec<Arc<Value>>, limit: u32, asl: AslOnly) {
+    /// Enters the branches phase: one child execution per input, `limit` at a time (0: all);
+    /// `selecting`: the inputs are Map items, for the state's `ItemSelector`.
+    fn start_branches(
+        &mut self,
+        wf: &Compiled,
+        inputs: Vec<Arc<Value>>,
+        limit: u32,
+        selecting: bool,
+        asl: AslOnly,
+    ) {
         let outer = self.outer_for_branches(wf);
         // The branches read this execution's variables, which stay as they are meanwhile.
         let variables = Arc::new(self.variables.clone());
@@ -264,19 +394,13 @@ impl Execution {
                 continue;
             };
             let rng = Rng::seeded(self.rng.next_u64());
-            let mut child = Execution::new(child_wf, input, self.number, rng);
+            let mut child = Execution::new(child_wf, input, self.number, rng, self.limits.clone());
             child.outer = Some(outer.clone());
             child.variables = Variables::inside(variables.clone());
             children.push(child);
         }
         self.phase = Phase::Branches {
-            branches: Box::new(Branches {
-                children,
-                started: 0,
-                limit,
-                first_unfinished: 0,
-                stop: None,
-            }),
+            branches: Box::new(Branches::new(children, limit, selecting)),
             asl,
         };
     }
@@ -292,6 +416,16 @@ impl Execution {
                 machine: wf.name.clone(),
             })
         })
+    }
+
+    /// Lets go of what an ended branch no longer needs (its input, data and variables); its
+    /// outcome stays.
+    fn release(&mut self) {
+        self.input = Arc::default();
+        self.data = Arc::default();
+        self.variables = Variables::default();
+        self.handle = None;
+        self.last = None;
     }
 
     /// Passes a completion down its route to the branch that asked for it.
@@ -314,7 +448,7 @@ impl Execution {
             index: i,
         });
         branches
-            .child_mut(i)?
+            .child_to_complete(i)?
             .complete(child_wf, rest, hops, completion, now)
     }
 
@@ -325,19 +459,28 @@ impl Execution {
         now: u64,
         route: &mut Route,
     ) -> Option<Step> {
-        let Phase::Branches { branches, .. } = &mut self.phase else {
-            return None;
-        };
-        let finish = match branches.advance(wf, self.state, now, route) {
-            Progress::Step(step) => return Some(step),
-            Progress::Finished(finish) => finish,
+        let finish = loop {
+            let Phase::Branches { branches, .. } = &mut self.phase else {
+                return None;
+            };
+            match branches.advance(wf, self.state, now, route, &self.limits) {
+                Progress::Step(step) => return Some(step),
+                Progress::Select(index) => self.select_item(wf, index, now),
+                Progress::Finished(finish) => break finish,
+            }
         };
         let node = &wf.nodes[self.state as usize];
         self.phase = Phase::Act;
         match finish {
             Finish::Succeeded(outputs) => {
-                self.task_succeeded(wf, node, Value::Array(outputs), now);
-                None
+                let result = Value::Array(outputs);
+                match self.limits.check(&result, "the state's result") {
+                    Ok(_) => {
+                        self.task_succeeded(wf, node, result, now);
+                        None
+                    }
+                    Err(error) => self.fail_now(wf, node, error, now),
+                }
             }
             Finish::Failed(error) => self.fail_now(wf, node, error, now),
             Finish::End(end) => {
@@ -346,18 +489,76 @@ impl Execution {
             }
         }
     }
+
+    /// Gives the Map item at `index` its input from the state's `ItemSelector`, just before it
+    /// starts (so a Map holds the selected inputs of the items that run, not of all of them);
+    /// a failure fails the state.
+    #[inline(never)]
+    fn select_item(&mut self, wf: &Compiled, index: u32, now: u64) {
+        let node = &wf.nodes[self.state as usize];
+        let NodeKind::Map { items, io, .. } = &node.kind else {
+            return;
+        };
+        let unprepared =
+            matches!(&self.phase, Phase::Branches { branches, .. } if branches.selection.is_none());
+        let prepared = if unprepared {
+            let context = self.context(wf, node, now);
+            let scope = Scope::new(&context, &self.variables, &self.limits);
+            let input = io.select_input(&self.data, scope);
+            input.map(|input| {
+                let context = match context {
+                    Value::Object(_) => context,
+                    _ => json!({}),
+                };
+                Some(Selection { input, context })
+            })
+        } else {
+            Ok(None)
+        };
+        let Execution {
+            phase,
+            variables,
+            limits,
+            rng,
+            ..
+        } = self;
+        let Phase::Branches { branches, .. } = phase else {
+            return;
+        };
+        branches.selecting_from = Some(index + 1);
+        match prepared {
+            Ok(Some(selection)) => branches.selection = Some(selection),
+            Ok(None) => {}
+            Err(error) => return branches.fail(Stop::Fail(error)),
+        }
+        let (Some(selection), Some(child)) = (
+            branches.selection.as_mut(),
+            branches.children.get_mut(index as usize),
+        ) else {
+            return;
+        };
+        let item = Arc::unwrap_or_clone(std::mem::take(&mut child.input));
+        selection.context["Map"] = map_item(index as usize, item);
+        let scope = Scope::new(&selection.context, variables, limits);
+        match items.select(&selection.input, scope, rng) {
+            Ok(input) => {
+                child.input = Arc::new(input);
+                child.data = child.input.clone();
+            }
+            Err(error) => branches.fail(Stop::Fail(error)),
+        }
+    }
 }
 
 impl Items {
-    /// Each item's input (after `ItemSelector`) and how many may run at once.
+    /// The items, and how many may run at once (the state's own `MaxConcurrency`).
     pub(crate) fn plan(
         &self,
         input: &Value,
         scope: Scope<'_>,
-        rng: &mut Rng,
     ) -> Result<(Vec<Arc<Value>>, u32), TaskError> {
         let runtime = |cause: String| TaskError::new(names::RUNTIME, cause);
-        let items = match self.path.select_in(input, scope) {
+        let items = match self.path.select_in(input, scope)? {
             Some(Value::Array(items)) => items,
             Some(other) => {
                 return Err(runtime(format!(
@@ -377,7 +578,7 @@ impl Items {
         let limit = match &self.max_concurrency_path {
             None => self.max_concurrency,
             Some(path) => path
-                .select_in(input, scope)
+                .select_in(input, scope)?
                 .and_then(|n| n.as_u64())
                 .and_then(|n| u32::try_from(n).ok())
                 .ok_or_else(|| {
@@ -387,24 +588,20 @@ impl Items {
                     ))
                 })?,
         };
+        Ok((items.into_iter().map(Arc::new).collect(), limit))
+    }
+
+    /// An item's input: the `ItemSelector` rendered over the Map state's `input`, the scope's
+    /// context object holding `$$.Map.Item`.
+    fn select(&self, input: &Value, scope: Scope<'_>, rng: &mut Rng) -> Result<Value, TaskError> {
         let Some(template) = &self.selector else {
-            return Ok((items.into_iter().map(Arc::new).collect(), limit));
+            return Ok(scope.context["Map"]["Item"]["Value"].clone());
         };
-        // One context for every item (it holds `$$.Execution.Input`): only `Map` changes.
-        let mut context = match scope.context {
-            Value::Object(_) => scope.context.clone(),
-            _ => json!({}),
-        };
-        let mut inputs = Vec::with_capacity(items.len());
-        for (index, item) in items.into_iter().enumerate() {
-            context["Map"] = map_item(index, item);
-            let scope = Scope {
-                context: &context,
-                ..scope
-            };
-            inputs.push(Arc::new(template.render_in(input, scope, rng)?));
-        }
-        Ok((inputs, limit))
+        let selected = template.render_in(input, scope, rng)?;
+        scope
+            .limits
+            .check(&selected, "the item's input after ItemSelector")?;
+        Ok(selected)
     }
 }
 

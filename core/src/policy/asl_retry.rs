@@ -67,28 +67,60 @@ fn default_backoff_rate() -> f64 {
 }
 
 /// Step Functions caps `MaxDelaySeconds` (and so any interval) at one year.
-const ONE_YEAR: Duration = Duration::from_secs(31_622_400);
+const ONE_YEAR: Duration = Duration::from_secs(MAX_DELAY_SECONDS);
+/// The largest `MaxDelaySeconds` Step Functions accepts ("less than 31622401").
+pub(crate) const MAX_DELAY_SECONDS: u64 = 31_622_400;
+/// The largest `IntervalSeconds` and `MaxAttempts` Step Functions accepts, and its largest (and
+/// default) Task `TimeoutSeconds` and `HeartbeatSeconds`.
+pub(crate) const MAX_SECONDS: u64 = 99_999_999;
 
 impl AslRetrier {
-    /// The equivalent wait policy; an error names the field when a value is out of range
-    /// (`MaxAttempts: 0` means "never retry", which needs no wait policy).
+    /// The equivalent wait policy; an error names the field when a value is out of Step
+    /// Functions' range: `IntervalSeconds` 1 to 99,999,999, `MaxAttempts` up to 99,999,999,
+    /// `MaxDelaySeconds` 1 to 31,622,400, `BackoffRate` at least 1 (`MaxAttempts: 0` means
+    /// "never retry", which needs no wait policy).
+    ///
+    /// ```
+    /// use pollflow::AslRetrier;
+    ///
+    /// let huge: AslRetrier = serde_json::from_str(r#"{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 18446744073709551}"#).unwrap();
+    /// assert_eq!(huge.wait_policy().unwrap_err().to_string(), "IntervalSeconds: must be an integer from 1 to 99999999, not 18446744073709551");
+    /// ```
     pub fn wait_policy(&self) -> Result<WaitPolicy, PolicyError> {
-        if self.interval_seconds == 0 {
-            return Err(PolicyError::OutOfRange {
-                field: "IntervalSeconds",
-                reason: "must be a positive integer".into(),
-            });
+        let out_of_range = |field, max: u64, value: u64| PolicyError::OutOfRange {
+            field,
+            reason: format!("must be an integer from 1 to {max}, not {value}"),
+        };
+        if !(1..=MAX_SECONDS).contains(&self.interval_seconds) {
+            return Err(out_of_range(
+                "IntervalSeconds",
+                MAX_SECONDS,
+                self.interval_seconds,
+            ));
         }
-        if self.max_delay_seconds == Some(0) {
-            return Err(PolicyError::OutOfRange {
-                field: "MaxDelaySeconds",
-                reason: "must be a positive integer".into(),
-            });
+        if let Some(max_delay) = self
+            .max_delay_seconds
+            .filter(|s| !(1..=MAX_DELAY_SECONDS).contains(s))
+        {
+            return Err(out_of_range(
+                "MaxDelaySeconds",
+                MAX_DELAY_SECONDS,
+                max_delay,
+            ));
         }
         if self.max_attempts == 0 {
             return Err(PolicyError::OutOfRange {
                 field: "MaxAttempts",
                 reason: "0 means never retry; there is no wait policy for it".into(),
+            });
+        }
+        if u64::from(self.max_attempts) > MAX_SECONDS {
+            return Err(PolicyError::OutOfRange {
+                field: "MaxAttempts",
+                reason: format!(
+                    "must be an integer from 0 to {MAX_SECONDS}, not {}",
+                    self.max_attempts
+                ),
             });
         }
         let initial = Duration::from_secs(self.interval_seconds);

@@ -6,6 +6,7 @@ mod rng;
 mod wait_policy;
 
 pub use asl_retry::{AslRetrier, JitterStrategy};
+pub(crate) use asl_retry::{MAX_DELAY_SECONDS, MAX_SECONDS};
 pub(crate) use millis::option as millis_option;
 pub(crate) use millis::to_millis;
 pub use rng::Rng;

@@ -319,13 +319,13 @@ impl Test {
     /// Whether the test holds for the last status (`None` before the first check) and the
     /// state's input.
     /// Fails when a comparison's variable or `*Path` operand is not in the input (ASL
-    /// `States.Runtime`).
+    /// `States.Runtime`), or when a path passes a limit.
     pub(crate) fn holds(
         &self,
         status: Option<&JobStatus>,
         input: &Value,
         scope: Scope<'_>,
-    ) -> Result<bool, String> {
+    ) -> Result<bool, crate::TaskError> {
         match self {
             Self::Succeeded => Ok(matches!(status, Some(JobStatus::Succeeded { .. }))),
             Self::Failed => Ok(matches!(status, Some(JobStatus::Failed { .. }))),
@@ -354,15 +354,16 @@ impl Test {
             }
             Self::Compare(variable, op, operand, asl) => {
                 enabled(asl);
-                let left = variable.select_in(input, scope);
+                let runtime = |cause| crate::TaskError::new(crate::names::RUNTIME, cause);
+                let left = variable.select_in(input, scope)?;
                 let right = match operand {
                     Operand::Value(v) => v.clone(),
-                    Operand::Path(p) => p.select_in(input, scope).ok_or_else(|| {
-                        format!(
+                    Operand::Path(p) => p.select_in(input, scope)?.ok_or_else(|| {
+                        runtime(format!(
                             "the path {:?} of a {op:?}Path comparison matches nothing in {}",
                             p.as_str(),
                             crate::asl::missing_from(p, input, scope)
-                        )
+                        ))
                     })?,
                 };
                 crate::asl::compare(left.as_ref(), *op, &right, || {
@@ -372,6 +373,7 @@ impl Test {
                         variable.as_str()
                     )
                 })
+                .map_err(runtime)
             }
         }
     }
