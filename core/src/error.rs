@@ -94,22 +94,19 @@ impl TaskError {
     }
 
     /// Whether an `ErrorEquals` entry matches this error, as in Step Functions: `States.ALL`
-    /// matches every error but `States.Runtime` and `States.DataLimitExceeded`;
-    /// `States.TaskFailed` matches every error but those and `States.Timeout`.
+    /// matches every error but `States.Runtime`; `States.TaskFailed` matches every error but
+    /// `States.Runtime` and `States.Timeout`. Nothing matches `States.DataLimitExceeded`, a
+    /// terminal error: no Retry or Catch applies to it.
     pub fn matches(&self, error_equals: &str) -> bool {
-        let wildcard = self.error != names::RUNTIME && self.error != names::DATA_LIMIT_EXCEEDED;
+        if self.error == names::DATA_LIMIT_EXCEEDED {
+            return false;
+        }
         error_equals == self.error
             || match error_equals {
-                names::ALL => wildcard,
-                names::TASK_FAILED => wildcard && self.error != names::TIMEOUT,
+                names::ALL => self.error != names::RUNTIME,
+                names::TASK_FAILED => self.error != names::RUNTIME && self.error != names::TIMEOUT,
                 _ => false,
             }
-    }
-
-    /// Whether the error ends the execution whatever the state's Retry and Catch say
-    /// (`States.DataLimitExceeded`).
-    pub(crate) fn is_terminal(&self) -> bool {
-        self.error == names::DATA_LIMIT_EXCEEDED
     }
 }
 

@@ -261,10 +261,17 @@ impl Execution {
     /// at once, as Step Functions fails it, and the failure is the last event (its running
     /// branches stop without events of their own).
     pub(crate) fn within_event_limit(&mut self, kind: EventKind) -> EventKind {
-        let limit = self.limits.max_events.max(2);
+        let limit = self.limits.max_events;
         if kind.is_terminal() || self.next_event_id < limit {
-            return kind;
+            kind
+        } else {
+            self.fail_at_event_limit(limit)
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn fail_at_event_limit(&mut self, limit: u64) -> EventKind {
         let error = TaskError::new(
             names::RUNTIME,
             format!("The execution reached the maximum number of history events ({limit})."),
@@ -388,13 +395,7 @@ impl Execution {
                 Phase::Start => {
                     self.started_ms = now;
                     self.phase = Phase::Enter;
-                    // A branch's input was checked where its parent made it.
-                    if self.outer.is_none() {
-                        if let Err(error) = self.limits.check(&self.input, "the execution's input")
-                        {
-                            self.refuse_input(error);
-                        }
-                    }
+                    self.check_input();
                     return Step::Emit(EventKind::ExecutionStarted {
                         input: self.input.clone(),
                     });
@@ -865,16 +866,7 @@ impl Execution {
         }
         let node = &wf.nodes[self.state as usize];
         let state = node.name.clone();
-        if let Err(error) = self.limits.check_completion(&completion) {
-            drop_completion(completion);
-            let retry_in_ms = self.task_failed(wf, node, &error, now);
-            return Some(EventKind::TaskFailed {
-                state,
-                error,
-                retry_in_ms,
-            });
-        }
-        match completion {
+        match self.limits.screen(completion) {
             Completion::Submitted(Ok(handle)) => {
                 self.handle = Some(Arc::new(handle.clone()));
                 self.last = None;
@@ -1088,12 +1080,6 @@ impl Execution {
         error: &TaskError,
         now: u64,
     ) -> Option<u64> {
-        if error.is_terminal() {
-            self.stop(Outcome::Failed {
-                error: error.clone(),
-            });
-            return None;
-        }
         let retry = node.retriers();
         let retrier = retry
             .iter()
@@ -1249,7 +1235,15 @@ impl Execution {
 
     /// Refuses an execution input past the limits: the execution fails at once, and its
     /// history shows the input as `null` (so that nothing downstream serializes or clones it).
-    fn refuse_input(&mut self, error: TaskError) {
+    /// A branch's input was checked where its parent made it.
+    #[inline(never)]
+    fn check_input(&mut self) {
+        if self.outer.is_some() {
+            return;
+        }
+        let Err(error) = self.limits.check(&self.input, "the execution's input") else {
+            return;
+        };
         let input = std::mem::take(&mut self.input);
         self.data = self.input.clone();
         drop_shared(input);
@@ -1272,28 +1266,32 @@ impl Execution {
 }
 
 impl Limits {
-    /// Checks the value a call returned (a job handle, a job status, a task's result).
-    fn check_completion(&self, completion: &Completion) -> Result<(), TaskError> {
-        match completion {
-            Completion::Submitted(Ok(handle)) => self.check(handle, "the job's handle"),
-            Completion::Checked(Ok(status)) => self.check(status.detail(), "the job's status"),
-            Completion::Invoked(Ok(result)) => self.check(result, "the task's result"),
-            _ => return Ok(()),
-        }
-        .map(|_| ())
-    }
-}
-
-/// Drops a refused completion without recursion (it may nest arbitrarily deep).
-fn drop_completion(completion: Completion) {
-    match completion {
-        Completion::Submitted(Ok(value)) | Completion::Invoked(Ok(value)) => drop_deep(value),
-        Completion::Checked(Ok(
+    /// The completion of a call whose value (a job handle, a job status, a task's result)
+    /// passes a limit, as a failed call with that limit's error. The value is dropped without
+    /// recursion (it may nest arbitrarily deep).
+    #[inline(never)]
+    fn screen(&self, completion: Completion) -> Completion {
+        let (value, what) = match &completion {
+            Completion::Submitted(Ok(handle)) => (handle, "the job's handle"),
+            Completion::Checked(Ok(status)) => (status.detail(), "the job's status"),
+            Completion::Invoked(Ok(result)) => (result, "the task's result"),
+            _ => return completion,
+        };
+        let Err(error) = self.check(value, what) else {
+            return completion;
+        };
+        if let Completion::Submitted(Ok(value))
+        | Completion::Invoked(Ok(value))
+        | Completion::Checked(Ok(
             JobStatus::Pending { detail: value, .. }
             | JobStatus::Failed { detail: value }
             | JobStatus::Succeeded { output: value },
-        )) => drop_deep(value),
-        _ => {}
+        )) = completion
+        {
+            drop_deep(value);
+        }
+        // The state fails with it, as with any failed call (no Retry or Catch matches it).
+        Completion::Invoked(Err(error))
     }
 }
 

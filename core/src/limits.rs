@@ -1,7 +1,6 @@
 //! What one execution may hold and do: Step Functions' quotas by default, so that hostile or
 //! runaway definitions end in a clean error instead of exhausting memory, stack or time.
 
-use std::fmt::Write as _;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -60,11 +59,12 @@ pub struct Limits {
     pub max_variables_bytes: u64,
     /// The most events an execution emits, its branches' and Map items' included. The event
     /// that would pass it is replaced by `ExecutionFailed` (`States.Runtime`, "The execution
-    /// reached the maximum number of history events (N)."), which is event number N. Running
-    /// branches stop without further events; jobs are not cancelled (as for any failure).
+    /// reached the maximum number of history events (N)."), which is event number N (0 and 1
+    /// fail the execution at its first event). Running branches stop without further events;
+    /// jobs are not cancelled (as for any failure).
     pub max_events: u64,
     /// The most items of an inline Map state that run at once, whatever its `MaxConcurrency`
-    /// (0: no limit of its own). Step Functions runs at most 40.
+    /// says (0 here: no limit but the state's own). Step Functions runs at most 40.
     pub max_map_concurrency: u32,
     /// The most values one JSONPath evaluation may look at (each match of each step, each
     /// descendant `..` walks, each filter test): a path such as `$..a..a..a..a` or a union
@@ -100,30 +100,29 @@ pub(crate) fn default_limits() -> &'static Limits {
     &Limits::STEP_FUNCTIONS
 }
 
+/// What a value nested past [`Limits::MAX_DEPTH`] is told (written out, so that no integer
+/// formatting is needed for it; a test checks it against the constant).
+const DEPTH_TEXT: &str = "nests deeper than 256 levels (Limits::MAX_DEPTH)";
+
 /// Why a value was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Exceeded {
     /// Its JSON text is longer than this many bytes.
     Bytes(u64),
-    /// It nests deeper than this many levels.
-    Depth(usize),
+    /// It nests deeper than it may (at most [`Limits::MAX_DEPTH`] levels in all).
+    Depth,
 }
 
 impl Exceeded {
     /// A `States.DataLimitExceeded` error for `what` ("the task's result").
     pub(crate) fn error(self, what: &str) -> TaskError {
-        TaskError::new(names::DATA_LIMIT_EXCEEDED, self.describe(what))
-    }
-
-    fn describe(self, what: &str) -> String {
-        match self {
+        let cause = match self {
             Self::Bytes(limit) => format!(
                 "{what}: larger than the payload limit of {limit} bytes (Limits::max_payload_bytes)"
             ),
-            Self::Depth(limit) => {
-                format!("{what}: nests deeper than {limit} levels (Limits::MAX_DEPTH)")
-            }
-        }
+            Self::Depth => format!("{what}: {DEPTH_TEXT}"),
+        };
+        TaskError::new(names::DATA_LIMIT_EXCEEDED, cause)
     }
 }
 
@@ -132,57 +131,52 @@ impl Exceeded {
 /// bounded by `max_bytes`, not by the value.
 pub(crate) fn measure(value: &Value, max_bytes: u64, max_depth: usize) -> Result<Size, Exceeded> {
     let mut size = Size { bytes: 0, depth: 0 };
-    if let Some(bytes) = scalar_len(value) {
-        add(&mut size, bytes, max_bytes)?;
-        return Ok(size);
-    }
-    let mut stack: Vec<(&Value, usize)> = vec![(value, 0)];
-    while let Some((value, depth)) = stack.pop() {
+    // The values still to look at; a scalar is measured without allocating.
+    let mut stack: Vec<(&Value, usize)> = Vec::new();
+    let mut first = Some((value, 0));
+    while let Some((value, depth)) = first.take().or_else(|| stack.pop()) {
         size.depth = size.depth.max(depth);
-        let bytes = match value {
-            Value::Array(items) => {
-                let inner = depth + 1;
-                if inner > max_depth {
-                    return Err(Exceeded::Depth(max_depth));
-                }
-                size.depth = size.depth.max(inner);
-                // Brackets and commas before the items, so a huge array stops here.
-                add(
-                    &mut size,
-                    2 + items.len().saturating_sub(1) as u64,
-                    max_bytes,
-                )?;
-                stack.extend(items.iter().rev().map(|item| (item, inner)));
+        let len = match value {
+            Value::Array(items) => items.len(),
+            Value::Object(map) => map.len(),
+            scalar => {
+                add(&mut size, scalar_len(scalar), max_bytes)?;
                 continue;
             }
-            Value::Object(map) => {
-                let inner = depth + 1;
-                if inner > max_depth {
-                    return Err(Exceeded::Depth(max_depth));
+        };
+        let inner = depth + 1;
+        if inner > max_depth {
+            return Err(Exceeded::Depth);
+        }
+        size.depth = size.depth.max(inner);
+        // Brackets and commas before the items, so a huge container stops here.
+        add(&mut size, 2 + len.saturating_sub(1) as u64, max_bytes)?;
+        match value {
+            Value::Array(items) => {
+                for item in items.iter().rev() {
+                    stack.push((item, inner));
                 }
-                size.depth = size.depth.max(inner);
-                add(&mut size, 2 + map.len().saturating_sub(1) as u64, max_bytes)?;
+            }
+            Value::Object(map) => {
                 for (key, item) in map.iter().rev() {
                     add(&mut size, string_len(key) + 1, max_bytes)?;
                     stack.push((item, inner));
                 }
-                continue;
             }
-            scalar => scalar_len(scalar).unwrap_or_default(),
-        };
-        add(&mut size, bytes, max_bytes)?;
+            _ => {}
+        }
     }
     Ok(size)
 }
 
-/// The JSON text length of a scalar (`None` for arrays and objects).
-fn scalar_len(value: &Value) -> Option<u64> {
+/// The JSON text length of a scalar (0 for arrays and objects).
+fn scalar_len(value: &Value) -> u64 {
     match value {
-        Value::Null | Value::Bool(true) => Some(4),
-        Value::Bool(false) => Some(5),
-        Value::Number(n) => Some(number_len(n)),
-        Value::String(s) => Some(string_len(s)),
-        Value::Array(_) | Value::Object(_) => None,
+        Value::Null | Value::Bool(true) => 4,
+        Value::Bool(false) => 5,
+        Value::Number(n) => number_len(n),
+        Value::String(s) => string_len(s),
+        Value::Array(_) | Value::Object(_) => 0,
     }
 }
 
@@ -225,15 +219,18 @@ fn number_len(n: &serde_json::Number) -> u64 {
         }
     }
     let mut count = Count(0);
-    let _ = write!(count, "{n}");
+    let _ = std::fmt::Write::write_fmt(&mut count, format_args!("{n}"));
     count.0
 }
 
 impl Limits {
     /// Checks a value the execution is about to keep (`what` names it in the error): its size
     /// against `max_payload_bytes` and its nesting against [`Limits::MAX_DEPTH`].
-    pub(crate) fn check(&self, value: &Value, what: &str) -> Result<Size, TaskError> {
-        measure(value, self.max_payload_bytes, Self::MAX_DEPTH).map_err(|e| e.error(what))
+    pub(crate) fn check(&self, value: &Value, what: &str) -> Result<(), TaskError> {
+        match measure(value, self.max_payload_bytes, Self::MAX_DEPTH) {
+            Ok(_) => Ok(()),
+            Err(exceeded) => Err(exceeded.error(what)),
+        }
     }
 }
 
@@ -241,10 +238,14 @@ impl Limits {
 /// nested deeply enough overflows the stack). For values refused by [`measure`].
 pub(crate) fn drop_deep(value: Value) {
     let mut stack = vec![value];
-    while let Some(value) = stack.pop() {
-        match value {
-            Value::Array(items) => stack.extend(items),
-            Value::Object(map) => stack.extend(map.into_iter().map(|(_, item)| item)),
+    while let Some(mut value) = stack.pop() {
+        match &mut value {
+            Value::Array(items) => stack.append(items),
+            Value::Object(map) => {
+                for item in map.values_mut() {
+                    stack.push(item.take());
+                }
+            }
             _ => {}
         }
     }
@@ -291,6 +292,11 @@ mod tests {
     }
 
     #[test]
+    fn the_depth_message_names_the_limit() {
+        assert!(DEPTH_TEXT.contains(&format!(" {} ", Limits::MAX_DEPTH)));
+    }
+
+    #[test]
     fn measuring_stops_at_the_first_bound_passed() {
         assert_eq!(
             measure(&json!("abcdef"), 7, 10),
@@ -298,7 +304,7 @@ mod tests {
             "8 bytes with the quotes"
         );
         assert!(measure(&json!("abcdef"), 8, 10).is_ok());
-        assert_eq!(measure(&json!([[[1]]]), 100, 2), Err(Exceeded::Depth(2)));
+        assert_eq!(measure(&json!([[[1]]]), 100, 2), Err(Exceeded::Depth));
         assert!(measure(&json!([[[1]]]), 100, 3).is_ok());
         // A huge array is refused from its commas alone, before its items are looked at.
         let wide = Value::Array(vec![Value::Null; 1_000_000]);
@@ -320,7 +326,7 @@ mod tests {
                     measure(&deep, u64::MAX, usize::MAX).map(|s| s.depth),
                     Ok(400_000)
                 );
-                assert_eq!(measure(&deep, u64::MAX, 256), Err(Exceeded::Depth(256)));
+                assert_eq!(measure(&deep, u64::MAX, 256), Err(Exceeded::Depth));
                 drop_shared(Arc::new(deep));
             })
             .unwrap()

@@ -133,8 +133,8 @@ pub(crate) fn place(
     }
     let steps = path.len();
     let room = Limits::MAX_DEPTH.saturating_sub(steps);
-    if let Err(Exceeded::Depth(_)) = crate::limits::measure(&value, u64::MAX, room) {
-        return Err(Exceeded::Depth(Limits::MAX_DEPTH).error(&format!(
+    if let Err(Exceeded::Depth) = crate::limits::measure(&value, u64::MAX, room) {
+        return Err(Exceeded::Depth.error(&format!(
             "the result placed at ResultPath {:?} ({steps} levels down)",
             path.as_str()
         )));

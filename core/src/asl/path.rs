@@ -26,7 +26,7 @@ const MAX_FILTER_DEPTH: usize = 32;
 /// (wildcards, slices, unions, filters, `..`) selects an array of every match.
 ///
 /// Serializes as its text, and deserializing parses (and so validates) it.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Path {
     text: String,
     root: Root,
@@ -35,7 +35,7 @@ pub struct Path {
 }
 
 /// What a path selects from.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 enum Root {
     /// `$…`: the state's data.
     Input,
@@ -45,7 +45,7 @@ enum Root {
     Variable(String),
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 enum Segment {
     /// `.x`, `[…]`: applies to the current nodes.
     Child(Selector),
@@ -53,7 +53,7 @@ enum Segment {
     Descendant(Selector),
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 enum Selector {
     Name(String),
     Index(i64),
@@ -70,7 +70,7 @@ enum Selector {
 
 /// A filter expression, `?(…)`. A chain of `||` (or `&&`) is one node, so that only
 /// parentheses and `!` nest (at most [`MAX_FILTER_DEPTH`] deep).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 enum Filter {
     Or(Vec<Filter>),
     And(Vec<Filter>),
@@ -80,7 +80,7 @@ enum Filter {
     Constant(bool),
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 enum Operand {
     /// `@…`: relative to the element being tested.
     Current(Vec<Step>),
@@ -100,7 +100,7 @@ enum CompareOp {
 }
 
 /// One step of a single-valued path: a field name or an array index.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 enum Step {
     Name(String),
     Index(i64),
@@ -171,7 +171,7 @@ impl Path {
 
     /// Whether the path selects from the context object (it starts with `$$`).
     pub fn is_context(&self) -> bool {
-        self.root == Root::Context
+        matches!(self.root, Root::Context)
     }
 
     /// The variable the path selects from (`$name…`), if it does.
@@ -316,6 +316,13 @@ pub(crate) fn missing_in(path: &Path, input: &Value, scope: Scope<'_>) -> String
     match path.root {
         Root::Variable(_) => missing_from(path, input, scope),
         _ => "the state's input".to_owned(),
+    }
+}
+
+/// Paths are equal when their texts are: parsing is deterministic.
+impl PartialEq for Path {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
     }
 }
 
@@ -504,13 +511,13 @@ pub(crate) fn integral(n: &serde_json::Number) -> Option<i128> {
 /// `.name`, `['name']` and non-negative `[n]` steps, that names one place in the input.
 ///
 /// Serializes as its text, and deserializing parses (and so validates) it.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct ReferencePath {
     text: String,
     steps: Vec<RefStep>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 enum RefStep {
     Name(String),
     Index(usize),
@@ -711,6 +718,13 @@ impl ReferencePath {
             }
         }
         out
+    }
+}
+
+/// Reference paths are equal when their texts are.
+impl PartialEq for ReferencePath {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
     }
 }
 

@@ -329,9 +329,9 @@ fn render(
                 )),
             )
         }
-        Err(Exceeded::Depth(_)) => {
+        Err(Exceeded::Depth) => {
             crate::limits::drop_deep(value);
-            Err(Exceeded::Depth(MAX_DEPTH).error(&format!("the template's field '{field}'")))
+            Err(Exceeded::Depth.error(&format!("the template's field '{field}'")))
         }
     }
 }

@@ -337,7 +337,14 @@ impl Default for DataFlow {
 impl DataFlow {
     /// Whether every field has its default (data passes through unchanged).
     pub fn is_default(&self) -> bool {
-        *self == Self::default()
+        // Field by field: comparing with `Self::default()` would build one, and bring the
+        // comparison of every field's type into builder-only programs (the npm package).
+        is_root(&self.input_path)
+            && self.parameters.is_none()
+            && self.result_selector.is_none()
+            && is_root_reference(&self.result_path)
+            && is_root(&self.output_path)
+            && self.assign.is_none()
     }
 }
 
