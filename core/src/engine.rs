@@ -1,14 +1,14 @@
 //! The engine: a workflow bound to a poller, a clock and a notifier.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use serde_json::Value;
 
 use crate::checkpoint::{Checkpoint, ResumeError};
 use crate::clock::Clock;
 use crate::execution::Execution;
-use crate::limits::Limits;
+use crate::limits::{measure, Limits};
 use crate::notifier::Notifier;
 use crate::platform::{os_seed, BoxFuture, SendOutsideWasm, Spawner, SyncOutsideWasm};
 use crate::policy::Rng;
@@ -57,6 +57,9 @@ pub(crate) struct EngineInner {
     pub(crate) spawner: Option<Spawner>,
     tasks: Tasks,
     pub(crate) limits: Arc<Limits>,
+    /// The last shared input found within the limits, so that starting it again (a million
+    /// executions of one input) does not measure it again.
+    checked_input: Mutex<Weak<Value>>,
     /// The binding of each Task state, by node key (see `Compiled::all_nodes`).
     bindings: Vec<Option<Binding>>,
     seed: u64,
@@ -82,6 +85,23 @@ impl EngineInner {
                     },
                 )
             })
+    }
+
+    /// Whether a shared input is within the limits (the last one that was is remembered: the
+    /// `Weak` keeps its allocation, so no other value can take its address meanwhile).
+    fn shared_input_fits(&self, input: &Arc<Value>) -> bool {
+        let mut last = self
+            .checked_input
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if Weak::as_ptr(&last) == Arc::as_ptr(input) {
+            return true;
+        }
+        let fits = measure(input, self.limits.max_payload_bytes, Limits::MAX_DEPTH).is_ok();
+        if fits {
+            *last = Arc::downgrade(input);
+        }
+        fits
     }
 
     /// The poller of a job: a `.sync` Task state's, or the engine's own.
@@ -124,6 +144,7 @@ impl Engine {
                 spawner: None,
                 tasks: Tasks::new(),
                 limits: Arc::default(),
+                checked_input: Mutex::default(),
                 bindings: Vec::new(),
                 seed: os_seed().unwrap_or_default(),
                 started: AtomicU64::new(0),
@@ -163,16 +184,26 @@ impl Engine {
 
     /// Starts an execution. Nothing happens until the returned stream is polled.
     pub fn start(&self, input: Value) -> Run {
-        self.start_shared(Arc::new(input))
+        self.begin(Arc::new(input), false)
     }
 
-    /// Starts an execution whose input is shared with others (no copy per execution).
+    /// Starts an execution whose input is shared with others (no copy per execution). An input
+    /// started again is checked against the limits only the first time.
     pub fn start_shared(&self, input: Arc<Value>) -> Run {
+        let fits = self.inner.shared_input_fits(&input);
+        self.begin(input, fits)
+    }
+
+    /// Starts an execution; `input_fits`: the input is known to be within the limits.
+    fn begin(&self, input: Arc<Value>, input_fits: bool) -> Run {
         let n = self.inner.started.fetch_add(1, Ordering::Relaxed);
         let mut seeder = Rng::seeded(self.inner.seed ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let rng = Rng::seeded(seeder.next_u64());
         let compiled = self.inner.workflow.compiled();
-        let execution = Execution::new(compiled, input, n, rng, self.inner.limits.clone());
+        let mut execution = Execution::new(compiled, input, n, rng, self.inner.limits.clone());
+        if input_fits {
+            execution.skip_input_check();
+        }
         Run::new(self.inner.clone(), execution)
     }
 

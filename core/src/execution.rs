@@ -59,6 +59,10 @@ pub(crate) struct Execution {
     /// resumed execution asks again).
     #[serde(skip)]
     awaiting: bool,
+    /// The input is known to be within the limits: a shared input the engine checked, or a
+    /// branch's, checked where its parent made it.
+    #[serde(skip)]
+    input_checked: bool,
     /// A Parallel branch's or Map item's: the execution it is part of (deadline, `$$`). Not
     /// in checkpoints (it holds the execution's input): [`Self::reattach`] restores it.
     #[serde(skip)]
@@ -236,6 +240,7 @@ impl Execution {
             rng,
             next_event_id: 1,
             awaiting: false,
+            input_checked: false,
             outer: None,
             variables: Variables::default(),
             limits,
@@ -257,21 +262,23 @@ impl Execution {
         id
     }
 
-    /// `kind`, unless emitting it would pass the engine's event limit: then the execution fails
-    /// at once, as Step Functions fails it, and the failure is the last event (its running
-    /// branches stop without events of their own).
-    pub(crate) fn within_event_limit(&mut self, kind: EventKind) -> EventKind {
-        let limit = self.limits.max_events;
-        if kind.is_terminal() || self.next_event_id < limit {
-            kind
-        } else {
-            self.fail_at_event_limit(limit)
-        }
+    /// Skips the check of the input, which the engine made.
+    pub(crate) fn skip_input_check(&mut self) {
+        self.input_checked = true;
     }
 
+    /// Whether the next event is the last the engine's limits allow (`Limits::max_events`).
+    pub(crate) fn at_event_limit(&self) -> bool {
+        self.next_event_id >= self.limits.max_events
+    }
+
+    /// The event that replaces `_dropped` at the event limit: the execution fails at once, as
+    /// Step Functions fails it, and the failure is the last event (its running branches stop
+    /// without events of their own).
     #[cold]
     #[inline(never)]
-    fn fail_at_event_limit(&mut self, limit: u64) -> EventKind {
+    pub(crate) fn fail_at_event_limit(&mut self, _dropped: EventKind) -> EventKind {
+        let limit = self.limits.max_events;
         let error = TaskError::new(
             names::RUNTIME,
             format!("The execution reached the maximum number of history events ({limit})."),
@@ -866,7 +873,11 @@ impl Execution {
         }
         let node = &wf.nodes[self.state as usize];
         let state = node.name.clone();
-        match self.limits.screen(completion) {
+        let completion = match self.limits.refusal(&completion) {
+            None => completion,
+            Some(error) => refuse(completion, error),
+        };
+        match completion {
             Completion::Submitted(Ok(handle)) => {
                 self.handle = Some(Arc::new(handle.clone()));
                 self.last = None;
@@ -1235,10 +1246,9 @@ impl Execution {
 
     /// Refuses an execution input past the limits: the execution fails at once, and its
     /// history shows the input as `null` (so that nothing downstream serializes or clones it).
-    /// A branch's input was checked where its parent made it.
     #[inline(never)]
     fn check_input(&mut self) {
-        if self.outer.is_some() {
+        if self.input_checked {
             return;
         }
         let Err(error) = self.limits.check(&self.input, "the execution's input") else {
@@ -1266,33 +1276,35 @@ impl Execution {
 }
 
 impl Limits {
-    /// The completion of a call whose value (a job handle, a job status, a task's result)
-    /// passes a limit, as a failed call with that limit's error. The value is dropped without
-    /// recursion (it may nest arbitrarily deep).
-    #[inline(never)]
-    fn screen(&self, completion: Completion) -> Completion {
-        let (value, what) = match &completion {
+    /// Why the value a call returned (a job handle, a job status, a task's result) cannot be
+    /// kept, if it passes a limit.
+    fn refusal(&self, completion: &Completion) -> Option<TaskError> {
+        let (value, what) = match completion {
             Completion::Submitted(Ok(handle)) => (handle, "the job's handle"),
             Completion::Checked(Ok(status)) => (status.detail(), "the job's status"),
             Completion::Invoked(Ok(result)) => (result, "the task's result"),
-            _ => return completion,
+            _ => return None,
         };
-        let Err(error) = self.check(value, what) else {
-            return completion;
-        };
-        if let Completion::Submitted(Ok(value))
-        | Completion::Invoked(Ok(value))
-        | Completion::Checked(Ok(
-            JobStatus::Pending { detail: value, .. }
-            | JobStatus::Failed { detail: value }
-            | JobStatus::Succeeded { output: value },
-        )) = completion
-        {
-            drop_deep(value);
-        }
-        // The state fails with it, as with any failed call (no Retry or Catch matches it).
-        Completion::Invoked(Err(error))
+        self.check(value, what).err()
     }
+}
+
+/// A refused completion as a failed call with the limit's error (no Retry or Catch matches it).
+/// The value is dropped without recursion: it may nest arbitrarily deep.
+#[cold]
+#[inline(never)]
+fn refuse(completion: Completion, error: TaskError) -> Completion {
+    if let Completion::Submitted(Ok(value))
+    | Completion::Invoked(Ok(value))
+    | Completion::Checked(Ok(
+        JobStatus::Pending { detail: value, .. }
+        | JobStatus::Failed { detail: value }
+        | JobStatus::Succeeded { output: value },
+    )) = completion
+    {
+        drop_deep(value);
+    }
+    Completion::Invoked(Err(error))
 }
 
 /// A Task's `TimeoutSecondsPath` read from its effective input: whole seconds, at least 1, as ms.

@@ -281,6 +281,7 @@ mod tests {
             json!({}),
             json!([1, [2, [3, {}]], {"k": "v", "é\"": [null]}]),
             json!({"a": {"b": {"c": [true, false, "x"]}}, "d": 1e300}),
+            json!((0u8..=0x7f).map(char::from).collect::<String>()),
         ];
         for value in values {
             let text = serde_json::to_string(&value).unwrap();

@@ -266,8 +266,10 @@ impl Stream for Run {
                 None => this.execution.step(workflow, now, &mut route),
             };
             match step {
-                Step::Emit(kind) => {
-                    let kind = this.execution.within_event_limit(kind);
+                Step::Emit(mut kind) => {
+                    if this.execution.at_event_limit() && !kind.is_terminal() {
+                        kind = this.execution.fail_at_event_limit(kind);
+                    }
                     if kind.is_terminal() {
                         this.calls.clear();
                         route.hops.clear();

@@ -163,6 +163,28 @@ fn an_execution_input_past_the_limit_fails_at_once_and_is_not_kept_in_the_histor
 }
 
 #[test]
+fn a_shared_input_is_checked_for_every_execution_until_it_fits() {
+    let clock = VirtualClock::new();
+    let workflow = machine(json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}));
+    let engine = Engine::with_tasks(workflow, Tasks::new(), clock.clone()).build();
+    let big = std::sync::Arc::new(json!({"big": text(300_000)}));
+    let small = std::sync::Arc::new(json!({"small": 1}));
+    for input in [&big, &small, &big, &small, &big] {
+        let events: Vec<Event> = clock.block_on(engine.start_shared(input.clone()).collect());
+        if std::sync::Arc::ptr_eq(input, &big) {
+            assert_data_limit(&events, "the execution's input");
+        } else {
+            assert_eq!(
+                outcome(&events),
+                Outcome::Succeeded {
+                    output: json!({"small": 1})
+                }
+            );
+        }
+    }
+}
+
+#[test]
 fn parameters_outputs_and_variables_past_the_limit_fail_the_execution() {
     let doubling = |field: &str| {
         json!({"StartAt": "Grow", "States": {"Grow": {"Type": "Pass", "End": true,

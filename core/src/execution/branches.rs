@@ -430,6 +430,7 @@ impl Execution {
             let mut child = Execution::new(child_wf, input, self.number, rng, self.limits.clone());
             child.outer = Some(outer.clone());
             child.variables = Variables::inside(variables.clone());
+            child.input_checked = true;
             children.push(child);
         }
         self.phase = Phase::Branches {
