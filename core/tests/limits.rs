@@ -3,8 +3,7 @@
 
 mod support;
 
-use std::cell::Cell;
-use std::rc::Rc;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
@@ -13,6 +12,7 @@ use pollflow::{
     VirtualClock, Workflow,
 };
 use serde_json::{json, Value};
+use support::SyncCell;
 
 const WORK: &str = "arn:aws:lambda:us-east-1:123456789012:function:work";
 
@@ -56,7 +56,7 @@ fn text(bytes: usize) -> Value {
 }
 
 /// A task that returns `result` (and counts its calls).
-fn returning(result: Value, calls: &Rc<Cell<u32>>) -> Tasks {
+fn returning(result: Value, calls: &Arc<SyncCell<u32>>) -> Tasks {
     let calls = calls.clone();
     Tasks::new().handler(
         WORK,
@@ -111,7 +111,7 @@ fn a_task_result_past_256_kib_fails_the_execution_whatever_its_catchers_say() {
                 {"ErrorEquals": ["States.DataLimitExceeded"], "Next": "Caught"},
                 {"ErrorEquals": ["States.ALL"], "Next": "Caught"}]},
         "Caught": {"Type": "Succeed"}}});
-    let calls = Rc::new(Cell::new(0));
+    let calls = Arc::new(SyncCell::new(0));
     let events = run(
         definition.clone(),
         returning(text(256 * 1024 + 1), &calls),
@@ -199,7 +199,7 @@ fn parameters_outputs_and_variables_past_the_limit_fail_the_execution() {
     // A Task's effective input, built from paths only.
     let definition = json!({"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": WORK,
         "Parameters": {"a.$": "$.s", "b.$": "$.s"}, "End": true}}});
-    let calls = Rc::new(Cell::new(0));
+    let calls = Arc::new(SyncCell::new(0));
     let events = run(definition, returning(json!(1), &calls), input.clone());
     assert_data_limit(&events, "once the field 'b.$' is filled in");
     assert_eq!(calls.get(), 0, "the task is not called");
@@ -280,7 +280,7 @@ fn map_results_that_cannot_fit_stop_the_map_early() {
     let definition = json!({"StartAt": "Each", "States": {"Each": {"Type": "Map", "End": true,
         "MaxConcurrency": 1,
         "ItemProcessor": {"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": WORK, "End": true}}}}}});
-    let calls = Rc::new(Cell::new(0));
+    let calls = Arc::new(SyncCell::new(0));
     let events = run(
         definition,
         returning(text(100_000), &calls),
@@ -300,14 +300,14 @@ fn item_selector_makes_each_input_as_its_item_starts() {
         "ItemSelector": {"id.$": "$$.Map.Item.Value.id", "all.$": "$.big"},
         "ItemsPath": "$.items",
         "ItemProcessor": {"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": WORK, "End": true}}}}}});
-    let calls = Rc::new(Cell::new(0));
+    let calls = Arc::new(SyncCell::new(0));
     let input = json!({"items": [{"id": 1}, {"id": 2}, {"no": 3}, {"id": 4}], "big": "b"});
     let events = run(definition.clone(), returning(json!("done"), &calls), input);
     assert_eq!(failure(&events).error, "States.Runtime");
     assert_eq!(calls.get(), 2);
 
-    let calls = Rc::new(Cell::new(0));
-    let seen = Rc::new(Cell::new(0));
+    let calls = Arc::new(SyncCell::new(0));
+    let seen = Arc::new(SyncCell::new(0));
     let counted = (calls.clone(), seen.clone());
     let tasks = Tasks::new().handler(
         WORK,
@@ -627,7 +627,7 @@ fn the_longest_retry_interval_and_timeout_path_do_not_overflow() {
         "TimeoutSecondsPath": "$.timeout",
         "Retry": [{"ErrorEquals": ["Flaky"], "IntervalSeconds": 99999999, "MaxAttempts": 3, "BackoffRate": 1000}],
         "End": true}}});
-    let calls = Rc::new(Cell::new(0));
+    let calls = Arc::new(SyncCell::new(0));
     let counted = calls.clone();
     let tasks = Tasks::new().handler(
         WORK,
@@ -682,7 +682,7 @@ fn map_of_sleeps(items: usize, max_concurrency: Option<u32>, limits: Limits) -> 
     }
     let definition = json!({"StartAt": "Each", "States": {"Each": each}});
     let clock = VirtualClock::new();
-    let (running, most) = (Rc::new(Cell::new(0u32)), Rc::new(Cell::new(0u32)));
+    let (running, most) = (Arc::new(SyncCell::new(0u32)), Arc::new(SyncCell::new(0u32)));
     let sleeper = clock.clone();
     let (now_running, peak) = (running.clone(), most.clone());
     let tasks = Tasks::new().handler(
