@@ -38,26 +38,24 @@ pub(crate) mod map {
     use std::collections::BTreeMap;
     use std::time::Duration;
 
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use serde::{Deserialize, Deserializer, Serializer};
 
+    // The map is in key order already: collecting into a new `BTreeMap` would sort it again
+    // (and bring the standard library's stable sort into every build, the npm package's too).
     pub(crate) fn serialize<S: Serializer>(
         m: &BTreeMap<String, Duration>,
         s: S,
     ) -> Result<S::Ok, S::Error> {
-        let ms: BTreeMap<&str, u64> = m
-            .iter()
-            .map(|(k, v)| (k.as_str(), super::to_millis(*v)))
-            .collect();
-        ms.serialize(s)
+        s.collect_map(m.iter().map(|(k, v)| (k, super::to_millis(*v))))
     }
 
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
         d: D,
     ) -> Result<BTreeMap<String, Duration>, D::Error> {
-        let ms = BTreeMap::<String, u64>::deserialize(d)?;
-        Ok(ms
-            .into_iter()
-            .map(|(k, v)| (k, Duration::from_millis(v)))
-            .collect())
+        let mut durations = BTreeMap::new();
+        for (k, v) in BTreeMap::<String, u64>::deserialize(d)? {
+            durations.insert(k, Duration::from_millis(v));
+        }
+        Ok(durations)
     }
 }

@@ -405,6 +405,27 @@ mod tests {
     }
 
     #[test]
+    fn status_delays_travel_as_milliseconds_in_key_order() {
+        let p = WaitPolicy::fixed(ms(5000))
+            .with_status_delay("RUNNING", ms(1500))
+            .with_status_delay("RUNNABLE", ms(30_000))
+            .with_status_delay("PENDING", Duration::MAX);
+        let json = serde_json::to_string(&p).unwrap();
+        assert!(
+            json.ends_with(&format!(
+                r#""status_delays_ms":{{"PENDING":{},"RUNNABLE":30000,"RUNNING":1500}}}}"#,
+                u64::MAX
+            )),
+            "{json}"
+        );
+        let back: WaitPolicy = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.status_delays.len(), 3);
+        assert_eq!(back.status_delays["RUNNABLE"], ms(30_000));
+        assert_eq!(back.status_delays["RUNNING"], ms(1500));
+        assert_eq!(back.status_delays["PENDING"], ms(u64::MAX));
+    }
+
+    #[test]
     fn validation_names_the_problem() {
         let bad_rate = WaitPolicy::with_backoff(Backoff::Exponential {
             initial: ms(1),
