@@ -4,6 +4,8 @@
 //! pollflow run FILE [--input JSON|- | --input-file PATH] [--task STATE=COMMAND]...
 //!                   [--max-task-output-bytes BYTES] [--wait STATE=MILLISECONDS]...
 //!                   [--simulated-time] [--json] [--draw-path FILE.mmd|FILE.dot]
+//!                   [--max-payload-bytes BYTES] [--max-variables-bytes BYTES] [--max-events N]
+//!                   [--max-map-concurrency N] [--max-path-visits N]
 //! pollflow validate FILE
 //! pollflow graph FILE [--format mermaid|dot]
 //! ```

@@ -51,7 +51,7 @@ pub(crate) fn run(workflow: Workflow, options: RunArgs) -> ExitCode {
         tasks,
         workflow.graph(),
         &options.tasks,
-        options.max_task_output_bytes,
+        options.max_task_output_bytes(),
         &work,
     ) {
         Ok(tasks) => tasks,
@@ -69,10 +69,14 @@ pub(crate) fn run(workflow: Workflow, options: RunArgs) -> ExitCode {
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
         let clock = VirtualClock::starting_at(now);
-        let engine = Engine::with_tasks(workflow, tasks, clock.clone()).build();
+        let engine = Engine::with_tasks(workflow, tasks, clock.clone())
+            .limits(options.limits())
+            .build();
         simulated_time::block_on(&clock, &work, drive(&engine, input, &options))
     } else {
-        let engine = Engine::with_tasks(workflow, tasks, TokioClock::new()).build();
+        let engine = Engine::with_tasks(workflow, tasks, TokioClock::new())
+            .limits(options.limits())
+            .build();
         runtime.block_on(drive(&engine, input, &options))
     };
     if let Some(file) = &options.draw_path {

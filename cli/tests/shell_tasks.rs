@@ -40,7 +40,7 @@ fn input_and_output_stream_at_once_through_a_command_that_reads_its_input() {
         &input_file.to_string_lossy(),
         "--task",
         "T=cat",
-        "--max-task-output-bytes",
+        "--max-payload-bytes",
         "5000000",
         "--json",
     ]);

@@ -20,9 +20,9 @@
  * console.log(await execution.result());
  * ```
  */
-import type { CheckResult, EngineSource, Execution, Json } from './index.js';
+import type { CheckResult, EngineSource, Execution, Json, Limits } from './index.js';
 
-export type { CheckResult, EngineSource, Execution, ExecutionEvent, Json, Outcome, PollflowError, RetryAfterSource } from './index.js';
+export type { CheckResult, EngineSource, Execution, ExecutionEvent, Json, Limits, Outcome, PollflowError, RetryAfterSource } from './index.js';
 /** HTTP `Retry-After` as milliseconds, for a `.sync` handler's `check` result: see `pollflow`'s. */
 export { retryAfterMs } from './index.js';
 
@@ -98,6 +98,11 @@ export interface RunAslOptions {
    * a fresh seed from `crypto.getRandomValues`, so runs draw different numbers.
    */
   seed?: number;
+  /**
+   * Bounds on the execution (default: Step Functions' quotas — 256 KiB payloads, 10 MiB of
+   * variables, 25,000 events, 40 Map items at once).
+   */
+  limits?: Limits;
   /** Aborts the execution: a running `.sync` job is cancelled, then it ends `ABORTED`. */
   signal?: AbortSignal;
 }
@@ -107,9 +112,10 @@ export interface RunAslOptions {
  * `TaskSucceeded` / `TaskFailed` / `JobCancelled` for Task states.
  * @throws {TypeError} a definition that is not a valid state machine (every problem listed),
  *   a Task state without a handler (or a function for a `.sync` resource), an option of the
- *   wrong type, input or a definition that is not JSON-serializable, an option whose getter throws.
+ *   wrong type, an unknown field of `limits`, input or a definition that is not
+ *   JSON-serializable, an option whose getter throws.
  * @throws {RangeError} a negative, non-finite or too large time; a `waitOverrides` key that is not a Wait state;
- *   a `seed` that is not a whole number from 0 to 2^53 - 1.
+ *   a `seed` that is not a whole number from 0 to 2^53 - 1; a limit out of range.
  */
 export function runAsl(definition: AslDefinition, options?: RunAslOptions): Execution;
 

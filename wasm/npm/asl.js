@@ -4,7 +4,7 @@
 // alone stays small. Node loads asl.node.js, which loads it at import. This file only checks
 // options and adapts; see asl.d.ts.
 import * as glue from './dist-asl/pollflow_wasm.js';
-import { after, checkOptions, control, loader, macrotask, randomSeed, read } from './execution.js';
+import { after, checkOptions, control, limits, loader, macrotask, randomSeed, read } from './execution.js';
 
 const { init: load, initSync, engine } = loader(glue, 'pollflow/asl');
 
@@ -180,6 +180,7 @@ export function runAsl(definition, options = {}) {
   const input = read(options, 'input', 'options.input');
   const waits = waitOverrides(read(options, 'waitOverrides', 'options.waitOverrides'));
   const seeded = seed(read(options, 'seed', 'options.seed'));
+  const bounds = limits(options);
   const onPark = simulated
     ? (resumed) => {
       parked = true;
@@ -191,7 +192,7 @@ export function runAsl(definition, options = {}) {
     ended = true;
     for (const wake of sleepers) wake();
   };
-  execution = started.start(() => glue.startAsl(text, input === undefined ? {} : input, bound, waits, simulated, startMs, seeded), signal, { onPark, onEnd });
+  execution = started.start(() => glue.startAsl(text, input === undefined ? {} : input, bound, waits, simulated, startMs, seeded, bounds), signal, { onPark, onEnd });
   return execution;
 }
 

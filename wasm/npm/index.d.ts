@@ -67,6 +67,32 @@ export interface Notification {
   detail: Json;
 }
 
+/**
+ * Bounds on an execution (the engine's `pollflow::Limits`); each field defaults to Step
+ * Functions' quota. Every value is a whole number from 0 to 2^53 - 1 (`maxMapConcurrency`: to
+ * 2^32 - 1); a field left out (or `undefined`/`null`) keeps its default, and an unknown field
+ * is a `TypeError`.
+ */
+export interface Limits {
+  /**
+   * The largest JSON text (UTF-8 bytes) of the input, a state's input or output, a job's handle
+   * and status, a task's result, a variable (default 262,144: 256 KiB). Past it the execution
+   * fails with `States.DataLimitExceeded`, which no Retry or Catch takes.
+   */
+  maxPayloadBytes?: number;
+  /** `pollflow/asl`: the largest JSON text of all the variables an execution has assigned (default 10 MiB). */
+  maxVariablesBytes?: number;
+  /**
+   * The most events an execution emits (default 25,000), its branches' and Map items' included:
+   * the event that would pass it is an `ExecutionFailed` with `States.Runtime` instead.
+   */
+  maxEvents?: number;
+  /** `pollflow/asl`: the most items of an inline Map state that run at once (default 40; 0: as many as `MaxConcurrency` allows). */
+  maxMapConcurrency?: number;
+  /** `pollflow/asl`: the most values one JSONPath evaluation may look at (default 1,000,000; past it `States.DataLimitExceeded`). */
+  maxPathVisits?: number;
+}
+
 export interface RunOptions {
   /** Starts the job. Receives `input`; returns (or resolves to) the job's handle: an id, a URL, any JSON. */
   submit(input: Json): Json | Promise<Json>;
@@ -101,6 +127,8 @@ export interface RunOptions {
    * fresh seed from `crypto.getRandomValues`, so that runs (and processes) spread apart.
    */
   seed?: number;
+  /** Bounds on the execution (default: Step Functions' quotas, 25,000 events and 256 KiB payloads). */
+  limits?: Limits;
   /** Aborts the execution: its job is cancelled (with `cancel`), then it ends `ABORTED`. */
   signal?: AbortSignal;
 }
@@ -224,9 +252,11 @@ export function initSync(source: WebAssembly.Module | ArrayBuffer | ArrayBufferV
  * Starts an execution of the Job Poller workflow: Submit Job → Wait → Get Job Status →
  * Job Complete? → (Notify Success | Notify Failure) → end.
  * @throws {TypeError} a missing callback, a value of the wrong type, `intervalMs` with a backoff
- *   field, input that is not JSON-serializable, an option whose getter throws.
+ *   field, an unknown field of `limits`, input that is not JSON-serializable, an option whose
+ *   getter throws.
  * @throws {RangeError} a duration that is NaN, infinite, negative or above 2^53 - 1; a rate below
- *   1; an unknown jitter; `minDelayMs` above `maxDelayMs`; `maxAttempts` or `seed` out of range.
+ *   1; an unknown jitter; `minDelayMs` above `maxDelayMs`; `maxAttempts`, `seed` or a limit out
+ *   of range.
  * @throws {Error} `pollflow: the engine is not loaded ...` before {@link init} (outside Node).
  */
 export function run(options: RunOptions): Execution;

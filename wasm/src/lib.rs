@@ -34,6 +34,7 @@ mod errors;
 mod host;
 mod json;
 mod keys;
+mod limits;
 mod options;
 mod poller;
 mod slab;
@@ -177,15 +178,17 @@ impl Execution {
 
 /// Starts an execution of the Job Poller workflow with JS callbacks (see `index.d.ts`);
 /// `random_seed` (drawn by JS from `crypto.getRandomValues`) seeds it unless `options.seed`
-/// does: wasm32 has no randomness of its own.
+/// does: wasm32 has no randomness of its own. `limits`: `options.limits` as the wrapper
+/// checked it (see `limits::from_js`).
 #[wasm_bindgen]
-pub fn start(options: JsValue, random_seed: f64) -> Result<Execution, JsValue> {
+pub fn start(options: JsValue, random_seed: f64, limits: &[f64]) -> Result<Execution, JsValue> {
     let _unfinished = wire::Unfinished::enter();
     let options = options::parse(&options)?;
     // `as` saturates: no panic on any number.
     let seed = options.seed.unwrap_or(random_seed as u64);
-    let mut builder =
-        pollflow::Engine::builder(options.workflow, options.poller, clock::JsClock).seed(seed);
+    let mut builder = pollflow::Engine::builder(options.workflow, options.poller, clock::JsClock)
+        .seed(seed)
+        .limits(limits::from_js(limits));
     if let Some(notifier) = options.notifier {
         builder = builder.notifier(notifier);
     }

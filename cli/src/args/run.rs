@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
+use pollflow::Limits;
 use serde_json::Value;
 
 /// The arguments of `pollflow run`.
@@ -32,11 +33,11 @@ pub(crate) struct RunArgs {
     #[arg(long = "task", value_name = "STATE=COMMAND", value_parser = binding)]
     pub(crate) tasks: Vec<String>,
 
-    /// Output limit of a --task command
+    /// Output limit of a --task command [default: --max-payload-bytes]
     ///
     /// Past it the command is killed and the task fails with States.DataLimitExceeded.
-    #[arg(long, value_name = "BYTES", default_value_t = 256 * 1024)]
-    pub(crate) max_task_output_bytes: usize,
+    #[arg(long, value_name = "BYTES")]
+    max_task_output_bytes: Option<usize>,
 
     /// Makes Wait state STATE wait this long instead (repeatable)
     ///
@@ -60,6 +61,44 @@ pub(crate) struct RunArgs {
     /// Graphviz DOT for a .dot file, Mermaid otherwise.
     #[arg(long, value_name = "FILE.mmd|FILE.dot")]
     pub(crate) draw_path: Option<PathBuf>,
+
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// The engine's limits (`pollflow::Limits`), one flag per field; the defaults are Step
+/// Functions' quotas.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Limits (Step Functions' quotas by default)")]
+struct LimitArgs {
+    /// The largest JSON text of an input, output, task result or variable
+    ///
+    /// Past it the execution fails with States.DataLimitExceeded (no Retry or Catch applies).
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::STEP_FUNCTIONS.max_payload_bytes)]
+    max_payload_bytes: u64,
+
+    /// The largest JSON text of all the variables an execution has assigned
+    ///
+    /// Past it the execution fails with States.DataLimitExceeded.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::STEP_FUNCTIONS.max_variables_bytes)]
+    max_variables_bytes: u64,
+
+    /// The most events an execution emits, its branches' and Map items' included
+    ///
+    /// The event that would pass it is replaced by ExecutionFailed with States.Runtime.
+    #[arg(long, value_name = "N", default_value_t = Limits::STEP_FUNCTIONS.max_events)]
+    max_events: u64,
+
+    /// The most items of an inline Map state that run at once (0: as many as MaxConcurrency
+    /// allows)
+    #[arg(long, value_name = "N", default_value_t = Limits::STEP_FUNCTIONS.max_map_concurrency)]
+    max_map_concurrency: u32,
+
+    /// The most values one JSONPath evaluation may look at
+    ///
+    /// Past it the execution fails with States.DataLimitExceeded.
+    #[arg(long, value_name = "N", default_value_t = Limits::STEP_FUNCTIONS.max_path_visits)]
+    max_path_visits: u64,
 }
 
 /// `--wait STATE=MILLISECONDS`.
@@ -70,6 +109,31 @@ pub(crate) struct WaitOverride {
 }
 
 impl RunArgs {
+    /// The engine's limits, from the `--max-*` flags.
+    pub(crate) fn limits(&self) -> Limits {
+        let LimitArgs {
+            max_payload_bytes,
+            max_variables_bytes,
+            max_events,
+            max_map_concurrency,
+            max_path_visits,
+        } = self.limits;
+        Limits {
+            max_payload_bytes,
+            max_variables_bytes,
+            max_events,
+            max_map_concurrency,
+            max_path_visits,
+        }
+    }
+
+    /// The output limit of a `--task` command: `--max-task-output-bytes`, else the payload
+    /// limit (a larger output could not be kept anyway).
+    pub(crate) fn max_task_output_bytes(&self) -> usize {
+        self.max_task_output_bytes
+            .unwrap_or_else(|| usize::try_from(self.limits.max_payload_bytes).unwrap_or(usize::MAX))
+    }
+
     /// The execution's input: `{}` unless `--input` or `--input-file` gives one.
     pub(crate) fn input(&self) -> Result<Value, String> {
         let (flag, text) = match (&self.input, &self.input_file) {

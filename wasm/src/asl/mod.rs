@@ -47,8 +47,10 @@ fn load(definition: &str) -> Result<Workflow, JsValue> {
 /// `handlers` (see `handlers`), Wait states overridden by `waits` (JSON text: state name →
 /// milliseconds); on simulated time starting at `start_ms` when `simulated`; its random
 /// numbers (jitter, `States.UUID`, `States.MathRandom`) seeded with `seed` (JS checked it is
-/// a whole number from 0 to 2^53 - 1, or drew it from `crypto.getRandomValues`).
+/// a whole number from 0 to 2^53 - 1, or drew it from `crypto.getRandomValues`); bounded by
+/// `limits` (`options.limits` as JS checked it, see `limits::from_js`).
 #[wasm_bindgen(js_name = startAsl)]
+#[allow(clippy::too_many_arguments)] // One per option: a struct would cross as an object.
 pub fn start_asl(
     definition: &str,
     input: JsValue,
@@ -57,6 +59,7 @@ pub fn start_asl(
     simulated: bool,
     start_ms: f64,
     seed: f64,
+    limits: &[f64],
 ) -> Result<Execution, JsValue> {
     let _unfinished = crate::wire::Unfinished::enter();
     // `as` saturates: no panic on any number.
@@ -71,9 +74,11 @@ pub fn start_asl(
         )));
     }
     let input = json::from_js(&input, "options.input")?;
+    let limits = crate::limits::from_js(limits);
     if !simulated {
         let engine = Engine::with_tasks(workflow, tasks, clock::JsClock)
             .seed(seed)
+            .limits(limits)
             .build();
         return Ok(Execution::new(engine.start(input)));
     }
@@ -81,6 +86,7 @@ pub fn start_asl(
     let clock = VirtualClock::starting_at(Duration::from_millis(start_ms as u64));
     let engine = Engine::with_tasks(workflow, tasks, clock.clone())
         .seed(seed)
+        .limits(limits)
         .build();
     Ok(Execution {
         simulation: Some(Simulation::new(clock)),
