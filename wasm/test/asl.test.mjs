@@ -194,6 +194,21 @@ test('simulated time stands still while a handler runs, and context.sleep is on 
   await assert.rejects(sleeper(60).result(), { name: 'States.Timeout' });
 });
 
+test('handlers sleeping on simulated time wake in deadline order, ties in the order they slept', async () => {
+  const woke = [];
+  const definition = { StartAt: 'Each', States: { Each: { Type: 'Map', End: true,
+    ItemProcessor: { StartAt: 'Nap', States: { Nap: { Type: 'Task', Resource: 'nap', End: true } } } } } };
+  const execution = runAsl(definition, {
+    simulatedTime: 0,
+    input: [[300, 'a'], [100, 'b'], [200, 'c'], [0, 'd'], [100, 'e'], [1e6, 'f']],
+    handlers: { nap: async ([ms, name], context) => { await context.sleep(ms); woke.push(name); return name; } },
+  });
+  const events = await collect(execution);
+  assert.deepEqual(await execution.result(), ['a', 'b', 'c', 'd', 'e', 'f']);
+  assert.deepEqual(woke, ['d', 'b', 'e', 'c', 'a', 'f']);
+  assert.equal(events.at(-1).timestamp_ms - events[0].timestamp_ms, 1e6);
+});
+
 test('waitOverrides shortens a Wait state on the host clock', async () => {
   const execution = runAsl(waitDays, { waitOverrides: { 'Wait 3 days': 5 } });
   const events = await collect(execution);
