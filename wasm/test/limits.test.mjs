@@ -117,3 +117,56 @@ test('bad limits throw a TypeError or RangeError naming the field, and both entr
   assert.equal((await run({ ...forever, limits: { maxEvents: 3 } }).outcome).error.error, 'States.Runtime');
   assert.equal((await runAsl(passLoop, { limits: { maxEvents: 3 } }).outcome).error.error, 'States.Runtime');
 });
+
+test("the adversarial review's definitions end in a clean error, quickly, and Node carries on", async () => {
+  const pass = (fields) => ({ StartAt: 'P', States: { P: { Type: 'Pass', End: true, ...fields } } });
+  const nest = (levels, bottom, wrap) => Array.from({ length: levels }).reduce(wrap, bottom);
+  const dataLimit = async (definition, input, cause) => {
+    const started = performance.now();
+    const events = await collect(runAsl(definition, { input }));
+    assert.equal(events.at(-1).type, 'ExecutionFailed');
+    assert.equal(events.at(-1).error.error, 'States.DataLimitExceeded');
+    assert.match(events.at(-1).error.cause, cause);
+    assert.ok(performance.now() - started < 10_000);
+    return events;
+  };
+  // A union that multiplies step after step: 10^8 matches.
+  await dataLimit(pass({ Parameters: { 'x.$': `$${'[0,0,0,0,0,0,0,0,0,0]'.repeat(8)}` } }),
+    nest(8, 'bottom', (v) => [v]), /looks at more values than the limit allows/);
+  // Chained recursive descent.
+  await dataLimit(pass({ Parameters: { 'x.$': '$..a..a..a..a' } }), nest(120, 1, (v) => ({ a: v })), /max_path_visits/);
+  // States.Format repeating a large value.
+  await dataLimit(pass({ Parameters: { 'x.$': `States.Format('${'{}'.repeat(8)}'${', $.s'.repeat(8)})` } }),
+    { s: 'z'.repeat(100_000) }, /the arguments of States\.Format/);
+  // 32 Pass states that double a string: 2 bytes doubled 17 times is past 256 KiB.
+  const states = {};
+  for (let i = 0; i < 32; i++) {
+    states[`Double${i}`] = { Type: 'Pass', Parameters: { 's.$': "States.Format('{}{}', $.s, $.s)" }, ...(i === 31 ? { End: true } : { Next: `Double${i + 1}` }) };
+  }
+  const doubled = await dataLimit({ StartAt: 'Double0', States: states }, { s: 'ab' }, /the payload limit of 262144 bytes/);
+  assert.equal(doubled.filter((e) => e.type === 'StateEntered').length, 17);
+
+  // Retry fields past Step Functions' ranges are refused when the definition loads.
+  const retrying = (retrier) => ({ StartAt: 'T', States: { T: { Type: 'Task', Resource: 'r', End: true, Retry: [{ ErrorEquals: ['States.ALL'], ...retrier }] } } });
+  const fails = () => { throw new Error('again'); };
+  for (const retrier of [{ IntervalSeconds: 18446744073709551 }, { MaxAttempts: 1e9 }]) {
+    assert.throws(() => runAsl(retrying(retrier), { handlers: { r: fails } }),
+      (error) => error instanceof TypeError && /must be an integer from/.test(error.message));
+  }
+  // The most attempts Step Functions allows end at the event limit.
+  const retried = await collect(runAsl(retrying({ MaxAttempts: 99999999, BackoffRate: 1 }),
+    { simulatedTime: 0, handlers: { r: fails }, limits: { maxEvents: 2000 } }));
+  assert.equal(retried.length, 2000);
+  assert.equal(retried.at(-1).error.error, 'States.Runtime');
+
+  // A .sync job that asks to be checked again after the longest time JS can say: no overflow.
+  const SYNC = 'arn:aws:states:::batch:submitJob.sync';
+  let checks = 0;
+  const job = { submit: () => ({ id: 1 }), check: () => (++checks < 3 ? { status: 'PENDING', retryAfterMs: Number.MAX_SAFE_INTEGER } : { status: 'SUCCEEDED', output: 'done' }) };
+  const late = runAsl({ StartAt: 'Job', States: { Job: { Type: 'Task', Resource: SYNC, End: true } } },
+    { simulatedTime: 0, handlers: { [SYNC]: job } });
+  assert.equal(await late.result(), 'done');
+  assert.equal(checks, 3);
+
+  assert.equal(await runAsl(pass({ Result: 'fine' })).result(), 'fine');
+});
