@@ -647,6 +647,8 @@ fn the_longest_retry_interval_and_timeout_path_do_not_overflow() {
     assert_eq!(clock.now(), Duration::MAX);
 }
 
+/// A hint of `Duration::MAX` once overflowed `now + delay`; hints are now also cut to the
+/// polling policy's longest delay (30 s for `.sync` jobs), so the run waits that long.
 #[test]
 fn a_sync_job_that_asks_to_be_checked_after_forever_does_not_overflow() {
     let sync = "arn:aws:states:::batch:submitJob.sync";
@@ -668,7 +670,9 @@ fn a_sync_job_that_asks_to_be_checked_after_forever_does_not_overflow() {
         }
     );
     assert_eq!(job.checks.get(), 3);
-    assert_eq!(events.last().unwrap().timestamp_ms, u64::MAX);
+    // Checked after 1 s, then twice after 30 s, the hints cut (.sync polls record no waits).
+    let took = events.last().unwrap().timestamp_ms - events[0].timestamp_ms;
+    assert_eq!(took, 61_000);
 }
 
 // --- Map: concurrency and cost per step ------------------------------------------------------
