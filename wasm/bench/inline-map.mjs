@@ -5,8 +5,9 @@
 //   node inline-map.mjs            # 20,000 items
 //   node inline-map.mjs 5000       # fewer
 //
-// It imports the built package directly (run scripts/build-npm.sh first; no npm install).
-import { runAsl } from '../npm/asl.js';
+// It imports the built package's Node entry directly (run scripts/build-npm.sh first; no npm
+// install).
+import { runAsl } from '../npm/dist-asl/asl.node.js';
 
 const PASSES = 3;
 const items = Number((process.argv[2] ?? '20000').replaceAll('_', ''));

@@ -1,6 +1,6 @@
 // The types as an ES module sees them (import: index.d.ts, asl.d.ts).
 import { init, initSync, retryAfterMs, run, type CheckResult, type EngineSource, type Execution } from 'pollflow';
-import { init as initAsl, runAsl, type RunAslOptions } from 'pollflow/asl';
+import { init as initAsl, runAsl, type Limits, type RunAslOptions } from 'pollflow/asl';
 
 const source: EngineSource = fetch('/pollflow.wasm');
 await init(source);
@@ -8,9 +8,12 @@ await initAsl();
 initSync(new Uint8Array());
 const check = (response: Response): CheckResult => ({ status: 'PENDING', retryAfterMs: retryAfterMs(response) });
 const execution: Execution = run({ submit: () => 'job', check: () => check(new Response()) });
-const options: RunAslOptions = { simulatedTime: true, handlers: { Work: async (input) => input } };
+const limits: Limits = { maxEvents: 100_000, maxMapConcurrency: 0 };
+const options: RunAslOptions = { simulatedTime: true, handlers: { Work: async (input) => input }, limits };
 const output = await runAsl({ StartAt: 'Work', States: {} }, options).result();
 // @ts-expect-error simulatedTime is a boolean or a start time
 runAsl({}, { simulatedTime: 'yes' });
+// @ts-expect-error limits has no field maxEvent
+runAsl({}, { limits: { maxEvent: 10 } });
 
 export { execution, output };
