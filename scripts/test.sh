@@ -107,3 +107,6 @@ cargo run -q -p pollflow-batch --features aws --example manage_batch_job -- \
     --aws --endpoint-url "$MOTO_ENDPOINT" --topic-arn "$MOTO_TOPIC_ARN" \
     --job-queue "$MOTO_JOB_QUEUE" --job-definition "$MOTO_JOB_DEFINITION" >/dev/null
 echo "examples: 2 passed, 0 failed"
+
+step "fuzz targets (cargo-fuzz, nightly): the kept regressions, then ${FUZZ_SECONDS:-10} s each (docs/fuzzing.md)"
+scripts/fuzz.sh "${FUZZ_SECONDS:-10}"

@@ -222,3 +222,21 @@ fn hostile_regular_expressions_take_linear_time() {
     assert!(start.elapsed().as_secs() < 5, "took {:?}", start.elapsed());
     assert_eq!(code("$match('a', /(a)\\1/)"), "S0303");
 }
+
+/// Found by the `jsonata` fuzz target: a date past the representable range has NaN
+/// components, and spelling NaN out in words recursed without end (jsonata-js overflows its
+/// stack the same way). It is an error now, and other pictures still format it as "NaN".
+#[test]
+fn a_date_out_of_range_in_words_is_an_error_not_a_stack_overflow() {
+    assert_eq!(code("$fromMillis(8.64e15 + 1, '[YW]')"), "D1001");
+    assert_eq!(code("$fromMillis(1e300, '[Dw]')"), "D1001");
+    assert_eq!(
+        eval(
+            "$fromMillis(8.64e15 + 1, '[Y]')",
+            None,
+            &Environment::new(0)
+        )
+        .unwrap(),
+        Some(json!("NaN"))
+    );
+}

@@ -410,6 +410,8 @@ pub(crate) fn format(value: f64, f: &IntegerFormat, max_len: usize) -> Result<St
                 r
             }
         }
+        // jsonata-js recurses without end on NaN (a RangeError there); a JSONata error here.
+        Primary::Words if value.is_nan() => return Err(Error::new("D1001").value("NaN")),
         Primary::Words => {
             let w = words(value, false, f.ordinal);
             match f.case {
