@@ -15,10 +15,8 @@ use std::time::{Duration, Instant};
 
 use futures::stream::{FuturesUnordered, StreamExt};
 use pollflow::{async_trait, Branch, Engine, Outcome, PollGroup, TokioClock, WaitPolicy, Workflow};
-use pollflow_batch::{
-    BatchApi, BatchError, BatchPoller, JobDefinition, JobDetail, JobQueue, LocalBatch,
-    SubmitJobRequest, SubmitJobResponse,
-};
+use pollflow_batch::model::{JobDetail, SubmitJobRequest, SubmitJobResponse};
+use pollflow_batch::{BatchApi, BatchError, BatchPoller, JobDefinition, JobQueue, LocalBatch};
 use serde_json::json;
 
 const CHECKS: u32 = 5;

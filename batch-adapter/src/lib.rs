@@ -6,6 +6,16 @@
 //! account), a [`BatchPoller`] that lets the pollflow engine submit and poll Batch jobs, and a
 //! [`LocalNotifier`].
 //!
+//! The crate root holds what a program starts with: the API and its error, the local Batch
+//! and what configures it, the poller and the notifier. The rest lives in modules:
+//!
+//! | module | what it holds |
+//! | --- | --- |
+//! | [`model`] | AWS Batch's request and response shapes: [`SubmitJobRequest`](model::SubmitJobRequest), [`JobDetail`](model::JobDetail), [`BatchJobStatus`](model::BatchJobStatus), ... |
+//! | [`integrations`] | Step Functions' Batch and SNS service integrations as task handlers for ASL definitions |
+//! | [`samples`] | the queues, definitions and inputs of the Step Functions sample projects |
+//! | `aws` (feature `aws`) | `AwsBatch` (aws-sdk-batch) and `SnsNotifier` (aws-sdk-sns) |
+//!
 //! ```no_run
 //! use std::time::Duration;
 //! use pollflow::{Branch, Engine, Outcome, PollGroup, TokioClock, WaitPolicy, Workflow};
@@ -37,14 +47,13 @@ mod api;
 pub mod aws;
 pub mod integrations;
 mod local;
-mod model;
+pub mod model;
 mod notifier;
 mod poller;
 pub mod samples;
 
 pub use api::{BatchApi, BatchError, BatchErrorKind, DESCRIBE_JOBS_MAX};
 pub use local::{ContainerProperties, JobDefinition, JobQueue, LocalBatch, LocalBatchConfig};
-pub use model::*;
 pub use notifier::LocalNotifier;
 pub use poller::BatchPoller;
 

@@ -1,4 +1,7 @@
-//! AWS Batch request and response shapes, serialized as AWS's JSON (camelCase).
+//! AWS Batch request and response shapes, serialized as AWS's JSON (camelCase): what
+//! [`BatchApi`](crate::BatchApi) takes and returns. The names are AWS's, except
+//! [`BatchJobStatus`] (AWS's `JobStatus`), named apart from `pollflow::JobStatus` (what one
+//! check of a job learned).
 //!
 //! Unknown input fields are ignored, so a Step Functions input such as the seed's
 //! `{"jobName", "jobDefinition", "jobQueue", "wait_time"}` reads as a [`SubmitJobRequest`].
@@ -152,10 +155,10 @@ pub struct SubmitJobResponse {
     pub job_id: String,
 }
 
-/// A job's status.
+/// A Batch job's status, in AWS's lifecycle (AWS's `JobStatus`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum JobStatus {
+pub enum BatchJobStatus {
     /// Accepted.
     Submitted,
     /// Waiting for dependencies.
@@ -172,7 +175,7 @@ pub enum JobStatus {
     Failed,
 }
 
-impl JobStatus {
+impl BatchJobStatus {
     /// Every status, in lifecycle order.
     pub const ALL: [Self; 7] = [
         Self::Submitted,
@@ -203,7 +206,7 @@ impl JobStatus {
     }
 }
 
-impl fmt::Display for JobStatus {
+impl fmt::Display for BatchJobStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
@@ -222,7 +225,7 @@ pub struct JobDetail {
     /// Queue ARN.
     pub job_queue: String,
     /// Status.
-    pub status: JobStatus,
+    pub status: BatchJobStatus,
     /// Why it is in that status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_reason: Option<String>,
@@ -319,7 +322,7 @@ pub struct ContainerDetail {
 pub struct ArrayPropertiesDetail {
     /// Children per status (parents only).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub status_summary: BTreeMap<JobStatus, u32>,
+    pub status_summary: BTreeMap<BatchJobStatus, u32>,
     /// Number of children (parents only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<u32>,

@@ -19,6 +19,28 @@ pub struct LocalNotifier {
 
 impl LocalNotifier {
     /// Prints to stdout.
+    ///
+    /// ```
+    /// use pollflow::{Notification, Notifier};
+    /// use pollflow_batch::LocalNotifier;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), pollflow::TaskError> {
+    /// let log = std::env::temp_dir().join(format!("notify-doc-{}.jsonl", std::process::id()));
+    /// let notifier = LocalNotifier::new().with_jsonl(&log);
+    /// notifier
+    ///     .notify(&Notification {
+    ///         state: "Notify Success".into(),
+    ///         subject: None,
+    ///         message: "Job succeeded".into(),
+    ///         detail: serde_json::Value::Null,
+    ///     })
+    ///     .await?; // prints "[notify] Notify Success: Job succeeded"
+    /// let line = std::fs::read_to_string(&log).unwrap();
+    /// assert!(line.contains(r#""message":"Job succeeded""#));
+    /// # let _ = std::fs::remove_file(&log);
+    /// # Ok(()) }
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }

@@ -3,11 +3,11 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use pollflow::{CheckError, JobStatus as Status, Poller, TaskError};
+use pollflow::{CheckError, JobStatus, Poller, TaskError};
 use serde_json::Value;
 
 use crate::api::{BatchApi, BatchError, DESCRIBE_JOBS_MAX};
-use crate::model::{JobDetail, JobStatus, SubmitJobRequest};
+use crate::model::{BatchJobStatus, JobDetail, SubmitJobRequest};
 
 /// Submits Batch jobs and checks them with `DescribeJobs`.
 ///
@@ -25,7 +25,33 @@ pub struct BatchPoller<B> {
 }
 
 impl<B: BatchApi> BatchPoller<B> {
-    /// A poller over `api`.
+    /// A poller over `api`: submits with the execution input as the `SubmitJob` request, then
+    /// checks until the job ends.
+    ///
+    /// ```
+    /// use pollflow::{JobStatus, Poller};
+    /// use pollflow_batch::{BatchPoller, JobDefinition, JobQueue, LocalBatch};
+    /// use serde_json::json;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let batch = LocalBatch::new()
+    ///     .with_queue(JobQueue::new("q", 1))
+    ///     .with_definition(JobDefinition::shell("hello", "echo hello"));
+    /// let poller = BatchPoller::new(batch);
+    /// let input = json!({"jobName": "hi", "jobQueue": "q", "jobDefinition": "hello"});
+    /// let job = poller.submit(&input).await?; // the job id
+    /// let detail = loop {
+    ///     match poller.check(&job).await? {
+    ///         JobStatus::Pending { .. } => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+    ///         JobStatus::Succeeded { output } => break output, // the DescribeJobs detail
+    ///         JobStatus::Failed { detail } => panic!("the job failed: {detail}"),
+    ///     }
+    /// };
+    /// assert_eq!(detail["status"], "SUCCEEDED");
+    /// assert_eq!(detail["container"]["exitCode"], 0);
+    /// # Ok(()) }
+    /// ```
     pub fn new(api: B) -> Self {
         Self { api }
     }
@@ -62,14 +88,14 @@ impl<B: BatchApi> Poller for BatchPoller<B> {
         Ok(Value::String(response.job_id))
     }
 
-    async fn check(&self, handle: &Value) -> Result<Status, CheckError> {
+    async fn check(&self, handle: &Value) -> Result<JobStatus, CheckError> {
         let mut results = self.check_many(std::slice::from_ref(handle)).await;
         results
             .pop()
             .unwrap_or_else(|| Err(CheckError::fatal("Batch.ClientException", "no answer")))
     }
 
-    async fn check_many(&self, handles: &[Value]) -> Vec<Result<Status, CheckError>> {
+    async fn check_many(&self, handles: &[Value]) -> Vec<Result<JobStatus, CheckError>> {
         let mut results = Vec::with_capacity(handles.len());
         for chunk in handles.chunks(DESCRIBE_JOBS_MAX) {
             let ids: Vec<String> = chunk
@@ -89,9 +115,9 @@ impl<B: BatchApi> Poller for BatchPoller<B> {
                             Some(detail) => {
                                 let json = serde_json::to_value(detail).unwrap_or(Value::Null);
                                 Ok(match detail.status {
-                                    JobStatus::Succeeded => Status::succeeded(json),
-                                    JobStatus::Failed => Status::failed(json),
-                                    _ => Status::pending(json),
+                                    BatchJobStatus::Succeeded => JobStatus::succeeded(json),
+                                    BatchJobStatus::Failed => JobStatus::failed(json),
+                                    _ => JobStatus::pending(json),
                                 })
                             }
                         });

@@ -12,10 +12,10 @@ use pollflow::{
     Workflow,
 };
 use pollflow_batch::aws::{AwsBatch, SnsNotifier};
-use pollflow_batch::{
-    BatchApi, BatchErrorKind, BatchPoller, ContainerOverrides, JobTimeout, KeyValuePair,
-    RetryStrategy, SubmitJobRequest,
+use pollflow_batch::model::{
+    ContainerOverrides, JobTimeout, KeyValuePair, RetryStrategy, SubmitJobRequest,
 };
+use pollflow_batch::{BatchApi, BatchErrorKind, BatchPoller};
 use serde_json::json;
 
 /// moto is one shared server; its Docker switch is global. One test at a time.

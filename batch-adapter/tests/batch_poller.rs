@@ -8,10 +8,8 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use pollflow::{
     async_trait, Branch, Engine, EventKind, Outcome, PollGroup, TokioClock, WaitPolicy, Workflow,
 };
-use pollflow_batch::{
-    BatchApi, BatchError, BatchPoller, JobDefinition, JobDetail, JobQueue, JobStatus, LocalBatch,
-    SubmitJobRequest, SubmitJobResponse,
-};
+use pollflow_batch::model::{BatchJobStatus, JobDetail, SubmitJobRequest, SubmitJobResponse};
+use pollflow_batch::{BatchApi, BatchError, BatchPoller, JobDefinition, JobQueue, LocalBatch};
 use serde_json::json;
 
 /// Counts DescribeJobs calls and their sizes.
@@ -187,7 +185,7 @@ async fn aborting_a_workflow_terminates_its_job_with_a_reason_naming_the_workflo
             .await
             .unwrap()
             .remove(0);
-        if detail.status == JobStatus::Failed {
+        if detail.status == BatchJobStatus::Failed {
             assert_eq!(detail.status_reason.as_deref(), Some(reason.as_str()));
             return;
         }

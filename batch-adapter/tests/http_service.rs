@@ -6,7 +6,8 @@ mod jobs;
 
 use std::time::{Duration, Instant};
 
-use pollflow_batch::{BatchApi, JobDefinition, JobQueue, JobStatus, LocalBatch};
+use pollflow_batch::model::BatchJobStatus;
+use pollflow_batch::{BatchApi, JobDefinition, JobQueue, LocalBatch};
 use reqwest::{header, Client, StatusCode};
 use serde_json::{json, Value};
 
@@ -141,12 +142,16 @@ async fn delete_aborts_the_run_and_terminates_the_job() {
             .await
             .unwrap()
             .remove(0);
-        if detail.status != JobStatus::Running || Instant::now() > deadline {
+        if detail.status != BatchJobStatus::Running || Instant::now() > deadline {
             break detail;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
-    assert_eq!(detail.status, JobStatus::Failed, "terminated: {detail:?}");
+    assert_eq!(
+        detail.status,
+        BatchJobStatus::Failed,
+        "terminated: {detail:?}"
+    );
     let reason = detail.status_reason.unwrap_or_default();
     assert!(reason.contains("aborted"), "{reason}");
     // Still reported as aborted; deleting again is a conflict.

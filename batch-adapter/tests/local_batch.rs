@@ -3,11 +3,12 @@
 
 use std::time::Duration;
 
-use pollflow_batch::{
-    ArrayJobDependency, ArrayProperties, BatchApi, ContainerOverrides, EvaluateOnExit,
-    JobDefinition, JobDependency, JobDetail, JobQueue, JobStatus, JobTimeout, KeyValuePair,
-    LocalBatch, RetryAction, RetryStrategy, SubmitJobRequest,
+use pollflow_batch::model::{
+    ArrayJobDependency, ArrayProperties, BatchJobStatus, ContainerOverrides, EvaluateOnExit,
+    JobDependency, JobDetail, JobTimeout, KeyValuePair, RetryAction, RetryStrategy,
+    SubmitJobRequest,
 };
+use pollflow_batch::{BatchApi, JobDefinition, JobQueue, LocalBatch};
 
 fn batch() -> LocalBatch {
     let logs = std::env::temp_dir().join(format!("pollflow-batch-tests-{}", std::process::id()));
@@ -55,7 +56,7 @@ async fn wait_done(batch: &LocalBatch, id: &str) -> JobDetail {
     panic!("job {id} did not finish in 10 s");
 }
 
-fn statuses(batch: &LocalBatch, id: &str) -> Vec<JobStatus> {
+fn statuses(batch: &LocalBatch, id: &str) -> Vec<BatchJobStatus> {
     batch
         .history(id)
         .unwrap()
@@ -70,8 +71,11 @@ async fn a_job_goes_through_the_whole_lifecycle_in_order() {
     let job = batch.submit_job(request("sleepy", "q")).await.unwrap();
     assert!(job.job_arn.ends_with(&job.job_id));
     let detail = wait_done(&batch, &job.job_id).await;
-    assert_eq!(detail.status, JobStatus::Succeeded);
-    assert_eq!(statuses(&batch, &job.job_id), JobStatus::ALL[..6].to_vec());
+    assert_eq!(detail.status, BatchJobStatus::Succeeded);
+    assert_eq!(
+        statuses(&batch, &job.job_id),
+        BatchJobStatus::ALL[..6].to_vec()
+    );
     assert_eq!(detail.attempts.len(), 1);
     assert_eq!(detail.attempts[0].container.exit_code, Some(0));
     assert!(detail.attempts[0].stopped_at - detail.attempts[0].started_at >= 150);
@@ -83,7 +87,7 @@ async fn a_failing_command_fails_the_job_with_its_exit_code_and_output_in_the_lo
     let batch = batch();
     let job = batch.submit_job(request("fail", "q")).await.unwrap();
     let detail = wait_done(&batch, &job.job_id).await;
-    assert_eq!(detail.status, JobStatus::Failed);
+    assert_eq!(detail.status, BatchJobStatus::Failed);
     assert_eq!(
         detail.status_reason.as_deref(),
         Some("Essential container in task exited")
@@ -118,7 +122,7 @@ async fn the_job_environment_and_overrides_reach_the_process() {
     let job = batch.submit_job(req).await.unwrap();
     assert_eq!(
         wait_done(&batch, &job.job_id).await.status,
-        JobStatus::Succeeded
+        BatchJobStatus::Succeeded
     );
     assert_eq!(
         std::fs::read_to_string(&out).unwrap(),
@@ -137,13 +141,13 @@ async fn retries_follow_attempts_and_evaluate_on_exit() {
     });
     let job = batch.submit_job(req).await.unwrap();
     let detail = wait_done(&batch, &job.job_id).await;
-    assert_eq!(detail.status, JobStatus::Failed);
+    assert_eq!(detail.status, BatchJobStatus::Failed);
     assert_eq!(detail.attempts.len(), 3);
     let history = statuses(&batch, &job.job_id);
     assert_eq!(
         history
             .iter()
-            .filter(|s| **s == JobStatus::Runnable)
+            .filter(|s| **s == BatchJobStatus::Runnable)
             .count(),
         3
     );
@@ -186,7 +190,7 @@ async fn a_timed_out_attempt_is_killed_and_the_job_fails_with_a_reason() {
         started.elapsed() < Duration::from_secs(5),
         "killed after ~1 s, not 30"
     );
-    assert_eq!(detail.status, JobStatus::Failed);
+    assert_eq!(detail.status, BatchJobStatus::Failed);
     assert_eq!(
         detail.status_reason.as_deref(),
         Some("Job attempt duration exceeded timeout")
@@ -202,7 +206,9 @@ async fn terminate_kills_the_process_and_everything_it_started() {
     let batch = batch.with_definition(JobDefinition::shell("forever", script));
     let job = batch.submit_job(request("forever", "q")).await.unwrap();
     // Wait until it runs and its grandchild exists.
-    while !(describe(&batch, &job.job_id).await.status == JobStatus::Running && pid_file.exists()) {
+    while !(describe(&batch, &job.job_id).await.status == BatchJobStatus::Running
+        && pid_file.exists())
+    {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     tokio::time::sleep(Duration::from_millis(50)).await;
@@ -216,7 +222,7 @@ async fn terminate_kills_the_process_and_everything_it_started() {
         .await
         .unwrap();
     let detail = wait_done(&batch, &job.job_id).await;
-    assert_eq!(detail.status, JobStatus::Failed);
+    assert_eq!(detail.status, BatchJobStatus::Failed);
     assert_eq!(detail.status_reason.as_deref(), Some("Stopped by the test"));
     tokio::time::sleep(Duration::from_millis(50)).await;
     let alive = std::fs::read_to_string(format!("/proc/{grandchild}/stat"))
@@ -244,10 +250,13 @@ async fn array_jobs_run_each_index_and_summarize_on_the_parent() {
     req.array_properties = Some(ArrayProperties { size: 5 });
     let job = batch.submit_job(req).await.unwrap();
     let parent = wait_done(&batch, &job.job_id).await;
-    assert_eq!(parent.status, JobStatus::Succeeded);
+    assert_eq!(parent.status, BatchJobStatus::Succeeded);
     let array = parent.array_properties.unwrap();
     assert_eq!(array.size, Some(5));
-    assert_eq!(array.status_summary.get(&JobStatus::Succeeded), Some(&5));
+    assert_eq!(
+        array.status_summary.get(&BatchJobStatus::Succeeded),
+        Some(&5)
+    );
     for i in 0..5 {
         assert_eq!(
             std::fs::read_to_string(out_dir.join(i.to_string())).unwrap(),
@@ -270,13 +279,13 @@ async fn dependencies_wait_and_a_failed_dependency_fails_the_dependent() {
     let second = batch.submit_job(second).await.unwrap();
     assert_eq!(
         describe(&batch, &second.job_id).await.status,
-        JobStatus::Pending
+        BatchJobStatus::Pending
     );
     let (a, b) = (
         wait_done(&batch, &first.job_id).await,
         wait_done(&batch, &second.job_id).await,
     );
-    assert_eq!(b.status, JobStatus::Succeeded);
+    assert_eq!(b.status, BatchJobStatus::Succeeded);
     assert!(b.started_at.unwrap() >= a.stopped_at.unwrap());
 
     let failing = batch.submit_job(request("fail", "q")).await.unwrap();
@@ -287,7 +296,7 @@ async fn dependencies_wait_and_a_failed_dependency_fails_the_dependent() {
     }];
     let dependent = batch.submit_job(dependent).await.unwrap();
     let detail = wait_done(&batch, &dependent.job_id).await;
-    assert_eq!(detail.status, JobStatus::Failed);
+    assert_eq!(detail.status, BatchJobStatus::Failed);
     assert_eq!(
         detail.status_reason.as_deref(),
         Some("Dependent Job failed")
@@ -337,7 +346,7 @@ async fn a_queue_runs_at_most_its_concurrency() {
         let details = batch.describe_jobs(&ids).await.unwrap();
         let running = details
             .iter()
-            .filter(|d| matches!(d.status, JobStatus::Starting | JobStatus::Running))
+            .filter(|d| matches!(d.status, BatchJobStatus::Starting | BatchJobStatus::Running))
             .count();
         most_running = most_running.max(running);
         if details.iter().all(|d| d.status.is_done()) {
@@ -347,7 +356,7 @@ async fn a_queue_runs_at_most_its_concurrency() {
     }
     assert_eq!(most_running, 1);
     // The third waited in RUNNABLE.
-    assert!(statuses(&batch, &ids[2]).contains(&JobStatus::Runnable));
+    assert!(statuses(&batch, &ids[2]).contains(&BatchJobStatus::Runnable));
 }
 
 #[tokio::test]
@@ -454,7 +463,7 @@ async fn arns_and_revisions_resolve_to_local_names_and_a_config_file_loads() {
     let job = batch.submit_job(seed_input).await.unwrap();
     assert_eq!(
         wait_done(&batch, &job.job_id).await.status,
-        JobStatus::Succeeded
+        BatchJobStatus::Succeeded
     );
     let bad = pollflow_batch::LocalBatchConfig::from_file("/nonexistent.json").unwrap_err();
     assert!(bad.message.contains("/nonexistent.json"));

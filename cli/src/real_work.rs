@@ -5,9 +5,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use async_trait::async_trait;
-use pollflow_batch::{
-    BatchApi, BatchError, JobDetail, JobStatus, LocalBatch, SubmitJobRequest, SubmitJobResponse,
-};
+use pollflow_batch::model::{BatchJobStatus, JobDetail, SubmitJobRequest, SubmitJobResponse};
+use pollflow_batch::{BatchApi, BatchError, LocalBatch};
 
 /// The real work in flight: shell commands running, local Batch jobs not yet ended. Cloning
 /// shares it.
@@ -59,7 +58,9 @@ impl RealWork {
             self.batch
                 .history(id)
                 .and_then(|history| history.last().map(|(status, _)| *status))
-                .is_some_and(|status| !matches!(status, JobStatus::Succeeded | JobStatus::Failed))
+                .is_some_and(|status| {
+                    !matches!(status, BatchJobStatus::Succeeded | BatchJobStatus::Failed)
+                })
         });
         !jobs.is_empty()
     }

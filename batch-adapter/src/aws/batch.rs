@@ -35,14 +35,37 @@ pub struct AwsBatch {
 const SUBMIT_ATTEMPTS: u32 = 8;
 
 impl AwsBatch {
-    /// A Batch client from shared AWS configuration.
+    /// A Batch client from shared AWS configuration (see [`load_config`](super::load_config)).
+    ///
+    /// ```no_run
+    /// use pollflow::PollGroup;
+    /// use pollflow_batch::aws::{load_config, AwsBatch};
+    /// use pollflow_batch::BatchPoller;
+    ///
+    /// # async fn demo() {
+    /// let config = load_config(None).await; // the environment's credentials and region
+    /// let poller = PollGroup::new(BatchPoller::new(AwsBatch::new(&config)), 100);
+    /// # let _ = poller; }
+    /// ```
     pub fn new(config: &aws_config::SdkConfig) -> Self {
         Self {
             client: Client::new(config),
         }
     }
 
-    /// A Batch client from a ready SDK client.
+    /// A Batch client from a ready SDK client (its own retry, timeout or endpoint settings).
+    ///
+    /// ```no_run
+    /// use pollflow_batch::aws::{load_config, AwsBatch};
+    ///
+    /// # async fn demo() {
+    /// let config = load_config(None).await;
+    /// let sdk = aws_sdk_batch::config::Builder::from(&config)
+    ///     .region(aws_sdk_batch::config::Region::new("eu-west-1"))
+    ///     .build();
+    /// let batch = AwsBatch::from_client(aws_sdk_batch::Client::from_conf(sdk));
+    /// # let _ = batch; }
+    /// ```
     pub fn from_client(client: Client) -> Self {
         Self { client }
     }

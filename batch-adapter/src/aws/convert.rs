@@ -5,8 +5,8 @@ use aws_sdk_batch::types as sdk;
 use crate::api::BatchError;
 use crate::model::{
     ArrayJobDependency, ArrayPropertiesDetail, AttemptContainerDetail, AttemptDetail,
-    ContainerDetail, JobDependency, JobDetail, JobStatus, JobTimeout, KeyValuePair, RetryAction,
-    RetryStrategy,
+    BatchJobStatus, ContainerDetail, JobDependency, JobDetail, JobTimeout, KeyValuePair,
+    RetryAction, RetryStrategy,
 };
 
 fn int(field: &str, value: u64) -> Result<i32, BatchError> {
@@ -58,16 +58,16 @@ pub(crate) fn timeout(timeout: &JobTimeout) -> Result<sdk::JobTimeout, BatchErro
         .build())
 }
 
-fn status(status: &sdk::JobStatus) -> JobStatus {
+fn status(status: &sdk::JobStatus) -> BatchJobStatus {
     match status {
-        sdk::JobStatus::Submitted => JobStatus::Submitted,
-        sdk::JobStatus::Pending => JobStatus::Pending,
-        sdk::JobStatus::Runnable => JobStatus::Runnable,
-        sdk::JobStatus::Starting => JobStatus::Starting,
-        sdk::JobStatus::Running => JobStatus::Running,
-        sdk::JobStatus::Succeeded => JobStatus::Succeeded,
+        sdk::JobStatus::Submitted => BatchJobStatus::Submitted,
+        sdk::JobStatus::Pending => BatchJobStatus::Pending,
+        sdk::JobStatus::Runnable => BatchJobStatus::Runnable,
+        sdk::JobStatus::Starting => BatchJobStatus::Starting,
+        sdk::JobStatus::Running => BatchJobStatus::Running,
+        sdk::JobStatus::Succeeded => BatchJobStatus::Succeeded,
         // FAILED, and any status a newer service version adds, ends the job.
-        _ => JobStatus::Failed,
+        _ => BatchJobStatus::Failed,
     }
 }
 
@@ -81,7 +81,7 @@ pub(crate) fn job_detail(job: &sdk::JobDetail) -> JobDetail {
         job_name: job.job_name().unwrap_or_default().to_owned(),
         job_id: job.job_id().unwrap_or_default().to_owned(),
         job_queue: job.job_queue().unwrap_or_default().to_owned(),
-        status: job.status().map_or(JobStatus::Submitted, status),
+        status: job.status().map_or(BatchJobStatus::Submitted, status),
         status_reason: job.status_reason().map(str::to_owned),
         attempts: job
             .attempts()

@@ -18,6 +18,18 @@ pub use sns::SnsNotifier;
 /// policy as a transient error. (The SDK's adaptive mode also works — pass your own
 /// `SdkConfig` to [`AwsBatch::new`] — but its client-side rate limiter reacts to a few
 /// throttles at low request rates by waiting many seconds.)
+///
+/// ```no_run
+/// # async fn demo() {
+/// use pollflow_batch::aws::{load_config, AwsBatch};
+///
+/// // AWS itself, as the environment says (AWS_REGION, AWS_PROFILE, ...):
+/// let aws = load_config(None).await;
+/// // An AWS-compatible server on loopback (moto, LocalStack):
+/// let local = load_config(Some("http://127.0.0.1:5000")).await;
+/// let batch = AwsBatch::new(&local);
+/// # let _ = (aws, batch); }
+/// ```
 pub async fn load_config(endpoint_url: Option<&str>) -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(5));

@@ -21,6 +21,16 @@ pub struct SnsNotifier {
 
 impl SnsNotifier {
     /// A notifier for `topic_arn`.
+    ///
+    /// ```no_run
+    /// use pollflow_batch::aws::{load_config, SnsNotifier};
+    ///
+    /// # async fn demo() {
+    /// let config = load_config(None).await;
+    /// let notifier = SnsNotifier::new(&config, "arn:aws:sns:us-east-1:123456789012:jobs")
+    ///     .with_attribute("team", "data");
+    /// # let _ = notifier; }
+    /// ```
     pub fn new(config: &aws_config::SdkConfig, topic_arn: impl Into<String>) -> Self {
         Self {
             client: Client::new(config),

@@ -32,7 +32,21 @@ pub struct LocalBatchConfig {
 }
 
 impl LocalBatchConfig {
-    /// Reads a configuration file.
+    /// Reads a configuration file (the JSON above); a file that cannot be read or is not such
+    /// a configuration is a `ClientException` naming the file.
+    ///
+    /// ```
+    /// use pollflow_batch::{LocalBatch, LocalBatchConfig};
+    ///
+    /// let path = std::env::temp_dir().join(format!("local-batch-doc-{}.json", std::process::id()));
+    /// std::fs::write(&path, r#"{"jobQueues": [{"jobQueueName": "q", "maxConcurrency": 1}]}"#).unwrap();
+    /// let config = LocalBatchConfig::from_file(&path)?;
+    /// assert_eq!(config.job_queues[0].job_queue_name, "q");
+    /// let batch = LocalBatch::from_config(config);
+    /// # let _ = (batch, std::fs::remove_file(&path));
+    /// assert!(LocalBatchConfig::from_file("/no/such/file.json").is_err());
+    /// # Ok::<(), pollflow_batch::BatchError>(())
+    /// ```
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, BatchError> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path)
@@ -53,7 +67,14 @@ pub struct JobQueue {
 }
 
 impl JobQueue {
-    /// A queue running at most `max_concurrency` jobs at once.
+    /// A queue running at most `max_concurrency` jobs at once; the others wait RUNNABLE.
+    ///
+    /// ```
+    /// use pollflow_batch::{JobQueue, LocalBatch};
+    ///
+    /// let batch = LocalBatch::new().with_queue(JobQueue::new("SampleJobQueue", 2));
+    /// # let _ = batch;
+    /// ```
     pub fn new(name: impl Into<String>, max_concurrency: usize) -> Self {
         Self {
             job_queue_name: name.into(),
@@ -100,7 +121,20 @@ pub struct ContainerProperties {
 }
 
 impl JobDefinition {
-    /// A definition running `command`.
+    /// A definition running `command` (a program and its arguments, no shell); `Ref::name`
+    /// in an argument is replaced by the parameter `name`.
+    ///
+    /// ```
+    /// use pollflow_batch::model::RetryStrategy;
+    /// use pollflow_batch::JobDefinition;
+    ///
+    /// let definition = JobDefinition::new("copy", ["cp", "Ref::from", "Ref::to"])
+    ///     .parameter("from", "in.txt")
+    ///     .parameter("to", "out.txt")
+    ///     .retry_strategy(RetryStrategy { attempts: 3, evaluate_on_exit: Vec::new() })
+    ///     .timeout_seconds(60);
+    /// assert_eq!(definition.container_properties.command, ["cp", "Ref::from", "Ref::to"]);
+    /// ```
     pub fn new(
         name: impl Into<String>,
         command: impl IntoIterator<Item = impl Into<String>>,
@@ -119,6 +153,14 @@ impl JobDefinition {
     }
 
     /// A definition running `script` with `sh -c`.
+    ///
+    /// ```
+    /// use pollflow_batch::JobDefinition;
+    ///
+    /// let definition = JobDefinition::shell("count", "for i in $(seq 1 Ref::n); do echo $i; done")
+    ///     .parameter("n", "3");
+    /// assert_eq!(definition.container_properties.command[..2], ["sh", "-c"]);
+    /// ```
     pub fn shell(name: impl Into<String>, script: impl Into<String>) -> Self {
         Self::new(name, ["sh".to_owned(), "-c".to_owned(), script.into()])
     }

@@ -1,8 +1,11 @@
 //! The embedded local AWS Batch: job definitions run as local child processes.
 
 mod config;
+mod parameters;
+mod retry;
 mod runner;
 mod state;
+mod validate;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -13,7 +16,7 @@ use async_trait::async_trait;
 pub use config::{ContainerProperties, JobDefinition, JobQueue, LocalBatchConfig};
 
 use crate::api::{BatchApi, BatchError};
-use crate::model::{JobDetail, JobStatus, SubmitJobRequest, SubmitJobResponse};
+use crate::model::{BatchJobStatus, JobDetail, SubmitJobRequest, SubmitJobResponse};
 use state::State;
 
 /// AWS Batch on this machine: no account, no containers, the same API.
@@ -27,21 +30,26 @@ use state::State;
 ///
 /// Needs a tokio runtime (it spawns a task per running process). Cloning shares the Batch.
 ///
-/// ```no_run
-/// use pollflow_batch::{BatchApi, JobDefinition, JobQueue, LocalBatch, SubmitJobRequest};
+/// ```
+/// use pollflow_batch::model::{BatchJobStatus, SubmitJobRequest};
+/// use pollflow_batch::{BatchApi, JobDefinition, JobQueue, LocalBatch};
 ///
-/// # async fn demo() -> Result<(), pollflow_batch::BatchError> {
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), pollflow_batch::BatchError> {
 /// let batch = LocalBatch::new()
 ///     .with_queue(JobQueue::new("SampleJobQueue", 2))
-///     .with_definition(JobDefinition::shell("SampleJobDefinition", "sleep 1; echo done"));
+///     .with_definition(JobDefinition::shell("SampleJobDefinition", "echo done"));
 /// let job = batch.submit_job(SubmitJobRequest {
 ///     job_name: "my-job".into(),
 ///     job_queue: "SampleJobQueue".into(),
 ///     job_definition: "SampleJobDefinition".into(),
 ///     ..Default::default()
 /// }).await?;
-/// let detail = &batch.describe_jobs(&[job.job_id]).await?[0];
-/// println!("{}", detail.status);
+/// let ids = [job.job_id];
+/// while !batch.describe_jobs(&ids).await?[0].status.is_done() {
+///     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+/// }
+/// assert_eq!(batch.describe_jobs(&ids).await?[0].status, BatchJobStatus::Succeeded);
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
@@ -62,7 +70,19 @@ pub(crate) fn now_ms() -> u64 {
 }
 
 impl LocalBatch {
-    /// An empty Batch; logs go to `$TMPDIR/pollflow-local-batch`.
+    /// An empty Batch; logs go to `$TMPDIR/pollflow-local-batch`. Add queues and definitions
+    /// with [`with_queue`](Self::with_queue) and [`with_definition`](Self::with_definition),
+    /// or start from a configuration with [`from_config`](Self::from_config).
+    ///
+    /// ```
+    /// use pollflow_batch::{JobDefinition, JobQueue, LocalBatch};
+    ///
+    /// let batch = LocalBatch::new()
+    ///     .with_log_dir(std::env::temp_dir().join("my-batch-logs"))
+    ///     .with_queue(JobQueue::new("reports", 4)) // four jobs at a time
+    ///     .with_definition(JobDefinition::new("render", ["convert", "Ref::input", "out.png"]));
+    /// # let _ = batch;
+    /// ```
     pub fn new() -> Self {
         let seed = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -75,6 +95,22 @@ impl LocalBatch {
     }
 
     /// A Batch with the queues and definitions of a configuration.
+    ///
+    /// ```
+    /// use pollflow_batch::{LocalBatch, LocalBatchConfig};
+    ///
+    /// let config: LocalBatchConfig = serde_json::from_value(serde_json::json!({
+    ///     "jobQueues": [{ "jobQueueName": "SampleJobQueue", "maxConcurrency": 2 }],
+    ///     "jobDefinitions": [{
+    ///         "jobDefinitionName": "SampleJobDefinition",
+    ///         "containerProperties": { "command": ["sleep", "Ref::seconds"] },
+    ///         "parameters": { "seconds": "3" }
+    ///     }]
+    /// }))?;
+    /// let batch = LocalBatch::from_config(config);
+    /// # let _ = batch;
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn from_config(config: LocalBatchConfig) -> Self {
         let batch = Self::new();
         for queue in config.job_queues {
@@ -107,8 +143,33 @@ impl LocalBatch {
         self
     }
 
-    /// Every status a job has had, with the time it entered it (ms since the epoch).
-    pub fn history(&self, job_id: &str) -> Option<Vec<(JobStatus, u64)>> {
+    /// Every status a job has had, with the time it entered it (ms since the epoch); `None`
+    /// for an unknown job.
+    ///
+    /// ```
+    /// use pollflow_batch::model::{BatchJobStatus, SubmitJobRequest};
+    /// use pollflow_batch::{BatchApi, JobDefinition, JobQueue, LocalBatch};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), pollflow_batch::BatchError> {
+    /// let batch = LocalBatch::new()
+    ///     .with_queue(JobQueue::new("q", 1))
+    ///     .with_definition(JobDefinition::shell("wait", "sleep 5"));
+    /// let request = SubmitJobRequest {
+    ///     job_name: "j".into(),
+    ///     job_queue: "q".into(),
+    ///     job_definition: "wait".into(),
+    ///     ..Default::default()
+    /// };
+    /// let job = batch.submit_job(request).await?;
+    /// batch.terminate_job(&job.job_id, "not needed").await?;
+    /// let statuses: Vec<BatchJobStatus> =
+    ///     batch.history(&job.job_id).unwrap().into_iter().map(|(status, _)| status).collect();
+    /// assert_eq!(statuses.first(), Some(&BatchJobStatus::Submitted));
+    /// assert!(batch.history("no-such-job").is_none());
+    /// # Ok(()) }
+    /// ```
+    pub fn history(&self, job_id: &str) -> Option<Vec<(BatchJobStatus, u64)>> {
         self.lock().history(job_id)
     }
 

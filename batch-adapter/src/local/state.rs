@@ -1,5 +1,8 @@
 //! The local Batch's bookkeeping: jobs, queues, the lifecycle and the scheduling decisions.
-//! No I/O here: the runner starts and stops processes and reports back.
+//! No I/O here: the runner starts and stops processes and reports back. New jobs come in
+//! through `submit` (module `submit`, after `validate`).
+
+mod submit;
 
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
@@ -8,11 +11,10 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 use super::config::{JobDefinition, JobQueue};
+use super::retry::should_retry;
 use crate::api::{BatchError, DESCRIBE_JOBS_MAX};
 use crate::model::{
-    ArrayJobDependency, ArrayPropertiesDetail, AttemptContainerDetail, AttemptDetail,
-    ContainerDetail, JobDependency, JobDetail, JobStatus, KeyValuePair, RetryAction,
-    SubmitJobRequest, SubmitJobResponse,
+    AttemptContainerDetail, AttemptDetail, BatchJobStatus, JobDetail, KeyValuePair,
 };
 
 const ARN_PREFIX: &str = "arn:aws:batch:local:000000000000";
@@ -47,13 +49,36 @@ struct Job {
     deps: Vec<String>,
     children: Vec<String>,
     parent: Option<String>,
-    history: Vec<(JobStatus, u64)>,
+    history: Vec<(BatchJobStatus, u64)>,
     kill: Option<oneshot::Sender<String>>,
     terminating: Option<String>,
 }
 
 impl Job {
-    fn set_status(&mut self, status: JobStatus, now: u64) {
+    /// A job just submitted: SUBMITTED, then PENDING at once.
+    fn pending(
+        detail: JobDetail,
+        queue: String,
+        deps: Vec<String>,
+        parent: Option<String>,
+        now: u64,
+    ) -> Self {
+        let mut job = Self {
+            detail,
+            queue,
+            deps,
+            children: Vec::new(),
+            parent,
+            history: Vec::new(),
+            kill: None,
+            terminating: None,
+        };
+        job.set_status(BatchJobStatus::Submitted, now);
+        job.set_status(BatchJobStatus::Pending, now);
+        job
+    }
+
+    fn set_status(&mut self, status: BatchJobStatus, now: u64) {
         if self.detail.status != status || self.history.is_empty() {
             self.detail.status = status;
             self.history.push((status, now));
@@ -73,30 +98,6 @@ pub(crate) struct State {
     running: HashMap<String, usize>,
     rng: pollflow::Rng,
     log_dir: PathBuf,
-}
-
-/// The name in a name, `name:revision`, or ARN.
-fn resource_name(reference: &str) -> &str {
-    let name = reference.rsplit('/').next().unwrap_or(reference);
-    match name.rsplit_once(':') {
-        Some((base, revision)) if revision.chars().all(|c| c.is_ascii_digit()) => base,
-        _ => name,
-    }
-}
-
-fn matches_pattern(pattern: &str, value: &str) -> bool {
-    match pattern.strip_suffix('*') {
-        Some(prefix) => value.starts_with(prefix),
-        None => pattern == value,
-    }
-}
-
-fn valid_job_name(name: &str) -> bool {
-    (1..=128).contains(&name.len())
-        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 impl State {
@@ -126,216 +127,6 @@ impl State {
             .insert(definition.job_definition_name.clone(), definition);
     }
 
-    fn new_id(&mut self) -> String {
-        let (a, b) = (self.rng.next_u64(), self.rng.next_u64());
-        format!(
-            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-            a >> 32,
-            (a >> 16) & 0xffff,
-            a & 0xfff,
-            0x8000 | ((b >> 48) & 0x3fff),
-            b & 0xffff_ffff_ffff
-        )
-    }
-
-    pub(crate) fn submit(
-        &mut self,
-        request: SubmitJobRequest,
-        now: u64,
-    ) -> Result<SubmitJobResponse, BatchError> {
-        let queue = resource_name(&request.job_queue).to_owned();
-        if !self.queues.contains_key(&queue) {
-            return Err(BatchError::client(format!(
-                "jobQueue {:?} does not exist",
-                request.job_queue
-            )));
-        }
-        let definition_name = resource_name(&request.job_definition);
-        let Some(definition) = self.definitions.get(definition_name).cloned() else {
-            return Err(BatchError::client(format!(
-                "jobDefinition {:?} does not exist",
-                request.job_definition
-            )));
-        };
-        if !valid_job_name(&request.job_name) {
-            return Err(BatchError::client(format!(
-                "jobName {:?} must be 1 to 128 letters, digits, hyphens and underscores, starting with a letter or digit",
-                request.job_name
-            )));
-        }
-        let size = request.array_properties.map(|a| a.size);
-        if let Some(size) = size.filter(|s| !(2..=10_000).contains(s)) {
-            return Err(BatchError::client(format!(
-                "arrayProperties.size must be between 2 and 10,000, got {size}"
-            )));
-        }
-        if request.depends_on.len() > 20 {
-            return Err(BatchError::client("dependsOn takes at most 20 jobs"));
-        }
-        for dep in &request.depends_on {
-            match &dep.job_id {
-                Some(id) if !self.jobs.contains_key(id) => {
-                    return Err(BatchError::client(format!(
-                        "dependsOn: job {id:?} does not exist"
-                    )))
-                }
-                None if !(size.is_some() && dep.kind == Some(ArrayJobDependency::Sequential)) => {
-                    return Err(BatchError::client(
-                        "dependsOn: a jobId is required, except for SEQUENTIAL on an array job",
-                    ))
-                }
-                _ => {}
-            }
-        }
-        let retry_strategy = request
-            .retry_strategy
-            .clone()
-            .or(definition.retry_strategy.clone());
-        if let Some(attempts) = retry_strategy
-            .as_ref()
-            .map(|r| r.attempts)
-            .filter(|a| !(1..=10).contains(a))
-        {
-            return Err(BatchError::client(format!(
-                "retryStrategy.attempts must be between 1 and 10, got {attempts}"
-            )));
-        }
-        let timeout = request.timeout.or(definition.timeout);
-        if timeout.is_some_and(|t| t.attempt_duration_seconds == 0) {
-            return Err(BatchError::client(
-                "timeout.attemptDurationSeconds must be at least 1",
-            ));
-        }
-
-        let mut parameters = definition.parameters.clone();
-        parameters.extend(request.parameters.clone());
-        let overrides = request.container_overrides.clone().unwrap_or_default();
-        let command: Vec<String> = overrides
-            .command
-            .unwrap_or(definition.container_properties.command.clone())
-            .into_iter()
-            .map(|arg| substitute(&arg, &parameters))
-            .collect();
-        if command.is_empty() {
-            return Err(BatchError::client(format!(
-                "jobDefinition {definition_name:?} has an empty command"
-            )));
-        }
-        let mut environment = definition.container_properties.environment.clone();
-        for var in overrides.environment {
-            environment.retain(|v| v.name != var.name);
-            environment.push(var);
-        }
-
-        let id = self.new_id();
-        let detail = JobDetail {
-            job_arn: format!("{ARN_PREFIX}:job/{id}"),
-            job_name: request.job_name.clone(),
-            job_id: id.clone(),
-            job_queue: format!("{ARN_PREFIX}:job-queue/{queue}"),
-            status: JobStatus::Submitted,
-            status_reason: None,
-            attempts: Vec::new(),
-            created_at: now,
-            started_at: None,
-            stopped_at: None,
-            depends_on: request.depends_on.clone(),
-            job_definition: format!("{ARN_PREFIX}:job-definition/{definition_name}:1"),
-            parameters,
-            container: Some(ContainerDetail {
-                command,
-                environment,
-                ..ContainerDetail::default()
-            }),
-            array_properties: size.map(|size| ArrayPropertiesDetail {
-                size: Some(size),
-                ..ArrayPropertiesDetail::default()
-            }),
-            retry_strategy,
-            timeout,
-            tags: request.tags.clone(),
-        };
-        let deps: Vec<String> = request
-            .depends_on
-            .iter()
-            .filter_map(|d| d.job_id.clone())
-            .collect();
-        let mut job = Job {
-            detail,
-            queue,
-            deps: deps.clone(),
-            children: Vec::new(),
-            parent: None,
-            history: Vec::new(),
-            kill: None,
-            terminating: None,
-        };
-        job.set_status(JobStatus::Submitted, now);
-        job.set_status(JobStatus::Pending, now);
-
-        if let Some(size) = size {
-            let sequential = request
-                .depends_on
-                .iter()
-                .any(|d| d.kind == Some(ArrayJobDependency::Sequential));
-            for index in 0..size {
-                let child_id = format!("{id}:{index}");
-                let mut child_deps = Vec::new();
-                for dep in &request.depends_on {
-                    let Some(dep_id) = &dep.job_id else { continue };
-                    let n_to_n = dep.kind == Some(ArrayJobDependency::NToN)
-                        && !self.jobs[dep_id].children.is_empty();
-                    child_deps.push(if n_to_n {
-                        format!("{dep_id}:{index}")
-                    } else {
-                        dep_id.clone()
-                    });
-                }
-                if sequential && index > 0 {
-                    child_deps.push(format!("{id}:{}", index - 1));
-                }
-                let mut child_detail = job.detail.clone();
-                child_detail.job_arn = format!("{ARN_PREFIX}:job/{child_id}");
-                child_detail.job_id = child_id.clone();
-                child_detail.array_properties = Some(ArrayPropertiesDetail {
-                    index: Some(index),
-                    ..ArrayPropertiesDetail::default()
-                });
-                child_detail.depends_on = child_deps
-                    .iter()
-                    .map(|d| JobDependency {
-                        job_id: Some(d.clone()),
-                        kind: None,
-                    })
-                    .collect();
-                let mut child = Job {
-                    detail: child_detail,
-                    queue: job.queue.clone(),
-                    deps: child_deps,
-                    children: Vec::new(),
-                    parent: Some(id.clone()),
-                    history: Vec::new(),
-                    kill: None,
-                    terminating: None,
-                };
-                child.set_status(JobStatus::Submitted, now);
-                child.set_status(JobStatus::Pending, now);
-                job.children.push(child_id.clone());
-                self.pending.push(child_id.clone());
-                self.jobs.insert(child_id, child);
-            }
-        } else {
-            self.pending.push(id.clone());
-        }
-        self.jobs.insert(id.clone(), job);
-        self.refresh_parent(&id, now);
-        Ok(SubmitJobResponse {
-            job_arn: format!("{ARN_PREFIX}:job/{id}"),
-            job_name: request.job_name,
-            job_id: id,
-        })
-    }
-
     /// Moves jobs along (dependencies met → RUNNABLE; capacity free → STARTING) and returns
     /// the processes to start. Costs O(pending + started), not O(all jobs).
     pub(crate) fn advance(&mut self, now: u64) -> Vec<Launch> {
@@ -344,24 +135,29 @@ impl State {
             let mut progressed = false;
             for id in std::mem::take(&mut self.pending) {
                 let job = &self.jobs[&id];
-                if job.detail.status != JobStatus::Pending {
+                if job.detail.status != BatchJobStatus::Pending {
                     continue; // Terminated while waiting.
                 }
-                let deps: Vec<JobStatus> = job
+                let deps: Vec<BatchJobStatus> = job
                     .deps
                     .iter()
                     .map(|d| {
                         self.jobs
                             .get(d)
-                            .map_or(JobStatus::Succeeded, |j| j.detail.status)
+                            .map_or(BatchJobStatus::Succeeded, |j| j.detail.status)
                     })
                     .collect();
-                if deps.contains(&JobStatus::Failed) {
-                    self.finish(&id, JobStatus::Failed, "Dependent Job failed".into(), now);
+                if deps.contains(&BatchJobStatus::Failed) {
+                    self.finish(
+                        &id,
+                        BatchJobStatus::Failed,
+                        "Dependent Job failed".into(),
+                        now,
+                    );
                     progressed = true;
-                } else if deps.iter().all(|s| *s == JobStatus::Succeeded) {
+                } else if deps.iter().all(|s| *s == BatchJobStatus::Succeeded) {
                     let job = self.jobs.get_mut(&id).expect("pending jobs exist");
-                    job.set_status(JobStatus::Runnable, now);
+                    job.set_status(BatchJobStatus::Runnable, now);
                     self.runnable
                         .entry(job.queue.clone())
                         .or_default()
@@ -378,7 +174,7 @@ impl State {
                     else {
                         break;
                     };
-                    if self.jobs[&id].detail.status == JobStatus::Runnable {
+                    if self.jobs[&id].detail.status == BatchJobStatus::Runnable {
                         *self.running.entry(queue.clone()).or_default() += 1;
                         launches.push(self.launch(&id, now));
                     }
@@ -393,7 +189,7 @@ impl State {
     fn launch(&mut self, id: &str, now: u64) -> Launch {
         let log_dir = self.log_dir.clone();
         let job = self.jobs.get_mut(id).expect("launched jobs exist");
-        job.set_status(JobStatus::Starting, now);
+        job.set_status(BatchJobStatus::Starting, now);
         let attempt = job.detail.attempts.len() + 1;
         let container = job.detail.container.clone().unwrap_or_default();
         let mut environment: Vec<(String, String)> = container
@@ -437,10 +233,11 @@ impl State {
         let Some(job) = self.jobs.get_mut(id) else {
             return;
         };
-        if job.detail.status != JobStatus::Starting || job.detail.attempts.len() + 1 != attempt {
+        if job.detail.status != BatchJobStatus::Starting || job.detail.attempts.len() + 1 != attempt
+        {
             return;
         }
-        job.set_status(JobStatus::Running, now);
+        job.set_status(BatchJobStatus::Running, now);
         job.detail.started_at = Some(now);
         match job.terminating.clone() {
             Some(reason) => {
@@ -480,13 +277,13 @@ impl State {
             c.log_stream_name = exit.log.clone();
         }
         if exit.code == Some(0) && exit.reason.is_none() {
-            self.finish(id, JobStatus::Succeeded, status_reason, now);
+            self.finish(id, BatchJobStatus::Succeeded, status_reason, now);
             return;
         }
         let retry =
             job.terminating.is_none() && should_retry(&job.detail, &status_reason, &container);
         if retry {
-            job.set_status(JobStatus::Runnable, now);
+            job.set_status(BatchJobStatus::Runnable, now);
             let queue = job.queue.clone();
             self.runnable
                 .entry(queue)
@@ -494,7 +291,7 @@ impl State {
                 .push_back(id.to_owned());
         } else {
             let reason = job.terminating.clone().unwrap_or(status_reason);
-            self.finish(id, JobStatus::Failed, reason, now);
+            self.finish(id, BatchJobStatus::Failed, reason, now);
         }
     }
 
@@ -514,14 +311,16 @@ impl State {
         job.terminating = Some(reason.clone());
         let children = job.children.clone();
         match job.detail.status {
-            JobStatus::Running => {
+            BatchJobStatus::Running => {
                 if let Some(kill) = job.kill.take() {
                     let _ = kill.send(reason.clone());
                 }
             }
             // The runner kills it as soon as it has started.
-            JobStatus::Starting => {}
-            _ if children.is_empty() => self.finish(id, JobStatus::Failed, reason.clone(), now),
+            BatchJobStatus::Starting => {}
+            _ if children.is_empty() => {
+                self.finish(id, BatchJobStatus::Failed, reason.clone(), now)
+            }
             _ => {}
         }
         for child in children {
@@ -544,11 +343,11 @@ impl State {
             .collect())
     }
 
-    pub(crate) fn history(&self, id: &str) -> Option<Vec<(JobStatus, u64)>> {
+    pub(crate) fn history(&self, id: &str) -> Option<Vec<(BatchJobStatus, u64)>> {
         self.jobs.get(id).map(|j| j.history.clone())
     }
 
-    fn finish(&mut self, id: &str, status: JobStatus, reason: String, now: u64) {
+    fn finish(&mut self, id: &str, status: BatchJobStatus, reason: String, now: u64) {
         let Some(job) = self.jobs.get_mut(id) else {
             return;
         };
@@ -575,9 +374,9 @@ impl State {
                 .or_insert(0u32) += 1;
         }
         let total = parent.children.len() as u32;
-        let count = |s: JobStatus| summary.get(&s).copied().unwrap_or(0);
-        let done = count(JobStatus::Succeeded) + count(JobStatus::Failed);
-        let started = done + count(JobStatus::Starting) + count(JobStatus::Running);
+        let count = |s: BatchJobStatus| summary.get(&s).copied().unwrap_or(0);
+        let done = count(BatchJobStatus::Succeeded) + count(BatchJobStatus::Failed);
+        let started = done + count(BatchJobStatus::Starting) + count(BatchJobStatus::Running);
         let terminating = parent.terminating.clone();
         let parent = self.jobs.get_mut(id).expect("checked above");
         if let Some(array) = parent.detail.array_properties.as_mut() {
@@ -586,121 +385,25 @@ impl State {
         if done == total {
             let failed = parent.detail.array_properties.as_ref().is_some_and(|a| {
                 a.status_summary
-                    .get(&JobStatus::Failed)
+                    .get(&BatchJobStatus::Failed)
                     .is_some_and(|n| *n > 0)
             });
             let (status, reason) = if failed {
                 (
-                    JobStatus::Failed,
+                    BatchJobStatus::Failed,
                     terminating.unwrap_or_else(|| "Array Child Job failed".into()),
                 )
             } else {
-                (JobStatus::Succeeded, "Array Child Jobs succeeded".into())
+                (
+                    BatchJobStatus::Succeeded,
+                    "Array Child Jobs succeeded".into(),
+                )
             };
             parent.set_status(status, now);
             parent.detail.status_reason = Some(reason);
             parent.detail.stopped_at = Some(now);
         } else if started > 0 {
-            parent.set_status(JobStatus::Running, now);
+            parent.set_status(BatchJobStatus::Running, now);
         }
-    }
-}
-
-/// Replaces each `Ref::name` in an argument with the parameter `name`; a name is letters,
-/// digits, `_` and `-`. Unknown names stay as they are.
-fn substitute(arg: &str, parameters: &std::collections::BTreeMap<String, String>) -> String {
-    let mut out = String::with_capacity(arg.len());
-    let mut rest = arg;
-    while let Some(at) = rest.find("Ref::") {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + 5..];
-        let end = after
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-            .unwrap_or(after.len());
-        match parameters.get(&after[..end]) {
-            Some(value) => out.push_str(value),
-            None => out.push_str(&rest[at..at + 5 + end]),
-        }
-        rest = &after[end..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Whether a failed attempt is retried: attempts remain and the first matching
-/// `evaluateOnExit` rule (if any matches) says RETRY.
-fn should_retry(
-    detail: &JobDetail,
-    status_reason: &str,
-    container: &AttemptContainerDetail,
-) -> bool {
-    let Some(strategy) = &detail.retry_strategy else {
-        return false;
-    };
-    if detail.attempts.len() >= strategy.attempts as usize {
-        return false;
-    }
-    let exit_code = container
-        .exit_code
-        .map(|c| c.to_string())
-        .unwrap_or_default();
-    let reason = container.reason.clone().unwrap_or_default();
-    let rule = strategy.evaluate_on_exit.iter().find(|rule| {
-        rule.on_status_reason
-            .as_deref()
-            .is_none_or(|p| matches_pattern(p, status_reason))
-            && rule
-                .on_reason
-                .as_deref()
-                .is_none_or(|p| matches_pattern(p, &reason))
-            && rule
-                .on_exit_code
-                .as_deref()
-                .is_none_or(|p| matches_pattern(p, &exit_code))
-    });
-    rule.is_none_or(|r| r.action == RetryAction::Retry)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_come_out_of_arns_and_revisions() {
-        assert_eq!(
-            resource_name("arn:aws:batch:us-east-2:123456789012:job-queue/SampleJobQueue-4d9d"),
-            "SampleJobQueue-4d9d"
-        );
-        assert_eq!(
-            resource_name("arn:aws:batch:us-east-2:1:job-definition/SampleJobDefinition-343f:1"),
-            "SampleJobDefinition-343f"
-        );
-        assert_eq!(resource_name("Def:7"), "Def");
-        assert_eq!(resource_name("Plain"), "Plain");
-    }
-
-    #[test]
-    fn patterns_allow_a_trailing_star() {
-        assert!(matches_pattern(
-            "Host EC2*",
-            "Host EC2 (instance i-1) terminated."
-        ));
-        assert!(matches_pattern("3", "3"));
-        assert!(!matches_pattern("3", "31"));
-        assert!(matches_pattern("*", ""));
-    }
-
-    #[test]
-    fn parameters_replace_whole_ref_arguments() {
-        let params = [("seconds".to_owned(), "3".to_owned())]
-            .into_iter()
-            .collect();
-        assert_eq!(substitute("Ref::seconds", &params), "3");
-        assert_eq!(substitute("Ref::missing", &params), "Ref::missing");
-        assert_eq!(substitute("sleep", &params), "sleep");
-        assert_eq!(
-            substitute("sleep Ref::seconds; echo Ref::x", &params),
-            "sleep 3; echo Ref::x"
-        );
     }
 }

@@ -1,0 +1,42 @@
+//! Step Functions' service integrations, as pollflow task handlers: the Task states of
+//! Amazon States Language definitions (`arn:aws:states:::batch:submitJob.sync`,
+//! `arn:aws:states:::batch:submitJob`, `arn:aws:states:::sns:publish`) run against any
+//! [`BatchApi`] and [`Notifier`].
+
+mod batch;
+mod case;
+mod sns;
+
+use pollflow::{Notifier, PollGroup, Tasks};
+
+use crate::api::{BatchApi, DESCRIBE_JOBS_MAX};
+use crate::poller::BatchPoller;
+use batch::{SubmitBatchJob, SyncBatchJob};
+use sns::SnsPublish;
+
+/// `batch:submitJob` and its `.sync` form.
+pub const BATCH_SUBMIT_JOB: &str = "arn:aws:states:::batch:submitJob";
+/// `batch:submitJob.sync`: submit, then wait for the job to end.
+pub const BATCH_SUBMIT_JOB_SYNC: &str = "arn:aws:states:::batch:submitJob.sync";
+/// `sns:publish`.
+pub const SNS_PUBLISH: &str = "arn:aws:states:::sns:publish";
+
+/// Handlers for the Batch and SNS integrations: `.sync` jobs are checked through one
+/// [`PollGroup`] (DescribeJobs for up to 100 jobs per call, across every execution); SNS
+/// messages go to `notifier`.
+///
+/// As in Step Functions, parameters and results use the service's field names in PascalCase
+/// (`JobName`, `JobQueue`, `ContainerOverrides`; the result of a `.sync` job is its
+/// DescribeJobs detail: `Status`, `Attempts`, `Container`...). A FAILED job fails the state
+/// with `States.TaskFailed`, its detail as the cause.
+pub fn service_tasks<B, N>(api: B, notifier: N) -> Tasks
+where
+    B: BatchApi + Clone + 'static,
+    N: Notifier + 'static,
+{
+    let jobs = PollGroup::new(BatchPoller::new(api.clone()), DESCRIBE_JOBS_MAX);
+    Tasks::new()
+        .job(BATCH_SUBMIT_JOB_SYNC, SyncBatchJob(jobs))
+        .handler(BATCH_SUBMIT_JOB, SubmitBatchJob(api))
+        .handler(SNS_PUBLISH, SnsPublish::new(notifier))
+}
