@@ -297,7 +297,11 @@ export function read(options, key, field) {
   }
 }
 
-/** Throws a TypeError unless `options` is an object with no or an AbortSignal `signal`. */
+/**
+ * Throws a TypeError unless `options` is an object with no or an AbortSignal `signal`: the one
+ * check made in JS (the wrapper handles the signal); the engine checks every other option
+ * (wasm/src/fields.rs).
+ */
 export function checkOptions(options) {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`options must be an object, got ${options === null ? 'null' : typeof options}`);
@@ -307,44 +311,6 @@ export function checkOptions(options) {
     throw new TypeError('options.signal must be an AbortSignal');
   }
   return signal;
-}
-
-/** `options.limits`' fields, in the order the glue's `start`/`startAsl` take them (wasm/src/limits.rs). */
-const LIMITS = ['maxPayloadBytes', 'maxVariablesBytes', 'maxEvents', 'maxMapConcurrency', 'maxPathVisits'];
-
-/**
- * `options.limits` checked, as the glue takes it: one number per field of {@link LIMITS}, NaN
- * for the default. TypeError for a non-object, an unknown field or a non-number; RangeError
- * for a number that is not a whole number from 0 to 2^53 - 1 (maxMapConcurrency: 2^32 - 1).
- */
-export function limits(options) {
-  const given = read(options, 'limits', 'options.limits');
-  const values = new Float64Array(LIMITS.length).fill(NaN);
-  if (given === undefined || given === null) return values;
-  if (typeof given !== 'object' || Array.isArray(given)) {
-    throw new TypeError(`options.limits must be an object, got ${Array.isArray(given) ? 'array' : typeof given}`);
-  }
-  let keys;
-  try {
-    keys = Object.keys(given);
-  } catch (error) {
-    throw new TypeError(`reading options.limits threw: ${error?.message ?? String(error)}`, { cause: error });
-  }
-  for (const key of keys) {
-    if (!LIMITS.includes(key)) throw new TypeError(`options.limits.${key} is not a limit (there are ${LIMITS.join(', ')})`);
-  }
-  LIMITS.forEach((key, i) => {
-    const field = `options.limits.${key}`;
-    const value = read(given, key, field);
-    if (value === undefined || value === null) return;
-    if (typeof value !== 'number') throw new TypeError(`${field} must be a number, got ${typeof value}`);
-    const max = i === 3 ? 2 ** 32 - 1 : Number.MAX_SAFE_INTEGER;
-    if (!(Number.isInteger(value) && value >= 0 && value <= max)) {
-      throw new RangeError(`${field} must be a whole number from 0 to ${max}, got ${value}`);
-    }
-    values[i] = value;
-  });
-  return values;
 }
 
 /** The longest a `setTimeout` waits (2^31 - 1 ms, about 24.8 days); longer ones fire at once. */

@@ -52,12 +52,6 @@ pub(crate) fn to_text(value: &impl serde::Serialize) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())
 }
 
-/// Writes `value`'s JSON text into `out`.
-pub(crate) fn write(out: &mut Vec<u8>, value: &impl serde::Serialize) {
-    // Serializing our own types to JSON text cannot fail.
-    let _ = serde_json::to_writer(out, value);
-}
-
 /// A JSON value as a plain JS value.
 pub(crate) fn to_js(value: &impl serde::Serialize) -> JsValue {
     // The host parses what we printed.

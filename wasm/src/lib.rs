@@ -23,183 +23,52 @@
 //!
 //! It is built for `wasm32` only: JS callbacks are not `Send`, which the engine asks of what it
 //! holds on native targets (see `pollflow::SendOutsideWasm`); elsewhere the crate is empty
-//! (check it with `--target wasm32-unknown-unknown`).
-#![cfg(target_arch = "wasm32")]
+//! (check it with `--target wasm32-unknown-unknown`), except under `cargo test`, which builds
+//! the wire format (`wire`, `states`) for its test: the JS tables against Rust's.
 #![forbid(unsafe_code)]
 
-#[cfg(feature = "asl")]
+#[cfg(all(target_arch = "wasm32", feature = "asl"))]
 mod asl;
+#[cfg(target_arch = "wasm32")]
 mod clock;
+#[cfg(target_arch = "wasm32")]
 mod errors;
+#[cfg(target_arch = "wasm32")]
+mod execution;
+#[cfg(target_arch = "wasm32")]
+mod fields;
+#[cfg(target_arch = "wasm32")]
 mod host;
+#[cfg(target_arch = "wasm32")]
 mod json;
+#[cfg(target_arch = "wasm32")]
 mod keys;
+#[cfg(target_arch = "wasm32")]
 mod limits;
+#[cfg(target_arch = "wasm32")]
 mod options;
+#[cfg(target_arch = "wasm32")]
 mod poller;
+#[cfg(target_arch = "wasm32")]
 mod slab;
+#[cfg(any(target_arch = "wasm32", test))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    allow(dead_code, reason = "natively, only the wire format's test uses it")
+)]
 mod states;
+#[cfg(target_arch = "wasm32")]
 mod wake;
+#[cfg(any(target_arch = "wasm32", test))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    allow(dead_code, reason = "natively, only the wire format's test uses it")
+)]
 mod wire;
 
-use std::cell::RefCell;
-use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
-
-use futures::StreamExt;
-use pollflow::{AbortHandle, Engine, Event, Outcome, Run};
-use wasm_bindgen::prelude::*;
-
-#[cfg(feature = "asl")]
+#[cfg(all(target_arch = "wasm32", feature = "asl"))]
 pub use crate::asl::{asl_graph, start_asl, validate_asl};
+#[cfg(target_arch = "wasm32")]
+pub use crate::execution::{start, workflow_graph, Execution};
+#[cfg(target_arch = "wasm32")]
 pub use crate::host::{ring, set_host, settle};
-use crate::wake::Parker;
-
-/// How many events `drive` runs through at most before handing control back to JS, which
-/// lets the event loop run when it has worked for a few milliseconds (a run that never waits
-/// would otherwise hold the thread for good).
-const DRIVE_STEPS: u32 = 64;
-
-/// A running execution, polled from JS one event at a time.
-#[wasm_bindgen]
-pub struct Execution {
-    /// Borrowed while being polled (a callback polling it again gets an error, not a panic);
-    /// `None` once ended: an ended run is dropped at once, not when JS collects this object.
-    run: RefCell<Option<Run>>,
-    finished: RefCell<Option<Outcome>>,
-    abort: AbortHandle,
-    parker: Rc<Parker>,
-    waker: Waker,
-    /// The virtual clock of a run on simulated time (`pollflow/asl`).
-    #[cfg(feature = "asl")]
-    simulation: Option<asl::Simulation>,
-}
-
-impl Execution {
-    /// Starts polling `run` (on the host's time).
-    fn new(mut run: Run) -> Self {
-        let abort = run.abort_handle();
-        let (parker, waker) = Parker::new();
-        Self {
-            run: RefCell::new(Some(run)),
-            finished: RefCell::default(),
-            abort,
-            parker,
-            waker,
-            #[cfg(feature = "asl")]
-            simulation: None,
-        }
-    }
-
-    /// Polls the run once, `now` being `Date.now()` as JS just read it, or `None` when no JS
-    /// ran since the clock was last read (a callback makes the clock read it again itself):
-    /// `Ready(Some(event))`, `Ready(None)` at its end, or `Pending`; `Err` when it is being
-    /// polled already.
-    fn advance(&self, now: Option<f64>) -> Result<Poll<Option<Event>>, ()> {
-        let mut cell = self.run.try_borrow_mut().map_err(drop)?;
-        let Some(run) = cell.as_mut() else {
-            return Ok(Poll::Ready(None));
-        };
-        self.parker.reset();
-        if let Some(now) = now {
-            clock::set_now(now);
-        }
-        let polled = run.poll_next_unpin(&mut Context::from_waker(&self.waker));
-        if self.finished.borrow().is_none() {
-            if let Some(outcome) = run.finished() {
-                *self.finished.borrow_mut() = Some(outcome.clone());
-            }
-        }
-        if let Poll::Ready(None) = polled {
-            *cell = None;
-            self.parker.retire();
-        }
-        Ok(polled)
-    }
-
-    /// [`wire::END`], the outcome's JSON left in memory for JS (which makes the `Error` of a
-    /// failure from it).
-    fn ended(&self) -> f64 {
-        wire::send_text(&*self.finished.borrow());
-        wire::END
-    }
-}
-
-#[wasm_bindgen]
-impl Execution {
-    /// Makes progress until the next event, `now` being `Date.now()`, and says what it is:
-    /// `-3` the run is being polled already, `-2` it must wait (see `park`), `-1` it ended
-    /// (its outcome's JSON left in memory as an event's text); otherwise the event's header,
-    /// its numbers and text left in memory (see `wire`).
-    /// (Errors are codes: a `Result` would cross through memory, slower.)
-    pub fn poll(&self, now: f64) -> f64 {
-        match self.advance(Some(now)) {
-            Err(()) => wire::BUSY,
-            Ok(Poll::Pending) => wire::PENDING,
-            Ok(Poll::Ready(None)) => self.ended(),
-            Ok(Poll::Ready(Some(event))) => wire::send(&event),
-        }
-    }
-
-    /// Makes progress until the run must wait (`-2`) or ends (`-1`, as `poll`), dropping the events (for
-    /// an execution nobody iterates), `now` being `Date.now()`; `-3` when it is being polled
-    /// already; `-4` when it can go on but ran through `DRIVE_STEPS` events (drive again).
-    pub fn drive(&self, now: f64) -> f64 {
-        let mut now = Some(now);
-        for _ in 0..DRIVE_STEPS {
-            match self.advance(now.take()) {
-                Err(()) => return wire::BUSY,
-                Ok(Poll::Pending) => return wire::PENDING,
-                Ok(Poll::Ready(None)) => return self.ended(),
-                Ok(Poll::Ready(Some(_))) => {}
-            }
-        }
-        wire::MORE
-    }
-
-    /// Parks JS until the run can make progress again: the host's `resume(parker)` says
-    /// when. `false`: it can already (it was woken since the last poll).
-    pub fn park(&self) -> bool {
-        self.parker.park()
-    }
-
-    /// The number the host's `resume` names this execution by.
-    #[wasm_bindgen(getter)]
-    pub fn parker(&self) -> u32 {
-        self.parker.id()
-    }
-
-    /// Stops the execution: its job is cancelled, then `ExecutionAborted` ends it.
-    pub fn abort(&self) {
-        poller::note_abort();
-        self.abort.abort();
-    }
-}
-
-/// Starts an execution of the Job Poller workflow with JS callbacks (see `index.d.ts`);
-/// `random_seed` (drawn by JS from `crypto.getRandomValues`) seeds it unless `options.seed`
-/// does: wasm32 has no randomness of its own. `limits`: `options.limits` as the wrapper
-/// checked it (see `limits::from_js`).
-#[wasm_bindgen]
-pub fn start(options: JsValue, random_seed: f64, limits: &[f64]) -> Result<Execution, JsValue> {
-    let _unfinished = wire::Unfinished::enter();
-    let options = options::parse(&options)?;
-    // `as` saturates: no panic on any number.
-    let seed = options.seed.unwrap_or(random_seed as u64);
-    let mut builder = pollflow::Engine::builder(options.workflow, options.poller, clock::JsClock)
-        .seed(seed)
-        .limits(limits::from_js(limits));
-    if let Some(notifier) = options.notifier {
-        builder = builder.notifier(notifier);
-    }
-    let engine: Engine = builder.build();
-    Ok(Execution::new(engine.start(options.input)))
-}
-
-/// The state-machine graph `start` would run with these options (for drawing it).
-#[wasm_bindgen(js_name = workflowGraph)]
-pub fn workflow_graph(options: JsValue) -> Result<JsValue, JsValue> {
-    let _unfinished = wire::Unfinished::enter();
-    let options = options::parse(&options)?;
-    Ok(json::to_js(options.workflow.graph()))
-}

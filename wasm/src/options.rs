@@ -1,17 +1,17 @@
-//! `run(options)`: reading and checking what JS passes in. Every mistake is a `TypeError` or
-//! `RangeError` naming the field.
+//! `run(options)`: the Job Poller workflow and its callbacks from what JS passes in, each field
+//! checked by [`fields`](crate::fields).
 
 use std::cell::RefCell;
 use std::time::Duration;
 
-use js_sys::Function;
 use pollflow::{names, Backoff, Branch, Jitter, Path, WaitPolicy, Workflow};
 use serde_json::Value;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
-use crate::errors::{describe, is_array, message, number, range_error, type_error};
+use crate::errors::{describe, is_array, number, range_error, type_error};
+use crate::fields::{absent, function, millis, read, seed, text, whole};
 use crate::json;
-use crate::keys::{get, Key};
+use crate::keys::Key;
 use crate::poller::{JsNotifier, JsPoller};
 use crate::states;
 
@@ -23,103 +23,6 @@ pub(crate) struct Options {
     pub(crate) input: Value,
     /// `options.seed`, if given.
     pub(crate) seed: Option<u64>,
-}
-
-fn absent(value: &JsValue) -> bool {
-    value.is_undefined() || value.is_null()
-}
-
-/// `object[key]`, `field` naming it; a getter that throws is a `TypeError` saying so.
-fn read(object: &JsValue, key: Key, field: &str) -> Result<JsValue, JsValue> {
-    get(object, key)
-        .map_err(|thrown| type_error(&format!("reading {field} threw: {}", message(&thrown))))
-}
-
-/// JS's largest safe integer: the most milliseconds a duration may have (about 285,000 years),
-/// and the largest seed.
-pub(crate) const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
-
-/// `ms` milliseconds as a `Duration`: `None` unless finite, >= 0 and at most [`MAX_SAFE_INTEGER`].
-pub(crate) fn duration(ms: f64) -> Option<Duration> {
-    (ms.is_finite() && (0.0..=MAX_SAFE_INTEGER).contains(&ms))
-        .then(|| Duration::from_secs_f64(ms / 1000.0))
-}
-
-fn function(object: &JsValue, key: Key, required: bool) -> Result<Option<Function>, JsValue> {
-    let value = read(object, key, &format!("options.{}", key.name()))?;
-    if absent(&value) && !required {
-        return Ok(None);
-    }
-    value.dyn_into::<Function>().map(Some).map_err(|v| {
-        type_error(&format!(
-            "options.{} must be a function, got {}",
-            key.name(),
-            describe(&v)
-        ))
-    })
-}
-
-/// A duration in milliseconds: absent → `None`; not a number → `TypeError`; NaN, infinite,
-/// negative or above [`MAX_SAFE_INTEGER`] → `RangeError`. `field` names it in errors.
-fn millis(object: &JsValue, key: Key, field: &str) -> Result<Option<Duration>, JsValue> {
-    let value = read(object, key, field)?;
-    if absent(&value) {
-        return Ok(None);
-    }
-    let ms = value.as_f64().ok_or_else(|| {
-        type_error(&format!(
-            "{field} must be a number of milliseconds, got {}",
-            describe(&value)
-        ))
-    })?;
-    duration(ms).map(Some).ok_or_else(|| {
-        range_error(&format!(
-            "{field} must be a finite number >= 0 and <= {} (milliseconds), got {}",
-            number(MAX_SAFE_INTEGER),
-            number(ms)
-        ))
-    })
-}
-
-/// A whole number from `min` to `max`.
-fn whole(
-    object: &JsValue,
-    key: Key,
-    field: &str,
-    (min, max): (f64, f64),
-) -> Result<Option<u64>, JsValue> {
-    let value = read(object, key, field)?;
-    if absent(&value) {
-        return Ok(None);
-    }
-    let n = value.as_f64().ok_or_else(|| {
-        type_error(&format!(
-            "{field} must be a number, got {}",
-            describe(&value)
-        ))
-    })?;
-    if !(n.is_finite() && n.fract() == 0.0 && n >= min && n <= max) {
-        return Err(range_error(&format!(
-            "{field} must be a whole number from {} to {}, got {}",
-            number(min),
-            number(max),
-            number(n)
-        )));
-    }
-    Ok(Some(n as u64))
-}
-
-fn text(object: &JsValue, key: Key, field: &str, default: &str) -> Result<String, JsValue> {
-    let value = read(object, key, field)?;
-    if absent(&value) {
-        return Ok(default.to_owned());
-    }
-    value.as_string().ok_or_else(|| {
-        type_error(&format!(
-            "{field} must be a string, got {}",
-            describe(&value)
-        ))
-    })
 }
 
 fn wait_policy(options: &JsValue) -> Result<WaitPolicy, JsValue> {
@@ -279,10 +182,10 @@ pub(crate) fn parse(options: &JsValue) -> Result<Options, JsValue> {
             describe(options)
         )));
     }
-    let submit = function(options, Key::Submit, true)?.expect("required");
-    let check = function(options, Key::Check, true)?.expect("required");
-    let cancel = function(options, Key::Cancel, false)?;
-    let notifier = function(options, Key::Notify, false)?.map(JsNotifier);
+    let submit = function(options, Key::Submit, "options.submit", true)?.expect("required");
+    let check = function(options, Key::Check, "options.check", true)?.expect("required");
+    let cancel = function(options, Key::Cancel, "options.cancel", false)?;
+    let notifier = function(options, Key::Notify, "options.notify", false)?.map(JsNotifier);
     Ok(Options {
         workflow: workflow(options, notifier.is_some())?,
         poller: JsPoller {
@@ -296,6 +199,6 @@ pub(crate) fn parse(options: &JsValue) -> Result<Options, JsValue> {
             &read(options, Key::Input, "options.input")?,
             "options.input",
         )?,
-        seed: whole(options, Key::Seed, "options.seed", (0.0, MAX_SAFE_INTEGER))?,
+        seed: seed(options)?,
     })
 }

@@ -143,10 +143,10 @@ fn job_status(result: &JsValue) -> Result<JobStatus, CheckError> {
         let retry_after = field(Key::RetryAfterMs)?;
         let retry_after = match retry_after.as_f64() {
             None if retry_after.is_undefined() || retry_after.is_null() => None,
-            Some(ms) => Some(crate::options::duration(ms).ok_or_else(|| {
+            Some(ms) => Some(crate::fields::duration(ms).ok_or_else(|| {
                 shape_error(format!(
                     "check() result .retryAfterMs must be a finite number >= 0 and <= {} (milliseconds), got {}",
-                    number(crate::options::MAX_SAFE_INTEGER),
+                    number(crate::fields::MAX_SAFE_INTEGER),
                     describe(&retry_after)
                 ))
             })?),

@@ -17,7 +17,13 @@ use std::sync::Arc;
 
 use pollflow::{Event, EventKind};
 
-use crate::{json, states};
+use crate::states;
+
+/// Writes `value`'s JSON text into `out`.
+fn write_json(out: &mut Vec<u8>, value: &impl serde::Serialize) {
+    // Serializing our own types to JSON text cannot fail.
+    let _ = serde_json::to_writer(out, value);
+}
 
 /// `poll` and `drive`: the run is being polled already (by a callback); JS throws.
 pub(crate) const BUSY: f64 = -3.0;
@@ -210,7 +216,7 @@ pub(crate) fn send_text(value: &impl serde::Serialize) {
     let (at, len) = TEXT.with(|text| {
         let text = &mut *text.borrow_mut();
         text.clear();
-        json::write(text, value);
+        write_json(text, value);
         (text.as_ptr() as usize, text.len())
     });
     store(slot::TEXT_AT, at as f64);
@@ -247,12 +253,12 @@ fn write_text(event: &Event, code: u32) -> (usize, usize) {
         let text = &mut *text.borrow_mut();
         text.clear();
         match &event.kind {
-            _ if code == OTHER => json::write(text, event),
-            EventKind::ExecutionStarted { input } => json::write(text, &**input),
+            _ if code == OTHER => write_json(text, event),
+            EventKind::ExecutionStarted { input } => write_json(text, &**input),
             EventKind::TaskSubmitted { handle: value, .. }
-            | EventKind::ExecutionSucceeded { output: value } => json::write(text, value),
-            EventKind::StatusChecked { status, .. } => json::write(text, &**status),
-            EventKind::Notified { message, .. } => json::write(text, message),
+            | EventKind::ExecutionSucceeded { output: value } => write_json(text, value),
+            EventKind::StatusChecked { status, .. } => write_json(text, &**status),
+            EventKind::Notified { message, .. } => write_json(text, message),
             _ => return (0, 0),
         }
         (text.as_ptr() as usize, text.len())

@@ -4,14 +4,16 @@
 use std::cell::RefCell;
 
 use async_trait::async_trait;
-use js_sys::{Function, Object};
+use js_sys::Function;
 use pollflow::{names, TaskError, TaskHandler, Tasks};
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::errors::{describe, error_name, message, type_error};
+use super::options::{entries, entry_field};
+use crate::errors::{error_name, message, type_error};
+use crate::fields::{is_plain_object, kind, read, read_named};
 use crate::json;
-use crate::keys::{get, Key};
+use crate::keys::Key;
 use crate::poller::{call_js, JsPoller};
 
 /// A request-response handler: `handler(input)` returns (or resolves to) the result.
@@ -45,53 +47,68 @@ impl TaskHandler for JsTask {
     }
 }
 
-/// `object[key]` as a function; `None` when absent.
-fn function(object: &JsValue, key: Key, field: &str) -> Result<Option<Function>, JsValue> {
-    let value = get(object, key).map_err(|thrown| {
-        type_error(&format!(
-            "reading {field}.{} threw: {}",
-            key.name(),
-            message(&thrown)
-        ))
-    })?;
-    if value.is_undefined() || value.is_null() {
-        return Ok(None);
-    }
-    value.dyn_into::<Function>().map(Some).map_err(|value| {
-        type_error(&format!(
-            "{field}.{} must be a function, got {}",
-            key.name(),
-            describe(&value)
-        ))
-    })
+/// `object[key]`: read whatever it is, a throwing getter being a `TypeError`.
+fn member(object: &JsValue, key: Key, field: &str) -> Result<JsValue, JsValue> {
+    read(object, key, &format!("{field}.{}", key.name()))
 }
 
-/// The bindings of `handlers` (an object, or `undefined` for none).
-pub(super) fn tasks(handlers: &JsValue) -> Result<Tasks, JsValue> {
+/// `wrap(f)`: the function the engine calls instead of the handler `f` (the wrapper counts
+/// running calls and hands each its context).
+fn wrapped(wrap: &Function, f: &Function) -> Result<Function, JsValue> {
+    wrap.call1(&JsValue::UNDEFINED, f)?.dyn_into::<Function>()
+}
+
+/// The bindings of `options.handlers` (absent: none): a function is a request-response
+/// handler, an object with `submit`, `check` (and an optional `cancel`) functions a job
+/// poller; each function as `wrap` makes it.
+pub(super) fn tasks(options: &JsValue, wrap: &Function) -> Result<Tasks, JsValue> {
     let mut tasks = Tasks::new();
-    let Some(handlers) = handlers.dyn_ref::<Object>() else {
+    let handlers = read_named(options, "handlers", "options.handlers")?;
+    if handlers.is_undefined() {
         return Ok(tasks);
-    };
-    for key in Object::keys(handlers) {
-        let key = key.as_string().unwrap_or_default();
-        let field = format!("options.handlers[{key:?}]");
-        let value = js_sys::Reflect::get(handlers, &key.as_str().into())?;
+    }
+    if !is_plain_object(&handlers) {
+        return Err(type_error(&format!(
+            "options.handlers must be an object, got {}",
+            kind(&handlers)
+        )));
+    }
+    for (key, value) in entries(&handlers, "options.handlers")? {
+        let field = entry_field("options.handlers", &key);
         if let Some(handler) = value.dyn_ref::<Function>() {
-            let handler = handler.clone();
+            let handler = wrapped(wrap, handler)?;
             tasks = tasks.handler(key.clone(), JsTask { handler, key });
             continue;
         }
-        let submit = function(&value, Key::Submit, &field)?;
-        let check = function(&value, Key::Check, &field)?;
-        let (true, Some(submit), Some(check)) = (value.is_object(), submit, check) else {
+        let [submit, check, cancel] = if is_plain_object(&value) {
+            [
+                member(&value, Key::Submit, &field)?,
+                member(&value, Key::Check, &field)?,
+                member(&value, Key::Cancel, &field)?,
+            ]
+        } else {
+            [JsValue::UNDEFINED, JsValue::UNDEFINED, JsValue::UNDEFINED]
+        };
+        let (Some(submit), Some(check)) =
+            (submit.dyn_ref::<Function>(), check.dyn_ref::<Function>())
+        else {
             return Err(type_error(&format!(
                 "{field} must be a function, or an object with submit and check functions"
             )));
         };
-        let cancel = function(&value, Key::Cancel, &field)?;
+        let cancel = match cancel.dyn_ref::<Function>() {
+            Some(cancel) => Some(wrapped(wrap, cancel)?),
+            None if cancel.is_undefined() => None,
+            None => {
+                return Err(type_error(&format!(
+                    "{field}.cancel must be a function, got {}",
+                    kind(&cancel)
+                )))
+            }
+        };
         let poller = JsPoller {
-            submit,
-            check,
+            submit: wrapped(wrap, submit)?,
+            check: wrapped(wrap, check)?,
             cancel,
             handle: RefCell::default(),
         };

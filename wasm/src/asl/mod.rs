@@ -2,21 +2,26 @@
 //! validated (`validateAsl`) and drawn (`aslGraph`). Built only with the feature `asl`, into
 //! its own module (`wasm/npm/dist-asl`), so the base package stays small.
 //!
-//! The JS wrapper (`npm/asl.js`) checks the options' types and hands over the definition as
-//! JSON text; what only the engine can judge (the definition, the handlers' bindings, the
-//! overridden Wait states) is checked here.
+//! The definition and every option are read and checked here (module `options`, with the
+//! checks `pollflow`'s `run` uses, in `crate::fields`); the JS wrapper (`npm/asl.js`) only
+//! checks `options.signal` (an `AbortSignal`, which it handles) and wraps the handlers so that
+//! simulated time knows when they run.
 
 mod handlers;
+mod options;
 mod simulation;
 mod waits;
 
 use std::time::Duration;
 
+use js_sys::Function;
 use pollflow::{Engine, Problem, VirtualClock, Workflow};
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 
-use crate::errors::{range_error, type_error};
+use crate::errors::type_error;
+use crate::fields::{read, seed};
+use crate::keys::Key;
 use crate::{clock, json, Execution};
 
 pub(crate) use simulation::Simulation;
@@ -43,29 +48,34 @@ fn load(definition: &str) -> Result<Workflow, JsValue> {
     })
 }
 
-/// Starts an execution of `definition` (JSON text) with `input`, the Task states bound to
-/// `handlers` (see `handlers`), Wait states overridden by `waits` (JSON text: state name →
-/// milliseconds); on simulated time starting at `start_ms` when `simulated`; its random
-/// numbers (jitter, `States.UUID`, `States.MathRandom`) seeded with `seed` (JS checked it is
-/// a whole number from 0 to 2^53 - 1, or drew it from `crypto.getRandomValues`); bounded by
-/// `limits` (`options.limits` as JS checked it, see `limits::from_js`).
+/// Starts an execution of `definition` (an object, or JSON text) with `options` (see
+/// `asl.d.ts`): its input, its Task states bound to `options.handlers` (each function as
+/// `wrap` makes it), Wait states overridden by `options.waitOverrides`, on simulated time
+/// when `options.simulatedTime` says so, its random numbers (jitter, `States.UUID`,
+/// `States.MathRandom`) seeded by `options.seed` or else `random_seed` (drawn by JS from
+/// `crypto.getRandomValues`), bounded by `options.limits`.
 #[wasm_bindgen(js_name = startAsl)]
-#[allow(clippy::too_many_arguments)] // One per option: a struct would cross as an object.
 pub fn start_asl(
-    definition: &str,
-    input: JsValue,
-    handlers: JsValue,
-    waits: &str,
-    simulated: bool,
-    start_ms: f64,
-    seed: f64,
-    limits: &[f64],
+    definition: JsValue,
+    options: JsValue,
+    wrap: Function,
+    random_seed: f64,
 ) -> Result<Execution, JsValue> {
     let _unfinished = crate::wire::Unfinished::enter();
+    let definition = options::definition(&definition)?;
+    let start = options::simulated_start(&options)?;
+    let tasks = handlers::tasks(&options, &wrap)?;
+    let input = read(&options, Key::Input, "options.input")?;
+    let input = if input.is_undefined() {
+        json!({})
+    } else {
+        json::from_js(&input, "options.input")?
+    };
+    let waits = options::wait_overrides(&options)?;
     // `as` saturates: no panic on any number.
-    let seed = seed as u64;
-    let workflow = waits::apply(load(definition)?, waits)?;
-    let tasks = handlers::tasks(&handlers)?;
+    let seed = seed(&options)?.unwrap_or(random_seed as u64);
+    let limits = crate::limits::from_options(&options)?;
+    let workflow = waits::apply(load(&definition)?, waits)?;
     let unbound = tasks.unbound(&workflow);
     if !unbound.is_empty() {
         return Err(type_error(&format!(
@@ -73,33 +83,29 @@ pub fn start_asl(
             listed(&unbound)
         )));
     }
-    let input = json::from_js(&input, "options.input")?;
-    let limits = crate::limits::from_js(limits);
-    if !simulated {
+    let Some(start_ms) = start else {
         let engine = Engine::with_tasks(workflow, tasks, clock::JsClock)
             .seed(seed)
             .limits(limits)
             .build();
         return Ok(Execution::new(engine.start(input)));
-    }
-    // `as` saturates: no panic on any number (JS checked it is finite and >= 0).
+    };
+    // `as` saturates: no panic on any number (checked finite and >= 0).
     let clock = VirtualClock::starting_at(Duration::from_millis(start_ms as u64));
     let engine = Engine::with_tasks(workflow, tasks, clock.clone())
         .seed(seed)
         .limits(limits)
         .build();
-    Ok(Execution {
-        simulation: Some(Simulation::new(clock)),
-        ..Execution::new(engine.start(input))
-    })
+    Ok(Execution::new(engine.start(input)).on_simulated_time(Simulation::new(clock)))
 }
 
 /// `{"valid": bool, "problems": [{"state", "path", "reason"}]}` as JSON text: every problem of
-/// `definition` (JSON text).
+/// `definition` (an object, or JSON text).
 #[wasm_bindgen(js_name = validateAsl)]
-pub fn validate_asl(definition: &str) -> String {
+pub fn validate_asl(definition: JsValue) -> Result<String, JsValue> {
     let _unfinished = crate::wire::Unfinished::enter();
-    let problems = match Workflow::from_asl(definition, NAME) {
+    let definition = options::definition(&definition)?;
+    let problems = match Workflow::from_asl(&definition, NAME) {
         Ok(_) => Vec::new(),
         Err(e) => e.problems,
     };
@@ -107,21 +113,20 @@ pub fn validate_asl(definition: &str) -> String {
         .iter()
         .map(|p| json!({ "state": p.state, "path": p.path, "reason": p.message }))
         .collect();
-    json::to_text(&json!({ "valid": problems.is_empty(), "problems": problems }))
+    Ok(json::to_text(
+        &json!({ "valid": problems.is_empty(), "problems": problems }),
+    ))
 }
 
-/// The drawing of `definition` (JSON text): `format` is `mermaid` or `dot`.
+/// The drawing of `definition` (an object, or JSON text) in `options.format`: `mermaid` (the
+/// default) or `dot`.
 #[wasm_bindgen(js_name = aslGraph)]
-pub fn asl_graph(definition: &str, format: &str) -> Result<String, JsValue> {
+pub fn asl_graph(definition: JsValue, options: JsValue) -> Result<String, JsValue> {
     let _unfinished = crate::wire::Unfinished::enter();
-    let draw = match format {
-        "mermaid" => pollflow::StateMachine::to_mermaid,
+    let draw = match options::format(&options)?.as_str() {
         "dot" => pollflow::StateMachine::to_dot,
-        other => {
-            return Err(range_error(&format!(
-                "options.format must be 'mermaid' or 'dot', got {other:?}"
-            )))
-        }
+        _ => pollflow::StateMachine::to_mermaid,
     };
-    Ok(draw(load(definition)?.graph(), &[]))
+    let definition = options::definition(&definition)?;
+    Ok(draw(load(&definition)?.graph(), &[]))
 }

@@ -127,6 +127,12 @@ fn poll(sleep: &mut Sleep) -> bool {
 
 #[wasm_bindgen]
 impl Execution {
+    /// Whether the run is on simulated time (`options.simulatedTime`).
+    #[wasm_bindgen(getter)]
+    pub fn simulated(&self) -> bool {
+        self.simulation.is_some()
+    }
+
     /// On simulated time, jumps to the next deadline, waking what waited for it; returns
     /// whether there was one (always `false` on the host's time).
     #[wasm_bindgen(js_name = advanceClock)]

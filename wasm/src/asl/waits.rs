@@ -5,13 +5,12 @@ use std::collections::BTreeMap;
 use pollflow::{DelayUntil, State, Workflow};
 use wasm_bindgen::JsValue;
 
-use crate::errors::{range_error, type_error};
+use crate::errors::range_error;
 
-/// `workflow` with the Wait states named in `waits` (JSON text: state name → milliseconds)
-/// waiting that long, also inside Parallel branches and Map processors; a `RangeError` names a state that is missing or not a Wait state.
-pub(super) fn apply(workflow: Workflow, waits: &str) -> Result<Workflow, JsValue> {
-    let waits: BTreeMap<String, f64> = serde_json::from_str(waits)
-        .map_err(|e| type_error(&format!("options.waitOverrides: {e}")))?;
+/// `workflow` with the Wait states named in `waits` (state name → milliseconds, checked by
+/// `options::wait_overrides`) waiting that long, also inside Parallel branches and Map
+/// processors; a `RangeError` names a state that is missing or not a Wait state.
+pub(super) fn apply(workflow: Workflow, waits: BTreeMap<String, f64>) -> Result<Workflow, JsValue> {
     if waits.is_empty() {
         return Ok(workflow);
     }
@@ -26,7 +25,7 @@ pub(super) fn apply(workflow: Workflow, waits: &str) -> Result<Workflow, JsValue
                 "{field}: {state:?} is not a Wait state"
             )));
         };
-        // `as` saturates: no panic on any number (JS checked it is finite and >= 0).
+        // `as` saturates: no panic on any number (checked finite and >= 0).
         *until = DelayUntil::Milliseconds(ms as u64);
     }
     Workflow::from_graph(graph, []).map_err(|e| range_error(&format!("options.waitOverrides: {e}")))
