@@ -29,6 +29,39 @@ pub const SNS_PUBLISH: &str = "arn:aws:states:::sns:publish";
 /// (`JobName`, `JobQueue`, `ContainerOverrides`; the result of a `.sync` job is its
 /// DescribeJobs detail: `Status`, `Attempts`, `Container`...). A FAILED job fails the state
 /// with `States.TaskFailed`, its detail as the cause.
+///
+/// ```
+/// use pollflow::{Engine, Outcome, TokioClock, Workflow};
+/// use pollflow_batch::integrations::service_tasks;
+/// use pollflow_batch::{JobDefinition, JobQueue, LocalBatch, LocalNotifier};
+/// use serde_json::json;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let definition = json!({
+///     "StartAt": "Run",
+///     "States": {
+///         "Run": {
+///             "Type": "Task",
+///             "Resource": "arn:aws:states:::batch:submitJob.sync",
+///             "Parameters": { "JobName": "hello", "JobQueue": "q", "JobDefinition": "hello" },
+///             "End": true
+///         }
+///     }
+/// });
+/// let batch = LocalBatch::new()
+///     .with_queue(JobQueue::new("q", 1))
+///     .with_definition(JobDefinition::shell("hello", "echo hello"));
+/// let tasks = service_tasks(batch, LocalNotifier::new());
+/// let workflow = Workflow::from_asl(&definition.to_string(), "Hello")?;
+/// let engine = Engine::with_tasks(workflow, tasks, TokioClock::new()).build();
+/// match engine.start(json!({})).outcome().await {
+///     // The job's DescribeJobs detail, in PascalCase.
+///     Outcome::Succeeded { output } => assert_eq!(output["Status"], "SUCCEEDED"),
+///     other => panic!("{other:?}"),
+/// }
+/// # Ok(()) }
+/// ```
 pub fn service_tasks<B, N>(api: B, notifier: N) -> Tasks
 where
     B: BatchApi + Clone + 'static,
