@@ -20,7 +20,7 @@ export { retryAfterMs } from './retry-after.js';
  * messages). A handler's call, not an option: it is checked where it is made, in JS.
  */
 function millis(ms) {
-  if (typeof ms !== 'number') throw new TypeError(`sleep(ms) must be a number of milliseconds, got ${ms === null ? 'null' : typeof ms}`);
+  if (typeof ms !== 'number') throw new TypeError(`sleep(ms) must be a number of milliseconds, got ${ms === null ? 'null' : Array.isArray(ms) ? 'array' : typeof ms}`);
   if (!(ms >= 0 && ms <= Number.MAX_SAFE_INTEGER)) throw new RangeError(`sleep(ms) must be a finite number >= 0 and <= ${Number.MAX_SAFE_INTEGER} (milliseconds), got ${ms}`);
   return ms;
 }
