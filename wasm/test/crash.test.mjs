@@ -2,10 +2,9 @@
 // work it was doing and every execution in flight on that instance, with a clear error; later
 // calls run on a new instance; nothing escapes uncaught, even after garbage collection.
 //
-// Traps are made two ways: a definition whose data nests deeper than the stack allows (until
-// core bounds the depth: then the run fails cleanly, or the definition is refused, which these
-// tests accept too), and, to trap for sure, by pointing one call of the glue's Execution at an
-// address outside the engine's memory (`trapNext`), as a corrupted instance would.
+// The engine's limits (depth, size) end hostile runs cleanly before they can trap; to trap for
+// sure, the tests point one call of the glue's Execution at an address outside the engine's
+// memory (`trapNext`), as a corrupted instance would.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
@@ -65,34 +64,33 @@ function assertCrash(error, doing) {
   assert.ok(error.cause instanceof Error, 'the trap as cause');
 }
 
-test('three runs that trap or hit a depth limit, then a normal run succeeds; Node stays up', async () => {
-  const deep = { StartAt: 'P', States: { P: { Type: 'Pass', Result: 1, ResultPath: `$${'.a'.repeat(5000)}`, End: true } } };
-  for (let i = 0; i < 3; i++) {
-    let started;
-    try {
-      started = runAsl(deep, {});
-    } catch (error) {
-      // Refused when it loads: a clean error, nothing ran.
-      assert.ok(error instanceof TypeError && /^definition is not a valid state machine/.test(error.message), String(error));
-      continue;
-    }
-    const outcome = await started.outcome.catch((error) => error);
-    if (outcome instanceof Error) {
-      assertCrash(outcome, 'running this execution');
-      assert.ok(outcome.cause instanceof RangeError || outcome.cause instanceof WebAssembly.RuntimeError, String(outcome.cause));
-    } else {
-      assert.equal(outcome.status, 'FAILED', JSON.stringify(outcome));
-    }
-    // Iterated, it throws (or ends failed) the same way.
+test('three runs that hit a depth or size limit, then a normal run succeeds; Node stays up', async () => {
+  // The adversarial review's definition (a 5,000-step ResultPath overflowed the stack before
+  // the engine had limits) is refused when it loads: nothing runs.
+  const deepPath = { StartAt: 'P', States: { P: { Type: 'Pass', Result: 1, ResultPath: `$${'.a'.repeat(5000)}`, End: true } } };
+  assert.throws(() => runAsl(deepPath, {}), (error) => error instanceof TypeError && /^definition is not a valid state machine/.test(error.message));
+  // Limits reached while running: data nested 100 levels deeper on each pass (the depth limit),
+  // data doubled on each state (the payload limit).
+  const nesting = { StartAt: 'P', States: { P: { Type: 'Pass', ResultPath: `$${'.a'.repeat(100)}`, Next: 'P' } } };
+  const doubling = { StartAt: 'P0', States: {} };
+  for (let i = 0; i < 32; i++) {
+    doubling.States[`P${i}`] = { Type: 'Pass', Parameters: { 'a.$': '$', 'b.$': '$' }, ...(i < 31 ? { Next: `P${i + 1}` } : { End: true }) };
+  }
+  const limited = [
+    [nesting, {}, /^the result placed at ResultPath/],
+    [doubling, 'x'.repeat(100), /larger than the payload limit of 262144 bytes/],
+    [nesting, { b: [1, 2, 3] }, /^the result placed at ResultPath/],
+  ];
+  for (const [definition, input, cause] of limited) {
+    const outcome = await runAsl(definition, { input }).outcome;
+    assert.equal(outcome.status, 'FAILED', JSON.stringify(outcome).slice(0, 300));
+    assert.equal(outcome.error.error, 'States.DataLimitExceeded');
+    assert.match(outcome.error.cause, cause);
+    // Iterated, it ends the same way, with every event delivered.
     const events = [];
-    const iterated = runAsl(deep, {});
-    try {
-      for await (const event of iterated) events.push(event);
-      assert.equal(events.at(-1).type, 'ExecutionFailed');
-    } catch (error) {
-      assertCrash(error, 'running this execution');
-      await assert.rejects(iterated.outcome, error);
-    }
+    for await (const event of runAsl(definition, { input })) events.push(event);
+    assert.equal(events.at(-1).type, 'ExecutionFailed');
+    assert.equal(events.at(-1).error.error, 'States.DataLimitExceeded');
   }
   assert.equal(await pass(1).result(), 1);
   // Executions nobody consumes: the finalizer frees them in their (sound) instance.
