@@ -10,9 +10,9 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::asl::{format_rfc3339, Assigned, Path, PathOrCall, Scope, Variables};
 use crate::error::{names, CheckError, TaskError};
 use crate::event::{EventKind, Hop, Outcome};
+use crate::expr::{format_rfc3339, Assigned, Path, PathOrCall, Scope, Variables};
 use crate::limits::{drop_deep, drop_shared, Limits};
 use crate::notifier::Notification;
 use crate::policy::{to_millis, Rng, MAX_SECONDS};
@@ -1137,7 +1137,7 @@ impl Execution {
                     CatchTo::Keep => Ok(self.data.clone()),
                     CatchTo::At(path, asl) => {
                         enabled(asl);
-                        crate::asl::place(&self.data, path, caught)
+                        crate::expr::place(&self.data, path, caught)
                     }
                 };
                 let data = data.and_then(|data| {

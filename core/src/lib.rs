@@ -55,14 +55,14 @@
 //! # Ok::<(), pollflow::BuildError>(())
 //! ```
 #![forbid(unsafe_code)]
-// Without `asl`, the ASL paths of the interpreter end in an uninhabited marker.
-#![cfg_attr(not(feature = "asl"), allow(unreachable_code, unused_variables))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 // On wasm32 what an engine shares need not be `Send` (see `platform.rs`), yet one `Arc` type
 // serves both targets.
 #![cfg_attr(target_arch = "wasm32", allow(clippy::arc_with_non_send_sync))]
 
 mod abort;
+#[cfg(feature = "asl")]
+#[cfg_attr(docsrs, doc(cfg(feature = "asl")))]
 pub mod asl;
 mod calls;
 mod checkpoint;
@@ -71,6 +71,7 @@ mod engine;
 mod error;
 mod event;
 mod execution;
+pub mod expr;
 mod fn_poller;
 #[cfg(feature = "asl")]
 pub mod jsonata;

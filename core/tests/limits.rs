@@ -453,7 +453,7 @@ fn filters_with_many_terms_do_not_recurse() {
     let terms = vec!["@.a == 1"; 20_000].join(" || ");
     let path = format!("$[?({terms})]");
     on_small_stack(move || {
-        let parsed = pollflow::asl::Path::parse(&path).unwrap();
+        let parsed = pollflow::expr::Path::parse(&path).unwrap();
         let selected = parsed
             .select(&json!([{"a": 1}, {"a": 2}]), &json!({}))
             .unwrap();

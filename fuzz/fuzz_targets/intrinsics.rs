@@ -6,7 +6,7 @@
 mod common;
 
 use libfuzzer_sys::fuzz_target;
-use pollflow::asl::PathOrCall;
+use pollflow::expr::PathOrCall;
 use pollflow::Rng;
 
 fuzz_target!(|data: &[u8]| {

@@ -5,7 +5,7 @@
 mod common;
 
 use libfuzzer_sys::fuzz_target;
-use pollflow::asl::{Path, ReferencePath};
+use pollflow::expr::{Path, ReferencePath};
 
 fuzz_target!(|data: &[u8]| {
     let Some((text, mut document)) = common::text_and_document(data) else {

@@ -6,7 +6,7 @@
 mod common;
 
 use libfuzzer_sys::fuzz_target;
-use pollflow::asl::Template;
+use pollflow::expr::Template;
 use pollflow::Rng;
 use serde_json::Value;
 

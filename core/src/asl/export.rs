@@ -3,7 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{Path, ReferencePath};
+use crate::expr::{Path, ReferencePath};
 use crate::policy::{to_millis, AslRetrier, Backoff, JitterStrategy, WaitPolicy};
 use crate::workflow::{
     BuildError, Catcher, Condition, DataFlow, DelayUntil, Operand, Problem, State, StateMachine,

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use super::{check_name, Path, PathOrCall, ReferencePath, Template};
+use crate::expr::{check_name, parse_rfc3339, Path, PathOrCall, ReferencePath, Template};
 use crate::policy::{AslRetrier, MAX_DELAY_SECONDS, MAX_SECONDS};
 use crate::workflow::{
     too_deep, BuildError, Catcher, ChoiceRule, Comparison, Condition, DataFlow, DelayUntil,
@@ -831,9 +831,7 @@ impl Loader {
                 }
             },
             "Timestamp" => match at.get("Timestamp").and_then(Value::as_str) {
-                Some(t) if super::timestamp::parse_rfc3339(t).is_some() => {
-                    Some(DelayUntil::Timestamp(t.to_owned()))
-                }
+                Some(t) if parse_rfc3339(t).is_some() => Some(DelayUntil::Timestamp(t.to_owned())),
                 _ => {
                     self.problem(
                         Some(at.state),
@@ -1210,9 +1208,9 @@ fn check_operand(op: Comparison, value: &Value) -> Result<(), String> {
         | C::TimestampLessThan
         | C::TimestampGreaterThan
         | C::TimestampLessThanEquals
-        | C::TimestampGreaterThanEquals => value
-            .as_str()
-            .is_some_and(|t| super::timestamp::parse_rfc3339(t).is_some()),
+        | C::TimestampGreaterThanEquals => {
+            value.as_str().is_some_and(|t| parse_rfc3339(t).is_some())
+        }
         C::BooleanEquals
         | C::IsNull
         | C::IsPresent

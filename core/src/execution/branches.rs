@@ -14,9 +14,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{Completion, Execution, Outer, Phase, Route, Step};
-use crate::asl::{Scope, Variables};
 use crate::error::{names, TaskError};
 use crate::event::{EventKind, Hop, Outcome};
+use crate::expr::{Scope, Variables};
 use crate::limits::{measure, Exceeded, Limits};
 use crate::policy::Rng;
 use crate::workflow::{enabled, Asl, AslOnly, Compiled, DataFlow, Items, Node, NodeKind};
@@ -379,6 +379,8 @@ impl Execution {
         now: u64,
     ) -> Option<Step> {
         enabled(asl);
+        // Exists wherever `asl` does (with the `asl` feature).
+        let marker = AslOnly::witness()?;
         let context = self.context(wf, node, now);
         let scope = Scope::new(&context, &self.variables, &self.limits);
         let planned = io
@@ -401,7 +403,7 @@ impl Execution {
             });
         match planned {
             Ok((inputs, limit, selecting)) => {
-                self.start_branches(wf, inputs, limit, selecting, AslOnly::from(asl));
+                self.start_branches(wf, inputs, limit, selecting, marker);
                 None
             }
             Err(error) => self.fail_now(wf, node, error, now),
@@ -598,11 +600,11 @@ impl Items {
                 return Err(runtime(format!(
                     "ItemsPath {:?} selects {}, not an array",
                     self.path.as_str(),
-                    crate::asl::describe(&other)
+                    crate::expr::describe(&other)
                 )))
             }
             None => {
-                let place = crate::asl::missing_in(&self.path, input, scope);
+                let place = crate::expr::missing_in(&self.path, input, scope);
                 return Err(runtime(format!(
                     "ItemsPath {:?} matches nothing in {place}",
                     self.path.as_str()

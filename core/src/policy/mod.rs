@@ -5,8 +5,10 @@ mod millis;
 mod rng;
 mod wait_policy;
 
+#[cfg(feature = "asl")]
+pub(crate) use asl_retry::MAX_DELAY_SECONDS;
+pub(crate) use asl_retry::MAX_SECONDS;
 pub use asl_retry::{AslRetrier, JitterStrategy};
-pub(crate) use asl_retry::{MAX_DELAY_SECONDS, MAX_SECONDS};
 pub(crate) use millis::option as millis_option;
 pub(crate) use millis::to_millis;
 pub use rng::Rng;

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::asl::{Path, PathOrCall, ReferencePath, Scope, Template};
+use crate::expr::{Path, PathOrCall, ReferencePath, Scope, Template};
 use crate::policy::WaitPolicy;
 use crate::poller::JobStatus;
 
@@ -108,24 +108,15 @@ impl AslOnly {
     }
 }
 
-impl From<&Asl> for AslOnly {
-    #[cfg(feature = "asl")]
-    fn from(_: &Asl) -> Self {
-        AslOnly
-    }
-    #[cfg(not(feature = "asl"))]
-    fn from(asl: &Asl) -> Self {
-        match *asl {}
-    }
-}
-
-/// Continues only where ASL support is compiled in.
-#[cfg(feature = "asl")]
+/// Continues only where ASL support is compiled in. Without it the marker is uninhabited:
+/// once inlined, the code after the call is known unreachable and compiles away (the
+/// function does not return `!`, so rustc does not warn about the code that follows).
 #[inline(always)]
-pub(crate) fn enabled(_: &Asl) {}
-#[cfg(not(feature = "asl"))]
-pub(crate) fn enabled(asl: &Asl) -> ! {
+pub(crate) fn enabled(asl: &Asl) {
+    #[cfg(not(feature = "asl"))]
     match *asl {}
+    #[cfg(feature = "asl")]
+    let () = *asl;
 }
 
 /// Data-flow fields that change something (defaults compile to no `Io` at all).
@@ -180,9 +171,9 @@ impl Assign {
         value: &Value,
         scope: Scope<'_>,
         rng: &mut crate::policy::Rng,
-    ) -> Result<crate::asl::Assigned, crate::TaskError> {
+    ) -> Result<crate::expr::Assigned, crate::TaskError> {
         enabled(&self.asl);
-        crate::asl::assign(Some(&self.template), value, scope, rng)
+        crate::expr::assign(Some(&self.template), value, scope, rng)
     }
 }
 
@@ -362,12 +353,12 @@ impl Test {
                         runtime(format!(
                             "the path {:?} of a {op:?}Path comparison matches nothing in {}",
                             p.as_str(),
-                            crate::asl::missing_from(p, input, scope)
+                            crate::expr::missing_from(p, input, scope)
                         ))
                     })?,
                 };
-                crate::asl::compare(left.as_ref(), *op, &right, || {
-                    let place = crate::asl::missing_in(variable, input, scope);
+                crate::expr::compare(left.as_ref(), *op, &right, || {
+                    let place = crate::expr::missing_in(variable, input, scope);
                     format!(
                         "the Choice variable {:?} matches nothing in {place}",
                         variable.as_str()

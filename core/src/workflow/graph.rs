@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::asl::{Path, PathOrCall, ReferencePath, Template};
+pub use crate::expr::Comparison;
+use crate::expr::{Path, PathOrCall, ReferencePath, Template};
 use crate::policy::{AslRetrier, Backoff, Jitter, WaitPolicy};
 
 /// A whole workflow as data: what the builder produces, what Amazon States Language loads
@@ -467,33 +468,4 @@ pub enum Operand {
     Value(Value),
     /// The value at a path in the state's input (the ASL `*Path` operators).
     Path(Path),
-}
-
-/// An ASL Choice comparison operator (without its `Path` suffix).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[allow(missing_docs)]
-pub enum Comparison {
-    StringEquals,
-    StringLessThan,
-    StringGreaterThan,
-    StringLessThanEquals,
-    StringGreaterThanEquals,
-    StringMatches,
-    NumericEquals,
-    NumericLessThan,
-    NumericGreaterThan,
-    NumericLessThanEquals,
-    NumericGreaterThanEquals,
-    BooleanEquals,
-    TimestampEquals,
-    TimestampLessThan,
-    TimestampGreaterThan,
-    TimestampLessThanEquals,
-    TimestampGreaterThanEquals,
-    IsNull,
-    IsPresent,
-    IsNumeric,
-    IsString,
-    IsBoolean,
-    IsTimestamp,
 }

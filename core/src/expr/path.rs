@@ -120,7 +120,7 @@ impl Path {
     /// Parses an ASL path. The error names what is wrong and where.
     ///
     /// ```
-    /// use pollflow::asl::Path;
+    /// use pollflow::expr::Path;
     /// assert!(Path::parse("$.orders[0].id").is_ok());
     /// assert_eq!(Path::parse("$order.id").unwrap().variable(), Some("order"));
     /// assert!(Path::parse("orders").unwrap_err().contains("'$'"));
@@ -192,7 +192,7 @@ impl Path {
     /// `max_payload_bytes`, fails with `States.DataLimitExceeded`.
     ///
     /// ```
-    /// use pollflow::asl::Path;
+    /// use pollflow::expr::Path;
     /// use serde_json::json;
     ///
     /// let input = json!({"orders": [{"id": 1}, {"id": 2}]});
@@ -535,7 +535,7 @@ impl ReferencePath {
     /// Parses a Reference Path. The error names what is wrong and where.
     ///
     /// ```
-    /// use pollflow::asl::ReferencePath;
+    /// use pollflow::expr::ReferencePath;
     /// assert!(ReferencePath::parse("$.result.items[0]").is_ok());
     /// assert!(ReferencePath::parse("$.items[*]").is_err());
     /// ```
@@ -1222,7 +1222,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::asl::Variables;
+    use crate::expr::Variables;
 
     fn store() -> Value {
         json!({

@@ -25,7 +25,7 @@ const MAX_DEPTH: usize = Limits::MAX_DEPTH;
 /// Serializes as the template JSON as written (with the `.$` names).
 ///
 /// ```
-/// use pollflow::asl::Template;
+/// use pollflow::expr::Template;
 /// use pollflow::Rng;
 /// use serde_json::json;
 ///

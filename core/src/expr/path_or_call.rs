@@ -15,7 +15,7 @@ use crate::policy::Rng;
 /// Serializes as its text, and deserializing parses (and so validates) it.
 ///
 /// ```
-/// use pollflow::asl::PathOrCall;
+/// use pollflow::expr::PathOrCall;
 /// use pollflow::Rng;
 /// use serde_json::json;
 ///

@@ -2,10 +2,9 @@
 
 use serde_json::Value;
 
-use super::timestamp::parse_rfc3339;
-use super::variables::Scope;
+use super::DelayUntil;
 use crate::error::{names, TaskError};
-use crate::workflow::DelayUntil;
+use crate::expr::{parse_rfc3339, Scope};
 
 impl DelayUntil {
     /// The wake-up time in ms since the epoch, for a state entered at `now`; a time that
