@@ -4,6 +4,13 @@
 //! submit, sleep, check, notify, cancel) and [`Execution::complete`] tells it how the call
 //! went. The async driver ([`Run`](crate::Run)) is a thin loop around these two; the whole
 //! state serializes, which is what a checkpoint is.
+//!
+//! This file holds the execution's state and its two entry points: `step` (with `act`, which
+//! hands the current state's work to its family's file) and `complete`. The state families:
+//! `polling.rs` (Submit, Wait, Check, Notify and a `.sync` Task's polling), `choice.rs`,
+//! `ends.rs` (Succeed, Fail), `task.rs`, `pass_delay.rs` (Pass, the ASL Wait),
+//! `branches.rs` (Parallel, Map); then `retry_catch.rs` (what a failed state does),
+//! `timeouts.rs` (the execution's and a task's time) and `context.rs` (the `$$` object).
 
 use std::sync::Arc;
 
@@ -12,16 +19,25 @@ use serde_json::Value;
 
 use crate::error::{names, CheckError, TaskError};
 use crate::event::{EventKind, Hop, Outcome};
-use crate::expr::{format_rfc3339, Assigned, Path, PathOrCall, Scope, Variables};
+use crate::expr::{Assigned, Variables};
 use crate::limits::{drop_deep, drop_shared, Limits};
 use crate::notifier::Notification;
-use crate::policy::{to_millis, Rng, MAX_SECONDS};
+use crate::policy::{to_millis, Rng};
 use crate::poller::JobStatus;
-use crate::workflow::{enabled, AslOnly, CatchTo, Compiled, Node, NodeKind};
+use crate::workflow::{AslOnly, Compiled, NodeKind};
 
 mod branches;
+mod choice;
+mod context;
+mod ends;
+mod pass_delay;
+mod polling;
+mod retry_catch;
+mod task;
+mod timeouts;
 
 use branches::Branches;
+use timeouts::stop_reason;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Execution {
@@ -521,338 +537,25 @@ impl Execution {
 
     /// The current state's work; `None` when it moved on without needing anything.
     fn act(&mut self, wf: &Compiled, now: u64) -> Option<Step> {
-        let index = self.state;
-        let node = &wf.nodes[index as usize];
+        let node = &wf.nodes[self.state as usize];
         match &node.kind {
             NodeKind::Submit { .. } => Some(Step::Submit {
                 job: None,
                 input: self.data.clone(),
             }),
-            NodeKind::Wait { policy, next } => {
-                let deadline = *self.deadline_ms.get_or_insert_with(|| {
-                    policy
-                        .max_wait
-                        .map_or(u64::MAX, |d| now.saturating_add(to_millis(d)))
-                });
-                if now >= deadline {
-                    let waited = policy.max_wait.map_or(0, to_millis);
-                    self.stop(timeout(format!(
-                        "job still pending after waiting {waited} ms (max_wait)"
-                    )));
-                    return None;
-                }
-                if let Some(max) = policy.max_attempts.filter(|m| self.attempt >= *m) {
-                    let checks = if max == 1 { "check" } else { "checks" };
-                    self.stop(timeout(format!(
-                        "job still pending after {max} {checks} (max_attempts)"
-                    )));
-                    return None;
-                }
-                let attempt = self.attempt.saturating_add(1);
-                let (word, retry_after) = match self.last.as_deref() {
-                    Some(status @ JobStatus::Pending { retry_after, .. }) => {
-                        (status.status_word(), *retry_after)
-                    }
-                    _ => (None, None),
-                };
-                let delay = to_millis(policy.next_delay(attempt, &mut self.rng, word, retry_after))
-                    .min(deadline - now)
-                    .min(self.time_left(wf, now));
-                self.phase = Phase::Sleeping {
-                    until_ms: now.saturating_add(delay),
-                    then: AfterSleep::Exit(Some(*next)),
-                };
-                Some(Step::Emit(EventKind::WaitStarted {
-                    state: node.name.clone(),
-                    delay_ms: delay,
-                    attempt,
-                }))
-            }
-            NodeKind::Check { .. } => match &self.handle {
-                Some(handle) => Some(Step::Check {
-                    job: None,
-                    handle: handle.clone(),
-                }),
-                None => {
-                    self.stop(Outcome::Failed {
-                        error: TaskError::new(
-                            names::RUNTIME,
-                            format!(
-                                "state {:?} checks before any job was submitted",
-                                &*node.name
-                            ),
-                        ),
-                    });
-                    None
-                }
-            },
-            NodeKind::Choice { rules, default, io } => {
-                let context = self.context(wf, node, now);
-                let scope = Scope::new(&context, &self.variables, &self.limits);
-                let input = match io {
-                    None => self.data.clone(),
-                    Some(io) => {
-                        enabled(&io.asl);
-                        match io.flow.select_input(&self.data, scope) {
-                            Ok(input) => input,
-                            Err(error) => return self.runtime_failure(error),
-                        }
-                    }
-                };
-                let mut chosen = None;
-                let mut rule_assign = None;
-                for (test, next, assign) in rules {
-                    match test.holds(self.last.as_deref(), &input, scope) {
-                        Ok(true) => {
-                            chosen = Some(*next);
-                            rule_assign = assign.as_ref();
-                            break;
-                        }
-                        Ok(false) => {}
-                        Err(error) => return self.runtime_failure(error),
-                    }
-                }
-                let Some(next) = chosen.or(*default) else {
-                    return self.runtime_failure(TaskError::new(
-                        names::NO_CHOICE_MATCHED,
-                        format!("no rule of Choice state {:?} matched", &*node.name),
-                    ));
-                };
-                let done = match io {
-                    None => Ok((input.clone(), None)),
-                    Some(io) => {
-                        enabled(&io.asl);
-                        io.flow
-                            .assign(&input, scope, &mut self.rng)
-                            .and_then(|own| Ok((io.flow.select_output(&input, scope)?, own)))
-                    }
-                };
-                let done = done.and_then(|(output, own)| {
-                    let rule = match rule_assign {
-                        Some(assign) => assign.render(&input, scope, &mut self.rng)?,
-                        None => None,
-                    };
-                    Ok((output, merge(own, rule)))
-                });
-                let (output, assigned) = match done {
-                    Ok(done) => done,
-                    Err(error) => return self.runtime_failure(error),
-                };
-                self.data = output;
-                self.assign(assigned);
-                self.phase = Phase::Exit { next: Some(next) };
-                Some(Step::Emit(EventKind::ChoiceTaken {
-                    state: node.name.clone(),
-                    next: self.name(wf, next),
-                }))
-            }
-            NodeKind::Notify {
-                subject, message, ..
-            } => Some(Step::Notify(Notification {
-                state: node.name.to_string(),
-                subject: subject.clone(),
-                message: message.clone(),
-                detail: self
-                    .last
-                    .as_ref()
-                    .map_or(Value::Null, |s| s.detail().clone()),
-            })),
-            NodeKind::Succeed { io } => {
-                let output = match io {
-                    None => Ok(self.data.clone()),
-                    Some(io) => {
-                        enabled(&io.asl);
-                        let context = self.context(wf, node, now);
-                        let scope = Scope::new(&context, &self.variables, &self.limits);
-                        io.flow
-                            .select_input(&self.data, scope)
-                            .and_then(|input| io.flow.select_output(&input, scope))
-                    }
-                };
-                match output {
-                    Ok(output) => {
-                        self.phase = Phase::Ending {
-                            end: Box::new(Outcome::Succeeded {
-                                output: Value::clone(&output),
-                            }),
-                        };
-                        None
-                    }
-                    Err(error) => self.runtime_failure(error),
-                }
-            }
-            NodeKind::Fail {
-                error,
-                cause,
-                paths,
-            } => {
-                let (from_error_path, from_cause_path) = match paths {
-                    None => (None, None),
-                    Some(paths) => {
-                        enabled(&paths.asl);
-                        let context = self.context(wf, node, now);
-                        let scope = Scope::new(&context, &self.variables, &self.limits);
-                        let data = &self.data;
-                        let rng = &mut self.rng;
-                        let mut read = |path: &Option<PathOrCall>| match path {
-                            None => Ok(None),
-                            Some(p) => match p.eval_in(data, scope, rng)? {
-                                Some(Value::String(text)) => Ok(Some(text)),
-                                _ => Err(TaskError::new(
-                                    names::RUNTIME,
-                                    format!(
-                                        "{:?} does not give a string for the state's input",
-                                        p.as_str()
-                                    ),
-                                )),
-                            },
-                        };
-                        match (read(&paths.error), read(&paths.cause)) {
-                            (Ok(error), Ok(cause)) => (error, cause),
-                            (Err(e), _) | (_, Err(e)) => return self.runtime_failure(e),
-                        }
-                    }
-                };
-                let error = from_error_path.unwrap_or_else(|| error.clone());
-                let cause = from_cause_path
-                    .or_else(|| cause.clone())
-                    .unwrap_or_else(|| {
-                        self.last
-                            .as_ref()
-                            .map_or_else(String::new, |s| s.detail().to_string())
-                    });
-                self.phase = Phase::Ending {
-                    end: Box::new(Outcome::Failed {
-                        error: TaskError::new(error, cause),
-                    }),
-                };
-                None
-            }
-            NodeKind::Task {
-                sync,
-                io,
-                timeout_path,
-                asl,
-                ..
-            } => {
-                enabled(asl);
-                let context = self.context(wf, node, now);
-                let scope = Scope::new(&context, &self.variables, &self.limits);
-                let input = io
-                    .select_input(&self.data, scope)
-                    .and_then(|input| io.parameters(input, scope, &mut self.rng));
-                let input = match input {
-                    Ok(input) => input,
-                    Err(error) => return self.fail_now(wf, node, error, now),
-                };
-                self.task_timeout_ms = match timeout_path {
-                    None => None,
-                    Some(path) => match timeout_from(path, &input, scope) {
-                        Ok(ms) => Some(ms),
-                        Err(error) => return self.fail_now(wf, node, error, now),
-                    },
-                };
-                self.entered_ms = now;
-                if *sync {
-                    return Some(Step::Submit {
-                        job: Some(wf.base + index),
-                        input,
-                    });
-                }
-                let deadline = self.task_timeout(node).map(|t| now.saturating_add(t));
-                let machine = self.deadline(wf);
-                Some(Step::Invoke {
-                    state: wf.base + index,
-                    input,
-                    deadline_ms: match (deadline, machine) {
-                        (Some(a), Some(b)) => Some(a.min(b)),
-                        (a, b) => a.or(b),
-                    },
-                })
-            }
-            NodeKind::Pass {
-                result,
-                io,
-                next,
-                asl,
-            } => {
-                enabled(asl);
-                let context = self.context(wf, node, now);
-                let scope = Scope::new(&context, &self.variables, &self.limits);
-                let output = io.select_input(&self.data, scope).and_then(|input| {
-                    let input = io.parameters(input, scope, &mut self.rng)?;
-                    let result = result.clone().unwrap_or_else(|| Value::clone(&input));
-                    io.combine(&self.data, result, scope, &mut self.rng)
-                });
-                match output {
-                    Ok((output, assigned)) => {
-                        self.data = output;
-                        self.assign(assigned);
-                        self.phase = Phase::Exit { next: *next };
-                        None
-                    }
-                    Err(error) => self.runtime_failure(error),
-                }
-            }
-            NodeKind::Delay {
-                until,
-                io,
-                next,
-                asl,
-            } => {
-                enabled(asl);
-                let context = self.context(wf, node, now);
-                let scope = Scope::new(&context, &self.variables, &self.limits);
-                let planned = io.select_input(&self.data, scope).and_then(|input| {
-                    let until_ms = until.resolve(&input, scope, now)?;
-                    let assigned = io.assign(&input, scope, &mut self.rng)?;
-                    Ok((until_ms, io.select_output(&input, scope)?, assigned))
-                });
-                let (until_ms, output, assigned) = match planned {
-                    Ok(planned) => planned,
-                    Err(error) => return self.runtime_failure(error),
-                };
-                self.data = output;
-                self.assign(assigned);
-                let delay = until_ms.saturating_sub(now).min(self.time_left(wf, now));
-                self.phase = Phase::Sleeping {
-                    until_ms: now.saturating_add(delay),
-                    then: AfterSleep::Exit(*next),
-                };
-                Some(Step::Emit(EventKind::WaitStarted {
-                    state: node.name.clone(),
-                    delay_ms: delay,
-                    attempt: 1,
-                }))
-            }
+            NodeKind::Wait { .. } => self.wait(wf, node, now),
+            NodeKind::Check { .. } => self.check(node),
+            NodeKind::Notify { .. } => Some(self.notify(node)),
+            NodeKind::Choice { .. } => self.choose(wf, node, now),
+            NodeKind::Succeed { .. } => self.succeed(wf, node, now),
+            NodeKind::Fail { .. } => self.fail(wf, node, now),
+            NodeKind::Task { .. } => self.task(wf, node, now),
+            NodeKind::Pass { .. } => self.pass(wf, node, now),
+            NodeKind::Delay { .. } => self.delay(wf, node, now),
             NodeKind::Parallel { io, asl, .. } | NodeKind::Map { io, asl, .. } => {
                 self.enter_branches(wf, node, io, asl, now)
             }
         }
-    }
-
-    /// A `.sync` Task state checks its job, unless the task or the execution is out of time.
-    fn poll(&mut self, wf: &Compiled, now: u64) -> Option<Step> {
-        if self.past_deadline(wf, now) {
-            return None;
-        }
-        let node = &wf.nodes[self.state as usize];
-        if let Some(timeout) = self.task_timeout(node) {
-            if now >= self.entered_ms.saturating_add(timeout) {
-                self.phase = Phase::Abandon {
-                    error: Box::new(TaskError::new(
-                        names::TIMEOUT,
-                        format!("state {:?} ran longer than {timeout} ms", &*node.name),
-                    )),
-                };
-                return None;
-            }
-        }
-        let handle = self.handle.clone().unwrap_or_default();
-        Some(Step::Check {
-            job: Some(wf.base + self.state),
-            handle,
-        })
     }
 
     /// Takes the result of a call a `step` asked for at `route`; returns the event it produced
@@ -1034,212 +737,6 @@ impl Execution {
         }
     }
 
-    /// A Task state's result flows through `ResultSelector`, `ResultPath` and `OutputPath`.
-    fn task_succeeded(&mut self, wf: &Compiled, node: &Node, result: Value, now: u64) {
-        let (NodeKind::Task { io, next, asl, .. }
-        | NodeKind::Parallel { io, next, asl, .. }
-        | NodeKind::Map { io, next, asl, .. }) = &node.kind
-        else {
-            return;
-        };
-        enabled(asl);
-        let context = self.context(wf, node, now);
-        let scope = Scope::new(&context, &self.variables, &self.limits);
-        match io.combine(&self.data, result, scope, &mut self.rng) {
-            Ok((output, assigned)) => {
-                self.data = output;
-                self.assign(assigned);
-                self.phase = Phase::Exit { next: *next };
-            }
-            Err(error) => {
-                self.task_failed(wf, node, &error, now);
-            }
-        }
-    }
-
-    /// Sleeps before the next check of a `.sync` job, within the task's and the execution's time.
-    fn sleep_before_poll(&mut self, wf: &Compiled, node: &Node, now: u64) {
-        let (word, retry_after) = match self.last.as_deref() {
-            Some(status @ JobStatus::Pending { retry_after, .. }) => {
-                (status.status_word(), *retry_after)
-            }
-            _ => (None, None),
-        };
-        let task_left = self.task_timeout(node).map_or(u64::MAX, |t| {
-            self.entered_ms.saturating_add(t).saturating_sub(now)
-        });
-        let delay = to_millis(wf.sync_poll.next_delay(
-            self.attempt.saturating_add(1),
-            &mut self.rng,
-            word,
-            retry_after,
-        ))
-        .min(task_left)
-        .min(self.time_left(wf, now));
-        self.phase = Phase::Sleeping {
-            until_ms: now.saturating_add(delay),
-            then: AfterSleep::Poll,
-        };
-    }
-
-    /// A state's call failed for good: an ASL retrier retries it (returning the pause), a
-    /// catcher routes on, or else the execution fails.
-    fn task_failed(
-        &mut self,
-        wf: &Compiled,
-        node: &Node,
-        error: &TaskError,
-        now: u64,
-    ) -> Option<u64> {
-        let retry = node.retriers();
-        let retrier = retry
-            .iter()
-            .position(|r| r.errors.iter().any(|name| error.matches(name)));
-        if let Some(i) = retrier {
-            self.retries.resize(retry.len(), 0);
-            let count = self.retries[i].saturating_add(1);
-            if let Some(policy) = retry[i]
-                .policy
-                .as_ref()
-                .filter(|p| p.max_attempts.is_none_or(|m| count <= m))
-            {
-                self.retries[i] = count;
-                let delay = to_millis(policy.backoff_delay(count, &mut self.rng))
-                    .min(self.time_left(wf, now));
-                self.phase = Phase::Sleeping {
-                    until_ms: now.saturating_add(delay),
-                    then: AfterSleep::Retry,
-                };
-                return Some(delay);
-            }
-        }
-        match node.catcher_for(error) {
-            Some(catch) => {
-                let caught = serde_json::json!({"Error": error.error, "Cause": error.cause});
-                let assigned = match &catch.assign {
-                    None => Ok(None),
-                    Some(assign) => {
-                        let context = self.context(wf, node, now);
-                        let scope = Scope::new(&context, &self.variables, &self.limits);
-                        assign.render(&caught, scope, &mut self.rng)
-                    }
-                };
-                let assigned = match assigned {
-                    Ok(assigned) => assigned,
-                    Err(error) => {
-                        self.stop(Outcome::Failed { error });
-                        return None;
-                    }
-                };
-                self.assign(assigned);
-                let data = match &catch.result_path {
-                    CatchTo::Input => Ok(Arc::new(caught)),
-                    CatchTo::Keep => Ok(self.data.clone()),
-                    CatchTo::At(path, asl) => {
-                        enabled(asl);
-                        crate::expr::place(&self.data, path, caught)
-                    }
-                };
-                let data = data.and_then(|data| {
-                    self.limits.check(&data, "the state's output")?;
-                    Ok(data)
-                });
-                match data {
-                    Ok(data) => {
-                        self.data = data;
-                        self.phase = Phase::Exit {
-                            next: Some(catch.next),
-                        };
-                    }
-                    Err(error) => self.stop(Outcome::Failed { error }),
-                }
-            }
-            None => self.stop(Outcome::Failed {
-                error: error.clone(),
-            }),
-        }
-        None
-    }
-
-    /// A Task state's timeout (ms): its `TimeoutSeconds`, or what its `TimeoutSecondsPath` read.
-    fn task_timeout(&self, node: &Node) -> Option<u64> {
-        match node.kind {
-            NodeKind::Task { timeout_ms, .. } => timeout_ms.or(self.task_timeout_ms),
-            _ => None,
-        }
-    }
-
-    /// A failure before any call was made (bad input data): retry, catch or fail.
-    fn fail_now(&mut self, wf: &Compiled, node: &Node, error: TaskError, now: u64) -> Option<Step> {
-        let retry_in_ms = self.task_failed(wf, node, &error, now);
-        Some(Step::Emit(EventKind::TaskFailed {
-            state: node.name.clone(),
-            error,
-            retry_in_ms,
-        }))
-    }
-
-    /// Data-flow errors end the execution (Step Functions' `States.Runtime` is not caught).
-    fn runtime_failure(&mut self, error: TaskError) -> Option<Step> {
-        self.stop(Outcome::Failed { error });
-        None
-    }
-
-    /// Stops the execution (TimedOut) once the state machine's `timeout` has passed.
-    fn past_deadline(&mut self, wf: &Compiled, now: u64) -> bool {
-        if self.time_left(wf, now) > 0 {
-            return false;
-        }
-        self.stop(timeout(match wf.timeout_ms {
-            Some(limit) => format!("the execution ran longer than its timeout of {limit} ms"),
-            None => "the execution ran longer than its timeout".to_owned(),
-        }));
-        true
-    }
-
-    /// When the execution's time runs out (ms since the epoch), if it has a timeout.
-    fn deadline(&self, wf: &Compiled) -> Option<u64> {
-        let own = wf.timeout_ms.map(|t| self.started_ms.saturating_add(t));
-        match (own, self.outer.as_ref().and_then(|o| o.deadline_ms)) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
-    }
-
-    /// Milliseconds until the state machine's `timeout` (`u64::MAX` without one).
-    fn time_left(&self, wf: &Compiled, now: u64) -> u64 {
-        self.deadline(wf)
-            .map_or(u64::MAX, |deadline| deadline.saturating_sub(now))
-    }
-
-    /// The ASL context object (`$$`), built only for states whose paths use it.
-    fn context(&self, wf: &Compiled, node: &Node, now: u64) -> Value {
-        let Some(asl) = &node.uses_context else {
-            return Value::Null;
-        };
-        enabled(asl);
-        let (input, started_ms, machine_name) = match &self.outer {
-            Some(outer) => (&outer.input, outer.started_ms, &outer.machine),
-            None => (&self.input, self.started_ms, &wf.name),
-        };
-        let machine = format!("arn:aws:states:local:000000000000:stateMachine:{machine_name}");
-        let name = format!("execution-{}", self.number);
-        serde_json::json!({
-            "Execution": {
-                "Id": format!("arn:aws:states:local:000000000000:execution:{machine_name}:{name}"),
-                "Input": **input,
-                "Name": name,
-                "StartTime": format_rfc3339(i64::try_from(started_ms).unwrap_or(i64::MAX)),
-            },
-            "State": {
-                "EnteredTime": format_rfc3339(i64::try_from(self.entered_ms.min(now)).unwrap_or(i64::MAX)),
-                "Name": &*node.name,
-                "RetryCount": self.retries.iter().sum::<u32>(),
-            },
-            "StateMachine": { "Id": machine, "Name": &**machine_name },
-        })
-    }
-
     fn stop(&mut self, end: Outcome) {
         self.phase = Phase::Stopping { end: Box::new(end) };
     }
@@ -1305,46 +802,4 @@ fn refuse(completion: Completion, error: TaskError) -> Completion {
         drop_deep(value);
     }
     Completion::Invoked(Err(error))
-}
-
-/// A Task's `TimeoutSecondsPath` read from its effective input: whole seconds, at least 1, as ms.
-fn timeout_from(path: &Path, input: &Value, scope: Scope<'_>) -> Result<u64, TaskError> {
-    path.select_in(input, scope)?
-        .and_then(|seconds| seconds.as_u64())
-        .filter(|seconds| (1..=MAX_SECONDS).contains(seconds))
-        .map(|seconds| seconds * 1000)
-        .ok_or_else(|| {
-            TaskError::new(
-                names::RUNTIME,
-                format!(
-                    "TimeoutSecondsPath {:?} does not select a whole number of seconds from 1 to {MAX_SECONDS}",
-                    path.as_str()
-                ),
-            )
-        })
-}
-
-/// A Choice state's own `Assign` with its rule's, the rule's winning.
-fn merge(own: Assigned, rule: Assigned) -> Assigned {
-    match (own, rule) {
-        (Some(mut own), Some(rule)) => {
-            own.extend(rule);
-            Some(own)
-        }
-        (own, rule) => own.or(rule),
-    }
-}
-
-fn timeout(cause: String) -> Outcome {
-    Outcome::TimedOut {
-        error: TaskError::new(names::TIMEOUT, cause),
-    }
-}
-
-fn stop_reason(wf: &Compiled, end: &Outcome) -> String {
-    let why = match end {
-        Outcome::TimedOut { .. } => "timed out",
-        _ => "was aborted",
-    };
-    format!("pollflow: an execution of workflow {:?} {why}", &*wf.name)
 }

@@ -1,0 +1,85 @@
+//! The Choice state.
+
+use super::{Execution, Phase, Step};
+use crate::error::{names, TaskError};
+use crate::event::EventKind;
+use crate::expr::{Assigned, Scope};
+use crate::workflow::{enabled, Compiled, Node, NodeKind};
+
+impl Execution {
+    /// A Choice state: the first rule that holds names the next state.
+    pub(super) fn choose(&mut self, wf: &Compiled, node: &Node, now: u64) -> Option<Step> {
+        let NodeKind::Choice { rules, default, io } = &node.kind else {
+            return None;
+        };
+        let context = self.context(wf, node, now);
+        let scope = Scope::new(&context, &self.variables, &self.limits);
+        let input = match io {
+            None => self.data.clone(),
+            Some(io) => {
+                enabled(&io.asl);
+                match io.flow.select_input(&self.data, scope) {
+                    Ok(input) => input,
+                    Err(error) => return self.runtime_failure(error),
+                }
+            }
+        };
+        let mut chosen = None;
+        let mut rule_assign = None;
+        for (test, next, assign) in rules {
+            match test.holds(self.last.as_deref(), &input, scope) {
+                Ok(true) => {
+                    chosen = Some(*next);
+                    rule_assign = assign.as_ref();
+                    break;
+                }
+                Ok(false) => {}
+                Err(error) => return self.runtime_failure(error),
+            }
+        }
+        let Some(next) = chosen.or(*default) else {
+            return self.runtime_failure(TaskError::new(
+                names::NO_CHOICE_MATCHED,
+                format!("no rule of Choice state {:?} matched", &*node.name),
+            ));
+        };
+        let done = match io {
+            None => Ok((input.clone(), None)),
+            Some(io) => {
+                enabled(&io.asl);
+                io.flow
+                    .assign(&input, scope, &mut self.rng)
+                    .and_then(|own| Ok((io.flow.select_output(&input, scope)?, own)))
+            }
+        };
+        let done = done.and_then(|(output, own)| {
+            let rule = match rule_assign {
+                Some(assign) => assign.render(&input, scope, &mut self.rng)?,
+                None => None,
+            };
+            Ok((output, merge(own, rule)))
+        });
+        let (output, assigned) = match done {
+            Ok(done) => done,
+            Err(error) => return self.runtime_failure(error),
+        };
+        self.data = output;
+        self.assign(assigned);
+        self.phase = Phase::Exit { next: Some(next) };
+        Some(Step::Emit(EventKind::ChoiceTaken {
+            state: node.name.clone(),
+            next: self.name(wf, next),
+        }))
+    }
+}
+
+/// A Choice state's own `Assign` with its rule's, the rule's winning.
+fn merge(own: Assigned, rule: Assigned) -> Assigned {
+    match (own, rule) {
+        (Some(mut own), Some(rule)) => {
+            own.extend(rule);
+            Some(own)
+        }
+        (own, rule) => own.or(rule),
+    }
+}

@@ -1,0 +1,150 @@
+//! The builder's polling states — Submit, Wait, Check, Notify — and the polling of a `.sync`
+//! Task state's job.
+
+use serde_json::Value;
+
+use super::timeouts::timeout;
+use super::{AfterSleep, Execution, Phase, Step};
+use crate::error::{names, TaskError};
+use crate::event::{EventKind, Outcome};
+use crate::notifier::Notification;
+use crate::policy::to_millis;
+use crate::poller::JobStatus;
+use crate::workflow::{Compiled, Node, NodeKind};
+
+impl Execution {
+    /// A Wait state (polling): sleeps before the next check, unless the wait policy has run out.
+    pub(super) fn wait(&mut self, wf: &Compiled, node: &Node, now: u64) -> Option<Step> {
+        let NodeKind::Wait { policy, next } = &node.kind else {
+            return None;
+        };
+        let deadline = *self.deadline_ms.get_or_insert_with(|| {
+            policy
+                .max_wait
+                .map_or(u64::MAX, |d| now.saturating_add(to_millis(d)))
+        });
+        if now >= deadline {
+            let waited = policy.max_wait.map_or(0, to_millis);
+            self.stop(timeout(format!(
+                "job still pending after waiting {waited} ms (max_wait)"
+            )));
+            return None;
+        }
+        if let Some(max) = policy.max_attempts.filter(|m| self.attempt >= *m) {
+            let checks = if max == 1 { "check" } else { "checks" };
+            self.stop(timeout(format!(
+                "job still pending after {max} {checks} (max_attempts)"
+            )));
+            return None;
+        }
+        let attempt = self.attempt.saturating_add(1);
+        let (word, retry_after) = match self.last.as_deref() {
+            Some(status @ JobStatus::Pending { retry_after, .. }) => {
+                (status.status_word(), *retry_after)
+            }
+            _ => (None, None),
+        };
+        let delay = to_millis(policy.next_delay(attempt, &mut self.rng, word, retry_after))
+            .min(deadline - now)
+            .min(self.time_left(wf, now));
+        self.phase = Phase::Sleeping {
+            until_ms: now.saturating_add(delay),
+            then: AfterSleep::Exit(Some(*next)),
+        };
+        Some(Step::Emit(EventKind::WaitStarted {
+            state: node.name.clone(),
+            delay_ms: delay,
+            attempt,
+        }))
+    }
+
+    /// A Check state: asks the poller for the submitted job's status.
+    pub(super) fn check(&mut self, node: &Node) -> Option<Step> {
+        match &self.handle {
+            Some(handle) => Some(Step::Check {
+                job: None,
+                handle: handle.clone(),
+            }),
+            None => {
+                self.stop(Outcome::Failed {
+                    error: TaskError::new(
+                        names::RUNTIME,
+                        format!(
+                            "state {:?} checks before any job was submitted",
+                            &*node.name
+                        ),
+                    ),
+                });
+                None
+            }
+        }
+    }
+
+    /// A Notify state: the notification, with the last job status's detail.
+    pub(super) fn notify(&self, node: &Node) -> Step {
+        let (subject, message) = match &node.kind {
+            NodeKind::Notify {
+                subject, message, ..
+            } => (subject.clone(), message.clone()),
+            _ => (None, String::new()),
+        };
+        Step::Notify(Notification {
+            state: node.name.to_string(),
+            subject,
+            message,
+            detail: self
+                .last
+                .as_ref()
+                .map_or(Value::Null, |s| s.detail().clone()),
+        })
+    }
+
+    /// A `.sync` Task state checks its job, unless the task or the execution is out of time.
+    pub(super) fn poll(&mut self, wf: &Compiled, now: u64) -> Option<Step> {
+        if self.past_deadline(wf, now) {
+            return None;
+        }
+        let node = &wf.nodes[self.state as usize];
+        if let Some(timeout) = self.task_timeout(node) {
+            if now >= self.entered_ms.saturating_add(timeout) {
+                self.phase = Phase::Abandon {
+                    error: Box::new(TaskError::new(
+                        names::TIMEOUT,
+                        format!("state {:?} ran longer than {timeout} ms", &*node.name),
+                    )),
+                };
+                return None;
+            }
+        }
+        let handle = self.handle.clone().unwrap_or_default();
+        Some(Step::Check {
+            job: Some(wf.base + self.state),
+            handle,
+        })
+    }
+
+    /// Sleeps before the next check of a `.sync` job, within the task's and the execution's time.
+    pub(super) fn sleep_before_poll(&mut self, wf: &Compiled, node: &Node, now: u64) {
+        let (word, retry_after) = match self.last.as_deref() {
+            Some(status @ JobStatus::Pending { retry_after, .. }) => {
+                (status.status_word(), *retry_after)
+            }
+            _ => (None, None),
+        };
+        let task_left = self.task_timeout(node).map_or(u64::MAX, |t| {
+            self.entered_ms.saturating_add(t).saturating_sub(now)
+        });
+        let delay = to_millis(wf.sync_poll.next_delay(
+            self.attempt.saturating_add(1),
+            &mut self.rng,
+            word,
+            retry_after,
+        ))
+        .min(task_left)
+        .min(self.time_left(wf, now));
+        self.phase = Phase::Sleeping {
+            until_ms: now.saturating_add(delay),
+            then: AfterSleep::Poll,
+        };
+    }
+}
