@@ -242,7 +242,7 @@ fn compile_field(
             location.to_owned(),
             format!(
                 "a field whose name ends in '.$' must hold a path or an intrinsic function as a string, not {}",
-                super::path::describe(value)
+                super::json::describe(value)
             ),
         ));
         return None;
