@@ -182,7 +182,26 @@ impl Engine {
         &self.inner.workflow
     }
 
-    /// Starts an execution. Nothing happens until the returned stream is polled.
+    /// Starts an execution. Nothing happens until the returned stream is polled: collect its
+    /// events, or drive it to its end with [`Run::outcome`].
+    ///
+    /// ```
+    /// use pollflow::{poller_fn, Branch, Engine, JobStatus, Outcome, VirtualClock, WaitPolicy, Workflow};
+    /// use serde_json::json;
+    ///
+    /// # let workflow = Workflow::builder("Job Poller").submit("Submit Job")
+    /// #     .wait("Wait", WaitPolicy::fixed(std::time::Duration::from_secs(60)))
+    /// #     .check("Check").branch("Done?", Branch::new()).build()?;
+    /// let poller = poller_fn(
+    ///     |input: serde_json::Value| async move { Ok(input["jobName"].clone()) },
+    ///     |job| async move { Ok(JobStatus::succeeded(json!({ "job": job }))) },
+    /// );
+    /// let clock = VirtualClock::new();
+    /// let engine = Engine::new(workflow, poller, clock.clone());
+    /// let outcome = clock.block_on(engine.start(json!({"jobName": "nightly"})).outcome());
+    /// assert!(matches!(outcome, Outcome::Succeeded { output } if output["job"] == "nightly"));
+    /// # Ok::<(), pollflow::BuildError>(())
+    /// ```
     pub fn start(&self, input: Value) -> Run {
         self.begin(Arc::new(input), false)
     }
@@ -207,7 +226,42 @@ impl Engine {
         Run::new(self.inner.clone(), execution)
     }
 
-    /// Continues a checkpointed execution without submitting its job again.
+    /// Continues a checkpointed execution without submitting its job again. A checkpoint of
+    /// another workflow, or of a state this workflow does not have, is a [`ResumeError`].
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// use pollflow::{poller_fn, Branch, Engine, EventKind, JobStatus, Outcome, VirtualClock, WaitPolicy, Workflow};
+    /// use serde_json::json;
+    ///
+    /// # let workflow = Workflow::builder("Job Poller").submit("Submit Job")
+    /// #     .wait("Wait", WaitPolicy::fixed(std::time::Duration::from_secs(60)))
+    /// #     .check("Check").branch("Done?", Branch::new()).build()?;
+    /// let submits = std::sync::atomic::AtomicU32::new(0);
+    /// let poller = poller_fn(
+    ///     move |_input| {
+    ///         submits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    ///         async { Ok(json!("job-1")) }
+    ///     },
+    ///     |_job| async { Ok(JobStatus::succeeded(json!({"done": true}))) },
+    /// );
+    /// let clock = VirtualClock::new();
+    /// let engine = Engine::new(workflow, poller, clock.clone());
+    /// let mut run = engine.start(json!({}));
+    /// let checkpoint = clock.block_on(async {
+    ///     while let Some(event) = run.next().await {
+    ///         if matches!(event.kind, EventKind::WaitStarted { .. }) {
+    ///             break;
+    ///         }
+    ///     }
+    ///     run.checkpoint()
+    /// });
+    /// drop(run); // the process stops here; later, perhaps elsewhere:
+    /// let resumed = engine.resume(checkpoint).expect("same workflow");
+    /// let outcome = clock.block_on(resumed.outcome());
+    /// assert!(matches!(outcome, Outcome::Succeeded { output } if output["done"] == true));
+    /// # Ok::<(), pollflow::BuildError>(())
+    /// ```
     pub fn resume(&self, checkpoint: Checkpoint) -> Result<Run, ResumeError> {
         let compiled = self.inner.workflow.compiled();
         if checkpoint.workflow != *compiled.name {
@@ -236,6 +290,24 @@ pub struct EngineBuilder {
 
 impl EngineBuilder {
     /// Where Notify states send messages.
+    ///
+    /// ```
+    /// use pollflow::{notifier_fn, poller_fn, Branch, Engine, JobStatus, VirtualClock, WaitPolicy, Workflow};
+    /// use serde_json::json;
+    ///
+    /// # let workflow = Workflow::builder("Job Poller").submit("Submit Job")
+    /// #     .wait("Wait", WaitPolicy::fixed(std::time::Duration::from_secs(60)))
+    /// #     .check("Check").branch("Done?", Branch::new()).build()?;
+    /// # let poller = poller_fn(|_input| async { Ok(json!("job-1")) },
+    /// #     |_job| async { Ok(JobStatus::succeeded(json!({}))) });
+    /// let engine = Engine::builder(workflow, poller, VirtualClock::new())
+    ///     .notifier(notifier_fn(|note| async move {
+    ///         println!("{}: {}", note.state, note.message);
+    ///         Ok(())
+    ///     }))
+    ///     .build();
+    /// # Ok::<(), pollflow::BuildError>(())
+    /// ```
     pub fn notifier(mut self, notifier: impl Notifier + 'static) -> Self {
         self.inner.notifier = Some(Arc::new(notifier));
         self
@@ -249,6 +321,19 @@ impl EngineBuilder {
     /// in: the npm package draws it from `crypto.getRandomValues`; without one it is 0).
     ///
     /// A run's generator is part of its [`Checkpoint`]: a resumed run continues the sequence.
+    ///
+    /// ```
+    /// use pollflow::{poller_fn, Branch, Engine, JobStatus, VirtualClock, WaitPolicy, Workflow};
+    /// use serde_json::json;
+    ///
+    /// # let workflow = Workflow::builder("Job Poller").submit("Submit Job")
+    /// #     .wait("Wait", WaitPolicy::fixed(std::time::Duration::from_secs(60)))
+    /// #     .check("Check").branch("Done?", Branch::new()).build()?;
+    /// # let poller = poller_fn(|_input| async { Ok(json!("job-1")) },
+    /// #     |_job| async { Ok(JobStatus::succeeded(json!({}))) });
+    /// let engine = Engine::builder(workflow, poller, VirtualClock::new()).seed(42).build();
+    /// # Ok::<(), pollflow::BuildError>(())
+    /// ```
     pub fn seed(mut self, seed: u64) -> Self {
         self.inner.seed = seed;
         self
@@ -256,6 +341,21 @@ impl EngineBuilder {
 
     /// Binds the handlers of the workflow's Task states (see [`Tasks::unbound`] to check them
     /// before running).
+    ///
+    /// ```
+    /// # #[cfg(feature = "asl")] {
+    /// use pollflow::{task_fn, Engine, Tasks, VirtualClock, Workflow};
+    /// use serde_json::json;
+    ///
+    /// let workflow = Workflow::from_asl(r#"{"StartAt": "Double", "States": {
+    ///     "Double": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:Double", "End": true}
+    /// }}"#, "doubler")?;
+    /// let tasks = Tasks::new().handler("Double", task_fn(|n| async move { Ok(json!(n.as_i64().unwrap_or(0) * 2)) }));
+    /// assert!(tasks.unbound(&workflow).is_empty());
+    /// let engine = Engine::with_tasks(workflow, Tasks::new(), VirtualClock::new()).tasks(tasks).build();
+    /// # }
+    /// # Ok::<(), pollflow::BuildError>(())
+    /// ```
     pub fn tasks(mut self, tasks: Tasks) -> Self {
         self.inner.tasks = tasks;
         self
@@ -263,6 +363,20 @@ impl EngineBuilder {
 
     /// Bounds on what each execution may hold and do (default: Step Functions' quotas, see
     /// [`Limits`]).
+    ///
+    /// ```
+    /// use pollflow::{poller_fn, Branch, Engine, JobStatus, Limits, VirtualClock, WaitPolicy, Workflow};
+    /// use serde_json::json;
+    ///
+    /// # let workflow = Workflow::builder("Job Poller").submit("Submit Job")
+    /// #     .wait("Wait", WaitPolicy::fixed(std::time::Duration::from_secs(60)))
+    /// #     .check("Check").branch("Done?", Branch::new()).build()?;
+    /// # let poller = poller_fn(|_input| async { Ok(json!("job-1")) },
+    /// #     |_job| async { Ok(JobStatus::succeeded(json!({}))) });
+    /// let limits = Limits { max_events: 1_000, ..Limits::default() };
+    /// let engine = Engine::builder(workflow, poller, VirtualClock::new()).limits(limits).build();
+    /// # Ok::<(), pollflow::BuildError>(())
+    /// ```
     pub fn limits(mut self, limits: Limits) -> Self {
         self.inner.limits = Arc::new(limits);
         self

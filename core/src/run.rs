@@ -49,13 +49,73 @@ impl Run {
         }
     }
 
-    /// A handle that aborts this run from anywhere (it is `Send`).
+    /// A handle that aborts this run from anywhere (it is `Send`). The run then cancels its
+    /// job (when the workflow cancels on stop) and ends with [`Outcome::Aborted`].
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// use pollflow::{poller_fn, Branch, Engine, EventKind, JobStatus, Outcome, VirtualClock, WaitPolicy, Workflow};
+    /// use serde_json::json;
+    ///
+    /// let workflow = Workflow::builder("Job Poller")
+    ///     .submit("Submit Job")
+    ///     .wait("Wait", WaitPolicy::fixed(std::time::Duration::from_secs(60)))
+    ///     .check("Check")
+    ///     .branch("Done?", Branch::new())
+    ///     .build()?;
+    /// let poller = poller_fn(
+    ///     |_input| async { Ok(json!("job-1")) },
+    ///     |_job| async { Ok(JobStatus::pending("RUNNING")) },
+    /// );
+    /// let clock = VirtualClock::new();
+    /// let engine = Engine::new(workflow, poller, clock.clone());
+    /// let mut run = engine.start(json!({}));
+    /// let abort = run.abort_handle();
+    /// let outcome = clock.block_on(async move {
+    ///     while let Some(event) = run.next().await {
+    ///         if matches!(event.kind, EventKind::WaitStarted { .. }) {
+    ///             abort.abort(); // from anywhere: another task, a signal handler
+    ///         }
+    ///     }
+    ///     run.finished().cloned()
+    /// });
+    /// assert!(matches!(outcome, Some(Outcome::Aborted { .. })));
+    /// # Ok::<(), pollflow::BuildError>(())
+    /// ```
     pub fn abort_handle(&mut self) -> AbortHandle {
         self.abort.get_or_insert_with(AbortHandle::new).clone()
     }
 
     /// The state of the execution now, to resume later with
     /// [`Engine::resume`](crate::Engine::resume). A call in flight is re-issued on resume.
+    /// A [`Checkpoint`] is plain serde data: store it anywhere.
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// use pollflow::{poller_fn, Branch, Checkpoint, Engine, EventKind, JobStatus, VirtualClock, WaitPolicy, Workflow};
+    /// use serde_json::json;
+    ///
+    /// # let workflow = Workflow::builder("Job Poller").submit("Submit Job")
+    /// #     .wait("Wait", WaitPolicy::fixed(std::time::Duration::from_secs(60)))
+    /// #     .check("Check").branch("Done?", Branch::new()).build()?;
+    /// # let poller = poller_fn(|_input| async { Ok(json!("job-1")) },
+    /// #     |_job| async { Ok(JobStatus::succeeded(json!({}))) });
+    /// let clock = VirtualClock::new();
+    /// let engine = Engine::new(workflow, poller, clock.clone());
+    /// let mut run = engine.start(json!({}));
+    /// // Run until the first wait, then save the run.
+    /// let saved = clock.block_on(async {
+    ///     while let Some(event) = run.next().await {
+    ///         if matches!(event.kind, EventKind::WaitStarted { .. }) {
+    ///             break;
+    ///         }
+    ///     }
+    ///     serde_json::to_string(&run.checkpoint()).unwrap()
+    /// });
+    /// let checkpoint: Checkpoint = serde_json::from_str(&saved).unwrap();
+    /// assert_eq!(checkpoint.state(), "Wait");
+    /// # Ok::<(), pollflow::BuildError>(())
+    /// ```
     pub fn checkpoint(&self) -> Checkpoint {
         let compiled = self.engine.workflow.compiled();
         Checkpoint {
