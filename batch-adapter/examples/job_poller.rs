@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use backend::usage;
 use clap::Parser;
-use pollflow::{Branch, Engine, Outcome, Path, PollGroup, TokioClock, WaitPolicy, Workflow};
+use pollflow::{Arm, Branch, Engine, Outcome, PollGroup, TokioClock, WaitPolicy, Workflow};
 use pollflow_batch::samples::{job_poller_input, FAILING_DEFINITION};
 use pollflow_batch::BatchPoller;
 use serde_json::Value;
@@ -90,8 +90,8 @@ fn job_poller(wait_time: Duration) -> Result<Workflow, pollflow::BuildError> {
         .branch(
             "Job Complete?",
             Branch::new()
-                .on_succeeded(Path::succeed("Get Final Job Status"))
-                .on_failed(Path::fail("Job Failed", "States.TaskFailed")),
+                .on_succeeded(Arm::succeed("Get Final Job Status"))
+                .on_failed(Arm::fail("Job Failed", "States.TaskFailed")),
         )
         .build()
 }

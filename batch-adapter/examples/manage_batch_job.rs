@@ -20,7 +20,7 @@ use std::time::Duration;
 use backend::usage;
 use clap::Parser;
 use pollflow::{
-    Branch, Engine, Notifier, Outcome, Path, PollGroup, TokioClock, WaitPolicy, Workflow,
+    Arm, Branch, Engine, Notifier, Outcome, PollGroup, TokioClock, WaitPolicy, Workflow,
 };
 use pollflow_batch::samples::{FAILING_DEFINITION, NOTIFICATION_DEFINITION, NOTIFICATION_QUEUE};
 use pollflow_batch::{BatchPoller, LocalNotifier};
@@ -52,7 +52,7 @@ struct Args {
 /// The seed's state machine. `.sync` polling is the wait/check loop (every 1 s here).
 fn manage_batch_job() -> Result<Workflow, pollflow::BuildError> {
     let failure = || {
-        Path::notify(
+        Arm::notify(
             "Notify Failure",
             "Batch job submitted through Step Functions failed",
         )
@@ -69,13 +69,13 @@ fn manage_batch_job() -> Result<Workflow, pollflow::BuildError> {
             "Batch Job Complete?",
             Branch::new()
                 .on_succeeded(
-                    Path::notify(
+                    Arm::notify(
                         "Notify Success",
                         "Batch job submitted through Step Functions succeeded",
                     )
                     .then_succeed("Success Notified"),
                 )
-                .on_failed(Path::goto("Notify Failure"))
+                .on_failed(Arm::goto("Notify Failure"))
                 .on_error(failure()),
         )
         .build()

@@ -1,6 +1,7 @@
 //! `--task STATE=COMMAND`: which Task state a binding names, and what serves it.
 
-use pollflow::{State, StateMachine, Tasks};
+use pollflow::graph::{State, StateMachine};
+use pollflow::Tasks;
 
 use crate::real_work::RealWork;
 use crate::shell::{ShellCommand, ShellJob, ShellTask};

@@ -4,9 +4,9 @@ use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use futures::StreamExt;
+use pollflow::graph::{DelayUntil, State};
 use pollflow::{
-    DelayUntil, Engine, Event, EventKind, JobStatus, Outcome, State, Tasks, TokioClock,
-    VirtualClock, Workflow,
+    Engine, Event, EventKind, JobStatus, Outcome, Tasks, TokioClock, VirtualClock, Workflow,
 };
 use pollflow_batch::integrations::service_tasks;
 use pollflow_batch::samples::{job_poller_functions, sample_config};

@@ -4,7 +4,7 @@
 //! status, **branch** on it, **notify** — the AWS Step Functions "Job Poller" sample, without
 //! Step Functions, Lambda or a polling loop of your own.
 //!
-//! - A [`Workflow`] is a serializable state-machine graph ([`StateMachine`]), built with
+//! - A [`Workflow`] is a serializable state-machine graph ([`graph::StateMachine`]), built with
 //!   [`Workflow::builder`] or loaded from data.
 //! - A [`Poller`] (a trait, or async closures via [`poller_fn`]) submits and checks jobs;
 //!   a [`PollGroup`] batches the checks of many executions into few calls.
@@ -66,7 +66,7 @@ mod abort;
 pub mod asl;
 mod calls;
 mod checkpoint;
-mod clock;
+pub mod clock;
 mod engine;
 mod error;
 mod event;
@@ -77,8 +77,8 @@ mod fn_poller;
 pub mod jsonata;
 mod limits;
 mod notifier;
-mod platform;
-mod policy;
+pub mod platform;
+pub mod policy;
 mod poll_group;
 mod poller;
 mod retry_after;
@@ -87,6 +87,23 @@ mod task;
 mod trace;
 mod workflow;
 
+/// The serializable graph every front end compiles to ([`StateMachine`](graph::StateMachine))
+/// and its parts: states, Choice conditions, data flow, catchers.
+pub mod graph {
+    pub use crate::workflow::{
+        default_check_retry, default_sync_poll, Catcher, ChoiceRule, Comparison, Condition,
+        DataFlow, DelayUntil, Operand, Predicate, State, StateDef, StateMachine,
+    };
+}
+
+/// The types [`poller_fn`], [`notifier_fn`] and
+/// [`task_fn`] return.
+pub mod adapters {
+    pub use crate::fn_poller::{FnPoller, NoCancel};
+    pub use crate::notifier::FnNotifier;
+    pub use crate::task::FnTask;
+}
+
 pub use abort::AbortHandle;
 /// Re-exported so `Poller`, `Notifier` and `TaskHandler` impls need no extra dependency:
 /// `#[async_trait]` on native targets, `#[async_trait(?Send)]` on `wasm32`.
@@ -94,20 +111,21 @@ pub use async_trait::async_trait;
 pub use checkpoint::{Checkpoint, ResumeError};
 #[cfg(feature = "tokio")]
 pub use clock::TokioClock;
-pub use clock::{Clock, Sleep, Tracked, VirtualClock};
+pub use clock::{Clock, VirtualClock};
 pub use engine::{Engine, EngineBuilder};
 pub use error::{names, CheckError, TaskError};
 pub use event::{Event, EventKind, Hop, Outcome};
-pub use fn_poller::{poller_fn, FnPoller, NoCancel};
+pub use fn_poller::poller_fn;
 pub use limits::Limits;
-pub use notifier::{notifier_fn, FnNotifier, Notification, Notifier};
-pub use platform::{BoxFuture, SendOutsideWasm, Spawner, SyncOutsideWasm};
-pub use policy::{AslRetrier, Backoff, Jitter, JitterStrategy, PolicyError, Rng, WaitPolicy};
+pub use notifier::{notifier_fn, Notification, Notifier};
+pub use policy::{Backoff, Jitter, WaitPolicy};
 pub use poll_group::PollGroup;
 pub use poller::{JobStatus, Poller};
 pub use retry_after::retry_after;
 pub use run::{OutcomeFuture, Run};
-pub use task::{task_fn, FnTask, TaskHandler, Tasks};
+pub use task::{task_fn, TaskHandler, Tasks};
+pub use workflow::{Arm, Branch, BuildError, Problem, Workflow, WorkflowBuilder};
+
 /// This crate's README (its crates.io page), compiled and run as a doctest.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
@@ -117,9 +135,3 @@ struct CrateReadmeDoctest;
 #[cfg(all(doctest, feature = "tokio"))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctest;
-
-pub use workflow::{
-    default_check_retry, default_sync_poll, Branch, BuildError, Catcher, ChoiceRule, Comparison,
-    Condition, DataFlow, DelayUntil, Operand, Path, Predicate, Problem, State, StateDef,
-    StateMachine, Workflow, WorkflowBuilder,
-};

@@ -5,9 +5,10 @@ mod support;
 use std::sync::Arc;
 use std::sync::Mutex;
 
+use pollflow::graph::Condition;
 use pollflow::{
-    notifier_fn, Branch, CheckError, Condition, Engine, EventKind, JobStatus, Notification,
-    Outcome, Path, TaskError, VirtualClock, WaitPolicy, Workflow,
+    notifier_fn, Arm, Branch, CheckError, Engine, EventKind, JobStatus, Notification, Outcome,
+    TaskError, VirtualClock, WaitPolicy, Workflow,
 };
 use serde_json::json;
 use support::*;
@@ -21,7 +22,7 @@ fn manage_batch_job() -> Workflow {
             "Job Complete?",
             Branch::new()
                 .on_succeeded(
-                    Path::notify(
+                    Arm::notify(
                         "Notify Success",
                         "Batch job submitted through Step Functions succeeded",
                     )
@@ -29,7 +30,7 @@ fn manage_batch_job() -> Workflow {
                     .then_succeed("Done"),
                 )
                 .on_failed(
-                    Path::notify(
+                    Arm::notify(
                         "Notify Failure",
                         "Batch job submitted through Step Functions failed",
                     )
@@ -144,18 +145,18 @@ fn custom_conditions_route_before_the_defaults() {
             Branch::new()
                 .when(
                     Condition::StatusIs("BACKORDERED".into()),
-                    Path::fail("Backordered", "Order.Backordered"),
+                    Arm::fail("Backordered", "Order.Backordered"),
                 )
                 .when(
                     Condition::Predicate("big".into()),
-                    Path::succeed("Big Enough"),
+                    Arm::succeed("Big Enough"),
                 )
                 .when(
                     Condition::DetailEquals {
                         pointer: "/phase".into(),
                         value: json!("packing"),
                     },
-                    Path::goto("Wait"),
+                    Arm::goto("Wait"),
                 ),
         )
         .predicate("big", |s| s.detail()["items"].as_u64() >= Some(100))
@@ -221,9 +222,9 @@ fn on_error_catches_submit_and_check_errors_like_asl_catch_states_all() {
         .branch(
             "Job Complete?",
             Branch::new()
-                .on_succeeded(Path::notify("Notify Success", "succeeded").then_succeed("Done"))
-                .on_failed(Path::goto("Notify Failure"))
-                .on_error(Path::notify("Notify Failure", "failed").then_succeed("Reported")),
+                .on_succeeded(Arm::notify("Notify Success", "succeeded").then_succeed("Done"))
+                .on_failed(Arm::goto("Notify Failure"))
+                .on_error(Arm::notify("Notify Failure", "failed").then_succeed("Reported")),
         )
         .build()
         .unwrap();

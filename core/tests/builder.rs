@@ -2,10 +2,8 @@
 
 mod support;
 
-use pollflow::{
-    Backoff, Branch, Catcher, Condition, DataFlow, Jitter, State, StateDef, StateMachine,
-    WaitPolicy, Workflow,
-};
+use pollflow::graph::{Catcher, Condition, DataFlow, State, StateDef, StateMachine};
+use pollflow::{Backoff, Branch, Jitter, WaitPolicy, Workflow};
 use support::*;
 
 #[test]
@@ -45,7 +43,7 @@ fn every_problem_is_reported_at_once_with_state_and_path() {
             StateDef {
                 name: "Choose".into(),
                 state: State::Choice {
-                    choices: vec![pollflow::ChoiceRule {
+                    choices: vec![pollflow::graph::ChoiceRule {
                         condition: Condition::Predicate("unbound".into()),
                         next: "Submit".into(),
                         assign: None,

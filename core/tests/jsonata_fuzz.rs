@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use jsonata_reference::{agree, pollflow, Outcome, Reference};
 use pollflow::jsonata::Limits;
-use pollflow::Rng;
+use pollflow::policy::Rng;
 use serde_json::{json, Map, Value};
 
 struct Gen {

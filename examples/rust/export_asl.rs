@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use pollflow::asl::{to_asl, ExportOptions};
-use pollflow::{Branch, Path, WaitPolicy, Workflow};
+use pollflow::{Arm, Branch, WaitPolicy, Workflow};
 
 /// Exports builder workflows as Amazon States Language, for AWS Step Functions.
 #[derive(Debug, Parser)]
@@ -40,10 +40,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "Job Complete?",
                 Branch::new()
                     .on_succeeded(
-                        Path::notify("Notify Success", "Batch job succeeded").then_succeed("Done"),
+                        Arm::notify("Notify Success", "Batch job succeeded").then_succeed("Done"),
                     )
                     .on_failed(
-                        Path::notify("Notify Failure", "Batch job failed")
+                        Arm::notify("Notify Failure", "Batch job failed")
                             .then_fail("Job Failed", "States.TaskFailed"),
                     ),
             )
@@ -55,7 +55,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .branch(
                 "Done?",
                 Branch::new().on_error(
-                    Path::notify("Notify Error", "could not submit or check")
+                    Arm::notify("Notify Error", "could not submit or check")
                         .then_fail("Gave Up", "Job.Error"),
                 ),
             )

@@ -7,7 +7,7 @@ mod common;
 
 use libfuzzer_sys::fuzz_target;
 use pollflow::expr::PathOrCall;
-use pollflow::Rng;
+use pollflow::policy::Rng;
 
 fuzz_target!(|data: &[u8]| {
     let Some((text, input)) = common::text_and_document(data) else {

@@ -7,7 +7,7 @@ mod common;
 
 use libfuzzer_sys::fuzz_target;
 use pollflow::expr::Template;
-use pollflow::Rng;
+use pollflow::policy::Rng;
 use serde_json::Value;
 
 fuzz_target!(|data: &[u8]| {

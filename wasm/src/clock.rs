@@ -5,7 +5,8 @@ use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
-use pollflow::{Clock, Sleep};
+use pollflow::clock::Sleep;
+use pollflow::Clock;
 
 /// The host's clock.
 #[derive(Clone, Debug, Default)]

@@ -22,7 +22,7 @@
 //! caller of an inlined call returning a reference. Numbers, strings and thrown errors are fine.
 //!
 //! It is built for `wasm32` only: JS callbacks are not `Send`, which the engine asks of what it
-//! holds on native targets (see `pollflow::SendOutsideWasm`); elsewhere the crate is empty
+//! holds on native targets (see `pollflow::platform::SendOutsideWasm`); elsewhere the crate is empty
 //! (check it with `--target wasm32-unknown-unknown`), except under `cargo test`, which builds
 //! the wire format (`wire`, `states`) for its test: the JS tables against Rust's.
 #![forbid(unsafe_code)]

@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::time::Duration;
 
-use pollflow::{names, Backoff, Branch, Jitter, Path, WaitPolicy, Workflow};
+use pollflow::{names, Arm, Backoff, Branch, Jitter, WaitPolicy, Workflow};
 use serde_json::Value;
 use wasm_bindgen::JsValue;
 
@@ -156,10 +156,10 @@ fn workflow(options: &JsValue, notify: bool) -> Result<Workflow, JsValue> {
     let branch = match &shape.messages {
         Some((success, failure)) => Branch::new()
             .on_succeeded(
-                Path::notify(states::NOTIFY_SUCCESS, success).then_succeed(states::SUCCEEDED),
+                Arm::notify(states::NOTIFY_SUCCESS, success).then_succeed(states::SUCCEEDED),
             )
             .on_failed(
-                Path::notify(states::NOTIFY_FAILURE, failure)
+                Arm::notify(states::NOTIFY_FAILURE, failure)
                     .then_fail(states::FAILED, names::TASK_FAILED),
             ),
         None => Branch::new(),

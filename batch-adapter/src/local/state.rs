@@ -96,7 +96,7 @@ pub(crate) struct State {
     runnable: HashMap<String, VecDeque<String>>,
     /// Jobs STARTING or RUNNING, per queue.
     running: HashMap<String, usize>,
-    rng: pollflow::Rng,
+    rng: pollflow::policy::Rng,
     log_dir: PathBuf,
 }
 
@@ -109,7 +109,7 @@ impl State {
             pending: Vec::new(),
             runnable: HashMap::new(),
             running: HashMap::new(),
-            rng: pollflow::Rng::seeded(seed),
+            rng: pollflow::policy::Rng::seeded(seed),
             log_dir,
         }
     }

@@ -4,7 +4,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::expr::{Path, ReferencePath};
-use crate::policy::{to_millis, AslRetrier, Backoff, JitterStrategy, WaitPolicy};
+use crate::policy::{to_millis, AslJitter, AslRetrier, Backoff, WaitPolicy};
 use crate::workflow::{
     BuildError, Catcher, Condition, DataFlow, DelayUntil, Operand, Problem, State, StateMachine,
 };
@@ -385,7 +385,7 @@ fn fixed_seconds(policy: &WaitPolicy) -> Result<u64, String> {
 /// A Check's retry policy as an ASL retrier for transient errors (`States.TaskFailed`).
 fn retrier(policy: &WaitPolicy) -> Result<AslRetrier, String> {
     let (initial, max, rate, jitter) = match policy.backoff {
-        Backoff::Fixed { delay } => (delay, None, 1.0, JitterStrategy::None),
+        Backoff::Fixed { delay } => (delay, None, 1.0, AslJitter::None),
         Backoff::Exponential {
             initial,
             max,
@@ -396,8 +396,8 @@ fn retrier(policy: &WaitPolicy) -> Result<AslRetrier, String> {
             Some(max),
             rate,
             match jitter {
-                crate::Jitter::None => JitterStrategy::None,
-                _ => JitterStrategy::Full,
+                crate::Jitter::None => AslJitter::None,
+                _ => AslJitter::Full,
             },
         ),
     };

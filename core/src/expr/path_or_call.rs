@@ -16,7 +16,7 @@ use crate::policy::Rng;
 ///
 /// ```
 /// use pollflow::expr::PathOrCall;
-/// use pollflow::Rng;
+/// use pollflow::policy::Rng;
 /// use serde_json::json;
 ///
 /// let cause = PathOrCall::parse("States.Format('order {} failed', $.id)").unwrap();

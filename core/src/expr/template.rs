@@ -26,7 +26,7 @@ const MAX_DEPTH: usize = Limits::MAX_DEPTH;
 ///
 /// ```
 /// use pollflow::expr::Template;
-/// use pollflow::Rng;
+/// use pollflow::policy::Rng;
 /// use serde_json::json;
 ///
 /// let template = Template::parse(json!({

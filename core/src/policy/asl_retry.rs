@@ -10,7 +10,8 @@ use super::{Backoff, Jitter, PolicyError, WaitPolicy};
 ///
 /// ```
 /// use std::time::Duration;
-/// use pollflow::{AslRetrier, Backoff, Jitter};
+/// use pollflow::{Backoff, Jitter};
+/// use pollflow::policy::AslRetrier;
 ///
 /// let retrier: AslRetrier = serde_json::from_str(r#"{
 ///     "ErrorEquals": ["States.TaskFailed"],
@@ -42,13 +43,13 @@ pub struct AslRetrier {
     pub max_delay_seconds: Option<u64>,
     /// `FULL` or `NONE` (default).
     #[serde(default)]
-    pub jitter_strategy: JitterStrategy,
+    pub jitter_strategy: AslJitter,
 }
 
 /// ASL `JitterStrategy`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
-pub enum JitterStrategy {
+pub enum AslJitter {
     /// Exact intervals.
     #[default]
     None,
@@ -81,7 +82,7 @@ impl AslRetrier {
     /// "never retry", which needs no wait policy).
     ///
     /// ```
-    /// use pollflow::AslRetrier;
+    /// use pollflow::policy::AslRetrier;
     ///
     /// let huge: AslRetrier = serde_json::from_str(r#"{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 18446744073709551}"#).unwrap();
     /// assert_eq!(huge.wait_policy().unwrap_err().to_string(), "IntervalSeconds: must be an integer from 1 to 99999999, not 18446744073709551");
@@ -133,8 +134,8 @@ impl AslRetrier {
             max,
             rate: self.backoff_rate,
             jitter: match self.jitter_strategy {
-                JitterStrategy::None => Jitter::None,
-                JitterStrategy::Full => Jitter::Full,
+                AslJitter::None => Jitter::None,
+                AslJitter::Full => Jitter::Full,
             },
         })
         .with_max_attempts(self.max_attempts);
@@ -146,7 +147,7 @@ impl AslRetrier {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Rng;
+    use crate::policy::Rng;
 
     #[test]
     fn asl_defaults_give_1_2_4_seconds() {

@@ -258,7 +258,8 @@ impl WaitPolicy {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use pollflow::{Rng, WaitPolicy};
+    /// use pollflow::WaitPolicy;
+    /// use pollflow::policy::Rng;
     ///
     /// let policy = WaitPolicy::exponential(Duration::from_secs(1), Duration::from_secs(30));
     /// let hint = |secs| policy.next_delay(1, &mut Rng::seeded(7), None, Some(Duration::from_secs(secs)));

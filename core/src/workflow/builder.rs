@@ -17,15 +17,15 @@ use crate::platform::{SendOutsideWasm, SyncOutsideWasm};
 ///
 /// ```
 /// use std::time::Duration;
-/// use pollflow::{Branch, Path, WaitPolicy, Workflow};
+/// use pollflow::{Arm, Branch, WaitPolicy, Workflow};
 ///
 /// let workflow = Workflow::builder("Manage a Batch Job")
 ///     .submit("Submit Batch Job")
 ///     .wait("Wait", WaitPolicy::fixed(Duration::from_secs(30)))
 ///     .check("Get Job Status")
 ///     .branch("Job Complete?", Branch::new()
-///         .on_succeeded(Path::notify("Notify Success", "Batch job succeeded").then_succeed("Done"))
-///         .on_failed(Path::notify("Notify Failure", "Batch job failed").then_fail("Job Failed", "States.TaskFailed")))
+///         .on_succeeded(Arm::notify("Notify Success", "Batch job succeeded").then_succeed("Done"))
+///         .on_failed(Arm::notify("Notify Failure", "Batch job failed").then_fail("Job Failed", "States.TaskFailed")))
 ///     .build()
 ///     .unwrap();
 /// assert_eq!(workflow.graph().states.len(), 8);
@@ -132,7 +132,7 @@ impl WorkflowBuilder {
             }
             tails.push(path);
         }
-        let mut route = |condition: Condition, path: Path| {
+        let mut route = |condition: Condition, path: Arm| {
             choices.push(ChoiceRule {
                 condition,
                 next: path.entry().to_owned(),
@@ -147,13 +147,13 @@ impl WorkflowBuilder {
             Condition::Succeeded,
             branch
                 .succeeded
-                .unwrap_or_else(|| Path::succeed("Succeeded")),
+                .unwrap_or_else(|| Arm::succeed("Succeeded")),
         );
         route(
             Condition::Failed,
             branch
                 .failed
-                .unwrap_or_else(|| Path::fail("Failed", names::TASK_FAILED)),
+                .unwrap_or_else(|| Arm::fail("Failed", names::TASK_FAILED)),
         );
         self = self.chain(
             name,
@@ -245,16 +245,16 @@ fn set_next(state: &mut State, target: &str) {
     }
 }
 
-/// The routes of a branch. Unless set: succeeded → a Succeed state `"Succeeded"`; failed → a
+/// The arms of a branch (the builder's Choice on the job's status). Unless set: succeeded → a Succeed state `"Succeeded"`; failed → a
 /// Fail state `"Failed"` (`States.TaskFailed`, the job detail as cause); anything else loops
 /// back to the latest wait. Custom rules are tried first, in order.
 #[derive(Default)]
 #[must_use]
 pub struct Branch {
-    rules: Vec<(Condition, Path)>,
-    succeeded: Option<Path>,
-    failed: Option<Path>,
-    error: Option<Path>,
+    rules: Vec<(Condition, Arm)>,
+    succeeded: Option<Arm>,
+    failed: Option<Arm>,
+    error: Option<Arm>,
 }
 
 impl Branch {
@@ -264,40 +264,40 @@ impl Branch {
     }
 
     /// Where a succeeded job goes.
-    pub fn on_succeeded(mut self, path: Path) -> Self {
-        self.succeeded = Some(path);
+    pub fn on_succeeded(mut self, arm: Arm) -> Self {
+        self.succeeded = Some(arm);
         self
     }
 
     /// Where a failed job goes.
-    pub fn on_failed(mut self, path: Path) -> Self {
-        self.failed = Some(path);
+    pub fn on_failed(mut self, arm: Arm) -> Self {
+        self.failed = Some(arm);
         self
     }
 
     /// Where an error of a Submit or Check call goes (ASL `Catch` of `States.ALL`): a failed
     /// submit, a fatal check error, or transient errors past the retry budget. Without it
     /// such an error fails the execution.
-    pub fn on_error(mut self, path: Path) -> Self {
-        self.error = Some(path);
+    pub fn on_error(mut self, arm: Arm) -> Self {
+        self.error = Some(arm);
         self
     }
 
-    /// A custom route, tried before the default ones.
-    pub fn when(mut self, condition: Condition, path: Path) -> Self {
-        self.rules.push((condition, path));
+    /// A custom arm, tried before the default ones.
+    pub fn when(mut self, condition: Condition, arm: Arm) -> Self {
+        self.rules.push((condition, arm));
         self
     }
 }
 
-/// A route out of a branch: zero or more Notify states, then an end.
+/// An arm of a [`Branch`]: one way out of it — zero or more Notify states, then an end.
 #[must_use]
-pub struct Path {
+pub struct Arm {
     notifies: Vec<(String, Option<String>, String)>,
-    end: PathEnd,
+    end: ArmEnd,
 }
 
-enum PathEnd {
+enum ArmEnd {
     Succeed(String),
     Fail(String, String, Option<String>),
     Goto(String),
@@ -305,27 +305,27 @@ enum PathEnd {
     Open,
 }
 
-impl Path {
+impl Arm {
     /// Ends at a new Succeed state.
     pub fn succeed(name: impl Into<String>) -> Self {
-        Self::ending(PathEnd::Succeed(name.into()))
+        Self::ending(ArmEnd::Succeed(name.into()))
     }
 
     /// Ends at a new Fail state with this error name and the job detail as cause.
     pub fn fail(name: impl Into<String>, error: impl Into<String>) -> Self {
-        Self::ending(PathEnd::Fail(name.into(), error.into(), None))
+        Self::ending(ArmEnd::Fail(name.into(), error.into(), None))
     }
 
     /// Goes to an existing state.
     pub fn goto(name: impl Into<String>) -> Self {
-        Self::ending(PathEnd::Goto(name.into()))
+        Self::ending(ArmEnd::Goto(name.into()))
     }
 
     /// Starts with a Notify state; end the path with `then_succeed`, `then_fail` or `then_goto`.
     pub fn notify(name: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             notifies: vec![(name.into(), None, message.into())],
-            end: PathEnd::Open,
+            end: ArmEnd::Open,
         }
     }
 
@@ -337,19 +337,19 @@ impl Path {
 
     /// Ends the path at a new Succeed state.
     pub fn then_succeed(mut self, name: impl Into<String>) -> Self {
-        self.end = PathEnd::Succeed(name.into());
+        self.end = ArmEnd::Succeed(name.into());
         self
     }
 
-    /// Ends the path at a new Fail state (the job detail as cause unless [`Path::cause`]).
+    /// Ends the path at a new Fail state (the job detail as cause unless [`Arm::cause`]).
     pub fn then_fail(mut self, name: impl Into<String>, error: impl Into<String>) -> Self {
-        self.end = PathEnd::Fail(name.into(), error.into(), None);
+        self.end = ArmEnd::Fail(name.into(), error.into(), None);
         self
     }
 
     /// Ends the path by going to an existing state.
     pub fn then_goto(mut self, name: impl Into<String>) -> Self {
-        self.end = PathEnd::Goto(name.into());
+        self.end = ArmEnd::Goto(name.into());
         self
     }
 
@@ -363,13 +363,13 @@ impl Path {
 
     /// Sets the cause of a Fail end (instead of the job detail).
     pub fn cause(mut self, cause: impl Into<String>) -> Self {
-        if let PathEnd::Fail(_, _, c) = &mut self.end {
+        if let ArmEnd::Fail(_, _, c) = &mut self.end {
             *c = Some(cause.into());
         }
         self
     }
 
-    fn ending(end: PathEnd) -> Self {
+    fn ending(end: ArmEnd) -> Self {
         Self {
             notifies: Vec::new(),
             end,
@@ -378,8 +378,8 @@ impl Path {
 
     fn end_name(&self) -> &str {
         match &self.end {
-            PathEnd::Succeed(n) | PathEnd::Fail(n, ..) | PathEnd::Goto(n) => n,
-            PathEnd::Open => UNSET,
+            ArmEnd::Succeed(n) | ArmEnd::Fail(n, ..) | ArmEnd::Goto(n) => n,
+            ArmEnd::Open => UNSET,
         }
     }
 
@@ -407,13 +407,13 @@ impl Path {
             });
         }
         let end = match self.end {
-            PathEnd::Succeed(name) => (
+            ArmEnd::Succeed(name) => (
                 name,
                 State::Succeed {
                     io: DataFlow::default(),
                 },
             ),
-            PathEnd::Fail(name, error, cause) => (
+            ArmEnd::Fail(name, error, cause) => (
                 name,
                 State::Fail {
                     error,
@@ -422,7 +422,7 @@ impl Path {
                     cause_path: None,
                 },
             ),
-            PathEnd::Goto(_) | PathEnd::Open => return,
+            ArmEnd::Goto(_) | ArmEnd::Open => return,
         };
         states.push(StateDef {
             name: end.0,

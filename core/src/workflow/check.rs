@@ -172,7 +172,7 @@ impl Checker<'_> {
         &mut self,
         state: &str,
         path: &str,
-        retriers: &[crate::AslRetrier],
+        retriers: &[crate::policy::AslRetrier],
     ) -> Vec<Retry> {
         let mut compiled = Vec::with_capacity(retriers.len());
         for (i, retrier) in retriers.iter().enumerate() {

@@ -48,7 +48,8 @@ impl StateMachine {
     /// are unique in the whole machine), to change before [`Workflow::from_graph`](crate::Workflow::from_graph).
     ///
     /// ```
-    /// use pollflow::{DelayUntil, State, Workflow};
+    /// use pollflow::Workflow;
+    /// use pollflow::graph::{DelayUntil, State};
     ///
     /// let workflow = Workflow::from_asl(r#"{"StartAt": "P", "States": {"P": {"Type": "Parallel",
     ///   "Branches": [{"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "End": true}}}],

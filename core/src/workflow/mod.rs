@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use crate::expr::Template;
 
-pub use builder::{Branch, Path, WorkflowBuilder};
+pub use builder::{Arm, Branch, WorkflowBuilder};
 #[cfg(feature = "asl")]
 pub(crate) use check::{too_deep, MAX_NESTING};
 use compile::compile;

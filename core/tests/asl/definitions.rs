@@ -96,7 +96,7 @@ fn malformed_definitions_are_errors_not_panics() {
 #[test]
 fn an_exported_builder_workflow_runs_the_same_on_the_asl_path() {
     use pollflow::asl::{to_asl, ExportOptions};
-    use pollflow::{Branch, Path, WaitPolicy};
+    use pollflow::{Arm, Branch, WaitPolicy};
 
     let workflow = Workflow::builder("Manage")
         .submit("Submit")
@@ -105,9 +105,9 @@ fn an_exported_builder_workflow_runs_the_same_on_the_asl_path() {
         .branch(
             "Done?",
             Branch::new()
-                .on_succeeded(Path::notify("Notify Success", "ok").then_succeed("Succeeded"))
+                .on_succeeded(Arm::notify("Notify Success", "ok").then_succeed("Succeeded"))
                 .on_failed(
-                    Path::notify("Notify Failure", "bad").then_fail("Failed", "States.TaskFailed"),
+                    Arm::notify("Notify Failure", "bad").then_fail("Failed", "States.TaskFailed"),
                 ),
         )
         .build()

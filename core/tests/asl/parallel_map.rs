@@ -396,7 +396,7 @@ fn refuse_a_thousand_levels() {
 
 #[test]
 fn graphs_nested_a_thousand_deep_are_refused_by_from_graph() {
-    use pollflow::State;
+    use pollflow::graph::State;
     let one = |inner| wrap(inner, "P".into(), false);
     let template = pollflow::asl::from_asl(
         &one(branch("Leaf", json!({"Type": "Pass", "End": true}))),

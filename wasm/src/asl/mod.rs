@@ -124,8 +124,8 @@ pub fn validate_asl(definition: JsValue) -> Result<String, JsValue> {
 pub fn asl_graph(definition: JsValue, options: JsValue) -> Result<String, JsValue> {
     let _unfinished = crate::wire::Unfinished::enter();
     let draw = match options::format(&options)?.as_str() {
-        "dot" => pollflow::StateMachine::to_dot,
-        _ => pollflow::StateMachine::to_mermaid,
+        "dot" => pollflow::graph::StateMachine::to_dot,
+        _ => pollflow::graph::StateMachine::to_mermaid,
     };
     let definition = options::definition(&definition)?;
     Ok(draw(load(&definition)?.graph(), &[]))

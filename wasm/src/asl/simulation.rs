@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use futures::task::noop_waker_ref;
 use js_sys::Function;
-use pollflow::{Clock, Sleep, VirtualClock};
+use pollflow::clock::Sleep;
+use pollflow::{Clock, VirtualClock};
 use wasm_bindgen::prelude::*;
 
 use crate::Execution;

@@ -2,7 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use pollflow::{DelayUntil, State, Workflow};
+use pollflow::graph::{DelayUntil, State};
+use pollflow::Workflow;
 use wasm_bindgen::JsValue;
 
 use crate::errors::range_error;
