@@ -30,7 +30,7 @@ fn every_problem_is_reported_at_once_with_state_and_path() {
             },
             StateDef {
                 name: "Wait".into(),
-                state: State::Wait {
+                state: State::PollWait {
                     policy: WaitPolicy::with_backoff(Backoff::Exponential {
                         initial: secs(5),
                         max: secs(1),

@@ -80,7 +80,7 @@ pub fn to_asl(graph: &StateMachine, options: &ExportOptions) -> Result<Value, Bu
                 json!({"Type": "Task", "Resource": options.submit_resource, "ResultPath": "$.job", "Next": next}),
                 catch,
             ),
-            State::Wait { policy, next } => match fixed_seconds(policy) {
+            State::PollWait { policy, next } => match fixed_seconds(policy) {
                 Ok(seconds) => json!({"Type": "Wait", "Seconds": seconds, "Next": next}),
                 Err(why) => {
                     problem(".policy", why);

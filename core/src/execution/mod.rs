@@ -7,7 +7,7 @@
 //!
 //! This file holds the execution's state and its two entry points: `step` (with `act`, which
 //! hands the current state's work to its family's file) and `complete`. The state families:
-//! `polling.rs` (Submit, Wait, Check, Notify and a `.sync` Task's polling), `choice.rs`,
+//! `polling.rs` (Submit, PollWait, Check, Notify and a `.sync` Task's polling), `choice.rs`,
 //! `ends.rs` (Succeed, Fail), `task.rs`, `pass_delay.rs` (Pass, the ASL Wait),
 //! `branches.rs` (Parallel, Map); then `retry_catch.rs` (what a failed state does),
 //! `timeouts.rs` (the execution's and a task's time) and `context.rs` (the `$$` object).
@@ -543,7 +543,7 @@ impl Execution {
                 job: None,
                 input: self.data.clone(),
             }),
-            NodeKind::Wait { .. } => self.wait(wf, node, now),
+            NodeKind::PollWait { .. } => self.wait(wf, node, now),
             NodeKind::Check { .. } => self.check(node),
             NodeKind::Notify { .. } => Some(self.notify(node)),
             NodeKind::Choice { .. } => self.choose(wf, node, now),
@@ -729,7 +729,7 @@ impl Execution {
     /// Moves on to the `next` of a state that has one.
     fn exit(&mut self, kind: &NodeKind) {
         if let NodeKind::Submit { next }
-        | NodeKind::Wait { next, .. }
+        | NodeKind::PollWait { next, .. }
         | NodeKind::Check { next, .. }
         | NodeKind::Notify { next, .. } = kind
         {

@@ -1,4 +1,4 @@
-//! The builder's polling states — Submit, Wait, Check, Notify — and the polling of a `.sync`
+//! The builder's polling states — Submit, PollWait, Check, Notify — and the polling of a `.sync`
 //! Task state's job.
 
 use serde_json::Value;
@@ -15,7 +15,7 @@ use crate::workflow::{Compiled, Node, NodeKind};
 impl Execution {
     /// A Wait state (polling): sleeps before the next check, unless the wait policy has run out.
     pub(super) fn wait(&mut self, wf: &Compiled, node: &Node, now: u64) -> Option<Step> {
-        let NodeKind::Wait { policy, next } = &node.kind else {
+        let NodeKind::PollWait { policy, next } = &node.kind else {
             return None;
         };
         let deadline = *self.deadline_ms.get_or_insert_with(|| {

@@ -76,7 +76,7 @@ impl WorkflowBuilder {
         self.loop_target = Some(name.clone());
         self.chain(
             name,
-            State::Wait {
+            State::PollWait {
                 policy,
                 next: UNSET.into(),
             },
@@ -231,7 +231,7 @@ impl WorkflowBuilder {
 fn set_next(state: &mut State, target: &str) {
     match state {
         State::Submit { next, .. }
-        | State::Wait { next, .. }
+        | State::PollWait { next, .. }
         | State::Check { next, .. }
         | State::Notify { next, .. } => *next = target.to_owned(),
         State::Task { next, .. }

@@ -76,9 +76,9 @@ pub(super) fn compile<'a>(
             State::Submit { next, .. } => NodeKind::Submit {
                 next: c.target(name, at("next"), next),
             },
-            State::Wait { policy, next } => {
+            State::PollWait { policy, next } => {
                 c.policy(name, at("policy"), policy);
-                NodeKind::Wait {
+                NodeKind::PollWait {
                     policy: policy.clone(),
                     next: c.target(name, at("next"), next),
                 }
@@ -325,7 +325,7 @@ fn uses_context(state: &State) -> bool {
                 && catch.iter().any(|c| c.assign.is_some())
                 && mentions_context(catch)
         }
-        State::Wait { .. } => false,
+        State::PollWait { .. } => false,
     }
 }
 
@@ -343,7 +343,7 @@ fn reachable(start: u32, nodes: &[compiled::Node]) -> Vec<bool> {
         stack.extend(nodes[i as usize].catch.iter().map(|c| c.next));
         match &nodes[i as usize].kind {
             NodeKind::Submit { next }
-            | NodeKind::Wait { next, .. }
+            | NodeKind::PollWait { next, .. }
             | NodeKind::Check { next, .. }
             | NodeKind::Notify { next, .. } => stack.push(*next),
             NodeKind::Task { next, .. }

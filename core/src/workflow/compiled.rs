@@ -206,7 +206,7 @@ pub(crate) enum NodeKind {
     Submit {
         next: u32,
     },
-    Wait {
+    PollWait {
         policy: WaitPolicy,
         next: u32,
     },

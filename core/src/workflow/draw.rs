@@ -264,7 +264,7 @@ fn edges(state: &State) -> Vec<(String, Option<&str>)> {
     let mut edges = Vec::new();
     match state {
         State::Submit { next, .. }
-        | State::Wait { next, .. }
+        | State::PollWait { next, .. }
         | State::Check { next, .. }
         | State::Notify { next, .. } => {
             edges.push((String::new(), Some(next.as_str())));

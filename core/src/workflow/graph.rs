@@ -103,8 +103,11 @@ pub enum State {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         catch: Vec<Catcher>,
     },
-    /// Sleeps according to a wait policy; gives up (`States.Timeout`) past its budget.
-    Wait {
+    /// Sleeps according to a wait policy before the next check; gives up (`States.Timeout`)
+    /// past its budget. The builder's `wait` step; serialized as `"type": "Wait"`. (ASL's
+    /// Wait state is [`State::Delay`].)
+    #[serde(rename = "Wait")]
+    PollWait {
         /// When to wake and when to give up.
         policy: WaitPolicy,
         /// Next state.
@@ -210,7 +213,8 @@ pub enum State {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         next: Option<String>,
     },
-    /// Sleeps for a time or until a timestamp (ASL `Wait`).
+    /// Sleeps for a time or until a timestamp (ASL `Wait`; the polling wait is
+    /// [`State::PollWait`]).
     Delay {
         /// How long, or until when.
         until: DelayUntil,
