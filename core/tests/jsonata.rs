@@ -240,3 +240,29 @@ fn a_date_out_of_range_in_words_is_an_error_not_a_stack_overflow() {
         Some(json!("NaN"))
     );
 }
+
+/// Found by the `jsonata` fuzz target: a `$` group reference in `$replace`'s replacement,
+/// followed by a character of more than one byte, sliced that character in two (a panic).
+/// Expected values from the reference implementation (npm `jsonata` 2.x).
+#[test]
+fn a_group_reference_before_a_multibyte_character_is_not_cut() {
+    let env = Environment::new(0);
+    for (expr, expected) in [
+        (
+            r#"$replace("John Smith", /(\w)(\w)/, "$1ԕ$2")"#,
+            "Jԕohԕn Sԕmiԕth",
+        ),
+        (
+            r#"$replace("*John Sm`th", /(\w)/, "$,, $ԕull")"#,
+            "*$,, $ԕull$,, $ԕull$,, $ԕull$,, $ԕull $,, $ԕull$,, $ԕull`$,, $ԕull$,, $ԕull",
+        ),
+        (r#"$replace("ab", /(a)/, "$,ԕ")"#, "$,ԕb"),
+        (r#"$replace("ab", /(a)/, "$ԕ")"#, "$ԕb"),
+    ] {
+        assert_eq!(
+            eval(expr, None, &env).unwrap(),
+            Some(json!(expected)),
+            "{expr}"
+        );
+    }
+}

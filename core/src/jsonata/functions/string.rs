@@ -329,11 +329,17 @@ fn substitute(replacement: &str, m: &Match) -> String {
                 } else {
                     (groups as f64).log10().floor() as usize + 1
                 };
+                // Up to `n` ASCII digits at `pos` (counted in bytes: what follows may be any
+                // character, and a slice must not cut one).
                 let digits_at = |n: usize| -> Option<usize> {
                     let end = (pos + n).min(bytes.len());
-                    let d = &replacement[pos..end];
-                    let lead: String = d.chars().take_while(char::is_ascii_digit).collect();
-                    (!lead.is_empty()).then(|| crate::jsonata::number::parse_digits(&lead) as usize)
+                    let lead = bytes[pos..end]
+                        .iter()
+                        .take_while(|b| b.is_ascii_digit())
+                        .count();
+                    (lead > 0).then(|| {
+                        crate::jsonata::number::parse_digits(&replacement[pos..pos + lead]) as usize
+                    })
                 };
                 let mut index = digits_at(max_digits);
                 if max_digits > 1 && index.is_some_and(|i| i > groups) {
