@@ -48,9 +48,7 @@ mod enabled {
             Completion::Slept => None,
             Completion::Submitted(result) | Completion::Invoked(result) => result.as_ref().err(),
             Completion::Notified(result) | Completion::Cancelled(result) => result.as_ref().err(),
-            Completion::Checked(result) => result.as_ref().err().map(|e| match e {
-                crate::CheckError::Transient(error) | crate::CheckError::Fatal(error) => error,
-            }),
+            Completion::Checked(result) => result.as_ref().err().map(crate::CheckError::task_error),
         }?;
         Some((&error.error, &error.cause))
     }
