@@ -39,6 +39,10 @@ for crate in pollflow pollflow-batch pollflow-cli; do
 done
 
 step "the crates publish (cargo publish --workspace --dry-run)"
+# Cargo unpacks the packaged crates under $CARGO_HOME/registry/src/-<hash of this checkout's
+# path>/ and reuses what an earlier run of the same checkout path unpacked there, so a clean
+# clone would verify against stale sources. Those directories hold only this workspace's crates.
+rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/pollflow*
 cargo publish --workspace --dry-run --allow-dirty --quiet
 
 step "core without its default features (no ASL: what the npm package builds)"

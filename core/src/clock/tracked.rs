@@ -81,12 +81,19 @@ impl Wake for Tracker {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        let was = self
-            .state
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |state| {
-                matches!(state, IDLE | POLLING).then_some(ACTIVE)
-            });
-        if was == Ok(IDLE) {
+        // A compare-exchange loop rather than `fetch_update`, which newer toolchains deprecate
+        // under another name that older ones (the MSRV) do not have.
+        let mut was = self.state.load(Ordering::Acquire);
+        while matches!(was, IDLE | POLLING) {
+            match self
+                .state
+                .compare_exchange_weak(was, ACTIVE, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => break,
+                Err(now) => was = now,
+            }
+        }
+        if was == IDLE {
             self.clock.active.0.fetch_add(1, Ordering::AcqRel);
         }
         self.outer.wake();
