@@ -67,7 +67,7 @@ pub enum EventKind {
         /// State name.
         state: Arc<str>,
         /// The job's handle.
-        handle: Value,
+        handle: Arc<Value>,
     },
     /// A submit, notify or check call failed.
     TaskFailed {
@@ -116,12 +116,12 @@ pub enum EventKind {
         /// State name.
         state: Arc<str>,
         /// The result, before `ResultSelector`/`ResultPath`/`OutputPath`.
-        output: Value,
+        output: Arc<Value>,
     },
     /// The job was cancelled (or cancelling it failed) because the execution stopped.
     JobCancelled {
         /// The job's handle.
-        handle: Value,
+        handle: Arc<Value>,
         /// Why cancel failed; absent when it worked.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         error: Option<TaskError>,
@@ -134,7 +134,7 @@ pub enum EventKind {
     /// A Parallel branch or a Map item succeeded.
     BranchSucceeded {
         /// Its output.
-        output: Value,
+        output: Arc<Value>,
     },
     /// A Parallel branch or a Map item failed (or ran out of the execution's time).
     BranchFailed {
@@ -149,7 +149,7 @@ pub enum EventKind {
     /// The execution succeeded.
     ExecutionSucceeded {
         /// Its output.
-        output: Value,
+        output: Arc<Value>,
     },
     /// The execution failed.
     ExecutionFailed {
@@ -212,7 +212,7 @@ impl Outcome {
     pub fn from_terminal(kind: &EventKind) -> Option<Self> {
         Some(match kind {
             EventKind::ExecutionSucceeded { output } => Self::Succeeded {
-                output: output.clone(),
+                output: Value::clone(output),
             },
             EventKind::ExecutionFailed { error } => Self::Failed {
                 error: error.clone(),

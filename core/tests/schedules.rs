@@ -68,7 +68,7 @@ fn the_whole_history_reads_like_step_functions() {
     let ids: Vec<u64> = events.iter().map(|e| e.id).collect();
     assert_eq!(ids, (1..=events.len() as u64).collect::<Vec<_>>());
     assert!(
-        matches!(&events.last().unwrap().kind, EventKind::ExecutionSucceeded { output } if output == &json!({"done": true}))
+        matches!(&events.last().unwrap().kind, EventKind::ExecutionSucceeded { output } if **output == json!({"done": true}))
     );
 }
 

@@ -506,7 +506,7 @@ impl Execution {
                 Phase::Ending { end } => {
                     let kind = match &*end {
                         Outcome::Succeeded { output } => EventKind::ExecutionSucceeded {
-                            output: output.clone(),
+                            output: Arc::new(output.clone()),
                         },
                         Outcome::Failed { error } => EventKind::ExecutionFailed {
                             error: error.clone(),
@@ -582,7 +582,8 @@ impl Execution {
         };
         match completion {
             Completion::Submitted(Ok(handle)) => {
-                self.handle = Some(Arc::new(handle.clone()));
+                let handle = Arc::new(handle);
+                self.handle = Some(handle.clone());
                 self.last = None;
                 self.attempt = 0;
                 self.check_errors = 0;
@@ -675,7 +676,8 @@ impl Execution {
                 Some(EventKind::Notified { state, message })
             }
             Completion::Invoked(Ok(output)) => {
-                self.task_succeeded(wf, node, output.clone(), now);
+                let output = Arc::new(output);
+                self.task_succeeded(wf, node, Value::clone(&output), now);
                 Some(EventKind::TaskSucceeded { state, output })
             }
             Completion::Submitted(Err(error))
@@ -717,7 +719,7 @@ impl Execution {
                         return None;
                     }
                 }
-                let handle = self.handle.take().map_or(Value::Null, Arc::unwrap_or_clone);
+                let handle = self.handle.take().unwrap_or_default();
                 Some(EventKind::JobCancelled {
                     handle,
                     error: result.err(),

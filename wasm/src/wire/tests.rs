@@ -37,7 +37,7 @@ fn samples() -> Vec<Event> {
         },
         EventKind::TaskSubmitted {
             state: state(states::SUBMIT),
-            handle: json!({"jobId": "j"}),
+            handle: Arc::new(json!({"jobId": "j"})),
         },
         EventKind::TaskFailed {
             state: state(states::CHECK),
@@ -73,10 +73,10 @@ fn samples() -> Vec<Event> {
         },
         EventKind::TaskSucceeded {
             state: state("Task"),
-            output: json!(1),
+            output: Arc::new(json!(1)),
         },
         EventKind::ExecutionSucceeded {
-            output: json!({"rows": 7}),
+            output: Arc::new(json!({"rows": 7})),
         },
         EventKind::ExecutionFailed {
             error: TaskError::new("States.TaskFailed", "no"),
