@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs every check CI runs, installing what it needs on a fresh machine:
-# rustfmt, clippy (-D warnings, native and wasm32), the MSRV build, docs.rs builds, a publish
-# dry run, the "no tokio in core" check, a wasm32-unknown-unknown build of core, the npm package
-# with its node:test suite, packed and loaded in Node 18, 20 and 22 (require, import, a Worker
-# bundle, tsc), the Node example and the browser test (headless Chromium, with a Vite build), an
-# AWS-compatible server (moto, in a local venv) for the AWS adapters, the reference JSONata
-# (npm) that the JSONata differential tests compare against, all tests and doctests (the CLI's
-# and the HTTP service example's included), and the examples against that server.
+# rustfmt, clippy (-D warnings, native and wasm32), the MSRV build, docs.rs builds, distinct
+# public type names across the library crates, a publish dry run, the "no tokio in core" check,
+# a wasm32-unknown-unknown build of core, the npm package with its node:test suite, packed and
+# loaded in Node 18, 20 and 22 (require, import, a Worker bundle, tsc), the Node example and the
+# browser test (headless Chromium, with a Vite build), an AWS-compatible server (moto, in a local
+# venv) for the AWS adapters, the reference JSONata (npm) that the JSONata differential tests
+# compare against, all tests and doctests (the CLI's and the HTTP service example's included),
+# and the examples against that server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,6 +38,9 @@ for crate in pollflow pollflow-batch pollflow-cli; do
     RUSTDOCFLAGS="--cfg docsrs -D warnings" CARGO_TARGET_DIR=target/docsrs \
         cargo +nightly doc --no-deps --all-features --quiet -p "$crate"
 done
+
+step "no two public types of the library crates share a name (rustdoc JSON, nightly)"
+scripts/check-type-names.sh
 
 step "the crates publish (cargo publish --workspace --dry-run)"
 # Cargo unpacks the packaged crates under $CARGO_HOME/registry/src/-<hash of this checkout's

@@ -14,7 +14,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use futures::stream::{FuturesUnordered, StreamExt};
-use pollflow::{async_trait, Branch, Engine, Outcome, PollGroup, TokioClock, WaitPolicy, Workflow};
+use pollflow::workflow::Choice;
+use pollflow::{async_trait, Engine, Outcome, PollGroup, TokioClock, WaitPolicy, Workflow};
 use pollflow_batch::model::{JobDetail, SubmitJobRequest, SubmitJobResponse};
 use pollflow_batch::{BatchApi, BatchError, BatchPoller, JobDefinition, JobQueue, LocalBatch};
 use serde_json::json;
@@ -100,7 +101,7 @@ async fn fleet(jobs: usize) {
             WaitPolicy::fixed(WAIT).with_max_attempts(CHECKS),
         )
         .check("Get Job Status")
-        .branch("Job Complete?", Branch::new())
+        .branch("Job Complete?", Choice::new())
         .build()
         .expect("valid workflow");
     let engine = Engine::new(workflow, poller, TokioClock::new());

@@ -20,7 +20,8 @@ use std::time::Duration;
 
 use backend::usage;
 use clap::Parser;
-use pollflow::{Arm, Branch, Engine, Outcome, PollGroup, TokioClock, WaitPolicy, Workflow};
+use pollflow::workflow::{Arm, Choice};
+use pollflow::{Engine, Outcome, PollGroup, TokioClock, WaitPolicy, Workflow};
 use pollflow_batch::samples::{job_poller_input, FAILING_DEFINITION};
 use pollflow_batch::BatchPoller;
 use serde_json::Value;
@@ -82,14 +83,14 @@ impl Args {
 }
 
 /// The seed's state machine, with its state names.
-fn job_poller(wait_time: Duration) -> Result<Workflow, pollflow::BuildError> {
+fn job_poller(wait_time: Duration) -> Result<Workflow, pollflow::workflow::BuildError> {
     Workflow::builder("Job Poller")
         .submit("Submit Job")
         .wait("Wait X Seconds", WaitPolicy::fixed(wait_time))
         .check("Get Job Status")
         .branch(
             "Job Complete?",
-            Branch::new()
+            Choice::new()
                 .on_succeeded(Arm::succeed("Get Final Job Status"))
                 .on_failed(Arm::fail("Job Failed", "States.TaskFailed")),
         )

@@ -19,9 +19,8 @@ use std::time::Duration;
 
 use backend::usage;
 use clap::Parser;
-use pollflow::{
-    Arm, Branch, Engine, Notifier, Outcome, PollGroup, TokioClock, WaitPolicy, Workflow,
-};
+use pollflow::workflow::{Arm, Choice};
+use pollflow::{Engine, Notifier, Outcome, PollGroup, TokioClock, WaitPolicy, Workflow};
 use pollflow_batch::samples::{FAILING_DEFINITION, NOTIFICATION_DEFINITION, NOTIFICATION_QUEUE};
 use pollflow_batch::{BatchPoller, LocalNotifier};
 use serde_json::json;
@@ -50,7 +49,7 @@ struct Args {
 }
 
 /// The seed's state machine. `.sync` polling is the wait/check loop (every 1 s here).
-fn manage_batch_job() -> Result<Workflow, pollflow::BuildError> {
+fn manage_batch_job() -> Result<Workflow, pollflow::workflow::BuildError> {
     let failure = || {
         Arm::notify(
             "Notify Failure",
@@ -67,7 +66,7 @@ fn manage_batch_job() -> Result<Workflow, pollflow::BuildError> {
         .check("Get Batch Job Status")
         .branch(
             "Batch Job Complete?",
-            Branch::new()
+            Choice::new()
                 .on_succeeded(
                     Arm::notify(
                         "Notify Success",

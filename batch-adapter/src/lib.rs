@@ -18,7 +18,8 @@
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use pollflow::{Branch, Engine, Outcome, PollGroup, TokioClock, WaitPolicy, Workflow};
+//! use pollflow::{Engine, Outcome, PollGroup, TokioClock, WaitPolicy, Workflow};
+//! use pollflow::workflow::Choice;
 //! use pollflow_batch::{BatchPoller, JobDefinition, JobQueue, LocalBatch};
 //! use serde_json::json;
 //!
@@ -30,7 +31,7 @@
 //!     .submit("Submit Job")
 //!     .wait("Wait X Seconds", WaitPolicy::fixed(Duration::from_secs(1)))
 //!     .check("Get Job Status")
-//!     .branch("Job Complete?", Branch::new())
+//!     .branch("Job Complete?", Choice::new())
 //!     .build()?;
 //! // One PollGroup per process: every execution's checks share DescribeJobs calls.
 //! let poller = PollGroup::new(BatchPoller::new(batch), 100);

@@ -18,7 +18,8 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
 use futures::StreamExt;
-use pollflow::{Branch, Engine, EventKind, Outcome, TokioClock, WaitPolicy, Workflow};
+use pollflow::workflow::Choice;
+use pollflow::{Engine, EventKind, Outcome, TokioClock, WaitPolicy, Workflow};
 use pollflow_batch::aws::AwsBatch;
 use pollflow_batch::{BatchError, BatchPoller};
 use serde_json::json;
@@ -113,7 +114,7 @@ fn job_poller() -> Workflow {
         .submit("Submit Job")
         .wait("Wait", WaitPolicy::fixed(std::time::Duration::from_secs(5)))
         .check("Get Job Status")
-        .branch("Job Complete?", Branch::new())
+        .branch("Job Complete?", Choice::new())
         .build()
         .unwrap()
 }

@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 
 use futures::stream::{FuturesUnordered, StreamExt};
 use moto::{config, moto, use_docker, FaultLayer};
+use pollflow::workflow::Choice;
 use pollflow::{
-    Branch, Engine, EventKind, Notification, Notifier, Outcome, PollGroup, TokioClock, WaitPolicy,
-    Workflow,
+    Engine, EventKind, Notification, Notifier, Outcome, PollGroup, TokioClock, WaitPolicy, Workflow,
 };
 use pollflow_batch::aws::{AwsBatch, SnsNotifier};
 use pollflow_batch::model::{
@@ -37,7 +37,7 @@ fn job_poller(wait: Duration) -> Workflow {
             WaitPolicy::fixed(wait).with_max_wait(Duration::from_secs(60)),
         )
         .check("Get Job Status")
-        .branch("Job Complete?", Branch::new())
+        .branch("Job Complete?", Choice::new())
         .build()
         .unwrap()
 }

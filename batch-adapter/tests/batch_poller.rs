@@ -5,8 +5,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use futures::stream::{FuturesUnordered, StreamExt};
+use pollflow::workflow::Choice;
 use pollflow::{
-    async_trait, Branch, Engine, EventKind, Outcome, PollGroup, TokioClock, WaitPolicy, Workflow,
+    async_trait, Engine, EventKind, Outcome, PollGroup, TokioClock, WaitPolicy, Workflow,
 };
 use pollflow_batch::model::{BatchJobStatus, JobDetail, SubmitJobRequest, SubmitJobResponse};
 use pollflow_batch::{BatchApi, BatchError, BatchPoller, JobDefinition, JobQueue, LocalBatch};
@@ -59,7 +60,7 @@ fn job_poller(wait: Duration) -> Workflow {
             WaitPolicy::fixed(wait).with_max_wait(Duration::from_secs(20)),
         )
         .check("Get Job Status")
-        .branch("Job Complete?", Branch::new())
+        .branch("Job Complete?", Choice::new())
         .build()
         .unwrap()
 }
@@ -132,7 +133,7 @@ async fn two_hundred_fifty_workflows_share_three_describe_jobs_calls_per_round()
             WaitPolicy::fixed(Duration::from_millis(100)).with_max_attempts(3),
         )
         .check("Get Job Status")
-        .branch("Job Complete?", Branch::new())
+        .branch("Job Complete?", Choice::new())
         .build()
         .unwrap();
     let engine = Engine::new(workflow, poller, TokioClock::new());

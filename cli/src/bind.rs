@@ -1,7 +1,7 @@
 //! `--task STATE=COMMAND`: which Task state a binding names, and what serves it.
 
 use pollflow::graph::{State, StateMachine};
-use pollflow::Tasks;
+use pollflow::task::Tasks;
 
 use crate::real_work::RealWork;
 use crate::shell::{ShellCommand, ShellJob, ShellTask};

@@ -5,9 +5,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use futures::StreamExt;
 use pollflow::graph::{DelayUntil, State};
-use pollflow::{
-    Engine, Event, EventKind, JobStatus, Outcome, Tasks, TokioClock, VirtualClock, Workflow,
-};
+use pollflow::task::Tasks;
+use pollflow::{Engine, Event, EventKind, JobStatus, Outcome, TokioClock, VirtualClock, Workflow};
 use pollflow_batch::integrations::service_tasks;
 use pollflow_batch::samples::{job_poller_functions, sample_config};
 use pollflow_batch::{LocalBatch, LocalNotifier};

@@ -8,7 +8,8 @@
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use pollflow::{task_fn, Clock, Engine, Limits, Outcome, Tasks, VirtualClock, Workflow};
+use pollflow::task::Tasks;
+use pollflow::{task_fn, Clock, Engine, Limits, Outcome, VirtualClock, Workflow};
 use serde_json::{json, Value};
 
 const PASSES: usize = 3;

@@ -20,9 +20,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::stream::{FuturesUnordered, StreamExt};
+use pollflow::workflow::Choice;
 use pollflow::{
-    async_trait, Branch, CheckError, Engine, EventKind, JobStatus, PollGroup, Poller, Run,
-    TaskError, VirtualClock, WaitPolicy, Workflow,
+    async_trait, CheckError, Engine, EventKind, JobStatus, PollGroup, Poller, Run, TaskError,
+    VirtualClock, WaitPolicy, Workflow,
 };
 use serde_json::{json, Value};
 
@@ -116,7 +117,7 @@ fn workflow() -> Workflow {
             WaitPolicy::fixed(Duration::from_secs(WAIT_SECS)),
         )
         .check("Get Job Status")
-        .branch("Job Complete?", Branch::new())
+        .branch("Job Complete?", Choice::new())
         .build()
         .expect("valid workflow")
 }

@@ -24,9 +24,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::FutureExt;
+use pollflow::run::OutcomeFuture;
+use pollflow::workflow::Choice;
 use pollflow::{
-    async_trait, Branch, CheckError, Engine, JobStatus, Outcome, OutcomeFuture, Poller, Run,
-    TaskError, TokioClock, WaitPolicy, Workflow,
+    async_trait, CheckError, Engine, JobStatus, Outcome, Poller, Run, TaskError, TokioClock,
+    WaitPolicy, Workflow,
 };
 use serde_json::{json, Value};
 
@@ -110,7 +112,7 @@ fn pass(variant: &str, jobs: usize) -> f64 {
             .submit("Submit Job")
             .wait("Wait X Seconds", WaitPolicy::fixed(EVERY))
             .check("Get Job Status")
-            .branch("Job Complete?", Branch::new())
+            .branch("Job Complete?", Choice::new())
             .build()
             .expect("valid workflow");
         let engine = Engine::new(workflow, service.clone(), TokioClock::new());

@@ -25,14 +25,15 @@ use crate::workflow::{NodeKind, Workflow};
 ///
 /// ```
 /// use std::time::Duration;
-/// use pollflow::{poller_fn, Branch, Engine, JobStatus, Outcome, VirtualClock, WaitPolicy, Workflow};
+/// use pollflow::{poller_fn, Engine, JobStatus, Outcome, VirtualClock, WaitPolicy, Workflow};
+/// use pollflow::workflow::Choice;
 /// use serde_json::json;
 ///
 /// let workflow = Workflow::builder("Job Poller")
 ///     .submit("Submit Job")
 ///     .wait("Wait X Seconds", WaitPolicy::fixed(Duration::from_secs(60)))
 ///     .check("Get Job Status")
-///     .branch("Job Complete?", Branch::new())
+///     .branch("Job Complete?", Choice::new())
 ///     .build()?;
 /// let poller = poller_fn(
 ///     |_input| async { Ok(json!("job-1")) },
@@ -42,7 +43,7 @@ use crate::workflow::{NodeKind, Workflow};
 /// let engine = Engine::new(workflow, poller, clock.clone());
 /// let outcome = clock.block_on(engine.start(json!({})).outcome());
 /// assert_eq!(outcome, Outcome::Succeeded { output: json!({"rows": 7}) });
-/// # Ok::<(), pollflow::BuildError>(())
+/// # Ok::<(), pollflow::workflow::BuildError>(())
 /// ```
 #[derive(Clone)]
 pub struct Engine {
@@ -156,7 +157,8 @@ impl Engine {
     /// Language, which need no poller of their own).
     ///
     /// ```
-    /// use pollflow::{task_fn, Engine, Outcome, Tasks, VirtualClock, Workflow};
+    /// use pollflow::{task_fn, Engine, Outcome, VirtualClock, Workflow};
+    /// use pollflow::task::Tasks;
     /// use serde_json::json;
     ///
     /// let workflow = Workflow::from_asl(r#"{"StartAt": "Double", "States": {
@@ -167,7 +169,7 @@ impl Engine {
     /// let engine = Engine::with_tasks(workflow, tasks, clock.clone()).build();
     /// let outcome = clock.block_on(engine.start(json!(21)).outcome());
     /// assert_eq!(outcome, Outcome::Succeeded { output: json!(42) });
-    /// # Ok::<(), pollflow::BuildError>(())
+    /// # Ok::<(), pollflow::workflow::BuildError>(())
     /// ```
     pub fn with_tasks(
         workflow: Workflow,
@@ -186,12 +188,13 @@ impl Engine {
     /// events, or drive it to its end with [`Run::outcome`].
     ///
     /// ```
-    /// use pollflow::{poller_fn, Branch, Engine, JobStatus, Outcome, VirtualClock, WaitPolicy, Workflow};
+    /// use pollflow::{poller_fn, Engine, JobStatus, Outcome, VirtualClock, WaitPolicy, Workflow};
+    /// use pollflow::workflow::Choice;
     /// use serde_json::json;
     ///
     /// # let workflow = Workflow::builder("Job Poller").submit("Submit Job")
     /// #     .wait("Wait", WaitPolicy::fixed(std::time::Duration::from_secs(60)))
-    /// #     .check("Check").branch("Done?", Branch::new()).build()?;
+    /// #     .check("Check").branch("Done?", Choice::new()).build()?;
     /// let poller = poller_fn(
     ///     |input: serde_json::Value| async move { Ok(input["jobName"].clone()) },
     ///     |job| async move { Ok(JobStatus::succeeded(json!({ "job": job }))) },
@@ -200,7 +203,7 @@ impl Engine {
     /// let engine = Engine::new(workflow, poller, clock.clone());
     /// let outcome = clock.block_on(engine.start(json!({"jobName": "nightly"})).outcome());
     /// assert!(matches!(outcome, Outcome::Succeeded { output } if output["job"] == "nightly"));
-    /// # Ok::<(), pollflow::BuildError>(())
+    /// # Ok::<(), pollflow::workflow::BuildError>(())
     /// ```
     pub fn start(&self, input: Value) -> Run {
         self.begin(Arc::new(input), false)
@@ -231,12 +234,13 @@ impl Engine {
     ///
     /// ```
     /// use futures::StreamExt;
-    /// use pollflow::{poller_fn, Branch, Engine, EventKind, JobStatus, Outcome, VirtualClock, WaitPolicy, Workflow};
+    /// use pollflow::{poller_fn, Engine, EventKind, JobStatus, Outcome, VirtualClock, WaitPolicy, Workflow};
+    /// use pollflow::workflow::Choice;
     /// use serde_json::json;
     ///
     /// # let workflow = Workflow::builder("Job Poller").submit("Submit Job")
     /// #     .wait("Wait", WaitPolicy::fixed(std::time::Duration::from_secs(60)))
-    /// #     .check("Check").branch("Done?", Branch::new()).build()?;
+    /// #     .check("Check").branch("Done?", Choice::new()).build()?;
     /// let submits = std::sync::atomic::AtomicU32::new(0);
     /// let poller = poller_fn(
     ///     move |_input| {
@@ -260,7 +264,7 @@ impl Engine {
     /// let resumed = engine.resume(checkpoint).expect("same workflow");
     /// let outcome = clock.block_on(resumed.outcome());
     /// assert!(matches!(outcome, Outcome::Succeeded { output } if output["done"] == true));
-    /// # Ok::<(), pollflow::BuildError>(())
+    /// # Ok::<(), pollflow::workflow::BuildError>(())
     /// ```
     pub fn resume(&self, checkpoint: Checkpoint) -> Result<Run, ResumeError> {
         let compiled = self.inner.workflow.compiled();
@@ -292,12 +296,13 @@ impl EngineBuilder {
     /// Where Notify states send messages.
     ///
     /// ```
-    /// use pollflow::{notifier_fn, poller_fn, Branch, Engine, JobStatus, VirtualClock, WaitPolicy, Workflow};
+    /// use pollflow::{notifier_fn, poller_fn, Engine, JobStatus, VirtualClock, WaitPolicy, Workflow};
+    /// use pollflow::workflow::Choice;
     /// use serde_json::json;
     ///
     /// # let workflow = Workflow::builder("Job Poller").submit("Submit Job")
     /// #     .wait("Wait", WaitPolicy::fixed(std::time::Duration::from_secs(60)))
-    /// #     .check("Check").branch("Done?", Branch::new()).build()?;
+    /// #     .check("Check").branch("Done?", Choice::new()).build()?;
     /// # let poller = poller_fn(|_input| async { Ok(json!("job-1")) },
     /// #     |_job| async { Ok(JobStatus::succeeded(json!({}))) });
     /// let engine = Engine::builder(workflow, poller, VirtualClock::new())
@@ -306,7 +311,7 @@ impl EngineBuilder {
     ///         Ok(())
     ///     }))
     ///     .build();
-    /// # Ok::<(), pollflow::BuildError>(())
+    /// # Ok::<(), pollflow::workflow::BuildError>(())
     /// ```
     pub fn notifier(mut self, notifier: impl Notifier + 'static) -> Self {
         self.inner.notifier = Some(Arc::new(notifier));
@@ -323,16 +328,17 @@ impl EngineBuilder {
     /// A run's generator is part of its [`Checkpoint`]: a resumed run continues the sequence.
     ///
     /// ```
-    /// use pollflow::{poller_fn, Branch, Engine, JobStatus, VirtualClock, WaitPolicy, Workflow};
+    /// use pollflow::{poller_fn, Engine, JobStatus, VirtualClock, WaitPolicy, Workflow};
+    /// use pollflow::workflow::Choice;
     /// use serde_json::json;
     ///
     /// # let workflow = Workflow::builder("Job Poller").submit("Submit Job")
     /// #     .wait("Wait", WaitPolicy::fixed(std::time::Duration::from_secs(60)))
-    /// #     .check("Check").branch("Done?", Branch::new()).build()?;
+    /// #     .check("Check").branch("Done?", Choice::new()).build()?;
     /// # let poller = poller_fn(|_input| async { Ok(json!("job-1")) },
     /// #     |_job| async { Ok(JobStatus::succeeded(json!({}))) });
     /// let engine = Engine::builder(workflow, poller, VirtualClock::new()).seed(42).build();
-    /// # Ok::<(), pollflow::BuildError>(())
+    /// # Ok::<(), pollflow::workflow::BuildError>(())
     /// ```
     pub fn seed(mut self, seed: u64) -> Self {
         self.inner.seed = seed;
@@ -344,7 +350,8 @@ impl EngineBuilder {
     ///
     /// ```
     /// # #[cfg(feature = "asl")] {
-    /// use pollflow::{task_fn, Engine, Tasks, VirtualClock, Workflow};
+    /// use pollflow::{task_fn, Engine, VirtualClock, Workflow};
+    /// use pollflow::task::Tasks;
     /// use serde_json::json;
     ///
     /// let workflow = Workflow::from_asl(r#"{"StartAt": "Double", "States": {
@@ -354,7 +361,7 @@ impl EngineBuilder {
     /// assert!(tasks.unbound(&workflow).is_empty());
     /// let engine = Engine::with_tasks(workflow, Tasks::new(), VirtualClock::new()).tasks(tasks).build();
     /// # }
-    /// # Ok::<(), pollflow::BuildError>(())
+    /// # Ok::<(), pollflow::workflow::BuildError>(())
     /// ```
     pub fn tasks(mut self, tasks: Tasks) -> Self {
         self.inner.tasks = tasks;
@@ -365,17 +372,18 @@ impl EngineBuilder {
     /// [`Limits`]).
     ///
     /// ```
-    /// use pollflow::{poller_fn, Branch, Engine, JobStatus, Limits, VirtualClock, WaitPolicy, Workflow};
+    /// use pollflow::{poller_fn, Engine, JobStatus, Limits, VirtualClock, WaitPolicy, Workflow};
+    /// use pollflow::workflow::Choice;
     /// use serde_json::json;
     ///
     /// # let workflow = Workflow::builder("Job Poller").submit("Submit Job")
     /// #     .wait("Wait", WaitPolicy::fixed(std::time::Duration::from_secs(60)))
-    /// #     .check("Check").branch("Done?", Branch::new()).build()?;
+    /// #     .check("Check").branch("Done?", Choice::new()).build()?;
     /// # let poller = poller_fn(|_input| async { Ok(json!("job-1")) },
     /// #     |_job| async { Ok(JobStatus::succeeded(json!({}))) });
     /// let limits = Limits { max_events: 1_000, ..Limits::default() };
     /// let engine = Engine::builder(workflow, poller, VirtualClock::new()).limits(limits).build();
-    /// # Ok::<(), pollflow::BuildError>(())
+    /// # Ok::<(), pollflow::workflow::BuildError>(())
     /// ```
     pub fn limits(mut self, limits: Limits) -> Self {
         self.inner.limits = Arc::new(limits);
@@ -389,12 +397,13 @@ impl EngineBuilder {
     /// On native targets the spawner takes `Send` futures, so `tokio::spawn` fits:
     ///
     /// ```
-    /// use pollflow::{poller_fn, Branch, Engine, JobStatus, VirtualClock, WaitPolicy, Workflow};
+    /// use pollflow::{poller_fn, Engine, JobStatus, VirtualClock, WaitPolicy, Workflow};
+    /// use pollflow::workflow::Choice;
     /// use serde_json::json;
     ///
     /// # let workflow = Workflow::builder("Job Poller").submit("Submit Job")
     /// #     .wait("Wait", WaitPolicy::fixed(std::time::Duration::from_secs(60)))
-    /// #     .check("Check").branch("Done?", Branch::new()).build()?;
+    /// #     .check("Check").branch("Done?", Choice::new()).build()?;
     /// let poller = poller_fn(
     ///     |_input| async { Ok(json!("job-1")) },
     ///     |_job| async { Ok(JobStatus::pending("RUNNING")) },
@@ -402,7 +411,7 @@ impl EngineBuilder {
     /// let engine = Engine::builder(workflow, poller, VirtualClock::new())
     ///     .spawner(|cancel| drop(tokio::spawn(cancel)))
     ///     .build();
-    /// # Ok::<(), pollflow::BuildError>(())
+    /// # Ok::<(), pollflow::workflow::BuildError>(())
     /// ```
     pub fn spawner(
         mut self,

@@ -23,7 +23,8 @@
 //! ```
 //! use std::time::Duration;
 //! use futures::StreamExt;
-//! use pollflow::{poller_fn, Branch, Engine, EventKind, JobStatus, Outcome, VirtualClock, WaitPolicy, Workflow};
+//! use pollflow::{poller_fn, Engine, EventKind, JobStatus, Outcome, VirtualClock, WaitPolicy, Workflow};
+//! use pollflow::workflow::Choice;
 //! use serde_json::json;
 //!
 //! // The seed's Job Poller: submit, wait `wait_time`, check, loop until SUCCEEDED or FAILED.
@@ -31,7 +32,7 @@
 //!     .submit("Submit Job")
 //!     .wait("Wait X Seconds", WaitPolicy::fixed(Duration::from_secs(60)))
 //!     .check("Get Job Status")
-//!     .branch("Job Complete?", Branch::new())
+//!     .branch("Job Complete?", Choice::new())
 //!     .build()?;
 //!
 //! // A job that is done on the third check.
@@ -52,7 +53,7 @@
 //! assert_eq!(waits, 3);
 //! assert_eq!(events.last().unwrap().timestamp_ms, 180_000); // three virtual minutes
 //! assert!(matches!(&events.last().unwrap().kind, EventKind::ExecutionSucceeded { output } if output["exitCode"] == 0));
-//! # Ok::<(), pollflow::BuildError>(())
+//! # Ok::<(), pollflow::workflow::BuildError>(())
 //! ```
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -65,11 +66,11 @@ mod abort;
 #[cfg_attr(docsrs, doc(cfg(feature = "asl")))]
 pub mod asl;
 mod calls;
-mod checkpoint;
+pub mod checkpoint;
 pub mod clock;
 mod engine;
 mod error;
-mod event;
+pub mod event;
 mod execution;
 pub mod expr;
 mod fn_poller;
@@ -82,17 +83,19 @@ pub mod policy;
 mod poll_group;
 mod poller;
 mod retry_after;
-mod run;
-mod task;
+pub mod run;
+pub mod task;
 mod trace;
-mod workflow;
+pub mod workflow;
 
 /// The serializable graph every front end compiles to ([`StateMachine`](graph::StateMachine))
 /// and its parts: states, Choice conditions, data flow, catchers.
 pub mod graph {
-    pub use crate::workflow::{
-        default_check_retry, default_sync_poll, Catcher, ChoiceRule, Comparison, Condition,
-        DataFlow, DelayUntil, Operand, Predicate, State, StateDef, StateMachine,
+    pub use crate::expr::Comparison;
+    pub use crate::platform::Predicate;
+    pub use crate::workflow::graph::{
+        default_check_retry, default_sync_poll, Catcher, ChoiceRule, Condition, DataFlow,
+        DelayUntil, Operand, State, StateDef, StateMachine,
     };
 }
 
@@ -108,23 +111,23 @@ pub use abort::AbortHandle;
 /// Re-exported so `Poller`, `Notifier` and `TaskHandler` impls need no extra dependency:
 /// `#[async_trait]` on native targets, `#[async_trait(?Send)]` on `wasm32`.
 pub use async_trait::async_trait;
-pub use checkpoint::{Checkpoint, ResumeError};
+pub use checkpoint::Checkpoint;
 #[cfg(feature = "tokio")]
 pub use clock::TokioClock;
 pub use clock::{Clock, VirtualClock};
 pub use engine::{Engine, EngineBuilder};
 pub use error::{names, CheckError, TaskError};
-pub use event::{Event, EventKind, Hop, Outcome};
+pub use event::{Event, EventKind, Outcome};
 pub use fn_poller::poller_fn;
 pub use limits::Limits;
 pub use notifier::{notifier_fn, Notification, Notifier};
-pub use policy::{Backoff, Jitter, WaitPolicy};
+pub use policy::WaitPolicy;
 pub use poll_group::PollGroup;
 pub use poller::{JobStatus, Poller};
 pub use retry_after::retry_after;
-pub use run::{OutcomeFuture, Run};
-pub use task::{task_fn, TaskHandler, Tasks};
-pub use workflow::{Arm, Branch, BuildError, Problem, Workflow, WorkflowBuilder};
+pub use run::Run;
+pub use task::task_fn;
+pub use workflow::{Workflow, WorkflowBuilder};
 
 /// This crate's README (its crates.io page), compiled and run as a doctest.
 #[cfg(doctest)]

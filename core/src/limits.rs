@@ -25,7 +25,8 @@ use crate::error::{names, TaskError};
 ///
 /// ```
 /// use std::time::Duration;
-/// use pollflow::{poller_fn, Branch, Engine, JobStatus, Limits, Outcome, VirtualClock, WaitPolicy, Workflow};
+/// use pollflow::{poller_fn, Engine, JobStatus, Limits, Outcome, VirtualClock, WaitPolicy, Workflow};
+/// use pollflow::workflow::Choice;
 /// use serde_json::json;
 ///
 /// // A job that is never done, polled every minute without a budget: the event limit ends
@@ -34,7 +35,7 @@ use crate::error::{names, TaskError};
 ///     .submit("Submit")
 ///     .wait("Wait", WaitPolicy::fixed(Duration::from_secs(60)))
 ///     .check("Check")
-///     .branch("Done?", Branch::new())
+///     .branch("Done?", Choice::new())
 ///     .build()?;
 /// let poller = poller_fn(|_| async { Ok(json!("job-1")) }, |_| async { Ok(JobStatus::pending("RUNNING")) });
 /// let clock = VirtualClock::new();
@@ -43,7 +44,7 @@ use crate::error::{names, TaskError};
 /// let Outcome::Failed { error } = clock.block_on(engine.start(json!({})).outcome()) else { panic!() };
 /// assert_eq!(error.error, "States.Runtime");
 /// assert_eq!(error.cause, "The execution reached the maximum number of history events (100).");
-/// # Ok::<(), pollflow::BuildError>(())
+/// # Ok::<(), pollflow::workflow::BuildError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

@@ -14,7 +14,7 @@ use crate::poller::JobStatus;
 /// `Send` on native targets; any type on `wasm32` (where JS values are not `Send`).
 ///
 /// A supertrait of [`Poller`](crate::Poller), [`Notifier`](crate::Notifier),
-/// [`TaskHandler`](crate::TaskHandler) and [`Clock`](crate::Clock); implemented for every type
+/// [`TaskHandler`](crate::task::TaskHandler) and [`Clock`](crate::Clock); implemented for every type
 /// that qualifies, never by hand. Generic code that works on both targets can bound on it.
 #[cfg(not(target_arch = "wasm32"))]
 pub trait SendOutsideWasm: Send {}
@@ -77,7 +77,7 @@ mod wasm {
 pub use wasm::*;
 
 /// Declares or implements one of the engine's async traits ([`Poller`](crate::Poller),
-/// [`Notifier`](crate::Notifier), [`TaskHandler`](crate::TaskHandler)): `#[async_trait]`
+/// [`Notifier`](crate::Notifier), [`TaskHandler`](crate::task::TaskHandler)): `#[async_trait]`
 /// (`Send` futures) on native targets, `#[async_trait(?Send)]` on `wasm32`. Users write the
 /// one their target needs.
 macro_rules! async_trait_outside_wasm {

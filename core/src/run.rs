@@ -54,14 +54,15 @@ impl Run {
     ///
     /// ```
     /// use futures::StreamExt;
-    /// use pollflow::{poller_fn, Branch, Engine, EventKind, JobStatus, Outcome, VirtualClock, WaitPolicy, Workflow};
+    /// use pollflow::{poller_fn, Engine, EventKind, JobStatus, Outcome, VirtualClock, WaitPolicy, Workflow};
+    /// use pollflow::workflow::Choice;
     /// use serde_json::json;
     ///
     /// let workflow = Workflow::builder("Job Poller")
     ///     .submit("Submit Job")
     ///     .wait("Wait", WaitPolicy::fixed(std::time::Duration::from_secs(60)))
     ///     .check("Check")
-    ///     .branch("Done?", Branch::new())
+    ///     .branch("Done?", Choice::new())
     ///     .build()?;
     /// let poller = poller_fn(
     ///     |_input| async { Ok(json!("job-1")) },
@@ -80,7 +81,7 @@ impl Run {
     ///     run.finished().cloned()
     /// });
     /// assert!(matches!(outcome, Some(Outcome::Aborted { .. })));
-    /// # Ok::<(), pollflow::BuildError>(())
+    /// # Ok::<(), pollflow::workflow::BuildError>(())
     /// ```
     pub fn abort_handle(&mut self) -> AbortHandle {
         self.abort.get_or_insert_with(AbortHandle::new).clone()
@@ -92,12 +93,13 @@ impl Run {
     ///
     /// ```
     /// use futures::StreamExt;
-    /// use pollflow::{poller_fn, Branch, Checkpoint, Engine, EventKind, JobStatus, VirtualClock, WaitPolicy, Workflow};
+    /// use pollflow::{poller_fn, Checkpoint, Engine, EventKind, JobStatus, VirtualClock, WaitPolicy, Workflow};
+    /// use pollflow::workflow::Choice;
     /// use serde_json::json;
     ///
     /// # let workflow = Workflow::builder("Job Poller").submit("Submit Job")
     /// #     .wait("Wait", WaitPolicy::fixed(std::time::Duration::from_secs(60)))
-    /// #     .check("Check").branch("Done?", Branch::new()).build()?;
+    /// #     .check("Check").branch("Done?", Choice::new()).build()?;
     /// # let poller = poller_fn(|_input| async { Ok(json!("job-1")) },
     /// #     |_job| async { Ok(JobStatus::succeeded(json!({}))) });
     /// let clock = VirtualClock::new();
@@ -114,7 +116,7 @@ impl Run {
     /// });
     /// let checkpoint: Checkpoint = serde_json::from_str(&saved).unwrap();
     /// assert_eq!(checkpoint.state(), "Wait");
-    /// # Ok::<(), pollflow::BuildError>(())
+    /// # Ok::<(), pollflow::workflow::BuildError>(())
     /// ```
     pub fn checkpoint(&self) -> Checkpoint {
         let compiled = self.engine.workflow.compiled();

@@ -15,11 +15,12 @@ async_trait_outside_wasm! {
 /// Handles the calls of a Task state: a Lambda-style function, a service integration
 /// (`arn:aws:states:::sns:publish`), a command.
 ///
-/// Implemented like [`Poller`](crate::Poller): `#[async_trait]` on native targets (`Send`
+/// Implemented like [`Poller`]: `#[async_trait]` on native targets (`Send`
 /// futures, a `Send + Sync` handler), `#[async_trait(?Send)]` on `wasm32`.
 ///
 /// ```
-/// use pollflow::{async_trait, TaskError, TaskHandler};
+/// use pollflow::{async_trait, TaskError};
+/// use pollflow::task::TaskHandler;
 /// use serde_json::{json, Value};
 ///
 /// struct Greet;
@@ -94,7 +95,8 @@ pub(crate) enum Binding {
 /// state's name wins over its resource).
 ///
 /// ```
-/// use pollflow::{poller_fn, task_fn, JobStatus, Tasks};
+/// use pollflow::{poller_fn, task_fn, JobStatus};
+/// use pollflow::task::Tasks;
 /// use serde_json::json;
 ///
 /// let tasks = Tasks::new()

@@ -14,7 +14,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
-use pollflow::{task_fn, Clock, Engine, Event, Outcome, TaskError, Tasks, VirtualClock, Workflow};
+use pollflow::task::Tasks;
+use pollflow::{task_fn, Clock, Engine, Event, Outcome, TaskError, VirtualClock, Workflow};
 use serde_json::Value;
 
 const ENGINE: &str = "pollflow";

@@ -191,7 +191,9 @@ fn an_aborted_run_leaves_the_group_working_for_the_others() {
 
 #[test]
 fn a_linger_window_gathers_checks_that_are_due_a_few_milliseconds_apart() {
-    use pollflow::{Backoff, Branch, Jitter, Workflow};
+    use pollflow::policy::{Backoff, Jitter};
+    use pollflow::workflow::Choice;
+    use pollflow::Workflow;
     // Every wait is uniform in [0, 50] ms, so the checks of a round spread over 50 ms.
     let spread = WaitPolicy::with_backoff(Backoff::Exponential {
         initial: ms(50),
@@ -214,7 +216,7 @@ fn a_linger_window_gathers_checks_that_are_due_a_few_milliseconds_apart() {
             .submit("Submit")
             .wait("Wait", spread.clone())
             .check("Check")
-            .branch("Done?", Branch::new())
+            .branch("Done?", Choice::new())
             .build()
             .unwrap();
         let engine = Engine::builder(workflow, group, clock.clone())

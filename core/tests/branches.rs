@@ -1,4 +1,4 @@
-//! Branch paths and notifications.
+//! Choice paths and notifications.
 
 mod support;
 
@@ -6,9 +6,10 @@ use std::sync::Arc;
 use std::sync::Mutex;
 
 use pollflow::graph::Condition;
+use pollflow::workflow::{Arm, Choice};
 use pollflow::{
-    notifier_fn, Arm, Branch, CheckError, Engine, EventKind, JobStatus, Notification, Outcome,
-    TaskError, VirtualClock, WaitPolicy, Workflow,
+    notifier_fn, CheckError, Engine, EventKind, JobStatus, Notification, Outcome, TaskError,
+    VirtualClock, WaitPolicy, Workflow,
 };
 use serde_json::json;
 use support::*;
@@ -20,7 +21,7 @@ fn manage_batch_job() -> Workflow {
         .check("Get Job Status")
         .branch(
             "Job Complete?",
-            Branch::new()
+            Choice::new()
                 .on_succeeded(
                     Arm::notify(
                         "Notify Success",
@@ -142,7 +143,7 @@ fn custom_conditions_route_before_the_defaults() {
         .check("Check Order")
         .branch(
             "Order State?",
-            Branch::new()
+            Choice::new()
                 .when(
                     Condition::StatusIs("BACKORDERED".into()),
                     Arm::fail("Backordered", "Order.Backordered"),
@@ -221,7 +222,7 @@ fn on_error_catches_submit_and_check_errors_like_asl_catch_states_all() {
         .check("Get Job Status")
         .branch(
             "Job Complete?",
-            Branch::new()
+            Choice::new()
                 .on_succeeded(Arm::notify("Notify Success", "succeeded").then_succeed("Done"))
                 .on_failed(Arm::goto("Notify Failure"))
                 .on_error(Arm::notify("Notify Failure", "failed").then_succeed("Reported")),

@@ -3,7 +3,9 @@
 mod support;
 
 use pollflow::graph::{Catcher, Condition, DataFlow, State, StateDef, StateMachine};
-use pollflow::{Backoff, Branch, Jitter, WaitPolicy, Workflow};
+use pollflow::policy::{Backoff, Jitter};
+use pollflow::workflow::Choice;
+use pollflow::{WaitPolicy, Workflow};
 use support::*;
 
 #[test]
@@ -92,7 +94,7 @@ fn unreachable_states_and_empty_workflows_are_errors() {
         .submit("Submit")
         .wait("Wait", WaitPolicy::fixed(secs(1)))
         .check("Check")
-        .branch("Done?", Branch::new())
+        .branch("Done?", Choice::new())
         .state(
             "Orphan",
             State::Succeed {

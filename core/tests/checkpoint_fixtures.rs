@@ -20,9 +20,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
+use pollflow::policy::{Backoff, Jitter};
+use pollflow::task::Tasks;
+use pollflow::workflow::Choice as Branch;
 use pollflow::{
-    poller_fn, task_fn, Backoff, Branch, Checkpoint, Clock, Engine, Event, EventKind, Jitter,
-    JobStatus, TaskError, Tasks, VirtualClock, WaitPolicy, Workflow,
+    poller_fn, task_fn, Checkpoint, Clock, Engine, Event, EventKind, JobStatus, TaskError,
+    VirtualClock, WaitPolicy, Workflow,
 };
 use serde_json::{json, Value};
 use support::secs;

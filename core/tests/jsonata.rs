@@ -3,7 +3,7 @@
 //! inputs from hurting the host (each fails with its code instead of exhausting the stack,
 //! the memory or the time).
 
-use pollflow::jsonata::{Environment, Error, Expression, HostFunction, Limits};
+use pollflow::jsonata::{Environment, Error, EvalLimits, Expression, HostFunction};
 use serde_json::{json, Value};
 
 fn eval(expr: &str, input: Option<&Value>, env: &Environment) -> Result<Option<Value>, Error> {
@@ -122,9 +122,9 @@ fn deep_recursion_is_an_error_not_a_stack_overflow() {
         "D1011"
     );
     // Tail calls run in constant stack: bounded by the steps instead.
-    let env = Environment::new(0).limits(Limits {
+    let env = Environment::new(0).limits(EvalLimits {
         max_steps: 500_000,
-        ..Limits::default()
+        ..EvalLimits::default()
     });
     let forever = "($f := function($n){ $f($n + 1) }; $f(0))";
     assert_eq!(eval(forever, None, &env).unwrap_err().code(), "D1012");
@@ -175,10 +175,10 @@ fn sizes_and_work_are_bounded() {
     assert_eq!(code("$count([1..10000001])"), "D2014");
     assert_eq!(code("$pad('', 100000000)"), "D2016");
     // With smaller limits, so the test is quick: the defaults work the same way.
-    let small = Environment::new(0).limits(Limits {
+    let small = Environment::new(0).limits(EvalLimits {
         max_steps: 200_000,
         max_string: 1 << 20,
-        ..Limits::default()
+        ..EvalLimits::default()
     });
     let code_small = |expr: &str| eval(expr, None, &small).unwrap_err().code().to_owned();
     // Doubling a string: stopped by its length or by the work of making it, whichever first.
@@ -194,9 +194,9 @@ fn sizes_and_work_are_bounded() {
         code_small("$count($map([1..1000], function($i){ [1..100000] }))"),
         "D1012"
     );
-    let tight = Environment::new(0).limits(Limits {
+    let tight = Environment::new(0).limits(EvalLimits {
         max_steps: 50_000,
-        ..Limits::default()
+        ..EvalLimits::default()
     });
     assert_eq!(
         eval("$sum([1..10000])", None, &tight).unwrap(),

@@ -9,7 +9,7 @@ mod jsonata_reference;
 use std::collections::BTreeMap;
 
 use jsonata_reference::{agree, pollflow, resolve, root, Reference};
-use pollflow::jsonata::Limits;
+use pollflow::jsonata::EvalLimits;
 use serde_json::Value;
 
 #[test]
@@ -38,7 +38,7 @@ fn pollflow_agrees_with_the_reference_jsonata() {
         })
         .collect();
     let mut reference = Reference::start();
-    let limits = Limits::default();
+    let limits = EvalLimits::default();
     let (mut total, mut failures, mut explained) = (0, Vec::new(), Vec::new());
     let mut per_area = Vec::new();
     for file in &files {

@@ -12,7 +12,7 @@ mod jsonata_reference;
 use std::time::{Duration, Instant};
 
 use jsonata_reference::{agree, pollflow, Outcome, Reference};
-use pollflow::jsonata::Limits;
+use pollflow::jsonata::EvalLimits;
 use pollflow::policy::Rng;
 use serde_json::{json, Map, Value};
 
@@ -316,9 +316,9 @@ fn pollflow_agrees_with_the_reference_on_random_expressions() {
     };
     let mut reference = Reference::start();
     // Runaway expressions are cut short on both sides (and skipped).
-    let limits = Limits {
+    let limits = EvalLimits {
         max_steps: 100_000,
-        ..Limits::default()
+        ..EvalLimits::default()
     };
     let start = Instant::now();
     let (mut run, mut skipped, mut errors_agreed, mut both_failed) = (0u64, 0u64, 0u64, 0u64);

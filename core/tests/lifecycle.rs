@@ -6,9 +6,11 @@ use std::sync::Arc;
 use std::sync::Mutex;
 
 use futures::StreamExt;
+use pollflow::checkpoint::ResumeError;
+use pollflow::workflow::Choice;
 use pollflow::{
-    Branch, CheckError, Checkpoint, Clock, Engine, EventKind, JobStatus, Outcome, ResumeError,
-    VirtualClock, WaitPolicy, Workflow,
+    CheckError, Checkpoint, Clock, Engine, EventKind, JobStatus, Outcome, VirtualClock, WaitPolicy,
+    Workflow,
 };
 use serde_json::json;
 use support::*;
@@ -102,7 +104,7 @@ fn keep_job_on_stop_aborts_without_cancelling() {
         .submit("Submit")
         .wait("Wait", WaitPolicy::fixed(secs(1)))
         .check("Check")
-        .branch("Done?", Branch::new())
+        .branch("Done?", Choice::new())
         .keep_job_on_stop()
         .build()
         .unwrap();
@@ -207,7 +209,7 @@ fn resume_rejects_a_checkpoint_of_another_workflow() {
         .submit("Submit Job")
         .wait("Wait", WaitPolicy::fixed(secs(1)))
         .check("Check")
-        .branch("Done?", Branch::new())
+        .branch("Done?", Choice::new())
         .build()
         .unwrap();
     let err = Engine::new(other, ScriptedJob::never_done(), clock)
@@ -238,7 +240,7 @@ fn transient_check_errors_are_retried_then_the_run_goes_on() {
         .submit("Submit")
         .wait("Wait", WaitPolicy::fixed(secs(10)))
         .check_with_retry("Check", WaitPolicy::fixed(secs(2)).with_max_attempts(3))
-        .branch("Done?", Branch::new())
+        .branch("Done?", Choice::new())
         .build()
         .unwrap();
     let engine = Engine::new(workflow, job.clone(), clock.clone());
@@ -278,7 +280,7 @@ fn transient_errors_past_the_retry_budget_fail_with_that_error() {
         .submit("Submit")
         .wait("Wait", WaitPolicy::fixed(secs(1)))
         .check_with_retry("Check", WaitPolicy::fixed(secs(1)).with_max_attempts(2))
-        .branch("Done?", Branch::new())
+        .branch("Done?", Choice::new())
         .build()
         .unwrap();
     let outcome = clock.block_on(

@@ -7,9 +7,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
+use pollflow::task::Tasks;
 use pollflow::{
-    task_fn, Clock, Engine, Event, EventKind, JobStatus, Limits, Outcome, TaskError, Tasks,
-    VirtualClock, Workflow,
+    task_fn, Clock, Engine, Event, EventKind, JobStatus, Limits, Outcome, TaskError, VirtualClock,
+    Workflow,
 };
 use serde_json::{json, Value};
 use support::SyncCell;

@@ -2,7 +2,8 @@
 
 mod support;
 
-use pollflow::{Backoff, Engine, EventKind, Jitter, Outcome, VirtualClock, WaitPolicy};
+use pollflow::policy::{Backoff, Jitter};
+use pollflow::{Engine, EventKind, Outcome, VirtualClock, WaitPolicy};
 use serde_json::json;
 use support::*;
 

@@ -6,9 +6,8 @@
 mod support;
 
 use futures::StreamExt;
-use pollflow::{
-    Backoff, Checkpoint, Engine, EventKind, Jitter, VirtualClock, WaitPolicy, Workflow,
-};
+use pollflow::policy::{Backoff, Jitter};
+use pollflow::{Checkpoint, Engine, EventKind, VirtualClock, WaitPolicy, Workflow};
 use serde_json::json;
 use support::*;
 
@@ -110,7 +109,8 @@ fn a_resumed_run_continues_its_random_sequence() {
 #[cfg(feature = "asl")]
 #[test]
 fn uuids_and_random_numbers_are_fresh_unless_seeded() {
-    use pollflow::{Outcome, Tasks};
+    use pollflow::task::Tasks;
+    use pollflow::Outcome;
     use serde_json::Value;
 
     let machine = || {

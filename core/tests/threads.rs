@@ -8,9 +8,11 @@ use std::sync::{Arc, Mutex};
 use std::thread::{self, ThreadId};
 use std::time::Duration;
 
+use pollflow::run::OutcomeFuture;
+use pollflow::workflow::Choice;
 use pollflow::{
-    async_trait, Branch, CheckError, Clock, Engine, JobStatus, Outcome, OutcomeFuture, PollGroup,
-    Poller, Run, TaskError, TokioClock, VirtualClock, WaitPolicy, Workflow,
+    async_trait, CheckError, Clock, Engine, JobStatus, Outcome, PollGroup, Poller, Run, TaskError,
+    TokioClock, VirtualClock, WaitPolicy, Workflow,
 };
 use serde_json::{json, Value};
 
@@ -64,7 +66,7 @@ fn job_poller(every: Duration) -> Workflow {
         .submit("Submit Job")
         .wait("Wait X Seconds", WaitPolicy::fixed(every))
         .check("Get Job Status")
-        .branch("Job Complete?", Branch::new())
+        .branch("Job Complete?", Choice::new())
         .build()
         .expect("valid workflow")
 }

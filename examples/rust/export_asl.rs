@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use clap::Parser;
 use pollflow::asl::{to_asl, ExportOptions};
-use pollflow::{Arm, Branch, WaitPolicy, Workflow};
+use pollflow::workflow::{Arm, Choice};
+use pollflow::{WaitPolicy, Workflow};
 
 /// Exports builder workflows as Amazon States Language, for AWS Step Functions.
 #[derive(Debug, Parser)]
@@ -30,7 +31,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .submit("Submit Job")
             .wait("Wait X Seconds", WaitPolicy::fixed(Duration::from_secs(60)))
             .check("Get Job Status")
-            .branch("Job Complete?", Branch::new())
+            .branch("Job Complete?", Choice::new())
             .build()?,
         Workflow::builder("manage-batch-job")
             .submit("Submit Batch Job")
@@ -38,7 +39,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .check("Get Job Status")
             .branch(
                 "Job Complete?",
-                Branch::new()
+                Choice::new()
                     .on_succeeded(
                         Arm::notify("Notify Success", "Batch job succeeded").then_succeed("Done"),
                     )
@@ -54,7 +55,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .check("Check")
             .branch(
                 "Done?",
-                Branch::new().on_error(
+                Choice::new().on_error(
                     Arm::notify("Notify Error", "could not submit or check")
                         .then_fail("Gave Up", "Job.Error"),
                 ),

@@ -15,8 +15,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use futures::StreamExt;
+use pollflow::workflow::Choice;
 use pollflow::{
-    async_trait, Branch, CheckError, Engine, EventKind, JobStatus, Poller, TaskError, TokioClock,
+    async_trait, CheckError, Engine, EventKind, JobStatus, Poller, TaskError, TokioClock,
     WaitPolicy, Workflow,
 };
 use serde_json::{json, Value};
@@ -138,7 +139,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "GET report",
             WaitPolicy::fixed(Duration::from_millis(50)).with_max_attempts(3),
         )
-        .branch("Ready?", Branch::new())
+        .branch("Ready?", Choice::new())
         .build()?;
     let poller = ReportPoller {
         service: ReportService::default(),

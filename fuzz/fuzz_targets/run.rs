@@ -12,7 +12,8 @@ use std::sync::Arc;
 use futures::StreamExt;
 use libfuzzer_sys::fuzz_target;
 use pollflow::asl::from_asl;
-use pollflow::{poller_fn, task_fn, Engine, JobStatus, TaskError, Tasks, VirtualClock, Workflow};
+use pollflow::{poller_fn, task_fn, Engine, JobStatus, TaskError, VirtualClock, Workflow};
+use pollflow::task::Tasks;
 use serde_json::Value;
 
 /// Every `Resource` string in the definition.

@@ -6,7 +6,8 @@
 use futures::StreamExt;
 use libfuzzer_sys::fuzz_target;
 use pollflow::asl::from_asl;
-use pollflow::{Engine, Tasks, VirtualClock, Workflow};
+use pollflow::{Engine, VirtualClock, Workflow};
+use pollflow::task::Tasks;
 use serde_json::json;
 
 fuzz_target!(|data: &[u8]| {

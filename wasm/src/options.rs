@@ -4,7 +4,9 @@
 use std::cell::RefCell;
 use std::time::Duration;
 
-use pollflow::{names, Arm, Backoff, Branch, Jitter, WaitPolicy, Workflow};
+use pollflow::policy::{Backoff, Jitter};
+use pollflow::workflow::{Arm, Choice};
+use pollflow::{names, WaitPolicy, Workflow};
 use serde_json::Value;
 use wasm_bindgen::JsValue;
 
@@ -154,7 +156,7 @@ fn workflow(options: &JsValue, notify: bool) -> Result<Workflow, JsValue> {
         return Ok(workflow);
     }
     let branch = match &shape.messages {
-        Some((success, failure)) => Branch::new()
+        Some((success, failure)) => Choice::new()
             .on_succeeded(
                 Arm::notify(states::NOTIFY_SUCCESS, success).then_succeed(states::SUCCEEDED),
             )
@@ -162,7 +164,7 @@ fn workflow(options: &JsValue, notify: bool) -> Result<Workflow, JsValue> {
                 Arm::notify(states::NOTIFY_FAILURE, failure)
                     .then_fail(states::FAILED, names::TASK_FAILED),
             ),
-        None => Branch::new(),
+        None => Choice::new(),
     };
     let workflow = Workflow::builder(shape.name.as_str())
         .submit(states::SUBMIT)

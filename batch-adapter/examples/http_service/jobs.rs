@@ -26,8 +26,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures::StreamExt;
+use pollflow::workflow::Choice;
 use pollflow::{
-    AbortHandle, Branch, Engine, EventKind, Outcome, PollGroup, TokioClock, WaitPolicy, Workflow,
+    AbortHandle, Engine, EventKind, Outcome, PollGroup, TokioClock, WaitPolicy, Workflow,
 };
 use pollflow_batch::{BatchPoller, LocalBatch};
 use serde_json::{json, Value};
@@ -63,7 +64,7 @@ pub(crate) fn router(batch: LocalBatch, check_every: Duration) -> Router {
         .submit("Submit Job")
         .wait("Wait X Seconds", WaitPolicy::fixed(check_every))
         .check("Get Job Status")
-        .branch("Job Complete?", Branch::new())
+        .branch("Job Complete?", Choice::new())
         .build()
         .expect("the Job Poller workflow is valid");
     // One PollGroup for the process: the checks of all runs, on every thread, share

@@ -2,7 +2,8 @@
 //! results over a [`BatchApi`].
 
 use async_trait::async_trait;
-use pollflow::{CheckError, JobStatus, Poller, TaskError, TaskHandler};
+use pollflow::task::TaskHandler;
+use pollflow::{CheckError, JobStatus, Poller, TaskError};
 use serde_json::{json, Value};
 
 use super::case::{camel_case, pascal_case};

@@ -7,7 +7,8 @@ mod batch;
 mod case;
 mod sns;
 
-use pollflow::{Notifier, PollGroup, Tasks};
+use pollflow::task::Tasks;
+use pollflow::{Notifier, PollGroup};
 
 use crate::api::{BatchApi, DESCRIBE_JOBS_MAX};
 use crate::poller::BatchPoller;

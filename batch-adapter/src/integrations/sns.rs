@@ -3,7 +3,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
-use pollflow::{Notification, Notifier, TaskError, TaskHandler};
+use pollflow::task::TaskHandler;
+use pollflow::{Notification, Notifier, TaskError};
 use serde_json::{json, Value};
 
 /// `sns:publish`: `Message` (a string, or JSON sent as its text), `Subject`, `TopicArn`,

@@ -2,7 +2,8 @@
 //! any [`BatchApi`].
 
 use async_trait::async_trait;
-use pollflow::{TaskError, TaskHandler, Tasks};
+use pollflow::task::{TaskHandler, Tasks};
+use pollflow::TaskError;
 use serde_json::Value;
 
 use crate::api::BatchApi;

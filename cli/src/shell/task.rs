@@ -1,7 +1,8 @@
 //! A request-response Task state served by a command: the command's output is the result.
 
 use async_trait::async_trait;
-use pollflow::{TaskError, TaskHandler};
+use pollflow::task::TaskHandler;
+use pollflow::TaskError;
 use serde_json::Value;
 
 use super::ShellCommand;

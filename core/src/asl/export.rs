@@ -4,10 +4,9 @@
 use serde_json::{json, Map, Value};
 
 use crate::expr::{Path, ReferencePath};
-use crate::policy::{to_millis, AslJitter, AslRetrier, Backoff, WaitPolicy};
-use crate::workflow::{
-    BuildError, Catcher, Condition, DataFlow, DelayUntil, Operand, Problem, State, StateMachine,
-};
+use crate::graph::{Catcher, Condition, DataFlow, DelayUntil, Operand, State, StateMachine};
+use crate::policy::{to_millis, AslJitter, AslRetrier, Backoff, Jitter, WaitPolicy};
+use crate::workflow::{BuildError, Problem};
 
 /// Where the builder's Submit, Check and Notify states go in Step Functions.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,19 +45,20 @@ impl Default for ExportOptions {
 /// ```
 /// use std::time::Duration;
 /// use pollflow::asl::{to_asl, ExportOptions};
-/// use pollflow::{Branch, WaitPolicy, Workflow};
+/// use pollflow::{WaitPolicy, Workflow};
+/// use pollflow::workflow::Choice;
 ///
 /// let workflow = Workflow::builder("Job Poller")
 ///     .submit("Submit Job")
 ///     .wait("Wait X Seconds", WaitPolicy::fixed(Duration::from_secs(60)))
 ///     .check("Get Job Status")
-///     .branch("Job Complete?", Branch::new())
+///     .branch("Job Complete?", Choice::new())
 ///     .build()?;
 /// let asl = to_asl(workflow.graph(), &ExportOptions::default()).unwrap();
 /// assert_eq!(asl["States"]["Wait X Seconds"]["Seconds"], 60);
 /// // It loads back into the engine.
 /// pollflow::Workflow::from_asl(&asl.to_string(), "Job Poller").unwrap();
-/// # Ok::<(), pollflow::BuildError>(())
+/// # Ok::<(), pollflow::workflow::BuildError>(())
 /// ```
 pub fn to_asl(graph: &StateMachine, options: &ExportOptions) -> Result<Value, BuildError> {
     let mut problems = Vec::new();
@@ -396,7 +396,7 @@ fn retrier(policy: &WaitPolicy) -> Result<AslRetrier, String> {
             Some(max),
             rate,
             match jitter {
-                crate::Jitter::None => AslJitter::None,
+                Jitter::None => AslJitter::None,
                 _ => AslJitter::Full,
             },
         ),

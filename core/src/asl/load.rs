@@ -6,11 +6,12 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use crate::expr::{check_name, parse_rfc3339, Path, PathOrCall, ReferencePath, Template};
-use crate::policy::{AslRetrier, MAX_DELAY_SECONDS, MAX_SECONDS};
-use crate::workflow::{
-    too_deep, BuildError, Catcher, ChoiceRule, Comparison, Condition, DataFlow, DelayUntil,
-    Operand, Problem, State, StateDef, StateMachine, MAX_NESTING,
+use crate::graph::{
+    Catcher, ChoiceRule, Comparison, Condition, DataFlow, DelayUntil, Operand, State, StateDef,
+    StateMachine,
 };
+use crate::policy::{AslRetrier, MAX_DELAY_SECONDS, MAX_SECONDS};
+use crate::workflow::{too_deep, BuildError, Problem, MAX_NESTING};
 
 /// Loads an ASL definition (the JSON of a Step Functions state machine) into a graph that
 /// [`Workflow::from_graph`](crate::Workflow::from_graph) runs. Problems name the state and the

@@ -7,7 +7,7 @@ use crate::workflow::{BuildError, Problem, State, StateMachine, Workflow};
 impl Workflow {
     /// Loads an Amazon States Language definition (the JSON text of a Step Functions state
     /// machine). Every problem is reported at once, with the state and the JSON path of the
-    /// field; bind the Task states' resources with [`Tasks`](crate::Tasks).
+    /// field; bind the Task states' resources with [`Tasks`](crate::task::Tasks).
     ///
     /// ```
     /// let workflow = pollflow::Workflow::from_asl(r#"{

@@ -12,12 +12,12 @@ use super::frame::{Env, Frame, Frames};
 use super::number::to_js_string;
 use super::serialize::json_text;
 use super::value::{tuple_context, Flags, Func, Key, Lambda, Object, Tuple, Value};
-use super::{HostFunction, Limits};
+use super::{EvalLimits, HostFunction};
 
 /// The state of one evaluation: limits and what was used of them, the clock reading and
 /// random numbers, the host's functions.
 pub(crate) struct Ctx<'a> {
-    pub(crate) limits: &'a Limits,
+    pub(crate) limits: &'a EvalLimits,
     steps: u64,
     depth: usize,
     pub(crate) now_ms: f64,
@@ -28,7 +28,7 @@ pub(crate) struct Ctx<'a> {
 
 impl<'a> Ctx<'a> {
     pub(crate) fn new(
-        limits: &'a Limits,
+        limits: &'a EvalLimits,
         now_ms: f64,
         seed: u64,
         host: &'a [Rc<HostFunction>],

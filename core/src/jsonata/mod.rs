@@ -20,7 +20,7 @@
 //! ```
 //!
 //! Input is hostile: evaluation is bounded in nesting depth, steps of work, sequence length
-//! and string length ([`Limits`]), and never panics. Time comes from the caller (`now_ms`),
+//! and string length ([`EvalLimits`]), and never panics. Time comes from the caller (`now_ms`),
 //! random numbers from a seed. Regular expressions run on `regex-lite`; docs/jsonata.md
 //! lists where they differ from JavaScript's, and every other known difference.
 
@@ -128,7 +128,7 @@ impl Expression {
 
 /// Bounds on one evaluation. Past one, evaluation fails with the code named.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Limits {
+pub struct EvalLimits {
     /// Nesting of evaluation (recursion of the expression, not counting tail calls) and of
     /// values: `D1011`.
     pub max_depth: usize,
@@ -142,10 +142,10 @@ pub struct Limits {
     pub max_string: usize,
 }
 
-impl Default for Limits {
+impl Default for EvalLimits {
     /// 200 levels, 2 million steps, a million items, 16 MiB strings.
     fn default() -> Self {
-        Limits {
+        EvalLimits {
             max_depth: 200,
             max_steps: 2_000_000,
             max_sequence: 1_000_000,
@@ -215,7 +215,7 @@ pub struct Environment {
     functions: Vec<Rc<HostFunction>>,
     now_ms: f64,
     seed: u64,
-    limits: Limits,
+    limits: EvalLimits,
 }
 
 impl Environment {
@@ -227,7 +227,7 @@ impl Environment {
             functions: Vec::new(),
             now_ms: now_ms as f64,
             seed: 0,
-            limits: Limits::default(),
+            limits: EvalLimits::default(),
         }
     }
 
@@ -257,7 +257,7 @@ impl Environment {
 
     /// Sets the limits.
     #[must_use]
-    pub fn limits(mut self, limits: Limits) -> Self {
+    pub fn limits(mut self, limits: EvalLimits) -> Self {
         self.limits = limits;
         self
     }
@@ -273,6 +273,6 @@ pub fn format_timestamp(
         millis as f64,
         picture,
         timezone,
-        Limits::default().max_string,
+        EvalLimits::default().max_string,
     )
 }

@@ -10,7 +10,7 @@ use super::{Backoff, Jitter, PolicyError, WaitPolicy};
 ///
 /// ```
 /// use std::time::Duration;
-/// use pollflow::{Backoff, Jitter};
+/// use pollflow::policy::{Backoff, Jitter};
 /// use pollflow::policy::AslRetrier;
 ///
 /// let retrier: AslRetrier = serde_json::from_str(r#"{

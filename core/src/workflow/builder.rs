@@ -12,18 +12,19 @@ use super::graph::{
 use super::{BuildError, Predicate, Workflow};
 use crate::platform::{SendOutsideWasm, SyncOutsideWasm};
 
-/// Builds a [`Workflow`]. Each step's `next` is the step added after it; a [`Branch`] closes
+/// Builds a [`Workflow`]. Each step's `next` is the step added after it; a [`Choice`] closes
 /// the polling loop. Use [`WorkflowBuilder::state`] for any shape the chain cannot express.
 ///
 /// ```
 /// use std::time::Duration;
-/// use pollflow::{Arm, Branch, WaitPolicy, Workflow};
+/// use pollflow::{WaitPolicy, Workflow};
+/// use pollflow::workflow::{Arm, Choice};
 ///
 /// let workflow = Workflow::builder("Manage a Batch Job")
 ///     .submit("Submit Batch Job")
 ///     .wait("Wait", WaitPolicy::fixed(Duration::from_secs(30)))
 ///     .check("Get Job Status")
-///     .branch("Job Complete?", Branch::new()
+///     .branch("Job Complete?", Choice::new()
 ///         .on_succeeded(Arm::notify("Notify Success", "Batch job succeeded").then_succeed("Done"))
 ///         .on_failed(Arm::notify("Notify Failure", "Batch job failed").then_fail("Job Failed", "States.TaskFailed")))
 ///     .build()
@@ -118,7 +119,7 @@ impl WorkflowBuilder {
     }
 
     /// Appends the Choice state that ends the chain, and the states of its paths.
-    pub fn branch(mut self, name: impl Into<String>, branch: Branch) -> Self {
+    pub fn branch(mut self, name: impl Into<String>, branch: Choice) -> Self {
         let name = name.into();
         let pending = self.loop_target.clone().unwrap_or_default();
         let mut choices = Vec::new();
@@ -250,14 +251,14 @@ fn set_next(state: &mut State, target: &str) {
 /// back to the latest wait. Custom rules are tried first, in order.
 #[derive(Default)]
 #[must_use]
-pub struct Branch {
+pub struct Choice {
     rules: Vec<(Condition, Arm)>,
     succeeded: Option<Arm>,
     failed: Option<Arm>,
     error: Option<Arm>,
 }
 
-impl Branch {
+impl Choice {
     /// The default routes.
     pub fn new() -> Self {
         Self::default()
@@ -290,7 +291,7 @@ impl Branch {
     }
 }
 
-/// An arm of a [`Branch`]: one way out of it — zero or more Notify states, then an end.
+/// An arm of a [`Choice`]: one way out of it — zero or more Notify states, then an end.
 #[must_use]
 pub struct Arm {
     notifies: Vec<(String, Option<String>, String)>,

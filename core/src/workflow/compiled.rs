@@ -10,7 +10,7 @@ use crate::poller::JobStatus;
 
 use super::graph::{Comparison, DataFlow, DelayUntil, Operand};
 
-pub use crate::platform::Predicate;
+pub(crate) use crate::platform::Predicate;
 
 pub(crate) struct Compiled {
     pub(crate) name: Arc<str>,

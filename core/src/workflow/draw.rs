@@ -13,19 +13,20 @@ impl StateMachine {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use pollflow::{Branch, WaitPolicy, Workflow};
+    /// use pollflow::{WaitPolicy, Workflow};
+    /// use pollflow::workflow::Choice;
     ///
     /// let workflow = Workflow::builder("Job Poller")
     ///     .submit("Submit Job")
     ///     .wait("Wait", WaitPolicy::fixed(Duration::from_secs(5)))
     ///     .check("Check")
-    ///     .branch("Done?", Branch::new())
+    ///     .branch("Done?", Choice::new())
     ///     .build()?;
     /// let chart = workflow.graph().to_mermaid(&["Submit Job"]);
     /// assert!(chart.starts_with("flowchart TD"));
     /// assert!(chart.contains(r#"s0["Submit Job"]"#) && chart.contains("s0 --> s1"));
     /// assert!(chart.contains("class s0 visited"));
-    /// # Ok::<(), pollflow::BuildError>(())
+    /// # Ok::<(), pollflow::workflow::BuildError>(())
     /// ```
     pub fn to_mermaid(&self, visited: &[&str]) -> String {
         let mut out = String::from("flowchart TD\n");
@@ -121,18 +122,19 @@ impl StateMachine {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use pollflow::{Branch, WaitPolicy, Workflow};
+    /// use pollflow::{WaitPolicy, Workflow};
+    /// use pollflow::workflow::Choice;
     ///
     /// let workflow = Workflow::builder("Job Poller")
     ///     .submit("Submit Job")
     ///     .wait("Wait", WaitPolicy::fixed(Duration::from_secs(5)))
     ///     .check("Check")
-    ///     .branch("Done?", Branch::new())
+    ///     .branch("Done?", Choice::new())
     ///     .build()?;
     /// let dot = workflow.graph().to_dot(&[]);
     /// assert!(dot.starts_with("digraph"));
     /// assert!(dot.contains(r#""Submit Job" -> "Wait";"#));
-    /// # Ok::<(), pollflow::BuildError>(())
+    /// # Ok::<(), pollflow::workflow::BuildError>(())
     /// ```
     pub fn to_dot(&self, visited: &[&str]) -> String {
         let mut out = format!(

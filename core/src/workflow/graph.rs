@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use crate::expr::Comparison;
+pub(crate) use crate::expr::Comparison;
 use crate::expr::{Path, PathOrCall, ReferencePath, Template};
 use crate::policy::{AslRetrier, Backoff, Jitter, WaitPolicy};
 

@@ -1,4 +1,6 @@
-//! Workflows: the serializable graph, its validation, and the builder.
+//! Workflows: [`Workflow`], its builder ([`WorkflowBuilder`], with a [`Choice`] of [`Arm`]s
+//! on the job's status) and the errors of building one. The graph itself is in
+//! [`graph`](crate::graph).
 
 mod builder;
 mod check;
@@ -8,7 +10,7 @@ mod dataflow;
 mod delay;
 mod draw;
 mod error;
-mod graph;
+pub(crate) mod graph;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -16,19 +18,19 @@ use std::sync::Arc;
 
 use crate::expr::Template;
 
-pub use builder::{Arm, Branch, WorkflowBuilder};
+pub use builder::{Arm, Choice, WorkflowBuilder};
 #[cfg(feature = "asl")]
 pub(crate) use check::{too_deep, MAX_NESTING};
 use compile::compile;
-pub use compiled::Predicate;
+pub(crate) use compiled::Predicate;
 pub(crate) use compiled::{
     enabled, Asl, AslOnly, Assign, Catch, CatchTo, Compiled, FailPaths, Io, Items, Node, NodeKind,
     Retry, Test,
 };
 pub use error::{BuildError, Problem};
-pub use graph::{
-    default_check_retry, default_sync_poll, Catcher, ChoiceRule, Comparison, Condition, DataFlow,
-    DelayUntil, Operand, State, StateDef, StateMachine,
+pub(crate) use graph::{
+    default_check_retry, default_sync_poll, Catcher, Condition, DataFlow, DelayUntil, State,
+    StateMachine,
 };
 
 /// A validated workflow, ready to run. Cheap to clone.

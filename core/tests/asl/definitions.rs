@@ -96,7 +96,8 @@ fn malformed_definitions_are_errors_not_panics() {
 #[test]
 fn an_exported_builder_workflow_runs_the_same_on_the_asl_path() {
     use pollflow::asl::{to_asl, ExportOptions};
-    use pollflow::{Arm, Branch, WaitPolicy};
+    use pollflow::workflow::{Arm, Choice};
+    use pollflow::WaitPolicy;
 
     let workflow = Workflow::builder("Manage")
         .submit("Submit")
@@ -104,7 +105,7 @@ fn an_exported_builder_workflow_runs_the_same_on_the_asl_path() {
         .check("Check")
         .branch(
             "Done?",
-            Branch::new()
+            Choice::new()
                 .on_succeeded(Arm::notify("Notify Success", "ok").then_succeed("Succeeded"))
                 .on_failed(
                     Arm::notify("Notify Failure", "bad").then_fail("Failed", "States.TaskFailed"),
@@ -166,12 +167,13 @@ fn an_exported_builder_workflow_runs_the_same_on_the_asl_path() {
 
 #[test]
 fn what_asl_cannot_express_is_reported_not_approximated() {
-    use pollflow::{Branch, WaitPolicy};
+    use pollflow::workflow::Choice;
+    use pollflow::WaitPolicy;
     let workflow = Workflow::builder("Backoff")
         .submit("Submit")
         .wait("Wait", WaitPolicy::exponential(secs(1), secs(60)))
         .check("Check")
-        .branch("Done?", Branch::new())
+        .branch("Done?", Choice::new())
         .build()
         .unwrap();
     let err = pollflow::asl::to_asl(workflow.graph(), &Default::default()).unwrap_err();

@@ -13,9 +13,8 @@ mod variables;
 
 use std::sync::{Arc, Mutex};
 
-use pollflow::{
-    task_fn, Engine, EventKind, JobStatus, Outcome, TaskError, Tasks, VirtualClock, Workflow,
-};
+use pollflow::task::Tasks;
+use pollflow::{task_fn, Engine, EventKind, JobStatus, Outcome, TaskError, VirtualClock, Workflow};
 use serde_json::{json, Value};
 use support::*;
 

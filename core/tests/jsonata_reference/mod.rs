@@ -9,7 +9,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{channel, Receiver};
 use std::time::Duration;
 
-use pollflow::jsonata::{Environment, Expression, Limits};
+use pollflow::jsonata::{Environment, EvalLimits, Expression};
 use serde_json::Value;
 
 /// The repository's root.
@@ -141,7 +141,7 @@ impl Drop for Reference {
 }
 
 /// Evaluates a case with pollflow's evaluator (the clock at 2024-01-02T03:04:05.678Z).
-pub(crate) fn pollflow(case: &Value, limits: &Limits) -> Outcome {
+pub(crate) fn pollflow(case: &Value, limits: &EvalLimits) -> Outcome {
     let expr = match Expression::parse(case["expr"].as_str().unwrap_or("")) {
         Ok(e) => e,
         Err(e) => return Outcome::Error(e.code().to_owned(), e.to_string()),

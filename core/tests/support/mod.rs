@@ -6,9 +6,10 @@ use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use pollflow::workflow::Choice;
 use pollflow::{
-    async_trait, Branch, CheckError, Engine, Event, EventKind, JobStatus, Poller, TaskError,
-    VirtualClock, WaitPolicy, Workflow,
+    async_trait, CheckError, Engine, Event, EventKind, JobStatus, Poller, TaskError, VirtualClock,
+    WaitPolicy, Workflow,
 };
 use serde_json::{json, Value};
 
@@ -82,7 +83,7 @@ pub fn job_poller(policy: WaitPolicy) -> Workflow {
         .submit("Submit Job")
         .wait("Wait X Seconds", policy)
         .check("Get Job Status")
-        .branch("Job Complete?", Branch::new())
+        .branch("Job Complete?", Choice::new())
         .build()
         .expect("valid workflow")
 }

@@ -5,7 +5,8 @@ use std::cell::RefCell;
 
 use async_trait::async_trait;
 use js_sys::Function;
-use pollflow::{names, TaskError, TaskHandler, Tasks};
+use pollflow::task::{TaskHandler, Tasks};
+use pollflow::{names, TaskError};
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 

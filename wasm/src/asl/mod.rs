@@ -15,7 +15,8 @@ mod waits;
 use std::time::Duration;
 
 use js_sys::Function;
-use pollflow::{Engine, Problem, VirtualClock, Workflow};
+use pollflow::workflow::Problem;
+use pollflow::{Engine, VirtualClock, Workflow};
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 

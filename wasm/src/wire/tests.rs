@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use pollflow::{Event, EventKind, Hop, JobStatus, TaskError};
+use pollflow::event::Hop;
+use pollflow::{Event, EventKind, JobStatus, TaskError};
 use serde_json::{json, Map, Value};
 
 use super::*;
