@@ -15,14 +15,9 @@
 //! exclusive; `StringSplit` splits on each character of its second argument and drops empty
 //! parts; `ArrayGetItem` out of range is an error.
 
-use std::collections::HashSet;
-use std::fmt::Write as _;
-
-use base64::Engine as _;
 use serde_json::{Number, Value};
-use sha2::Digest as _;
 
-use super::json::{describe, integral, json_eq};
+use super::json::describe;
 use super::path::{missing_from, Path};
 use super::variables::Scope;
 use crate::error::{names, TaskError};
@@ -31,10 +26,6 @@ use crate::policy::Rng;
 
 /// How deeply calls may nest, as in Step Functions.
 const MAX_NESTING: usize = 10;
-/// The longest string `States.Base64Encode`, `Base64Decode` and `Hash` take, in characters.
-const MAX_ENCODE_CHARS: usize = 10_000;
-/// The most items `States.ArrayRange` makes.
-const MAX_RANGE_ITEMS: i128 = 1_000;
 /// The hash algorithms `States.Hash` knows.
 const HASH_ALGORITHMS: [&str; 5] = ["MD5", "SHA-1", "SHA-256", "SHA-384", "SHA-512"];
 
