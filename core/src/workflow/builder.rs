@@ -118,41 +118,42 @@ impl WorkflowBuilder {
         )
     }
 
-    /// Appends the Choice state that ends the chain, and the states of its paths.
-    pub fn branch(mut self, name: impl Into<String>, branch: Choice) -> Self {
+    /// Branches on the job's status: appends the Choice state that ends the chain, and the
+    /// states of its arms.
+    pub fn branch(mut self, name: impl Into<String>, choice: Choice) -> Self {
         let name = name.into();
         let pending = self.loop_target.clone().unwrap_or_default();
         let mut choices = Vec::new();
         let mut tails = Vec::new();
-        if let Some(path) = branch.error {
+        if let Some(arm) = choice.error {
             for def in &mut self.states {
                 if let State::Submit { catch, .. } | State::Check { catch, .. } = &mut def.state {
                     // Built, not cloned: a catcher's clone would carry the ASL template code.
-                    catch.push(Catcher::all(path.entry()));
+                    catch.push(Catcher::all(arm.entry()));
                 }
             }
-            tails.push(path);
+            tails.push(arm);
         }
-        let mut route = |condition: Condition, path: Arm| {
+        let mut route = |condition: Condition, arm: Arm| {
             choices.push(ChoiceRule {
                 condition,
-                next: path.entry().to_owned(),
+                next: arm.entry().to_owned(),
                 assign: None,
             });
-            tails.push(path);
+            tails.push(arm);
         };
-        for (condition, path) in branch.rules {
-            route(condition, path);
+        for (condition, arm) in choice.rules {
+            route(condition, arm);
         }
         route(
             Condition::Succeeded,
-            branch
+            choice
                 .succeeded
                 .unwrap_or_else(|| Arm::succeed("Succeeded")),
         );
         route(
             Condition::Failed,
-            branch
+            choice
                 .failed
                 .unwrap_or_else(|| Arm::fail("Failed", names::TASK_FAILED)),
         );
@@ -165,8 +166,8 @@ impl WorkflowBuilder {
             },
         );
         self.open = None;
-        for path in tails {
-            path.append_to(&mut self.states);
+        for arm in tails {
+            arm.append_to(&mut self.states);
         }
         self
     }
@@ -246,9 +247,10 @@ fn set_next(state: &mut State, target: &str) {
     }
 }
 
-/// The arms of a branch (the builder's Choice on the job's status). Unless set: succeeded → a Succeed state `"Succeeded"`; failed → a
-/// Fail state `"Failed"` (`States.TaskFailed`, the job detail as cause); anything else loops
-/// back to the latest wait. Custom rules are tried first, in order.
+/// A Choice state on the job's status, as [`WorkflowBuilder::branch`] adds it: its [`Arm`]s.
+/// Unless set: succeeded → a Succeed state `"Succeeded"`; failed → a Fail state `"Failed"`
+/// (`States.TaskFailed`, the job detail as cause); anything else loops back to the latest
+/// wait. Custom rules are tried first, in order.
 #[derive(Default)]
 #[must_use]
 pub struct Choice {
