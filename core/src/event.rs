@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+pub use smol_str::SmolStr;
 
 use crate::error::TaskError;
 
@@ -37,7 +38,7 @@ pub struct Event {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hop {
     /// The Parallel or Map state.
-    pub state: Arc<str>,
+    pub state: SmolStr,
     /// The branch's index, or the item's.
     pub index: u32,
 }
@@ -55,24 +56,24 @@ pub enum EventKind {
     /// A state began.
     StateEntered {
         /// State name.
-        state: Arc<str>,
+        state: SmolStr,
     },
     /// A state finished.
     StateExited {
         /// State name.
-        state: Arc<str>,
+        state: SmolStr,
     },
     /// The poller accepted the job.
     TaskSubmitted {
         /// State name.
-        state: Arc<str>,
+        state: SmolStr,
         /// The job's handle.
         handle: Arc<Value>,
     },
     /// A submit, notify or check call failed.
     TaskFailed {
         /// State name.
-        state: Arc<str>,
+        state: SmolStr,
         /// What failed.
         error: TaskError,
         /// Milliseconds until the call is retried; absent when it is not.
@@ -82,7 +83,7 @@ pub enum EventKind {
     /// A sleep began.
     WaitStarted {
         /// State name.
-        state: Arc<str>,
+        state: SmolStr,
         /// How long, in milliseconds.
         delay_ms: u64,
         /// Which wait since the job was submitted, from 1 (always 1 for a Delay state).
@@ -91,7 +92,7 @@ pub enum EventKind {
     /// A check returned a status.
     StatusChecked {
         /// State name.
-        state: Arc<str>,
+        state: SmolStr,
         /// Which check since the job was submitted, from 1.
         attempt: u32,
         /// What it returned.
@@ -100,21 +101,21 @@ pub enum EventKind {
     /// A Choice state picked its next state.
     ChoiceTaken {
         /// State name.
-        state: Arc<str>,
+        state: SmolStr,
         /// The chosen state.
-        next: Arc<str>,
+        next: SmolStr,
     },
     /// A notification was delivered.
     Notified {
         /// State name.
-        state: Arc<str>,
+        state: SmolStr,
         /// The message.
         message: String,
     },
     /// A Task state's handler (or `.sync` job) returned its result.
     TaskSucceeded {
         /// State name.
-        state: Arc<str>,
+        state: SmolStr,
         /// The result, before `ResultSelector`/`ResultPath`/`OutputPath`.
         output: Arc<Value>,
     },

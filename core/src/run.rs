@@ -14,6 +14,7 @@ use crate::abort::AbortHandle;
 use crate::checkpoint::Checkpoint;
 use crate::engine::EngineInner;
 use serde_json::Value;
+use smol_str::SmolStr;
 
 use crate::calls::{Calls, Pending};
 use crate::error::{names, CheckError, TaskError};
@@ -160,16 +161,16 @@ impl Run {
 
     /// The name of the state a call is for, for its span: the state at `index` (numbered across
     /// branches), or the run's own. Empty when nobody traces.
-    fn state_name(&self, index: Option<u32>) -> Arc<str> {
+    fn state_name(&self, index: Option<u32>) -> SmolStr {
         if !self.trace.is_enabled() {
-            return Arc::from("");
+            return SmolStr::default();
         }
         let compiled = self.engine.workflow.compiled();
         let index = index.unwrap_or(self.execution.state());
         compiled
             .all_nodes()
             .get(index as usize)
-            .map_or_else(|| Arc::from(""), |node| node.name.clone())
+            .map_or_else(SmolStr::default, |node| node.name.clone())
     }
 
     /// Starts the call a step asked for at `route`, in place of any earlier call there.

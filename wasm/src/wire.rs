@@ -13,8 +13,8 @@
 use std::cell::RefCell;
 use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering::Relaxed;
-use std::sync::Arc;
 
+use pollflow::event::SmolStr;
 use pollflow::{Event, EventKind};
 
 use crate::states;
@@ -237,7 +237,7 @@ fn header(event: &Event) -> u32 {
         EventKind::ExecutionSucceeded { .. } => (EXECUTION_SUCCEEDED, None, None),
         _ => (OTHER, None, None),
     };
-    let index = |name: Option<&Arc<str>>| name.map_or(Some(0), |n| states::index(n));
+    let index = |name: Option<&SmolStr>| name.map_or(Some(0), |n| states::index(n));
     match (index(state), index(next)) {
         // An event inside a Parallel branch or a Map item crosses whole, with its route.
         _ if !event.route.is_empty() => OTHER,

@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use smol_str::SmolStr;
 
 use crate::error::{names, CheckError, TaskError};
 use crate::event::{EventKind, Hop, Outcome};
@@ -100,7 +101,7 @@ struct Outer {
     deadline_ms: Option<u64>,
     input: Arc<Value>,
     started_ms: u64,
-    machine: Arc<str>,
+    machine: SmolStr,
 }
 
 /// Where a step or a completion belongs: the branch (or item) indices from the top execution
@@ -112,7 +113,7 @@ pub(crate) struct Route {
 }
 
 impl Route {
-    fn enter(&mut self, state: &Arc<str>, index: u32) {
+    fn enter(&mut self, state: &SmolStr, index: u32) {
         self.calls.push(index);
         self.hops.push(Hop {
             state: state.clone(),
@@ -769,7 +770,7 @@ impl Execution {
         }
     }
 
-    fn name(&self, wf: &Compiled, index: u32) -> Arc<str> {
+    fn name(&self, wf: &Compiled, index: u32) -> SmolStr {
         wf.nodes[index as usize].name.clone()
     }
 }

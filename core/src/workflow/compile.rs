@@ -1,6 +1,7 @@
 //! Compiling a graph: names resolved to indices, fields checked (with [`Checker`]), the
 //! states no path reaches reported.
 
+use smol_str::SmolStr;
 use std::collections::HashMap;
 
 use super::check::Checker;
@@ -250,7 +251,7 @@ pub(super) fn compile<'a>(
             },
         };
         nodes.push(compiled::Node {
-            name: Arc::from(name),
+            name: SmolStr::from(name),
             kind,
             catch,
             uses_context: if uses_context(&def.state) {
@@ -279,7 +280,7 @@ pub(super) fn compile<'a>(
         });
     }
     Ok(Compiled {
-        name: Arc::from(graph.name.as_str()),
+        name: SmolStr::from(graph.name.as_str()),
         base: 0,
         start,
         nodes,

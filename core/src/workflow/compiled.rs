@@ -8,12 +8,14 @@ use crate::expr::{Path, PathOrCall, ReferencePath, Scope, Template};
 use crate::policy::WaitPolicy;
 use crate::poller::JobStatus;
 
+use smol_str::SmolStr;
+
 use super::graph::{Comparison, DataFlow, DelayUntil, Operand};
 
 pub(crate) use crate::platform::Predicate;
 
 pub(crate) struct Compiled {
-    pub(crate) name: Arc<str>,
+    pub(crate) name: SmolStr,
     /// The key of its first node: nodes of a graph and of its branches are numbered in one
     /// sequence (the top graph from 0), so bindings and jobs are found by `base + index`.
     pub(crate) base: u32,
@@ -143,7 +145,7 @@ pub(crate) enum CatchTo {
 }
 
 pub(crate) struct Node {
-    pub(crate) name: Arc<str>,
+    pub(crate) name: SmolStr,
     pub(crate) kind: NodeKind,
     /// Present when its paths read the context object (`$$`), which is then built for it.
     pub(crate) uses_context: Option<Asl>,

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use pollflow::event::Hop;
+use pollflow::event::{Hop, SmolStr};
 use pollflow::{Event, EventKind, JobStatus, TaskError};
 use serde_json::{json, Map, Value};
 
@@ -21,7 +21,7 @@ fn event(id: u64, kind: EventKind) -> Event {
 /// One event of every kind, with states in the table, states not in it, and a route; ids
 /// past the 20 bits the header once shared with them, up to 2^53.
 fn samples() -> Vec<Event> {
-    let state = |name: &str| -> Arc<str> { name.into() };
+    let state = |name: &str| -> SmolStr { name.into() };
     let status = |s: JobStatus| Arc::new(s);
     let kinds = vec![
         EventKind::ExecutionStarted {
