@@ -38,18 +38,21 @@ pub struct VirtualClock {
     shared: Arc<Shared>,
 }
 
-#[derive(Default)]
 pub(super) struct Shared {
-    /// The time in nanoseconds, read without the lock; [`LATER`] past what a `u64` holds
-    /// (about the year 2554), when `timers.now` is the time.
+    /// The time in nanoseconds, read without a lock; [`LATER`] past what a `u64` holds
+    /// (about the year 2554), when `now` is the time.
     now_nanos: CacheLine<AtomicU64>,
-    timers: Mutex<Timers>,
+    /// The time; written (under this lock) before any shard is drained.
+    now: Mutex<Duration>,
+    /// Pending sleeps, sharded by the thread that registers them, so that runs on different
+    /// threads do not queue for one lock on every sleep.
+    shards: Box<[CacheLine<Mutex<Timers>>]>,
     /// Tracked futures that are running or woken (see [`VirtualClock::track`]).
     pub(super) active: CacheLine<AtomicUsize>,
 }
 
 /// A field on a cache line of its own: read on every step of every run, the time must not
-/// share one with the lock and counters that threads write (two lines: adjacent lines are
+/// share one with the locks and counters that threads write (two lines: adjacent lines are
 /// fetched together).
 #[derive(Default)]
 #[repr(align(128))]
@@ -58,55 +61,91 @@ pub(super) struct CacheLine<T>(pub(super) T);
 /// [`Shared::now_nanos`]: the time does not fit; read it under the lock.
 const LATER: u64 = u64::MAX;
 
+/// Timer shards: enough that a few workers rarely share one.
+const SHARDS: usize = 8;
+
 /// Sleeps grouped by deadline: executions on the same schedule share one bucket, so
 /// registering and firing are O(1) per sleep for them, not a heap's O(log n).
 #[derive(Default)]
 struct Timers {
-    now: Duration,
     buckets: BTreeMap<Duration, Vec<Waker>>,
     pending: usize,
 }
 
-impl Shared {
-    fn timers(&self) -> MutexGuard<'_, Timers> {
-        // Nothing panics while holding the lock (wakers run outside it).
-        self.timers.lock().unwrap_or_else(PoisonError::into_inner)
+/// The shard of the calling thread: threads take shards in turn, on first use.
+fn this_threads_shard() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static SHARD: usize = NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS;
     }
+    SHARD.with(|shard| *shard)
+}
 
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Nothing panics while holding these locks (wakers run outside them).
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Self {
+            now_nanos: CacheLine::default(),
+            now: Mutex::default(),
+            shards: (0..SHARDS).map(|_| CacheLine::default()).collect(),
+            active: CacheLine::default(),
+        }
+    }
+}
+
+impl Shared {
     fn now(&self) -> Duration {
         match self.now_nanos.0.load(Ordering::Acquire) {
-            LATER => self.timers().now,
+            LATER => *lock(&self.now),
             nanos => Duration::from_nanos(nanos),
         }
     }
 
-    fn set_now(&self, timers: &mut Timers, now: Duration) {
-        timers.now = now;
+    /// Moves the time to `target` if it is later; returns the time.
+    fn move_to(&self, target: Duration) -> Duration {
+        let mut now = lock(&self.now);
+        *now = (*now).max(target);
         let nanos = u64::try_from(now.as_nanos()).unwrap_or(LATER);
         self.now_nanos.0.store(nanos, Ordering::Release);
+        *now
     }
 
     fn fire_until(&self, target: Duration) {
-        let due = {
-            let mut timers = self.timers();
-            let now = timers.now.max(target);
-            self.set_now(&mut timers, now);
-            let mut due = Vec::new();
-            while let Some(bucket) = timers.buckets.first_entry().filter(|b| *b.key() <= target) {
-                due.push(bucket.remove());
+        // The time moves before any shard is drained: a sleep that registers after its
+        // shard was drained sees the new time under the shard's lock and does not wait.
+        let now = self.move_to(target);
+        let mut due = Vec::new();
+        for shard in &*self.shards {
+            let mut timers = lock(&shard.0);
+            while let Some(bucket) = timers.buckets.first_entry().filter(|b| *b.key() <= now) {
+                let (deadline, wakers) = bucket.remove_entry();
+                timers.pending -= wakers.len();
+                due.push((deadline, wakers));
             }
-            timers.pending -= due.iter().map(Vec::len).sum::<usize>();
-            due
-        };
-        // Wake outside the lock (a woken task may sleep again at once), in deadline order,
-        // and in registration order within a deadline.
-        due.into_iter().flatten().for_each(Waker::wake);
+        }
+        // Wake outside the locks (a woken task may sleep again at once), in deadline order,
+        // and in registration order within a deadline and shard (a stable sort).
+        due.sort_by_key(|(deadline, _)| *deadline);
+        due.into_iter()
+            .flat_map(|(_, wakers)| wakers)
+            .for_each(Waker::wake);
+    }
+
+    /// The earliest deadline of the pending sleeps.
+    fn next_deadline(&self) -> Option<Duration> {
+        self.shards
+            .iter()
+            .filter_map(|shard| lock(&shard.0).buckets.keys().next().copied())
+            .min()
     }
 
     /// Jumps to the earliest deadline and wakes the sleeps due then; `false` when none is pending.
     pub(super) fn advance_to_next_deadline(&self) -> bool {
-        let next = self.timers().buckets.keys().next().copied();
-        match next {
+        match self.next_deadline() {
             Some(deadline) => {
                 self.fire_until(deadline);
                 true
@@ -125,19 +164,19 @@ impl VirtualClock {
     /// A clock starting at `since_epoch`.
     pub fn starting_at(since_epoch: Duration) -> Self {
         let clock = Self::new();
-        let shared = &clock.shared;
-        shared.set_now(&mut shared.timers(), since_epoch);
+        clock.shared.move_to(since_epoch);
         clock
     }
 
     /// Sleeps registered and not yet fired.
     pub fn pending_timers(&self) -> usize {
-        self.shared.timers().pending
+        let shards = self.shared.shards.iter();
+        shards.map(|shard| lock(&shard.0).pending).sum()
     }
 
     /// Moves time forward by `by`, waking every sleep whose deadline has come.
     pub fn advance(&self, by: Duration) {
-        let target = self.shared.timers().now.saturating_add(by);
+        let target = self.shared.now().saturating_add(by);
         self.shared.fire_until(target);
     }
 
@@ -145,7 +184,7 @@ impl VirtualClock {
     /// epoch), or `None`. A driver that lets this clock follow real time for a while (as
     /// `pollflow run --simulated-time` does while real work runs) parks until then.
     pub fn next_deadline(&self) -> Option<Duration> {
-        self.shared.timers().buckets.keys().next().copied()
+        self.shared.next_deadline()
     }
 
     /// Jumps to the earliest deadline and wakes the sleeps due then. Returns `false` when no
@@ -243,6 +282,7 @@ impl Clock for VirtualClock {
         Box::pin(VirtualSleep {
             shared: self.shared.clone(),
             deadline,
+            shard: 0,
             slot: NO_SLOT,
         })
     }
@@ -251,6 +291,8 @@ impl Clock for VirtualClock {
 struct VirtualSleep {
     shared: Arc<Shared>,
     deadline: Duration,
+    /// The shard it registered in (that of the thread that first polled it).
+    shard: u32,
     /// Where this sleep's waker sits in its deadline's bucket, once registered.
     slot: u32,
 }
@@ -266,8 +308,13 @@ impl Future for VirtualSleep {
         if this.shared.now() >= this.deadline {
             return Poll::Ready(());
         }
-        let mut timers = this.shared.timers();
-        if timers.now >= this.deadline {
+        if this.slot == NO_SLOT {
+            // The shard count is a small constant.
+            this.shard = this_threads_shard() as u32;
+        }
+        let mut timers = lock(&this.shared.shards[this.shard as usize].0);
+        // Under the shard's lock: a round that fired in between moved the time first.
+        if this.shared.now() >= this.deadline {
             return Poll::Ready(());
         }
         let bucket = timers.buckets.entry(this.deadline).or_default();
