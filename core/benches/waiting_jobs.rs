@@ -9,8 +9,9 @@
 //!
 //! Each variant runs in a process of its own (a process's RSS does not shrink when memory is
 //! freed), the passes alternating; a pass measures the growth of the resident set (`VmRSS`)
-//! from before the jobs are spawned to when all of them wait, divided by the jobs. Then it
-//! lets them finish and checks that every one succeeded.
+//! from before the jobs are spawned to when all of them wait, divided by the jobs; then again
+//! when every job has been checked once and waits for its second check (what a waiting job
+//! holds most of its life). Then it lets them finish and checks that every one succeeded.
 //!
 //! ```text
 //! cargo bench -p pollflow --features tokio --bench waiting_jobs            # 200,000 jobs
@@ -96,8 +97,9 @@ fn pollflow_run(run: Run, done: Arc<AtomicUsize>) -> impl Future<Output = ()> + 
     })
 }
 
-/// One pass in this process: bytes of resident memory per waiting job.
-fn pass(variant: &str, jobs: usize) -> f64 {
+/// One pass in this process: bytes of resident memory per waiting job, at the first wait and
+/// after the first check.
+fn pass(variant: &str, jobs: usize) -> (f64, f64) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .start_paused(true)
@@ -139,12 +141,17 @@ fn pass(variant: &str, jobs: usize) -> f64 {
         }
         tokio::task::yield_now().await;
         let waiting = resident();
+        // Past the first round of checks (due at EVERY), when every job waits again.
+        tokio::time::sleep(EVERY + Duration::from_millis(1)).await;
+        tokio::task::yield_now().await;
+        let checked = resident();
         // Let them finish: each job is checked three times, a minute apart.
         while done.load(Ordering::Relaxed) < jobs {
             tokio::time::sleep(EVERY).await;
         }
         assert_eq!(done.load(Ordering::Relaxed), jobs, "every job succeeded");
-        (waiting.saturating_sub(before)) as f64 / jobs as f64
+        let per_job = |at: usize| at.saturating_sub(before) as f64 / jobs as f64;
+        (per_job(waiting), per_job(checked))
     })
 }
 
@@ -154,7 +161,8 @@ fn main() {
     if first.as_deref() == Some("--pass") {
         let variant = args.next().expect("a variant");
         let jobs: usize = args.next().and_then(|j| j.parse().ok()).expect("jobs");
-        println!("{}", pass(&variant, jobs));
+        let (waiting, checked) = pass(&variant, jobs);
+        println!("{waiting} {checked}");
         return;
     }
     let jobs: usize = first
@@ -180,7 +188,7 @@ fn main() {
         )),
     );
     let me = std::env::current_exe().expect("this benchmark's path");
-    let mut measured: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+    let mut measured: [Vec<(f64, f64)>; 2] = [Vec::new(), Vec::new()];
     for _ in 0..PASSES {
         for (variant, results) in ["pollflow", "loop"].into_iter().zip(&mut measured) {
             let out = Command::new(&me)
@@ -192,28 +200,36 @@ fn main() {
                 "{variant}: {}",
                 String::from_utf8_lossy(&out.stderr)
             );
-            let bytes: f64 = String::from_utf8_lossy(&out.stdout)
-                .trim()
-                .parse()
-                .expect("bytes per job");
-            results.push(bytes);
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            let bytes: Vec<f64> = stdout
+                .split_whitespace()
+                .map(|b| b.parse().expect("bytes per job"))
+                .collect();
+            results.push((bytes[0], bytes[1]));
         }
     }
-    for (label, mut results) in ["pollflow runs", "hand-written loop"]
+    for (label, results) in ["pollflow runs", "hand-written loop"]
         .into_iter()
         .zip(measured)
     {
-        results.sort_by(f64::total_cmp);
+        let (waiting, checked): (Vec<f64>, Vec<f64>) = results.into_iter().unzip();
         println!(
-            "{label:>18}: {:.0} B resident per waiting job (median of {PASSES} passes: {})",
-            results[PASSES / 2],
-            results
-                .iter()
-                .map(|b| format!("{b:.0}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            "{label:>18}: {} resident per waiting job; after a check, {}",
+            median_and_passes(waiting),
+            median_and_passes(checked),
         );
     }
+}
+
+/// "median B (median of N passes: a, b, c)".
+fn median_and_passes(mut bytes: Vec<f64>) -> String {
+    bytes.sort_by(f64::total_cmp);
+    let passes: Vec<String> = bytes.iter().map(|b| format!("{b:.0}")).collect();
+    format!(
+        "{:.0} B (median of {PASSES} passes: {})",
+        bytes[PASSES / 2],
+        passes.join(", ")
+    )
 }
 
 /// The size of the future `make` returns (without running it).

@@ -344,3 +344,40 @@ fn a_failed_submit_fails_the_execution_without_checking() {
     let outcome = clock.block_on(engine.start(json!({})).outcome());
     assert!(matches!(outcome, Outcome::Failed { ref error } if error.cause == "unknown queue"));
 }
+
+#[test]
+fn a_waiting_run_lets_go_of_a_pending_status_and_keeps_a_final_one() {
+    let job = ScriptedJob::succeeding_after(2);
+    let clock = VirtualClock::new();
+    let engine = Engine::new(job_poller(WaitPolicy::fixed(secs(60))), job, clock.clone());
+    let mut run = engine.start(json!({"jobName": "my-job"}));
+
+    let (held_while_waiting, last) = clock.block_on(async {
+        let mut held_while_waiting = Vec::new();
+        let mut last = None;
+        while let Some(event) = run.next().await {
+            match event.kind {
+                EventKind::StatusChecked { status, .. } => last = Some(status),
+                // The wait after a pending check: the run's own reference is gone, ours is
+                // the only one left.
+                EventKind::WaitStarted { .. } => {
+                    if let Some(status) = &last {
+                        held_while_waiting.push(Arc::strong_count(status));
+                    }
+                }
+                _ => {}
+            }
+        }
+        (held_while_waiting, last)
+    });
+
+    assert_eq!(held_while_waiting, [1, 1], "two waits after pending checks");
+    let last = last.expect("the job was checked");
+    assert!(matches!(*last, JobStatus::Succeeded { .. }));
+    assert_eq!(
+        run.finished(),
+        Some(&Outcome::Succeeded {
+            output: last.detail().clone()
+        })
+    );
+}

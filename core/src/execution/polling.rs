@@ -51,6 +51,7 @@ impl Execution {
             until_ms: now.saturating_add(delay),
             then: AfterSleep::Exit(Some(*next)),
         };
+        self.release_pending_status(wf, *next);
         Some(Step::Emit(EventKind::WaitStarted {
             state: node.name.clone(),
             delay_ms: delay,
@@ -121,6 +122,21 @@ impl Execution {
             job: Some(wf.base + self.state),
             handle,
         })
+    }
+
+    /// Lets go of a pending last status while the run waits, when the state after the wait
+    /// is a Check without catchers: nothing reads the status before that check replaces it
+    /// (the wait policy has read it already; a failed check ends the run with its own error),
+    /// and a pending status and none say the same to `running_job`. A waiting run then holds
+    /// no status at all (docs/performance.md).
+    fn release_pending_status(&mut self, wf: &Compiled, next: u32) {
+        let checks_next = wf
+            .nodes
+            .get(next as usize)
+            .is_some_and(|n| matches!(n.kind, NodeKind::Check { .. }) && n.catch.is_empty());
+        if checks_next && matches!(self.last.as_deref(), Some(JobStatus::Pending { .. })) {
+            self.last = None;
+        }
     }
 
     /// Sleeps before the next check of a `.sync` job, within the task's and the execution's time.
