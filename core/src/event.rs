@@ -228,6 +228,25 @@ impl Outcome {
         })
     }
 
+    /// The terminal event that announces this outcome (the inverse of
+    /// [`from_terminal`](Self::from_terminal)).
+    pub(crate) fn terminal_event(&self) -> EventKind {
+        match self {
+            Self::Succeeded { output } => EventKind::ExecutionSucceeded {
+                output: Arc::new(output.clone()),
+            },
+            Self::Failed { error } => EventKind::ExecutionFailed {
+                error: error.clone(),
+            },
+            Self::TimedOut { error } => EventKind::ExecutionTimedOut {
+                error: error.clone(),
+            },
+            Self::Aborted { job_cancelled } => EventKind::ExecutionAborted {
+                job_cancelled: *job_cancelled,
+            },
+        }
+    }
+
     /// The output, or the error (`States.Timeout` for a timeout, `AbortError` for an abort).
     pub fn into_result(self) -> Result<Value, TaskError> {
         match self {

@@ -505,20 +505,7 @@ impl Execution {
                     };
                 }
                 Phase::Ending { end } => {
-                    let kind = match &*end {
-                        Outcome::Succeeded { output } => EventKind::ExecutionSucceeded {
-                            output: Arc::new(output.clone()),
-                        },
-                        Outcome::Failed { error } => EventKind::ExecutionFailed {
-                            error: error.clone(),
-                        },
-                        Outcome::TimedOut { error } => EventKind::ExecutionTimedOut {
-                            error: error.clone(),
-                        },
-                        Outcome::Aborted { job_cancelled } => EventKind::ExecutionAborted {
-                            job_cancelled: *job_cancelled,
-                        },
-                    };
+                    let kind = end.terminal_event();
                     self.phase = Phase::Finished { end };
                     return Step::Emit(kind);
                 }
