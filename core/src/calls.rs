@@ -4,6 +4,8 @@
 //! not every call in flight.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 
@@ -22,7 +24,7 @@ pub(crate) enum Pending {
 impl Pending {
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Completion> {
         match self {
-            Self::Sleep(sleep) => sleep.as_mut().poll(cx).map(|()| Completion::Slept),
+            Self::Sleep(sleep) => Pin::new(sleep).poll(cx).map(|()| Completion::Slept),
             Self::Call(call) => call.as_mut().poll(cx),
         }
     }

@@ -298,7 +298,7 @@ impl<P: Poller + 'static> GroupCheck<P> {
                     shared.arrivals = 0;
                 }
                 let window = shared.window.as_mut().expect("opened above");
-                if window.as_mut().poll(cx).is_ready() {
+                if Pin::new(window).poll(cx).is_ready() {
                     shared.window = None;
                     shared.window_owner = None;
                     // While checks keep arriving, a partial batch waits one more window for

@@ -44,7 +44,7 @@ impl Clock for JsClock {
 
     fn sleep(&self, duration: Duration) -> Sleep {
         let slept = crate::host::slept(duration.as_secs_f64() * 1000.0);
-        Box::pin(async move {
+        Sleep::new(async move {
             let _ = slept.await;
         })
     }

@@ -1,22 +1,24 @@
 //! Time, injected: the engine reads the time and sleeps only through a [`Clock`].
 
+mod shards;
+mod sleep;
 #[cfg(feature = "tokio")]
 mod tokio_clock;
+#[cfg(feature = "tokio")]
+mod tokio_timers;
 mod tracked;
 mod virtual_clock;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::platform::{BoxFuture, SendOutsideWasm, SyncOutsideWasm};
+use crate::platform::{SendOutsideWasm, SyncOutsideWasm};
 
+pub use sleep::Sleep;
 #[cfg(feature = "tokio")]
 pub use tokio_clock::TokioClock;
 pub use tracked::Tracked;
 pub use virtual_clock::VirtualClock;
-
-/// A sleep in progress (`Send` outside wasm, like every future the engine holds).
-pub type Sleep = BoxFuture<'static, ()>;
 
 /// The engine's only source of time.
 ///

@@ -1,16 +1,22 @@
 //! A clock on tokio's timer (feature `tokio`).
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use super::tokio_timers::Timers;
 use super::{Clock, Sleep};
 
-/// Real time through tokio: sleeps use `tokio::time::sleep`, and `now` is the wall-clock time
-/// read once at construction plus tokio's monotonic time since — so a test with
-/// `#[tokio::test(start_paused = true)]` controls it too.
-#[derive(Clone, Debug)]
+/// Real time through tokio: `now` is the wall-clock time read once at construction plus
+/// tokio's monotonic time since — so a test with `#[tokio::test(start_paused = true)]`
+/// controls it too.
+///
+/// Sleeps that end on the same millisecond (runs on one schedule) share one tokio timer: a
+/// waiting run holds 16 bytes and a waker for its sleep, not a tokio `Sleep` of its own.
+/// Cloning shares the clock.
+#[derive(Clone)]
 pub struct TokioClock {
     wall_at_start: Duration,
-    started: tokio::time::Instant,
+    timers: Arc<Timers>,
 }
 
 impl TokioClock {
@@ -21,7 +27,7 @@ impl TokioClock {
             .unwrap_or_default();
         Self {
             wall_at_start,
-            started: tokio::time::Instant::now(),
+            timers: Arc::new(Timers::new()),
         }
     }
 }
@@ -32,12 +38,25 @@ impl Default for TokioClock {
     }
 }
 
+impl std::fmt::Debug for TokioClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokioClock")
+            .field("wall_at_start", &self.wall_at_start)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Clock for TokioClock {
     fn now(&self) -> Duration {
-        self.wall_at_start + self.started.elapsed()
+        self.wall_at_start + self.timers.started().elapsed()
     }
 
+    /// A sleep in the current tokio runtime's timer wheel (it panics outside a runtime, as
+    /// `tokio::time::sleep` does). A zero duration is done at once.
     fn sleep(&self, duration: Duration) -> Sleep {
-        Box::pin(tokio::time::sleep(duration))
+        if duration.is_zero() {
+            return Sleep::new(std::future::ready(()));
+        }
+        Sleep::tokio(self.timers.sleep(duration))
     }
 }

@@ -4,13 +4,14 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::thread::{self, Thread};
 use std::time::Duration;
 
 use futures::task::{waker, ArcWake};
 
+use super::shards::{lock, this_threads_shard, CacheLine, SHARDS};
 use super::tracked::Tracked;
 use super::{Clock, Sleep};
 
@@ -51,18 +52,8 @@ pub(super) struct Shared {
     pub(super) active: CacheLine<AtomicUsize>,
 }
 
-/// A field on a cache line of its own: read on every step of every run, the time must not
-/// share one with the locks and counters that threads write (two lines: adjacent lines are
-/// fetched together).
-#[derive(Default)]
-#[repr(align(128))]
-pub(super) struct CacheLine<T>(pub(super) T);
-
 /// [`Shared::now_nanos`]: the time does not fit; read it under the lock.
 const LATER: u64 = u64::MAX;
-
-/// Timer shards: enough that a few workers rarely share one.
-const SHARDS: usize = 8;
 
 /// Sleeps grouped by deadline: executions on the same schedule share one bucket, so
 /// registering and firing are O(1) per sleep for them, not a heap's O(log n).
@@ -70,20 +61,6 @@ const SHARDS: usize = 8;
 struct Timers {
     buckets: BTreeMap<Duration, Vec<Waker>>,
     pending: usize,
-}
-
-/// The shard of the calling thread: threads take shards in turn, on first use.
-fn this_threads_shard() -> usize {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    thread_local! {
-        static SHARD: usize = NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS;
-    }
-    SHARD.with(|shard| *shard)
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Nothing panics while holding these locks (wakers run outside them).
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Default for Shared {
@@ -279,7 +256,7 @@ impl Clock for VirtualClock {
 
     fn sleep(&self, duration: Duration) -> Sleep {
         let deadline = self.now().saturating_add(duration);
-        Box::pin(VirtualSleep {
+        Sleep::new(VirtualSleep {
             shared: self.shared.clone(),
             deadline,
             shard: 0,
@@ -364,12 +341,12 @@ mod tests {
         let mut long = clock.sleep(Duration::from_millis(50));
         let waker = futures::task::noop_waker();
         let mut cx = Context::from_waker(&waker);
-        assert!(short.as_mut().poll(&mut cx).is_pending());
-        assert!(long.as_mut().poll(&mut cx).is_pending());
+        assert!(Pin::new(&mut short).poll(&mut cx).is_pending());
+        assert!(Pin::new(&mut long).poll(&mut cx).is_pending());
         assert_eq!(clock.next_deadline(), Some(Duration::from_millis(5)));
         clock.advance(Duration::from_millis(10));
-        assert!(short.as_mut().poll(&mut cx).is_ready());
-        assert!(long.as_mut().poll(&mut cx).is_pending());
+        assert!(Pin::new(&mut short).poll(&mut cx).is_ready());
+        assert!(Pin::new(&mut long).poll(&mut cx).is_pending());
         assert_eq!(clock.now(), Duration::from_millis(10));
         assert_eq!(clock.next_deadline(), Some(Duration::from_millis(50)));
         clock.advance(Duration::from_millis(40));

@@ -5,6 +5,8 @@
 use std::cell::{Cell, RefCell};
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
+use std::future::Future;
+use std::pin::Pin;
 use std::task::Context;
 use std::time::Duration;
 
@@ -120,8 +122,7 @@ impl Simulation {
 
 /// Whether `sleep` is over (polled without a waker: the JS wrapper moves the clock).
 fn poll(sleep: &mut Sleep) -> bool {
-    sleep
-        .as_mut()
+    Pin::new(sleep)
         .poll(&mut Context::from_waker(noop_waker_ref()))
         .is_ready()
 }
