@@ -10,17 +10,30 @@ use crate::execution::Execution;
 /// with [`Engine::resume`](crate::Engine::resume) — in this process or another, with the same
 /// workflow. A resumed run keeps polling the same job; it does not submit again.
 ///
-/// Serializes with serde (JSON, bincode, a database row). A run that was waiting sleeps only
-/// for what was left of its wait. A checkpoint taken while the submit call itself is in
-/// flight resumes by submitting again: take checkpoints after `TaskSubmitted`.
+/// Serializes with serde (JSON, bincode, a database row), its format version first
+/// ([`Checkpoint::FORMAT_VERSION`]): a checkpoint of a format this release does not read fails
+/// to deserialize with an error naming both versions, before anything else is read. One saved
+/// before checkpoints carried a version is read as version 1 (the same layout). A run that was
+/// waiting sleeps only for what was left of its wait. A checkpoint taken while the submit call
+/// itself is in flight resumes by submitting again: take checkpoints after `TaskSubmitted`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Checkpoint {
+    #[serde(default)]
+    pub(crate) version: FormatVersion,
     pub(crate) workflow: String,
     pub(crate) state: String,
     pub(crate) execution: Execution,
 }
 
 impl Checkpoint {
+    /// The format version this release writes, and the newest it reads.
+    pub const FORMAT_VERSION: u32 = 1;
+
+    /// The format version it was saved in (1 for one saved before checkpoints carried it).
+    pub fn format_version(&self) -> u32 {
+        self.version.0
+    }
+
     /// The workflow's name.
     pub fn workflow(&self) -> &str {
         &self.workflow
@@ -63,3 +76,69 @@ impl fmt::Display for ResumeError {
 }
 
 impl std::error::Error for ResumeError {}
+
+/// A checkpoint's format version, checked as it is read: the derived `Deserialize` reads fields
+/// in the order they come, and a checkpoint is written with its version first, so a format
+/// this release does not know fails here instead of deep inside the execution's fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub(crate) struct FormatVersion(u32);
+
+impl Default for FormatVersion {
+    /// Checkpoints saved before the version field existed: version 1's layout.
+    fn default() -> Self {
+        Self(1)
+    }
+}
+
+impl FormatVersion {
+    pub(crate) const CURRENT: Self = Self(Checkpoint::FORMAT_VERSION);
+}
+
+impl<'de> Deserialize<'de> for FormatVersion {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let version = u32::deserialize(deserializer)?;
+        if (1..=Checkpoint::FORMAT_VERSION).contains(&version) {
+            Ok(Self(version))
+        } else {
+            Err(serde::de::Error::custom(format_args!(
+                "checkpoint format version {version} is not one this release of pollflow reads \
+                 (it reads versions 1 to {}); {}",
+                Checkpoint::FORMAT_VERSION,
+                if version > Checkpoint::FORMAT_VERSION {
+                    "resume it with the release that saved it, or a later one"
+                } else {
+                    "version 0 was never written"
+                }
+            )))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_format_version_is_an_error_naming_both_versions() {
+        let saved =
+            r#"{"version": 7, "workflow": "W", "state": "S", "execution": {"no": "such format"}}"#;
+        let error = serde_json::from_str::<Checkpoint>(saved)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with(
+                "checkpoint format version 7 is not one this release of pollflow reads (it reads versions 1 to 1)"
+            ),
+            "{error}"
+        );
+        assert!(error.contains("the release that saved it"), "{error}");
+        let zero = r#"{"version": 0, "workflow": "W", "state": "S", "execution": {}}"#;
+        let error = serde_json::from_str::<Checkpoint>(zero)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("version 0 was never written"), "{error}");
+        let word = r#"{"version": "one", "workflow": "W", "state": "S", "execution": {}}"#;
+        assert!(serde_json::from_str::<Checkpoint>(word).is_err());
+    }
+}

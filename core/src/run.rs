@@ -11,7 +11,7 @@ use futures::stream::{FusedStream, Stream};
 use futures::StreamExt;
 
 use crate::abort::AbortHandle;
-use crate::checkpoint::Checkpoint;
+use crate::checkpoint::{Checkpoint, FormatVersion};
 use crate::engine::EngineInner;
 use serde_json::Value;
 use smol_str::SmolStr;
@@ -122,6 +122,7 @@ impl Run {
     pub fn checkpoint(&self) -> Checkpoint {
         let compiled = self.engine.workflow.compiled();
         Checkpoint {
+            version: FormatVersion::CURRENT,
             workflow: compiled.name.to_string(),
             state: compiled.nodes[self.execution.state() as usize]
                 .name

@@ -112,6 +112,21 @@ fn cases() -> Vec<Case> {
             nth: 2,
         },
         Case {
+            name: "job_poller_checked_format_1",
+            workflow: || {
+                Workflow::builder("Job Poller")
+                    .submit("Submit Job")
+                    .wait("Wait X Seconds", WaitPolicy::fixed(secs(60)))
+                    .check("Get Job Status")
+                    .branch("Job Complete?", Branch::new())
+                    .build()
+                    .expect("valid workflow")
+            },
+            input: json!({"jobName": "fixture"}),
+            at: |kind| matches!(kind, EventKind::StatusChecked { .. }),
+            nth: 2,
+        },
+        Case {
             name: "job_poller_jittered",
             workflow: || {
                 let policy = WaitPolicy::with_backoff(Backoff::Exponential {
@@ -299,4 +314,26 @@ fn every_case_has_its_fixture_and_no_fixture_is_orphaned() {
     let mut names = names;
     names.sort();
     assert_eq!(kept, names);
+}
+
+#[test]
+fn a_checkpoint_of_this_releases_format_is_kept() {
+    let versions: Vec<(String, u64)> = cases()
+        .iter()
+        .filter_map(|case| {
+            let text = std::fs::read_to_string(fixture(case)).ok()?;
+            let fixture: Value = serde_json::from_str(&text).ok()?;
+            let version = fixture["checkpoint"]["version"].as_u64().unwrap_or(1);
+            let kept: Checkpoint = serde_json::from_value(fixture["checkpoint"].clone()).ok()?;
+            assert_eq!(u64::from(kept.format_version()), version, "{}", case.name);
+            Some((case.name.to_owned(), version))
+        })
+        .collect();
+    assert!(
+        versions
+            .iter()
+            .any(|(_, v)| *v == u64::from(Checkpoint::FORMAT_VERSION)),
+        "no fixture of format version {} (a new format needs one): {versions:?}",
+        Checkpoint::FORMAT_VERSION
+    );
 }
