@@ -22,6 +22,16 @@ pub trait BatchApi: Send + Sync {
 
     /// Stops a job: it ends `FAILED` with `reason` as its status reason.
     async fn terminate_job(&self, job_id: &str, reason: &str) -> Result<(), BatchError>;
+
+    /// The ids of the jobs named `job_name` in `job_queue` (a name or an ARN), in any status
+    /// (`ListJobs` with a `JOB_NAME` filter, every page). What
+    /// [`BatchPoller`](crate::BatchPoller) looks a submit key up in. The default cannot.
+    async fn list_jobs(&self, job_queue: &str, job_name: &str) -> Result<Vec<String>, BatchError> {
+        let _ = (job_queue, job_name);
+        Err(BatchError::client(
+            "this Batch API does not implement ListJobs",
+        ))
+    }
 }
 
 /// An error from the Batch API (not a failed job).
@@ -121,5 +131,8 @@ impl<B: BatchApi + ?Sized> BatchApi for std::sync::Arc<B> {
     }
     async fn terminate_job(&self, job_id: &str, reason: &str) -> Result<(), BatchError> {
         (**self).terminate_job(job_id, reason).await
+    }
+    async fn list_jobs(&self, job_queue: &str, job_name: &str) -> Result<Vec<String>, BatchError> {
+        (**self).list_jobs(job_queue, job_name).await
     }
 }

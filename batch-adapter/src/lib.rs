@@ -56,7 +56,7 @@ pub mod samples;
 pub use api::{BatchApi, BatchError, BatchErrorKind, DESCRIBE_JOBS_MAX};
 pub use local::{ContainerProperties, JobDefinition, JobQueue, LocalBatch, LocalBatchConfig};
 pub use notifier::LocalNotifier;
-pub use poller::BatchPoller;
+pub use poller::{BatchPoller, SUBMIT_KEY_TAG};
 
 /// This crate's README (its crates.io page), compiled as a doctest.
 #[cfg(doctest)]

@@ -62,6 +62,20 @@ impl<B: BatchApi> BatchPoller<B> {
     }
 }
 
+/// The tag in which [`BatchPoller`] keeps a job's submit key
+/// ([`Poller::submit_keyed`]), so that a run resumed after a crash finds the job its lost
+/// submit created instead of submitting it again.
+pub const SUBMIT_KEY_TAG: &str = "pollflow:submit-key";
+
+fn submit_request(input: &Value) -> Result<SubmitJobRequest, TaskError> {
+    serde_json::from_value(input.clone()).map_err(|e| {
+        TaskError::new(
+            "Batch.ClientException",
+            format!("the input is not a SubmitJob request: {e}"),
+        )
+    })
+}
+
 /// The task error of a Batch API error, which stays its source.
 fn task_error(e: BatchError) -> TaskError {
     TaskError::new(e.name(), e.message.clone()).with_source(e)
@@ -78,14 +92,43 @@ fn check_error(e: &BatchError) -> CheckError {
 #[async_trait]
 impl<B: BatchApi> Poller for BatchPoller<B> {
     async fn submit(&self, input: &Value) -> Result<Value, TaskError> {
-        let request: SubmitJobRequest = serde_json::from_value(input.clone()).map_err(|e| {
-            TaskError::new(
-                "Batch.ClientException",
-                format!("the input is not a SubmitJob request: {e}"),
-            )
-        })?;
+        let response = self
+            .api
+            .submit_job(submit_request(input)?)
+            .await
+            .map_err(task_error)?;
+        Ok(Value::String(response.job_id))
+    }
+
+    /// Submits with the key in the job's [`SUBMIT_KEY_TAG`] tag.
+    async fn submit_keyed(&self, input: &Value, key: &str) -> Result<Value, TaskError> {
+        let mut request = submit_request(input)?;
+        request
+            .tags
+            .insert(SUBMIT_KEY_TAG.to_owned(), key.to_owned());
         let response = self.api.submit_job(request).await.map_err(task_error)?;
         Ok(Value::String(response.job_id))
+    }
+
+    /// Lists the jobs of the input's name in its queue (`ListJobs`) and takes the one whose
+    /// [`SUBMIT_KEY_TAG`] is `key` (`DescribeJobs`).
+    async fn find_submitted(&self, input: &Value, key: &str) -> Result<Option<Value>, TaskError> {
+        let request = submit_request(input)?;
+        let ids = self
+            .api
+            .list_jobs(&request.job_queue, &request.job_name)
+            .await
+            .map_err(task_error)?;
+        for chunk in ids.chunks(DESCRIBE_JOBS_MAX) {
+            let details = self.api.describe_jobs(chunk).await.map_err(task_error)?;
+            if let Some(job) = details
+                .iter()
+                .find(|job| job.tags.get(SUBMIT_KEY_TAG).map(String::as_str) == Some(key))
+            {
+                return Ok(Some(Value::String(job.job_id.clone())));
+            }
+        }
+        Ok(None)
     }
 
     async fn check(&self, handle: &Value) -> Result<JobStatus, CheckError> {

@@ -422,3 +422,37 @@ async fn aborting_a_workflow_terminates_its_job_with_a_reason_naming_the_workflo
         "moto holds the reason {reason:?}"
     );
 }
+
+mod lost_submit;
+
+#[tokio::test]
+async fn a_run_resumed_after_a_crash_between_submit_and_save_finds_its_job_on_moto() {
+    let _serial = SERIAL.lock().await;
+    let moto = moto();
+    let layer = FaultLayer::new(0);
+    let sdk = config(&moto, &layer).await;
+    use_docker(&moto, false).await;
+    let name = unique("exactly-once");
+    let input = json!({"jobName": name, "jobQueue": moto.job_queue, "jobDefinition": moto.job_definition, "wait_time": 1});
+    let (outcome, jobs) =
+        lost_submit::crash_after_submit_then_resume(AwsBatch::new(&sdk), input).await;
+    let Outcome::Succeeded { output } = outcome else {
+        panic!("expected success, got {outcome:?}")
+    };
+    assert_eq!(jobs.len(), 1, "one job, not submitted again: {jobs:?}");
+    assert_eq!(output["jobId"], jobs[0].as_str());
+    // What moto holds, read without our code: one job of that name, tagged with its key.
+    let held = jobs_named(&sdk, &moto.job_queue, &name).await;
+    assert_eq!(held.len(), 1, "{held:?}");
+    let described = aws_sdk_batch::Client::new(&sdk)
+        .describe_jobs()
+        .jobs(jobs[0].clone())
+        .send()
+        .await
+        .unwrap();
+    let tags = described.jobs()[0].tags().cloned().unwrap_or_default();
+    assert!(
+        tags.contains_key(pollflow_batch::SUBMIT_KEY_TAG),
+        "{tags:?}"
+    );
+}

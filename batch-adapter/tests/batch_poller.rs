@@ -214,3 +214,54 @@ async fn a_bad_input_or_an_unknown_job_is_a_client_exception() {
     assert!(!err.is_transient());
     assert_eq!(err.task_error().error, "Batch.ClientException");
 }
+
+mod lost_submit;
+
+#[tokio::test]
+async fn a_run_resumed_after_a_crash_between_submit_and_save_finds_its_job_on_the_local_batch() {
+    let batch = LocalBatch::new()
+        .with_queue(JobQueue::new("q", 4))
+        .with_definition(JobDefinition::shell("ok", "sleep 0.2; echo done"));
+    let input = json!({"jobName": "exactly-once", "jobQueue": "q", "jobDefinition": "ok"});
+    let (outcome, jobs) = lost_submit::crash_after_submit_then_resume(batch.clone(), input).await;
+    let Outcome::Succeeded { output } = outcome else {
+        panic!("expected success, got {outcome:?}")
+    };
+    assert_eq!(jobs.len(), 1, "one job, not submitted again: {jobs:?}");
+    assert_eq!(output["jobId"], jobs[0].as_str());
+    assert_eq!(
+        output["tags"][pollflow_batch::SUBMIT_KEY_TAG]
+            .as_str()
+            .map(str::len),
+        Some(16 + 2),
+        "the job carries its submit key: {output}"
+    );
+}
+
+#[tokio::test]
+async fn find_submitted_looks_a_job_up_by_its_key_among_jobs_of_its_name() {
+    use pollflow::Poller;
+    let batch = LocalBatch::new()
+        .with_queue(JobQueue::new("q", 4))
+        .with_definition(JobDefinition::shell("ok", "true"));
+    let poller = BatchPoller::new(batch.clone());
+    let input = json!({"jobName": "named", "jobQueue": "q", "jobDefinition": "ok"});
+    let first = poller.submit_keyed(&input, "key-1").await.unwrap();
+    let second = poller.submit_keyed(&input, "key-2").await.unwrap();
+    poller.submit(&input).await.unwrap();
+    assert_eq!(
+        poller.find_submitted(&input, "key-1").await.unwrap(),
+        Some(first)
+    );
+    assert_eq!(
+        poller.find_submitted(&input, "key-2").await.unwrap(),
+        Some(second)
+    );
+    assert_eq!(poller.find_submitted(&input, "key-3").await.unwrap(), None);
+    let other_name = json!({"jobName": "other", "jobQueue": "q", "jobDefinition": "ok"});
+    assert_eq!(
+        poller.find_submitted(&other_name, "key-1").await.unwrap(),
+        None
+    );
+    assert_eq!(batch.list_jobs("q", "named").await.unwrap().len(), 3);
+}

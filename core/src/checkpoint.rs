@@ -14,8 +14,10 @@ use crate::execution::Execution;
 /// ([`Checkpoint::FORMAT_VERSION`]): a checkpoint of a format this release does not read fails
 /// to deserialize with an error naming both versions, before anything else is read. One saved
 /// before checkpoints carried a version is read as version 1 (the same layout). A run that was
-/// waiting sleeps only for what was left of its wait. A checkpoint taken while the submit call
-/// itself is in flight resumes by submitting again: take checkpoints after `TaskSubmitted`.
+/// waiting sleeps only for what was left of its wait. One taken while a submit call was in
+/// flight resumes by asking the poller for the job under that submission's key
+/// ([`Poller::find_submitted`](crate::Poller::find_submitted)); it submits again, under the
+/// same key, only if the poller finds none or cannot look.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Checkpoint {
     #[serde(default)]

@@ -415,5 +415,13 @@ impl<P: Poller + 'static> Poller for PollGroup<P> {
     async fn cancel(&self, handle: &Value, reason: &str) -> Result<(), TaskError> {
         self.inner.poller.cancel(handle, reason).await
     }
+
+    async fn submit_keyed(&self, input: &Value, key: &str) -> Result<Value, TaskError> {
+        self.inner.poller.submit_keyed(input, key).await
+    }
+
+    async fn find_submitted(&self, input: &Value, key: &str) -> Result<Option<Value>, TaskError> {
+        self.inner.poller.find_submitted(input, key).await
+    }
 }
 }

@@ -141,6 +141,35 @@ pub trait Poller: SendOutsideWasm + SyncOutsideWasm {
             "this poller does not implement cancel",
         ))
     }
+
+    /// Starts the job under an idempotency key, which the engine always calls instead of
+    /// [`submit`](Self::submit). `key` is the same for every attempt at one submission of one
+    /// run — after a retry of a failed submit, and after its run is checkpointed and resumed
+    /// in another process — and differs between submissions (another run, a second Submit
+    /// state, each Parallel branch and Map item). A poller passes it to a service that takes an
+    /// idempotency token, or keeps it with the job (a tag) for
+    /// [`find_submitted`](Self::find_submitted). The default ignores it and calls `submit`.
+    async fn submit_keyed(&self, input: &Value, key: &str) -> Result<Value, TaskError> {
+        let _ = key;
+        self.submit(input).await
+    }
+
+    /// The handle of the job submitted under `key`, or `None` if there is none; `input` is
+    /// what that submit was given (where to look: a queue, a job name).
+    ///
+    /// A run checkpointed while its submit call was in flight (a crash between the service's
+    /// answer and the save of its handle) does not know whether the job exists; resumed, it
+    /// asks this before submitting again. The default cannot tell
+    /// ([`names::FIND_UNSUPPORTED`]): the run then submits again, and if the first submit had
+    /// reached the service, the job runs twice — unless `submit_keyed` passes the key to a
+    /// service that refuses a second job under it.
+    async fn find_submitted(&self, input: &Value, key: &str) -> Result<Option<Value>, TaskError> {
+        let _ = (input, key);
+        Err(TaskError::new(
+            names::FIND_UNSUPPORTED,
+            "this poller cannot find jobs by their submit key",
+        ))
+    }
 }
 }
 
@@ -158,11 +187,36 @@ impl<P: Poller + ?Sized> Poller for Arc<P> {
     async fn cancel(&self, handle: &Value, reason: &str) -> Result<(), TaskError> {
         (**self).cancel(handle, reason).await
     }
+    async fn submit_keyed(&self, input: &Value, key: &str) -> Result<Value, TaskError> {
+        (**self).submit_keyed(input, key).await
+    }
+    async fn find_submitted(&self, input: &Value, key: &str) -> Result<Option<Value>, TaskError> {
+        (**self).find_submitted(input, key).await
+    }
 }
 }
 
 /// The poller of an engine built without one: Submit and Check states fail with
 /// `States.Runtime` (Task states use their own bindings).
+/// Submits under `key`; first, when a submit under it was in flight when the run was
+/// checkpointed (`find_first`), takes the job the poller finds under it instead, if any.
+pub(crate) async fn submit_once(
+    poller: &dyn Poller,
+    input: &Value,
+    key: &str,
+    find_first: bool,
+) -> Result<Value, TaskError> {
+    if find_first {
+        match poller.find_submitted(input, key).await {
+            Ok(Some(handle)) => return Ok(handle),
+            Ok(None) => {}
+            Err(e) if e.error == names::FIND_UNSUPPORTED => {}
+            Err(e) => return Err(e),
+        }
+    }
+    poller.submit_keyed(input, key).await
+}
+
 pub(crate) struct NoPoller;
 
 async_trait_outside_wasm! {

@@ -21,6 +21,7 @@ use crate::error::{names, CheckError, TaskError};
 use crate::event::{Event, EventKind, Hop, Outcome};
 use crate::execution::{Completion, Execution, Route, Step};
 use crate::policy::to_millis;
+use crate::poller::submit_once;
 use crate::task::Binding;
 use crate::trace::{CallKind, RunTrace};
 
@@ -184,11 +185,16 @@ impl Run {
                     .clock
                     .sleep(Duration::from_millis(until.saturating_sub(now))),
             ),
-            Step::Submit { job, input } => {
+            Step::Submit {
+                job,
+                input,
+                key,
+                find_first,
+            } => {
                 let poller = engine.job_poller(job);
                 let call = async move {
                     Completion::Submitted(match poller {
-                        Ok(poller) => poller.submit(&input).await,
+                        Ok(poller) => submit_once(&*poller, &input, &key, find_first).await,
                         Err(e) => Err(e),
                     })
                 };

@@ -166,6 +166,32 @@ impl BatchApi for AwsBatch {
         Ok(output.jobs().iter().map(convert::job_detail).collect())
     }
 
+    async fn list_jobs(&self, job_queue: &str, job_name: &str) -> Result<Vec<String>, BatchError> {
+        let mut ids = Vec::new();
+        let mut pages = self
+            .client
+            .list_jobs()
+            .job_queue(job_queue)
+            .filters(
+                sdk::KeyValuesPair::builder()
+                    .name("JOB_NAME")
+                    .values(job_name)
+                    .build(),
+            )
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(batch_error)?;
+            ids.extend(
+                page.job_summary_list()
+                    .iter()
+                    .filter(|job| job.job_name() == Some(job_name))
+                    .filter_map(|job| job.job_id().map(str::to_owned)),
+            );
+        }
+        Ok(ids)
+    }
+
     async fn terminate_job(&self, job_id: &str, reason: &str) -> Result<(), BatchError> {
         self.client
             .terminate_job()

@@ -20,15 +20,28 @@ fn submit_request(parameters: &Value) -> Result<SubmitJobRequest, TaskError> {
     })
 }
 
+/// A state's PascalCase `SubmitJob` parameters as the job poller's (camelCase) input.
+fn camel_case_request(input: &Value) -> Result<Value, TaskError> {
+    Ok(serde_json::to_value(submit_request(input)?).unwrap_or_default())
+}
+
 /// `batch:submitJob.sync`: the job poller with PascalCase parameters and results.
 pub(super) struct SyncBatchJob<P>(pub(super) P);
 
 #[async_trait]
 impl<P: Poller> Poller for SyncBatchJob<P> {
     async fn submit(&self, input: &Value) -> Result<Value, TaskError> {
-        let request = submit_request(input)?;
-        let request = serde_json::to_value(request).unwrap_or_default();
-        self.0.submit(&request).await
+        self.0.submit(&camel_case_request(input)?).await
+    }
+
+    async fn submit_keyed(&self, input: &Value, key: &str) -> Result<Value, TaskError> {
+        self.0.submit_keyed(&camel_case_request(input)?, key).await
+    }
+
+    async fn find_submitted(&self, input: &Value, key: &str) -> Result<Option<Value>, TaskError> {
+        self.0
+            .find_submitted(&camel_case_request(input)?, key)
+            .await
     }
 
     async fn check(&self, handle: &Value) -> Result<JobStatus, CheckError> {

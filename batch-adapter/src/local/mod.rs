@@ -207,4 +207,8 @@ impl BatchApi for LocalBatch {
         self.schedule();
         Ok(())
     }
+
+    async fn list_jobs(&self, job_queue: &str, job_name: &str) -> Result<Vec<String>, BatchError> {
+        Ok(self.lock().named(job_queue, job_name))
+    }
 }

@@ -343,6 +343,21 @@ impl State {
             .collect())
     }
 
+    /// The ids of the jobs named `name` in `queue` (its name or ARN), oldest first; array
+    /// children are not listed (as `ListJobs` without an array job id).
+    pub(crate) fn named(&self, queue: &str, name: &str) -> Vec<String> {
+        let mut jobs: Vec<&Job> = self
+            .jobs
+            .values()
+            .filter(|job| job.parent.is_none() && job.detail.job_name == name)
+            .filter(|job| job.queue == queue || job.detail.job_queue == queue)
+            .collect();
+        jobs.sort_by_key(|job| (job.detail.created_at, job.detail.job_id.clone()));
+        jobs.into_iter()
+            .map(|job| job.detail.job_id.clone())
+            .collect()
+    }
+
     pub(crate) fn history(&self, id: &str) -> Option<Vec<(BatchJobStatus, u64)>> {
         self.jobs.get(id).map(|j| j.history.clone())
     }

@@ -170,6 +170,7 @@ impl Branches {
             child.outer = Some(outer.clone());
             child.limits = limits.clone();
             child.variables.set_outer(variables.clone());
+            child.identify();
             if let Phase::Branches { branches, .. } = &mut child.phase {
                 branches.attach(outer, &child.variables, limits);
             }

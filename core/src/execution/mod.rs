@@ -49,6 +49,18 @@ pub(crate) struct Execution {
     data: Arc<Value>,
     /// The execution's number in its engine (names it in the `$$` context object).
     number: u64,
+    /// What tells the execution apart from every other, in any process: the seed of its
+    /// generator (random per engine unless seeded). With `submits`, it makes each
+    /// submission's idempotency key.
+    #[serde(default)]
+    id: u64,
+    /// Jobs it submitted.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    submits: u32,
+    /// A submit call was issued and its result not taken yet. Resumed so, the execution asks
+    /// the poller for the job under the same key before it submits again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    submitting: bool,
     started_ms: u64,
     /// When the current state was entered, or its task last called.
     entered_ms: u64,
@@ -189,6 +201,11 @@ pub(crate) enum Step {
     Submit {
         job: Option<u32>,
         input: Arc<Value>,
+        /// The submission's idempotency key ([`Poller::submit_keyed`](crate::Poller::submit_keyed)).
+        key: String,
+        /// Ask the poller for a job under `key` first: a submit with this key was in flight
+        /// when the execution was checkpointed.
+        find_first: bool,
     },
     /// Sleep until this time (ms since the epoch).
     Sleep(u64),
@@ -244,6 +261,9 @@ impl Execution {
             data: input.clone(),
             input,
             number,
+            id: rng.state(),
+            submits: 0,
+            submitting: false,
             started_ms: 0,
             entered_ms: 0,
             retries: Vec::new(),
@@ -390,6 +410,7 @@ impl Execution {
     /// it out, so that they hold the execution's input once, not once per branch).
     pub(crate) fn reattach(&mut self, wf: &Compiled, limits: &Arc<Limits>) {
         self.limits = limits.clone();
+        self.identify();
         if let Phase::Branches { .. } = &self.phase {
             let outer = self.outer_for_branches(wf);
             if let Phase::Branches { branches, .. } = &mut self.phase {
@@ -527,10 +548,7 @@ impl Execution {
     fn act(&mut self, wf: &Compiled, now: u64) -> Option<Step> {
         let node = &wf.nodes[self.state as usize];
         match &node.kind {
-            NodeKind::Submit { .. } => Some(Step::Submit {
-                job: None,
-                input: self.data.clone(),
-            }),
+            NodeKind::Submit { .. } => Some(self.submit(None, self.data.clone())),
             NodeKind::PollWait { .. } => self.wait(wf, node, now),
             NodeKind::Check { .. } => self.check(node),
             NodeKind::Notify { .. } => Some(self.notify(node)),
@@ -570,6 +588,8 @@ impl Execution {
         };
         match completion {
             Completion::Submitted(Ok(handle)) => {
+                self.submitting = false;
+                self.submits = self.submits.saturating_add(1);
                 let handle = Arc::new(handle);
                 self.handle = Some(handle.clone());
                 self.last = None;
@@ -671,6 +691,7 @@ impl Execution {
             Completion::Submitted(Err(error))
             | Completion::Notified(Err(error))
             | Completion::Invoked(Err(error)) => {
+                self.submitting = false;
                 let retry_in_ms = self.task_failed(wf, node, &error, now);
                 Some(EventKind::TaskFailed {
                     state,
@@ -780,6 +801,10 @@ impl Limits {
 /// The value is dropped without recursion: it may nest arbitrarily deep.
 #[cold]
 #[inline(never)]
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
 fn refuse(completion: Completion, error: TaskError) -> Completion {
     if let Completion::Submitted(Ok(value))
     | Completion::Invoked(Ok(value))

@@ -1,6 +1,8 @@
 //! The builder's polling states — Submit, PollWait, Check, Notify — and the polling of a `.sync`
 //! Task state's job.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use super::timeouts::timeout;
@@ -13,6 +15,28 @@ use crate::poller::JobStatus;
 use crate::workflow::{Compiled, Node, NodeKind};
 
 impl Execution {
+    /// The call that submits a job (`job`: the `.sync` Task state whose resource polls it),
+    /// under this submission's idempotency key: the execution's id and how many jobs it
+    /// submitted before, so that every attempt at it — retried, or resumed from a checkpoint —
+    /// has the same key.
+    pub(super) fn submit(&mut self, job: Option<u32>, input: Arc<Value>) -> Step {
+        let find_first = std::mem::replace(&mut self.submitting, true);
+        Step::Submit {
+            job,
+            input,
+            key: format!("{:016x}-{}", self.id, self.submits),
+            find_first,
+        }
+    }
+
+    /// Gives an execution from a checkpoint saved before executions had ids one: where its
+    /// generator stands, the same every time that checkpoint is resumed.
+    pub(super) fn identify(&mut self) {
+        if self.id == 0 {
+            self.id = self.rng.state();
+        }
+    }
+
     /// A Wait state (polling): sleeps before the next check, unless the wait policy has run out.
     pub(super) fn wait(&mut self, wf: &Compiled, node: &Node, now: u64) -> Option<Step> {
         let NodeKind::PollWait { policy, next } = &node.kind else {
