@@ -51,8 +51,9 @@ pub(crate) struct Execution {
     number: u64,
     /// What tells the execution apart from every other, in any process: the seed of its
     /// generator (random per engine unless seeded). With `submits`, it makes each
-    /// submission's idempotency key.
-    #[serde(default)]
+    /// submission's idempotency key. Saved as 16 hex digits (a JSON number that large would
+    /// lose digits in JavaScript).
+    #[serde(default, with = "hex_id")]
     id: u64,
     /// Jobs it submitted.
     #[serde(default, skip_serializing_if = "is_zero")]
@@ -797,14 +798,32 @@ impl Limits {
     }
 }
 
-/// A refused completion as a failed call with the limit's error (no Retry or Catch matches it).
-/// The value is dropped without recursion: it may nest arbitrarily deep.
-#[cold]
-#[inline(never)]
+/// An execution id as 16 hex digits.
+mod hex_id {
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(id: &u64, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&format_args!("{id:016x}"))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+        let hex = String::deserialize(deserializer)?;
+        u64::from_str_radix(&hex, 16).map_err(|_| {
+            D::Error::custom(format_args!(
+                "an execution id is 16 hex digits, not {hex:?}"
+            ))
+        })
+    }
+}
+
 fn is_zero(n: &u32) -> bool {
     *n == 0
 }
 
+/// A refused completion as a failed call with the limit's error (no Retry or Catch matches it).
+/// The value is dropped without recursion: it may nest arbitrarily deep.
+#[cold]
+#[inline(never)]
 fn refuse(completion: Completion, error: TaskError) -> Completion {
     if let Completion::Submitted(Ok(value))
     | Completion::Invoked(Ok(value))
