@@ -14,6 +14,7 @@ use crate::platform::{os_seed, BoxFuture, SendOutsideWasm, Spawner, SyncOutsideW
 use crate::policy::Rng;
 use crate::poller::Poller;
 use crate::run::Run;
+use crate::store::{Store, StoreError};
 use crate::task::{Binding, Tasks};
 use crate::workflow::{NodeKind, Workflow};
 
@@ -56,6 +57,8 @@ pub(crate) struct EngineInner {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) notifier: Option<Arc<dyn Notifier>>,
     pub(crate) spawner: Option<Spawner>,
+    /// Where runs keep their checkpoints (see [`crate::store`]).
+    pub(crate) store: Option<Arc<dyn Store>>,
     tasks: Tasks,
     pub(crate) limits: Arc<Limits>,
     /// The last shared input found within the limits, so that starting it again (a million
@@ -143,6 +146,7 @@ impl Engine {
                 clock: Arc::new(clock),
                 notifier: None,
                 spawner: None,
+                store: None,
                 tasks: Tasks::new(),
                 limits: Arc::default(),
                 checked_input: Mutex::default(),
@@ -227,6 +231,32 @@ impl Engine {
             execution.skip_input_check();
         }
         Run::new(self.inner.clone(), execution)
+    }
+
+    /// Every unfinished run of this engine's workflow in its store
+    /// ([`EngineBuilder::store`]), resumed: drive each to its end (a run whose wait ran out
+    /// while the process was down checks at once; one whose submit was in flight looks its job
+    /// up before submitting again). Without a store, none.
+    ///
+    /// # Errors
+    /// The store cannot be read, or holds a checkpoint of this workflow that does not fit it
+    /// (a changed definition): nothing is resumed then.
+    pub async fn recover(&self) -> Result<Vec<Run>, StoreError> {
+        let Some(store) = &self.inner.store else {
+            return Ok(Vec::new());
+        };
+        let name = &self.inner.workflow.compiled().name;
+        let checkpoints = store.unfinished(name).await?;
+        checkpoints
+            .into_iter()
+            .map(|checkpoint| {
+                self.resume(checkpoint).map_err(|e| {
+                    StoreError::new(format!(
+                        "a saved run does not fit this engine's workflow: {e}"
+                    ))
+                })
+            })
+            .collect()
     }
 
     /// Continues a checkpointed execution without submitting its job again. A checkpoint of
@@ -418,6 +448,15 @@ impl EngineBuilder {
         spawn: impl Fn(BoxFuture<'static, ()>) + SendOutsideWasm + SyncOutsideWasm + 'static,
     ) -> Self {
         self.inner.spawner = Some(Box::new(spawn));
+        self
+    }
+
+    /// Keeps every run's checkpoint in `store`, so that a process that restarts continues its
+    /// unfinished runs with [`Engine::recover`]: before each submit (waiting until that is
+    /// durable), and after each `TaskSubmitted`, `WaitStarted` and terminal event. See
+    /// [`crate::store`].
+    pub fn store(mut self, store: impl Store + 'static) -> Self {
+        self.inner.store = Some(Arc::new(store));
         self
     }
 

@@ -84,6 +84,7 @@ mod poll_group;
 mod poller;
 mod retry_after;
 pub mod run;
+pub mod store;
 pub mod task;
 mod trace;
 pub mod workflow;

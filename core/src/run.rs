@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures::future::{select, Either};
+use futures::future::{select, Either, OptionFuture};
 use futures::stream::{FusedStream, Stream};
 use futures::StreamExt;
 
@@ -87,6 +87,12 @@ impl Run {
     /// ```
     pub fn abort_handle(&mut self) -> AbortHandle {
         self.abort.get_or_insert_with(AbortHandle::new).clone()
+    }
+
+    /// What tells this run apart from every other, in any process (16 hex digits): the key its
+    /// store keeps it under, and the stem of its submit keys.
+    pub fn id(&self) -> String {
+        format!("{:016x}", self.execution.id())
     }
 
     /// The state of the execution now, to resume later with
@@ -176,6 +182,25 @@ impl Run {
     }
 
     /// Starts the call a step asked for at `route`, in place of any earlier call there.
+    /// Saves the run to the engine's store after the events that change what a restart would
+    /// do (the job's handle, a check and its next deadline, the end), without waiting for it
+    /// to be durable: one lost in a crash leaves the run a check or a wait behind.
+    fn save_after(&self, kind: &EventKind) {
+        let Some(store) = &self.engine.store else {
+            return;
+        };
+        if kind.is_terminal() {
+            if let Some(outcome) = Outcome::from_terminal(kind) {
+                drop(store.finish(&self.id(), &self.checkpoint(), &outcome));
+            }
+        } else if matches!(
+            kind,
+            EventKind::TaskSubmitted { .. } | EventKind::WaitStarted { .. }
+        ) {
+            drop(store.save(&self.id(), &self.checkpoint()));
+        }
+    }
+
     fn start_call(&mut self, step: Step, route: Vec<u32>, now: u64) {
         let engine = &self.engine;
         let trace = &self.trace;
@@ -192,7 +217,19 @@ impl Run {
                 find_first,
             } => {
                 let poller = engine.job_poller(job);
+                // The submit intent: durable before the call (see `crate::store`).
+                let intent = engine
+                    .store
+                    .as_ref()
+                    .map(|store| store.save(&self.id(), &self.checkpoint()));
                 let call = async move {
+                    if let Some(Err(e)) = OptionFuture::from(intent).await {
+                        return Completion::Submitted(Err(TaskError::new(
+                            names::STORE_FAILED,
+                            format!("the run could not be saved before its submit: {e}"),
+                        )
+                        .with_source(e)));
+                    }
                     Completion::Submitted(match poller {
                         Ok(poller) => submit_once(&*poller, &input, &key, find_first).await,
                         Err(e) => Err(e),
@@ -347,6 +384,7 @@ impl Stream for Run {
                         this.drop_stale_calls();
                     }
                     this.trace.event(&kind);
+                    this.save_after(&kind);
                     let hops = std::mem::take(&mut route.hops);
                     return Poll::Ready(Some(this.event(kind, hops, now)));
                 }

@@ -29,6 +29,11 @@ impl Execution {
         }
     }
 
+    /// What tells the execution apart from every other (see `Run::id`).
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
+
     /// Gives an execution from a checkpoint saved before executions had ids one: where its
     /// generator stands, the same every time that checkpoint is resumed.
     pub(super) fn identify(&mut self) {
