@@ -17,8 +17,8 @@ use futures::future::join_all;
 use pollflow::store::SqliteStore;
 use pollflow::workflow::Choice;
 use pollflow::{
-    async_trait, CheckError, Engine, JobStatus, Outcome, Poller, TaskError, TokioClock,
-    WaitPolicy, Workflow,
+    async_trait, CheckError, Engine, JobStatus, Outcome, Poller, TaskError, TokioClock, WaitPolicy,
+    Workflow,
 };
 use serde_json::{json, Value};
 
@@ -109,7 +109,10 @@ fn main() {
     let rate = |d: Duration| (runs * TRANSITIONS_PER_RUN) as f64 / d.as_secs_f64();
     let mut medians = Vec::new();
     for (label, mut times) in ["in memory", "SQLite store"].into_iter().zip(times) {
-        let passes: Vec<String> = times.iter().map(|t| format!("{:.2} s", t.as_secs_f64())).collect();
+        let passes: Vec<String> = times
+            .iter()
+            .map(|t| format!("{:.2} s", t.as_secs_f64()))
+            .collect();
         times.sort();
         let median = times[PASSES / 2];
         println!(
