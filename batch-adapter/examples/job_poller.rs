@@ -8,6 +8,7 @@
 //! cargo run --example job_poller -- --fail                # a job that exits 3
 //! cargo run --example job_poller -- --wait-time 2 --seconds 5
 //! cargo run --example job_poller -- --input '{"jobName":"my-job","jobDefinition":"...","jobQueue":"...","wait_time":1}'
+//! cargo run --example job_poller -- --store run.db     # killed and run again: continues the run
 //! ```
 
 #[path = "common/backend.rs"]
@@ -15,11 +16,12 @@ mod backend;
 #[path = "common/progress.rs"]
 mod progress;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use backend::usage;
 use clap::Parser;
+use pollflow::store::SqliteStore;
 use pollflow::workflow::{Arm, Choice};
 use pollflow::{Engine, Outcome, PollGroup, TokioClock, WaitPolicy, Workflow};
 use pollflow_batch::samples::{job_poller_input, FAILING_DEFINITION};
@@ -46,6 +48,11 @@ struct Args {
     /// Run a job that fails (exit code 3)
     #[arg(long)]
     fail: bool,
+    /// Keep the run in this SQLite file as it goes: if the file holds an unfinished run, continue
+    /// that run (its job, its wait) instead of starting a new one. The embedded local Batch's jobs
+    /// end with the process, so across processes this works with --aws
+    #[arg(long, value_name = "PATH")]
+    store: Option<PathBuf>,
     #[command(flatten)]
     backend: backend::BackendOptions,
 }
@@ -112,7 +119,7 @@ async fn main() {
         Ok(batch) => batch,
         Err(message) => usage::<Args>(message),
     };
-    let engine = Engine::new(
+    let mut engine = Engine::builder(
         workflow,
         PollGroup::lingering(
             BatchPoller::new(batch),
@@ -122,8 +129,29 @@ async fn main() {
         ),
         TokioClock::new(),
     );
-
-    let outcome = progress::follow(engine.start(input)).await;
+    if let Some(path) = &args.store {
+        match SqliteStore::open(path) {
+            Ok(store) => engine = engine.store(store),
+            Err(e) => usage::<Args>(format!("--store: {e}")),
+        }
+    }
+    let engine = engine.build();
+    let unfinished = match engine.recover().await {
+        Ok(runs) => runs.into_iter().next(),
+        Err(e) => usage::<Args>(format!("--store: {e}")),
+    };
+    let run = match unfinished {
+        Some(run) => {
+            eprintln!(
+                "continuing run {} from {}",
+                run.id(),
+                args.store.as_deref().unwrap_or(Path::new("")).display()
+            );
+            run
+        }
+        None => engine.start(input),
+    };
+    let outcome = progress::follow(run).await;
     match outcome {
         Outcome::Succeeded { output } => {
             eprintln!(
