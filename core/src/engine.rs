@@ -238,6 +238,9 @@ impl Engine {
     /// while the process was down checks at once; one whose submit was in flight looks its job
     /// up before submitting again). Without a store, none.
     ///
+    /// Call it once, at start-up, before this process starts runs of its own: a run recovered
+    /// while it still runs here (or in another process on the same store) would run twice.
+    ///
     /// # Errors
     /// The store cannot be read, or holds a checkpoint of this workflow that does not fit it
     /// (a changed definition): nothing is resumed then.
