@@ -6,7 +6,7 @@ mod moto;
 use std::time::{Duration, Instant};
 
 use futures::stream::{FuturesUnordered, StreamExt};
-use moto::{config, moto, use_docker, FaultLayer};
+use moto::{config, jobs_named, moto, use_docker, FaultLayer};
 use pollflow::workflow::Choice;
 use pollflow::{
     Engine, EventKind, Notification, Notifier, Outcome, PollGroup, TokioClock, WaitPolicy, Workflow,
@@ -40,40 +40,6 @@ fn job_poller(wait: Duration) -> Workflow {
         .branch("Job Complete?", Choice::new())
         .build()
         .unwrap()
-}
-
-/// Jobs moto holds whose name starts with `prefix`, from a client without faults.
-async fn jobs_named(
-    sdk: &aws_config::SdkConfig,
-    queue: &str,
-    prefix: &str,
-) -> Vec<aws_sdk_batch::types::JobSummary> {
-    let client = aws_sdk_batch::Client::new(sdk);
-    let mut found = Vec::new();
-    for status in [
-        "SUBMITTED",
-        "PENDING",
-        "RUNNABLE",
-        "STARTING",
-        "RUNNING",
-        "SUCCEEDED",
-        "FAILED",
-    ] {
-        let page = client
-            .list_jobs()
-            .job_queue(queue)
-            .job_status(status.into())
-            .send()
-            .await
-            .unwrap();
-        found.extend(
-            page.job_summary_list()
-                .iter()
-                .filter(|j| j.job_name().unwrap_or_default().starts_with(prefix))
-                .cloned(),
-        );
-    }
-    found
 }
 
 #[tokio::test]

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use moto::{moto, use_docker};
+use moto::{jobs_named, moto, use_docker};
 use pollflow::store::SqliteStore;
 use pollflow::workflow::Choice;
 use pollflow::{
@@ -178,30 +178,11 @@ async fn killed_twenty_times_every_run_finishes_with_exactly_one_job() {
         "some kill fell between a submit and its answer (the window this test is for)"
     );
     let sdk = pollflow_batch::aws::load_config(Some(&moto.endpoint)).await;
-    let client = aws_sdk_batch::Client::new(&sdk);
     let mut jobs: BTreeMap<String, usize> = BTreeMap::new();
-    for status in [
-        "SUBMITTED",
-        "PENDING",
-        "RUNNABLE",
-        "STARTING",
-        "RUNNING",
-        "SUCCEEDED",
-        "FAILED",
-    ] {
-        let page = client
-            .list_jobs()
-            .job_queue(&moto.job_queue)
-            .job_status(status.into())
-            .send()
-            .await
-            .unwrap();
-        for job in page.job_summary_list() {
-            let name = job.job_name().unwrap_or_default();
-            if name.starts_with(&format!("{prefix}-")) {
-                *jobs.entry(name.to_owned()).or_default() += 1;
-            }
-        }
+    for job in jobs_named(&sdk, &moto.job_queue, &format!("{prefix}-")).await {
+        *jobs
+            .entry(job.job_name().unwrap_or_default().to_owned())
+            .or_default() += 1;
     }
     let names: BTreeSet<String> = (0..RUNS).map(|i| format!("{prefix}-{i}")).collect();
     assert_eq!(

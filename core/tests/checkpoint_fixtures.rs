@@ -28,7 +28,7 @@ use pollflow::{
     VirtualClock, WaitPolicy, Workflow,
 };
 use serde_json::{json, Value};
-use support::secs;
+use support::{job_poller, secs};
 
 const SYNC: &str = "arn:aws:states:::batch:submitJob.sync";
 const WORK: &str = "arn:aws:lambda:us-east-1:123456789012:function:work";
@@ -98,30 +98,14 @@ fn cases() -> Vec<Case> {
     vec![
         Case {
             name: "job_poller_waiting",
-            workflow: || {
-                Workflow::builder("Job Poller")
-                    .submit("Submit Job")
-                    .wait("Wait X Seconds", WaitPolicy::fixed(secs(60)))
-                    .check("Get Job Status")
-                    .branch("Job Complete?", Branch::new())
-                    .build()
-                    .expect("valid workflow")
-            },
+            workflow: || job_poller(WaitPolicy::fixed(secs(60))),
             input: json!({"jobName": "fixture"}),
             at: |kind| matches!(kind, EventKind::WaitStarted { .. }),
             nth: 2,
         },
         Case {
             name: "job_poller_checked_format_1",
-            workflow: || {
-                Workflow::builder("Job Poller")
-                    .submit("Submit Job")
-                    .wait("Wait X Seconds", WaitPolicy::fixed(secs(60)))
-                    .check("Get Job Status")
-                    .branch("Job Complete?", Branch::new())
-                    .build()
-                    .expect("valid workflow")
-            },
+            workflow: || job_poller(WaitPolicy::fixed(secs(60))),
             input: json!({"jobName": "fixture"}),
             at: |kind| matches!(kind, EventKind::StatusChecked { .. }),
             nth: 2,

@@ -10,7 +10,6 @@ use std::task::{Context, Poll};
 
 use futures::task::noop_waker_ref;
 use futures::StreamExt;
-use pollflow::workflow::Choice;
 use pollflow::{
     async_trait, CheckError, Checkpoint, Engine, Event, EventKind, JobStatus, Outcome, Poller, Run,
     TaskError, VirtualClock, WaitPolicy, Workflow,
@@ -90,13 +89,7 @@ impl Poller for Service {
 }
 
 fn job_poller() -> Workflow {
-    Workflow::builder("Job Poller")
-        .submit("Submit Job")
-        .wait("Wait X Seconds", WaitPolicy::fixed(secs(60)))
-        .check("Get Job Status")
-        .branch("Job Complete?", Choice::new())
-        .build()
-        .expect("valid workflow")
+    support::job_poller(WaitPolicy::fixed(secs(60)))
 }
 
 /// Polls the run until its submit call hangs; returns the events so far.

@@ -87,13 +87,7 @@ impl Poller for Service {
 }
 
 fn job_poller() -> Workflow {
-    Workflow::builder("Job Poller")
-        .submit("Submit Job")
-        .wait("Wait X Seconds", WaitPolicy::fixed(EVERY))
-        .check("Get Job Status")
-        .branch("Job Complete?", Choice::new())
-        .build()
-        .expect("valid workflow")
+    support::job_poller(WaitPolicy::fixed(EVERY))
 }
 
 fn store_file(name: &str) -> PathBuf {

@@ -170,3 +170,37 @@ pub async fn config(moto: &Moto, layer: &FaultLayer) -> aws_config::SdkConfig {
         .http_client(layer.clone())
         .build()
 }
+
+/// Jobs moto holds whose name starts with `prefix`, from a client without faults.
+pub async fn jobs_named(
+    sdk: &aws_config::SdkConfig,
+    queue: &str,
+    prefix: &str,
+) -> Vec<aws_sdk_batch::types::JobSummary> {
+    let client = aws_sdk_batch::Client::new(sdk);
+    let mut found = Vec::new();
+    for status in [
+        "SUBMITTED",
+        "PENDING",
+        "RUNNABLE",
+        "STARTING",
+        "RUNNING",
+        "SUCCEEDED",
+        "FAILED",
+    ] {
+        let page = client
+            .list_jobs()
+            .job_queue(queue)
+            .job_status(status.into())
+            .send()
+            .await
+            .unwrap();
+        found.extend(
+            page.job_summary_list()
+                .iter()
+                .filter(|j| j.job_name().unwrap_or_default().starts_with(prefix))
+                .cloned(),
+        );
+    }
+    found
+}
