@@ -14,6 +14,7 @@ use crate::platform::{os_seed, BoxFuture, SendOutsideWasm, Spawner, SyncOutsideW
 use crate::policy::Rng;
 use crate::poller::Poller;
 use crate::run::Run;
+#[cfg(feature = "store")]
 use crate::store::{Store, StoreError};
 use crate::task::{Binding, Tasks};
 use crate::workflow::{NodeKind, Workflow};
@@ -58,6 +59,7 @@ pub(crate) struct EngineInner {
     pub(crate) notifier: Option<Arc<dyn Notifier>>,
     pub(crate) spawner: Option<Spawner>,
     /// Where runs keep their checkpoints (see [`crate::store`]).
+    #[cfg(feature = "store")]
     pub(crate) store: Option<Arc<dyn Store>>,
     tasks: Tasks,
     pub(crate) limits: Arc<Limits>,
@@ -146,6 +148,7 @@ impl Engine {
                 clock: Arc::new(clock),
                 notifier: None,
                 spawner: None,
+                #[cfg(feature = "store")]
                 store: None,
                 tasks: Tasks::new(),
                 limits: Arc::default(),
@@ -244,6 +247,7 @@ impl Engine {
     /// # Errors
     /// The store cannot be read, or holds a checkpoint of this workflow that does not fit it
     /// (a changed definition): nothing is resumed then.
+    #[cfg(feature = "store")]
     pub async fn recover(&self) -> Result<Vec<Run>, StoreError> {
         let Some(store) = &self.inner.store else {
             return Ok(Vec::new());
@@ -458,6 +462,7 @@ impl EngineBuilder {
     /// unfinished runs with [`Engine::recover`]: before each submit (waiting until that is
     /// durable), and after each `TaskSubmitted`, `WaitStarted` and terminal event. See
     /// [`crate::store`].
+    #[cfg(feature = "store")]
     pub fn store(mut self, store: impl Store + 'static) -> Self {
         self.inner.store = Some(Arc::new(store));
         self

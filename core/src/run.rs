@@ -20,6 +20,7 @@ use crate::calls::{Calls, Pending};
 use crate::error::{names, CheckError, TaskError};
 use crate::event::{Event, EventKind, Hop, Outcome};
 use crate::execution::{Completion, Execution, Route, Step};
+use crate::platform::BoxFuture;
 use crate::policy::to_millis;
 use crate::poller::submit_once;
 use crate::task::Binding;
@@ -185,6 +186,7 @@ impl Run {
     /// Saves the run to the engine's store after the events that change what a restart would
     /// do (the job's handle, a check and its next deadline, the end), without waiting for it
     /// to be durable: one lost in a crash leaves the run a check or a wait behind.
+    #[cfg(feature = "store")]
     fn save_after(&self, kind: &EventKind) {
         let Some(store) = &self.engine.store else {
             return;
@@ -199,6 +201,37 @@ impl Run {
         ) {
             drop(store.save(&self.id(), &self.checkpoint()));
         }
+    }
+
+    /// Without the `store` feature there is nowhere to save.
+    #[cfg(not(feature = "store"))]
+    fn save_after(&self, _kind: &EventKind) {}
+
+    /// The submit intent (see `crate::store`): the save of the run to wait for before its
+    /// submit call, when the engine has a store.
+    #[cfg(feature = "store")]
+    fn intent(&self) -> Option<BoxFuture<'static, Result<(), TaskError>>> {
+        let saved = self
+            .engine
+            .store
+            .as_ref()?
+            .save(&self.id(), &self.checkpoint());
+        Some(Box::pin(async move {
+            saved.await.map_err(|e| {
+                TaskError::new(
+                    names::STORE_FAILED,
+                    format!("the run could not be saved before its submit: {e}"),
+                )
+                .with_source(e)
+            })
+        }))
+    }
+
+    /// Without the `store` feature there is nowhere to save.
+    #[cfg(not(feature = "store"))]
+    #[allow(clippy::unused_self, reason = "the twin of the store's intent")]
+    fn intent(&self) -> Option<BoxFuture<'static, Result<(), TaskError>>> {
+        None
     }
 
     fn start_call(&mut self, step: Step, route: Vec<u32>, now: u64) {
@@ -218,17 +251,10 @@ impl Run {
             } => {
                 let poller = engine.job_poller(job);
                 // The submit intent: durable before the call (see `crate::store`).
-                let intent = engine
-                    .store
-                    .as_ref()
-                    .map(|store| store.save(&self.id(), &self.checkpoint()));
+                let intent = self.intent();
                 let call = async move {
                     if let Some(Err(e)) = OptionFuture::from(intent).await {
-                        return Completion::Submitted(Err(TaskError::new(
-                            names::STORE_FAILED,
-                            format!("the run could not be saved before its submit: {e}"),
-                        )
-                        .with_source(e)));
+                        return Completion::Submitted(Err(e));
                     }
                     Completion::Submitted(match poller {
                         Ok(poller) => submit_once(&*poller, &input, &key, find_first).await,
