@@ -3,7 +3,8 @@
 //! time; then it runs to the end. Afterwards every run has finished and moto holds exactly one
 //! job per run.
 //!
-//! The process is this test binary again, running only `crash_child` with `CRASH_STORE` set.
+//! The process is this test binary again, running only `crash_child` with `CRASH_STORE` set;
+//! it is killed 0–400 ms after it says it started its runs.
 //! Its poller waits 300 ms after each SubmitJob returns before handing the job's id to the run,
 //! so that kills land between a submit and the save of its answer: a restarted process must
 //! find those jobs by their submit keys instead of submitting them again.
@@ -16,7 +17,7 @@ mod moto;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use moto::{jobs_named, moto, use_docker};
@@ -28,6 +29,8 @@ use pollflow::{
 use pollflow_batch::aws::AwsBatch;
 use pollflow_batch::BatchPoller;
 use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
 
 const RUNS: usize = 100;
 const KILLS: usize = 20;
@@ -123,6 +126,7 @@ async fn crash_child() {
         .into_iter()
         .map(|run| tokio::spawn(run.outcome()))
         .collect();
+    println!("started {}", tasks.len());
     for task in tasks {
         task.await.expect("a run");
     }
@@ -151,19 +155,33 @@ async fn killed_twenty_times_every_run_finishes_with_exactly_one_job() {
             .env("CRASH_PREFIX", &prefix)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
+            .kill_on_drop(true)
             .spawn()
             .expect("the child starts")
     };
     let mut mid_submit = 0;
     let mut rng = pollflow::policy::Rng::seeded(u64::from(nanos));
     for _ in 0..KILLS {
+        // Killed at a random moment within 400 ms of starting its runs (however long the
+        // process took to come up): while they submit, wait or check.
         let mut process = child();
-        tokio::time::sleep(Duration::from_millis(rng.between(100, 900))).await;
-        process.kill().expect("SIGKILL");
-        let out = process.wait_with_output().expect("the child is reaped");
-        mid_submit += recovered_mid_submit(&out.stdout);
+        let mut lines = BufReader::new(process.stdout.take().expect("piped")).lines();
+        let mut out = String::new();
+        while let Some(line) = lines.next_line().await.expect("the child's output") {
+            out.push_str(&line);
+            out.push('\n');
+            if line.contains("started ") {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(rng.between(0, 400))).await;
+        let _ = process.kill().await; // SIGKILL (an error only if it had exited)
+        mid_submit += recovered_mid_submit(out.as_bytes());
     }
-    let last = child().wait_with_output().expect("the last child runs");
+    let last = child()
+        .wait_with_output()
+        .await
+        .expect("the last child runs");
     assert!(last.status.success(), "the last process finishes every run");
     mid_submit += recovered_mid_submit(&last.stdout);
 
