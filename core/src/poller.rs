@@ -196,8 +196,6 @@ impl<P: Poller + ?Sized> Poller for Arc<P> {
 }
 }
 
-/// The poller of an engine built without one: Submit and Check states fail with
-/// `States.Runtime` (Task states use their own bindings).
 /// Submits under `key`; first, when a submit under it was in flight when the run was
 /// checkpointed (`find_first`), takes the job the poller finds under it instead, if any.
 pub(crate) async fn submit_once(
@@ -217,6 +215,8 @@ pub(crate) async fn submit_once(
     poller.submit_keyed(input, key).await
 }
 
+/// The poller of an engine built without one: Submit and Check states fail with
+/// `States.Runtime` (Task states use their own bindings).
 pub(crate) struct NoPoller;
 
 async_trait_outside_wasm! {

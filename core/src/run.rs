@@ -182,7 +182,6 @@ impl Run {
             .map_or_else(SmolStr::default, |node| node.name.clone())
     }
 
-    /// Starts the call a step asked for at `route`, in place of any earlier call there.
     /// Saves the run to the engine's store after the events that change what a restart would
     /// do (the job's handle, a check and its next deadline, the end), without waiting for it
     /// to be durable: one lost in a crash leaves the run a check or a wait behind.
@@ -234,6 +233,7 @@ impl Run {
         None
     }
 
+    /// Starts the call a step asked for at `route`, in place of any earlier call there.
     fn start_call(&mut self, step: Step, route: Vec<u32>, now: u64) {
         let engine = &self.engine;
         let trace = &self.trace;
