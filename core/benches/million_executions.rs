@@ -3,7 +3,8 @@
 //! Prints state transitions per second and heap bytes per in-flight execution, for direct
 //! checks and for checks batched through a `PollGroup`, on one thread; then the direct
 //! variant with one `Engine` shared by the workers of a multi-threaded tokio runtime (1 and 2
-//! workers; the runs in 64 tasks, time moved on by `VirtualClock::track`).
+//! workers; the runs in 64 tasks, time moved on by `VirtualClock::track`), and beside it the
+//! ceiling of 2 workers on the machine: two threads that share nothing, each running half.
 //!
 //! ```text
 //! cargo bench -p pollflow --bench million_executions            # 1,000,000 executions
@@ -235,6 +236,44 @@ fn run_threads(executions: usize, workers: usize) -> Measured {
     }
 }
 
+/// The ceiling of the 2-worker variant on this machine: two threads that share nothing, each
+/// with its own engine, clock and service running half the executions as [`run`] does.
+fn run_apart(executions: usize) -> Measured {
+    let cpu = cpu_seconds();
+    let started = Instant::now();
+    let halves: Vec<Measured> = std::thread::scope(|scope| {
+        let threads: Vec<_> = [executions / 2, executions - executions / 2]
+            .map(|share| scope.spawn(move || run(share, false, false)))
+            .into_iter()
+            .collect();
+        threads
+            .into_iter()
+            .map(|thread| thread.join().expect("no thread panics"))
+            .collect()
+    });
+    Measured {
+        transitions: halves.iter().map(|half| half.transitions).sum(),
+        seconds: started.elapsed().as_secs_f64(),
+        cpu_seconds: cpu_seconds() - cpu,
+        peak_bytes: 0,
+        virtual_secs: halves
+            .iter()
+            .map(|half| half.virtual_secs)
+            .max()
+            .unwrap_or(0),
+    }
+}
+
+/// How the direct variant's runs are spread over threads.
+enum Variant {
+    /// All on this thread ([`run`]).
+    OneThread,
+    /// One engine shared by the workers of a multi-threaded runtime ([`run_threads`]).
+    Workers(usize),
+    /// Two threads sharing nothing ([`run_apart`]).
+    Apart,
+}
+
 fn median(mut timed: Vec<Measured>) -> (Measured, String) {
     timed.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
     let passes = timed
@@ -269,19 +308,22 @@ fn main() {
             median.virtual_secs,
         );
     }
-    println!("Direct checks, one engine: on this thread, then shared by the workers of a multi-threaded tokio runtime ({TASKS} tasks); passes alternate:");
+    println!("Direct checks, one engine: on this thread, then shared by the workers of a multi-threaded tokio runtime ({TASKS} tasks); passes alternate.");
+    println!("'2 apart' is the ceiling for 2 workers here: two threads sharing nothing, each with its own engine and half the runs.");
     // Alternating passes, so that a noisy moment hits all three.
-    let variants: [(&str, Option<usize>); 3] = [
-        ("one thread", None),
-        ("1 worker", Some(1)),
-        ("2 workers", Some(2)),
+    let variants: [(&str, Variant); 4] = [
+        ("one thread", Variant::OneThread),
+        ("1 worker", Variant::Workers(1)),
+        ("2 workers", Variant::Workers(2)),
+        ("2 apart", Variant::Apart),
     ];
-    let mut timed: [Vec<Measured>; 3] = [Vec::new(), Vec::new(), Vec::new()];
+    let mut timed: [Vec<Measured>; 4] = Default::default();
     for _ in 0..PASSES {
-        for ((_, workers), timed) in variants.iter().zip(&mut timed) {
-            timed.push(match workers {
-                None => run(executions, false, false),
-                Some(workers) => run_threads(executions, *workers),
+        for ((_, variant), timed) in variants.iter().zip(&mut timed) {
+            timed.push(match variant {
+                Variant::OneThread => run(executions, false, false),
+                Variant::Workers(workers) => run_threads(executions, *workers),
+                Variant::Apart => run_apart(executions),
             });
         }
     }

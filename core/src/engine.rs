@@ -14,6 +14,7 @@ use crate::platform::{os_seed, BoxFuture, SendOutsideWasm, Spawner, SyncOutsideW
 use crate::policy::Rng;
 use crate::poller::Poller;
 use crate::run::Run;
+use crate::shards::{Replica, Replicas};
 #[cfg(feature = "store")]
 use crate::store::{Store, StoreError};
 use crate::task::{Binding, Tasks};
@@ -54,7 +55,7 @@ pub struct Engine {
 
 pub(crate) struct EngineInner {
     pub(crate) workflow: Workflow,
-    pub(crate) poller: Arc<dyn Poller>,
+    pub(crate) poller: Replicas<dyn Poller>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) notifier: Option<Arc<dyn Notifier>>,
     pub(crate) spawner: Option<Spawner>,
@@ -111,11 +112,14 @@ impl EngineInner {
     }
 
     /// The poller of a job: a `.sync` Task state's, or the engine's own.
-    pub(crate) fn job_poller(&self, job: Option<u32>) -> Result<Arc<dyn Poller>, crate::TaskError> {
+    pub(crate) fn job_poller(
+        &self,
+        job: Option<u32>,
+    ) -> Result<Replica<dyn Poller>, crate::TaskError> {
         match job {
-            None => Ok(self.poller.clone()),
+            None => Ok(self.poller.get()),
             Some(index) => match self.binding(index)? {
-                Binding::Job(poller) => Ok(poller.clone()),
+                Binding::Job(poller) => Ok(poller.get()),
                 Binding::Call(_) => Err(crate::TaskError::new(
                     crate::names::NO_HANDLER,
                     "a .sync resource is bound to a task handler; bind a job poller to it",
@@ -144,7 +148,7 @@ impl Engine {
         EngineBuilder {
             inner: EngineInner {
                 workflow,
-                poller: Arc::new(poller),
+                poller: Replicas::new(Arc::new(poller)),
                 clock: Arc::new(clock),
                 notifier: None,
                 spawner: None,

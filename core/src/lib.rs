@@ -84,6 +84,7 @@ mod poll_group;
 mod poller;
 mod retry_after;
 pub mod run;
+mod shards;
 #[cfg(feature = "store")]
 pub mod store;
 pub mod task;

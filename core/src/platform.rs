@@ -40,6 +40,11 @@ pub type Spawner = Box<dyn Fn(BoxFuture<'static, ()>) + Send + Sync>;
 #[cfg(not(target_arch = "wasm32"))]
 pub type Predicate = Arc<dyn Fn(&JobStatus) -> bool + Send + Sync>;
 
+/// How many thread shards the clocks and shared `Arc`s keep (see `crate::shards`): enough
+/// that a few workers rarely share one.
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) const THREAD_SHARDS: usize = 8;
+
 /// A fresh seed from the operating system's randomness (`None` if it has none to give).
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) fn os_seed() -> Option<u64> {
@@ -66,6 +71,9 @@ mod wasm {
 
     /// A predicate over the last checked status, bound to a name in the graph.
     pub type Predicate = Arc<dyn Fn(&JobStatus) -> bool>;
+
+    /// One thread, so one shard (see `crate::shards`).
+    pub(crate) const THREAD_SHARDS: usize = 1;
 
     /// `wasm32-unknown-unknown` has no operating system to ask: the host passes a seed in
     /// (the npm package draws one from `crypto.getRandomValues`).

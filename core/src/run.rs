@@ -287,7 +287,7 @@ impl Run {
                 deadline_ms,
             } => {
                 let handler = match engine.binding(state) {
-                    Ok(Binding::Call(handler)) => Ok(handler.clone()),
+                    Ok(Binding::Call(handler)) => Ok(handler.get()),
                     Ok(Binding::Job(_)) => Err(TaskError::new(
                         names::NO_HANDLER,
                         "a job poller is bound to a resource that is not .sync; bind a task handler",

@@ -9,6 +9,7 @@ use serde_json::Value;
 use crate::error::TaskError;
 use crate::platform::{async_trait_outside_wasm, SendOutsideWasm, SyncOutsideWasm};
 use crate::poller::Poller;
+use crate::shards::Replicas;
 use crate::workflow::{Problem, State, StateMachine, Workflow};
 
 async_trait_outside_wasm! {
@@ -86,9 +87,9 @@ where
 #[derive(Clone)]
 pub(crate) enum Binding {
     /// Request-response: one call.
-    Call(Arc<dyn TaskHandler>),
+    Call(Replicas<dyn TaskHandler>),
     /// A `.sync` resource: submit, then poll until the job ends.
-    Job(Arc<dyn Poller>),
+    Job(Replicas<dyn Poller>),
 }
 
 /// The handlers of a workflow's Task states, keyed by resource ARN or by state name (a
@@ -123,7 +124,7 @@ impl Tasks {
     /// Binds a request-response handler to a resource ARN or a state name.
     pub fn handler(mut self, key: impl Into<String>, handler: impl TaskHandler + 'static) -> Self {
         self.bindings
-            .insert(key.into(), Binding::Call(Arc::new(handler)));
+            .insert(key.into(), Binding::Call(Replicas::new(Arc::new(handler))));
         self
     }
 
@@ -132,7 +133,7 @@ impl Tasks {
     /// its result (a failed job is `States.TaskFailed`).
     pub fn job(mut self, key: impl Into<String>, poller: impl Poller + 'static) -> Self {
         self.bindings
-            .insert(key.into(), Binding::Job(Arc::new(poller)));
+            .insert(key.into(), Binding::Job(Replicas::new(Arc::new(poller))));
         self
     }
 

@@ -1,6 +1,5 @@
 //! Time, injected: the engine reads the time and sleeps only through a [`Clock`].
 
-mod shards;
 mod sleep;
 #[cfg(feature = "tokio")]
 mod tokio_clock;

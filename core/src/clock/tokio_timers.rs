@@ -19,7 +19,7 @@ use tokio::runtime::{Handle, Id};
 use tokio::task::Unconstrained;
 use tokio::time::Instant;
 
-use super::shards::{lock, this_threads_shard, CacheLine, SHARDS};
+use crate::shards::{lock, this_threads_shard, CacheLine, SHARDS};
 
 /// The latest deadline a sleep gets (about 30 years away, as tokio's own sleeps): later ones
 /// would overflow an `Instant`.

@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use futures::task::{waker, ArcWake};
 
-use super::shards::{lock, this_threads_shard, CacheLine, SHARDS};
 use super::tracked::Tracked;
 use super::{Clock, Sleep};
+use crate::shards::{lock, this_threads_shard, CacheLine, Replica, Replicas, SHARDS};
 
 /// Simulated time: a workflow that waits for days finishes in microseconds.
 ///
@@ -34,9 +34,19 @@ use super::{Clock, Sleep};
 /// });
 /// assert_eq!(slept, Duration::from_secs(86_400 * 3));
 /// ```
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct VirtualClock {
-    shared: Arc<Shared>,
+    /// Replicated: every sleep holds the clock, and runs on different threads take theirs
+    /// from different reference counts.
+    shared: Replicas<Shared>,
+}
+
+impl Default for VirtualClock {
+    fn default() -> Self {
+        Self {
+            shared: Replicas::new(Arc::default()),
+        }
+    }
 }
 
 pub(super) struct Shared {
@@ -205,7 +215,7 @@ impl VirtualClock {
     /// `yield_now` and cooperative budget) look like waiting, and futures that are not
     /// tracked are not waited for: keep both, like real I/O, out of simulated time.
     pub fn track<F: Future>(&self, future: F) -> Tracked<F> {
-        Tracked::new(self.shared.clone(), future)
+        Tracked::new(self.shared.arc().clone(), future)
     }
 
     /// Runs `future` to completion on this thread, jumping time forward whenever it waits
@@ -257,7 +267,7 @@ impl Clock for VirtualClock {
     fn sleep(&self, duration: Duration) -> Sleep {
         let deadline = self.now().saturating_add(duration);
         Sleep::new(VirtualSleep {
-            shared: self.shared.clone(),
+            shared: self.shared.get(),
             deadline,
             shard: 0,
             slot: NO_SLOT,
@@ -266,7 +276,7 @@ impl Clock for VirtualClock {
 }
 
 struct VirtualSleep {
-    shared: Arc<Shared>,
+    shared: Replica<Shared>,
     deadline: Duration,
     /// The shard it registered in (that of the thread that first polled it).
     shard: u32,

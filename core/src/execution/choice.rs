@@ -14,20 +14,24 @@ impl Execution {
         };
         let context = self.context(wf, node, now);
         let scope = Scope::new(&context, &self.variables, &self.limits);
+        // Without data flow the input is the state's data, borrowed: cloning its `Arc` would
+        // write its count, which runs of one shared input on other threads share.
+        let selected;
         let input = match io {
-            None => self.data.clone(),
+            None => &self.data,
             Some(io) => {
                 enabled(&io.asl);
-                match io.flow.select_input(&self.data, scope) {
+                selected = match io.flow.select_input(&self.data, scope) {
                     Ok(input) => input,
                     Err(error) => return self.runtime_failure(error),
-                }
+                };
+                &selected
             }
         };
         let mut chosen = None;
         let mut rule_assign = None;
         for (test, next, assign) in rules {
-            match test.holds(self.last.as_deref(), &input, scope) {
+            match test.holds(self.last.as_deref(), input, scope) {
                 Ok(true) => {
                     chosen = Some(*next);
                     rule_assign = assign.as_ref();
@@ -43,18 +47,19 @@ impl Execution {
                 format!("no rule of Choice state {:?} matched", &*node.name),
             ));
         };
+        // The output: `None` keeps the data as it is.
         let done = match io {
-            None => Ok((input.clone(), None)),
+            None => Ok((None, None)),
             Some(io) => {
                 enabled(&io.asl);
                 io.flow
-                    .assign(&input, scope, &mut self.rng)
-                    .and_then(|own| Ok((io.flow.select_output(&input, scope)?, own)))
+                    .assign(input, scope, &mut self.rng)
+                    .and_then(|own| Ok((Some(io.flow.select_output(input, scope)?), own)))
             }
         };
         let done = done.and_then(|(output, own)| {
             let rule = match rule_assign {
-                Some(assign) => assign.render(&input, scope, &mut self.rng)?,
+                Some(assign) => assign.render(input, scope, &mut self.rng)?,
                 None => None,
             };
             Ok((output, merge(own, rule)))
@@ -63,7 +68,9 @@ impl Execution {
             Ok(done) => done,
             Err(error) => return self.runtime_failure(error),
         };
-        self.data = output;
+        if let Some(output) = output {
+            self.data = output;
+        }
         self.assign(assigned);
         self.phase = Phase::Exit { next: Some(next) };
         Some(Step::Emit(EventKind::ChoiceTaken {
