@@ -115,16 +115,27 @@ cargo run -q -p pollflow-batch --features aws --example manage_batch_job -- \
     --aws --endpoint-url "$MOTO_ENDPOINT" --topic-arn "$MOTO_TOPIC_ARN" \
     --job-queue "$MOTO_JOB_QUEUE" --job-definition "$MOTO_JOB_DEFINITION" >/dev/null
 # --store: killed with SIGKILL once it printed "submitted job", then run again with the same
-# arguments, the example continues that run and finishes its job: moto holds one job of its name.
+# arguments, the example continues that run and finishes its job, against moto and against the
+# embedded local Batch (which keeps its jobs beside the store): one job of the run's name.
+crash_and_continue() { # the job_poller's arguments
+    local store="${*: -1}" line
+    ("$@" 2>&1 & echo $! >"$store.pid"; wait) | while IFS= read -r line; do
+        case "$line" in *"submitted job"*) kill -9 "$(cat "$store.pid")"; break ;; esac
+    done || true # the killed process's status
+    "$@" >/dev/null 2>"$store.log" || { cat "$store.log"; exit 1; }
+    grep -q "continuing run" "$store.log" || { echo "the second process did not continue the run"; cat "$store.log"; exit 1; }
+}
 crash_name="store-smoke-$$"
 crash_input="{\"jobName\":\"$crash_name\",\"jobQueue\":\"$MOTO_JOB_QUEUE\",\"jobDefinition\":\"$MOTO_JOB_DEFINITION\",\"wait_time\":2}"
-crash_store="$(mktemp -d)/run.db"
-job_poller=(target/debug/examples/job_poller --aws --endpoint-url "$MOTO_ENDPOINT" --input "$crash_input" --store "$crash_store")
-("${job_poller[@]}" 2>&1 & echo $! >"$crash_store.pid"; wait) | while IFS= read -r line; do
-    case "$line" in *"submitted job"*) kill -9 "$(cat "$crash_store.pid")"; break ;; esac
-done || true # the killed process's status
-"${job_poller[@]}" >/dev/null 2>"$crash_store.log" || { cat "$crash_store.log"; exit 1; }
-grep -q "continuing run" "$crash_store.log" || { echo "the second process did not continue the run"; cat "$crash_store.log"; exit 1; }
+crash_and_continue target/debug/examples/job_poller --aws --endpoint-url "$MOTO_ENDPOINT" --input "$crash_input" --store "$(mktemp -d)/run.db"
+local_store="$(mktemp -d)/run.db"
+crash_and_continue target/debug/examples/job_poller --store "$local_store"
+.venv/bin/python - "$local_store.local-batch.json" <<'PY'
+import json, sys
+jobs = json.load(open(sys.argv[1]))["jobs"]
+assert len(jobs) == 1, f"{len(jobs)} jobs in the local Batch's journal"
+assert jobs[0]["detail"]["status"] == "SUCCEEDED", jobs[0]["detail"]["status"]
+PY
 .venv/bin/python - "$MOTO_ENDPOINT" "$MOTO_JOB_QUEUE" "$crash_name" <<'PY'
 import sys, boto3
 endpoint, queue, name = sys.argv[1:]
@@ -135,7 +146,7 @@ jobs = [j for s in statuses for j in batch.list_jobs(jobQueue=queue, jobStatus=s
         if j["jobName"] == name]
 assert len(jobs) == 1, f"{len(jobs)} jobs named {name}"
 PY
-echo "examples: 3 passed, 0 failed"
+echo "examples: 4 passed, 0 failed"
 
 step "fuzz targets (cargo-fuzz, nightly): the kept regressions, then ${FUZZ_SECONDS:-10} s each (docs/fuzzing.md)"
 scripts/fuzz.sh "${FUZZ_SECONDS:-10}"

@@ -49,8 +49,8 @@ struct Args {
     #[arg(long)]
     fail: bool,
     /// Keep the run in this SQLite file as it goes: if the file holds an unfinished run, continue
-    /// that run (its job, its wait) instead of starting a new one. The embedded local Batch's jobs
-    /// end with the process, so across processes this works with --aws
+    /// that run (its job, its wait) instead of starting a new one. The embedded local Batch keeps
+    /// its jobs beside it, in PATH.local-batch.json (a job the process was running runs again)
     #[arg(long, value_name = "PATH")]
     store: Option<PathBuf>,
     #[command(flatten)]
@@ -115,7 +115,8 @@ async fn main() {
     };
     let workflow =
         job_poller(Duration::from_secs(wait_time)).expect("the Job Poller workflow is valid");
-    let batch = match args.backend.batch().await {
+    let journal = args.store.as_deref().map(local_batch_journal);
+    let batch = match args.backend.batch(journal.as_deref()).await {
         Ok(batch) => batch,
         Err(message) => usage::<Args>(message),
     };
@@ -191,6 +192,13 @@ async fn main() {
             std::process::exit(130);
         }
     }
+}
+
+/// Where the embedded local Batch keeps its jobs beside the run's store.
+fn local_batch_journal(store: &Path) -> PathBuf {
+    let mut path = store.as_os_str().to_owned();
+    path.push(".local-batch.json");
+    PathBuf::from(path)
 }
 
 /// Shows the end of the failed job's output.

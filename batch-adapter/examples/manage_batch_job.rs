@@ -99,7 +99,7 @@ async fn main() {
     };
     let backend = args.backend;
     let batch = backend
-        .batch()
+        .batch(None)
         .await
         .unwrap_or_else(|message| usage::<Args>(&message));
     let notifier: Arc<dyn Notifier> = match args.topic_arn {

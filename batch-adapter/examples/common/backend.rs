@@ -1,6 +1,7 @@
 //! Which Batch the examples talk to: the embedded local one, or AWS (`--aws`, feature `aws`).
 
 use std::fmt::Display;
+use std::path::Path;
 use std::sync::Arc;
 
 use clap::error::ErrorKind;
@@ -31,10 +32,18 @@ impl BackendOptions {
         }
     }
 
-    /// The Batch to use.
-    pub(crate) async fn batch(&self) -> Result<Arc<dyn BatchApi>, String> {
+    /// The Batch to use; the local one keeps its jobs in `journal` when given (see
+    /// `LocalBatch::with_journal`).
+    pub(crate) async fn batch(&self, journal: Option<&Path>) -> Result<Arc<dyn BatchApi>, String> {
         if !self.aws {
-            return Ok(Arc::new(LocalBatch::from_config(sample_config())));
+            let batch = LocalBatch::from_config(sample_config());
+            return match journal {
+                None => Ok(Arc::new(batch)),
+                Some(path) => batch
+                    .with_journal(path)
+                    .map(|batch| Arc::new(batch) as Arc<dyn BatchApi>)
+                    .map_err(|e| e.to_string()),
+            };
         }
         #[cfg(feature = "aws")]
         {

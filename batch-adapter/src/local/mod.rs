@@ -1,6 +1,7 @@
 //! The embedded local AWS Batch: job definitions run as local child processes.
 
 mod config;
+mod journal;
 mod parameters;
 mod retry;
 mod runner;
@@ -17,6 +18,7 @@ pub use config::{ContainerProperties, JobDefinition, JobQueue, LocalBatchConfig}
 
 use crate::api::{BatchApi, BatchError};
 use crate::model::{BatchJobStatus, JobDetail, SubmitJobRequest, SubmitJobResponse};
+use journal::Journal;
 use state::State;
 
 /// AWS Batch on this machine: no account, no containers, the same API.
@@ -55,6 +57,8 @@ use state::State;
 #[derive(Clone)]
 pub struct LocalBatch {
     state: Arc<Mutex<State>>,
+    /// Where the jobs are kept across processes, if anywhere ([`LocalBatch::with_journal`]).
+    journal: Option<Arc<Journal>>,
 }
 
 impl Default for LocalBatch {
@@ -91,6 +95,7 @@ impl LocalBatch {
         let log_dir = std::env::temp_dir().join("pollflow-local-batch");
         Self {
             state: Arc::new(Mutex::new(State::new(seed, log_dir))),
+            journal: None,
         }
     }
 
@@ -134,6 +139,54 @@ impl LocalBatch {
     pub fn with_definition(self, definition: JobDefinition) -> Self {
         self.lock().add_definition(definition);
         self
+    }
+
+    /// Keeps the jobs in the file at `path`, so that a local Batch opened on the same file
+    /// after its process stopped (a crash, a kill, a restart) still has them: what they were,
+    /// what they did, and their ids, which a resumed pollflow run checks. A job that was
+    /// running then ran in a process that ended with the Batch's: its attempt is recorded as
+    /// interrupted and the job runs again, from the start, on the first call after opening.
+    ///
+    /// Each change rewrites the file (a new file, flushed, renamed over the old one): meant for
+    /// the handful of jobs of a laptop. A submit is answered only once its job is in the file.
+    ///
+    /// ```
+    /// use pollflow_batch::model::SubmitJobRequest;
+    /// use pollflow_batch::{BatchApi, JobDefinition, JobQueue, LocalBatch};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), pollflow_batch::BatchError> {
+    /// # let dir = std::env::temp_dir().join(format!("pollflow-journal-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// let journal = dir.join("jobs.json");
+    /// let batch = || LocalBatch::new()
+    ///     .with_queue(JobQueue::new("q", 1))
+    ///     .with_definition(JobDefinition::shell("hello", "echo hello"));
+    /// let job = batch().with_journal(&journal)?.submit_job(SubmitJobRequest {
+    ///     job_name: "j".into(),
+    ///     job_queue: "q".into(),
+    ///     job_definition: "hello".into(),
+    ///     ..Default::default()
+    /// }).await?;
+    /// // Later, in another process:
+    /// let again = batch().with_journal(&journal)?;
+    /// assert_eq!(again.list_jobs("q", "j").await?, vec![job.job_id]);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// The file cannot be read, or is not a journal this release reads.
+    pub fn with_journal(self, path: impl Into<PathBuf>) -> Result<Self, BatchError> {
+        let (journal, jobs) = Journal::open(path.into())?;
+        let batch = Self {
+            journal: Some(Arc::new(journal)),
+            ..self
+        };
+        let mut state = batch.lock();
+        state.restore(jobs, now_ms());
+        batch.persist(&state)?;
+        drop(state);
+        Ok(batch)
     }
 
     /// Writes job output under `dir` (created when a job starts).
@@ -181,9 +234,37 @@ impl LocalBatch {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Starts the jobs restored from a journal, on the first call after it was opened (a call
+    /// runs on a tokio runtime, which their processes need).
+    fn schedule_restored(&self) {
+        if self.lock().take_restored() {
+            self.schedule();
+        }
+    }
+
+    /// Writes the jobs to the journal, if there is one (called with the state's lock held, so
+    /// that writes land in the order of the changes).
+    fn persist(&self, state: &State) -> Result<(), BatchError> {
+        match &self.journal {
+            Some(journal) => journal.write(state.saved_jobs()),
+            None => Ok(()),
+        }
+    }
+
+    /// [`persist`](Self::persist) after a change no caller waits on: if the write fails, the
+    /// jobs are still right in memory, and the next write carries the change.
+    pub(crate) fn persist_changed(&self, state: &State) {
+        let _ = self.persist(state);
+    }
+
     /// Starts whatever can start now.
     fn schedule(&self) {
-        let launches = self.lock().advance(now_ms());
+        let mut state = self.lock();
+        let launches = state.advance(now_ms());
+        if !launches.is_empty() {
+            self.persist_changed(&state);
+        }
+        drop(state);
         for launch in launches {
             runner::spawn(self.clone(), launch);
         }
@@ -193,22 +274,38 @@ impl LocalBatch {
 #[async_trait]
 impl BatchApi for LocalBatch {
     async fn submit_job(&self, request: SubmitJobRequest) -> Result<SubmitJobResponse, BatchError> {
-        let response = self.lock().submit(request, now_ms())?;
+        let response = {
+            let mut state = self.lock();
+            let response = state.submit(request, now_ms())?;
+            // Kept before it is answered: a job the journal lost must not run either.
+            if let Err(e) = self.persist(&state) {
+                state.forget(&response.job_id);
+                return Err(e);
+            }
+            response
+        };
         self.schedule();
         Ok(response)
     }
 
     async fn describe_jobs(&self, job_ids: &[String]) -> Result<Vec<JobDetail>, BatchError> {
+        self.schedule_restored();
         self.lock().describe(job_ids)
     }
 
     async fn terminate_job(&self, job_id: &str, reason: &str) -> Result<(), BatchError> {
-        self.lock().terminate(job_id, reason, now_ms())?;
+        self.schedule_restored();
+        {
+            let mut state = self.lock();
+            state.terminate(job_id, reason, now_ms())?;
+            self.persist(&state)?;
+        }
         self.schedule();
         Ok(())
     }
 
     async fn list_jobs(&self, job_queue: &str, job_name: &str) -> Result<Vec<String>, BatchError> {
+        self.schedule_restored();
         Ok(self.lock().named(job_queue, job_name))
     }
 }

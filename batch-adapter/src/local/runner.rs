@@ -29,9 +29,11 @@ async fn run(batch: LocalBatch, launch: Launch) {
         },
         Ok(mut child) => {
             let (kill, killed) = oneshot::channel();
-            batch
-                .lock()
-                .started(&launch.job_id, launch.attempt, kill, now_ms());
+            {
+                let mut state = batch.lock();
+                state.started(&launch.job_id, launch.attempt, kill, now_ms());
+                batch.persist_changed(&state);
+            }
             let timeout = async {
                 match launch.timeout {
                     Some(limit) => tokio::time::sleep(limit).await,
@@ -69,7 +71,11 @@ async fn run(batch: LocalBatch, launch: Launch) {
             }
         }
     };
-    batch.lock().exited(&launch.job_id, exit, now_ms());
+    {
+        let mut state = batch.lock();
+        state.exited(&launch.job_id, exit, now_ms());
+        batch.persist_changed(&state);
+    }
     batch.schedule();
 }
 

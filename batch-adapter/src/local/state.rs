@@ -11,6 +11,7 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 use super::config::{JobDefinition, JobQueue};
+use super::journal::{SavedJob, SavedJobRef};
 use super::retry::should_retry;
 use crate::api::{BatchError, DESCRIBE_JOBS_MAX};
 use crate::model::{
@@ -22,6 +23,10 @@ const ARN_PREFIX: &str = "arn:aws:batch:local:000000000000";
 const EXITED: &str = "Essential container in task exited";
 /// AWS's status reason for an attempt killed by its timeout.
 pub(crate) const TIMED_OUT: &str = "Job attempt duration exceeded timeout";
+/// The status reason of an attempt whose process ended with the local Batch's own (found
+/// when a journal is opened again): AWS says "Host EC2 ... terminated" for its hosts.
+pub(crate) const INTERRUPTED: &str =
+    "Host stopped: the local Batch's process ended while the attempt ran";
 
 /// A process to start for one attempt of a job.
 pub(crate) struct Launch {
@@ -98,6 +103,8 @@ pub(crate) struct State {
     running: HashMap<String, usize>,
     rng: pollflow::policy::Rng,
     log_dir: PathBuf,
+    /// Jobs restored from a journal wait to be scheduled (on the next call).
+    restored: bool,
 }
 
 impl State {
@@ -111,7 +118,106 @@ impl State {
             running: HashMap::new(),
             rng: pollflow::policy::Rng::seeded(seed),
             log_dir,
+            restored: false,
         }
+    }
+
+    /// Adds the jobs a journal held. An attempt that was starting or running when the journal
+    /// was last written ended with the process that ran it: it is recorded as interrupted
+    /// ([`INTERRUPTED`]) and the job runs again (or, if it was being terminated, fails).
+    pub(crate) fn restore(&mut self, jobs: Vec<SavedJob>, now: u64) {
+        for saved in jobs {
+            let id = saved.detail.job_id.clone();
+            let job = Job {
+                detail: saved.detail,
+                queue: saved.queue,
+                deps: saved.deps,
+                children: saved.children,
+                parent: saved.parent,
+                history: saved.history,
+                kill: None,
+                terminating: saved.terminating,
+            };
+            self.jobs.insert(id, job);
+        }
+        let ids: Vec<String> = self.jobs.keys().cloned().collect();
+        for id in ids {
+            self.requeue(&id, now);
+        }
+        self.restored = !self.jobs.is_empty();
+    }
+
+    /// Puts a restored job back where its status says it waits.
+    fn requeue(&mut self, id: &str, now: u64) {
+        let job = self.jobs.get_mut(id).expect("restored jobs exist");
+        if !job.children.is_empty() {
+            return; // An array parent: its status follows its children's.
+        }
+        match job.detail.status {
+            BatchJobStatus::Submitted | BatchJobStatus::Pending => {
+                job.set_status(BatchJobStatus::Pending, now);
+                self.pending.push(id.to_owned());
+            }
+            BatchJobStatus::Runnable => self
+                .runnable
+                .entry(job.queue.clone())
+                .or_default()
+                .push_back(id.to_owned()),
+            BatchJobStatus::Starting | BatchJobStatus::Running => {
+                let interrupted = AttemptContainerDetail {
+                    exit_code: None,
+                    reason: Some(INTERRUPTED.to_owned()),
+                    log_stream_name: None,
+                };
+                job.detail.attempts.push(AttemptDetail {
+                    container: interrupted,
+                    started_at: job.detail.started_at.unwrap_or(now),
+                    stopped_at: now,
+                    status_reason: Some(INTERRUPTED.to_owned()),
+                });
+                match job.terminating.clone() {
+                    Some(reason) => self.finish(id, BatchJobStatus::Failed, reason, now),
+                    None => {
+                        job.set_status(BatchJobStatus::Runnable, now);
+                        let queue = job.queue.clone();
+                        self.runnable
+                            .entry(queue)
+                            .or_default()
+                            .push_back(id.to_owned());
+                    }
+                }
+            }
+            BatchJobStatus::Succeeded | BatchJobStatus::Failed => {}
+        }
+    }
+
+    /// Whether restored jobs wait to be scheduled; reading it clears it.
+    pub(crate) fn take_restored(&mut self) -> bool {
+        std::mem::take(&mut self.restored)
+    }
+
+    /// Every job, as a journal keeps it.
+    pub(crate) fn saved_jobs(&self) -> impl Iterator<Item = SavedJobRef<'_>> {
+        self.jobs.values().map(|job| SavedJobRef {
+            detail: &job.detail,
+            queue: &job.queue,
+            deps: &job.deps,
+            children: &job.children,
+            parent: job.parent.as_deref(),
+            history: &job.history,
+            terminating: job.terminating.as_deref(),
+        })
+    }
+
+    /// Removes a job just added (and its array children): its submit could not be kept.
+    pub(crate) fn forget(&mut self, id: &str) {
+        if let Some(job) = self.jobs.remove(id) {
+            for child in job.children {
+                self.jobs.remove(&child);
+            }
+        }
+        let jobs = &self.jobs;
+        self.pending.retain(|id| jobs.contains_key(id));
     }
 
     pub(crate) fn set_log_dir(&mut self, dir: PathBuf) {
