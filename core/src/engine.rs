@@ -247,6 +247,9 @@ impl Engine {
     ///
     /// Call it once, at start-up, before this process starts runs of its own: a run recovered
     /// while it still runs here (or in another process on the same store) would run twice.
+    /// A store that hands each run to one process through a lease (pollflow-batch's
+    /// `DynamoDbStore`) returns only the runs it claimed for this process: a fleet calls it
+    /// periodically (see docs/durability.md).
     ///
     /// # Errors
     /// The store cannot be read, or holds a checkpoint of this workflow that does not fit it

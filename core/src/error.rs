@@ -34,7 +34,9 @@ pub mod names {
     pub const BATCH_MISMATCH: &str = "Pollflow.BatchMismatch";
     /// The poller cannot cancel jobs.
     pub const CANCEL_UNSUPPORTED: &str = "Pollflow.CancelUnsupported";
-    /// The engine's store could not save a run before its submit (the submit was not made).
+    /// The engine's store could not save a run before its submit (the submit was not made),
+    /// or no longer holds the run (`Store::holds`: another instance continues it; the call was
+    /// not made).
     pub const STORE_FAILED: &str = "Pollflow.StoreFailed";
     /// The poller cannot look jobs up by their submit key.
     pub const FIND_UNSUPPORTED: &str = "Pollflow.FindUnsupported";

@@ -233,8 +233,47 @@ impl Run {
         None
     }
 
+    /// The failure that replaces the call `step` asks for when the engine's store no longer
+    /// holds its runs ([`Store::holds`](crate::store::Store::holds)): another process
+    /// continues this run, so this one makes no more calls. `None`: make the call.
+    #[cfg(feature = "store")]
+    fn fenced(&self, step: &Step) -> Option<Completion> {
+        if self.engine.store.as_ref()?.holds() {
+            return None;
+        }
+        let error = || {
+            TaskError::new(
+                names::STORE_FAILED,
+                "the store no longer holds this run (this instance's lease on its runs lapsed; \
+                 another instance continues them): the call was not made",
+            )
+        };
+        Some(match step {
+            Step::Submit { .. } => Completion::Submitted(Err(error())),
+            Step::Check { .. } => Completion::Checked(Err(CheckError::Fatal(error()))),
+            Step::Invoke { .. } => Completion::Invoked(Err(error())),
+            Step::Notify(_) => Completion::Notified(Err(error())),
+            Step::Cancel { .. } => Completion::Cancelled(Err(error())),
+            Step::Sleep(_) | Step::Emit(_) | Step::Idle | Step::Done => return None,
+        })
+    }
+
+    /// Without the `store` feature no store can lose a run.
+    #[cfg(not(feature = "store"))]
+    #[allow(clippy::unused_self, reason = "the twin of the store's fence")]
+    fn fenced(&self, _step: &Step) -> Option<Completion> {
+        None
+    }
+
     /// Starts the call a step asked for at `route`, in place of any earlier call there.
     fn start_call(&mut self, step: Step, route: Vec<u32>, now: u64) {
+        if let Some(refused) = self.fenced(&step) {
+            self.calls.start(
+                route,
+                Pending::Call(Box::pin(futures::future::ready(refused))),
+            );
+            return;
+        }
         let engine = &self.engine;
         let trace = &self.trace;
         let pending = match step {

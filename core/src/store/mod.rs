@@ -42,8 +42,20 @@ pub trait Store: SendOutsideWasm + SyncOutsideWasm {
     fn finish(&self, run: &str, checkpoint: &Checkpoint, outcome: &Outcome) -> Saved;
 
     /// The latest checkpoint of every unfinished run of the workflow named `workflow`.
+    ///
+    /// A store shared by several processes may instead hand each run to one caller: it
+    /// returns the runs it claimed for this process (for example those whose owner's lease
+    /// lapsed), and a fleet calls [`Engine::recover`](crate::Engine::recover) periodically.
     fn unfinished(&self, workflow: &str)
         -> BoxFuture<'static, Result<Vec<Checkpoint>, StoreError>>;
+
+    /// Whether this store still holds the runs it saves. A store that hands runs to one
+    /// process at a time through a lease answers `false` once this process may have lost it:
+    /// a run then makes no more calls (each fails with `Pollflow.StoreFailed`), since another
+    /// process continues it. Once `false`, it stays `false`. The default: always `true`.
+    fn holds(&self) -> bool {
+        true
+    }
 }
 
 impl<S: Store + ?Sized> Store for Arc<S> {
@@ -58,6 +70,9 @@ impl<S: Store + ?Sized> Store for Arc<S> {
         workflow: &str,
     ) -> BoxFuture<'static, Result<Vec<Checkpoint>, StoreError>> {
         (**self).unfinished(workflow)
+    }
+    fn holds(&self) -> bool {
+        (**self).holds()
     }
 }
 
