@@ -16,6 +16,9 @@
 //! | [`samples`] | the queues, definitions and inputs of the Step Functions sample projects |
 //! | `aws` (feature `aws`) | `AwsBatch` (aws-sdk-batch) and `SnsNotifier` (aws-sdk-sns) |
 //!
+//! With the feature `aws`, the root also holds `DynamoDbStore`: durable runs in DynamoDB,
+//! shared by a fleet of instances through leases.
+//!
 //! ```no_run
 //! use std::time::Duration;
 //! use pollflow::{Engine, Outcome, PollGroup, TokioClock, WaitPolicy, Workflow};
@@ -46,6 +49,8 @@
 mod api;
 #[cfg(feature = "aws")]
 pub mod aws;
+#[cfg(feature = "aws")]
+mod dynamodb_store;
 pub mod integrations;
 mod local;
 pub mod model;
@@ -54,6 +59,8 @@ mod poller;
 pub mod samples;
 
 pub use api::{BatchApi, BatchError, BatchErrorKind, DESCRIBE_JOBS_MAX};
+#[cfg(feature = "aws")]
+pub use dynamodb_store::DynamoDbStore;
 pub use local::{ContainerProperties, JobDefinition, JobQueue, LocalBatch, LocalBatchConfig};
 pub use notifier::LocalNotifier;
 pub use poller::{BatchPoller, SUBMIT_KEY_TAG};
