@@ -36,7 +36,7 @@ const MIN_LEASE: Duration = Duration::from_millis(100);
 /// (the pattern of the Kinesis Client Library).
 ///
 /// - Every store has a random owner id ([`DynamoDbStore::owner`]) and beats: it increments its
-///   owner item's `beat` every lease/3.
+///   owner item's `beat` every lease/3 (a fixed rate; a beat never sets the count back).
 /// - A save or finish writes the run's item only if the run is new or this instance owns it
 ///   (a conditional write); a run owned by another instance fails with a [`StoreError`]
 ///   saying so. Writes of one run are made one after the other, in the order they were asked.
@@ -166,7 +166,12 @@ impl DynamoDbStore {
             tickets: AtomicU64::new(0),
             live: Mutex::default(),
         });
-        inner.beat(1).await?;
+        if !inner.beat(1).await? {
+            return Err(StoreError::new(format!(
+                "dynamodb store: owner {} already has a beat (a random id drawn twice?)",
+                inner.owner
+            )));
+        }
         let beating = runtime.spawn(beat(Arc::downgrade(&inner)));
         Ok(Self {
             shared: inner,
@@ -260,47 +265,61 @@ impl Drop for DynamoDbStore {
     }
 }
 
-/// The beat: every lease/3, increments the owner item's `beat`, until the lease lapses or the
-/// store is dropped. Each attempt gets at most lease/3.
+/// The beat: every lease/3 (a fixed rate, whatever the answers take), writes the next beat
+/// number to the owner item, until the lease lapses or the store is dropped. Beats may
+/// overlap; each gets until lease − margin, and renews the lease from when it was sent.
 async fn beat(inner: std::sync::Weak<Inner>) {
+    let Some(every) = inner.upgrade().map(|inner| inner.lease.beat_every()) else {
+        return;
+    };
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut beat = 1u64;
     loop {
-        let every = match inner.upgrade() {
-            Some(inner) => inner.lease.beat_every(),
-            None => return,
-        };
-        tokio::time::sleep(every).await;
-        let Some(inner) = inner.upgrade() else {
+        ticks.tick().await;
+        let Some(strong) = inner.upgrade() else {
             return;
         };
+        if !strong.lease.holds() {
+            return; // lapsed for good: stop beating, so that others take over
+        }
         beat += 1;
         let sent = Instant::now();
-        let written = tokio::time::timeout(every, inner.beat(beat)).await;
-        let holds = match written {
-            Ok(Ok(())) => inner.lease.renewed(sent),
+        let patience = strong.lease.duration() - strong.lease.margin();
+        let weak = inner.clone();
+        strong.runtime.spawn(async move {
+            let Some(inner) = weak.upgrade() else {
+                return;
+            };
             // A failed beat is made up by the next one; the lease decides when it is too late.
-            Ok(Err(_)) | Err(_) => inner.lease.holds(),
-        };
-        if !holds {
-            return; // lapsed for good: stop beating, so that others take over at once
-        }
+            if let Ok(Ok(true)) = tokio::time::timeout(patience, inner.beat(beat)).await {
+                inner.lease.renewed(sent);
+            }
+        });
     }
 }
 
 impl Inner {
-    /// Writes `beat` to this owner's item.
-    async fn beat(&self, beat: u64) -> Result<(), StoreError> {
-        self.client
+    /// Writes `beat` to this owner's item unless a later beat is there already (beats may
+    /// overlap, and a late one must not set the count back: an observer would take a count
+    /// it saw before for one that never changed). Whether it was written.
+    async fn beat(&self, beat: u64) -> Result<bool, StoreError> {
+        let written = self
+            .client
             .update_item()
             .table_name(&self.table)
             .key(PK, items::owner_key(&self.owner))
             .update_expression("SET #beat = :beat")
+            .condition_expression("attribute_not_exists(#beat) OR #beat < :beat")
             .set_expression_attribute_names(items::names(&[BEAT]))
             .expression_attribute_values(":beat", AttributeValue::N(beat.to_string()))
             .send()
-            .await
-            .map_err(|e| sdk_error("writing this instance's beat", &e))?;
-        Ok(())
+            .await;
+        match written {
+            Ok(_) => Ok(true),
+            Err(e) if owned_by(&e).is_some() => Ok(false),
+            Err(e) => Err(sdk_error("writing this instance's beat", &e)),
+        }
     }
 
     fn lapsed() -> StoreError {
