@@ -246,3 +246,16 @@ fn a_file_that_is_not_a_store_is_a_clear_error() {
         .to_string();
     assert!(error.starts_with("sqlite store:"), "{error}");
 }
+
+#[test]
+fn a_file_another_store_has_open_is_a_clear_error_until_it_closes() {
+    let file = store_file("in-use");
+    let first = SqliteStore::open(&file).expect("the store opens");
+    let error = SqliteStore::open(&file)
+        .err()
+        .expect("a second store on the file is refused")
+        .to_string();
+    assert!(error.contains("in use by another store"), "{error}");
+    drop(first);
+    SqliteStore::open(&file).expect("the file is free once the first store is dropped");
+}

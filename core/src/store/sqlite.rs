@@ -60,17 +60,40 @@ fn sql_error(doing: &str) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
 }
 
 impl SqliteStore {
-    /// Opens (or creates) the store in the file at `path`.
+    /// Opens (or creates) the store in the file at `path`, and keeps it locked until the store
+    /// is dropped: one store (one process) per file.
     ///
     /// # Errors
-    /// The file cannot be opened or is not a SQLite database of this store.
+    /// The file cannot be opened, is not a SQLite database of this store, or another store
+    /// has it open.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let path = path.as_ref();
         let conn = Connection::open(path).map_err(|e| {
             StoreError::new(format!("sqlite store: cannot open {}", path.display())).with_source(e)
         })?;
+        let in_use = |doing: &'static str| {
+            move |e: rusqlite::Error| match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                    StoreError::new(format!(
+                        "sqlite store: {} is in use by another store (one process at a time: \
+                         two would both recover, and run, the same runs)",
+                        path.display()
+                    ))
+                    .with_source(e)
+                }
+                _ => sql_error(doing)(e),
+            }
+        };
+        // One store per file: the lock is taken now and held until the store is dropped
+        // (in exclusive mode, WAL needs no shared memory either).
+        conn.pragma_update_and_check(None, "locking_mode", "exclusive", |row| {
+            row.get::<_, String>(0)
+        })
+        .map_err(sql_error("setting exclusive locking"))?;
         conn.pragma_update_and_check(None, "journal_mode", "wal", |row| row.get::<_, String>(0))
-            .map_err(sql_error("setting WAL mode"))?;
+            .map_err(in_use("setting WAL mode"))?;
+        conn.execute_batch("BEGIN EXCLUSIVE; COMMIT;")
+            .map_err(in_use("taking the file's lock"))?;
         conn.execute_batch(
             "PRAGMA synchronous = FULL;
              PRAGMA busy_timeout = 5000;
