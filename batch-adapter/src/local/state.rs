@@ -177,18 +177,23 @@ impl State {
                 });
                 match job.terminating.clone() {
                     Some(reason) => self.finish(id, BatchJobStatus::Failed, reason, now),
-                    None => {
-                        job.set_status(BatchJobStatus::Runnable, now);
-                        let queue = job.queue.clone();
-                        self.runnable
-                            .entry(queue)
-                            .or_default()
-                            .push_back(id.to_owned());
-                    }
+                    None => self.make_runnable(id, now),
                 }
             }
             BatchJobStatus::Succeeded | BatchJobStatus::Failed => {}
         }
+    }
+
+    /// RUNNABLE, at the back of its queue.
+    fn make_runnable(&mut self, id: &str, now: u64) {
+        let Some(job) = self.jobs.get_mut(id) else {
+            return;
+        };
+        job.set_status(BatchJobStatus::Runnable, now);
+        self.runnable
+            .entry(job.queue.clone())
+            .or_default()
+            .push_back(id.to_owned());
     }
 
     /// Whether restored jobs wait to be scheduled; reading it clears it.
@@ -262,12 +267,7 @@ impl State {
                     );
                     progressed = true;
                 } else if deps.iter().all(|s| *s == BatchJobStatus::Succeeded) {
-                    let job = self.jobs.get_mut(&id).expect("pending jobs exist");
-                    job.set_status(BatchJobStatus::Runnable, now);
-                    self.runnable
-                        .entry(job.queue.clone())
-                        .or_default()
-                        .push_back(id);
+                    self.make_runnable(&id, now);
                 } else {
                     self.pending.push(id);
                 }
@@ -389,12 +389,7 @@ impl State {
         let retry =
             job.terminating.is_none() && should_retry(&job.detail, &status_reason, &container);
         if retry {
-            job.set_status(BatchJobStatus::Runnable, now);
-            let queue = job.queue.clone();
-            self.runnable
-                .entry(queue)
-                .or_default()
-                .push_back(id.to_owned());
+            self.make_runnable(id, now);
         } else {
             let reason = job.terminating.clone().unwrap_or(status_reason);
             self.finish(id, BatchJobStatus::Failed, reason, now);
