@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 pub(crate) const SHARDS: usize = crate::platform::THREAD_SHARDS;
 
 /// The shard of the calling thread: threads take shards in turn, on first use.
+#[allow(clippy::modulo_one, reason = "one shard on wasm32")]
 pub(crate) fn this_threads_shard() -> usize {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     thread_local! {
