@@ -12,8 +12,10 @@ use crate::execution::Execution;
 ///
 /// Serializes with serde (JSON, bincode, a database row), its format version first
 /// ([`Checkpoint::FORMAT_VERSION`]): a checkpoint of a format this release does not read fails
-/// to deserialize with an error naming both versions, before anything else is read. One saved
-/// before checkpoints carried a version is read as version 1 (the same layout). A run that was
+/// to deserialize with an error naming both versions, before anything else is read. Older
+/// formats read as they were written: version 1 (every checkpoint saved before they carried a
+/// version) kept the generator state as a number, which version 2 writes as 16 hex digits (so
+/// that JavaScript keeps every digit). A run that was
 /// waiting sleeps only for what was left of its wait. One taken while a submit call was in
 /// flight resumes by asking the poller for the job under that submission's key
 /// ([`Poller::find_submitted`](crate::Poller::find_submitted)); it submits again, under the
@@ -29,7 +31,7 @@ pub struct Checkpoint {
 
 impl Checkpoint {
     /// The format version this release writes, and the newest it reads.
-    pub const FORMAT_VERSION: u32 = 1;
+    pub const FORMAT_VERSION: u32 = 2;
 
     /// The format version it was saved in (1 for one saved before checkpoints carried it).
     pub fn format_version(&self) -> u32 {
@@ -87,7 +89,7 @@ impl std::error::Error for ResumeError {}
 pub(crate) struct FormatVersion(u32);
 
 impl Default for FormatVersion {
-    /// Checkpoints saved before the version field existed: version 1's layout.
+    /// Checkpoints saved before the version field existed: version 1.
     fn default() -> Self {
         Self(1)
     }
@@ -130,7 +132,7 @@ mod tests {
             .to_string();
         assert!(
             error.starts_with(
-                "checkpoint format version 7 is not one this release of pollflow reads (it reads versions 1 to 1)"
+                "checkpoint format version 7 is not one this release of pollflow reads (it reads versions 1 to 2)"
             ),
             "{error}"
         );

@@ -111,6 +111,13 @@ fn cases() -> Vec<Case> {
             nth: 2,
         },
         Case {
+            name: "job_poller_checked_format_2",
+            workflow: || job_poller(WaitPolicy::fixed(secs(60))),
+            input: json!({"jobName": "fixture"}),
+            at: |kind| matches!(kind, EventKind::StatusChecked { .. }),
+            nth: 2,
+        },
+        Case {
             name: "job_poller_jittered",
             workflow: || {
                 let policy = WaitPolicy::with_backoff(Backoff::Exponential {

@@ -20,9 +20,9 @@
  * console.log(await execution.result());
  * ```
  */
-import type { CheckResult, EngineSource, Execution, Json, Limits } from './index.js';
+import type { CheckResult, Checkpoint, EngineSource, Execution, Json, Limits } from './index.js';
 
-export type { CheckResult, EngineSource, Execution, ExecutionEvent, Json, Limits, Outcome, PollflowError, RetryAfterSource } from './index.js';
+export type { CheckResult, Checkpoint, EngineSource, Execution, ExecutionEvent, Json, Limits, Outcome, PollflowError, RetryAfterSource } from './index.js';
 /** HTTP `Retry-After` as milliseconds, for a `.sync` handler's `check` result: see `pollflow`'s. */
 export { retryAfterMs } from './index.js';
 
@@ -72,6 +72,11 @@ export interface JobHandler {
   check(handle: Json, context: HandlerContext): CheckResult | Promise<CheckResult>;
   /** The execution ends once this settles: a cancel that never settles keeps it from ending. */
   cancel?(handle: Json, reason: string, context: HandlerContext): void | Promise<void>;
+  /**
+   * The handle of the job submitted under `key`, or `null`: asked by a resumed execution whose
+   * submit was in flight when its checkpoint was taken, before it submits again.
+   */
+  find?(input: Json, key: string, context: HandlerContext): Json | null | Promise<Json | null>;
 }
 
 export interface RunAslOptions {
@@ -118,6 +123,18 @@ export interface RunAslOptions {
  *   a `seed` that is not a whole number from 0 to 2^53 - 1; a limit out of range.
  */
 export function runAsl(definition: AslDefinition, options?: RunAslOptions): Execution;
+
+/**
+ * Continues an execution of `definition` from its checkpoint ({@link Execution.checkpoint}) with
+ * these options' handlers: a `.sync` job is polled on, not submitted again. `options.input` is
+ * not used. On simulated time the clock starts where `options.simulatedTime` says: pass the
+ * time the checkpoint was taken (its `execution.entered_ms` is the last state's entry) to carry on
+ * from there.
+ * @throws {TypeError} a checkpoint that is not an object or its JSON text; the errors of
+ *   {@link runAsl}.
+ * @throws {Error} a checkpoint that does not load or does not fit the definition.
+ */
+export function resumeAsl(definition: AslDefinition, checkpoint: Checkpoint | string, options?: RunAslOptions): Execution;
 
 /** One thing wrong with a definition. */
 export interface AslProblem {

@@ -5,7 +5,7 @@
 // the engine reads and checks the definition and the options (wasm/src/asl/options.rs), as it
 // does `pollflow`'s; see asl.d.ts.
 import * as glue from './dist-asl/pollflow_wasm.js';
-import { after, checkOptions, control, loader, macrotask, randomSeed, read } from './execution.js';
+import { after, checkOptions, checkpointText, control, loader, macrotask, randomSeed, read } from './execution.js';
 
 const { init: load, initSync, engine } = loader(glue, 'pollflow/asl');
 
@@ -27,6 +27,16 @@ function millis(ms) {
 
 /** Starts an execution of an ASL state machine. See asl.d.ts. */
 export function runAsl(definition, options = {}) {
+  return begin(definition, options, undefined);
+}
+
+/** Continues an execution of an ASL state machine from its checkpoint. See asl.d.ts. */
+export function resumeAsl(definition, checkpoint, options = {}) {
+  return begin(definition, options, checkpointText(checkpoint));
+}
+
+/** `runAsl`, or with `checkpoint` (JSON text) `resumeAsl`. */
+function begin(definition, options, checkpoint) {
   const started = engine();
   const signal = checkOptions(options);
   let execution;
@@ -96,7 +106,7 @@ export function runAsl(definition, options = {}) {
   const given = read(options, 'seed', 'options.seed');
   const seed = given === undefined || given === null ? randomSeed() : 0;
   execution = started.start(() => {
-    const made = glue.startAsl(definition, options, counted, seed);
+    const made = glue.startAsl(definition, options, counted, seed, checkpoint);
     simulated = made.simulated;
     return made;
   }, signal, { onPark, onEnd });

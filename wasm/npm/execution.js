@@ -302,6 +302,15 @@ export function read(options, key, field) {
  * check made in JS (the wrapper handles the signal); the engine checks every other option
  * (wasm/src/fields.rs).
  */
+/** A checkpoint given to `resume`, as the JSON text the engine reads. */
+export function checkpointText(checkpoint) {
+  if (typeof checkpoint === 'string') return checkpoint;
+  if (checkpoint === null || typeof checkpoint !== 'object' || Array.isArray(checkpoint)) {
+    throw new TypeError(`checkpoint must be what execution.checkpoint() returned (an object, or its JSON text), got ${checkpoint === null ? 'null' : Array.isArray(checkpoint) ? 'array' : typeof checkpoint}`);
+  }
+  return JSON.stringify(checkpoint);
+}
+
 export function checkOptions(options) {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`options must be an object, got ${options === null ? 'null' : typeof options}`);
@@ -552,6 +561,20 @@ class Execution {
     if (failure.name !== error) failure.name = error;
     failure.cause = cause;
     throw failure;
+  }
+
+  /**
+   * The execution's state as plain JSON data, for `resume` — in this page or after a reload.
+   * Throws when it has ended or is being polled (from inside one of its own callbacks).
+   */
+  checkpoint() {
+    const text = this.#ended ? '' : this.#instance.call(() => this.#execution.checkpoint(), 'taking a checkpoint');
+    if (text === '') {
+      throw new Error(this.#ended
+        ? 'pollflow: the execution has ended; it has no checkpoint'
+        : 'pollflow: checkpoint() was called while the execution is being polled (from one of its callbacks); call it after the callback returns');
+    }
+    return JSON.parse(text);
   }
 
   /** Stops the execution (its job is cancelled when a cancel callback was given). */

@@ -94,8 +94,19 @@ export interface Limits {
 }
 
 export interface RunOptions {
-  /** Starts the job. Receives `input`; returns (or resolves to) the job's handle: an id, a URL, any JSON. */
-  submit(input: Json): Json | Promise<Json>;
+  /**
+   * Starts the job. Receives `input` and `{ key }`, the submission's idempotency key (the same
+   * when a resumed execution submits again what it had in flight: pass it to a service that takes
+   * idempotency tokens, or keep it with the job for `find`); returns (or resolves to) the job's
+   * handle: an id, a URL, any JSON.
+   */
+  submit(input: Json, submission: { key: string }): Json | Promise<Json>;
+  /**
+   * The handle of the job submitted under `key`, or `null`. A resumed execution whose submit was
+   * in flight when its checkpoint was taken asks this before submitting again; without it, it
+   * submits again (under the same key).
+   */
+  find?(input: Json, key: string): Json | null | Promise<Json | null>;
   /**
    * Looks at the job once. Receives the handle. A throw or rejection fails the execution
    * (`States.TaskFailed`), unless the thrown error has `retryable: true`: then the check is
@@ -211,6 +222,22 @@ export interface Execution extends AsyncIterable<ExecutionEvent> {
   result(): Promise<Json>;
   /** Same as aborting `options.signal`. */
   abort(): void;
+  /**
+   * The execution's whole state as plain JSON data (`JSON.stringify` it into `localStorage`, a
+   * file, a database), for {@link resume}: in this page or another, after a reload or a
+   * restart. A run that was waiting resumes with what was left of its wait; one whose submit was
+   * in flight asks `find` (if given) before submitting again.
+   * @throws {Error} once the execution has ended, or when called from one of its own callbacks.
+   */
+  checkpoint(): Checkpoint;
+}
+
+/** What {@link Execution.checkpoint} returns: JSON data, with its format `version` first. */
+export interface Checkpoint {
+  version: number;
+  workflow: string;
+  state: string;
+  execution: Json;
 }
 
 /**
@@ -260,6 +287,17 @@ export function initSync(source: WebAssembly.Module | ArrayBuffer | ArrayBufferV
  * @throws {Error} `pollflow: the engine is not loaded ...` before {@link init} (outside Node).
  */
 export function run(options: RunOptions): Execution;
+
+/**
+ * Continues an execution from its checkpoint with these options' callbacks: its job is polled
+ * on, not submitted again. `options.input` is not used (the checkpoint has it); the workflow's
+ * options (`intervalMs`, backoff...) must be those it was started with.
+ * @throws {TypeError} a checkpoint that is not an object or its JSON text; the errors of
+ *   {@link run} for the options.
+ * @throws {Error} a checkpoint that does not load (another format version, a damaged one:
+ *   `pollflow: the checkpoint does not load: ...`) or does not fit the workflow.
+ */
+export function resume(checkpoint: Checkpoint | string, options: RunOptions): Execution;
 
 /**
  * The state-machine graph `run(options)` would execute (states with their transitions), to draw it.

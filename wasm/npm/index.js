@@ -4,7 +4,7 @@
 // .wasm, a URL, the bytes, a precompiled `WebAssembly.Module` (Cloudflare Workers). Node loads
 // index.node.js, which loads it at import. See index.d.ts.
 import * as glue from './dist/pollflow_wasm.js';
-import { checkOptions, loader, randomSeed, read } from './execution.js';
+import { checkOptions, checkpointText, loader, randomSeed, read } from './execution.js';
 
 const { init: load, initSync, engine } = loader(glue, 'pollflow');
 
@@ -20,6 +20,15 @@ export function run(options) {
   // A random seed only for a run given none (the engine checks a given one).
   const seed = read(options, 'seed', 'options.seed');
   return started.start(() => glue.start(options, seed === undefined || seed === null ? randomSeed() : 0), signal);
+}
+
+/** Continues an execution from its checkpoint with these callbacks. See index.d.ts. */
+export function resume(checkpoint, options) {
+  const started = engine();
+  const signal = checkOptions(options);
+  const text = checkpointText(checkpoint);
+  const seed = read(options, 'seed', 'options.seed');
+  return started.start(() => glue.resume(options, text, seed === undefined || seed === null ? randomSeed() : 0), signal);
 }
 
 /** The graph `run(options)` would execute, as plain data. */

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use futures::StreamExt;
-use pollflow::{AbortHandle, Engine, Event, Outcome, Run};
+use pollflow::{AbortHandle, Checkpoint, Engine, Event, Outcome, Run};
 use wasm_bindgen::prelude::*;
 
 use crate::wake::Parker;
@@ -138,6 +138,17 @@ impl Execution {
         poller::note_abort();
         self.abort.abort();
     }
+
+    /// The run's checkpoint as JSON text (see `pollflow::Run::checkpoint`), or `""` when the
+    /// run has ended or is being polled (the JS wrapper says which).
+    pub fn checkpoint(&self) -> String {
+        let Ok(cell) = self.run.try_borrow() else {
+            return String::new();
+        };
+        cell.as_ref()
+            .and_then(|run| serde_json::to_string(&run.checkpoint()).ok())
+            .unwrap_or_default()
+    }
 }
 
 /// Starts an execution of the Job Poller workflow with JS callbacks (see `index.d.ts`);
@@ -146,8 +157,34 @@ impl Execution {
 #[wasm_bindgen]
 pub fn start(options: JsValue, random_seed: f64) -> Result<Execution, JsValue> {
     let _unfinished = wire::Unfinished::enter();
-    let limits = limits::from_options(&options)?;
-    let options = options::parse(&options)?;
+    let (engine, input) = engine(&options, random_seed)?;
+    Ok(Execution::new(engine.start(input)))
+}
+
+/// Continues the execution `checkpoint` (the JSON text of `Execution::checkpoint`) with these
+/// options' callbacks (see `index.d.ts`): its job is polled on, not submitted again.
+#[wasm_bindgen]
+pub fn resume(options: JsValue, checkpoint: &str, random_seed: f64) -> Result<Execution, JsValue> {
+    let _unfinished = wire::Unfinished::enter();
+    let (engine, _) = engine(&options, random_seed)?;
+    Ok(Execution::new(resumed(&engine, checkpoint)?))
+}
+
+/// The run of `checkpoint` (JSON text) on `engine`; a checkpoint that does not load or fit
+/// is an `Error` saying why.
+pub(crate) fn resumed(engine: &Engine, checkpoint: &str) -> Result<Run, JsValue> {
+    let checkpoint: Checkpoint = serde_json::from_str(checkpoint).map_err(|e| {
+        js_sys::Error::new(&format!("pollflow: the checkpoint does not load: {e}"))
+    })?;
+    engine
+        .resume(checkpoint)
+        .map_err(|e| js_sys::Error::new(&format!("pollflow: {e}")).into())
+}
+
+/// The engine `options` describe, and their input.
+fn engine(options: &JsValue, random_seed: f64) -> Result<(Engine, serde_json::Value), JsValue> {
+    let limits = limits::from_options(options)?;
+    let options = options::parse(options)?;
     // `as` saturates: no panic on any number.
     let seed = options.seed.unwrap_or(random_seed as u64);
     let mut builder = pollflow::Engine::builder(options.workflow, options.poller, clock::JsClock)
@@ -156,8 +193,7 @@ pub fn start(options: JsValue, random_seed: f64) -> Result<Execution, JsValue> {
     if let Some(notifier) = options.notifier {
         builder = builder.notifier(notifier);
     }
-    let engine: Engine = builder.build();
-    Ok(Execution::new(engine.start(options.input)))
+    Ok((builder.build(), options.input))
 }
 
 /// The state-machine graph `start` would run with these options (for drawing it).

@@ -29,6 +29,8 @@ keys! {
     Submit = "submit",
     Check = "check",
     Cancel = "cancel",
+    Find = "find",
+    SubmitKey = "key",
     Notify = "notify",
     Input = "input",
     Wait = "wait",
@@ -58,6 +60,13 @@ keys! {
 /// `object[key]`, or what reading it threw (a getter, a proxy).
 pub(crate) fn get(object: &JsValue, k: Key) -> Result<JsValue, JsValue> {
     KEYS.with(|keys| Reflect::get(object, &keys[k as usize]))
+}
+
+/// `object[key] = value` on an object made here (no setter to throw).
+pub(crate) fn set(object: &JsValue, k: Key, value: &JsValue) {
+    KEYS.with(|keys| {
+        let _ = Reflect::set(object, &keys[k as usize], value);
+    });
 }
 
 /// Whether `value` is the string `key` (`===`).

@@ -187,6 +187,7 @@ pub(crate) fn parse(options: &JsValue) -> Result<Options, JsValue> {
     let submit = function(options, Key::Submit, "options.submit", true)?.expect("required");
     let check = function(options, Key::Check, "options.check", true)?.expect("required");
     let cancel = function(options, Key::Cancel, "options.cancel", false)?;
+    let find = function(options, Key::Find, "options.find", false)?;
     let notifier = function(options, Key::Notify, "options.notify", false)?.map(JsNotifier);
     Ok(Options {
         workflow: workflow(options, notifier.is_some())?,
@@ -194,6 +195,8 @@ pub(crate) fn parse(options: &JsValue) -> Result<Options, JsValue> {
             submit,
             check,
             cancel,
+            find,
+            pass_key: true,
             handle: RefCell::default(),
         },
         notifier,

@@ -15,7 +15,7 @@ use wasm_bindgen::JsValue;
 
 use crate::errors::{describe, message, number};
 use crate::json;
-use crate::keys::{get, is, Key};
+use crate::keys::{get, is, set, Key};
 
 /// Whether `value` is a promise or another thenable; what reading its `then` threw, as `Err`.
 fn is_thenable(value: &JsValue) -> Result<bool, JsValue> {
@@ -88,17 +88,31 @@ async fn call(f: &Function, args: &[JsValue], what: &str) -> Result<JsValue, Tas
         .map_err(|thrown| crate::errors::task_error(&thrown, what))
 }
 
-/// JS callbacks for submit, check and (optionally) cancel.
+/// JS callbacks for submit, check and (optionally) cancel and find.
 pub(crate) struct JsPoller {
     pub(crate) submit: Function,
     pub(crate) check: Function,
     pub(crate) cancel: Option<Function>,
+    /// `find(input, key)`: the handle of the job submitted under `key`, or null.
+    pub(crate) find: Option<Function>,
+    /// `submit(input, { key })`; `false`: `submit(input)` (`pollflow/asl`'s handlers take the
+    /// handler context second).
+    pub(crate) pass_key: bool,
     /// The last handle checked, and its JSON text as a JS string: each check gets a fresh copy
     /// (`JSON.parse`) without printing the same handle again.
     pub(crate) handle: RefCell<Option<(Value, JsValue)>>,
 }
 
 impl JsPoller {
+    /// Calls `submit` with `args`; its result is the handle.
+    async fn submit_with(&self, args: &[JsValue]) -> Result<Value, TaskError> {
+        let handle = call(&self.submit, args, "submit()").await?;
+        let handle = json::from_js(&handle, "submit() result");
+        // Reading the handle may run JS too (`toJSON`).
+        crate::clock::forget_now();
+        handle.map_err(|e| TaskError::new("TypeError", message(&e)))
+    }
+
     /// `handle` as a fresh JS value.
     fn handle_js(&self, handle: &Value) -> JsValue {
         if let Some((value, text)) = &*self.handle.borrow() {
@@ -179,9 +193,33 @@ fn job_status(result: &JsValue) -> Result<JobStatus, CheckError> {
 #[async_trait(?Send)]
 impl Poller for JsPoller {
     async fn submit(&self, input: &Value) -> Result<Value, TaskError> {
-        let handle = call(&self.submit, &[json::to_js(input)], "submit()").await?;
-        let handle = json::from_js(&handle, "submit() result");
-        // Reading the handle may run JS too (`toJSON`).
+        self.submit_with(&[json::to_js(input)]).await
+    }
+
+    /// `submit(input, { key })`.
+    async fn submit_keyed(&self, input: &Value, key: &str) -> Result<Value, TaskError> {
+        if !self.pass_key {
+            return self.submit(input).await;
+        }
+        let context = js_sys::Object::new();
+        set(&context, Key::SubmitKey, &key.into());
+        self.submit_with(&[json::to_js(input), context.into()]).await
+    }
+
+    /// `find(input, key)`: `null` or `undefined` when there is no such job.
+    async fn find_submitted(&self, input: &Value, key: &str) -> Result<Option<Value>, TaskError> {
+        let Some(find) = &self.find else {
+            return Err(TaskError::new(
+                pollflow::names::FIND_UNSUPPORTED,
+                "no find callback was given",
+            ));
+        };
+        let found = call(find, &[json::to_js(input), key.into()], "find()").await?;
+        let handle = if found.is_null() || found.is_undefined() {
+            Ok(None)
+        } else {
+            json::from_js(&found, "find() result").map(Some)
+        };
         crate::clock::forget_now();
         handle.map_err(|e| TaskError::new("TypeError", message(&e)))
     }

@@ -1,13 +1,53 @@
 //! A tiny seedable random number generator whose state serializes with a checkpoint.
 
-use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// SplitMix64: 8 bytes of state, fast, deterministic for a given seed.
 ///
-/// Not for cryptography; it only spreads retry delays (jitter).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
+/// Not for cryptography; it only spreads retry delays (jitter). In human-readable formats its
+/// state serializes as 16 hex digits (a JSON number that large would lose digits in
+/// JavaScript), and a plain number, as checkpoints of format 1 have it, reads too; binary
+/// formats (bincode) keep the number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Rng(u64);
+
+impl Serialize for Rng {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if serializer.is_human_readable() {
+            serializer.collect_str(&format_args!("{:016x}", self.0))
+        } else {
+            serializer.serialize_u64(self.0)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Rng {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct State;
+        impl Visitor<'_> for State {
+            type Value = Rng;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a generator state: 16 hex digits, or a whole number")
+            }
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Rng, E> {
+                Ok(Rng(n))
+            }
+            fn visit_str<E: de::Error>(self, hex: &str) -> Result<Rng, E> {
+                u64::from_str_radix(hex, 16)
+                    .map(Rng)
+                    .map_err(|_| E::invalid_value(de::Unexpected::Str(hex), &self))
+            }
+        }
+        if deserializer.is_human_readable() {
+            deserializer.deserialize_any(State)
+        } else {
+            deserializer.deserialize_u64(State)
+        }
+    }
+}
 
 impl Rng {
     /// A generator that yields the same sequence for the same seed.
@@ -63,5 +103,16 @@ mod tests {
         }
         assert_eq!(rng.between(9, 9), 9);
         assert_eq!(rng.between(9, 2), 9);
+    }
+
+    #[test]
+    fn state_saves_as_hex_in_json_and_reads_from_hex_or_a_number() {
+        let rng = Rng::seeded(u64::MAX - 1);
+        let text = serde_json::to_string(&rng).unwrap();
+        assert_eq!(text, "\"fffffffffffffffe\"");
+        assert_eq!(serde_json::from_str::<Rng>(&text).unwrap(), rng);
+        assert_eq!(serde_json::from_str::<Rng>("18446744073709551614").unwrap(), rng);
+        let error = serde_json::from_str::<Rng>("\"xyz\"").unwrap_err().to_string();
+        assert!(error.contains("16 hex digits"), "{error}");
     }
 }

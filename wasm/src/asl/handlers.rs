@@ -81,14 +81,15 @@ pub(super) fn tasks(options: &JsValue, wrap: &Function) -> Result<Tasks, JsValue
             tasks = tasks.handler(key.clone(), JsTask { handler, key });
             continue;
         }
-        let [submit, check, cancel] = if is_plain_object(&value) {
+        let [submit, check, cancel, find] = if is_plain_object(&value) {
             [
                 member(&value, Key::Submit, &field)?,
                 member(&value, Key::Check, &field)?,
                 member(&value, Key::Cancel, &field)?,
+                member(&value, Key::Find, &field)?,
             ]
         } else {
-            [JsValue::UNDEFINED, JsValue::UNDEFINED, JsValue::UNDEFINED]
+            [JsValue::UNDEFINED; 4]
         };
         let (Some(submit), Some(check)) =
             (submit.dyn_ref::<Function>(), check.dyn_ref::<Function>())
@@ -97,20 +98,20 @@ pub(super) fn tasks(options: &JsValue, wrap: &Function) -> Result<Tasks, JsValue
                 "{field} must be a function, or an object with submit and check functions"
             )));
         };
-        let cancel = match cancel.dyn_ref::<Function>() {
-            Some(cancel) => Some(wrapped(wrap, cancel)?),
-            None if cancel.is_undefined() => None,
-            None => {
-                return Err(type_error(&format!(
-                    "{field}.cancel must be a function, got {}",
-                    kind(&cancel)
-                )))
-            }
+        let optional = |f: JsValue, name: &str| match f.dyn_ref::<Function>() {
+            Some(f) => wrapped(wrap, f).map(Some),
+            None if f.is_undefined() => Ok(None),
+            None => Err(type_error(&format!(
+                "{field}.{name} must be a function, got {}",
+                kind(&f)
+            ))),
         };
         let poller = JsPoller {
             submit: wrapped(wrap, submit)?,
             check: wrapped(wrap, check)?,
-            cancel,
+            cancel: optional(cancel, "cancel")?,
+            find: optional(find, "find")?,
+            pass_key: false,
             handle: RefCell::default(),
         };
         tasks = tasks.job(key, poller);

@@ -54,13 +54,15 @@ fn load(definition: &str) -> Result<Workflow, JsValue> {
 /// `wrap` makes it), Wait states overridden by `options.waitOverrides`, on simulated time
 /// when `options.simulatedTime` says so, its random numbers (jitter, `States.UUID`,
 /// `States.MathRandom`) seeded by `options.seed` or else `random_seed` (drawn by JS from
-/// `crypto.getRandomValues`), bounded by `options.limits`.
+/// `crypto.getRandomValues`), bounded by `options.limits`. Given `checkpoint` (the JSON text
+/// of `Execution::checkpoint`), it continues that execution instead of starting one.
 #[wasm_bindgen(js_name = startAsl)]
 pub fn start_asl(
     definition: JsValue,
     options: JsValue,
     wrap: Function,
     random_seed: f64,
+    checkpoint: Option<String>,
 ) -> Result<Execution, JsValue> {
     let _unfinished = crate::wire::Unfinished::enter();
     let definition = options::definition(&definition)?;
@@ -84,12 +86,16 @@ pub fn start_asl(
             listed(&unbound)
         )));
     }
+    let run = |engine: &Engine| match &checkpoint {
+        Some(text) => crate::execution::resumed(engine, text),
+        None => Ok(engine.start(input)),
+    };
     let Some(start_ms) = start else {
         let engine = Engine::with_tasks(workflow, tasks, clock::JsClock)
             .seed(seed)
             .limits(limits)
             .build();
-        return Ok(Execution::new(engine.start(input)));
+        return Ok(Execution::new(run(&engine)?));
     };
     // `as` saturates: no panic on any number (checked finite and >= 0).
     let clock = VirtualClock::starting_at(Duration::from_millis(start_ms as u64));
@@ -97,7 +103,7 @@ pub fn start_asl(
         .seed(seed)
         .limits(limits)
         .build();
-    Ok(Execution::new(engine.start(input)).on_simulated_time(Simulation::new(clock)))
+    Ok(Execution::new(run(&engine)?).on_simulated_time(Simulation::new(clock)))
 }
 
 /// `{"valid": bool, "problems": [{"state", "path", "reason"}]}` as JSON text: every problem of
