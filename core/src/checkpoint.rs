@@ -119,6 +119,40 @@ impl<'de> Deserialize<'de> for FormatVersion {
     }
 }
 
+/// Reads an internally tagged enum (`{"<tag>": "<variant>", fields...}`) as `Wire`, its
+/// externally tagged twin (`{"<variant>": {fields...}}`, unit variants as `{}`), through a
+/// [`Value`](serde_json::Value) instead of serde's `Content` buffer. What a derived
+/// `#[serde(tag = ...)]` reads, with less code: `Content` and a second copy of every field
+/// type's reader (one for `Content`, one for the format's deserializer) compile into the npm
+/// package's WebAssembly, which carries a size budget. Like the derived reader, it needs a
+/// self-describing format.
+pub(crate) fn retagged<'de, D, Wire>(deserializer: D, tag: &'static str) -> Result<Wire, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    Wire: serde::de::DeserializeOwned,
+{
+    use serde::de::Error;
+    use serde_json::Value;
+    let mut value = Value::deserialize(deserializer)?;
+    let variant = match value.as_object_mut().map(|fields| fields.remove(tag)) {
+        Some(Some(Value::String(variant))) => variant,
+        Some(Some(other)) => {
+            return Err(D::Error::custom(format_args!(
+                "`{tag}` must be a string, got {other}"
+            )))
+        }
+        Some(None) => return Err(D::Error::missing_field(tag)),
+        None => {
+            return Err(D::Error::custom(format_args!(
+                "expected a map with `{tag}`"
+            )))
+        }
+    };
+    let mut outer = serde_json::Map::new();
+    outer.insert(variant, value);
+    serde_json::from_value(Value::Object(outer)).map_err(D::Error::custom)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

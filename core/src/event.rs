@@ -183,7 +183,7 @@ impl EventKind {
 }
 
 /// How an execution ended.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Outcome {
     /// Succeeded with this output.
@@ -206,6 +206,29 @@ pub enum Outcome {
         /// Whether the job was cancelled.
         job_cancelled: bool,
     },
+}
+
+/// What `Outcome` reads (see `checkpoint::retagged`).
+#[derive(Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+enum OutcomeWire {
+    Succeeded { output: Value },
+    Failed { error: TaskError },
+    TimedOut { error: TaskError },
+    Aborted { job_cancelled: bool },
+}
+
+impl<'de> Deserialize<'de> for Outcome {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(
+            match crate::checkpoint::retagged::<D, OutcomeWire>(deserializer, "status")? {
+                OutcomeWire::Succeeded { output } => Self::Succeeded { output },
+                OutcomeWire::Failed { error } => Self::Failed { error },
+                OutcomeWire::TimedOut { error } => Self::TimedOut { error },
+                OutcomeWire::Aborted { job_cancelled } => Self::Aborted { job_cancelled },
+            },
+        )
+    }
 }
 
 impl Outcome {

@@ -10,7 +10,7 @@ use crate::error::{names, CheckError, TaskError};
 use crate::platform::{async_trait_outside_wasm, SendOutsideWasm, SyncOutsideWasm};
 
 /// What one check learned about a job.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum JobStatus {
     /// Still running; check again later.
@@ -36,6 +36,45 @@ pub enum JobStatus {
         /// The job's detail (exit code, reason, ...).
         detail: Value,
     },
+}
+
+/// What `JobStatus` reads (see `checkpoint::retagged`).
+#[derive(Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+enum JobStatusWire {
+    Pending {
+        detail: Value,
+        #[serde(
+            default,
+            rename = "retry_after_ms",
+            with = "crate::policy::millis_option"
+        )]
+        retry_after: Option<Duration>,
+    },
+    Succeeded {
+        output: Value,
+    },
+    Failed {
+        detail: Value,
+    },
+}
+
+impl<'de> Deserialize<'de> for JobStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(
+            match crate::checkpoint::retagged::<D, JobStatusWire>(deserializer, "status")? {
+                JobStatusWire::Pending {
+                    detail,
+                    retry_after,
+                } => Self::Pending {
+                    detail,
+                    retry_after,
+                },
+                JobStatusWire::Succeeded { output } => Self::Succeeded { output },
+                JobStatusWire::Failed { detail } => Self::Failed { detail },
+            },
+        )
+    }
 }
 
 impl JobStatus {

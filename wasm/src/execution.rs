@@ -173,9 +173,11 @@ pub fn resume(options: JsValue, checkpoint: &str, random_seed: f64) -> Result<Ex
 /// The run of `checkpoint` (JSON text) on `engine`; a checkpoint that does not load or fit
 /// is an `Error` saying why.
 pub(crate) fn resumed(engine: &Engine, checkpoint: &str) -> Result<Run, JsValue> {
-    let checkpoint: Checkpoint = serde_json::from_str(checkpoint).map_err(|e| {
-        js_sys::Error::new(&format!("pollflow: the checkpoint does not load: {e}"))
-    })?;
+    // Through `Value`: its parser is in the module already (`json::from_js`), and the
+    // checkpoint's types are then read from one deserializer type only.
+    let checkpoint: Checkpoint = serde_json::from_str::<serde_json::Value>(checkpoint)
+        .and_then(serde_json::from_value)
+        .map_err(|e| js_sys::Error::new(&format!("pollflow: the checkpoint does not load: {e}")))?;
     engine
         .resume(checkpoint)
         .map_err(|e| js_sys::Error::new(&format!("pollflow: {e}")).into())

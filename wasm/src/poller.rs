@@ -203,7 +203,8 @@ impl Poller for JsPoller {
         }
         let context = js_sys::Object::new();
         set(&context, Key::SubmitKey, &key.into());
-        self.submit_with(&[json::to_js(input), context.into()]).await
+        self.submit_with(&[json::to_js(input), context.into()])
+            .await
     }
 
     /// `find(input, key)`: `null` or `undefined` when there is no such job.

@@ -39,7 +39,8 @@ test('a run checkpointed mid-wait resumes polling the same job after a "reload",
   }
   first.abort(); // the page goes away
   const checkpoint = JSON.parse(saved);
-  assert.equal(checkpoint.version, 1);
+  assert.equal(checkpoint.version, 2); // Checkpoint::FORMAT_VERSION
+  assert.equal(checkpoint.execution.deadline_ms, undefined, 'no u64::MAX, which JSON.parse would round');
   assert.equal(checkpoint.state, 'Wait');
   const resumed = resume(checkpoint, { ...jobs, wait: { intervalMs: 10 } });
   const types = [];
@@ -73,6 +74,7 @@ test('a resumed run whose submit never answered finds the job by its key', async
   const again = service();
   const lostAgain = { ...again, find: undefined, submit: async (input, submission) => { await again.submit(input, submission); return new Promise(() => {}); } };
   const second = run({ ...lostAgain, wait: { intervalMs: 10 } });
+  second.outcome.catch(() => {}); // drives it (an execution nobody iterates or awaits waits)
   await new Promise((resolve) => setTimeout(resolve, 50));
   const saved = second.checkpoint();
   second.abort();
@@ -90,9 +92,14 @@ test('checkpoint() and resume() say clearly what is wrong', async () => {
   assert.throws(() => resume(42, jobs), { name: 'TypeError', message: /checkpoint must be what execution\.checkpoint\(\) returned .* got number/ });
   assert.throws(() => resume('{"version": 9}', jobs), { message: /checkpoint format version 9 is not one this release of pollflow reads/ });
   const other = run({ ...jobs, name: 'Other', wait: { intervalMs: 1000 } });
-  for await (const event of other) if (event.type === 'WaitStarted') break;
-  const checkpoint = other.checkpoint();
-  other.abort();
+  // Taken while iterating: leaving a `for await` loop (break) aborts the execution.
+  let checkpoint;
+  for await (const event of other) {
+    if (event.type === 'WaitStarted') {
+      checkpoint = other.checkpoint();
+      break;
+    }
+  }
   assert.throws(() => resume(checkpoint, jobs), { message: /checkpoint is from workflow "Other", but this engine runs "Job Poller"/ });
 });
 
@@ -101,7 +108,7 @@ test('pollflow/asl: a .sync job resumes from its checkpoint, and a seeded run dr
     StartAt: 'Job',
     States: {
       Job: { Type: 'Task', Resource: 'arn:aws:states:::batch:submitJob.sync', ResultPath: '$.job', Next: 'Id' },
-      Id: { Type: 'Pass', Parameters: { 'n.$': 'States.MathRandom()' }, End: true },
+      Id: { Type: 'Pass', Parameters: { 'n.$': 'States.MathRandom(0, 1000000)' }, End: true },
     },
   };
   const jobs = service({ doneAfter: 2 });

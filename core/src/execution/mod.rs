@@ -14,7 +14,7 @@
 
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 use smol_str::SmolStr;
 
@@ -81,7 +81,10 @@ pub(crate) struct Execution {
     attempt: u32,
     /// Consecutive transient check errors.
     check_errors: u32,
-    /// When waiting must end (a wait policy's `max_wait`), in ms since the epoch.
+    /// When waiting must end (a wait policy's `max_wait`), in ms since the epoch. Not saved
+    /// when there is none (`u64::MAX`, a JSON number JavaScript would round up past what a
+    /// `u64` holds, and `None` are the same: no end), since format 2.
+    #[serde(default, skip_serializing_if = "unbounded")]
     deadline_ms: Option<u64>,
     rng: Rng,
     next_event_id: u64,
@@ -140,7 +143,7 @@ impl Route {
     }
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize)]
 #[serde(tag = "phase", rename_all = "snake_case")]
 enum Phase {
     Start,
@@ -182,6 +185,64 @@ enum Phase {
         #[cfg_attr(feature = "asl", serde(default, skip_serializing))]
         asl: AslOnly,
     },
+}
+
+/// What `Phase` reads (see [`crate::checkpoint::retagged`]).
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum PhaseWire {
+    Start {},
+    Enter {},
+    Act {},
+    Sleeping {
+        until_ms: u64,
+        then: AfterSleep,
+    },
+    Poll {},
+    Abandon {
+        error: Box<TaskError>,
+    },
+    Exit {
+        next: Option<u32>,
+    },
+    Stopping {
+        end: Box<Outcome>,
+    },
+    Cancelling {
+        end: Box<Outcome>,
+    },
+    Ending {
+        end: Box<Outcome>,
+    },
+    Finished {
+        end: Box<Outcome>,
+    },
+    Branches {
+        branches: Box<Branches>,
+        #[cfg_attr(feature = "asl", serde(default))]
+        asl: AslOnly,
+    },
+}
+
+impl<'de> Deserialize<'de> for Phase {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(
+            match crate::checkpoint::retagged::<D, PhaseWire>(deserializer, "phase")? {
+                PhaseWire::Start {} => Self::Start,
+                PhaseWire::Enter {} => Self::Enter,
+                PhaseWire::Act {} => Self::Act,
+                PhaseWire::Sleeping { until_ms, then } => Self::Sleeping { until_ms, then },
+                PhaseWire::Poll {} => Self::Poll,
+                PhaseWire::Abandon { error } => Self::Abandon { error },
+                PhaseWire::Exit { next } => Self::Exit { next },
+                PhaseWire::Stopping { end } => Self::Stopping { end },
+                PhaseWire::Cancelling { end } => Self::Cancelling { end },
+                PhaseWire::Ending { end } => Self::Ending { end },
+                PhaseWire::Finished { end } => Self::Finished { end },
+                PhaseWire::Branches { branches, asl } => Self::Branches { branches, asl },
+            },
+        )
+    }
 }
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
@@ -818,6 +879,11 @@ mod hex_id {
 
 fn is_zero(n: &u32) -> bool {
     *n == 0
+}
+
+/// A deadline that never comes: none, or the end of time (`u64::MAX`).
+fn unbounded(deadline_ms: &Option<u64>) -> bool {
+    deadline_ms.is_none_or(|ms| ms == u64::MAX)
 }
 
 /// A refused completion as a failed call with the limit's error (no Retry or Catch matches it).

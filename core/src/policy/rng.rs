@@ -111,8 +111,13 @@ mod tests {
         let text = serde_json::to_string(&rng).unwrap();
         assert_eq!(text, "\"fffffffffffffffe\"");
         assert_eq!(serde_json::from_str::<Rng>(&text).unwrap(), rng);
-        assert_eq!(serde_json::from_str::<Rng>("18446744073709551614").unwrap(), rng);
-        let error = serde_json::from_str::<Rng>("\"xyz\"").unwrap_err().to_string();
+        assert_eq!(
+            serde_json::from_str::<Rng>("18446744073709551614").unwrap(),
+            rng
+        );
+        let error = serde_json::from_str::<Rng>("\"xyz\"")
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("16 hex digits"), "{error}");
     }
 }
