@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the npm package `pollflow`: the base engine into wasm/npm/dist (`pollflow`), and with
-# the feature `asl` into wasm/npm/dist-asl (`pollflow/asl`) — the engine compiled to wasm32,
+# the feature `asl` into wasm/npm/dist-asl (`pollflow/asl`), and each again with the feature
+# `resume` (dist-resume, dist-asl-resume: the engines that read checkpoints, which `resume` and
+# `resumeAsl` load the first time they are called) — the engine compiled to wasm32,
 # then wasm-bindgen's ESM glue, then binaryen's wasm-opt; then the JS that ships, minified as
 # ESM and CommonJS (scripts/npm-js.mjs). Installs the wasm32 toolchain, the matching
 # wasm-bindgen CLI, wasm-opt and esbuild when missing. Prints the size of every entry point as
@@ -57,8 +59,12 @@ cp LICENSE-MIT LICENSE-APACHE wasm/npm/
 
 build wasm/npm/dist
 build wasm/npm/dist-asl --features asl
+# The same engines that also read checkpoints, loaded by `resume` and `resumeAsl` only.
+build wasm/npm/dist-resume --features resume
+build wasm/npm/dist-asl-resume --features asl,resume
 # The JS that ships (minified ESM and CommonJS, .d.cts), then every entry point's size: fails
 # when what a browser downloads for `pollflow` is over 100,000 B gzipped, or for `pollflow/asl`
 # over 225,000 B (under aws-local-stepfunctions' browser bundle, about
-# 250 KB gzipped, with room to grow).
+# 250 KB gzipped, with room to grow); and the size of each one's resume module (loaded only by
+# `resume()` / `resumeAsl()`, not counted in the entry), which fails over 140,000 B and 265,000 B.
 node scripts/npm-js.mjs

@@ -28,12 +28,21 @@ const MODULES = {
   'index.js': 'dist',
   'index.node.js': 'dist',
   'dist/pollflow_wasm.js': 'dist',
+  'resume.js': 'dist',
+  'dist-resume/pollflow_wasm.js': 'dist-resume',
   'asl.js': 'dist-asl',
   'asl.node.js': 'dist-asl',
   'dist-asl/pollflow_wasm.js': 'dist-asl',
+  'asl-resume.js': 'dist-asl',
+  'dist-asl-resume/pollflow_wasm.js': 'dist-asl-resume',
 };
 /** Files that ship where they are. */
-const ASSETS = new Set(['dist/pollflow_wasm_bg.wasm', 'dist-asl/pollflow_wasm_bg.wasm']);
+const ASSETS = new Set([
+  'dist/pollflow_wasm_bg.wasm',
+  'dist-asl/pollflow_wasm_bg.wasm',
+  'dist-resume/pollflow_wasm_bg.wasm',
+  'dist-asl-resume/pollflow_wasm_bg.wasm',
+]);
 /** The types for `require` (each `.d.ts` copied as `.d.cts`, its imports mapped). */
 const TYPES = {
   'index.d.ts': 'dist/index.d.cts',
@@ -41,6 +50,12 @@ const TYPES = {
 };
 /** Budgets in bytes gzipped, for what a browser downloads for an entry point. */
 const BUDGETS = { '.': 100_000, './asl': 225_000 };
+/**
+ * Each entry point's resume module: the engine that reads checkpoints, which the entry imports
+ * (`import()`) only when `resume` or `resumeAsl` is first called — not counted in the entry's
+ * size, but sized and budgeted on its own (what it adds to the entry), so it cannot grow unseen.
+ */
+const RESUME = { '.': ['resume.js', 'resume()', 140_000], './asl': ['asl-resume.js', 'resumeAsl()', 265_000] };
 
 /** Where module `path` ships, as ESM (`.js`) or CommonJS (`.cjs`). */
 const shipped = (path, ext) => `${MODULES[path]}/${posix.basename(path, '.js')}${ext}`;
@@ -52,7 +67,7 @@ function relative(from, to) {
 }
 
 /** Relative imports in JS (`import`, `export ... from`, `new URL(..., import.meta.url)`), in types. */
-const JS_IMPORT = /(\bfrom\s*|\bimport\s*|\bnew URL\(\s*)(['"])(\.\.?\/[^'"]*)\2/g;
+const JS_IMPORT = /(\bfrom\s*|\bimport\s*|\bimport\(\s*|\bnew URL\(\s*)(['"])(\.\.?\/[^'"]*)\2/g;
 const TYPE_IMPORT = /(\bfrom\s*)(['"])(\.\.?\/[^'"]*)\2/g;
 
 /** `code` (of `source`, shipping as `target`) with its relative imports mapped by `map(path)`. */
@@ -110,7 +125,10 @@ function resolveExport(entry, conditions) {
   return target.replace(/^\.\//, '');
 }
 
-/** Every file that loading `file` (shipped) loads: its imports, requires and `new URL` assets. */
+/**
+ * Every file that loading `file` (shipped) loads: its imports, requires and `new URL` assets
+ * (not what it imports later with `import()`: see RESUME).
+ */
 function loads(file, seen = new Set()) {
   if (seen.has(file)) return seen;
   seen.add(file);
@@ -125,19 +143,29 @@ function loads(file, seen = new Set()) {
 const gzipped = (file) => execFileSync('gzip', ['-9c', root + file], { maxBuffer: 1 << 26 }).length;
 const HOSTS = [['browsers: import', ['import', 'browser']], ['Node: import', ['import', 'node']], ['Node: require', ['require', 'node']]];
 let over = 0;
+/** Prints the size of `files` (the first line names them as `what`); counts it when over `budget`. */
+function report(what, files, budget) {
+  const raw = files.reduce((sum, file) => sum + readFileSync(root + file).length, 0);
+  const gz = files.reduce((sum, file) => sum + gzipped(file), 0);
+  const wasm = files.find((file) => file.endsWith('.wasm'));
+  console.error(`${what}: .wasm ${gzipped(wasm)} B gzipped, JS ${files.length - 1} files ${gz - gzipped(wasm)} B gzipped; total ${raw} B raw, ${gz} B gzipped${budget ? ` (budget ${budget} B)` : ''}`);
+  console.error(`    ${files.join(' ')}`);
+  if (budget && gz > budget) {
+    console.error(`    over its budget of ${budget} B gzipped`);
+    over += 1;
+  }
+}
 for (const [entry, budget] of Object.entries(BUDGETS)) {
+  const [resumeSource, resumeCall, resumeBudget] = RESUME[entry];
   for (const [host, conditions] of HOSTS) {
-    const files = [...loads(resolveExport(entry, conditions))];
-    const raw = files.reduce((sum, file) => sum + readFileSync(root + file).length, 0);
-    const gz = files.reduce((sum, file) => sum + gzipped(file), 0);
-    const wasm = files.find((file) => file.endsWith('.wasm'));
+    const file = resolveExport(entry, conditions);
+    const files = loads(file);
     const counted = host.startsWith('browsers');
-    console.error(`${posix.join('pollflow', entry)} (${host}): .wasm ${gzipped(wasm)} B gzipped, JS ${files.length - 1} files ${gz - gzipped(wasm)} B gzipped; total ${raw} B raw, ${gz} B gzipped${counted ? ` (budget ${budget} B)` : ''}`);
-    console.error(`    ${files.join(' ')}`);
-    if (counted && gz > budget) {
-      console.error(`    over its budget of ${budget} B gzipped`);
-      over += 1;
-    }
+    report(`${posix.join('pollflow', entry)} (${host})`, [...files], counted && budget);
+    // The resume module: what it loads that the entry has not.
+    const lazy = shipped(resumeSource, file.endsWith('.cjs') ? '.cjs' : '.js');
+    const more = [...loads(lazy)].filter((f) => !files.has(f));
+    report(`    + its resume module, loaded only by ${resumeCall} (${host})`, more, counted && resumeBudget);
   }
 }
 if (over) process.exit(1);

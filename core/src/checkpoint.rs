@@ -20,13 +20,36 @@ use crate::execution::Execution;
 /// flight resumes by asking the poller for the job under that submission's key
 /// ([`Poller::find_submitted`](crate::Poller::find_submitted)); it submits again, under the
 /// same key, only if the poller finds none or cannot look.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 pub struct Checkpoint {
     #[serde(default)]
     pub(crate) version: FormatVersion,
     pub(crate) workflow: String,
     pub(crate) state: String,
     pub(crate) execution: Execution,
+}
+
+impl Serialize for Checkpoint {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        CheckpointOf {
+            version: self.version,
+            workflow: &self.workflow,
+            state: &self.state,
+            execution: &self.execution,
+        }
+        .serialize(serializer)
+    }
+}
+
+/// A checkpoint's fields, borrowed: what [`Checkpoint`] serializes as, and what
+/// [`Run::checkpoint_of`](crate::Run::checkpoint_of) serializes without cloning the execution
+/// first (cloning compiles into the npm package's WebAssembly, which has a size budget).
+#[derive(Serialize)]
+pub struct CheckpointOf<'a> {
+    pub(crate) version: FormatVersion,
+    pub(crate) workflow: &'a str,
+    pub(crate) state: &'a str,
+    pub(crate) execution: &'a Execution,
 }
 
 impl Checkpoint {

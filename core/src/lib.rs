@@ -114,7 +114,7 @@ pub use abort::AbortHandle;
 /// Re-exported so `Poller`, `Notifier` and `TaskHandler` impls need no extra dependency:
 /// `#[async_trait]` on native targets, `#[async_trait(?Send)]` on `wasm32`.
 pub use async_trait::async_trait;
-pub use checkpoint::Checkpoint;
+pub use checkpoint::{Checkpoint, CheckpointOf};
 #[cfg(feature = "tokio")]
 pub use clock::TokioClock;
 pub use clock::{Clock, VirtualClock};

@@ -11,7 +11,7 @@ use futures::stream::{FusedStream, Stream};
 use futures::StreamExt;
 
 use crate::abort::AbortHandle;
-use crate::checkpoint::{Checkpoint, FormatVersion};
+use crate::checkpoint::{Checkpoint, CheckpointOf, FormatVersion};
 use crate::engine::EngineInner;
 use serde_json::Value;
 use smol_str::SmolStr;
@@ -128,14 +128,24 @@ impl Run {
     /// # Ok::<(), pollflow::workflow::BuildError>(())
     /// ```
     pub fn checkpoint(&self) -> Checkpoint {
-        let compiled = self.engine.workflow.compiled();
+        let of = self.checkpoint_of();
         Checkpoint {
-            version: FormatVersion::CURRENT,
-            workflow: compiled.name.to_string(),
-            state: compiled.nodes[self.execution.state() as usize]
-                .name
-                .to_string(),
+            version: of.version,
+            workflow: of.workflow.to_owned(),
+            state: of.state.to_owned(),
             execution: self.execution.clone(),
+        }
+    }
+
+    /// The run's checkpoint, borrowed from it: it serializes as [`Run::checkpoint`] does,
+    /// without copying the execution.
+    pub fn checkpoint_of(&self) -> CheckpointOf<'_> {
+        let compiled = self.engine.workflow.compiled();
+        CheckpointOf {
+            version: FormatVersion::CURRENT,
+            workflow: &compiled.name,
+            state: &compiled.nodes[self.execution.state() as usize].name,
+            execution: &self.execution,
         }
     }
 

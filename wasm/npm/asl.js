@@ -5,7 +5,7 @@
 // the engine reads and checks the definition and the options (wasm/src/asl/options.rs), as it
 // does `pollflow`'s; see asl.d.ts.
 import * as glue from './dist-asl/pollflow_wasm.js';
-import { after, checkOptions, checkpointText, control, loader, macrotask, randomSeed, read } from './execution.js';
+import { Loading, after, checkOptions, checkpointText, control, loader, macrotask, randomSeed, read } from './execution.js';
 
 const { init: load, initSync, engine } = loader(glue, 'pollflow/asl');
 
@@ -27,17 +27,23 @@ function millis(ms) {
 
 /** Starts an execution of an ASL state machine. See asl.d.ts. */
 export function runAsl(definition, options = {}) {
-  return begin(definition, options, undefined);
+  return begin(glue, engine(), definition, options, undefined);
 }
 
-/** Continues an execution of an ASL state machine from its checkpoint. See asl.d.ts. */
+/**
+ * Continues an execution of an ASL state machine from its checkpoint. See asl.d.ts. It runs on
+ * a second engine, the one that reads checkpoints (asl-resume.js), imported at the first call:
+ * the Execution returned waits for it, and the engine's errors reach its events and outcome.
+ */
 export function resumeAsl(definition, checkpoint, options = {}) {
-  return begin(definition, options, checkpointText(checkpoint));
+  checkOptions(options);
+  const text = checkpointText(checkpoint);
+  const starting = import('./asl-resume.js').then((module) => module.load()).then((loaded) => () => begin(loaded.glue, loaded.engine, definition, options, text));
+  return new Loading(starting, text);
 }
 
-/** `runAsl`, or with `checkpoint` (JSON text) `resumeAsl`. */
-function begin(definition, options, checkpoint) {
-  const started = engine();
+/** `runAsl`, or with `checkpoint` (JSON text) `resumeAsl`, on the engine `started` (of `glue`). */
+function begin(glue, started, definition, options, checkpoint) {
   const signal = checkOptions(options);
   let execution;
   let simulated = false;

@@ -123,7 +123,7 @@ function load(glue, module) {
   glue.forget(); // the glue holds one instance (build-npm.sh adds `forget`)
   const wasm = glue.initSync({ module });
   const { settle, ring } = glue;
-  const self = { crashed: null, depth: 0, call, own, poll, park, end, abort: (e) => report(() => e.abort()) };
+  const self = { crashed: null, depth: 0, call, own, poll, park, end, checkpoint, abort: (e) => report(() => e.abort()) };
   const timers = new Map();
   const resumers = [];
   // This instance frees its executions: the glue's finalizer would free them in whichever
@@ -181,6 +181,11 @@ function load(glue, module) {
     execution.__wbg_ptr = execution.__destroy_into_raw();
     freed.register(execution, execution.__wbg_ptr, execution);
     return execution;
+  }
+
+  /** The checkpoint of `execution` (JSON data), or undefined when it has ended or is being polled. */
+  function checkpoint(execution) {
+    return call(() => execution.checkpoint()) ? text() : undefined;
   }
 
   /** Frees `execution`, returning its outcome (left in memory by its END). */
@@ -568,17 +573,81 @@ class Execution {
    * Throws when it has ended or is being polled (from inside one of its own callbacks).
    */
   checkpoint() {
-    const text = this.#ended ? '' : this.#instance.call(() => this.#execution.checkpoint(), 'taking a checkpoint');
-    if (text === '') {
+    const checkpoint = this.#ended ? undefined : this.#instance.checkpoint(this.#execution);
+    if (checkpoint === undefined) {
       throw new Error(this.#ended
         ? 'pollflow: the execution has ended; it has no checkpoint'
         : 'pollflow: checkpoint() was called while the execution is being polled (from one of its callbacks); call it after the callback returns');
     }
-    return JSON.parse(text);
+    return checkpoint;
   }
 
   /** Stops the execution (its job is cancelled when a cancel callback was given). */
   abort() {
     if (!this.#ended) this.#instance.abort(this.#execution);
+  }
+}
+
+/**
+ * An Execution whose engine is still loading (`resume`: the engine that reads checkpoints is a
+ * second module, imported the first time it is needed). `starting` resolves to a function that
+ * starts the real Execution on it; until then its events and outcome wait, `abort()` is
+ * remembered, and `checkpoint()` is the one it was given (`text`, JSON). An engine that does
+ * not load, or a start that throws, rejects its events (once) and its outcome.
+ */
+export class Loading {
+  #execution;
+  #started;
+  #text;
+  #aborted;
+  #consumer;
+
+  constructor(starting, text) {
+    this.#text = text;
+    this.#started = starting.then((start) => {
+      this.#execution = start();
+      if (this.#aborted) this.#execution.abort();
+      return this.#execution;
+    });
+    this.#started.catch(() => {}); // reaches whoever iterates or awaits
+  }
+
+  [Symbol.asyncIterator]() {
+    if (this.#consumer) throw new TypeError('an execution can be iterated once');
+    this.#consumer = 1;
+    const events = this.#started.then((execution) => execution[Symbol.asyncIterator]());
+    events.catch(() => {});
+    let failed = false;
+    // An engine that did not load or start: the first next() rejects, the others are done.
+    const next = () => events.then((i) => i.next(), (error) => {
+      if (failed) return { value: undefined, done: true };
+      failed = true;
+      throw error;
+    });
+    return {
+      next,
+      return: (value) => events.then((i) => i.return(value), () => ({ value, done: true })),
+      throw: (error) => events.then((i) => i.throw(error), () => { throw error; }),
+      [Symbol.asyncIterator]() { return this; },
+    };
+  }
+
+  get outcome() {
+    this.#consumer ??= 2;
+    return this.#started.then((execution) => execution.outcome);
+  }
+
+  result() {
+    this.#consumer ??= 2;
+    return this.#started.then((execution) => execution.result());
+  }
+
+  checkpoint() {
+    return this.#execution ? this.#execution.checkpoint() : JSON.parse(this.#text);
+  }
+
+  abort() {
+    if (this.#execution) this.#execution.abort();
+    else this.#aborted = true;
   }
 }

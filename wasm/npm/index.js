@@ -4,7 +4,7 @@
 // .wasm, a URL, the bytes, a precompiled `WebAssembly.Module` (Cloudflare Workers). Node loads
 // index.node.js, which loads it at import. See index.d.ts.
 import * as glue from './dist/pollflow_wasm.js';
-import { checkOptions, checkpointText, loader, randomSeed, read } from './execution.js';
+import { Loading, checkOptions, checkpointText, loader, randomSeed, read } from './execution.js';
 
 const { init: load, initSync, engine } = loader(glue, 'pollflow');
 
@@ -22,13 +22,19 @@ export function run(options) {
   return started.start(() => glue.start(options, seed === undefined || seed === null ? randomSeed() : 0), signal);
 }
 
-/** Continues an execution from its checkpoint with these callbacks. See index.d.ts. */
+/**
+ * Continues an execution from its checkpoint with these callbacks. See index.d.ts. It runs on
+ * a second engine, the one that reads checkpoints (resume.js), imported at the first call: the
+ * Execution returned waits for it, and the engine's errors (a checkpoint that does not load,
+ * an option it rejects) reach its events and its outcome.
+ */
 export function resume(checkpoint, options) {
-  const started = engine();
   const signal = checkOptions(options);
   const text = checkpointText(checkpoint);
   const seed = read(options, 'seed', 'options.seed');
-  return started.start(() => glue.resume(options, text, seed === undefined || seed === null ? randomSeed() : 0), signal);
+  const random = seed === undefined || seed === null ? randomSeed() : 0;
+  const starting = import('./resume.js').then((module) => module.load()).then(({ glue, engine }) => () => engine.start(() => glue.resume(options, text, random), signal));
+  return new Loading(starting, text);
 }
 
 /** The graph `run(options)` would execute, as plain data. */

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use futures::StreamExt;
-use pollflow::{AbortHandle, Checkpoint, Engine, Event, Outcome, Run};
+use pollflow::{AbortHandle, Engine, Event, Outcome, Run};
 use wasm_bindgen::prelude::*;
 
 use crate::wake::Parker;
@@ -139,15 +139,18 @@ impl Execution {
         self.abort.abort();
     }
 
-    /// The run's checkpoint as JSON text (see `pollflow::Run::checkpoint`), or `""` when the
-    /// run has ended or is being polled (the JS wrapper says which).
-    pub fn checkpoint(&self) -> String {
+    /// Leaves the run's checkpoint (see `pollflow::Run::checkpoint`) in memory as JSON text,
+    /// as an event's (`wire::send_text`): `true`, or `false` when the run has ended or is being
+    /// polled (the JS wrapper says which). Serialized from the run, not from a copy of it.
+    pub fn checkpoint(&self) -> bool {
         let Ok(cell) = self.run.try_borrow() else {
-            return String::new();
+            return false;
         };
-        cell.as_ref()
-            .and_then(|run| serde_json::to_string(&run.checkpoint()).ok())
-            .unwrap_or_default()
+        let Some(run) = cell.as_ref() else {
+            return false;
+        };
+        wire::send_text(&run.checkpoint_of());
+        true
     }
 }
 
@@ -162,7 +165,9 @@ pub fn start(options: JsValue, random_seed: f64) -> Result<Execution, JsValue> {
 }
 
 /// Continues the execution `checkpoint` (the JSON text of `Execution::checkpoint`) with these
-/// options' callbacks (see `index.d.ts`): its job is polled on, not submitted again.
+/// options' callbacks (see `index.d.ts`): its job is polled on, not submitted again. Only in
+/// the build with the feature `resume`, which the JS loads when `resume` is first called.
+#[cfg(feature = "resume")]
 #[wasm_bindgen]
 pub fn resume(options: JsValue, checkpoint: &str, random_seed: f64) -> Result<Execution, JsValue> {
     let _unfinished = wire::Unfinished::enter();
@@ -172,10 +177,11 @@ pub fn resume(options: JsValue, checkpoint: &str, random_seed: f64) -> Result<Ex
 
 /// The run of `checkpoint` (JSON text) on `engine`; a checkpoint that does not load or fit
 /// is an `Error` saying why.
+#[cfg(feature = "resume")]
 pub(crate) fn resumed(engine: &Engine, checkpoint: &str) -> Result<Run, JsValue> {
     // Through `Value`: its parser is in the module already (`json::from_js`), and the
     // checkpoint's types are then read from one deserializer type only.
-    let checkpoint: Checkpoint = serde_json::from_str::<serde_json::Value>(checkpoint)
+    let checkpoint: pollflow::Checkpoint = serde_json::from_str::<serde_json::Value>(checkpoint)
         .and_then(serde_json::from_value)
         .map_err(|e| js_sys::Error::new(&format!("pollflow: the checkpoint does not load: {e}")))?;
     engine

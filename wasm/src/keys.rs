@@ -30,7 +30,8 @@ keys! {
     Check = "check",
     Cancel = "cancel",
     Find = "find",
-    SubmitKey = "key",
+    // `submit(input, { key })`: the submission's idempotency key.
+    Idempotency = "key",
     Notify = "notify",
     Input = "input",
     Wait = "wait",

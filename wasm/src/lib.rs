@@ -68,7 +68,9 @@ mod wire;
 
 #[cfg(all(target_arch = "wasm32", feature = "asl"))]
 pub use crate::asl::{asl_graph, start_asl, validate_asl};
+#[cfg(all(target_arch = "wasm32", feature = "resume"))]
+pub use crate::execution::resume;
 #[cfg(target_arch = "wasm32")]
-pub use crate::execution::{resume, start, workflow_graph, Execution};
+pub use crate::execution::{start, workflow_graph, Execution};
 #[cfg(target_arch = "wasm32")]
 pub use crate::host::{ring, set_host, settle};

@@ -202,7 +202,7 @@ impl Poller for JsPoller {
             return self.submit(input).await;
         }
         let context = js_sys::Object::new();
-        set(&context, Key::SubmitKey, &key.into());
+        set(&context, Key::Idempotency, &key.into());
         self.submit_with(&[json::to_js(input), context.into()])
             .await
     }

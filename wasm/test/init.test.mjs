@@ -46,7 +46,7 @@ test('pollflow before init: every call throws a clear error, bad sources are ref
   await assert.rejects(pollflow.init(new Uint8Array([1, 2, 3])), WebAssembly.CompileError);
   // A module that is not this engine: an empty one, the other build (each entry has its own).
   const notTheEngine = (why) => ({ name: 'TypeError', message: new RegExp(`^pollflow: this WebAssembly module is not the engine of this version of pollflow \\(${why}`) });
-  assert.throws(() => pollflow.initSync(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0])), notTheEngine('it exports no resume, ring, setHost, settle, start, workflowGraph\\)$'));
+  assert.throws(() => pollflow.initSync(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0])), notTheEngine('it exports no ring, setHost, settle, start, workflowGraph\\)$'));
   const aslBuild = readFileSync(aslWasmUrl);
   assert.throws(() => pollflow.initSync(aslBuild), (error) => notTheEngine('WebAssembly.Instance\\(\\): Import').message.test(error.message) && error.cause instanceof WebAssembly.LinkError);
   await assert.rejects(pollflow.init(aslBuild), notTheEngine('WebAssembly.Instance'), 'init too, and it may be tried again');

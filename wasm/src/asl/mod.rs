@@ -55,7 +55,8 @@ fn load(definition: &str) -> Result<Workflow, JsValue> {
 /// when `options.simulatedTime` says so, its random numbers (jitter, `States.UUID`,
 /// `States.MathRandom`) seeded by `options.seed` or else `random_seed` (drawn by JS from
 /// `crypto.getRandomValues`), bounded by `options.limits`. Given `checkpoint` (the JSON text
-/// of `Execution::checkpoint`), it continues that execution instead of starting one.
+/// of `Execution::checkpoint`), it continues that execution instead of starting one; only the
+/// build with the feature `resume` reads checkpoints (the JS loads it for `resumeAsl`).
 #[wasm_bindgen(js_name = startAsl)]
 pub fn start_asl(
     definition: JsValue,
@@ -87,7 +88,12 @@ pub fn start_asl(
         )));
     }
     let run = |engine: &Engine| match &checkpoint {
+        #[cfg(feature = "resume")]
         Some(text) => crate::execution::resumed(engine, text),
+        #[cfg(not(feature = "resume"))]
+        Some(_) => Err(JsValue::from(js_sys::Error::new(
+            "pollflow/asl: this build does not read checkpoints",
+        ))),
         None => Ok(engine.start(input)),
     };
     let Some(start_ms) = start else {
