@@ -130,9 +130,13 @@ export function runAsl(definition: AslDefinition, options?: RunAslOptions): Exec
  * not used. On simulated time the clock starts where `options.simulatedTime` says: pass the
  * time the checkpoint was taken (its `execution.entered_ms` is the last state's entry) to carry on
  * from there.
- * @throws {TypeError} a checkpoint that is not an object or its JSON text; the errors of
- *   {@link runAsl}.
- * @throws {Error} a checkpoint that does not load or does not fit the definition.
+ *
+ * As `pollflow`'s `resume`: the engine that reads checkpoints is a second module, loaded the
+ * first time `resumeAsl` is called; the Execution is returned at once, and the errors that
+ * engine finds (a checkpoint that does not load or does not fit the definition, the errors of
+ * {@link runAsl} for the definition and options) reject its `outcome` and its first `next()`.
+ * @throws {TypeError} a checkpoint that is not an object or its JSON text; `options` not an
+ *   object, or an `options.signal` that is not an AbortSignal.
  */
 export function resumeAsl(definition: AslDefinition, checkpoint: Checkpoint | string, options?: RunAslOptions): Execution;
 

@@ -292,10 +292,17 @@ export function run(options: RunOptions): Execution;
  * Continues an execution from its checkpoint with these options' callbacks: its job is polled
  * on, not submitted again. `options.input` is not used (the checkpoint has it); the workflow's
  * options (`intervalMs`, backoff...) must be those it was started with.
- * @throws {TypeError} a checkpoint that is not an object or its JSON text; the errors of
- *   {@link run} for the options.
- * @throws {Error} a checkpoint that does not load (another format version, a damaged one:
- *   `pollflow: the checkpoint does not load: ...`) or does not fit the workflow.
+ *
+ * The engine that reads checkpoints is a second module, loaded (from the package's own files)
+ * the first time `resume` is called; the Execution is returned at once and its events and
+ * outcome wait for it. Until it has loaded, `checkpoint()` returns the checkpoint given.
+ * Errors the engine finds reject the execution's `outcome` (and `result()`, and the first
+ * `next()` of its events) instead of being thrown here: a checkpoint that does not load
+ * (another format version, a damaged one: `pollflow: the checkpoint does not load: ...`), one
+ * that does not fit the workflow, and the errors of {@link run} for the options (other than
+ * `options` not being an object and `options.signal`).
+ * @throws {TypeError} a checkpoint that is not an object or its JSON text; `options` not an
+ *   object, or an `options.signal` that is not an AbortSignal.
  */
 export function resume(checkpoint: Checkpoint | string, options: RunOptions): Execution;
 
