@@ -112,7 +112,7 @@ function begin(glue, started, definition, options, checkpoint) {
   const given = read(options, 'seed', 'options.seed');
   const seed = given === undefined || given === null ? randomSeed() : 0;
   execution = started.start(() => {
-    const made = glue.startAsl(definition, options, counted, seed, checkpoint);
+    const made = checkpoint === undefined ? glue.startAsl(definition, options, counted, seed) : glue.resumeAsl(definition, options, counted, seed, checkpoint);
     simulated = made.simulated;
     return made;
   }, signal, { onPark, onEnd });

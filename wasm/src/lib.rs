@@ -66,6 +66,8 @@ mod wake;
 )]
 mod wire;
 
+#[cfg(all(target_arch = "wasm32", feature = "asl", feature = "resume"))]
+pub use crate::asl::resume_asl;
 #[cfg(all(target_arch = "wasm32", feature = "asl"))]
 pub use crate::asl::{asl_graph, start_asl, validate_asl};
 #[cfg(all(target_arch = "wasm32", feature = "resume"))]

@@ -54,16 +54,39 @@ fn load(definition: &str) -> Result<Workflow, JsValue> {
 /// `wrap` makes it), Wait states overridden by `options.waitOverrides`, on simulated time
 /// when `options.simulatedTime` says so, its random numbers (jitter, `States.UUID`,
 /// `States.MathRandom`) seeded by `options.seed` or else `random_seed` (drawn by JS from
-/// `crypto.getRandomValues`), bounded by `options.limits`. Given `checkpoint` (the JSON text
-/// of `Execution::checkpoint`), it continues that execution instead of starting one; only the
-/// build with the feature `resume` reads checkpoints (the JS loads it for `resumeAsl`).
+/// `crypto.getRandomValues`), bounded by `options.limits`.
 #[wasm_bindgen(js_name = startAsl)]
 pub fn start_asl(
     definition: JsValue,
     options: JsValue,
     wrap: Function,
     random_seed: f64,
-    checkpoint: Option<String>,
+) -> Result<Execution, JsValue> {
+    begin(definition, options, wrap, random_seed, None)
+}
+
+/// `startAsl` continuing the execution `checkpoint` (the JSON text of `Execution::checkpoint`)
+/// instead of starting one. Only in the build with the feature `resume`, which the JS loads for
+/// `resumeAsl`.
+#[cfg(feature = "resume")]
+#[wasm_bindgen(js_name = resumeAsl)]
+pub fn resume_asl(
+    definition: JsValue,
+    options: JsValue,
+    wrap: Function,
+    random_seed: f64,
+    checkpoint: &str,
+) -> Result<Execution, JsValue> {
+    begin(definition, options, wrap, random_seed, Some(checkpoint))
+}
+
+/// `startAsl`, or with `checkpoint` `resumeAsl`.
+fn begin(
+    definition: JsValue,
+    options: JsValue,
+    wrap: Function,
+    random_seed: f64,
+    checkpoint: Option<&str>,
 ) -> Result<Execution, JsValue> {
     let _unfinished = crate::wire::Unfinished::enter();
     let definition = options::definition(&definition)?;
@@ -87,14 +110,15 @@ pub fn start_asl(
             listed(&unbound)
         )));
     }
-    let run = |engine: &Engine| match &checkpoint {
+    // Only `resumeAsl` passes a checkpoint, and only the build with the feature `resume`.
+    #[cfg(not(feature = "resume"))]
+    let _ = checkpoint;
+    let run = |engine: &Engine| -> Result<pollflow::Run, JsValue> {
         #[cfg(feature = "resume")]
-        Some(text) => crate::execution::resumed(engine, text),
-        #[cfg(not(feature = "resume"))]
-        Some(_) => Err(JsValue::from(js_sys::Error::new(
-            "pollflow/asl: this build does not read checkpoints",
-        ))),
-        None => Ok(engine.start(input)),
+        if let Some(text) = checkpoint {
+            return crate::execution::resumed(engine, text);
+        }
+        Ok(engine.start(input))
     };
     let Some(start_ms) = start else {
         let engine = Engine::with_tasks(workflow, tasks, clock::JsClock)
