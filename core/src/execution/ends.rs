@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{Execution, Phase, Step};
+use super::{json_text, Execution, Phase, Step};
 use crate::error::{names, TaskError};
 use crate::event::Outcome;
 use crate::expr::{PathOrCall, Scope};
@@ -81,7 +81,7 @@ impl Execution {
             .unwrap_or_else(|| {
                 self.last
                     .as_ref()
-                    .map_or_else(String::new, |s| s.detail().to_string())
+                    .map_or_else(String::new, |s| json_text(s.detail()))
             });
         self.phase = Phase::Ending {
             end: Box::new(Outcome::Failed {

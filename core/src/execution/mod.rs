@@ -679,7 +679,7 @@ impl Execution {
                             self.task_succeeded(wf, node, output.clone(), now);
                         }
                         JobStatus::Failed { detail } => {
-                            let error = TaskError::task_failed(detail.to_string());
+                            let error = TaskError::task_failed(json_text(detail));
                             self.task_failed(wf, node, &error, now);
                         }
                     }
@@ -875,6 +875,13 @@ mod hex_id {
             ))
         })
     }
+}
+
+/// `value` as compact JSON text, what its `Display` writes: through `serde_json::to_string`,
+/// whose writer the npm package's WebAssembly has anyway (`Display` brings a second one, and a
+/// pretty-printer for `{:#}`, about 1 KB gzipped).
+pub(crate) fn json_text(value: &Value) -> String {
+    serde_json::to_string(value).unwrap_or_default()
 }
 
 fn is_zero(n: &u32) -> bool {

@@ -299,7 +299,7 @@ fn uses_context(state: &State) -> bool {
         | State::Delay { .. }
         | State::Choice { .. }
         | State::Succeed { .. }
-        | State::Fail { .. } => mentions_context(state),
+        | State::Fail { .. } => mentions_context(&Flattened { state }),
         // Their own fields only: the branches' states are compiled (and asked) on their own.
         State::Parallel {
             io, retry, catch, ..
@@ -328,6 +328,15 @@ fn uses_context(state: &State) -> bool {
         }
         State::PollWait { .. } => false,
     }
+}
+
+/// A state serialized as `StateDef` serializes it (`#[serde(flatten)]`): serializing `State`
+/// on its own would compile a second copy of its serializer into the npm package's
+/// WebAssembly (which has a size budget), besides the one `workflowGraph` uses.
+#[derive(serde::Serialize)]
+struct Flattened<'a> {
+    #[serde(flatten)]
+    state: &'a State,
 }
 
 fn mentions_context(fields: &impl serde::Serialize) -> bool {
