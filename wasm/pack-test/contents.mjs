@@ -9,12 +9,15 @@ const files = readdirSync(root, { recursive: true, withFileTypes: true })
   .filter((entry) => entry.isFile())
   .map((entry) => relative(root, join(entry.parentPath ?? entry.path, entry.name)))
   .sort();
-const modules = ['execution', 'index', 'index.node', 'node', 'pollflow_wasm', 'retry-after'];
-const aslModules = ['asl', 'asl.node', 'pollflow_wasm'];
+const modules = ['execution', 'index', 'index.node', 'node', 'pollflow_wasm', 'resume', 'retry-after'];
+const aslModules = ['asl', 'asl.node', 'asl-resume', 'pollflow_wasm'];
+// The engines that read checkpoints, loaded by resume() and resumeAsl() only.
+const resumeBuilds = ['dist-resume', 'dist-asl-resume'];
 const expected = [
   'LICENSE-APACHE', 'LICENSE-MIT', 'README.md', 'package.json', 'index.d.ts', 'asl.d.ts',
   'dist/index.d.cts', 'dist/pollflow_wasm_bg.wasm', ...modules.flatMap((m) => [`dist/${m}.js`, `dist/${m}.cjs`]),
   'dist-asl/asl.d.cts', 'dist-asl/pollflow_wasm_bg.wasm', ...aslModules.flatMap((m) => [`dist-asl/${m}.js`, `dist-asl/${m}.cjs`]),
+  ...resumeBuilds.flatMap((d) => [`${d}/pollflow_wasm_bg.wasm`, `${d}/pollflow_wasm.js`, `${d}/pollflow_wasm.cjs`]),
 ].sort();
 assert.deepEqual(files, expected);
 console.log(`the tarball holds ${files.length} files: the expected ones`);
