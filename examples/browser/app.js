@@ -1,9 +1,10 @@
 // The Job Poller workflow of the npm package `pollflow`, run in the page against a simulated
 // job, drawn as a graph whose states light up as the execution's events arrive — like the
-// AWS Step Functions console's graph view.
+// AWS Step Functions console's graph view. A run keeps its checkpoint in localStorage: after a
+// reload the page resumes it, polling the same job (see "checkpoint and resume" at the end).
 //
 // URL parameters: ?autostart (start at once), ?fail (the job fails), ?wait=MS (default 300).
-import { init, run, workflowGraph } from 'pollflow';
+import { init, resume, run, workflowGraph } from 'pollflow';
 
 const params = new URLSearchParams(location.search);
 const waitMs = params.get('wait') ? Number(params.get('wait')) : 300;
@@ -12,6 +13,7 @@ const $ = (id) => document.getElementById(id);
 const toggle = $('toggle');
 const failBox = $('fail');
 const statusText = $('status');
+const continuedText = $('continued');
 const jobText = $('job');
 const noticeText = $('notice');
 const log = $('log');
@@ -22,44 +24,66 @@ failBox.checked = params.has('fail');
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---------------------------------------------------------------------------------------------
-// The simulated job: AWS Batch-like statuses. `check` answers PENDING (RUNNABLE, STARTING,
-// RUNNING), then SUCCEEDED, or FAILED when the "job fails" box is ticked.
+// The simulated job service: AWS Batch-like statuses. `check` answers PENDING (RUNNABLE,
+// STARTING, RUNNING), then SUCCEEDED, or FAILED when the "job fails" box was ticked at submit.
+// Its jobs live in localStorage, so that a job outlives a reload of the page, as a real one
+// outlives its client; `submits` counts the submit requests it received. It records a job at
+// once and answers 150 ms later; a submit under a key it knows (an idempotency token) gets the
+// job of that key back, and `find` looks a job up by its key.
 
 const PENDING_STATUSES = ['RUNNABLE', 'STARTING', 'RUNNING'];
+const SERVICE_KEY = 'pollflow-example-service';
+
+const readService = () => JSON.parse(localStorage.getItem(SERVICE_KEY) ?? '{"submits":0,"jobs":{}}');
+const writeService = (service) => localStorage.setItem(SERVICE_KEY, JSON.stringify(service));
+const jobOfKey = (service, key) => Object.keys(service.jobs).find((jobId) => service.jobs[jobId].key === key);
+
+function showJob(jobId) {
+  const { status, checks } = readService().jobs[jobId];
+  jobText.textContent = `${jobId} · ${status} · ${checks} check${checks === 1 ? '' : 's'}`;
+  jobText.dataset.status = status;
+}
 
 function simulatedJob({ fail }) {
-  let checks = 0;
-  let cancelled = false;
-  const show = (jobId, status) => {
-    if (cancelled) return; // a check still in flight when the execution was aborted
-    jobText.textContent = `${jobId} · ${status} · ${checks} check${checks === 1 ? '' : 's'}`;
-    jobText.dataset.status = status;
-  };
   return {
-    async submit(input) {
+    async submit(input, { key }) {
+      const service = readService();
+      service.submits += 1;
+      let jobId = jobOfKey(service, key);
+      if (!jobId) {
+        jobId = `job-${Math.random().toString(16).slice(2, 8)}`;
+        service.jobs[jobId] = { key, fail, status: 'SUBMITTED', checks: 0 };
+      }
+      writeService(service);
       await sleep(150);
-      const jobId = `job-${Math.random().toString(16).slice(2, 8)}`;
-      show(jobId, 'SUBMITTED');
+      showJob(jobId);
       return { jobId, jobName: input.jobName };
+    },
+    find(input, key) {
+      const jobId = jobOfKey(readService(), key);
+      return jobId ? { jobId, jobName: input.jobName } : null;
     },
     async check({ jobId }) {
       await sleep(100);
-      checks += 1;
-      if (checks <= PENDING_STATUSES.length) {
-        const status = PENDING_STATUSES[checks - 1];
-        show(jobId, status);
-        return { status: 'PENDING', detail: { jobId, status } };
+      const service = readService();
+      const job = service.jobs[jobId];
+      if (job.status !== 'CANCELLED') { // not a check still in flight when the run was aborted
+        job.checks += 1;
+        job.status = PENDING_STATUSES[job.checks - 1] ?? (job.fail ? 'FAILED' : 'SUCCEEDED');
+        writeService(service);
+        showJob(jobId);
       }
-      if (fail) {
-        show(jobId, 'FAILED');
-        return { status: 'FAILED', detail: { jobId, status: 'FAILED', statusReason: 'Essential container in task exited', exitCode: 3 } };
+      switch (job.status) {
+        case 'SUCCEEDED': return { status: 'SUCCEEDED', output: { jobId, status: 'SUCCEEDED', report: 's3://reports/nightly/2024-01-01.csv' } };
+        case 'FAILED': return { status: 'FAILED', detail: { jobId, status: 'FAILED', statusReason: 'Essential container in task exited', exitCode: 3 } };
+        default: return { status: 'PENDING', detail: { jobId, status: job.status } };
       }
-      show(jobId, 'SUCCEEDED');
-      return { status: 'SUCCEEDED', output: { jobId, status: 'SUCCEEDED', report: 's3://reports/nightly/2024-01-01.csv' } };
     },
     cancel({ jobId }) {
-      show(jobId, 'CANCELLED');
-      cancelled = true;
+      const service = readService();
+      service.jobs[jobId].status = 'CANCELLED';
+      writeService(service);
+      showJob(jobId);
     },
     notify({ state, message }) {
       noticeText.textContent = `${state}: ${message}`;
@@ -333,7 +357,8 @@ function takeEdge(key) {
   path.parentNode.append(path); // taken edges on top of the others where they share a stretch
 }
 
-function createHighlighter() {
+/** `resumedIn`: the state a resumed run continues in (its events begin inside it). */
+function createHighlighter(resumedIn) {
   let current = null; // the state entered last and not exited
   let previous = '^'; // the state exited last ('^' is Start)
   const setState = (name, cls) => {
@@ -342,6 +367,11 @@ function createHighlighter() {
     g.classList.remove('current', 'visited', 'failed', 'aborted');
     g.classList.add(cls);
   };
+  if (resumedIn) {
+    view.start.classList.add('reached');
+    setState(resumedIn, 'current');
+    current = resumedIn;
+  }
   const end = (cls) => {
     if (current) setState(current, cls);
     if (current) takeEdge(`${current}→$`); // only a final state has an edge to End
@@ -442,7 +472,13 @@ function logEvent(event, startedAt) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Start / Abort.
+// Start / Abort, and checkpoint and resume: while a run goes, the page keeps its checkpoint
+// (`execution.checkpoint()`, JSON data) in localStorage after each event, with its job's handle
+// once submitted; on load, a checkpoint there is resumed (`resume(checkpoint, options)`: the
+// same job polled on, not submitted again) instead of waiting for Start. The run's end removes it.
+
+const RUN_KEY = 'pollflow-example-run';
+const ENDING = ['JobCancelled', 'ExecutionSucceeded', 'ExecutionFailed', 'ExecutionTimedOut', 'ExecutionAborted'];
 
 let controller = null;
 
@@ -451,14 +487,18 @@ function setStatus(status, text) {
   statusText.textContent = text;
 }
 
-async function start() {
+/** Starts a run, or with `saved` ({ checkpoint, job }) continues the one saved before a reload. */
+async function start(saved) {
   controller = new AbortController();
   delete document.body.dataset.outcome;
   document.body.dataset.phase = 'running';
   resetGraph();
   log.replaceChildren();
   eventCount.textContent = '';
+  continuedText.hidden = !saved;
+  continuedText.textContent = saved ? `continuing the run of job ${saved.job?.jobId ?? '(not submitted yet)'}` : '';
   jobText.textContent = '—';
+  if (saved?.job) showJob(saved.job.jobId);
   noticeText.textContent = '—';
   resultText.textContent = '—';
   resultText.title = '';
@@ -468,8 +508,10 @@ async function start() {
 
   let outcome;
   try {
-    const execution = run(options({ fail: failBox.checked, signal: controller.signal }));
-    const highlight = createHighlighter();
+    const runOptions = options({ fail: failBox.checked, signal: controller.signal });
+    const execution = saved ? resume(saved.checkpoint, runOptions) : run(runOptions);
+    const highlight = createHighlighter(saved?.checkpoint.state);
+    let job = saved?.job ?? null;
     let startedAt = null;
     let lastAt = null;
     for await (const event of execution) {
@@ -478,6 +520,11 @@ async function start() {
       highlight(event);
       logEvent(event, startedAt);
       if (event.type === 'StateEntered') setStatus('RUNNING', `Running — ${event.state}`);
+      if (event.type === 'TaskSubmitted') job = event.handle;
+      // What a reload needs changes with each step (submitted, waiting, checked): keep it.
+      if (!ENDING.includes(event.type) && !controller.signal.aborted) {
+        localStorage.setItem(RUN_KEY, JSON.stringify({ checkpoint: execution.checkpoint(), job }));
+      }
     }
     outcome = await execution.outcome;
     const seconds = (((lastAt ?? 0) - (startedAt ?? 0)) / 1000).toFixed(2);
@@ -492,6 +539,7 @@ async function start() {
     outcome = { status: 'ERROR' };
     setStatus('ERROR', `Error: ${error.message}`);
   } finally {
+    localStorage.removeItem(RUN_KEY);
     controller = null;
     toggle.textContent = 'Start again';
     failBox.disabled = false;
@@ -505,6 +553,15 @@ toggle.addEventListener('click', () => {
   else start();
 });
 
+/** The run saved before the page was reloaded, or null. */
+function savedRun() {
+  try {
+    return JSON.parse(localStorage.getItem(RUN_KEY));
+  } catch {
+    return null; // not ours: start afresh
+  }
+}
+
 // The engine first: `init()` fetches the package's .wasm (a bundler copies it with the build).
 // No top-level await, here or in the package, so builds for older browsers accept this page.
 init().then(() => {
@@ -515,7 +572,9 @@ init().then(() => {
   toggle.disabled = false;
   document.body.dataset.phase = 'ready';
   setStatus('READY', 'Ready — press Start execution');
-  if (params.has('autostart')) start();
+  const saved = savedRun();
+  if (saved) start(saved);
+  else if (params.has('autostart')) start();
 }, (error) => {
   console.error(error);
   setStatus('ERROR', `Error loading the engine: ${error.message}`);

@@ -1,8 +1,8 @@
 // The browser example in headless Chromium: the page loads the npm package `pollflow` (wasm),
 // draws the workflow graph, runs an execution against its simulated job and highlights the
-// states live — as plain ES modules (an import map to the package's browser entry), and as
-// built by Vite for ES2020 (vite.config.js: no top-level await). Screenshots go to
-// target/browser-test/ (from the repository root).
+// states live, and resumes a run after a reload — as plain ES modules (an import map to the
+// package's browser entry), and as built by Vite for ES2020 (vite.config.js: no top-level
+// await). Screenshots go to target/browser-test/ (from the repository root).
 //
 //   npm test                      (CHROMIUM_PATH overrides /usr/bin/chromium)
 import { after, before, test } from 'node:test';
@@ -249,6 +249,48 @@ for (const [build, url, prefix] of [['ES modules', () => baseUrl, ''], ['Vite bu
     assert.equal(await page.textContent('#toggle'), 'Start again');
     assert.deepEqual(problems, [], 'no console errors or warnings, page errors or failed requests');
   });
+
+  test(`${build}: a reload mid-wait: the page resumes the run from its checkpoint in localStorage, polls the same job to the end, and does not submit it again`, async (t) => {
+    // Waits of 1.5 s, so that the page reloads while the second one goes.
+    const { page, problems } = await openPage(t, '?autostart&wait=1500', url());
+    await page.waitForSelector('g.state.current[data-type="Wait"][data-passes="2"]', { timeout: TIMEOUT_MS });
+    const before = await page.evaluate(readStorage);
+    await page.reload(); // ?autostart again: a saved run is resumed instead of a new one started
+    const outcome = await waitForOutcome(t, page, problems, `${prefix}resumed`);
+    const view = await readPage(page);
+    const after = await page.evaluate(readStorage);
+
+    const wait = view.graph.states.find((s) => s.type === 'Wait').name;
+    const jobId = before.run?.job?.jobId;
+    assert.match(jobId ?? '', /^job-/, `the run saved before the reload has its job: ${JSON.stringify(before.run)}`);
+    assert.equal(before.run.checkpoint.state, wait, 'saved while waiting');
+    assert.equal(await page.textContent('#continued'), `continuing the run of job ${jobId}`);
+    assert.equal(outcome, 'SUCCEEDED', view.status);
+    assert.ok(!view.log.some((e) => e.type === 'ExecutionStarted' || e.type === 'TaskSubmitted'), 'resumed, not started or submitted again');
+    // The resumed run's checks are the last of the job's: RUNNABLE was answered before the reload.
+    const statuses = view.log.filter((e) => e.type === 'StatusChecked').map((e) => e.text.replace(/^check \d+: /, ''));
+    const all = [...PENDING_STATUSES.map((status) => `PENDING · ${status}`), 'SUCCEEDED'];
+    assert.ok(statuses.length >= 1 && statuses.length < all.length, statuses.join());
+    assert.deepEqual(statuses, all.slice(-statuses.length));
+    assert.equal(view.result, `output {"jobId":"${jobId}","status":"SUCCEEDED","report":"s3://reports/nightly/2024-01-01.csv"}`);
+    assert.equal(await page.textContent('#job'), `${jobId} · SUCCEEDED · 4 checks`);
+    assert.equal(view.states[pathThrough(view.graph, 'succeeded').at(-1)].classes.join(), 'visited');
+    assert.deepEqual(Object.entries(view.states).filter(([, s]) => s.classes.includes('current')), [], 'nothing in progress at the end');
+    // The service's side: one submit, one job, polled to the end; the saved run gone with its end.
+    assert.equal(after.service.submits, 1, 'one submit');
+    assert.deepEqual(Object.keys(after.service.jobs), [jobId]);
+    assert.equal(after.service.jobs[jobId].status, 'SUCCEEDED');
+    assert.equal(after.run, null, 'the run ended: its checkpoint removed');
+    assert.deepEqual(problems, [], 'no console errors or warnings, page errors or failed requests');
+  });
+}
+
+/** In the page: the saved run and the simulated job service's state (app.js's localStorage keys). */
+function readStorage() {
+  return {
+    run: JSON.parse(localStorage.getItem('pollflow-example-run')),
+    service: JSON.parse(localStorage.getItem('pollflow-example-service')),
+  };
 }
 
 test('the Vite build is for ES2020: top-level await fails it (vite.config.js makes warnings errors)', async () => {
