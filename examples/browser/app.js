@@ -28,8 +28,9 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 // STARTING, RUNNING), then SUCCEEDED, or FAILED when the "job fails" box was ticked at submit.
 // Its jobs live in localStorage, so that a job outlives a reload of the page, as a real one
 // outlives its client; `submits` counts the submit requests it received. It records a job at
-// once and answers 150 ms later; a submit under a key it knows (an idempotency token) gets the
-// job of that key back, and `find` looks a job up by its key.
+// once and answers 150 ms later; a submit under a key it knows (the idempotency key pollflow
+// passes) gets the job of that key back: a run resumed from a checkpoint taken before its
+// submit answered submits again, under the same key, and gets the same job.
 
 const PENDING_STATUSES = ['RUNNABLE', 'STARTING', 'RUNNING'];
 const SERVICE_KEY = 'pollflow-example-service';
@@ -58,10 +59,6 @@ function simulatedJob({ fail }) {
       await sleep(150);
       showJob(jobId);
       return { jobId, jobName: input.jobName };
-    },
-    find(input, key) {
-      const jobId = jobOfKey(readService(), key);
-      return jobId ? { jobId, jobName: input.jobName } : null;
     },
     async check({ jobId }) {
       await sleep(100);
