@@ -49,7 +49,7 @@ const TYPES = {
   'asl.d.ts': 'dist-asl/asl.d.cts',
 };
 /** Budgets in bytes gzipped, for what a browser downloads for an entry point. */
-const BUDGETS = { '.': 100_000, './asl': 225_000 };
+const BUDGETS = { '.': 100_000, './asl': 230_000 };
 /**
  * Each entry point's resume module: the engine that reads checkpoints, which the entry imports
  * (`import()`) only when `resume` or `resumeAsl` is first called — not counted in the entry's
