@@ -302,11 +302,6 @@ export function read(options, key, field) {
   }
 }
 
-/**
- * Throws a TypeError unless `options` is an object with no or an AbortSignal `signal`: the one
- * check made in JS (the wrapper handles the signal); the engine checks every other option
- * (wasm/src/fields.rs).
- */
 /** A checkpoint given to `resume`, as the JSON text the engine reads. */
 export function checkpointText(checkpoint) {
   if (typeof checkpoint === 'string') return checkpoint;
@@ -316,6 +311,11 @@ export function checkpointText(checkpoint) {
   return JSON.stringify(checkpoint);
 }
 
+/**
+ * Throws a TypeError unless `options` is an object with no or an AbortSignal `signal`: the one
+ * check made in JS (the wrapper handles the signal); the engine checks every other option
+ * (wasm/src/fields.rs).
+ */
 export function checkOptions(options) {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`options must be an object, got ${options === null ? 'null' : typeof options}`);
