@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 
@@ -31,6 +32,15 @@ pub trait BatchApi: Send + Sync {
         Err(BatchError::client(
             "this Batch API does not implement ListJobs",
         ))
+    }
+
+    /// How long after a `submit_job` call starts it may still create its job, and the job
+    /// still be missing from `list_jobs` (see [`Poller::submit_window`]). The default, zero,
+    /// suits a Batch whose calls end with the process that makes them (the local Batch).
+    ///
+    /// [`Poller::submit_window`]: pollflow::Poller::submit_window
+    fn submit_window(&self) -> Duration {
+        Duration::ZERO
     }
 }
 
@@ -134,5 +144,8 @@ impl<B: BatchApi + ?Sized> BatchApi for std::sync::Arc<B> {
     }
     async fn list_jobs(&self, job_queue: &str, job_name: &str) -> Result<Vec<String>, BatchError> {
         (**self).list_jobs(job_queue, job_name).await
+    }
+    fn submit_window(&self) -> Duration {
+        (**self).submit_window()
     }
 }

@@ -131,6 +131,11 @@ impl<B: BatchApi> Poller for BatchPoller<B> {
         Ok(None)
     }
 
+    /// The Batch API's ([`BatchApi::submit_window`]).
+    fn submit_window(&self) -> std::time::Duration {
+        self.api.submit_window()
+    }
+
     async fn check(&self, handle: &Value) -> Result<JobStatus, CheckError> {
         let mut results = self.check_many(std::slice::from_ref(handle)).await;
         results

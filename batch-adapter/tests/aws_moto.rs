@@ -400,8 +400,11 @@ async fn a_run_resumed_after_a_crash_between_submit_and_save_finds_its_job_on_mo
     use_docker(&moto, false).await;
     let name = unique("exactly-once");
     let input = json!({"jobName": name, "jobQueue": moto.job_queue, "jobDefinition": moto.job_definition, "wait_time": 1});
-    let (outcome, jobs) =
-        lost_submit::crash_after_submit_then_resume(AwsBatch::new(&sdk), input).await;
+    let (outcome, jobs) = lost_submit::crash_after_submit_then_resume(
+        AwsBatch::new(&sdk).with_submit_window(moto::SUBMIT_WINDOW),
+        input,
+    )
+    .await;
     let Outcome::Succeeded { output } = outcome else {
         panic!("expected success, got {outcome:?}")
     };

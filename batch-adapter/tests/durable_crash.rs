@@ -7,7 +7,9 @@
 //! it is killed 0–400 ms after it says it started its runs.
 //! Its poller waits 300 ms after each SubmitJob returns before handing the job's id to the run,
 //! so that kills land between a submit and the save of its answer: a restarted process must
-//! find those jobs by their submit keys instead of submitting them again.
+//! find those jobs by their submit keys instead of submitting them again — and look only once
+//! the submit window has passed, since a killed process's SubmitJob can still be in moto's
+//! backlog when the next process starts (seen: landing 250 ms after the next one's lookup).
 
 #[allow(
     dead_code,
@@ -50,6 +52,9 @@ impl Poller for SlowAnswer {
     }
     async fn find_submitted(&self, input: &Value, key: &str) -> Result<Option<Value>, TaskError> {
         self.0.find_submitted(input, key).await
+    }
+    fn submit_window(&self) -> Duration {
+        self.0.submit_window()
     }
     async fn check(&self, handle: &Value) -> Result<JobStatus, CheckError> {
         self.0.check(handle).await
@@ -99,7 +104,7 @@ async fn crash_child() {
     let held = saved_runs(&file);
     let in_flight = held
         .values()
-        .filter(|(checkpoint, done)| !done && checkpoint["execution"]["submitting"] == true)
+        .filter(|(checkpoint, done)| !done && !checkpoint["execution"]["submitting"].is_null())
         .count();
     println!("recovered-mid-submit {in_flight}");
     let workflow = Workflow::builder("Crash Test")
@@ -110,7 +115,9 @@ async fn crash_child() {
         .build()
         .unwrap();
     let sdk = pollflow_batch::aws::load_config(Some(&moto.endpoint)).await;
-    let poller = SlowAnswer(BatchPoller::new(AwsBatch::new(&sdk)));
+    let poller = SlowAnswer(BatchPoller::new(
+        AwsBatch::new(&sdk).with_submit_window(moto::SUBMIT_WINDOW),
+    ));
     let engine = Engine::builder(workflow, poller, TokioClock::new())
         .store(SqliteStore::open(&file).expect("the store opens"))
         .build();

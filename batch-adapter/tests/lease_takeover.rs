@@ -112,7 +112,7 @@ async fn lease_child() {
     let store = Arc::new(DynamoDbStore::new(&sdk, &table, LEASE).await.unwrap());
     println!("owner {}", store.owner());
     let poller = Logged {
-        batch: BatchPoller::new(AwsBatch::new(&sdk)),
+        batch: BatchPoller::new(AwsBatch::new(&sdk).with_submit_window(moto::SUBMIT_WINDOW)),
         owner: store.owner().to_owned(),
         log: Mutex::new(
             std::fs::OpenOptions::new()
@@ -277,7 +277,7 @@ async fn a_killed_instances_runs_are_taken_over_after_its_lease_and_never_checke
         let saved = runs(&client, &table).await;
         let handles = saved
             .values()
-            .filter(|r| r.owner == a_owner && r.checkpoint["execution"]["submitting"] != true)
+            .filter(|r| r.owner == a_owner && r.checkpoint["execution"]["submitting"].is_null())
             .count();
         if handles == RUNS {
             break;

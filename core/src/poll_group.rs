@@ -423,5 +423,9 @@ impl<P: Poller + 'static> Poller for PollGroup<P> {
     async fn find_submitted(&self, input: &Value, key: &str) -> Result<Option<Value>, TaskError> {
         self.inner.poller.find_submitted(input, key).await
     }
+
+    fn submit_window(&self) -> Duration {
+        self.inner.poller.submit_window()
+    }
 }
 }

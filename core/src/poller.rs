@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{names, CheckError, TaskError};
+use crate::execution::Completion;
 use crate::platform::{async_trait_outside_wasm, SendOutsideWasm, SyncOutsideWasm};
 
 /// What one check learned about a job.
@@ -198,16 +199,31 @@ pub trait Poller: SendOutsideWasm + SyncOutsideWasm {
     ///
     /// A run checkpointed while its submit call was in flight (a crash between the service's
     /// answer and the save of its handle) does not know whether the job exists; resumed, it
-    /// asks this before submitting again. The default cannot tell
-    /// ([`names::FIND_UNSUPPORTED`]): the run then submits again, and if the first submit had
-    /// reached the service, the job runs twice — unless `submit_keyed` passes the key to a
-    /// service that refuses a second job under it.
+    /// asks this before submitting again, once the [submit window](Self::submit_window) after
+    /// that call has passed. The default cannot tell ([`names::FIND_UNSUPPORTED`]): the run
+    /// then submits again, and if the first submit had reached the service, the job runs
+    /// twice — unless `submit_keyed` passes the key to a service that refuses a second job
+    /// under it.
     async fn find_submitted(&self, input: &Value, key: &str) -> Result<Option<Value>, TaskError> {
         let _ = (input, key);
         Err(TaskError::new(
             names::FIND_UNSUPPORTED,
             "this poller cannot find jobs by their submit key",
         ))
+    }
+
+    /// How long after a submit call starts the service may still create its job: the call's
+    /// own retries, a request still queued on its way when the process that sent it stopped,
+    /// and how long the service takes to list a job it created. A run resumed with a submit
+    /// in flight calls [`find_submitted`](Self::find_submitted) only once this much time has
+    /// passed since that call started (at once if it has), so that a request left in flight
+    /// cannot create the job after the lookup found none. The default, zero, suits a poller
+    /// whose calls end with its process (an in-process service) or that cannot look keys up;
+    /// one that looks them up on a remote service returns a bound (for AWS,
+    /// `pollflow_batch::aws::AwsBatch` uses the five minutes within which a signed request
+    /// must reach AWS, plus its own retries).
+    fn submit_window(&self) -> Duration {
+        Duration::ZERO
     }
 }
 }
@@ -232,26 +248,22 @@ impl<P: Poller + ?Sized> Poller for Arc<P> {
     async fn find_submitted(&self, input: &Value, key: &str) -> Result<Option<Value>, TaskError> {
         (**self).find_submitted(input, key).await
     }
+    fn submit_window(&self) -> Duration {
+        (**self).submit_window()
+    }
 }
 }
 
-/// Submits under `key`; first, when a submit under it was in flight when the run was
-/// checkpointed (`find_first`), takes the job the poller finds under it instead, if any.
-pub(crate) async fn submit_once(
-    poller: &dyn Poller,
-    input: &Value,
-    key: &str,
-    find_first: bool,
-) -> Result<Value, TaskError> {
-    if find_first {
-        match poller.find_submitted(input, key).await {
-            Ok(Some(handle)) => return Ok(handle),
-            Ok(None) => {}
-            Err(e) if e.error == names::FIND_UNSUPPORTED => {}
-            Err(e) => return Err(e),
-        }
+/// Looks up the job of a submit under `key` that was in flight when its run was checkpointed:
+/// the job found is the submit's answer; a poller that cannot look finds none (the run submits
+/// again).
+pub(crate) async fn find_in_flight(poller: &dyn Poller, input: &Value, key: &str) -> Completion {
+    match poller.find_submitted(input, key).await {
+        Ok(Some(handle)) => Completion::Submitted(Ok(handle)),
+        Ok(None) => Completion::Looked(Ok(())),
+        Err(e) if e.error == names::FIND_UNSUPPORTED => Completion::Looked(Ok(())),
+        Err(e) => Completion::Looked(Err(e)),
     }
-    poller.submit_keyed(input, key).await
 }
 
 /// The poller of an engine built without one: Submit and Check states fail with

@@ -22,7 +22,7 @@ use crate::event::{Event, EventKind, Hop, Outcome};
 use crate::execution::{Completion, Execution, Route, Step};
 use crate::platform::BoxFuture;
 use crate::policy::to_millis;
-use crate::poller::submit_once;
+use crate::poller::find_in_flight;
 use crate::task::Binding;
 use crate::trace::{CallKind, RunTrace};
 
@@ -296,19 +296,33 @@ impl Run {
                 job,
                 input,
                 key,
-                find_first,
+                in_flight,
             } => {
                 let poller = engine.job_poller(job);
-                // The submit intent: durable before the call (see `crate::store`).
-                let intent = self.intent();
+                // A lookup: a request the stopped process left in flight may still create the
+                // job until the poller's submit window has passed, so it waits that out first.
+                // A submit: its intent is durable before the call (see `crate::store`).
+                let (settling, intent) = match (in_flight, &poller) {
+                    (Some(since), Ok(p)) => {
+                        let settled = since.saturating_add(to_millis(p.submit_window()));
+                        let wait = Duration::from_millis(settled.saturating_sub(now));
+                        (Some(engine.clock.sleep(wait)), None)
+                    }
+                    _ => (None, self.intent()),
+                };
                 let call = async move {
+                    let poller = match poller {
+                        Ok(poller) => poller,
+                        Err(e) => return Completion::Submitted(Err(e)),
+                    };
+                    if let Some(settling) = settling {
+                        settling.await;
+                        return find_in_flight(&*poller, &input, &key).await;
+                    }
                     if let Some(Err(e)) = OptionFuture::from(intent).await {
                         return Completion::Submitted(Err(e));
                     }
-                    Completion::Submitted(match poller {
-                        Ok(poller) => submit_once(&*poller, &input, &key, find_first).await,
-                        Err(e) => Err(e),
-                    })
+                    Completion::Submitted(poller.submit_keyed(&input, &key).await)
                 };
                 Pending::Call(Box::pin(trace.call(
                     CallKind::Submit,

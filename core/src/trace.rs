@@ -49,6 +49,7 @@ mod enabled {
             Completion::Submitted(result) | Completion::Invoked(result) => result.as_ref().err(),
             Completion::Notified(result) | Completion::Cancelled(result) => result.as_ref().err(),
             Completion::Checked(result) => result.as_ref().err().map(crate::CheckError::task_error),
+            Completion::Looked(result) => result.as_ref().err(),
         }?;
         Some((&error.error, &error.cause))
     }

@@ -7,12 +7,13 @@ mod support;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use futures::task::noop_waker_ref;
 use futures::StreamExt;
 use pollflow::{
-    async_trait, CheckError, Checkpoint, Engine, Event, EventKind, JobStatus, Outcome, Poller, Run,
-    TaskError, VirtualClock, WaitPolicy, Workflow,
+    async_trait, CheckError, Checkpoint, Clock, Engine, Event, EventKind, JobStatus, Outcome,
+    Poller, Run, TaskError, VirtualClock, WaitPolicy, Workflow,
 };
 use serde_json::{json, Value};
 use support::secs;
@@ -145,8 +146,8 @@ fn a_resumed_run_finds_the_job_its_lost_submit_created_and_does_not_submit_again
     let saved = crash_mid_submit(&service);
     assert_eq!(
         serde_json::from_str::<Value>(&saved).unwrap()["execution"]["submitting"],
-        json!(true),
-        "the checkpoint says a submit was in flight"
+        json!(0),
+        "the checkpoint says a submit was in flight, issued at the clock's time (0)"
     );
     let (outcome, events) = resume(&service, &saved);
     assert!(matches!(outcome, Outcome::Succeeded { .. }), "{outcome:?}");
@@ -179,6 +180,96 @@ fn a_resumed_run_whose_job_was_never_created_submits_it_once() {
     let (outcome, _) = resume(&service, &saved);
     assert!(matches!(outcome, Outcome::Succeeded { .. }), "{outcome:?}");
     assert_eq!(service.jobs().len(), 1);
+}
+
+/// A service whose jobs appear 3 s after their submit call starts (a request still on its way
+/// when the process that sent it stopped), and which says so: a 5 s submit window. The first
+/// submit call never answers.
+struct LateService {
+    clock: VirtualClock,
+    /// Each job's key and when it appears (ms since the epoch).
+    jobs: Mutex<Vec<(String, u64)>>,
+    /// When each lookup was made.
+    lookups: Mutex<Vec<u64>>,
+    window: Duration,
+}
+
+impl LateService {
+    fn now(&self) -> u64 {
+        u64::try_from(self.clock.now().as_millis()).unwrap()
+    }
+}
+
+#[async_trait]
+impl Poller for LateService {
+    async fn submit(&self, _input: &Value) -> Result<Value, TaskError> {
+        panic!("the engine submits with a key");
+    }
+    async fn submit_keyed(&self, _input: &Value, key: &str) -> Result<Value, TaskError> {
+        let first = {
+            let mut jobs = self.jobs.lock().unwrap();
+            jobs.push((key.to_owned(), self.now() + 3_000));
+            jobs.len() == 1
+        };
+        if first {
+            futures::future::pending::<()>().await;
+        }
+        Ok(json!("job-2"))
+    }
+    async fn find_submitted(&self, _input: &Value, key: &str) -> Result<Option<Value>, TaskError> {
+        let now = self.now();
+        self.lookups.lock().unwrap().push(now);
+        let jobs = self.jobs.lock().unwrap();
+        Ok(jobs
+            .iter()
+            .position(|(k, at)| k == key && *at <= now)
+            .map(|i| json!(format!("job-{}", i + 1))))
+    }
+    async fn check(&self, _handle: &Value) -> Result<JobStatus, CheckError> {
+        Ok(JobStatus::succeeded(json!({"done": true})))
+    }
+    fn submit_window(&self) -> Duration {
+        self.window
+    }
+}
+
+/// Crashes a run mid-submit at time 0 and resumes it at once, against a [`LateService`] with
+/// this submit window; returns the service afterwards.
+fn resume_at_once(window: Duration) -> Arc<LateService> {
+    let clock = VirtualClock::new();
+    let service = Arc::new(LateService {
+        clock: clock.clone(),
+        jobs: Mutex::default(),
+        lookups: Mutex::default(),
+        window,
+    });
+    let engine = Engine::new(job_poller(), service.clone(), clock.clone());
+    let mut run = engine.start(json!({"jobName": "late"}));
+    run_until_the_submit_hangs(&mut run);
+    let saved = run.checkpoint();
+    drop(run);
+    let resumed = Engine::new(job_poller(), service.clone(), clock.clone())
+        .resume(saved)
+        .expect("the checkpoint fits");
+    let outcome = clock.block_on(resumed.outcome());
+    assert!(matches!(outcome, Outcome::Succeeded { .. }), "{outcome:?}");
+    service
+}
+
+#[test]
+fn a_resumed_run_looks_its_job_up_only_after_the_submit_window_so_a_late_request_is_found() {
+    let service = resume_at_once(secs(5));
+    assert_eq!(
+        *service.lookups.lock().unwrap(),
+        vec![5_000],
+        "one lookup, when the window after the call (issued at 0) closed"
+    );
+    assert_eq!(service.jobs.lock().unwrap().len(), 1, "one job, not two");
+
+    // Without the window the lookup comes before the job appears: the hazard it closes.
+    let hasty = resume_at_once(Duration::ZERO);
+    assert_eq!(*hasty.lookups.lock().unwrap(), vec![0]);
+    assert_eq!(hasty.jobs.lock().unwrap().len(), 2);
 }
 
 #[test]

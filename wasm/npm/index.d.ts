@@ -104,7 +104,8 @@ export interface RunOptions {
   /**
    * The handle of the job submitted under `key`, or `null`. A resumed execution whose submit was
    * in flight when its checkpoint was taken asks this before submitting again; without it, it
-   * submits again (under the same key).
+   * submits again (under the same key). It asks at once: if a submit request of the stopped
+   * page can still reach your service after that, let `find` wait until it cannot.
    */
   find?(input: Json, key: string): Json | null | Promise<Json | null>;
   /**

@@ -19,6 +19,13 @@ use crate::model::{JobDetail, SubmitJobRequest, SubmitJobResponse};
 /// retries it only after throttling (a request the service refused), never after a timeout or
 /// a 5xx whose outcome is unknown — a job is never submitted twice.
 ///
+/// Its [submit window](BatchApi::submit_window) — how long a SubmitJob may still create its
+/// job after the call starts — is six minutes by default: a signed request must reach AWS
+/// within five minutes of its signature's time, and the throttled attempts of one call are
+/// signed within the sixth. A run resumed with a submit in flight looks its job up once that
+/// has passed. [`with_submit_window`](Self::with_submit_window) sets another bound (a test
+/// server that does not expire signatures).
+///
 /// ```no_run
 /// # async fn demo() {
 /// use pollflow_batch::aws::{load_config, AwsBatch};
@@ -29,10 +36,15 @@ use crate::model::{JobDetail, SubmitJobRequest, SubmitJobResponse};
 #[derive(Clone, Debug)]
 pub struct AwsBatch {
     client: Client,
+    submit_window: Duration,
 }
 
 /// Attempts of a throttled SubmitJob.
 const SUBMIT_ATTEMPTS: u32 = 8;
+
+/// The default submit window: the five minutes within which a signed request must reach AWS
+/// (SigV4), and one more for the throttled attempts of a call and the clocks' disagreement.
+const SUBMIT_WINDOW: Duration = Duration::from_secs(6 * 60);
 
 impl AwsBatch {
     /// A Batch client from shared AWS configuration (see [`load_config`](super::load_config)).
@@ -48,9 +60,7 @@ impl AwsBatch {
     /// # let _ = poller; }
     /// ```
     pub fn new(config: &aws_config::SdkConfig) -> Self {
-        Self {
-            client: Client::new(config),
-        }
+        Self::from_client(Client::new(config))
     }
 
     /// A Batch client from a ready SDK client (its own retry, timeout or endpoint settings).
@@ -67,7 +77,29 @@ impl AwsBatch {
     /// # let _ = batch; }
     /// ```
     pub fn from_client(client: Client) -> Self {
-        Self { client }
+        Self {
+            client,
+            submit_window: SUBMIT_WINDOW,
+        }
+    }
+
+    /// The same client with another submit window: how long after a SubmitJob call starts a
+    /// run resumed with it in flight waits before looking its job up (six minutes unless
+    /// set; see [`AwsBatch`]). Shorter is safe only where requests cannot arrive late.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use pollflow_batch::aws::{load_config, AwsBatch};
+    ///
+    /// # async fn demo() {
+    /// let config = load_config(Some("http://127.0.0.1:5000")).await;
+    /// let batch = AwsBatch::new(&config).with_submit_window(Duration::from_secs(5));
+    /// # let _ = batch; }
+    /// ```
+    #[must_use]
+    pub fn with_submit_window(mut self, window: Duration) -> Self {
+        self.submit_window = window;
+        self
     }
 
     async fn submit_once(
@@ -190,6 +222,10 @@ impl BatchApi for AwsBatch {
             );
         }
         Ok(ids)
+    }
+
+    fn submit_window(&self) -> Duration {
+        self.submit_window
     }
 
     async fn terminate_job(&self, job_id: &str, reason: &str) -> Result<(), BatchError> {

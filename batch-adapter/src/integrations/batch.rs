@@ -44,6 +44,10 @@ impl<P: Poller> Poller for SyncBatchJob<P> {
             .await
     }
 
+    fn submit_window(&self) -> std::time::Duration {
+        self.0.submit_window()
+    }
+
     async fn check(&self, handle: &Value) -> Result<JobStatus, CheckError> {
         Ok(match self.0.check(handle).await? {
             JobStatus::Succeeded { output } => JobStatus::succeeded(pascal_case(output)),

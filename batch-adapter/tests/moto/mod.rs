@@ -14,6 +14,12 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
 
+/// The submit window of an `AwsBatch` on moto (`AwsBatch::with_submit_window`): moto does not
+/// expire signed requests, so no bound holds in principle; a SubmitJob left in its backlog by a
+/// killed process was seen landing 250 ms later (`durable_crash.rs`), and 3 s covers that on a
+/// loaded machine.
+pub const SUBMIT_WINDOW: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// Where moto is and what the fixtures created.
 pub struct Moto {
     pub endpoint: String,

@@ -165,8 +165,11 @@ impl Branches {
         variables: &Variables,
         limits: &Arc<Limits>,
     ) {
+        // Which branches wait for calls is not part of a checkpoint, even one kept in memory.
+        self.ready = None;
         let variables = Arc::new(variables.clone());
         for child in &mut self.children {
+            child.awaiting = false;
             child.outer = Some(outer.clone());
             child.limits = limits.clone();
             child.variables.set_outer(variables.clone());

@@ -58,10 +58,11 @@ pub(crate) struct Execution {
     /// Jobs it submitted.
     #[serde(default, skip_serializing_if = "is_zero")]
     submits: u32,
-    /// A submit call was issued and its result not taken yet. Resumed so, the execution asks
-    /// the poller for the job under the same key before it submits again.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    submitting: bool,
+    /// When the submit call in flight was issued (ms since the epoch), until its result is
+    /// taken. Resumed so, the execution looks the job up under the same key before it submits
+    /// again (`in_flight` in [`Step::Submit`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    submitting: Option<u64>,
     started_ms: u64,
     /// When the current state was entered, or its task last called.
     entered_ms: u64,
@@ -265,9 +266,11 @@ pub(crate) enum Step {
         input: Arc<Value>,
         /// The submission's idempotency key ([`Poller::submit_keyed`](crate::Poller::submit_keyed)).
         key: String,
-        /// Ask the poller for a job under `key` first: a submit with this key was in flight
-        /// when the execution was checkpointed.
-        find_first: bool,
+        /// `Some(since)`: a submit under `key`, issued at `since` (ms since the epoch), was in
+        /// flight when the execution was checkpointed. Look up the job it may have created
+        /// instead, once the poller's [submit window](crate::Poller::submit_window) after
+        /// `since` has passed; the submit, if it is needed, is the next call.
+        in_flight: Option<u64>,
     },
     /// Sleep until this time (ms since the epoch).
     Sleep(u64),
@@ -302,6 +305,9 @@ impl Step {
 /// How a requested call went.
 pub(crate) enum Completion {
     Submitted(Result<Value, TaskError>),
+    /// A lookup ([`Step::Submit`] with `in_flight`) that found no job (`Ok`: the service never created it) or could not
+    /// look (`Err`). One that found the job completes as `Submitted` with its handle.
+    Looked(Result<(), TaskError>),
     Slept,
     Checked(Result<JobStatus, CheckError>),
     Notified(Result<(), TaskError>),
@@ -325,7 +331,7 @@ impl Execution {
             number,
             id: rng.state(),
             submits: 0,
-            submitting: false,
+            submitting: None,
             started_ms: 0,
             entered_ms: 0,
             retries: Vec::new(),
@@ -469,8 +475,11 @@ impl Execution {
     }
 
     /// Gives a resumed execution's branches the record they share with it (checkpoints leave
-    /// it out, so that they hold the execution's input once, not once per branch).
+    /// it out, so that they hold the execution's input once, not once per branch). A call in
+    /// flight when the checkpoint was taken is not part of it, even one kept in memory rather
+    /// than serialized: resumed, the execution asks again.
     pub(crate) fn reattach(&mut self, wf: &Compiled, limits: &Arc<Limits>) {
+        self.awaiting = false;
         self.limits = limits.clone();
         self.identify();
         if let Phase::Branches { .. } = &self.phase {
@@ -610,7 +619,7 @@ impl Execution {
     fn act(&mut self, wf: &Compiled, now: u64) -> Option<Step> {
         let node = &wf.nodes[self.state as usize];
         match &node.kind {
-            NodeKind::Submit { .. } => Some(self.submit(None, self.data.clone())),
+            NodeKind::Submit { .. } => Some(self.submit(None, self.data.clone(), now)),
             NodeKind::PollWait { .. } => self.wait(wf, node, now),
             NodeKind::Check { .. } => self.check(node),
             NodeKind::Notify { .. } => Some(self.notify(node)),
@@ -650,7 +659,7 @@ impl Execution {
         };
         match completion {
             Completion::Submitted(Ok(handle)) => {
-                self.submitting = false;
+                self.submitting = None;
                 self.submits = self.submits.saturating_add(1);
                 let handle = Arc::new(handle);
                 self.handle = Some(handle.clone());
@@ -753,13 +762,27 @@ impl Execution {
             Completion::Submitted(Err(error))
             | Completion::Notified(Err(error))
             | Completion::Invoked(Err(error)) => {
-                self.submitting = false;
+                self.submitting = None;
                 let retry_in_ms = self.task_failed(wf, node, &error, now);
                 Some(EventKind::TaskFailed {
                     state,
                     error,
                     retry_in_ms,
                 })
+            }
+            // The job may exist: `submitting` stays, and a retry looks it up again.
+            Completion::Looked(Err(error)) => {
+                let retry_in_ms = self.task_failed(wf, node, &error, now);
+                Some(EventKind::TaskFailed {
+                    state,
+                    error,
+                    retry_in_ms,
+                })
+            }
+            // The service never created the job: the state acts again, and submits.
+            Completion::Looked(Ok(())) => {
+                self.submitting = None;
+                None
             }
             Completion::Slept => {
                 if self.past_deadline(wf, now) {

@@ -18,14 +18,15 @@ impl Execution {
     /// The call that submits a job (`job`: the `.sync` Task state whose resource polls it),
     /// under this submission's idempotency key: the execution's id and how many jobs it
     /// submitted before, so that every attempt at it — retried, or resumed from a checkpoint —
-    /// has the same key.
-    pub(super) fn submit(&mut self, job: Option<u32>, input: Arc<Value>) -> Step {
-        let find_first = std::mem::replace(&mut self.submitting, true);
+    /// has the same key. Resumed with a submit in flight, the lookup of its job instead.
+    pub(super) fn submit(&mut self, job: Option<u32>, input: Arc<Value>, now: u64) -> Step {
+        let in_flight = self.submitting;
+        self.submitting = Some(in_flight.unwrap_or(now));
         Step::Submit {
             job,
             input,
             key: format!("{:016x}-{}", self.id, self.submits),
-            find_first,
+            in_flight,
         }
     }
 

@@ -41,7 +41,7 @@ impl Execution {
         };
         self.entered_ms = now;
         if *sync {
-            return Some(self.submit(Some(wf.base + index), input));
+            return Some(self.submit(Some(wf.base + index), input, now));
         }
         let deadline = self.task_timeout(node).map(|t| now.saturating_add(t));
         let machine = self.deadline(wf);

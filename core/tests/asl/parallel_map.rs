@@ -259,13 +259,16 @@ fn a_running_parallel_checkpoints_and_resumes_without_submitting_again() {
     let clock = VirtualClock::new();
     let engine = Engine::with_tasks(workflow, tasks, clock.clone()).build();
     let mut run = engine.start(json!({"jobName": "j"}));
-    let saved = clock.block_on(async {
+    let (saved, kept) = clock.block_on(async {
         while let Some(event) = run.next().await {
             if matches!(event.kind, EventKind::StatusChecked { attempt: 1, .. }) {
                 break;
             }
         }
-        serde_json::to_string(&run.checkpoint()).unwrap()
+        (
+            serde_json::to_string(&run.checkpoint()).unwrap(),
+            run.checkpoint(),
+        )
     });
     drop(run);
     let checkpoint: pollflow::Checkpoint = serde_json::from_str(&saved).unwrap();
@@ -282,6 +285,19 @@ fn a_running_parallel_checkpoints_and_resumes_without_submitting_again() {
         events.last().unwrap().timestamp_ms,
         100_000,
         "the Wait branch keeps its deadline"
+    );
+
+    // The checkpoint kept in memory, never serialized, resumes the same way: the call its
+    // branch had in flight is not part of it (resuming it once waited for that call forever).
+    let events: Vec<_> = clock.block_on(engine.resume(kept).unwrap().collect());
+    assert_eq!(job.submits.get(), 1, "resume must not submit again");
+    assert!(
+        matches!(
+            Outcome::from_terminal(&events.last().unwrap().kind),
+            Some(Outcome::Succeeded { .. })
+        ),
+        "{:?}",
+        events.last()
     );
 }
 
