@@ -144,9 +144,10 @@ fn submitted_handle(events: &[Event]) -> Value {
 fn a_resumed_run_finds_the_job_its_lost_submit_created_and_does_not_submit_again() {
     let service = Service::new(true, 1);
     let saved = crash_mid_submit(&service);
+    let execution = &serde_json::from_str::<Value>(&saved).unwrap()["execution"];
     assert_eq!(
-        serde_json::from_str::<Value>(&saved).unwrap()["execution"]["submitting"],
-        json!(0),
+        (&execution["submitting"], &execution["entered_ms"]),
+        (&json!(true), &json!(0)),
         "the checkpoint says a submit was in flight, issued at the clock's time (0)"
     );
     let (outcome, events) = resume(&service, &saved);

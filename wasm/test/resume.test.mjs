@@ -64,8 +64,7 @@ test('a resumed run whose submit never answered finds the job by its key', async
   }
   assert.equal(answered, false);
   const checkpoint = first.checkpoint();
-  const issued = checkpoint.execution.submitting; // when the submit call was issued
-  assert.ok(Math.abs(issued - Date.now()) < 60_000, `submitting: ${issued}`);
+  assert.equal(checkpoint.execution.submitting, true);
   first.abort();
   const resumed = resume(checkpoint, { ...jobs, wait: { intervalMs: 10 } });
   assert.deepEqual(await resumed.result(), { job: 'job-1', checks: 3 });

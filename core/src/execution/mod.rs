@@ -58,13 +58,14 @@ pub(crate) struct Execution {
     /// Jobs it submitted.
     #[serde(default, skip_serializing_if = "is_zero")]
     submits: u32,
-    /// When the submit call in flight was issued (ms since the epoch), until its result is
-    /// taken. Resumed so, the execution looks the job up under the same key before it submits
-    /// again (`in_flight` in [`Step::Submit`]).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    submitting: Option<u64>,
+    /// A submit call was issued (at `entered_ms`) and its result not taken yet. Resumed so,
+    /// the execution looks the job up under the same key before it submits again
+    /// (`in_flight` in [`Step::Submit`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    submitting: bool,
     started_ms: u64,
-    /// When the current state was entered, or its task last called.
+    /// When the current state was entered, or its task last called (a submit in flight:
+    /// when that call was issued).
     entered_ms: u64,
     /// Retries spent per retrier of the current Task state.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -331,7 +332,7 @@ impl Execution {
             number,
             id: rng.state(),
             submits: 0,
-            submitting: None,
+            submitting: false,
             started_ms: 0,
             entered_ms: 0,
             retries: Vec::new(),
@@ -659,7 +660,7 @@ impl Execution {
         };
         match completion {
             Completion::Submitted(Ok(handle)) => {
-                self.submitting = None;
+                self.submitting = false;
                 self.submits = self.submits.saturating_add(1);
                 let handle = Arc::new(handle);
                 self.handle = Some(handle.clone());
@@ -762,7 +763,7 @@ impl Execution {
             Completion::Submitted(Err(error))
             | Completion::Notified(Err(error))
             | Completion::Invoked(Err(error)) => {
-                self.submitting = None;
+                self.submitting = false;
                 let retry_in_ms = self.task_failed(wf, node, &error, now);
                 Some(EventKind::TaskFailed {
                     state,
@@ -781,7 +782,7 @@ impl Execution {
             }
             // The service never created the job: the state acts again, and submits.
             Completion::Looked(Ok(())) => {
-                self.submitting = None;
+                self.submitting = false;
                 None
             }
             Completion::Slept => {

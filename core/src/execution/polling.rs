@@ -20,8 +20,11 @@ impl Execution {
     /// submitted before, so that every attempt at it — retried, or resumed from a checkpoint —
     /// has the same key. Resumed with a submit in flight, the lookup of its job instead.
     pub(super) fn submit(&mut self, job: Option<u32>, input: Arc<Value>, now: u64) -> Step {
-        let in_flight = self.submitting;
-        self.submitting = Some(in_flight.unwrap_or(now));
+        let in_flight = self.submitting.then_some(self.entered_ms);
+        if !self.submitting {
+            self.submitting = true;
+            self.entered_ms = now;
+        }
         Step::Submit {
             job,
             input,

@@ -39,10 +39,10 @@ impl Execution {
                 Err(error) => return self.fail_now(wf, node, error, now),
             },
         };
-        self.entered_ms = now;
         if *sync {
             return Some(self.submit(Some(wf.base + index), input, now));
         }
+        self.entered_ms = now;
         let deadline = self.task_timeout(node).map(|t| now.saturating_add(t));
         let machine = self.deadline(wf);
         Some(Step::Invoke {
