@@ -304,8 +304,11 @@ impl Run {
                 // A submit: its intent is durable before the call (see `crate::store`).
                 let (settling, intent) = match (in_flight, &poller) {
                     (Some(since), Ok(p)) => {
-                        let settled = since.saturating_add(to_millis(p.submit_window()));
-                        let wait = Duration::from_millis(settled.saturating_sub(now));
+                        let window = p.submit_window();
+                        let left = since.saturating_add(to_millis(window)).saturating_sub(now);
+                        // Never more than the whole window: the call began before now, even
+                        // if another machine's clock that timed it runs ahead of this one.
+                        let wait = Duration::from_millis(left).min(window);
                         (Some(engine.clock.sleep(wait)), None)
                     }
                     _ => (None, self.intent()),

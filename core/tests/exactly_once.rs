@@ -237,6 +237,12 @@ impl Poller for LateService {
 /// Crashes a run mid-submit at time 0 and resumes it at once, against a [`LateService`] with
 /// this submit window; returns the service afterwards.
 fn resume_at_once(window: Duration) -> Arc<LateService> {
+    resume_on(window, VirtualClock::new())
+}
+
+/// [`resume_at_once`] with the crashed process's clock given (its checkpoint times
+/// the submit call with it); the resuming process's starts at 0.
+fn resume_on(window: Duration, crashed: VirtualClock) -> Arc<LateService> {
     let clock = VirtualClock::new();
     let service = Arc::new(LateService {
         clock: clock.clone(),
@@ -244,7 +250,7 @@ fn resume_at_once(window: Duration) -> Arc<LateService> {
         lookups: Mutex::default(),
         window,
     });
-    let engine = Engine::new(job_poller(), service.clone(), clock.clone());
+    let engine = Engine::new(job_poller(), service.clone(), crashed);
     let mut run = engine.start(json!({"jobName": "late"}));
     run_until_the_submit_hangs(&mut run);
     let saved = run.checkpoint();
@@ -271,6 +277,14 @@ fn a_resumed_run_looks_its_job_up_only_after_the_submit_window_so_a_late_request
     let hasty = resume_at_once(Duration::ZERO);
     assert_eq!(*hasty.lookups.lock().unwrap(), vec![0]);
     assert_eq!(hasty.jobs.lock().unwrap().len(), 2);
+}
+
+#[test]
+fn a_lookup_waits_at_most_the_window_when_the_crashed_process_clock_ran_ahead() {
+    // The checkpoint says the call began an hour after this process's now (another machine's
+    // clock): the lookup still comes once the window has passed here.
+    let service = resume_on(secs(5), VirtualClock::starting_at(secs(3_600)));
+    assert_eq!(*service.lookups.lock().unwrap(), vec![5_000]);
 }
 
 #[test]

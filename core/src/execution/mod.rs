@@ -306,8 +306,9 @@ impl Step {
 /// How a requested call went.
 pub(crate) enum Completion {
     Submitted(Result<Value, TaskError>),
-    /// A lookup ([`Step::Submit`] with `in_flight`) that found no job (`Ok`: the service never created it) or could not
-    /// look (`Err`). One that found the job completes as `Submitted` with its handle.
+    /// A lookup ([`Step::Submit`] with `in_flight`) that found no job (`Ok`: the service
+    /// never created it) or could not look (`Err`). One that found the job completes as
+    /// `Submitted` with its handle.
     Looked(Result<(), TaskError>),
     Slept,
     Checked(Result<JobStatus, CheckError>),
