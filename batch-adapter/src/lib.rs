@@ -61,7 +61,10 @@ pub mod samples;
 pub use api::{BatchApi, BatchError, BatchErrorKind, DESCRIBE_JOBS_MAX};
 #[cfg(feature = "aws")]
 pub use dynamodb_store::DynamoDbStore;
-pub use local::{ContainerProperties, JobDefinition, JobQueue, LocalBatch, LocalBatchConfig};
+pub use local::{
+    ContainerProperties, JobDefinition, JobEvents, JobQueue, JobStateChange, LocalBatch,
+    LocalBatchConfig,
+};
 pub use notifier::LocalNotifier;
 pub use poller::{BatchPoller, SUBMIT_KEY_TAG};
 

@@ -1,6 +1,7 @@
 //! The embedded local AWS Batch: job definitions run as local child processes.
 
 mod config;
+mod events;
 mod journal;
 mod parameters;
 mod retry;
@@ -13,8 +14,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
+use tokio::sync::broadcast;
 
 pub use config::{ContainerProperties, JobDefinition, JobQueue, LocalBatchConfig};
+pub use events::{JobEvents, JobStateChange};
 
 use crate::api::{BatchApi, BatchError};
 use crate::model::{BatchJobStatus, JobDetail, SubmitJobRequest, SubmitJobResponse};
@@ -59,6 +62,8 @@ pub struct LocalBatch {
     state: Arc<Mutex<State>>,
     /// Where the jobs are kept across processes, if anywhere ([`LocalBatch::with_journal`]).
     journal: Option<Arc<Journal>>,
+    /// Job state-change events, to whoever [subscribed](LocalBatch::subscribe).
+    events: broadcast::Sender<Arc<JobStateChange>>,
 }
 
 impl Default for LocalBatch {
@@ -96,6 +101,7 @@ impl LocalBatch {
         Self {
             state: Arc::new(Mutex::new(State::new(seed, log_dir))),
             journal: None,
+            events: broadcast::channel(events::BACKLOG).0,
         }
     }
 
@@ -226,6 +232,54 @@ impl LocalBatch {
         self.lock().history(job_id)
     }
 
+    /// The job state-change events from now on, in the shape AWS Batch sends to EventBridge
+    /// ([`JobStateChange`]): one each time a job changes status after its submission, in order.
+    /// What lets a waiting run end its wait when its job ends, instead of at its next check.
+    ///
+    /// ```
+    /// use pollflow_batch::model::{BatchJobStatus, SubmitJobRequest};
+    /// use pollflow_batch::{BatchApi, JobDefinition, JobQueue, LocalBatch};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), pollflow_batch::BatchError> {
+    /// let batch = LocalBatch::new()
+    ///     .with_queue(JobQueue::new("q", 1))
+    ///     .with_definition(JobDefinition::shell("ok", "exit 0"));
+    /// let mut events = batch.subscribe();
+    /// let job = batch
+    ///     .submit_job(SubmitJobRequest {
+    ///         job_name: "hello".into(),
+    ///         job_queue: "q".into(),
+    ///         job_definition: "ok".into(),
+    ///         ..SubmitJobRequest::default()
+    ///     })
+    ///     .await?;
+    /// while let Some(event) = events.next().await {
+    ///     assert_eq!(event.source, "aws.batch");
+    ///     assert_eq!(event.detail.job_id, job.job_id);
+    ///     if event.detail.status == BatchJobStatus::Succeeded {
+    ///         break; // after RUNNABLE, STARTING and RUNNING
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn subscribe(&self) -> JobEvents {
+        let receiver = self.events.subscribe();
+        self.lock().record_changes();
+        JobEvents::new(receiver)
+    }
+
+    /// Sends the events of the status changes since the last call (with the state's lock
+    /// held, so that they go out in the order of the changes).
+    fn publish(&self, state: &mut State) {
+        for (id, detail, status, at) in state.take_changes() {
+            // An error only means nobody listens now.
+            let _ = self
+                .events
+                .send(Arc::new(JobStateChange::new(id, detail, status, at)));
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic elsewhere while holding the lock leaves consistent data (each method
         // finishes its updates before it can fail), so a poisoned lock is still usable.
@@ -252,8 +306,10 @@ impl LocalBatch {
     }
 
     /// [`persist`](Self::persist) after a change no caller waits on: if the write fails, the
-    /// jobs are still right in memory, and the next write carries the change.
-    pub(crate) fn persist_changed(&self, state: &State) {
+    /// jobs are still right in memory, and the next write carries the change. Publishes its
+    /// events too.
+    pub(crate) fn persist_changed(&self, state: &mut State) {
+        self.publish(state);
         let _ = self.persist(state);
     }
 
@@ -262,8 +318,9 @@ impl LocalBatch {
         let mut state = self.lock();
         let launches = state.advance(now_ms());
         if !launches.is_empty() {
-            self.persist_changed(&state);
+            self.persist_changed(&mut state);
         }
+        self.publish(&mut state);
         drop(state);
         for launch in launches {
             runner::spawn(self.clone(), launch);
@@ -298,6 +355,7 @@ impl BatchApi for LocalBatch {
         {
             let mut state = self.lock();
             state.terminate(job_id, reason, now_ms())?;
+            self.publish(&mut state);
             self.persist(&state)?;
         }
         self.schedule();

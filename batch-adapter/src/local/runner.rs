@@ -32,7 +32,7 @@ async fn run(batch: LocalBatch, launch: Launch) {
             {
                 let mut state = batch.lock();
                 state.started(&launch.job_id, launch.attempt, kill, now_ms());
-                batch.persist_changed(&state);
+                batch.persist_changed(&mut state);
             }
             let timeout = async {
                 match launch.timeout {
@@ -74,7 +74,7 @@ async fn run(batch: LocalBatch, launch: Launch) {
     {
         let mut state = batch.lock();
         state.exited(&launch.job_id, exit, now_ms());
-        batch.persist_changed(&state);
+        batch.persist_changed(&mut state);
     }
     batch.schedule();
 }

@@ -83,11 +83,14 @@ impl Job {
         job
     }
 
-    fn set_status(&mut self, status: BatchJobStatus, now: u64) {
-        if self.detail.status != status || self.history.is_empty() {
+    /// Whether the status changed.
+    fn set_status(&mut self, status: BatchJobStatus, now: u64) -> bool {
+        let changed = self.detail.status != status || self.history.is_empty();
+        if changed {
             self.detail.status = status;
             self.history.push((status, now));
         }
+        changed
     }
 }
 
@@ -105,6 +108,9 @@ pub(crate) struct State {
     log_dir: PathBuf,
     /// Jobs restored from a journal wait to be scheduled (on the next call).
     restored: bool,
+    /// The status changes since they were last taken ([`Self::take_changes`]), once anyone
+    /// has subscribed to them: the job, its new status and when.
+    changes: Option<Vec<(String, BatchJobStatus, u64)>>,
 }
 
 impl State {
@@ -119,6 +125,7 @@ impl State {
             rng: pollflow::policy::Rng::seeded(seed),
             log_dir,
             restored: false,
+            changes: None,
         }
     }
 
@@ -155,7 +162,9 @@ impl State {
         }
         match job.detail.status {
             BatchJobStatus::Submitted | BatchJobStatus::Pending => {
-                job.set_status(BatchJobStatus::Pending, now);
+                if job.set_status(BatchJobStatus::Pending, now) {
+                    record(&mut self.changes, id, BatchJobStatus::Pending, now);
+                }
                 self.pending.push(id.to_owned());
             }
             BatchJobStatus::Runnable => self
@@ -189,7 +198,9 @@ impl State {
         let Some(job) = self.jobs.get_mut(id) else {
             return;
         };
-        job.set_status(BatchJobStatus::Runnable, now);
+        if job.set_status(BatchJobStatus::Runnable, now) {
+            record(&mut self.changes, id, BatchJobStatus::Runnable, now);
+        }
         self.runnable
             .entry(job.queue.clone())
             .or_default()
@@ -295,7 +306,9 @@ impl State {
     fn launch(&mut self, id: &str, now: u64) -> Launch {
         let log_dir = self.log_dir.clone();
         let job = self.jobs.get_mut(id).expect("launched jobs exist");
-        job.set_status(BatchJobStatus::Starting, now);
+        if job.set_status(BatchJobStatus::Starting, now) {
+            record(&mut self.changes, id, BatchJobStatus::Starting, now);
+        }
         let attempt = job.detail.attempts.len() + 1;
         let container = job.detail.container.clone().unwrap_or_default();
         let mut environment: Vec<(String, String)> = container
@@ -343,7 +356,9 @@ impl State {
         {
             return;
         }
-        job.set_status(BatchJobStatus::Running, now);
+        if job.set_status(BatchJobStatus::Running, now) {
+            record(&mut self.changes, id, BatchJobStatus::Running, now);
+        }
         job.detail.started_at = Some(now);
         match job.terminating.clone() {
             Some(reason) => {
@@ -467,7 +482,9 @@ impl State {
         let Some(job) = self.jobs.get_mut(id) else {
             return;
         };
-        job.set_status(status, now);
+        if job.set_status(status, now) {
+            record(&mut self.changes, id, status, now);
+        }
         job.detail.status_reason = Some(reason);
         job.detail.stopped_at = Some(now);
         if let Some(parent) = job.parent.clone() {
@@ -515,11 +532,45 @@ impl State {
                     "Array Child Jobs succeeded".into(),
                 )
             };
-            parent.set_status(status, now);
+            if parent.set_status(status, now) {
+                record(&mut self.changes, id, status, now);
+            }
             parent.detail.status_reason = Some(reason);
             parent.detail.stopped_at = Some(now);
-        } else if started > 0 {
-            parent.set_status(BatchJobStatus::Running, now);
+        } else if started > 0 && parent.set_status(BatchJobStatus::Running, now) {
+            record(&mut self.changes, id, BatchJobStatus::Running, now);
         }
+    }
+
+    /// Starts recording status changes for [`Self::take_changes`].
+    pub(crate) fn record_changes(&mut self) {
+        self.changes.get_or_insert_with(Vec::new);
+    }
+
+    /// The status changes since the last call, each with the job as it is now and an event id.
+    pub(crate) fn take_changes(&mut self) -> Vec<(String, JobDetail, BatchJobStatus, u64)> {
+        let changes = match &mut self.changes {
+            Some(changes) if !changes.is_empty() => std::mem::take(changes),
+            _ => return Vec::new(),
+        };
+        changes
+            .into_iter()
+            .filter_map(|(id, status, at)| {
+                let detail = self.jobs.get(&id)?.detail.clone();
+                Some((self.new_id(), detail, status, at))
+            })
+            .collect()
+    }
+}
+
+/// Notes a job's status change, if anyone listens.
+fn record(
+    changes: &mut Option<Vec<(String, BatchJobStatus, u64)>>,
+    id: &str,
+    status: BatchJobStatus,
+    now: u64,
+) {
+    if let Some(changes) = changes {
+        changes.push((id.to_owned(), status, now));
     }
 }

@@ -23,7 +23,7 @@ impl State {
     }
 
     /// A random version-4 UUID.
-    fn new_id(&mut self) -> String {
+    pub(super) fn new_id(&mut self) -> String {
         let (a, b) = (self.rng.next_u64(), self.rng.next_u64());
         format!(
             "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
