@@ -190,6 +190,7 @@ fn human(event: &Event, since_ms: u64) -> String {
         EventKind::StateEntered { state } => format!("→ {state}"),
         EventKind::StateExited { state } => format!("← {state}"),
         EventKind::TaskSubmitted { state, handle } => format!("  {state}: submitted job {handle}"),
+        EventKind::TaskTokenIssued { state, token } => format!("  {state}: task token {token}"),
         EventKind::TaskSucceeded { state, output } => {
             format!("  {state}: {}", abbreviate(&output.to_string()))
         }

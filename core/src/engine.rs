@@ -2,6 +2,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -18,7 +19,9 @@ use crate::shards::{Replica, Replicas};
 #[cfg(feature = "store")]
 use crate::store::{Store, StoreError};
 use crate::task::{Binding, Tasks};
-use crate::workflow::{NodeKind, Workflow};
+#[cfg(feature = "asl")]
+use crate::task_token::TaskTokens;
+use crate::workflow::{AslOnly, NodeKind, Workflow};
 
 /// Runs executions of one workflow. Cheap to clone; start as many runs as you like.
 ///
@@ -71,6 +74,10 @@ pub(crate) struct EngineInner {
     bindings: Vec<Option<Binding>>,
     seed: u64,
     started: AtomicU64,
+    /// The task tokens its runs wait for (see [`crate::task_token`]): only ASL has callback
+    /// tasks.
+    #[cfg(feature = "asl")]
+    pub(crate) tokens: Arc<TaskTokens>,
 }
 
 impl EngineInner {
@@ -109,6 +116,27 @@ impl EngineInner {
             *last = Arc::downgrade(input);
         }
         fits
+    }
+
+    /// Registers a callback task's token (`asl`: only ASL has them) and returns what waits
+    /// for it to be sent (boxed, so that builds without ASL do not carry it).
+    pub(crate) fn issue_token(
+        &self,
+        asl: AslOnly,
+        token: String,
+        heartbeat: Option<Duration>,
+    ) -> BoxFuture<'static, Result<Value, crate::TaskError>> {
+        #[cfg(feature = "asl")]
+        {
+            let AslOnly = asl;
+            let waiting = self.tokens.issue(token);
+            Box::pin(waiting.result(self.clock.clone(), heartbeat))
+        }
+        #[cfg(not(feature = "asl"))]
+        {
+            drop((token, heartbeat));
+            match asl {}
+        }
     }
 
     /// The poller of a job: a `.sync` Task state's, or the engine's own.
@@ -158,6 +186,8 @@ impl Engine {
                 limits: Arc::default(),
                 checked_input: Mutex::default(),
                 bindings: Vec::new(),
+                #[cfg(feature = "asl")]
+                tokens: Arc::default(),
                 seed: os_seed().unwrap_or_default(),
                 started: AtomicU64::new(0),
             },

@@ -13,6 +13,8 @@ pub mod names {
     pub const TASK_FAILED: &str = "States.TaskFailed";
     /// The execution ran out of time (a wait policy's `max_wait` or `max_attempts`).
     pub const TIMEOUT: &str = "States.Timeout";
+    /// A `.waitForTaskToken` task got no heartbeat within its `HeartbeatSeconds`.
+    pub const HEARTBEAT_TIMEOUT: &str = "States.HeartbeatTimeout";
     /// The execution was aborted (the name JS gives an aborted operation).
     pub const ABORTED: &str = "AbortError";
     /// The workflow itself is wrong at run time (for example: a check before any submit, or

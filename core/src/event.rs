@@ -70,6 +70,14 @@ pub enum EventKind {
         /// The job's handle.
         handle: Arc<Value>,
     },
+    /// A `.waitForTaskToken` Task state issued its task token: it waits until the token is
+    /// sent ([`Engine::send_task_success`](crate::Engine::send_task_success) and its kin).
+    TaskTokenIssued {
+        /// State name.
+        state: SmolStr,
+        /// The token (also in the state's context object as `$$.Task.Token`).
+        token: String,
+    },
     /// A submit, notify or check call failed.
     TaskFailed {
         /// State name.

@@ -88,6 +88,12 @@ mod shards;
 #[cfg(feature = "store")]
 pub mod store;
 pub mod task;
+// Only ASL has callback tasks: without it, nothing issues tokens.
+#[cfg_attr(
+    not(feature = "asl"),
+    allow(dead_code, unused_imports, unreachable_pub)
+)]
+mod task_token;
 mod trace;
 pub mod workflow;
 
@@ -130,6 +136,8 @@ pub use poller::{JobStatus, Poller};
 pub use retry_after::retry_after;
 pub use run::Run;
 pub use task::task_fn;
+#[cfg(feature = "asl")]
+pub use task_token::TokenError;
 pub use workflow::{Workflow, WorkflowBuilder};
 
 /// This crate's README (its crates.io page), compiled and run as a doctest.

@@ -206,7 +206,9 @@ impl Run {
             }
         } else if matches!(
             kind,
-            EventKind::TaskSubmitted { .. } | EventKind::WaitStarted { .. }
+            EventKind::TaskSubmitted { .. }
+                | EventKind::WaitStarted { .. }
+                | EventKind::TaskTokenIssued { .. }
         ) {
             drop(store.save(&self.id(), &self.checkpoint()));
         }
@@ -275,15 +277,18 @@ impl Run {
         None
     }
 
-    /// Starts the call a step asked for at `route`, in place of any earlier call there.
-    fn start_call(&mut self, step: Step, route: Vec<u32>, now: u64) {
+    /// Starts the call a step asked for at `route`, in place of any earlier call there. A
+    /// callback task's call returns the event that announces its token, now that it can be
+    /// sent.
+    fn start_call(&mut self, step: Step, route: Vec<u32>, now: u64) -> Option<EventKind> {
         if let Some(refused) = self.fenced(&step) {
             self.calls.start(
                 route,
                 Pending::Call(Box::pin(futures::future::ready(refused))),
             );
-            return;
+            return None;
         }
+        let mut announce = None;
         let engine = &self.engine;
         let trace = &self.trace;
         let pending = match step {
@@ -351,19 +356,37 @@ impl Run {
                 state,
                 input,
                 deadline_ms,
+                callback,
+                asl,
             } => {
                 let handler = match engine.binding(state) {
-                    Ok(Binding::Call(handler)) => Ok(handler.get()),
+                    Ok(Binding::Call(handler)) => Ok(Some(handler.get())),
                     Ok(Binding::Job(_)) => Err(TaskError::new(
                         names::NO_HANDLER,
                         "a job poller is bound to a resource that is not .sync; bind a task handler",
                     )),
+                    // A callback task needs no handler: its token is in its event.
+                    Err(_) if callback.is_some() => Ok(None),
                     Err(e) => Err(e),
                 };
+                // Registered before the handler is called: it may send the token at once.
+                let token = callback.map(|wait| {
+                    let heartbeat = wait.heartbeat_ms.map(Duration::from_millis);
+                    announce = Some(EventKind::TaskTokenIssued {
+                        state: wait.state,
+                        token: wait.token.clone(),
+                    });
+                    engine.issue_token(asl, wait.token, heartbeat)
+                });
                 let call = async move {
-                    match handler {
-                        Ok(handler) => handler.call(Value::clone(&input)).await,
+                    let result = match handler {
+                        Ok(Some(handler)) => handler.call(Value::clone(&input)).await,
+                        Ok(None) => Ok(Value::Null),
                         Err(e) => Err(e),
+                    };
+                    match token {
+                        Some(sent) if result.is_ok() => sent.await,
+                        _ => result,
                     }
                 };
                 let name = self.state_name(Some(state));
@@ -425,9 +448,10 @@ impl Run {
                     call,
                 )))
             }
-            Step::Emit(_) | Step::Idle | Step::Done => return,
+            Step::Emit(_) | Step::Idle | Step::Done => return None,
         };
         self.calls.start(route, pending);
+        announce
     }
 }
 
@@ -464,29 +488,31 @@ impl Stream for Run {
                 }
                 None => this.execution.step(workflow, now, &mut route),
             };
-            match step {
-                Step::Emit(mut kind) => {
-                    if this.execution.at_event_limit() && !kind.is_terminal() {
-                        kind = this.execution.fail_at_event_limit(kind);
-                    }
-                    if kind.is_terminal() {
-                        this.calls.clear();
-                        route.hops.clear();
-                    } else if matches!(kind, EventKind::BranchFailed { .. }) {
-                        this.drop_stale_calls();
-                    }
-                    this.trace.event(&kind);
-                    this.save_after(&kind);
-                    let hops = std::mem::take(&mut route.hops);
-                    return Poll::Ready(Some(this.event(kind, hops, now)));
-                }
+            let mut kind = match step {
+                Step::Emit(kind) => kind,
                 Step::Done => return Poll::Ready(None),
                 Step::Idle => break,
                 call => {
                     let at = std::mem::take(&mut route.calls);
-                    this.start_call(call, at, now);
+                    match this.start_call(call, at, now) {
+                        Some(announced) => announced,
+                        None => continue,
+                    }
                 }
+            };
+            if this.execution.at_event_limit() && !kind.is_terminal() {
+                kind = this.execution.fail_at_event_limit(kind);
             }
+            if kind.is_terminal() {
+                this.calls.clear();
+                route.hops.clear();
+            } else if matches!(kind, EventKind::BranchFailed { .. }) {
+                this.drop_stale_calls();
+            }
+            this.trace.event(&kind);
+            this.save_after(&kind);
+            let hops = std::mem::take(&mut route.hops);
+            return Poll::Ready(Some(this.event(kind, hops, now)));
         }
         if let Some(abort) = &this.abort {
             abort.register(cx.waker());

@@ -10,6 +10,7 @@ use crate::error::TaskError;
 use crate::platform::{async_trait_outside_wasm, SendOutsideWasm, SyncOutsideWasm};
 use crate::poller::Poller;
 use crate::shards::Replicas;
+use crate::task_token::CALLBACK_SUFFIX;
 use crate::workflow::{Problem, State, StateMachine, Workflow};
 
 async_trait_outside_wasm! {
@@ -188,6 +189,8 @@ impl Tasks {
             };
             let sync = resource.ends_with(".sync");
             let message = match self.resolve(&def.name, resource) {
+                // A callback task may have no handler: its token goes out in its event.
+                None if resource.ends_with(CALLBACK_SUFFIX) => continue,
                 None => format!("no handler is bound to resource {resource:?} or to this state"),
                 Some(Binding::Call(_)) if sync => {
                     format!("{resource:?} is a .sync resource: bind a job poller to it")

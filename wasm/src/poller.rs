@@ -198,13 +198,13 @@ impl Poller for JsPoller {
 
     /// `submit(input, { key })`.
     async fn submit_keyed(&self, input: &Value, key: &str) -> Result<Value, TaskError> {
+        let input = json::to_js(input);
         if !self.pass_key {
-            return self.submit(input).await;
+            return self.submit_with(&[input]).await;
         }
         let context = js_sys::Object::new();
         set(&context, Key::Idempotency, &key.into());
-        self.submit_with(&[json::to_js(input), context.into()])
-            .await
+        self.submit_with(&[input, context.into()]).await
     }
 
     /// `find(input, key)`: `null` or `undefined` when there is no such job.

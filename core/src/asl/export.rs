@@ -3,6 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::execution::json_text;
 use crate::expr::{Path, ReferencePath};
 use crate::graph::{Catcher, Condition, DataFlow, DelayUntil, Operand, State, StateMachine};
 use crate::policy::{to_millis, AslJitter, AslRetrier, Backoff, Jitter, WaitPolicy};
@@ -168,6 +169,8 @@ pub fn to_asl(graph: &StateMachine, options: &ExportOptions) -> Result<Value, Bu
                 catch,
                 timeout,
                 timeout_path,
+                heartbeat,
+                heartbeat_path,
             } => {
                 let mut task = with_io(
                     with_next(json!({"Type": "Task", "Resource": resource}), next),
@@ -181,6 +184,12 @@ pub fn to_asl(graph: &StateMachine, options: &ExportOptions) -> Result<Value, Bu
                 }
                 if let Some(path) = timeout_path {
                     task["TimeoutSecondsPath"] = json!(path.as_str());
+                }
+                if let Some(heartbeat) = heartbeat {
+                    task["HeartbeatSeconds"] = json!(heartbeat.as_secs().max(1));
+                }
+                if let Some(path) = heartbeat_path {
+                    task["HeartbeatSecondsPath"] = json!(path.as_str());
                 }
                 with_catch(task, catch)
             }
@@ -430,7 +439,12 @@ fn condition(condition: &Condition) -> Result<Value, String> {
                 Value::Number(_) => ("NumericEquals", value.clone()),
                 Value::Bool(_) => ("BooleanEquals", value.clone()),
                 Value::Null => ("IsNull", json!(true)),
-                _ => return Err(format!("comparing with {value} has no ASL operator")),
+                _ => {
+                    return Err(format!(
+                        "comparing with {} has no ASL operator",
+                        json_text(value)
+                    ))
+                }
             };
             json!({"And": [{"Variable": variable, "IsPresent": true}, {"Variable": variable, op: value}]})
         }

@@ -180,6 +180,10 @@ enum Phase {
     Finished {
         end: Box<Outcome>,
     },
+    /// A `.waitForTaskToken` Task state issued its token: call, then wait for the token.
+    Callback {
+        call: Box<Callback>,
+    },
     /// A Parallel or Map state's branches (or items) are running.
     Branches {
         branches: Box<Branches>,
@@ -219,6 +223,11 @@ enum PhaseWire {
     Finished {
         end: Box<Outcome>,
     },
+    /// Only ASL has callback tasks: without it, a checkpoint of one does not read.
+    #[cfg(feature = "asl")]
+    Callback {
+        call: Box<Callback>,
+    },
     Branches {
         branches: Box<Branches>,
         #[cfg_attr(feature = "asl", serde(default))]
@@ -241,10 +250,38 @@ impl<'de> Deserialize<'de> for Phase {
                 PhaseWire::Cancelling { end } => Self::Cancelling { end },
                 PhaseWire::Ending { end } => Self::Ending { end },
                 PhaseWire::Finished { end } => Self::Finished { end },
+                #[cfg(feature = "asl")]
+                PhaseWire::Callback { call } => Self::Callback { call },
                 PhaseWire::Branches { branches, asl } => Self::Branches { branches, asl },
             },
         )
     }
+}
+
+/// A callback task's call: the token's parts (see [`crate::task_token`]) and what the call is
+/// made with, kept so that a resumed execution calls again with the same token.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Callback {
+    /// How many events the execution had emitted when it issued the token.
+    seq: u64,
+    #[serde(with = "hex_id")]
+    secret: u64,
+    input: Arc<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    heartbeat_ms: Option<u64>,
+    /// Uninhabited without the `asl` feature (only ASL has callback tasks), so that this
+    /// code compiles away.
+    #[cfg_attr(feature = "asl", serde(default, skip_serializing))]
+    asl: AslOnly,
+}
+
+/// What a callback task's call waits for after its handler returns. The driver announces it
+/// with a `TaskTokenIssued` event once the token can be sent.
+pub(crate) struct TokenWait {
+    pub(crate) state: SmolStr,
+    pub(crate) token: String,
+    /// `HeartbeatSeconds` (ms): the longest time between heartbeats.
+    pub(crate) heartbeat_ms: Option<u64>,
 }
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
@@ -285,11 +322,16 @@ pub(crate) enum Step {
         handle: Arc<Value>,
         reason: String,
     },
-    /// Call the handler bound to this Task state; give up at `deadline_ms`.
+    /// Call the handler bound to this Task state (a callback task: if one is bound, then wait
+    /// for its token); give up at `deadline_ms`.
     Invoke {
         state: u32,
         input: Arc<Value>,
         deadline_ms: Option<u64>,
+        callback: Option<TokenWait>,
+        /// Only ASL has Task states: without it, this variant (and the code that makes its
+        /// call) compiles away.
+        asl: AslOnly,
     },
     /// Nothing to do until a call in flight completes.
     Idle,
@@ -541,6 +583,11 @@ impl Execution {
                     if let Some(step) = self.poll(wf, now) {
                         return step;
                     }
+                }
+                Phase::Callback { call } => {
+                    let step = self.invoke_callback(wf, &call);
+                    self.phase = Phase::Callback { call };
+                    return step;
                 }
                 Phase::Abandon { error } => {
                     let handle = self.handle.clone().unwrap_or_default();

@@ -1,20 +1,26 @@
 //! The Task state: its input, its call, its result, its timeout.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
-use super::{Execution, Phase, Step};
+use super::{Callback, Execution, Phase, Step, TokenWait};
 use crate::error::{names, TaskError};
 use crate::expr::{Path, Scope};
 use crate::policy::MAX_SECONDS;
-use crate::workflow::{enabled, Compiled, Node, NodeKind};
+use crate::task_token;
+use crate::workflow::{enabled, AslOnly, Compiled, Node, NodeKind};
 
 impl Execution {
     /// A Task state: its effective input, then the call (a `.sync` job's submit, or the bound handler).
     pub(super) fn task(&mut self, wf: &Compiled, node: &Node, now: u64) -> Option<Step> {
         let NodeKind::Task {
             sync,
+            callback,
             io,
             timeout_path,
+            heartbeat_ms,
+            heartbeat_path,
             asl,
             ..
         } = &node.kind
@@ -23,7 +29,14 @@ impl Execution {
         };
         enabled(asl);
         let index = self.state;
-        let context = self.context(wf, node, now);
+        let mut context = self.context(wf, node, now);
+        // The count of events so far keeps the token apart from those of earlier visits to
+        // this state; the random part makes it hard to guess.
+        let issued = callback.then(|| (self.next_event_id, self.rng.next_u64()));
+        if let (Some((seq, secret)), Value::Object(fields)) = (issued, &mut context) {
+            let token = task_token::token(self.id, seq, secret);
+            fields.insert("Task".into(), serde_json::json!({ "Token": token }));
+        }
         let scope = Scope::new(&context, &self.variables, &self.limits);
         let input = io
             .select_input(&self.data, scope)
@@ -34,7 +47,7 @@ impl Execution {
         };
         self.task_timeout_ms = match timeout_path {
             None => None,
-            Some(path) => match timeout_from(path, &input, scope) {
+            Some(path) => match seconds_from(path, &input, scope, "TimeoutSecondsPath") {
                 Ok(ms) => Some(ms),
                 Err(error) => return self.fail_now(wf, node, error, now),
             },
@@ -43,16 +56,65 @@ impl Execution {
             return Some(self.submit(Some(wf.base + index), input, now));
         }
         self.entered_ms = now;
-        let deadline = self.task_timeout(node).map(|t| now.saturating_add(t));
+        let Some((seq, secret)) = issued else {
+            return Some(self.invoke(wf, node, input, None, AslOnly::witness()?));
+        };
+        let heartbeat_ms = match heartbeat_path {
+            None => *heartbeat_ms,
+            Some(path) => match seconds_from(path, &input, scope, "HeartbeatSecondsPath") {
+                Ok(ms) => Some(ms),
+                Err(error) => return self.fail_now(wf, node, error, now),
+            },
+        };
+        let call = Callback {
+            seq,
+            secret,
+            input,
+            heartbeat_ms,
+            asl: AslOnly::witness()?,
+        };
+        let step = self.invoke_callback(wf, &call);
+        self.phase = Phase::Callback {
+            call: Box::new(call),
+        };
+        Some(step)
+    }
+
+    /// The call of a Task state's handler, given up at the task's or the execution's deadline;
+    /// a callback task's then waits for its token.
+    pub(super) fn invoke(
+        &self,
+        wf: &Compiled,
+        node: &Node,
+        input: Arc<Value>,
+        callback: Option<TokenWait>,
+        asl: AslOnly,
+    ) -> Step {
+        let deadline = self
+            .task_timeout(node)
+            .map(|t| self.entered_ms.saturating_add(t));
         let machine = self.deadline(wf);
-        Some(Step::Invoke {
-            state: wf.base + index,
+        Step::Invoke {
+            state: wf.base + self.state,
             input,
             deadline_ms: match (deadline, machine) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             },
-        })
+            callback,
+            asl,
+        }
+    }
+
+    /// A callback task's call, again after a checkpoint: the same token.
+    pub(super) fn invoke_callback(&self, wf: &Compiled, call: &Callback) -> Step {
+        let node = &wf.nodes[self.state as usize];
+        let wait = TokenWait {
+            state: node.name.clone(),
+            token: task_token::token(self.id, call.seq, call.secret),
+            heartbeat_ms: call.heartbeat_ms,
+        };
+        self.invoke(wf, node, call.input.clone(), Some(wait), call.asl)
     }
 
     /// A Task state's result flows through `ResultSelector`, `ResultPath` and `OutputPath`.
@@ -87,8 +149,14 @@ impl Execution {
     }
 }
 
-/// A Task's `TimeoutSecondsPath` read from its effective input: whole seconds, at least 1, as ms.
-fn timeout_from(path: &Path, input: &Value, scope: Scope<'_>) -> Result<u64, TaskError> {
+/// A Task's `TimeoutSecondsPath` or `HeartbeatSecondsPath` (`field`) read from its effective
+/// input: whole seconds, at least 1, as ms.
+fn seconds_from(
+    path: &Path,
+    input: &Value,
+    scope: Scope<'_>,
+    field: &str,
+) -> Result<u64, TaskError> {
     path.select_in(input, scope)?
         .and_then(|seconds| seconds.as_u64())
         .filter(|seconds| (1..=MAX_SECONDS).contains(seconds))
@@ -97,7 +165,7 @@ fn timeout_from(path: &Path, input: &Value, scope: Scope<'_>) -> Result<u64, Tas
             TaskError::new(
                 names::RUNTIME,
                 format!(
-                    "TimeoutSecondsPath {:?} does not select a whole number of seconds from 1 to {MAX_SECONDS}",
+                    "{field} {:?} does not select a whole number of seconds from 1 to {MAX_SECONDS}",
                     path.as_str()
                 ),
             )

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::glob::string_matches;
 use super::timestamp::parse_rfc3339;
+use crate::execution::json_text;
 
 /// An ASL Choice comparison operator (without its `Path` suffix).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -63,7 +64,8 @@ pub(crate) fn compare(
         _ => None,
     };
     if let Some(result) = type_test {
-        return result.ok_or_else(|| format!("{op:?} takes true or false, not {right}"));
+        return result
+            .ok_or_else(|| format!("{op:?} takes true or false, not {}", json_text(right)));
     }
     let left = left.ok_or_else(missing)?;
     let ordering = match op {

@@ -202,7 +202,7 @@ impl Error {
 
 /// A JSON string literal for `text`.
 pub(crate) fn quote(text: &str) -> String {
-    serde_json::Value::String(text.to_owned()).to_string()
+    serde_json::to_string(text).unwrap_or_default()
 }
 
 impl fmt::Display for Error {

@@ -155,16 +155,21 @@ pub(super) fn compile<'a>(
                 retry,
                 timeout,
                 timeout_path,
+                heartbeat,
+                heartbeat_path,
                 ..
             } => match c.asl(name, at("type")) {
                 Some(asl) => NodeKind::Task {
                     resource: Arc::from(resource.as_str()),
                     sync: resource.ends_with(".sync"),
+                    callback: resource.ends_with(crate::task_token::CALLBACK_SUFFIX),
                     io: io.clone(),
                     next: c.next(name, at("next"), next.as_ref()),
                     retry: c.retriers(name, &at("retry"), retry),
                     timeout_ms: timeout.map(crate::policy::to_millis),
                     timeout_path: timeout_path.clone(),
+                    heartbeat_ms: heartbeat.map(crate::policy::to_millis),
+                    heartbeat_path: heartbeat_path.clone(),
                     asl,
                 },
                 None => NodeKind::Succeed { io: None },

@@ -245,6 +245,12 @@ pub(crate) enum NodeKind {
         timeout_ms: Option<u64>,
         /// ASL `TimeoutSecondsPath`: the timeout, read when the state starts its task.
         timeout_path: Option<Path>,
+        /// A `.waitForTaskToken` resource: call, then wait for the task token to be sent.
+        callback: bool,
+        /// ASL `HeartbeatSeconds` (ms).
+        heartbeat_ms: Option<u64>,
+        /// ASL `HeartbeatSecondsPath`: the heartbeat interval, read when the task starts.
+        heartbeat_path: Option<Path>,
         asl: Asl,
     },
     Pass {

@@ -4,6 +4,7 @@ use serde_json::Value;
 
 use super::DelayUntil;
 use crate::error::{names, TaskError};
+use crate::execution::json_text;
 use crate::expr::{parse_rfc3339, Scope};
 
 impl DelayUntil {
@@ -23,8 +24,9 @@ impl DelayUntil {
             Self::SecondsPath(path) => match path.select_in(input, scope)? {
                 Some(value) => value.as_u64().map(seconds).ok_or_else(|| {
                     runtime(format!(
-                        "SecondsPath {:?} must select a non-negative integer, not {value}",
-                        path.as_str()
+                        "SecondsPath {:?} must select a non-negative integer, not {}",
+                        path.as_str(),
+                        json_text(&value)
                     ))
                 }),
                 None => Err(runtime(format!(
@@ -35,8 +37,9 @@ impl DelayUntil {
             Self::TimestampPath(path) => match path.select_in(input, scope)? {
                 Some(Value::String(t)) => timestamp(&t),
                 Some(other) => Err(runtime(format!(
-                    "TimestampPath {:?} must select an RFC 3339 timestamp string, not {other}",
-                    path.as_str()
+                    "TimestampPath {:?} must select an RFC 3339 timestamp string, not {}",
+                    path.as_str(),
+                    json_text(&other)
                 ))),
                 None => Err(runtime(format!(
                     "TimestampPath {:?} matches nothing in the state's input",

@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use super::graph::{Condition, Operand, State, StateMachine};
+use crate::execution::json_text;
 
 impl StateMachine {
     /// The graph as a Mermaid flowchart; `visited` states are highlighted.
@@ -316,14 +317,14 @@ fn label(condition: &Condition) -> String {
         Condition::Failed => "failed".into(),
         Condition::Pending => "pending".into(),
         Condition::StatusIs(word) => format!("status {word}"),
-        Condition::DetailEquals { pointer, value } => format!("{pointer} = {value}"),
+        Condition::DetailEquals { pointer, value } => format!("{pointer} = {}", json_text(value)),
         Condition::Predicate(name) => name.clone(),
         Condition::Not(inner) => format!("not ({})", label(inner)),
         Condition::And(all) => join(all, " and "),
         Condition::Or(all) => join(all, " or "),
         Condition::Compare { variable, op, with } => {
             let right = match with {
-                Operand::Value(v) => v.to_string(),
+                Operand::Value(v) => json_text(v),
                 Operand::Path(p) => p.as_str().to_owned(),
             };
             format!("{} {op:?} {right}", variable.as_str())

@@ -200,6 +200,18 @@ pub enum State {
         /// instead (ASL `TimeoutSecondsPath`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         timeout_path: Option<Path>,
+        /// A `.waitForTaskToken` task fails with `States.HeartbeatTimeout` when no heartbeat
+        /// (nor its result) comes for this long (ASL `HeartbeatSeconds`).
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            with = "crate::policy::millis_option"
+        )]
+        heartbeat: Option<std::time::Duration>,
+        /// Reads the heartbeat interval, in whole seconds (at least 1), from the state's
+        /// effective input instead (ASL `HeartbeatSecondsPath`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        heartbeat_path: Option<Path>,
     },
     /// Passes its input on, or a fixed `result`, through the data-flow fields (ASL `Pass`).
     Pass {

@@ -6,6 +6,7 @@ use crate::expr::Path;
 use crate::graph::State;
 
 use super::{At, Loader, ASSIGN, BRANCH, COMMON, DISTRIBUTED, FLOW, IO, PROCESSOR, RESULT};
+use crate::execution::json_text;
 
 impl Loader {
     pub(super) fn parallel(&mut self, at: &At<'_>) -> Option<State> {
@@ -134,7 +135,7 @@ impl Loader {
                     self.problem(
                         Some(at.state),
                         at.field("MaxConcurrency"),
-                        format!("must be a non-negative integer, not {value}"),
+                        format!("must be a non-negative integer, not {}", json_text(value)),
                     );
                     0
                 }

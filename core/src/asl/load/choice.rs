@@ -6,6 +6,7 @@ use crate::expr::parse_rfc3339;
 use crate::graph::{ChoiceRule, Comparison, Condition, Operand};
 
 use super::{At, Loader};
+use crate::execution::json_text;
 
 impl Loader {
     pub(super) fn choices(&mut self, at: &At<'_>) -> Vec<ChoiceRule> {
@@ -262,6 +263,9 @@ fn check_operand(op: Comparison, value: &Value) -> Result<(), String> {
             | C::StringMatches => "a string",
             _ => "true or false",
         };
-        Err(format!("{op:?} compares with {expected}, not {value}"))
+        Err(format!(
+            "{op:?} compares with {expected}, not {}",
+            json_text(value)
+        ))
     }
 }

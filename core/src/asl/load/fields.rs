@@ -10,6 +10,7 @@ use crate::graph::{DataFlow, DelayUntil};
 use crate::policy::MAX_SECONDS;
 
 use super::{At, Loader};
+use crate::execution::json_text;
 
 impl Loader {
     pub(super) fn allow(&mut self, at: &At<'_>, groups: &[&[&str]]) {
@@ -56,7 +57,7 @@ impl Loader {
                 self.problem(
                     state,
                     path,
-                    format!("must be a positive integer, not {value}"),
+                    format!("must be a positive integer, not {}", json_text(value)),
                 );
                 None
             }
@@ -73,7 +74,10 @@ impl Loader {
                 self.problem(
                     Some(at.state),
                     at.field(field),
-                    format!("must be an integer from 1 to {MAX_SECONDS}, not {value}"),
+                    format!(
+                        "must be an integer from 1 to {MAX_SECONDS}, not {}",
+                        json_text(value)
+                    ),
                 );
                 None
             }

@@ -266,6 +266,7 @@ impl Loader {
                             "TimeoutSeconds",
                             "TimeoutSecondsPath",
                             "HeartbeatSeconds",
+                            "HeartbeatSecondsPath",
                         ],
                     ],
                 );
@@ -299,6 +300,12 @@ impl Loader {
                     catch: self.catch(at),
                     timeout,
                     timeout_path: self.path_instead_of(at, "TimeoutSecondsPath", "TimeoutSeconds"),
+                    heartbeat,
+                    heartbeat_path: self.path_instead_of(
+                        at,
+                        "HeartbeatSecondsPath",
+                        "HeartbeatSeconds",
+                    ),
                 })
             }
             "Pass" => {

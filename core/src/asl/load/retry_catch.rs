@@ -7,6 +7,7 @@ use crate::graph::Catcher;
 use crate::policy::{AslRetrier, MAX_DELAY_SECONDS, MAX_SECONDS};
 
 use super::{At, Loader};
+use crate::execution::json_text;
 
 impl Loader {
     pub(super) fn retry(&mut self, at: &At<'_>) -> Vec<AslRetrier> {
@@ -38,7 +39,10 @@ impl Loader {
                     self.problem(
                         Some(at.state),
                         format!("{path}.{field}"),
-                        format!("must be an integer from {min} to {max}, not {value}"),
+                        format!(
+                            "must be an integer from {min} to {max}, not {}",
+                            json_text(value)
+                        ),
                     );
                     in_range = false;
                 }

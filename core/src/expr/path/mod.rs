@@ -302,10 +302,10 @@ impl Visits<'_> {
 /// "the variables: $name is not assigned" (or the variable's value).
 pub(crate) fn missing_from(path: &Path, input: &Value, scope: Scope<'_>) -> String {
     match &path.root {
-        Root::Input => format!("the input '{input}'"),
-        Root::Context => format!("the context object '{}'", scope.context),
+        Root::Input => format!("the input '{}'", json_text(input)),
+        Root::Context => format!("the context object '{}'", json_text(scope.context)),
         Root::Variable(name) => match scope.variable(name) {
-            Some(value) => format!("the variable ${name} '{value}'"),
+            Some(value) => format!("the variable ${name} '{}'", json_text(value)),
             None => format!("the variables: ${name} is not assigned"),
         },
     }
@@ -480,5 +480,6 @@ mod reference;
 #[cfg(test)]
 mod tests;
 
+use crate::execution::json_text;
 use parser::{is_shorthand_name, Parser};
 pub use reference::ReferencePath;

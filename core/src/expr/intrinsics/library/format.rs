@@ -1,8 +1,6 @@
 //! `States.Format`: a template with each `{}` replaced by the next value, written the way
 //! Step Functions writes it.
 
-use std::fmt::Write as _;
-
 use serde_json::Value;
 
 use crate::error::TaskError;
@@ -123,8 +121,6 @@ fn format_value(value: &Value, out: &mut String) {
             }
             out.push('}');
         }
-        scalar => {
-            let _ = write!(out, "{scalar}");
-        }
+        scalar => out.push_str(&crate::execution::json_text(scalar)),
     }
 }
