@@ -14,6 +14,7 @@ use crate::notifier::Notifier;
 use crate::platform::{os_seed, BoxFuture, SendOutsideWasm, Spawner, SyncOutsideWasm};
 use crate::policy::Rng;
 use crate::poller::Poller;
+use crate::push::Pushes;
 use crate::run::Run;
 use crate::shards::{Replica, Replicas};
 #[cfg(feature = "store")]
@@ -78,6 +79,8 @@ pub(crate) struct EngineInner {
     /// tasks.
     #[cfg(feature = "asl")]
     pub(crate) tokens: Arc<TaskTokens>,
+    /// Its runs by the jobs they poll, when statuses can be pushed (see [`crate::push`]).
+    pub(crate) pushes: Option<Pushes>,
 }
 
 impl EngineInner {
@@ -188,6 +191,7 @@ impl Engine {
                 bindings: Vec::new(),
                 #[cfg(feature = "asl")]
                 tokens: Arc::default(),
+                pushes: None,
                 seed: os_seed().unwrap_or_default(),
                 started: AtomicU64::new(0),
             },
@@ -502,6 +506,17 @@ impl EngineBuilder {
     #[cfg(feature = "store")]
     pub fn store(mut self, store: impl Store + 'static) -> Self {
         self.inner.store = Some(Arc::new(store));
+        self
+    }
+
+    /// Lets job statuses be pushed to its runs with [`Engine::push_status`] (from job
+    /// state-change events, webhooks, server-sent events): a pushed status ends the wait
+    /// before the job's next check and stands for that check. The engine then indexes each
+    /// run by the jobs it submits (see [`crate::push`]).
+    /// With the `push` feature (a default).
+    #[cfg(feature = "push")]
+    pub fn push(mut self) -> Self {
+        self.inner.pushes = Some(Pushes::new());
         self
     }
 

@@ -82,6 +82,7 @@ pub mod platform;
 pub mod policy;
 mod poll_group;
 mod poller;
+pub mod push;
 mod retry_after;
 pub mod run;
 mod shards;

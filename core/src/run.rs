@@ -19,7 +19,7 @@ use smol_str::SmolStr;
 use crate::calls::{Calls, Pending};
 use crate::error::{names, CheckError, TaskError};
 use crate::event::{Event, EventKind, Hop, Outcome};
-use crate::execution::{Completion, Execution, Route, Step};
+use crate::execution::{Completion, Execution, Polled, Route, Step};
 use crate::platform::BoxFuture;
 use crate::policy::to_millis;
 use crate::poller::find_in_flight;
@@ -277,6 +277,54 @@ impl Run {
         None
     }
 
+    /// Keeps the engine's index of runs by job, when statuses can be pushed: a submitted job
+    /// joins it, and the run's jobs leave it when the run ends.
+    fn index_jobs(&mut self, kind: &EventKind) {
+        let Some(pushes) = &self.engine.pushes else {
+            return;
+        };
+        pushes.enabled();
+        match kind {
+            EventKind::TaskSubmitted { handle, .. } => {
+                let abort = self.abort.get_or_insert_with(AbortHandle::new);
+                pushes.register(handle, &abort.signal);
+            }
+            _ if kind.is_terminal() => {
+                if let Some(abort) = &self.abort {
+                    pushes.forget(&abort.signal);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Ends the waits that pushed statuses cut short: the sleep before the check of a job with
+    /// a pushed status completes now (the check then takes the status). Statuses of jobs the
+    /// run no longer polls are dropped; others wait for the job's next check.
+    fn apply_pushed(&mut self) {
+        let (Some(pushes), Some(abort)) = (&self.engine.pushes, &self.abort) else {
+            return;
+        };
+        pushes.enabled();
+        if !abort.signal.has_pushed() {
+            return;
+        }
+        let workflow = self.engine.workflow.compiled();
+        let (execution, calls) = (&self.execution, &mut self.calls);
+        abort.signal.retain_pushed(|(handle, _)| {
+            let mut route = Vec::new();
+            match execution.polled(workflow, handle, &mut route) {
+                Polled::Asleep => {
+                    let woken = futures::future::ready(Completion::Slept);
+                    calls.start(route, Pending::Call(Box::pin(woken)));
+                    true
+                }
+                Polled::Busy => true,
+                Polled::No => false,
+            }
+        });
+    }
+
     /// Starts the call a step asked for at `route`, in place of any earlier call there. A
     /// callback task's call returns the event that announces its token, now that it can be
     /// sent.
@@ -339,6 +387,18 @@ impl Run {
                 )))
             }
             Step::Check { job, handle } => {
+                let pushed = match (&engine.pushes, &self.abort) {
+                    (Some(pushes), Some(abort)) => {
+                        pushes.enabled();
+                        abort.signal.take_pushed(&handle)
+                    }
+                    _ => None,
+                };
+                if let Some(status) = pushed {
+                    let taken = futures::future::ready(Completion::Checked(Ok(status)));
+                    self.calls.start(route, Pending::Call(Box::pin(taken)));
+                    return None;
+                }
                 let poller = engine.job_poller(job);
                 let call = async move {
                     Completion::Checked(match poller {
@@ -468,6 +528,7 @@ impl Stream for Run {
         }
         let mut route = Route::default();
         loop {
+            this.apply_pushed();
             let ready = this.calls.poll(cx);
             if ready.is_none() && this.execution.awaits(&[]) {
                 break; // Waiting for its own call: nothing else can move.
@@ -511,6 +572,7 @@ impl Stream for Run {
             }
             this.trace.event(&kind);
             this.save_after(&kind);
+            this.index_jobs(&kind);
             let hops = std::mem::take(&mut route.hops);
             return Poll::Ready(Some(this.event(kind, hops, now)));
         }
@@ -532,6 +594,10 @@ impl FusedStream for Run {
 
 impl Drop for Run {
     fn drop(&mut self) {
+        if let (Some(pushes), Some(abort)) = (&self.engine.pushes, &self.abort) {
+            pushes.enabled();
+            pushes.forget(&abort.signal);
+        }
         if self.execution.outcome().is_some() || !self.engine.workflow.compiled().cancel_on_stop {
             return;
         }

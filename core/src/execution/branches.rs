@@ -139,6 +139,13 @@ impl Branches {
             .filter(|c| c.outcome().is_none())
     }
 
+    /// The branches that started and have not ended, with their indices.
+    pub(super) fn running_indexed(&self) -> impl Iterator<Item = (u32, &Execution)> {
+        (0..self.started)
+            .zip(&self.children)
+            .filter(|(_, c)| c.outcome().is_none())
+    }
+
     pub(super) fn fits(&self, wf: &Compiled, state: u32) -> bool {
         let count_fits = match wf.nodes.get(state as usize).map(|n| &n.kind) {
             Some(NodeKind::Parallel { branches, .. }) => branches.len() == self.children.len(),

@@ -38,6 +38,7 @@ mod task;
 mod timeouts;
 
 use branches::Branches;
+pub(crate) use polling::Polled;
 use timeouts::stop_reason;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -14,7 +14,63 @@ use crate::policy::to_millis;
 use crate::poller::JobStatus;
 use crate::workflow::{Compiled, Node, NodeKind};
 
+/// Where an execution stands with a job whose status was pushed ([`crate::push`]).
+pub(crate) enum Polled {
+    /// Waiting before a check of it: the wait may end now (the route says whose).
+    Asleep,
+    /// Polling it, but not waiting before a check now (a check may be in flight).
+    Busy,
+    /// Not polling it (any more).
+    No,
+}
+
 impl Execution {
+    /// Where this execution, or a running branch of it (its indices pushed on `route`),
+    /// stands with the job `handle`.
+    pub(crate) fn polled(&self, wf: &Compiled, handle: &Value, route: &mut Vec<u32>) -> Polled {
+        if let Some((mine, _)) = self.running_job() {
+            if **mine == *handle {
+                return if self.asleep_before_check(wf) {
+                    Polled::Asleep
+                } else {
+                    Polled::Busy
+                };
+            }
+        }
+        if let Phase::Branches { branches, .. } = &self.phase {
+            for (i, child) in branches.running_indexed() {
+                let Some(child_wf) = wf.child(self.state, i as usize) else {
+                    continue;
+                };
+                route.push(i);
+                match child.polled(child_wf, handle, route) {
+                    Polled::No => {
+                        route.pop();
+                    }
+                    found => return found,
+                }
+            }
+        }
+        Polled::No
+    }
+
+    /// Whether the execution sleeps before checking its job (its sleep call is in flight): a
+    /// `.sync` task's poll interval, a polling Wait state, or a Check state's retry pause.
+    fn asleep_before_check(&self, wf: &Compiled) -> bool {
+        let Phase::Sleeping { then, .. } = self.phase else {
+            return false;
+        };
+        if !self.awaiting {
+            return false;
+        }
+        matches!(
+            (then, &wf.nodes[self.state as usize].kind),
+            (AfterSleep::Poll, _)
+                | (_, NodeKind::PollWait { .. })
+                | (AfterSleep::Retry, NodeKind::Check { .. })
+        )
+    }
+
     /// The call that submits a job (`job`: the `.sync` Task state whose resource polls it),
     /// under this submission's idempotency key: the execution's id and how many jobs it
     /// submitted before, so that every attempt at it — retried, or resumed from a checkpoint —
