@@ -146,7 +146,16 @@ jobs = [j for s in statuses for j in batch.list_jobs(jobQueue=queue, jobStatus=s
         if j["jobName"] == name]
 assert len(jobs) == 1, f"{len(jobs)} jobs named {name}"
 PY
-echo "examples: 4 passed, 0 failed"
+# --push: the local Batch's job state-change events end the 30 s waits when the 2 s job
+# changes, so the run ends in about 2 s having made no status check of its own.
+push_log="$(mktemp)"
+push_started=$(date +%s)
+target/debug/examples/job_poller --push --wait-time 30 --seconds 2 >/dev/null 2>"$push_log" ||
+    { cat "$push_log"; exit 1; }
+push_took=$(($(date +%s) - push_started))
+grep -qx "checks: 0" "$push_log" || { echo "job_poller --push made status checks"; cat "$push_log"; exit 1; }
+[ "$push_took" -lt 15 ] || { echo "job_poller --push took ${push_took}s, not about 2"; cat "$push_log"; exit 1; }
+echo "examples: 5 passed, 0 failed"
 
 step "fuzz targets (cargo-fuzz, nightly): the kept regressions, then ${FUZZ_SECONDS:-10} s each (docs/fuzzing.md)"
 scripts/fuzz.sh "${FUZZ_SECONDS:-10}"

@@ -9,7 +9,12 @@
 //! cargo run --example job_poller -- --wait-time 2 --seconds 5
 //! cargo run --example job_poller -- --input '{"jobName":"my-job","jobDefinition":"...","jobQueue":"...","wait_time":1}'
 //! cargo run --example job_poller -- --store run.db     # killed and run again: continues the run
+//! cargo run --example job_poller -- --push --wait-time 30 --seconds 2   # done in ~2 s, not 30
 //! ```
+//!
+//! It ends by printing `checks: N` on stderr: the status checks it made. With `--push` the
+//! local Batch's job state-change events end each wait as soon as the job changes, and polling
+//! is only the fallback.
 
 #[path = "common/backend.rs"]
 mod backend;
@@ -17,6 +22,7 @@ mod backend;
 mod progress;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use backend::usage;
@@ -25,7 +31,7 @@ use pollflow::store::SqliteStore;
 use pollflow::workflow::{Arm, Choice};
 use pollflow::{Engine, Outcome, PollGroup, TokioClock, WaitPolicy, Workflow};
 use pollflow_batch::samples::{job_poller_input, FAILING_DEFINITION};
-use pollflow_batch::BatchPoller;
+use pollflow_batch::{BatchApi, BatchPoller, JobEvents};
 use serde_json::Value;
 
 /// The Step Functions "Job Poller" sample, on the embedded local AWS Batch (or AWS Batch).
@@ -53,6 +59,10 @@ struct Args {
     /// its jobs beside it, in PATH.local-batch.json (a job the process was running runs again)
     #[arg(long, value_name = "PATH")]
     store: Option<PathBuf>,
+    /// Complete from the local Batch's job state-change events (pushed), polling only as the
+    /// fallback
+    #[arg(long, conflicts_with = "aws")]
+    push: bool,
     #[command(flatten)]
     backend: backend::BackendOptions,
 }
@@ -116,9 +126,15 @@ async fn main() {
     let workflow =
         job_poller(Duration::from_secs(wait_time)).expect("the Job Poller workflow is valid");
     let journal = args.store.as_deref().map(local_batch_journal);
-    let batch = match args.backend.batch(journal.as_deref()).await {
-        Ok(batch) => batch,
-        Err(message) => usage::<Args>(message),
+    let (batch, events) = if args.push {
+        let local = backend::local_batch(journal.as_deref()).unwrap_or_else(|m| usage::<Args>(m));
+        let events = local.subscribe();
+        (Arc::new(local) as Arc<dyn BatchApi>, Some(events))
+    } else {
+        match args.backend.batch(journal.as_deref()).await {
+            Ok(batch) => (batch, None),
+            Err(message) => usage::<Args>(message),
+        }
     };
     let mut engine = Engine::builder(
         workflow,
@@ -136,7 +152,13 @@ async fn main() {
             Err(e) => usage::<Args>(format!("--store: {e}")),
         }
     }
+    if events.is_some() {
+        engine = engine.push();
+    }
     let engine = engine.build();
+    if let Some(events) = events {
+        tokio::spawn(push_statuses(events, engine.clone()));
+    }
     let unfinished = match engine.recover().await {
         Ok(runs) => runs.into_iter().next(),
         Err(e) => usage::<Args>(format!("--store: {e}")),
@@ -152,7 +174,8 @@ async fn main() {
         }
         None => engine.start(input),
     };
-    let outcome = progress::follow(run).await;
+    let (outcome, checks) = progress::follow(run).await;
+    eprintln!("checks: {checks}");
     match outcome {
         Outcome::Succeeded { output } => {
             eprintln!(
@@ -191,6 +214,14 @@ async fn main() {
             );
             std::process::exit(130);
         }
+    }
+}
+
+/// Delivers each job state-change event of the local Batch to the run polling that job.
+async fn push_statuses(mut events: JobEvents, engine: Engine) {
+    while let Some(event) = events.next().await {
+        let (job, status) = event.job_status();
+        engine.push_status(&job, status);
     }
 }
 

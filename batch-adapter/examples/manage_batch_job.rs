@@ -118,7 +118,7 @@ async fn main() {
         .build();
     let input = json!({ "jobName": "BatchJobNotification", "jobQueue": queue, "jobDefinition": definition });
 
-    let outcome = progress::follow(engine.start(input)).await;
+    let (outcome, _checks) = progress::follow(engine.start(input)).await;
     match outcome {
         Outcome::Succeeded { .. } => println!("execution SUCCEEDED"),
         other => {

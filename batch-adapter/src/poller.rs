@@ -76,6 +76,17 @@ fn submit_request(input: &Value) -> Result<SubmitJobRequest, TaskError> {
     })
 }
 
+/// A job's status as its check reports it: `SUCCEEDED` and `FAILED` end it, with the detail
+/// as output or cause; any other status is pending, with the detail.
+pub(crate) fn job_status(detail: &JobDetail) -> JobStatus {
+    let json = serde_json::to_value(detail).unwrap_or(Value::Null);
+    match detail.status {
+        BatchJobStatus::Succeeded => JobStatus::succeeded(json),
+        BatchJobStatus::Failed => JobStatus::failed(json),
+        _ => JobStatus::pending(json),
+    }
+}
+
 /// The task error of a Batch API error, which stays its source.
 fn task_error(e: BatchError) -> TaskError {
     TaskError::new(e.name(), e.message.clone()).with_source(e)
@@ -160,14 +171,7 @@ impl<B: BatchApi> Poller for BatchPoller<B> {
                                 "Batch.ClientException",
                                 format!("DescribeJobs does not know job {id:?}"),
                             )),
-                            Some(detail) => {
-                                let json = serde_json::to_value(detail).unwrap_or(Value::Null);
-                                Ok(match detail.status {
-                                    BatchJobStatus::Succeeded => JobStatus::succeeded(json),
-                                    BatchJobStatus::Failed => JobStatus::failed(json),
-                                    _ => JobStatus::pending(json),
-                                })
-                            }
+                            Some(detail) => Ok(job_status(detail)),
                         });
                     }
                 }

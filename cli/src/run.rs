@@ -209,13 +209,15 @@ fn human(event: &Event, since_ms: u64) -> String {
             state,
             attempt,
             status,
+            pushed,
         } => {
             let word = match &**status {
                 JobStatus::Pending { .. } => status.status_word().unwrap_or("PENDING"),
                 JobStatus::Succeeded { .. } => "SUCCEEDED",
                 JobStatus::Failed { .. } => "FAILED",
             };
-            format!("  {state}: check {attempt}: {word}")
+            let how = if *pushed { " (pushed)" } else { "" };
+            format!("  {state}: check {attempt}: {word}{how}")
         }
         EventKind::ChoiceTaken { state, next } => format!("  {state}: chose {next:?}"),
         EventKind::Notified { state, message } => format!("  {state}: notified {message:?}"),

@@ -105,6 +105,10 @@ pub enum EventKind {
         attempt: u32,
         /// What it returned.
         status: Arc<crate::JobStatus>,
+        /// The status was pushed ([`Engine::push_status`](crate::Engine::push_status)): the
+        /// poller was not called for this check.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        pushed: bool,
     },
     /// A Choice state picked its next state.
     ChoiceTaken {

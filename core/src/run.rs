@@ -395,7 +395,7 @@ impl Run {
                     _ => None,
                 };
                 if let Some(status) = pushed {
-                    let taken = futures::future::ready(Completion::Checked(Ok(status)));
+                    let taken = futures::future::ready(Completion::Pushed(status));
                     self.calls.start(route, Pending::Call(Box::pin(taken)));
                     return None;
                 }

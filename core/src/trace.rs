@@ -45,7 +45,7 @@ mod enabled {
     /// The error a call ended with, if any (a transient check error included).
     fn failure(completion: &Completion) -> Option<(&str, &str)> {
         let error = match completion {
-            Completion::Slept => None,
+            Completion::Slept | Completion::Pushed(_) => None,
             Completion::Submitted(result) | Completion::Invoked(result) => result.as_ref().err(),
             Completion::Notified(result) | Completion::Cancelled(result) => result.as_ref().err(),
             Completion::Checked(result) => result.as_ref().err().map(crate::CheckError::task_error),

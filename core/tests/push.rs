@@ -56,6 +56,14 @@ fn a_pushed_terminal_status_ends_the_wait_and_stands_for_the_check() {
         })
     );
     assert_eq!(poller.checks.get(), 0, "the push stood for the check");
+    let pushed: Vec<bool> = events
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::StatusChecked { pushed, .. } => Some(pushed),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(pushed, [true], "the event says so");
     assert_eq!(check_times(&events), [0], "checked at once, not after 60 s");
     assert!(
         !engine.push_status(&handle(), JobStatus::pending("RUNNING")),
@@ -96,6 +104,14 @@ fn a_pushed_pending_status_counts_as_a_check_and_polling_goes_on() {
         })
         .collect();
     assert_eq!(attempts, [1, 2]);
+    let pushed: Vec<bool> = events
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::StatusChecked { pushed, .. } => Some(pushed),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(pushed, [true, false]);
 }
 
 #[test]

@@ -36,14 +36,7 @@ impl BackendOptions {
     /// `LocalBatch::with_journal`).
     pub(crate) async fn batch(&self, journal: Option<&Path>) -> Result<Arc<dyn BatchApi>, String> {
         if !self.aws {
-            let batch = LocalBatch::from_config(sample_config());
-            return match journal {
-                None => Ok(Arc::new(batch)),
-                Some(path) => batch
-                    .with_journal(path)
-                    .map(|batch| Arc::new(batch) as Arc<dyn BatchApi>)
-                    .map_err(|e| e.to_string()),
-            };
+            return local_batch(journal).map(|batch| Arc::new(batch) as Arc<dyn BatchApi>);
         }
         #[cfg(feature = "aws")]
         {
@@ -58,6 +51,16 @@ impl BackendOptions {
         }
         #[cfg(not(feature = "aws"))]
         Err("--aws needs the `aws` feature: cargo run --features aws --example ...".into())
+    }
+}
+
+/// The embedded local Batch with the samples' queue and definitions, keeping its jobs in
+/// `journal` when given.
+pub(crate) fn local_batch(journal: Option<&Path>) -> Result<LocalBatch, String> {
+    let batch = LocalBatch::from_config(sample_config());
+    match journal {
+        None => Ok(batch),
+        Some(path) => batch.with_journal(path).map_err(|e| e.to_string()),
     }
 }
 

@@ -44,12 +44,21 @@ impl Progress {
                 self.next_check_at =
                     Some(Instant::now() + std::time::Duration::from_millis(*delay_ms));
             }
-            EventKind::StatusChecked { status, .. } => {
-                self.checks += 1;
+            EventKind::StatusChecked {
+                status,
+                attempt,
+                pushed,
+                ..
+            } => {
+                // A pushed status stands for a check the poller did not make.
+                if !pushed {
+                    self.checks += 1;
+                }
                 self.next_check_at = None;
                 let word = status.status_word().unwrap_or("?").to_owned();
                 if !self.terminal {
-                    self.line(&format!("check {}: {word}", self.checks));
+                    let how = if *pushed { " (pushed)" } else { "" };
+                    self.line(&format!("check {attempt}: {word}{how}"));
                 }
                 self.status = word;
             }
@@ -116,8 +125,9 @@ impl Progress {
 }
 
 /// Drives `run` to its end while showing its progress; Ctrl-C aborts it (and so terminates
-/// its job). Returns how it ended.
-pub(crate) async fn follow(mut run: Run) -> Outcome {
+/// its job). Returns how it ended, and how many status checks it made (pushed statuses not
+/// counted).
+pub(crate) async fn follow(mut run: Run) -> (Outcome, u32) {
     let mut progress = Progress::new();
     let abort = run.abort_handle();
     let mut ticks = tokio::time::interval(std::time::Duration::from_millis(100));
@@ -138,7 +148,9 @@ pub(crate) async fn follow(mut run: Run) -> Outcome {
         }
     }
     progress.finish();
-    run.finished()
+    let outcome = run
+        .finished()
         .cloned()
-        .expect("a run ends after its terminal event")
+        .expect("a run ends after its terminal event");
+    (outcome, progress.checks)
 }

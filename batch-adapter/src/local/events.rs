@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
+use pollflow::JobStatus;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use tokio::sync::broadcast;
 
 use crate::model::{BatchJobStatus, JobDetail};
@@ -40,6 +42,17 @@ pub struct JobStateChange {
 }
 
 impl JobStateChange {
+    /// The job's handle (its id, as [`BatchPoller`](crate::BatchPoller) submits it) and its
+    /// status as a check would report it: what
+    /// [`Engine::push_status`](pollflow::Engine::push_status) takes, so that the run polling
+    /// the job ends its wait now.
+    pub fn job_status(&self) -> (Value, JobStatus) {
+        (
+            Value::String(self.detail.job_id.clone()),
+            crate::poller::job_status(&self.detail),
+        )
+    }
+
     /// The event of `detail`'s change to `status` at `now` (ms since the epoch).
     pub(super) fn new(id: String, mut detail: JobDetail, status: BatchJobStatus, now: u64) -> Self {
         detail.status = status;

@@ -355,6 +355,8 @@ pub(crate) enum Completion {
     Looked(Result<(), TaskError>),
     Slept,
     Checked(Result<JobStatus, CheckError>),
+    /// A check answered by a pushed status (see [`crate::push`]).
+    Pushed(JobStatus),
     Notified(Result<(), TaskError>),
     Cancelled(Result<(), TaskError>),
     Invoked(Result<Value, TaskError>),
@@ -703,6 +705,7 @@ impl Execution {
         }
         let node = &wf.nodes[self.state as usize];
         let state = node.name.clone();
+        let pushed = matches!(completion, Completion::Pushed(_));
         let completion = match self.limits.refusal(&completion) {
             None => completion,
             Some(error) => refuse(completion, error),
@@ -726,7 +729,7 @@ impl Execution {
                 }
                 Some(EventKind::TaskSubmitted { state, handle })
             }
-            Completion::Checked(Ok(status)) => {
+            Completion::Checked(Ok(status)) | Completion::Pushed(status) => {
                 self.attempt = self.attempt.saturating_add(1);
                 self.check_errors = 0;
                 let status = Arc::new(status);
@@ -752,6 +755,7 @@ impl Execution {
                     state,
                     attempt: self.attempt,
                     status,
+                    pushed,
                 })
             }
             Completion::Checked(Err(err)) => {
@@ -924,7 +928,9 @@ impl Limits {
     fn refusal(&self, completion: &Completion) -> Option<TaskError> {
         let (value, what) = match completion {
             Completion::Submitted(Ok(handle)) => (handle, "the job's handle"),
-            Completion::Checked(Ok(status)) => (status.detail(), "the job's status"),
+            Completion::Checked(Ok(status)) | Completion::Pushed(status) => {
+                (status.detail(), "the job's status")
+            }
             Completion::Invoked(Ok(result)) => (result, "the task's result"),
             _ => return None,
         };
@@ -977,7 +983,12 @@ fn refuse(completion: Completion, error: TaskError) -> Completion {
         JobStatus::Pending { detail: value, .. }
         | JobStatus::Failed { detail: value }
         | JobStatus::Succeeded { output: value },
-    )) = completion
+    ))
+    | Completion::Pushed(
+        JobStatus::Pending { detail: value, .. }
+        | JobStatus::Failed { detail: value }
+        | JobStatus::Succeeded { output: value },
+    ) = completion
     {
         drop_deep(value);
     }

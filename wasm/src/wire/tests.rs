@@ -54,11 +54,13 @@ fn samples() -> Vec<Event> {
             state: state(states::CHECK),
             attempt: 2,
             status: status(JobStatus::pending("RUNNING")),
+            pushed: false,
         },
         EventKind::StatusChecked {
             state: state(states::CHECK),
             attempt: 3,
             status: status(JobStatus::succeeded(json!({"rows": 7}))),
+            pushed: false,
         },
         EventKind::ChoiceTaken {
             state: state(states::CHOICE),
