@@ -20,7 +20,7 @@ use crate::shards::{Replica, Replicas};
 #[cfg(feature = "store")]
 use crate::store::{Store, StoreError};
 use crate::task::{Binding, Tasks};
-#[cfg(feature = "asl")]
+#[cfg(all(feature = "asl", feature = "push"))]
 use crate::task_token::TaskTokens;
 use crate::workflow::{AslOnly, NodeKind, Workflow};
 
@@ -77,7 +77,7 @@ pub(crate) struct EngineInner {
     started: AtomicU64,
     /// The task tokens its runs wait for (see [`crate::task_token`]): only ASL has callback
     /// tasks.
-    #[cfg(feature = "asl")]
+    #[cfg(all(feature = "asl", feature = "push"))]
     pub(crate) tokens: Arc<TaskTokens>,
     /// Its runs by the jobs they poll, when statuses can be pushed (see [`crate::push`]).
     pub(crate) pushes: Option<Pushes>,
@@ -122,18 +122,28 @@ impl EngineInner {
     }
 
     /// Registers a callback task's token (`asl`: only ASL has them) and returns what waits
-    /// for it to be sent (boxed, so that builds without ASL do not carry it).
+    /// for it to be sent (boxed, so that builds without ASL do not carry it). Without the
+    /// `push` feature nothing can send a token: the task fails at once.
     pub(crate) fn issue_token(
         &self,
         asl: AslOnly,
         token: String,
         heartbeat: Option<Duration>,
     ) -> BoxFuture<'static, Result<Value, crate::TaskError>> {
-        #[cfg(feature = "asl")]
+        #[cfg(all(feature = "asl", feature = "push"))]
         {
             let AslOnly = asl;
             let waiting = self.tokens.issue(token);
             Box::pin(waiting.result(self.clock.clone(), heartbeat))
+        }
+        #[cfg(all(feature = "asl", not(feature = "push")))]
+        {
+            let AslOnly = asl;
+            drop((token, heartbeat));
+            Box::pin(std::future::ready(Err(crate::TaskError::new(
+                crate::names::NO_PUSH,
+                "this build cannot receive task tokens (it lacks the push feature)",
+            ))))
         }
         #[cfg(not(feature = "asl"))]
         {
@@ -189,7 +199,7 @@ impl Engine {
                 limits: Arc::default(),
                 checked_input: Mutex::default(),
                 bindings: Vec::new(),
-                #[cfg(feature = "asl")]
+                #[cfg(all(feature = "asl", feature = "push"))]
                 tokens: Arc::default(),
                 pushes: None,
                 seed: os_seed().unwrap_or_default(),

@@ -44,6 +44,9 @@ pub mod names {
     pub const FIND_UNSUPPORTED: &str = "Pollflow.FindUnsupported";
     /// A Notify state ran but the engine has no notifier.
     pub const NO_NOTIFIER: &str = "Pollflow.NoNotifier";
+    /// A `.waitForTaskToken` task ran in a build without the `push` feature (the npm package
+    /// for now): nothing could send its token.
+    pub const NO_PUSH: &str = "Pollflow.NoPush";
 }
 
 /// A named error with its cause, as Step Functions reports it (`error` + `cause`).

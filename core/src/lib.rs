@@ -89,9 +89,10 @@ mod shards;
 #[cfg(feature = "store")]
 pub mod store;
 pub mod task;
-// Only ASL has callback tasks: without it, nothing issues tokens.
+// Only ASL has callback tasks, and only the `push` feature sends tokens: without both,
+// nothing issues them.
 #[cfg_attr(
-    not(feature = "asl"),
+    not(all(feature = "asl", feature = "push")),
     allow(dead_code, unused_imports, unreachable_pub)
 )]
 mod task_token;
@@ -137,7 +138,7 @@ pub use poller::{JobStatus, Poller};
 pub use retry_after::retry_after;
 pub use run::Run;
 pub use task::task_fn;
-#[cfg(feature = "asl")]
+#[cfg(all(feature = "asl", feature = "push"))]
 pub use task_token::TokenError;
 pub use workflow::{Workflow, WorkflowBuilder};
 

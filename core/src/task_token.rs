@@ -247,7 +247,7 @@ impl Drop for Waiting {
 /// Sending a waiting task's result, from anywhere (the engine is `Send + Sync` on native
 /// targets): the callback pattern's `SendTaskSuccess`, `SendTaskFailure` and
 /// `SendTaskHeartbeat`.
-#[cfg(feature = "asl")]
+#[cfg(all(feature = "asl", feature = "push"))]
 impl Engine {
     /// Completes the task waiting for `token` with `output` as its result (which flows on
     /// through `ResultSelector`, `ResultPath` and `OutputPath`).

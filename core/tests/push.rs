@@ -263,3 +263,26 @@ fn pushes_reach_runs_from_other_threads() {
         })
     );
 }
+
+#[test]
+fn after_a_pushed_status_the_next_wait_is_the_policys_pushed_delay() {
+    let poller = ScriptedJob::succeeding_after(1);
+    let clock = VirtualClock::new();
+    let policy = WaitPolicy::fixed(secs(2)).with_pushed_delay(secs(60));
+    let engine = Engine::builder(job_poller(policy), poller.clone(), clock.clone())
+        .push()
+        .build();
+    let mut pushed = false;
+    let events = drive(&engine, &clock, |event, _| {
+        if matches!(event.kind, EventKind::WaitStarted { .. }) && !pushed {
+            pushed = true;
+            engine.push_status(&handle(), JobStatus::pending("RUNNING"));
+        }
+    });
+    // Wait 1 (2 s) ended by the push at 0 s; wait 2 is the pushed delay (60 s); the check
+    // after it (the poller's) is pending, so wait 3 is the schedule's 2 s again.
+    let delays: Vec<u64> = waits(&events).iter().map(|(delay, _)| *delay).collect();
+    assert_eq!(delays, [2_000, 60_000, 2_000]);
+    assert_eq!(check_times(&events), [0, 60_000, 62_000]);
+    assert_eq!(poller.checks.get(), 2);
+}

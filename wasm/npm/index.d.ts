@@ -170,6 +170,9 @@ export type ExecutionEvent = EventBase &
     | { type: 'StateEntered'; state: string }
     | { type: 'StateExited'; state: string }
     | { type: 'TaskSubmitted'; state: string; handle: Json }
+    /** A `.waitForTaskToken` Task state's token (`pollflow/asl`). This package cannot receive
+     * tokens yet: the task then fails with `Pollflow.NoPush`. */
+    | { type: 'TaskTokenIssued'; state: string; token: string }
     | { type: 'TaskSucceeded'; state: string; output: Json }
     | { type: 'TaskFailed'; state: string; error: { error: string; cause: string }; retry_in_ms?: number }
     | { type: 'WaitStarted'; state: string; delay_ms: number; attempt: number }

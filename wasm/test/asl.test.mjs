@@ -478,3 +478,26 @@ test('retry jitter, States.UUID() and States.MathRandom() differ between runs un
   assert.throws(() => runAsl(definition, { seed: -1 }), { name: 'RangeError', message: /options\.seed must be a whole number from 0 to 9007199254740991, got -1/ });
   assert.throws(() => runAsl(definition, { seed: 'x' }), { name: 'TypeError', message: /options\.seed must be a number, got string/ });
 });
+
+test('a .waitForTaskToken task fails at once with Pollflow.NoPush: the npm package cannot receive task tokens yet', async () => {
+  const definition = {
+    StartAt: 'Approve',
+    States: {
+      Approve: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken',
+        Parameters: { 'token.$': '$$.Task.Token' },
+        HeartbeatSeconds: 60,
+        End: true,
+      },
+    },
+  };
+  const events = [];
+  const execution = runAsl(definition, { simulatedTime: true });
+  for await (const event of execution) events.push(event);
+  const outcome = await execution.outcome;
+  assert.equal(outcome.status, 'FAILED');
+  assert.equal(outcome.error.error, 'Pollflow.NoPush');
+  const issued = events.find((e) => e.type === 'TaskTokenIssued');
+  assert.match(issued.token, /^[0-9a-f]{48}$/);
+});

@@ -80,6 +80,10 @@ pub(crate) struct Execution {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     job_state: Option<u32>,
     last: Option<Arc<JobStatus>>,
+    /// The last check's status was pushed ([`crate::push`]): the next wait may be the
+    /// policy's `pushed_delay`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pushed_last: bool,
     /// Checks since the job was submitted.
     attempt: u32,
     /// Consecutive transient check errors.
@@ -386,6 +390,7 @@ impl Execution {
             task_timeout_ms: None,
             job_state: None,
             last: None,
+            pushed_last: false,
             attempt: 0,
             check_errors: 0,
             deadline_ms: None,
@@ -730,6 +735,7 @@ impl Execution {
                 Some(EventKind::TaskSubmitted { state, handle })
             }
             Completion::Checked(Ok(status)) | Completion::Pushed(status) => {
+                self.pushed_last = pushed;
                 self.attempt = self.attempt.saturating_add(1);
                 self.check_errors = 0;
                 let status = Arc::new(status);

@@ -2,6 +2,7 @@
 //! Task state's job.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -10,7 +11,7 @@ use super::{AfterSleep, Execution, Phase, Step};
 use crate::error::{names, TaskError};
 use crate::event::{EventKind, Outcome};
 use crate::notifier::Notification;
-use crate::policy::to_millis;
+use crate::policy::{to_millis, Rng, WaitPolicy};
 use crate::poller::JobStatus;
 use crate::workflow::{Compiled, Node, NodeKind};
 
@@ -133,9 +134,16 @@ impl Execution {
             }
             _ => (None, None),
         };
-        let delay = to_millis(policy.next_delay(attempt, &mut self.rng, word, retry_after))
-            .min(deadline - now)
-            .min(self.time_left(wf, now));
+        let delay = to_millis(next_delay(
+            policy,
+            self.pushed_last,
+            attempt,
+            &mut self.rng,
+            word,
+            retry_after,
+        ))
+        .min(deadline - now)
+        .min(self.time_left(wf, now));
         self.phase = Phase::Sleeping {
             until_ms: now.saturating_add(delay),
             then: AfterSleep::Exit(Some(*next)),
@@ -239,7 +247,9 @@ impl Execution {
         let task_left = self.task_timeout(node).map_or(u64::MAX, |t| {
             self.entered_ms.saturating_add(t).saturating_sub(now)
         });
-        let delay = to_millis(wf.sync_poll.next_delay(
+        let delay = to_millis(next_delay(
+            &wf.sync_poll,
+            self.pushed_last,
             self.attempt.saturating_add(1),
             &mut self.rng,
             word,
@@ -251,5 +261,20 @@ impl Execution {
             until_ms: now.saturating_add(delay),
             then: AfterSleep::Poll,
         };
+    }
+}
+
+/// `policy`'s delay before check `attempt`; after a pushed status, its `pushed_delay`.
+fn next_delay(
+    policy: &WaitPolicy,
+    pushed_last: bool,
+    attempt: u32,
+    rng: &mut Rng,
+    word: Option<&str>,
+    retry_after: Option<Duration>,
+) -> Duration {
+    match policy.pushed_delay {
+        Some(delay) if pushed_last => delay,
+        _ => policy.next_delay(attempt, rng, word, retry_after),
     }
 }

@@ -52,6 +52,15 @@ pub struct WaitPolicy {
         skip_serializing_if = "BTreeMap::is_empty"
     )]
     pub status_delays: BTreeMap<String, Duration>,
+    /// The delay after a check whose status was pushed ([`crate::push`]): while events arrive,
+    /// polling is only the safety net, so it can wait longer than the schedule.
+    #[serde(
+        default,
+        rename = "pushed_delay_ms",
+        with = "millis::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub pushed_delay: Option<Duration>,
 }
 
 /// The delay schedule of a [`WaitPolicy`].
@@ -156,6 +165,7 @@ impl WaitPolicy {
             max_wait: None,
             max_attempts: None,
             status_delays: BTreeMap::new(),
+            pushed_delay: None,
         }
     }
 
@@ -177,6 +187,14 @@ impl WaitPolicy {
     #[must_use]
     pub fn with_status_delay(mut self, status: impl Into<String>, delay: Duration) -> Self {
         self.status_delays.insert(status.into(), delay);
+        self
+    }
+
+    /// Waits `delay` after a check whose status was pushed (see [`crate::push`]), instead of
+    /// the schedule's delay: events are arriving, so polling is only the fallback.
+    #[must_use]
+    pub fn with_pushed_delay(mut self, delay: Duration) -> Self {
+        self.pushed_delay = Some(delay);
         self
     }
 

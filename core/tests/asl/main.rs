@@ -8,6 +8,7 @@ mod definitions;
 mod drawings;
 mod parallel_map;
 mod seeds;
+#[cfg(feature = "push")]
 mod task_tokens;
 mod timeouts;
 mod variables;
