@@ -2,6 +2,7 @@
 
 mod support;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -29,6 +30,26 @@ fn drive(
     })
 }
 
+/// A Job Poller engine that takes pushed statuses, on a virtual clock.
+fn pushable(policy: WaitPolicy, poller: Arc<ScriptedJob>) -> (Engine, VirtualClock) {
+    let clock = VirtualClock::new();
+    let engine = Engine::builder(job_poller(policy), poller, clock.clone())
+        .push()
+        .build();
+    (engine, clock)
+}
+
+/// Whether each check's status was pushed.
+fn pushed_flags(events: &[Event]) -> Vec<bool> {
+    events
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::StatusChecked { pushed, .. } => Some(pushed),
+            _ => None,
+        })
+        .collect()
+}
+
 fn handle() -> Value {
     json!({"jobId": "job-1", "name": "push"})
 }
@@ -36,14 +57,7 @@ fn handle() -> Value {
 #[test]
 fn a_pushed_terminal_status_ends_the_wait_and_stands_for_the_check() {
     let poller = ScriptedJob::never_done();
-    let clock = VirtualClock::new();
-    let engine = Engine::builder(
-        job_poller(WaitPolicy::fixed(secs(60))),
-        poller.clone(),
-        clock.clone(),
-    )
-    .push()
-    .build();
+    let (engine, clock) = pushable(WaitPolicy::fixed(secs(60)), poller.clone());
     let events = drive(&engine, &clock, |event, _| {
         if matches!(event.kind, EventKind::WaitStarted { .. }) {
             assert!(engine.push_status(&handle(), JobStatus::succeeded(json!({"pushed": true}))));
@@ -56,14 +70,7 @@ fn a_pushed_terminal_status_ends_the_wait_and_stands_for_the_check() {
         })
     );
     assert_eq!(poller.checks.get(), 0, "the push stood for the check");
-    let pushed: Vec<bool> = events
-        .iter()
-        .filter_map(|e| match e.kind {
-            EventKind::StatusChecked { pushed, .. } => Some(pushed),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(pushed, [true], "the event says so");
+    assert_eq!(pushed_flags(&events), [true], "the event says so");
     assert_eq!(check_times(&events), [0], "checked at once, not after 60 s");
     assert!(
         !engine.push_status(&handle(), JobStatus::pending("RUNNING")),
@@ -74,14 +81,7 @@ fn a_pushed_terminal_status_ends_the_wait_and_stands_for_the_check() {
 #[test]
 fn a_pushed_pending_status_counts_as_a_check_and_polling_goes_on() {
     let poller = ScriptedJob::succeeding_after(0);
-    let clock = VirtualClock::new();
-    let engine = Engine::builder(
-        job_poller(WaitPolicy::fixed(secs(60))),
-        poller.clone(),
-        clock.clone(),
-    )
-    .push()
-    .build();
+    let (engine, clock) = pushable(WaitPolicy::fixed(secs(60)), poller.clone());
     let mut pushed = false;
     let events = drive(&engine, &clock, |event, _| {
         if matches!(event.kind, EventKind::WaitStarted { .. }) && !pushed {
@@ -104,27 +104,13 @@ fn a_pushed_pending_status_counts_as_a_check_and_polling_goes_on() {
         })
         .collect();
     assert_eq!(attempts, [1, 2]);
-    let pushed: Vec<bool> = events
-        .iter()
-        .filter_map(|e| match e.kind {
-            EventKind::StatusChecked { pushed, .. } => Some(pushed),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(pushed, [true, false]);
+    assert_eq!(pushed_flags(&events), [true, false]);
 }
 
 #[test]
 fn a_status_pushed_during_a_check_ends_the_next_wait_at_once() {
     let poller = ScriptedJob::never_done();
-    let clock = VirtualClock::new();
-    let engine = Engine::builder(
-        job_poller(WaitPolicy::fixed(secs(30))),
-        poller.clone(),
-        clock.clone(),
-    )
-    .push()
-    .build();
+    let (engine, clock) = pushable(WaitPolicy::fixed(secs(30)), poller.clone());
     let events = drive(&engine, &clock, |event, _| {
         // Pushed after the first check's call was made, before the run waits again.
         if let EventKind::StateEntered { state } = &event.kind {
@@ -231,14 +217,7 @@ fn each_map_item_takes_the_status_pushed_for_its_own_job() {
 #[test]
 fn pushes_reach_runs_from_other_threads() {
     let poller = ScriptedJob::never_done();
-    let clock = VirtualClock::new();
-    let engine = Engine::builder(
-        job_poller(WaitPolicy::fixed(secs(3600))),
-        poller,
-        clock.clone(),
-    )
-    .push()
-    .build();
+    let (engine, _) = pushable(WaitPolicy::fixed(secs(3600)), poller.clone());
     let pusher = engine.clone();
     let (waiting, waited) = std::sync::mpsc::channel();
     let thread = std::thread::spawn(move || {
@@ -267,11 +246,8 @@ fn pushes_reach_runs_from_other_threads() {
 #[test]
 fn after_a_pushed_status_the_next_wait_is_the_policys_pushed_delay() {
     let poller = ScriptedJob::succeeding_after(1);
-    let clock = VirtualClock::new();
     let policy = WaitPolicy::fixed(secs(2)).with_pushed_delay(secs(60));
-    let engine = Engine::builder(job_poller(policy), poller.clone(), clock.clone())
-        .push()
-        .build();
+    let (engine, clock) = pushable(policy, poller.clone());
     let mut pushed = false;
     let events = drive(&engine, &clock, |event, _| {
         if matches!(event.kind, EventKind::WaitStarted { .. }) && !pushed {

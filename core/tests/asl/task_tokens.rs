@@ -22,6 +22,13 @@ fn callback_machine(extra: Value) -> Workflow {
     machine(json!({"StartAt": "Approve", "States": {"Approve": approve}}))
 }
 
+/// An engine (with no handlers) of [`callback_machine`], on a virtual clock.
+fn callback_engine(extra: Value) -> (Engine, VirtualClock) {
+    let clock = VirtualClock::new();
+    let engine = Engine::with_tasks(callback_machine(extra), Tasks::new(), clock.clone()).build();
+    (engine, clock)
+}
+
 /// Runs `engine` on `input` while `script` (given the engine, the clock and the issued tokens,
 /// in order) sends; both in the clock's simulated time.
 fn drive<F, Fut>(engine: &Engine, clock: &VirtualClock, input: Value, script: F) -> Vec<Event>
@@ -149,9 +156,7 @@ fn a_sent_failure_fails_the_task_with_its_name_and_catch_takes_it() {
 
 #[test]
 fn no_heartbeat_within_heartbeat_seconds_is_a_heartbeat_timeout() {
-    let clock = VirtualClock::new();
-    let workflow = callback_machine(json!({"HeartbeatSeconds": 10}));
-    let engine = Engine::with_tasks(workflow, Tasks::new(), clock.clone()).build();
+    let (engine, clock) = callback_engine(json!({"HeartbeatSeconds": 10}));
     let events = drive(
         &engine,
         &clock,
@@ -182,9 +187,7 @@ fn no_heartbeat_within_heartbeat_seconds_is_a_heartbeat_timeout() {
 
 #[test]
 fn heartbeat_seconds_path_reads_the_interval_from_the_effective_input() {
-    let clock = VirtualClock::new();
-    let workflow = callback_machine(json!({"HeartbeatSecondsPath": "$.order"}));
-    let engine = Engine::with_tasks(workflow, Tasks::new(), clock.clone()).build();
+    let (engine, clock) = callback_engine(json!({"HeartbeatSecondsPath": "$.order"}));
     let events = drive(&engine, &clock, json!({"order": 3}), |_, _, _| async {});
     let failed = events
         .iter()
@@ -198,9 +201,7 @@ fn heartbeat_seconds_path_reads_the_interval_from_the_effective_input() {
 
 #[test]
 fn timeout_seconds_ends_the_wait_whatever_the_heartbeats() {
-    let clock = VirtualClock::new();
-    let workflow = callback_machine(json!({"HeartbeatSeconds": 5, "TimeoutSeconds": 20}));
-    let engine = Engine::with_tasks(workflow, Tasks::new(), clock.clone()).build();
+    let (engine, clock) = callback_engine(json!({"HeartbeatSeconds": 5, "TimeoutSeconds": 20}));
     let events = drive(
         &engine,
         &clock,
