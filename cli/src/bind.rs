@@ -4,10 +4,11 @@ use pollflow::graph::{State, StateMachine};
 use pollflow::task::Tasks;
 
 use crate::real_work::RealWork;
-use crate::shell::{ShellCommand, ShellJob, ShellTask};
+use crate::shell::{ShellCallback, ShellCommand, ShellJob, ShellTask};
 
 /// Binds each `STATE=COMMAND` to its Task state: a request-response state gets a
-/// [`ShellTask`], a `.sync` state a [`ShellJob`] (the command is the job).
+/// [`ShellTask`], a `.sync` state a [`ShellJob`] (the command is the job), a
+/// `.waitForTaskToken` state a [`ShellCallback`] (the command hands the token on).
 pub(crate) fn bind_commands(
     mut tasks: Tasks,
     graph: &StateMachine,
@@ -25,6 +26,8 @@ pub(crate) fn bind_commands(
         };
         tasks = if resource.ends_with(".sync") {
             tasks.job(state, ShellJob::new(command))
+        } else if resource.ends_with(".waitForTaskToken") {
+            tasks.handler(state, ShellCallback(command))
         } else {
             tasks.handler(state, ShellTask(command))
         };

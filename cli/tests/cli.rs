@@ -377,3 +377,33 @@ fn a_reader_that_leaves_early_stops_the_run_without_a_panic() {
     assert_eq!(output.status.code(), Some(141), "{}", stderr(&output));
     assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
 }
+
+#[test]
+fn a_wait_for_task_token_state_prints_its_token_and_its_command_gets_it() {
+    let definition = json!({"StartAt": "Approve", "States": {"Approve": {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        "Parameters": {"token.$": "$$.Task.Token", "order.$": "$.order"},
+        "TimeoutSeconds": 1,
+        "End": true
+    }}});
+    let file = write("approve", &definition);
+    let received = support::temp_path("approve-input.json");
+    let task = format!("Approve=cat > {}", received.display());
+    let out = pollflow(&["run", &file, "--input", r#"{"order": 7}"#, "--task", &task]);
+    // Nothing sends the token back to this run: it waits until TimeoutSeconds.
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("States.Timeout"), "{}", stderr(&out));
+    let printed = stdout(&out)
+        .lines()
+        .find_map(|line| {
+            line.split_once("Approve: task token ")
+                .map(|(_, token)| token.to_owned())
+        })
+        .unwrap_or_else(|| panic!("no token line in {}", stdout(&out)));
+    assert_eq!(printed.len(), 48);
+    let input: Value =
+        serde_json::from_str(&std::fs::read_to_string(&received).expect("the command ran"))
+            .expect("the command got JSON");
+    assert_eq!(input, json!({"token": printed, "order": 7}));
+}

@@ -29,7 +29,9 @@ pub(crate) struct RunArgs {
     /// stdin, its result as JSON on stdout; a non-zero exit is States.TaskFailed with stderr
     /// as the cause. The task ends when `sh` exits, and the group is killed then, on
     /// TimeoutSeconds, on abort and when pollflow exits. A .sync state runs COMMAND as its
-    /// job. STATE is the longest text before an `=` that names a Task state.
+    /// job. A .waitForTaskToken state gives COMMAND its input (with the token where the
+    /// definition puts $$.Task.Token), ignores its stdout, and then waits for the token.
+    /// STATE is the longest text before an `=` that names a Task state.
     #[arg(long = "task", value_name = "STATE=COMMAND", value_parser = binding)]
     pub(crate) tasks: Vec<String>,
 

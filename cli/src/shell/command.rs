@@ -92,10 +92,23 @@ impl Running {
         self.child.id()
     }
 
+    /// [`Self::output`], read as JSON: the task's result.
+    pub(crate) async fn finish(self) -> Result<Value, TaskError> {
+        let command = self.command.clone();
+        let out = self.output().await?;
+        let stdout = String::from_utf8_lossy(&out);
+        serde_json::from_str(stdout.trim()).map_err(|e| {
+            TaskError::task_failed(format!(
+                "{command:?} printed something that is not JSON ({e}): {}",
+                abbreviate(stdout.trim())
+            ))
+        })
+    }
+
     /// Feeds the input, collects the output, and waits for `sh` to exit; then kills what is
-    /// left of its process group. The result is stdout as JSON; a non-zero exit is
+    /// left of its process group. The result is stdout; a non-zero exit is
     /// `States.TaskFailed` with stderr as the cause.
-    pub(crate) async fn finish(mut self) -> Result<Value, TaskError> {
+    pub(crate) async fn output(mut self) -> Result<Vec<u8>, TaskError> {
         let Self {
             command,
             max_output_bytes,
@@ -174,13 +187,7 @@ impl Running {
                 stderr
             }));
         }
-        let stdout = String::from_utf8_lossy(&out);
-        serde_json::from_str(stdout.trim()).map_err(|e| {
-            TaskError::task_failed(format!(
-                "{command:?} printed something that is not JSON ({e}): {}",
-                abbreviate(stdout.trim())
-            ))
-        })
+        Ok(out)
     }
 }
 

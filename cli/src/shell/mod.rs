@@ -13,4 +13,4 @@ mod task;
 
 pub(crate) use command::ShellCommand;
 pub(crate) use job::ShellJob;
-pub(crate) use task::ShellTask;
+pub(crate) use task::{ShellCallback, ShellTask};

@@ -1,4 +1,4 @@
-//! A request-response Task state served by a command: the command's output is the result.
+//! Request-response and callback Task states served by a command.
 
 use async_trait::async_trait;
 use pollflow::task::TaskHandler;
@@ -15,5 +15,17 @@ pub(crate) struct ShellTask(pub(crate) ShellCommand);
 impl TaskHandler for ShellTask {
     async fn call(&self, input: Value) -> Result<Value, TaskError> {
         self.0.start(&input)?.finish().await
+    }
+}
+
+/// A `.waitForTaskToken` Task state served by a command: the command gets the effective input
+/// (with the token where the definition puts `$$.Task.Token`) and hands the token on; what it
+/// prints is not the result (the token's is), and the state then waits for the token.
+pub(crate) struct ShellCallback(pub(crate) ShellCommand);
+
+#[async_trait]
+impl TaskHandler for ShellCallback {
+    async fn call(&self, input: Value) -> Result<Value, TaskError> {
+        self.0.start(&input)?.output().await.map(|_| Value::Null)
     }
 }
