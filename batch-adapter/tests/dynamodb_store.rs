@@ -25,7 +25,8 @@ use pollflow::{
 use pollflow_batch::DynamoDbStore;
 use serde_json::{json, Value};
 
-const LEASE: Duration = Duration::from_millis(1200);
+/// Long enough for moto on a loaded machine to take every beat in time.
+const LEASE: Duration = Duration::from_secs(2);
 
 fn job_poller(name: &str) -> Workflow {
     Workflow::builder(name)
@@ -241,8 +242,11 @@ async fn an_instance_that_cannot_beat_fences_itself_and_its_runs_stop_calling() 
         .store(store.clone())
         .build();
     let run = tokio::spawn(engine.start(json!({"jobName": "job"})).outcome());
-    tokio::time::sleep(LEASE / 2).await;
-    assert!(checks.load(Ordering::SeqCst) > 0, "the run checks");
+    let started = Instant::now();
+    while checks.load(Ordering::SeqCst) == 0 {
+        assert!(started.elapsed() < LEASE * 10, "the run checks");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 
     let cut = Instant::now();
     layer.traffic.lock().unwrap().throttle_every = 1;
@@ -255,9 +259,10 @@ async fn an_instance_that_cannot_beat_fences_itself_and_its_runs_stop_calling() 
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     let fenced = cut.elapsed();
-    // At most lease − margin after the last beat sent, which was at most lease/3 before.
+    // At most lease − margin after the last beat sent, which was at most lease/3 before
+    // (and this loop's wake-up, late on a loaded machine).
     assert!(
-        fenced <= LEASE * 3 / 4 + Duration::from_millis(50),
+        fenced <= LEASE * 3 / 4 + Duration::from_millis(200),
         "{fenced:?}"
     );
     let checks_at_fence = checks.load(Ordering::SeqCst);
