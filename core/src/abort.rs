@@ -61,6 +61,8 @@ impl RunSignal {
     pub(crate) fn push(&self, handle: Arc<Value>, status: JobStatus) {
         let mut pushed = self.pushed();
         match pushed.statuses.iter_mut().find(|(h, _)| *h == handle) {
+            // Events may come out of order: a final status is not undone by a late pending one.
+            Some(held) if held.1.is_terminal() && !status.is_terminal() => {}
             Some(held) => held.1 = status,
             None => pushed.statuses.push((handle, status)),
         }

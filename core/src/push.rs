@@ -100,7 +100,8 @@ impl Engine {
     /// Delivers the status of the job `handle` (as its poller's submit returned it) to the run
     /// that submitted it: if the run waits before a check of that job, the wait ends now and
     /// the status is the check's result (the poller is not called for it); otherwise its next
-    /// check takes it. A later push for the same job replaces one not taken yet.
+    /// check takes it. A later push for the same job replaces one not taken yet, unless that
+    /// one is final and the later one pending (events may arrive out of order).
     ///
     /// Returns whether a run of this engine that has not ended submitted that job. Needs an
     /// engine built with [`EngineBuilder::push`](crate::EngineBuilder::push) (otherwise it

@@ -108,6 +108,31 @@ fn a_pushed_pending_status_counts_as_a_check_and_polling_goes_on() {
 }
 
 #[test]
+fn a_late_pending_push_does_not_undo_a_final_one_not_yet_taken() {
+    let poller = ScriptedJob::succeeding_after(0);
+    let (engine, clock) = pushable(WaitPolicy::fixed(secs(60)), poller.clone());
+    let mut pushed = false;
+    let events = drive(&engine, &clock, |event, _| {
+        // Out of order, as SQS may deliver them: SUCCEEDED, then the RUNNING before it.
+        if let EventKind::StateEntered { state } = &event.kind {
+            if state == "Get Job Status" && !pushed {
+                pushed = true;
+                engine.push_status(&handle(), JobStatus::succeeded(json!({"n": 2})));
+                engine.push_status(&handle(), JobStatus::pending(json!({"n": 1})));
+            }
+        }
+    });
+    assert_eq!(
+        Outcome::from_terminal(&events.last().unwrap().kind),
+        Some(Outcome::Succeeded {
+            output: json!({"n": 2})
+        })
+    );
+    assert_eq!(pushed_flags(&events), [true]);
+    assert_eq!(poller.checks.get(), 0);
+}
+
+#[test]
 fn a_status_pushed_during_a_check_ends_the_next_wait_at_once() {
     let poller = ScriptedJob::never_done();
     let (engine, clock) = pushable(WaitPolicy::fixed(secs(30)), poller.clone());
