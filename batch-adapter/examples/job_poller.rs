@@ -10,11 +10,13 @@
 //! cargo run --example job_poller -- --input '{"jobName":"my-job","jobDefinition":"...","jobQueue":"...","wait_time":1}'
 //! cargo run --example job_poller -- --store run.db     # killed and run again: continues the run
 //! cargo run --example job_poller -- --push --wait-time 30 --seconds 2   # done in ~2 s, not 30
+//! cargo run --features aws --example job_poller -- --aws --events-queue URL --input '...'
 //! ```
 //!
 //! It ends by printing `checks: N` on stderr: the status checks it made. With `--push` the
 //! local Batch's job state-change events end each wait as soon as the job changes, and polling
-//! is only the fallback.
+//! is only the fallback; `--events-queue` does the same with AWS Batch's events, read from an
+//! SQS queue that an EventBridge rule feeds (docs/push.md).
 
 #[path = "common/backend.rs"]
 mod backend;
@@ -63,6 +65,10 @@ struct Args {
     /// fallback
     #[arg(long, conflicts_with = "aws")]
     push: bool,
+    /// With --aws: complete from AWS Batch's job state-change events, read from the SQS queue at
+    /// URL (the target of an EventBridge rule, see docs/push.md), polling only as the fallback
+    #[arg(long, value_name = "URL", requires = "aws")]
+    events_queue: Option<String>,
     #[command(flatten)]
     backend: backend::BackendOptions,
 }
@@ -152,12 +158,15 @@ async fn main() {
             Err(e) => usage::<Args>(format!("--store: {e}")),
         }
     }
-    if events.is_some() {
+    if events.is_some() || args.events_queue.is_some() {
         engine = engine.push();
     }
     let engine = engine.build();
     if let Some(events) = events {
         tokio::spawn(push_statuses(events, engine.clone()));
+    }
+    if let Some(queue_url) = &args.events_queue {
+        deliver_sqs_events(&args.backend, queue_url, engine.clone()).await;
     }
     let unfinished = match engine.recover().await {
         Ok(runs) => runs.into_iter().next(),
@@ -223,6 +232,28 @@ async fn push_statuses(mut events: JobEvents, engine: Engine) {
         let (job, status) = event.job_status();
         engine.push_status(&job, status);
     }
+}
+
+/// Delivers AWS Batch's job state-change events from the SQS queue at `queue_url` to the runs
+/// polling those jobs, in a task of its own.
+#[cfg(feature = "aws")]
+async fn deliver_sqs_events(backend: &backend::BackendOptions, queue_url: &str, engine: Engine) {
+    let config = backend
+        .aws_config()
+        .await
+        .expect("--events-queue requires --aws");
+    let events = pollflow_batch::aws::SqsJobEvents::new(&config, queue_url);
+    tokio::spawn(async move {
+        let error = events.deliver_to(&engine).await;
+        eprintln!("job events stopped ({error}); polling goes on");
+    });
+}
+
+#[cfg(not(feature = "aws"))]
+async fn deliver_sqs_events(_: &backend::BackendOptions, _: &str, _: Engine) {
+    usage::<Args>(
+        "--events-queue needs the `aws` feature: cargo run --features aws --example job_poller ...",
+    );
 }
 
 /// Where the embedded local Batch keeps its jobs beside the run's store.

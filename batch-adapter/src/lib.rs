@@ -14,7 +14,7 @@
 //! | [`model`] | AWS Batch's request and response shapes: [`SubmitJobRequest`](model::SubmitJobRequest), [`JobDetail`](model::JobDetail), [`BatchJobStatus`](model::BatchJobStatus), ... |
 //! | [`integrations`] | Step Functions' Batch and SNS service integrations as task handlers for ASL definitions |
 //! | [`samples`] | the queues, definitions and inputs of the Step Functions sample projects |
-//! | `aws` (feature `aws`) | `AwsBatch` (aws-sdk-batch) and `SnsNotifier` (aws-sdk-sns) |
+//! | `aws` (feature `aws`) | `AwsBatch` (aws-sdk-batch), `SnsNotifier` (aws-sdk-sns), and `SqsJobEvents`: Batch's job state-change events from EventBridge through SQS (aws-sdk-sqs) |
 //!
 //! With the feature `aws`, the root also holds `DynamoDbStore`: durable runs in DynamoDB,
 //! shared by a fleet of instances through leases.
@@ -52,6 +52,7 @@ pub mod aws;
 #[cfg(feature = "aws")]
 mod dynamodb_store;
 pub mod integrations;
+mod job_state_change;
 mod local;
 pub mod model;
 mod notifier;
@@ -61,9 +62,9 @@ pub mod samples;
 pub use api::{BatchApi, BatchError, BatchErrorKind, DESCRIBE_JOBS_MAX};
 #[cfg(feature = "aws")]
 pub use dynamodb_store::DynamoDbStore;
+pub use job_state_change::JobStateChange;
 pub use local::{
-    ContainerProperties, JobDefinition, JobEvents, JobQueue, JobStateChange, LocalBatch,
-    LocalBatchConfig,
+    ContainerProperties, JobDefinition, JobEvents, JobQueue, LocalBatch, LocalBatchConfig,
 };
 pub use notifier::LocalNotifier;
 pub use poller::{BatchPoller, SUBMIT_KEY_TAG};

@@ -1,12 +1,15 @@
-//! AWS Batch and Amazon SNS through the AWS SDK (feature `aws`).
+//! AWS Batch, Amazon SNS, and Batch's job state-change events through Amazon SQS, with the
+//! AWS SDK (feature `aws`).
 
 mod batch;
 mod convert;
 mod errors;
 mod sns;
+mod sqs_job_events;
 
 pub use batch::AwsBatch;
 pub use sns::SnsNotifier;
+pub use sqs_job_events::{Received, SqsError, SqsJobEvents};
 
 /// Loads AWS configuration the standard way (environment, profile, SSO, IMDS...), with an
 /// optional endpoint URL override (for example an AWS-compatible server on loopback).

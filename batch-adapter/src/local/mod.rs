@@ -17,10 +17,11 @@ use async_trait::async_trait;
 use tokio::sync::broadcast;
 
 pub use config::{ContainerProperties, JobDefinition, JobQueue, LocalBatchConfig};
-pub use events::{JobEvents, JobStateChange};
+pub use events::JobEvents;
 
 use crate::api::{BatchApi, BatchError};
 use crate::model::{BatchJobStatus, JobDetail, SubmitJobRequest, SubmitJobResponse};
+use crate::JobStateChange;
 use journal::Journal;
 use state::State;
 
