@@ -142,7 +142,7 @@ impl EngineInner {
             drop((token, heartbeat));
             Box::pin(std::future::ready(Err(crate::TaskError::new(
                 crate::names::NO_PUSH,
-                "this build cannot receive task tokens (it lacks the push feature)",
+                "this engine cannot receive task tokens: it was built without the push feature (npm: start the execution with push: true)",
             ))))
         }
         #[cfg(not(feature = "asl"))]
@@ -370,7 +370,9 @@ impl Engine {
         }
         let mut execution = checkpoint.execution;
         execution.reattach(compiled, &self.inner.limits);
-        Ok(Run::new(self.inner.clone(), execution))
+        let mut run = Run::new(self.inner.clone(), execution);
+        run.index_running_jobs();
+        Ok(run)
     }
 }
 

@@ -298,6 +298,23 @@ impl Run {
         }
     }
 
+    /// Indexes the jobs a resumed run polls (their `TaskSubmitted` came before its checkpoint),
+    /// so that pushes reach it.
+    pub(crate) fn index_running_jobs(&mut self) {
+        let Some(pushes) = &self.engine.pushes else {
+            return;
+        };
+        pushes.enabled();
+        let jobs = self.execution.running_jobs();
+        if jobs.is_empty() {
+            return;
+        }
+        let abort = self.abort.get_or_insert_with(AbortHandle::new);
+        for (handle, _) in jobs {
+            pushes.register(handle, &abort.signal);
+        }
+    }
+
     /// Ends the waits that pushed statuses cut short: the sleep before the check of a job with
     /// a pushed status completes now (the check then takes the status). Statuses of jobs the
     /// run no longer polls are dropped; others wait for the job's next check.

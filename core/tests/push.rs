@@ -287,3 +287,37 @@ fn after_a_pushed_status_the_next_wait_is_the_policys_pushed_delay() {
     assert_eq!(check_times(&events), [0, 60_000, 62_000]);
     assert_eq!(poller.checks.get(), 2);
 }
+
+#[test]
+fn a_resumed_run_takes_pushes_for_the_job_it_submitted_before_its_checkpoint() {
+    let poller = ScriptedJob::never_done();
+    let (engine, clock) = pushable(WaitPolicy::fixed(secs(3600)), poller.clone());
+    let mut first = engine.start(json!({"jobName": "push"}));
+    let checkpoint = clock.block_on(async {
+        while let Some(event) = first.next().await {
+            if matches!(event.kind, EventKind::WaitStarted { .. }) {
+                break;
+            }
+        }
+        first.checkpoint()
+    });
+    drop(first);
+    assert!(
+        !engine.push_status(&handle(), JobStatus::succeeded(json!("early"))),
+        "the dropped run left the index"
+    );
+    let mut resumed = engine.resume(checkpoint).unwrap();
+    assert!(engine.push_status(&handle(), JobStatus::succeeded(json!("pushed"))));
+    let outcome = clock.block_on(async {
+        while resumed.next().await.is_some() {}
+        resumed.finished().cloned()
+    });
+    assert_eq!(
+        outcome,
+        Some(Outcome::Succeeded {
+            output: json!("pushed")
+        })
+    );
+    assert_eq!(poller.checks.get(), 0);
+    assert!(clock.now() < secs(3600), "no hour of waiting");
+}
