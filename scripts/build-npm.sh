@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the npm package `pollflow`: the base engine into wasm/npm/dist (`pollflow`), and with
 # the feature `asl` into wasm/npm/dist-asl (`pollflow/asl`), and each again with the feature
-# `resume` (dist-resume, dist-asl-resume: the engines that read checkpoints, which `resume` and
-# `resumeAsl` load the first time they are called) — the engine compiled to wasm32,
+# `resume` and `push` (dist-resume, dist-asl-resume: the engines that read checkpoints and take
+# pushes, which `resume`, `resumeAsl` and `run`/`runAsl` with `push: true` load the first time
+# they are needed) — the engine compiled to wasm32,
 # then wasm-bindgen's ESM glue, then binaryen's wasm-opt; then the JS that ships, minified as
 # ESM and CommonJS (scripts/npm-js.mjs). Installs the wasm32 toolchain, the matching
 # wasm-bindgen CLI, wasm-opt and esbuild when missing. Prints the size of every entry point as
@@ -59,9 +60,9 @@ cp LICENSE-MIT LICENSE-APACHE wasm/npm/
 
 build wasm/npm/dist
 build wasm/npm/dist-asl --features asl
-# The same engines that also read checkpoints, loaded by `resume` and `resumeAsl` only.
-build wasm/npm/dist-resume --features resume
-build wasm/npm/dist-asl-resume --features asl,resume
+# The same engines that also read checkpoints and take pushes, loaded only when needed.
+build wasm/npm/dist-resume --features resume,push
+build wasm/npm/dist-asl-resume --features asl,resume,push
 # The JS that ships (minified ESM and CommonJS, .d.cts), then every entry point's size: fails
 # when what a browser downloads for `pollflow` is over 100,000 B gzipped, or for `pollflow/asl`
 # over 230,000 B (under aws-local-stepfunctions' browser bundle, about

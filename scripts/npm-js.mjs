@@ -29,6 +29,7 @@ const MODULES = {
   'index.node.js': 'dist',
   'dist/pollflow_wasm.js': 'dist',
   'resume.js': 'dist',
+  'push.js': 'dist',
   'dist-resume/pollflow_wasm.js': 'dist-resume',
   'asl.js': 'dist-asl',
   'asl.node.js': 'dist-asl',

@@ -82,7 +82,7 @@ scripts/test-npm-pack.sh
 step "npm bench smoke: the Job Poller through pollflow and aws-local-stepfunctions, results verified"
 (cd wasm/bench && npm install --no-audit --no-fund --silent && BENCH_EXECUTIONS=500 BENCH_PASSES=1 npm run bench --silent >/dev/null)
 
-step "Node example: a local HTTP server answering 202 until the report is ready"
+step "Node example: a local HTTP server answering 202 until the report is ready, and its server-sent events ending the wait (and polling when they drop)"
 (cd examples/node && npm install --no-audit --no-fund --silent && npm test --silent && npm start --silent >/dev/null)
 
 step "browser example in headless Chromium (installed with apt when missing), as ES modules and built by Vite"

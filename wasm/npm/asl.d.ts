@@ -110,6 +110,14 @@ export interface RunAslOptions {
   limits?: Limits;
   /** Aborts the execution: a running `.sync` job is cancelled, then it ends `ABORTED`. */
   signal?: AbortSignal;
+  /**
+   * Lets the host answer `.waitForTaskToken` tasks ({@link Execution.sendTaskSuccess},
+   * `sendTaskFailure`, `sendTaskHeartbeat`) and push jobs' statuses
+   * ({@link Execution.pushStatus}). Such a run runs on the second engine (the one
+   * {@link resumeAsl} uses), loaded the first time it is needed: the Execution is returned at
+   * once. Without it a `.waitForTaskToken` task fails with `Pollflow.NoPush`. Default `false`.
+   */
+  push?: boolean;
 }
 
 /**

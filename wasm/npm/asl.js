@@ -27,8 +27,15 @@ function millis(ms) {
 
 /** Starts an execution of an ASL state machine. See asl.d.ts. */
 export function runAsl(definition, options = {}) {
+  checkOptions(options);
+  if (read(options, 'push', 'options.push') === true) {
+    return new Loading(second().then((loaded) => () => begin(loaded.glue, loaded.engine, definition, options, undefined)));
+  }
   return begin(glue, engine(), definition, options, undefined);
 }
+
+/** The second engine (reads checkpoints, takes pushes), loaded once: `{ glue, engine }`. */
+const second = () => import('./asl-resume.js').then((module) => module.load());
 
 /**
  * Continues an execution of an ASL state machine from its checkpoint. See asl.d.ts. It runs on
@@ -38,7 +45,7 @@ export function runAsl(definition, options = {}) {
 export function resumeAsl(definition, checkpoint, options = {}) {
   checkOptions(options);
   const text = checkpointText(checkpoint);
-  const starting = import('./asl-resume.js').then((module) => module.load()).then((loaded) => () => begin(loaded.glue, loaded.engine, definition, options, text));
+  const starting = second().then((loaded) => () => begin(loaded.glue, loaded.engine, definition, options, text));
   return new Loading(starting, text);
 }
 

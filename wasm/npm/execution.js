@@ -47,9 +47,9 @@ const GLUE_OWN = new Set(['Execution', 'forget', 'initSync']);
 /**
  * Loading a build (`glue`) from a source its user gives, once: `init(source)`, `initSync(source)`,
  * and `engine()`, the loaded engine (see `connect`), which throws until one of them ran.
- * `entry` names the entry point in errors.
+ * `entry` names the entry point in errors; `extend` is `connect`'s.
  */
-export function loader(glue, entry) {
+export function loader(glue, entry, extend) {
   let engine;
   let loading;
   /** The engine on `module`, once it is seen to be this build's: it exports what the glue calls, it links. */
@@ -59,7 +59,7 @@ export function loader(glue, entry) {
     const wrong = (why, cause) => new TypeError(`${entry}: this WebAssembly module is not the engine of this version of ${entry} (${why})`, { cause });
     if (missing.length) throw wrong(`it exports no ${missing.join(', ')}`);
     try {
-      return connect(glue, module);
+      return connect(glue, module, extend);
     } catch (error) {
       throw error instanceof WebAssembly.LinkError ? wrong(error.message, error) : error;
     }
@@ -87,12 +87,13 @@ export function loader(glue, entry) {
 
 /**
  * Runs a build (`glue`, its compiled .wasm `module`). `start(make, signal, hooks)`: an Execution
- * of the glue execution `make()` returns; `call(f)`: `f()` calling the glue.
+ * of the glue execution `make()` returns; `call(f)`: `f()` calling the glue. `extend(host,
+ * timers)`, if given, returns the host the build gets instead of `host` (push.js).
  */
-export function connect(glue, module) {
-  let instance = load(glue, module);
+export function connect(glue, module, extend) {
+  let instance = load(glue, module, extend);
   // A new instance once the last crashed and none of its calls is still running.
-  const sound = () => (instance.crashed && !instance.depth ? (instance = load(glue, module)) : instance);
+  const sound = () => (instance.crashed && !instance.depth ? (instance = load(glue, module, extend)) : instance);
   return {
     start(make, signal, hooks) {
       const i = sound();
@@ -119,7 +120,7 @@ function crashed(trap, doing = 'and lost this execution') {
  * its executions fail when next polled (parked ones are woken for that), its timers and
  * promises report to nobody, and `connect` makes a new one.
  */
-function load(glue, module) {
+function load(glue, module, extend) {
   glue.forget(); // the glue holds one instance (build-npm.sh adds `forget`)
   const wasm = glue.initSync({ module });
   const { settle, ring } = glue;
@@ -196,9 +197,9 @@ function load(glue, module) {
     return outcome;
   }
 
-  // How the engine awaits promises, sleeps (a timer per millisecond) and resumes a parked
-  // execution; where events' numbers are.
-  const slotAt = glue.setHost({
+  // How the engine awaits promises, sleeps (a timer per millisecond; `sleep` returns the
+  // timer's key) and resumes a parked execution; where events' numbers are.
+  const host = {
     wait(promise, id) {
       // Never throws here (Promise.resolve would, for a promise whose constructor getter throws):
       // a throw would cross the engine's frames.
@@ -213,13 +214,15 @@ function load(glue, module) {
         ids.cancel = after(at, ms, () => timers.delete(at) && report(() => ids.forEach(ring)));
       }
       ids.push(id);
+      return at;
     },
     resume(parker) {
       const resume = resumers[parker];
       resumers[parker] = undefined;
       resume?.();
     },
-  });
+  };
+  const slotAt = glue.setHost(extend ? extend(host, timers) : host);
 
   /** Resolves when `execution` (numbered `parker`) can make progress again. */
   function park(execution, parker) {
@@ -577,7 +580,7 @@ class Execution {
     if (checkpoint === undefined) {
       throw new Error(this.#ended
         ? 'pollflow: the execution has ended; it has no checkpoint'
-        : 'pollflow: checkpoint() was called while the execution is being polled (from one of its callbacks); call it after the callback returns');
+        : 'pollflow: checkpoint() was called from one of the execution\'s own callbacks; call it after the callback returns');
     }
     return checkpoint;
   }
@@ -586,6 +589,48 @@ class Execution {
   abort() {
     if (!this.#ended) this.#instance.abort(this.#execution);
   }
+
+  /**
+   * Delivers the status of the job `handle` (in `check`'s result shape): the wait before the
+   * next check of that job ends now, and the status stands for that check. Whether this
+   * execution polls that job. Needs an execution started with `push: true` (or resumed).
+   */
+  pushStatus(...handleAndStatus) {
+    return !this.#ended && this.#push('pushStatus', handleAndStatus);
+  }
+
+  /** Completes the `.waitForTaskToken` task waiting for `token` with `output` (`pollflow/asl`). */
+  sendTaskSuccess(...tokenAndOutput) {
+    this.#push('sendTaskSuccess', tokenAndOutput);
+  }
+
+  /** Fails the task waiting for `token` with `error` and `cause` (`pollflow/asl`). */
+  sendTaskFailure(...tokenErrorAndCause) {
+    this.#push('sendTaskFailure', tokenErrorAndCause);
+  }
+
+  /** Restarts the heartbeat timeout of the task waiting for `token` (`pollflow/asl`). */
+  sendTaskHeartbeat(...token) {
+    this.#push('sendTaskHeartbeat', token);
+  }
+
+  /**
+   * Calls the engine's `method` with `args`: only the engine that takes pushes has it, and
+   * it checks them. An ended execution's tasks have ended.
+   */
+  #push(method, args) {
+    const execution = this.#execution;
+    if (!execution[method]) throw new TypeError(`pollflow: ${method}() needs a run started with push: true`);
+    if (this.#ended) throw tokenError('TaskTimedOut');
+    return this.#instance.call(() => execution[method](...args), method);
+  }
+}
+
+/** An `Error` named as Step Functions names a refused task-token send (`TaskTimedOut`...). */
+function tokenError(name) {
+  const error = new Error(`pollflow: ${name}`);
+  error.name = name;
+  return error;
 }
 
 /**
@@ -643,11 +688,36 @@ export class Loading {
   }
 
   checkpoint() {
-    return this.#execution ? this.#execution.checkpoint() : JSON.parse(this.#text);
+    if (this.#execution) return this.#execution.checkpoint();
+    if (this.#text === undefined) throw new Error('pollflow: the execution has not started; it has no checkpoint');
+    return JSON.parse(this.#text);
   }
 
   abort() {
     if (this.#execution) this.#execution.abort();
     else this.#aborted = true;
+  }
+
+  /** Before the engine loaded, no job was submitted: `false`. */
+  pushStatus(...args) {
+    return !!this.#execution?.pushStatus(...args);
+  }
+
+  sendTaskSuccess(...args) {
+    this.#running().sendTaskSuccess(...args);
+  }
+
+  sendTaskFailure(...args) {
+    this.#running().sendTaskFailure(...args);
+  }
+
+  sendTaskHeartbeat(...args) {
+    this.#running().sendTaskHeartbeat(...args);
+  }
+
+  /** The started execution; before it started, no task waits for any token. */
+  #running() {
+    if (!this.#execution) throw tokenError('TaskDoesNotExist');
+    return this.#execution;
   }
 }

@@ -143,6 +143,14 @@ export interface RunOptions {
   limits?: Limits;
   /** Aborts the execution: its job is cancelled (with `cancel`), then it ends `ABORTED`. */
   signal?: AbortSignal;
+  /**
+   * Lets the host push into the run: {@link Execution.pushStatus} (a job's status from a
+   * WebSocket or server-sent event ends the wait at once; polling stays the fallback) and, in
+   * `pollflow/asl`, the task-token sends. Such a run runs on the second engine (the one
+   * {@link resume} uses), loaded the first time it is needed: the Execution is returned at
+   * once and its events and outcome wait for it. Default `false`.
+   */
+  push?: boolean;
 }
 
 interface EventBase {
@@ -170,13 +178,16 @@ export type ExecutionEvent = EventBase &
     | { type: 'StateEntered'; state: string }
     | { type: 'StateExited'; state: string }
     | { type: 'TaskSubmitted'; state: string; handle: Json }
-    /** A `.waitForTaskToken` Task state's token (`pollflow/asl`). This package cannot receive
-     * tokens yet: the task then fails with `Pollflow.NoPush`. */
+    /** A `.waitForTaskToken` Task state's token (`pollflow/asl`): the task waits until
+     * {@link Execution.sendTaskSuccess} (or a failure, or its timeout) answers it. Only a run
+     * started with `push: true` (or resumed) can be answered; any other fails the task at once
+     * with `Pollflow.NoPush`. */
     | { type: 'TaskTokenIssued'; state: string; token: string }
     | { type: 'TaskSucceeded'; state: string; output: Json }
     | { type: 'TaskFailed'; state: string; error: { error: string; cause: string }; retry_in_ms?: number }
     | { type: 'WaitStarted'; state: string; delay_ms: number; attempt: number }
-    | { type: 'StatusChecked'; state: string; attempt: number; status:
+    /** `pushed: true` when the status was pushed ({@link Execution.pushStatus}), not polled. */
+    | { type: 'StatusChecked'; state: string; attempt: number; pushed?: true; status:
         | { status: 'PENDING'; /** `null` when `check` gave none. */ detail: Json; retry_after_ms?: number }
         | { status: 'SUCCEEDED'; output: Json }
         | { status: 'FAILED'; detail: Json } }
@@ -234,6 +245,33 @@ export interface Execution extends AsyncIterable<ExecutionEvent> {
    * @throws {Error} once the execution has ended, or when called from one of its own callbacks.
    */
   checkpoint(): Checkpoint;
+  /**
+   * Delivers the status of the job `handle` (as `submit` returned it), in `check`'s result
+   * shape: if the run waits before a check of that job, the wait ends now and the status is that
+   * check's result (`check` is not called for it; its `StatusChecked` event says
+   * `pushed: true`); if a check is running, the next check takes it, at once. A later push
+   * replaces one not taken yet, unless that one is final and the later one `PENDING`.
+   * @returns whether the execution polls that job now (`false` once it has ended, or before its
+   *   engine loaded).
+   * @throws {TypeError} the execution was not started with `push: true` (nor resumed), or
+   *   `status` is not a check result.
+   */
+  pushStatus(handle: Json, status: CheckResult): boolean;
+  /**
+   * Answers a `.waitForTaskToken` task (`pollflow/asl`, `push: true`): its result is `output`.
+   * @throws {Error} named as Step Functions names the refusal: `InvalidToken` (not a token),
+   *   `TaskDoesNotExist` (no task of this execution waits for it), `TaskTimedOut` (its task
+   *   has ended).
+   * @throws {TypeError} `token` is not a string, `output` not JSON, or the run was not started
+   *   with `push: true`.
+   */
+  sendTaskSuccess(token: string, output: Json): void;
+  /** Fails the task waiting for `token` with `error` and `cause` (default `''`); Retry and
+   * Catch match `error`. Throws as {@link Execution.sendTaskSuccess}. */
+  sendTaskFailure(token: string, error?: string, cause?: string): void;
+  /** Restarts the `HeartbeatSeconds` of the task waiting for `token`. Throws as
+   * {@link Execution.sendTaskSuccess}. */
+  sendTaskHeartbeat(token: string): void;
 }
 
 /** What {@link Execution.checkpoint} returns: JSON data, with its format `version` first. */

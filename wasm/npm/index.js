@@ -13,14 +13,23 @@ export const init = (source = new URL('./dist/pollflow_wasm_bg.wasm', import.met
 export { initSync };
 export { retryAfterMs } from './retry-after.js';
 
-/** Starts an execution. See index.d.ts. */
+/**
+ * Starts an execution. See index.d.ts. With `push: true` it runs on the second engine, the one
+ * that takes pushes (resume.js), imported at the first such call.
+ */
 export function run(options) {
-  const started = engine();
   const signal = checkOptions(options);
   // A random seed only for a run given none (the engine checks a given one).
   const seed = read(options, 'seed', 'options.seed');
-  return started.start(() => glue.start(options, seed === undefined || seed === null ? randomSeed() : 0), signal);
+  const random = seed === undefined || seed === null ? randomSeed() : 0;
+  if (read(options, 'push', 'options.push') === true) {
+    return new Loading(second().then(({ glue, engine }) => () => engine.start(() => glue.start(options, random), signal)));
+  }
+  return engine().start(() => glue.start(options, random), signal);
 }
+
+/** The second engine (reads checkpoints, takes pushes): `{ glue, engine }`, loaded once. */
+const second = () => import('./resume.js').then((module) => module.load());
 
 /**
  * Continues an execution from its checkpoint with these callbacks. See index.d.ts. It runs on
@@ -33,7 +42,7 @@ export function resume(checkpoint, options) {
   const text = checkpointText(checkpoint);
   const seed = read(options, 'seed', 'options.seed');
   const random = seed === undefined || seed === null ? randomSeed() : 0;
-  const starting = import('./resume.js').then((module) => module.load()).then(({ glue, engine }) => () => engine.start(() => glue.resume(options, text, random), signal));
+  const starting = second().then(({ glue, engine }) => () => engine.start(() => glue.resume(options, text, random), signal));
   return new Loading(starting, text);
 }
 

@@ -9,9 +9,10 @@ const files = readdirSync(root, { recursive: true, withFileTypes: true })
   .filter((entry) => entry.isFile())
   .map((entry) => relative(root, join(entry.parentPath ?? entry.path, entry.name)))
   .sort();
-const modules = ['execution', 'index', 'index.node', 'node', 'pollflow_wasm', 'resume', 'retry-after'];
+const modules = ['execution', 'index', 'index.node', 'node', 'pollflow_wasm', 'push', 'resume', 'retry-after'];
 const aslModules = ['asl', 'asl.node', 'asl-resume', 'pollflow_wasm'];
-// The engines that read checkpoints, loaded by resume() and resumeAsl() only.
+// The engines that read checkpoints and take pushes, loaded by resume(), resumeAsl() and runs
+// given push: true only.
 const resumeBuilds = ['dist-resume', 'dist-asl-resume'];
 const expected = [
   'LICENSE-APACHE', 'LICENSE-MIT', 'README.md', 'package.json', 'index.d.ts', 'asl.d.ts',

@@ -15,5 +15,13 @@ const output = await runAsl({ StartAt: 'Work', States: {} }, options).result();
 runAsl({}, { simulatedTime: 'yes' });
 // @ts-expect-error limits has no field maxEvent
 runAsl({}, { limits: { maxEvent: 10 } });
+const pushable = run({ submit: () => 'job', check: () => check(new Response()), push: true });
+const taken: boolean = pushable.pushStatus('job', { status: 'SUCCEEDED', output: { rows: 1 } });
+// @ts-expect-error a pushed status is a check result
+pushable.pushStatus('job', { status: 'DONE' });
+const approval = runAsl({ StartAt: 'Approve', States: {} }, { push: true });
+approval.sendTaskSuccess('token', { approved: true });
+approval.sendTaskFailure('token', 'Rejected');
+approval.sendTaskHeartbeat('token');
 
-export { execution, output };
+export { execution, output, taken };

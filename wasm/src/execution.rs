@@ -30,11 +30,16 @@ pub struct Execution {
     /// The virtual clock of a run on simulated time (`pollflow/asl`).
     #[cfg(feature = "asl")]
     pub(crate) simulation: Option<crate::asl::Simulation>,
+    /// The run's engine, which takes its pushes (see `push.rs`).
+    #[cfg(feature = "push")]
+    pub(crate) engine: Engine,
 }
 
 impl Execution {
-    /// Starts polling `run` (on the host's time).
-    pub(crate) fn new(mut run: Run) -> Self {
+    /// Starts polling `run` of `engine` (on the host's time).
+    pub(crate) fn new(engine: &Engine, mut run: Run) -> Self {
+        #[cfg(not(feature = "push"))]
+        let _ = engine;
         let abort = run.abort_handle();
         let (parker, waker) = Parker::new();
         Self {
@@ -45,6 +50,8 @@ impl Execution {
             waker,
             #[cfg(feature = "asl")]
             simulation: None,
+            #[cfg(feature = "push")]
+            engine: engine.clone(),
         }
     }
 
@@ -161,7 +168,7 @@ impl Execution {
 pub fn start(options: JsValue, random_seed: f64) -> Result<Execution, JsValue> {
     let _unfinished = wire::Unfinished::enter();
     let (engine, input) = engine(&options, random_seed)?;
-    Ok(Execution::new(engine.start(input)))
+    Ok(Execution::new(&engine, engine.start(input)))
 }
 
 /// Continues the execution `checkpoint` (the JSON text of `Execution::checkpoint`) with these
@@ -172,7 +179,7 @@ pub fn start(options: JsValue, random_seed: f64) -> Result<Execution, JsValue> {
 pub fn resume(options: JsValue, checkpoint: &str, random_seed: f64) -> Result<Execution, JsValue> {
     let _unfinished = wire::Unfinished::enter();
     let (engine, _) = engine(&options, random_seed)?;
-    Ok(Execution::new(resumed(&engine, checkpoint)?))
+    Ok(Execution::new(&engine, resumed(&engine, checkpoint)?))
 }
 
 /// The run of `checkpoint` (JSON text) on `engine`; a checkpoint that does not load or fit
@@ -198,6 +205,10 @@ fn engine(options: &JsValue, random_seed: f64) -> Result<(Engine, serde_json::Va
     let mut builder = pollflow::Engine::builder(options.workflow, options.poller, clock::JsClock)
         .seed(seed)
         .limits(limits);
+    #[cfg(feature = "push")]
+    {
+        builder = builder.push();
+    }
     if let Some(notifier) = options.notifier {
         builder = builder.notifier(notifier);
     }

@@ -26,6 +26,12 @@ extern "C" {
     #[wasm_bindgen(method)]
     fn sleep(this: &Host, ms: f64, id: u32);
 
+    /// Forgets the sleep `id`, clearing its timer when no other sleep is on it: a run that no
+    /// longer waits does not keep the host (Node) alive.
+    #[cfg(feature = "push")]
+    #[wasm_bindgen(method)]
+    fn unsleep(this: &Host, id: u32);
+
     /// Resumes the execution parked under number `parker` (see `Execution.park`).
     #[wasm_bindgen(method)]
     pub(crate) fn resume(this: &Host, parker: u32);
@@ -84,22 +90,63 @@ fn finish(id: u32, result: Result<JsValue, JsValue>) {
 
 /// The result of `promise` (or thenable): its value, or what it rejected with.
 pub(crate) fn settled(promise: &JsValue) -> Settled {
-    register(|host, id| host.wait(promise, id))
+    register(|host, id| host.wait(promise, id)).0
 }
 
 /// A sleep of `ms` milliseconds on the host's timers.
-pub(crate) fn slept(ms: f64) -> Settled {
-    register(|host, id| host.sleep(ms, id))
+pub(crate) fn slept(ms: f64) -> Slept {
+    let (settled, id) = register(|host, id| host.sleep(ms, id));
+    #[cfg(not(feature = "push"))]
+    let _ = id;
+    Slept {
+        settled,
+        #[cfg(feature = "push")]
+        id,
+    }
 }
 
-/// A call numbered for `start(host, id)` to report back under.
-fn register(start: impl FnOnce(&Host, u32)) -> Settled {
+/// A call numbered for `start(host, id)` to report back under, and its number.
+fn register(start: impl FnOnce(&Host, u32)) -> (Settled, u32) {
     let call = Rc::new(Call::default());
     let id = AWAITED.with(|awaited| awaited.borrow_mut().insert(call.clone()) as u32);
     if with_host(|host| start(host, id)).is_none() {
         finish(id, Err("pollflow: setHost was not called".into()));
     }
-    Settled(call)
+    (Settled(call), id)
+}
+
+/// The future of [`slept`]. In the engine that takes pushes, whose sleeps a push often cuts
+/// short, dropping it before it rang clears its timer.
+pub(crate) struct Slept {
+    settled: Settled,
+    /// Its number.
+    #[cfg(feature = "push")]
+    id: u32,
+}
+
+impl Future for Slept {
+    type Output = Result<JsValue, JsValue>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.settled).poll(cx)
+    }
+}
+
+#[cfg(feature = "push")]
+impl Drop for Slept {
+    fn drop(&mut self) {
+        // Still registered as this sleep (a number is reused once its call finished).
+        let pending = AWAITED.with(|awaited| {
+            let mut awaited = awaited.borrow_mut();
+            let mine = awaited
+                .get(self.id as usize)
+                .is_some_and(|call| Rc::ptr_eq(call, &self.settled.0));
+            mine && awaited.remove(self.id as usize).is_some()
+        });
+        if pending {
+            with_host(|host| host.unsleep(self.id));
+        }
+    }
 }
 
 /// The future of [`settled`] and [`slept`].

@@ -49,6 +49,8 @@ mod limits;
 mod options;
 #[cfg(target_arch = "wasm32")]
 mod poller;
+#[cfg(all(target_arch = "wasm32", feature = "push"))]
+mod push;
 #[cfg(target_arch = "wasm32")]
 mod slab;
 #[cfg(any(target_arch = "wasm32", test))]

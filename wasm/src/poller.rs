@@ -131,8 +131,9 @@ fn shape_error(message: String) -> CheckError {
     CheckError::fatal("TypeError", message)
 }
 
-/// Reads `{status, detail, output, retryAfterMs}` as returned by `check`.
-fn job_status(result: &JsValue) -> Result<JobStatus, CheckError> {
+/// Reads `{status, detail, output, retryAfterMs}` as returned by `check` (or given to
+/// `pushStatus`, whose errors are reworded in `push.rs`).
+pub(crate) fn job_status(result: &JsValue) -> Result<JobStatus, CheckError> {
     if !result.is_object() {
         return Err(shape_error(format!(
             "check() must return an object like {{status: 'PENDING' | 'SUCCEEDED' | 'FAILED'}}, got {}",

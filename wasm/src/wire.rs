@@ -232,6 +232,9 @@ fn header(event: &Event) -> u32 {
         EventKind::ChoiceTaken { state, next } => (CHOICE_TAKEN, Some(state), Some(next)),
         EventKind::ExecutionStarted { .. } => (EXECUTION_STARTED, None, None),
         EventKind::TaskSubmitted { state, .. } => (TASK_SUBMITTED, Some(state), None),
+        // A pushed status crosses whole, with its `pushed: true`.
+        #[cfg(feature = "push")]
+        EventKind::StatusChecked { pushed: true, .. } => (OTHER, None, None),
         EventKind::StatusChecked { state, .. } => (STATUS_CHECKED, Some(state), None),
         EventKind::Notified { state, .. } => (NOTIFIED, Some(state), None),
         EventKind::ExecutionSucceeded { .. } => (EXECUTION_SUCCEEDED, None, None),

@@ -479,7 +479,7 @@ test('retry jitter, States.UUID() and States.MathRandom() differ between runs un
   assert.throws(() => runAsl(definition, { seed: 'x' }), { name: 'TypeError', message: /options\.seed must be a number, got string/ });
 });
 
-test('a .waitForTaskToken task fails at once with Pollflow.NoPush: the npm package cannot receive task tokens yet', async () => {
+test('without push: true a .waitForTaskToken task fails at once with Pollflow.NoPush', async () => {
   const definition = {
     StartAt: 'Approve',
     States: {
@@ -498,6 +498,7 @@ test('a .waitForTaskToken task fails at once with Pollflow.NoPush: the npm packa
   const outcome = await execution.outcome;
   assert.equal(outcome.status, 'FAILED');
   assert.equal(outcome.error.error, 'Pollflow.NoPush');
+  assert.match(outcome.error.cause, /push: true/);
   const issued = events.find((e) => e.type === 'TaskTokenIssued');
   assert.match(issued.token, /^[0-9a-f]{48}$/);
 });

@@ -121,19 +121,27 @@ fn begin(
         Ok(engine.start(input))
     };
     let Some(start_ms) = start else {
-        let engine = Engine::with_tasks(workflow, tasks, clock::JsClock)
+        let engine = pushable(Engine::with_tasks(workflow, tasks, clock::JsClock))
             .seed(seed)
             .limits(limits)
             .build();
-        return Ok(Execution::new(run(&engine)?));
+        return Ok(Execution::new(&engine, run(&engine)?));
     };
     // `as` saturates: no panic on any number (checked finite and >= 0).
     let clock = VirtualClock::starting_at(Duration::from_millis(start_ms as u64));
-    let engine = Engine::with_tasks(workflow, tasks, clock.clone())
+    let engine = pushable(Engine::with_tasks(workflow, tasks, clock.clone()))
         .seed(seed)
         .limits(limits)
         .build();
-    Ok(Execution::new(run(&engine)?).on_simulated_time(Simulation::new(clock)))
+    Ok(Execution::new(&engine, run(&engine)?).on_simulated_time(Simulation::new(clock)))
+}
+
+/// `builder`, taking pushes (task-token sends, job statuses) in the build that can.
+fn pushable(builder: pollflow::EngineBuilder) -> pollflow::EngineBuilder {
+    #[cfg(feature = "push")]
+    return builder.push();
+    #[cfg(not(feature = "push"))]
+    builder
 }
 
 /// `{"valid": bool, "problems": [{"state", "path", "reason"}]}` as JSON text: every problem of
