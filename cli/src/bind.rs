@@ -15,6 +15,7 @@ pub(crate) fn bind_commands(
     bindings: &[String],
     max_output_bytes: usize,
     work: &RealWork,
+    endpoint: Option<&str>,
 ) -> Result<Tasks, String> {
     let states = task_states(graph);
     for binding in bindings {
@@ -23,6 +24,7 @@ pub(crate) fn bind_commands(
             command: command.to_owned(),
             max_output_bytes,
             work: work.clone(),
+            endpoint: endpoint.map(str::to_owned),
         };
         tasks = if resource.ends_with(".sync") {
             tasks.job(state, ShellJob::new(command))
@@ -62,6 +64,13 @@ fn split<'a>(
             names.join(", ")
         ),
     })
+}
+
+/// Whether a Task state of the machine (at any depth) waits for a task token.
+pub(crate) fn waits_for_tokens(graph: &StateMachine) -> bool {
+    task_states(graph)
+        .iter()
+        .any(|(_, resource)| resource.ends_with(".waitForTaskToken"))
 }
 
 /// The Task states of a machine, also inside Parallel branches and Map processors, with their

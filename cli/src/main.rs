@@ -21,6 +21,7 @@ mod run;
 mod shell;
 mod simulated_time;
 mod stdout;
+mod task_endpoint;
 
 use std::path::Path;
 use std::process::ExitCode;

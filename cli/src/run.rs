@@ -12,11 +12,12 @@ use pollflow_batch::samples::{job_poller_functions, sample_config};
 use pollflow_batch::{LocalBatch, LocalNotifier};
 
 use crate::args::{RunArgs, WaitOverride};
-use crate::bind::bind_commands;
+use crate::bind::{bind_commands, waits_for_tokens};
 use crate::interrupts::Interrupts;
 use crate::real_work::RealWork;
 use crate::simulated_time;
 use crate::stdout;
+use crate::task_endpoint::TaskEndpoint;
 
 pub(crate) fn run(workflow: Workflow, options: RunArgs) -> ExitCode {
     let prepared = with_waits(workflow, &options).and_then(|w| Ok((w, options.input()?)));
@@ -46,12 +47,22 @@ pub(crate) fn run(workflow: Workflow, options: RunArgs) -> ExitCode {
         LocalNotifier::new()
     };
     let tasks = job_poller_functions(work.batch()).merge(service_tasks(work.batch(), notifier));
+    // Task tokens are answered through the Step Functions API on 127.0.0.1.
+    let endpoint = match waits_for_tokens(workflow.graph()).then(TaskEndpoint::bind) {
+        None => None,
+        Some(Ok(endpoint)) => Some(endpoint),
+        Some(Err(e)) => {
+            eprintln!("pollflow: cannot open the task-token endpoint on 127.0.0.1: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let tasks = match bind_commands(
         tasks,
         workflow.graph(),
         &options.tasks,
         options.max_task_output_bytes(),
         &work,
+        endpoint.as_ref().map(TaskEndpoint::url),
     ) {
         Ok(tasks) => tasks,
         Err(message) => {
@@ -71,11 +82,17 @@ pub(crate) fn run(workflow: Workflow, options: RunArgs) -> ExitCode {
         let engine = Engine::with_tasks(workflow, tasks, clock.clone())
             .limits(options.limits())
             .build();
+        if let Err(code) = answer_tokens(endpoint, &engine) {
+            return code;
+        }
         simulated_time::block_on(&clock, &work, drive(&engine, input, &options))
     } else {
         let engine = Engine::with_tasks(workflow, tasks, TokioClock::new())
             .limits(options.limits())
             .build();
+        if let Err(code) = answer_tokens(endpoint, &engine) {
+            return code;
+        }
         runtime.block_on(drive(&engine, input, &options))
     };
     if let Some(file) = &options.draw_path {
@@ -128,6 +145,24 @@ struct Ended {
 
 /// Runs the execution, printing each event. A SIGINT or SIGTERM aborts it (the engine
 /// cancels its job, a shell command's process group is killed); a second one stops at once.
+/// Serves `endpoint` (if the machine waits for tokens) with `engine`, saying where on stderr.
+fn answer_tokens(endpoint: Option<TaskEndpoint>, engine: &Engine) -> Result<(), ExitCode> {
+    let Some(endpoint) = endpoint else {
+        return Ok(());
+    };
+    let url = endpoint.url().to_owned();
+    if let Err(e) = endpoint.serve(engine.clone()) {
+        eprintln!("pollflow: cannot serve the task-token endpoint: {e}");
+        return Err(ExitCode::from(2));
+    }
+    eprintln!(
+        "pollflow: task tokens are answered at {url} (SendTaskSuccess, SendTaskFailure, \
+         SendTaskHeartbeat; --task commands get it as ${})",
+        crate::task_endpoint::ENDPOINT_VAR
+    );
+    Ok(())
+}
+
 async fn drive(engine: &Engine, input: serde_json::Value, options: &RunArgs) -> Ended {
     let mut interrupts = Interrupts::receive();
     let mut run = engine.start(input);

@@ -379,6 +379,39 @@ fn a_reader_that_leaves_early_stops_the_run_without_a_panic() {
 }
 
 #[test]
+fn a_task_token_is_answered_through_the_step_functions_api_and_a_second_answer_is_refused() {
+    let definition = json!({"StartAt": "Approve", "States": {"Approve": {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        "Parameters": {"token.$": "$$.Task.Token", "order.$": "$.order"},
+        "HeartbeatSeconds": 30,
+        "ResultPath": "$.approval",
+        "End": true
+    }}});
+    let file = write("answered", &definition);
+    let second = support::temp_path("second-answer.json");
+    // The command is the worker: it reads the token from its input and answers through
+    // $POLLFLOW_ENDPOINT as the AWS CLI would (awsJson1_0), twice.
+    let send = r#"curl -s -X POST -H 'X-Amz-Target: AWSStepFunctions.SendTaskSuccess' -H 'Content-Type: application/x-amz-json-1.0' -d "{\"taskToken\":\"$token\",\"output\":\"{\\\"approved\\\":true}\"}" "$POLLFLOW_ENDPOINT""#;
+    let task = format!(
+        r#"Approve=token=$(sed -n 's/.*"token":"\([0-9a-f]*\)".*/\1/p'); {send} >/dev/null && {send} > {}"#,
+        second.display()
+    );
+    let out = pollflow(&["run", &file, "--input", r#"{"order": 7}"#, "--task", &task]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("task tokens are answered at http://127.0.0.1:"),
+        "{}",
+        stderr(&out)
+    );
+    let output: Value = serde_json::from_str(stdout(&out).lines().last().unwrap()).unwrap();
+    assert_eq!(output, json!({"order": 7, "approval": {"approved": true}}));
+    let refused: Value = serde_json::from_str(&std::fs::read_to_string(&second).unwrap())
+        .expect("the second answer got a JSON error");
+    assert_eq!(refused["__type"], "TaskTimedOut", "{refused}");
+}
+
+#[test]
 fn a_wait_for_task_token_state_prints_its_token_and_its_command_gets_it() {
     let definition = json!({"StartAt": "Approve", "States": {"Approve": {
         "Type": "Task",
@@ -391,7 +424,7 @@ fn a_wait_for_task_token_state_prints_its_token_and_its_command_gets_it() {
     let received = support::temp_path("approve-input.json");
     let task = format!("Approve=cat > {}", received.display());
     let out = pollflow(&["run", &file, "--input", r#"{"order": 7}"#, "--task", &task]);
-    // Nothing sends the token back to this run: it waits until TimeoutSeconds.
+    // The command does not answer the token: the state waits until TimeoutSeconds.
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("States.Timeout"), "{}", stderr(&out));
     let printed = stdout(&out)

@@ -31,6 +31,8 @@ pub(crate) struct ShellCommand {
     pub(crate) max_output_bytes: usize,
     /// Counts the commands running, so simulated time follows real time meanwhile.
     pub(crate) work: RealWork,
+    /// The URL of the run's task-token endpoint, given to the command as `POLLFLOW_ENDPOINT`.
+    pub(crate) endpoint: Option<String>,
 }
 
 /// A command started and not yet finished; dropping it kills its process group.
@@ -58,6 +60,9 @@ impl ShellCommand {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
+        if let Some(url) = &self.endpoint {
+            command.env(crate::task_endpoint::ENDPOINT_VAR, url);
+        }
         #[cfg(unix)]
         command.process_group(0);
         let mut child = command

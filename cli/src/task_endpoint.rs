@@ -1,0 +1,129 @@
+//! The Step Functions API's task-token operations on 127.0.0.1, for a run with
+//! `.waitForTaskToken` states: `SendTaskSuccess`, `SendTaskFailure` and `SendTaskHeartbeat` in
+//! the Step Functions JSON protocol (awsJson1_0: `POST /` with `X-Amz-Target:
+//! AWSStepFunctions.<Operation>`), so that the AWS CLI, an AWS SDK or `curl` can answer a token:
+//!
+//! ```text
+//! aws stepfunctions send-task-success --endpoint-url "$POLLFLOW_ENDPOINT" \
+//!     --task-token "$TOKEN" --task-output '{"approved": true}'
+//! ```
+//!
+//! Refusals have Step Functions' names and shape (`{"__type": "TaskDoesNotExist", "message"}`).
+
+use std::net::{Ipv4Addr, TcpListener};
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Router;
+use pollflow::Engine;
+use serde_json::{json, Value};
+
+/// The environment variable that gives `--task` commands the endpoint's URL.
+pub(crate) const ENDPOINT_VAR: &str = "POLLFLOW_ENDPOINT";
+
+const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
+
+/// A socket bound on 127.0.0.1 (an ephemeral port), not yet served.
+pub(crate) struct TaskEndpoint {
+    listener: TcpListener,
+    url: String,
+}
+
+impl TaskEndpoint {
+    /// Binds the socket: its URL is known before the engine that answers it exists.
+    pub(crate) fn bind() -> std::io::Result<Self> {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+        listener.set_nonblocking(true)?;
+        let url = format!("http://{}", listener.local_addr()?);
+        Ok(Self { listener, url })
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Answers requests with `engine`, on the current tokio runtime, until the process ends.
+    pub(crate) fn serve(self, engine: Engine) -> std::io::Result<()> {
+        let listener = tokio::net::TcpListener::from_std(self.listener)?;
+        let app = Router::new().route("/", post(answer)).with_state(engine);
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(())
+    }
+}
+
+/// One request: the operation `X-Amz-Target` names, with the JSON body's fields.
+async fn answer(State(engine): State<Engine>, headers: HeaderMap, body: Bytes) -> Response {
+    let target = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let Some(operation) = target.strip_prefix("AWSStepFunctions.") else {
+        return refused(
+            "UnknownOperationException",
+            format!("no operation {target:?}"),
+        );
+    };
+    let Ok(Value::Object(request)) = serde_json::from_slice::<Value>(&body) else {
+        return refused(
+            "SerializationException",
+            "the body is not a JSON object".into(),
+        );
+    };
+    let text = |field: &str| request.get(field).and_then(Value::as_str);
+    let Some(token) = text("taskToken") else {
+        return refused(
+            "ValidationException",
+            "taskToken (a string) is required".into(),
+        );
+    };
+    let sent = match operation {
+        "SendTaskSuccess" => {
+            let Some(output) = text("output") else {
+                return refused("ValidationException", "output (a string) is required".into());
+            };
+            match serde_json::from_str(output) {
+                Ok(output) => engine.send_task_success(token, output),
+                Err(e) => return refused("InvalidOutput", format!("output is not JSON: {e}")),
+            }
+        }
+        "SendTaskFailure" => engine.send_task_failure(
+            token,
+            text("error").unwrap_or_default(),
+            text("cause").unwrap_or_default(),
+        ),
+        "SendTaskHeartbeat" => engine.send_task_heartbeat(token),
+        _ => {
+            return refused(
+                "UnknownOperationException",
+                format!("pollflow run answers SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat, not {operation}"),
+            )
+        }
+    };
+    match sent {
+        Ok(()) => ([(header::CONTENT_TYPE, CONTENT_TYPE)], "{}").into_response(),
+        Err(e) => refused(e.name(), e.to_string()),
+    }
+}
+
+/// A 400 in the protocol's error shape.
+fn refused(name: &str, message: String) -> Response {
+    let body = json!({"__type": name, "message": message}).to_string();
+    (
+        StatusCode::BAD_REQUEST,
+        [
+            (header::CONTENT_TYPE, CONTENT_TYPE.to_owned()),
+            (
+                header::HeaderName::from_static("x-amzn-errortype"),
+                name.to_owned(),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
