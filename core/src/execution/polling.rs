@@ -128,19 +128,12 @@ impl Execution {
             return None;
         }
         let attempt = self.attempt.saturating_add(1);
-        let (word, retry_after) = match self.last.as_deref() {
-            Some(status @ JobStatus::Pending { retry_after, .. }) => {
-                (status.status_word(), *retry_after)
-            }
-            _ => (None, None),
-        };
         let delay = to_millis(next_delay(
             policy,
             self.pushed_last,
             attempt,
             &mut self.rng,
-            word,
-            retry_after,
+            self.last.as_deref(),
         ))
         .min(deadline - now)
         .min(self.time_left(wf, now));
@@ -238,12 +231,6 @@ impl Execution {
 
     /// Sleeps before the next check of a `.sync` job, within the task's and the execution's time.
     pub(super) fn sleep_before_poll(&mut self, wf: &Compiled, node: &Node, now: u64) {
-        let (word, retry_after) = match self.last.as_deref() {
-            Some(status @ JobStatus::Pending { retry_after, .. }) => {
-                (status.status_word(), *retry_after)
-            }
-            _ => (None, None),
-        };
         let task_left = self.task_timeout(node).map_or(u64::MAX, |t| {
             self.entered_ms.saturating_add(t).saturating_sub(now)
         });
@@ -252,8 +239,7 @@ impl Execution {
             self.pushed_last,
             self.attempt.saturating_add(1),
             &mut self.rng,
-            word,
-            retry_after,
+            self.last.as_deref(),
         ))
         .min(task_left)
         .min(self.time_left(wf, now));
@@ -264,17 +250,23 @@ impl Execution {
     }
 }
 
-/// `policy`'s delay before check `attempt`; after a pushed status, its `pushed_delay`.
+/// `policy`'s delay before check `attempt`, given the `last` status checked (its word and
+/// retry hint, when pending); after a pushed status, its `pushed_delay`.
 fn next_delay(
     policy: &WaitPolicy,
     pushed_last: bool,
     attempt: u32,
     rng: &mut Rng,
-    word: Option<&str>,
-    retry_after: Option<Duration>,
+    last: Option<&JobStatus>,
 ) -> Duration {
-    match policy.pushed_delay {
-        Some(delay) if pushed_last => delay,
-        _ => policy.next_delay(attempt, rng, word, retry_after),
+    if let (Some(delay), true) = (policy.pushed_delay, pushed_last) {
+        return delay;
     }
+    let (word, retry_after) = match last {
+        Some(status @ JobStatus::Pending { retry_after, .. }) => {
+            (status.status_word(), *retry_after)
+        }
+        _ => (None, None),
+    };
+    policy.next_delay(attempt, rng, word, retry_after)
 }
