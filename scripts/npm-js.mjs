@@ -52,8 +52,9 @@ const TYPES = {
 /** Budgets in bytes gzipped, for what a browser downloads for an entry point. */
 const BUDGETS = { '.': 100_000, './asl': 230_000 };
 /**
- * Each entry point's resume module: the engine that reads checkpoints, which the entry imports
- * (`import()`) only when `resume` or `resumeAsl` is first called — not counted in the entry's
+ * Each entry point's resume module: the engine that reads checkpoints and takes pushes, which
+ * the entry imports (`import()`) only when `resume` or `resumeAsl` is first called, or a run is
+ * given `push: true` — not counted in the entry's
  * size, but sized and budgeted on its own (what it adds to the entry), so it cannot grow unseen.
  */
 const RESUME = { '.': ['resume.js', 'resume()', 140_000], './asl': ['asl-resume.js', 'resumeAsl()', 265_000] };

@@ -165,13 +165,14 @@ async fn main() {
     if let Some(events) = events {
         tokio::spawn(push_statuses(events, engine.clone()));
     }
-    if let Some(queue_url) = &args.events_queue {
-        deliver_sqs_events(&args.backend, queue_url, engine.clone()).await;
-    }
     let unfinished = match engine.recover().await {
         Ok(runs) => runs.into_iter().next(),
         Err(e) => usage::<Args>(format!("--store: {e}")),
     };
+    // After recover: a queued event for a recovered run finds it.
+    if let Some(queue_url) = &args.events_queue {
+        deliver_sqs_events(&args.backend, queue_url, engine.clone()).await;
+    }
     let run = match unfinished {
         Some(run) => {
             eprintln!(

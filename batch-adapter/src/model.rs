@@ -271,9 +271,11 @@ pub struct JobDetail {
 pub struct AttemptDetail {
     /// The container's exit.
     pub container: AttemptContainerDetail,
-    /// Start, ms since the epoch.
+    /// Start, ms since the epoch (0 when it never started: AWS leaves it out).
+    #[serde(default)]
     pub started_at: u64,
-    /// End, ms since the epoch.
+    /// End, ms since the epoch (0 when AWS leaves it out).
+    #[serde(default)]
     pub stopped_at: u64,
     /// Why it ended.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -90,9 +90,21 @@ async fn wiring(sdk: &aws_config::SdkConfig, name: &str) -> Wiring {
     }
 }
 
-/// Describes `job` and puts its state change on `bus`, as AWS Batch does on the default bus.
+/// Describes `job` once it has ended (moto's jobs without Docker end at once) and puts its
+/// state change on `bus`, as AWS Batch does on the default bus.
 async fn announce(sdk: &aws_config::SdkConfig, batch: &AwsBatch, bus: &str, job: &str) {
-    let detail = batch.describe_jobs(&[job.to_owned()]).await.unwrap();
+    let asked = Instant::now();
+    let detail = loop {
+        let detail = batch.describe_jobs(&[job.to_owned()]).await.unwrap();
+        if detail[0].status.is_done() {
+            break detail;
+        }
+        assert!(
+            asked.elapsed() < Duration::from_secs(30),
+            "moto's job never ended"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     let detail = serde_json::to_string(&detail[0]).unwrap();
     let put = aws_sdk_eventbridge::Client::new(sdk)
         .put_events()
@@ -256,5 +268,5 @@ async fn a_queue_that_does_not_exist_stops_delivery_with_a_clear_error() {
     .await
     .expect("a missing queue is not retried");
     assert!(!error.is_transient());
-    assert!(error.to_string().contains("no-such-queue"), "{error}");
+    assert!(error.to_string().contains("NonExistentQueue"), "{error}");
 }

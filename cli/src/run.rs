@@ -143,8 +143,6 @@ struct Ended {
     stdout_closed: bool,
 }
 
-/// Runs the execution, printing each event. A SIGINT or SIGTERM aborts it (the engine
-/// cancels its job, a shell command's process group is killed); a second one stops at once.
 /// Serves `endpoint` (if the machine waits for tokens) with `engine`, saying where on stderr.
 fn answer_tokens(endpoint: Option<TaskEndpoint>, engine: &Engine) -> Result<(), ExitCode> {
     let Some(endpoint) = endpoint else {
@@ -163,6 +161,8 @@ fn answer_tokens(endpoint: Option<TaskEndpoint>, engine: &Engine) -> Result<(), 
     Ok(())
 }
 
+/// Runs the execution, printing each event. A SIGINT or SIGTERM aborts it (the engine
+/// cancels its job, a shell command's process group is killed); a second one stops at once.
 async fn drive(engine: &Engine, input: serde_json::Value, options: &RunArgs) -> Ended {
     let mut interrupts = Interrupts::receive();
     let mut run = engine.start(input);

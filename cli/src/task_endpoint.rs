@@ -4,9 +4,13 @@
 //! AWSStepFunctions.<Operation>`), so that the AWS CLI, an AWS SDK or `curl` can answer a token:
 //!
 //! ```text
+//! AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x AWS_DEFAULT_REGION=us-east-1 \
 //! aws stepfunctions send-task-success --endpoint-url "$POLLFLOW_ENDPOINT" \
 //!     --task-token "$TOKEN" --task-output '{"approved": true}'
 //! ```
+//!
+//! (The AWS CLI signs every request, so it wants some credentials and a region; the endpoint
+//! does not check them.)
 //!
 //! Refusals have Step Functions' names and shape (`{"__type": "TaskDoesNotExist", "message"}`).
 

@@ -1,5 +1,5 @@
-// The report service's server-sent events (`GET /events`), read with `fetch` (Node 18+ has no
-// EventSource): each `report` event becomes the status pollflow's `check` would have returned,
+// The report service's server-sent events (`GET /events`), read with `fetch` (Node has no
+// EventSource before v22, and there only behind --experimental-eventsource): each `report` event becomes the status pollflow's `check` would have returned,
 // pushed into the run that submitted that report.
 
 /** The check result a `report` event stands for (as `check` in report-client.mjs maps a 200). */

@@ -115,7 +115,9 @@ export interface RunAslOptions {
    * `sendTaskFailure`, `sendTaskHeartbeat`) and push jobs' statuses
    * ({@link Execution.pushStatus}). Such a run runs on the second engine (the one
    * {@link resumeAsl} uses), loaded the first time it is needed: the Execution is returned at
-   * once. Without it a `.waitForTaskToken` task fails with `Pollflow.NoPush`. Default `false`.
+   * once. Without it a `.waitForTaskToken` task fails with `Pollflow.NoPush`. On simulated time
+   * the clock jumps to a waiting task's `HeartbeatSeconds` or `TimeoutSeconds` once no handler
+   * runs: answer its token from the event's loop body or a handler, not later. Default `false`.
    */
   push?: boolean;
 }

@@ -252,9 +252,10 @@ export interface Execution extends AsyncIterable<ExecutionEvent> {
    * `pushed: true`); if a check is running, the next check takes it, at once. A later push
    * replaces one not taken yet, unless that one is final and the later one `PENDING`.
    * @returns whether the execution polls that job now (`false` once it has ended, or before its
-   *   engine loaded).
-   * @throws {TypeError} the execution was not started with `push: true` (nor resumed), or
-   *   `status` is not a check result.
+   *   engine loaded: then nothing is checked). The handle must be the same JSON as `submit`'s,
+   *   object keys in the same order.
+   * @throws {TypeError} the execution (running) was not started with `push: true` (nor
+   *   resumed), or `status` is not a check result.
    */
   pushStatus(handle: Json, status: CheckResult): boolean;
   /**

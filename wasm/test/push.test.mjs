@@ -41,7 +41,10 @@ test('a pushed PENDING status counts as a check, polling goes on, and other jobs
   const execution = run({
     push: true,
     submit: () => 'job-1',
-    check: () => (++checks >= 1 ? { status: 'SUCCEEDED', output: 'polled' } : { status: 'PENDING' }),
+    check: () => {
+      checks += 1;
+      return { status: 'SUCCEEDED', output: 'polled' };
+    },
     wait: { intervalMs: 30 },
   });
   const pushed = [];
@@ -57,6 +60,17 @@ test('a pushed PENDING status counts as a check, polling goes on, and other jobs
   assert.equal(await execution.result(), 'polled');
   assert.deepEqual(pushed, [true, false]);
   assert.equal(checks, 1);
+});
+
+test('a push that ends a parked run\'s sleep clears its timer: nothing keeps Node alive', async () => {
+  const execution = run({ ...stuck(), push: true, wait: { intervalMs: 3_600_000 } });
+  for await (const event of execution) {
+    // Pushed later, while the run is parked on its hour-long timer.
+    if (event.type === 'WaitStarted') setTimeout(() => execution.pushStatus({ jobId: 'job-1' }, { status: 'SUCCEEDED', output: 'late' }), 20);
+  }
+  assert.equal(await execution.result(), 'late');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout'), []);
 });
 
 test('pushStatus checks its status like a check result, and needs push: true', async () => {

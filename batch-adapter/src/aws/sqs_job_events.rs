@@ -25,8 +25,10 @@ const MAX_PAUSE: Duration = Duration::from_secs(30);
 ///
 /// The queue is the target of an EventBridge rule matching AWS Batch's events (see
 /// `docs/push.md` for the rule, the queue and its policy). Every message read is deleted,
-/// whether it was a job's status change or not: a status nobody waits for any more needs no
-/// second delivery. Give each process its own queue: a message is delivered to one reader.
+/// whether it was a job's status change or not, so start delivering once the engine's runs
+/// are started or recovered ([`Engine::recover`](pollflow::Engine::recover)): a status no run
+/// polls is dropped (its job, if any, is polled as usual). Give each process its own queue: a
+/// message is delivered to one reader.
 ///
 /// ```no_run
 /// use pollflow_batch::aws::{load_config, SqsJobEvents};
@@ -96,11 +98,13 @@ impl SqsJobEvents {
         }
     }
 
-    /// How long one receive waits for a message (its long poll), at most 20 s (SQS's limit),
-    /// to the second.
+    /// How long one receive waits for a message (its long poll): whole seconds, from 1 s
+    /// (shorter rounds up: a zero wait would be short polling, a request per round trip in
+    /// `deliver_to`'s loop) to 20 s (SQS's limit).
     #[must_use]
     pub fn with_wait_time(mut self, wait: Duration) -> Self {
-        self.wait = wait.min(MAX_WAIT);
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        self.wait = Duration::from_secs(seconds).clamp(Duration::from_secs(1), MAX_WAIT);
         self
     }
 
@@ -216,5 +220,55 @@ mod tests {
             r#"{"source": "aws.batch", "detail-type": "Batch Job State Change", "detail": {}}"#
         )
         .is_none());
+    }
+
+    /// The example event of AWS Batch's user guide ("Job state change events"), but FAILED
+    /// with an attempt that never started (its `startedAt` left out, as AWS may).
+    #[test]
+    fn aws_batch_events_as_eventbridge_sends_them_are_read() {
+        let body = r#"{
+          "version": "0",
+          "id": "c8f9c4b5-76e5-d76a-f980-7011e206042b",
+          "detail-type": "Batch Job State Change",
+          "source": "aws.batch",
+          "account": "123456789012",
+          "time": "2022-01-11T23:36:40Z",
+          "region": "us-east-1",
+          "resources": ["arn:aws:batch:us-east-1:123456789012:job/4c7599ae-0a82-49aa-ba5a-4727fcce14a8"],
+          "detail": {
+            "jobArn": "arn:aws:batch:us-east-1:123456789012:job/4c7599ae-0a82-49aa-ba5a-4727fcce14a8",
+            "jobName": "event-test",
+            "jobId": "4c7599ae-0a82-49aa-ba5a-4727fcce14a8",
+            "jobQueue": "arn:aws:batch:us-east-1:123456789012:job-queue/PexjEHappyPathCanary2JobQueue",
+            "status": "FAILED",
+            "attempts": [{"container": {"reason": "CannotPullContainerError"}, "stoppedAt": 1641944300000,
+                          "statusReason": "Task failed to start"}],
+            "createdAt": 1641944200058,
+            "retryStrategy": {"attempts": 2, "evaluateOnExit": []},
+            "dependsOn": [],
+            "jobDefinition": "arn:aws:batch:us-east-1:123456789012:job-definition/first-run-job-definition:1",
+            "parameters": {},
+            "container": {
+              "image": "137112412989.dkr.ecr.us-east-1.amazonaws.com/amazonlinux:latest",
+              "command": ["sleep", "600"],
+              "volumes": [],
+              "environment": [],
+              "mountPoints": [],
+              "ulimits": [],
+              "networkInterfaces": [],
+              "resourceRequirements": [{"value": "2", "type": "VCPU"}, {"value": "256", "type": "MEMORY"}],
+              "secrets": []
+            },
+            "tags": {"resourceArn": "arn:aws:batch:us-east-1:123456789012:job/4c7599ae-0a82-49aa-ba5a-4727fcce14a8"},
+            "propagateTags": false,
+            "platformCapabilities": []
+          }
+        }"#;
+        let change = job_state_change(body).expect("AWS's event reads");
+        assert_eq!(change.account, "123456789012");
+        assert_eq!(change.detail.attempts[0].started_at, 0);
+        let (handle, status) = change.job_status();
+        assert_eq!(handle, "4c7599ae-0a82-49aa-ba5a-4727fcce14a8");
+        assert!(matches!(status, pollflow::JobStatus::Failed { .. }));
     }
 }
