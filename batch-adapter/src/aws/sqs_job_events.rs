@@ -192,9 +192,19 @@ impl SqsJobEvents {
 }
 
 /// The job state change a message body holds: an EventBridge event from `aws.batch` of type
-/// "Batch Job State Change" whose detail reads as a job.
+/// "Batch Job State Change" whose detail reads as a job — as the rule sent it, or inside the
+/// envelope of an SNS topic the rule fans out through (a subscription without raw delivery).
 fn job_state_change(body: &str) -> Option<JobStateChange> {
-    let change: JobStateChange = serde_json::from_str(body).ok()?;
+    let value: serde_json::Value = serde_json::from_str(body).ok()?;
+    let event = match (&value["Type"], &value["Message"]) {
+        (serde_json::Value::String(kind), serde_json::Value::String(message))
+            if kind == "Notification" =>
+        {
+            serde_json::from_str(message).ok()?
+        }
+        _ => value,
+    };
+    let change: JobStateChange = serde_json::from_value(event).ok()?;
     (change.source == JobStateChange::SOURCE && change.detail_type == JobStateChange::DETAIL_TYPE)
         .then_some(change)
 }
@@ -216,6 +226,15 @@ mod tests {
         assert!(job_state_change(&event("aws.ecs", "Batch Job State Change")).is_none());
         assert!(job_state_change(&event("aws.batch", "Job Queue State Change")).is_none());
         assert!(job_state_change("not json").is_none());
+        // Through an SNS topic without raw delivery: the event is the envelope's Message.
+        let wrapped = serde_json::json!({
+            "Type": "Notification",
+            "MessageId": "m",
+            "TopicArn": "arn:aws:sns:us-east-1:1:batch-events",
+            "Message": event("aws.batch", "Batch Job State Change"),
+        });
+        let change = job_state_change(&wrapped.to_string()).expect("unwrapped");
+        assert_eq!(change.detail.job_id, "j");
         assert!(job_state_change(
             r#"{"source": "aws.batch", "detail-type": "Batch Job State Change", "detail": {}}"#
         )
