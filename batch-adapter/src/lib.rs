@@ -51,6 +51,7 @@ mod api;
 pub mod aws;
 #[cfg(feature = "aws")]
 mod dynamodb_store;
+mod export;
 pub mod integrations;
 mod job_state_change;
 mod local;
@@ -62,6 +63,7 @@ pub mod samples;
 pub use api::{BatchApi, BatchError, BatchErrorKind, DESCRIBE_JOBS_MAX};
 #[cfg(feature = "aws")]
 pub use dynamodb_store::DynamoDbStore;
+pub use export::batch_sync_export;
 pub use job_state_change::JobStateChange;
 pub use local::{
     ContainerProperties, JobDefinition, JobEvents, JobQueue, LocalBatch, LocalBatchConfig,

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
-use pollflow::asl::{to_asl, ExportOptions};
+use pollflow::asl::{to_asl, ExportOptions, JobTasks};
 use pollflow::workflow::{Arm, Choice};
 use pollflow::{WaitPolicy, Workflow};
 
@@ -21,11 +21,15 @@ struct Args {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
-    let options = ExportOptions {
-        submit_resource: "arn:aws:lambda:us-east-1:123456789012:function:SubmitJob".into(),
-        check_resource: "arn:aws:lambda:us-east-1:123456789012:function:CheckJob".into(),
-        topic_arn: "arn:aws:sns:us-east-1:123456789012:jobs".into(),
+    let topic = "arn:aws:sns:us-east-1:123456789012:jobs";
+    let functions = ExportOptions {
+        jobs: JobTasks::Functions {
+            submit: "arn:aws:lambda:us-east-1:123456789012:function:SubmitJob".into(),
+            check: "arn:aws:lambda:us-east-1:123456789012:function:CheckJob".into(),
+        },
+        topic_arn: topic.into(),
     };
+    let batch_sync = pollflow_batch::batch_sync_export(topic);
     let workflows = [
         Workflow::builder("job-poller")
             .submit("Submit Job")
@@ -62,12 +66,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             )
             .build()?,
     ];
-    for workflow in &workflows {
-        let asl = serde_json::to_string_pretty(&to_asl(workflow.graph(), &options)?)?;
+    // Each with Lambda functions, and again with Step Functions' Batch `.sync` integration.
+    let exports = workflows.iter().flat_map(|workflow| {
+        [
+            (workflow, &functions, ""),
+            (workflow, &batch_sync, "-batch-sync"),
+        ]
+    });
+    for (workflow, options, suffix) in exports {
+        let asl = serde_json::to_string_pretty(&to_asl(workflow.graph(), options)?)?;
         match &args.dir {
-            Some(dir) => {
-                std::fs::write(dir.join(format!("{}.asl.json", workflow.graph().name)), asl)?
-            }
+            Some(dir) => std::fs::write(
+                dir.join(format!("{}{suffix}.asl.json", workflow.graph().name)),
+                asl,
+            )?,
             None => {
                 println!("{asl}");
                 return Ok(());

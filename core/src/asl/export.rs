@@ -10,34 +10,63 @@ use crate::policy::{to_millis, AslJitter, AslRetrier, Backoff, Jitter, WaitPolic
 use crate::workflow::{BuildError, Problem};
 
 /// Where the builder's Submit, Check and Notify states go in Step Functions.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ExportOptions {
-    /// The function that submits the job: it receives the execution input and returns the job's
-    /// handle (stored at `$.job`).
-    pub submit_resource: String,
-    /// The function that checks the job: it receives the handle and returns the status as
-    /// pollflow's `JobStatus` JSON (`{"status": "PENDING" | "SUCCEEDED" | "FAILED", ...}`,
-    /// stored at `$.status`).
-    pub check_resource: String,
+    /// What the Submit and Check states become.
+    pub jobs: JobTasks,
     /// The SNS topic Notify states publish to.
     pub topic_arn: String,
 }
 
+/// What a builder's Submit → Wait → Check loop becomes in Step Functions.
+#[derive(Clone, Debug, PartialEq)]
+pub enum JobTasks {
+    /// The Step Functions sample's shape: the loop stays, with a function for each call.
+    Functions {
+        /// The function that submits the job: it receives the execution input and returns
+        /// the job's handle (stored at `$.job`).
+        submit: String,
+        /// The function that checks the job: it receives the handle and returns the status as
+        /// pollflow's `JobStatus` JSON (`{"status": "PENDING" | "SUCCEEDED" | "FAILED", ...}`,
+        /// stored at `$.status`).
+        check: String,
+    },
+    /// One Task on a `.sync` integration (`arn:aws:states:::batch:submitJob.sync`), which
+    /// submits the job and lets Step Functions wait for it: no function, no Wait, no Check.
+    ///
+    /// The Submit state becomes that Task, with `parameters`; its Wait and Check states are
+    /// left out (and the Choice rules that loop back to them). The Task stores
+    /// `{"status": "SUCCEEDED", "output": <result>, "detail": <result>}` at `$.status`; a job
+    /// failure (`States.TaskFailed`) goes through an added Pass state, `<Submit> Failed`, that
+    /// stores `{"status": "FAILED", "Error", "Cause"}` there. So the Choice's succeeded and
+    /// failed branches, and the Succeed state's output, work as they do locally.
+    Sync {
+        /// The integration's resource ARN.
+        resource: String,
+        /// The Task's `Parameters`, which build the request from the execution input.
+        parameters: Value,
+    },
+}
+
 impl Default for ExportOptions {
-    /// Placeholders shaped like the Step Functions sample's (`REGION`, `ACCOUNT_ID`).
+    /// Two functions, with placeholders shaped like the Step Functions sample's (`REGION`,
+    /// `ACCOUNT_ID`).
     fn default() -> Self {
         Self {
-            submit_resource: "arn:aws:lambda:REGION:ACCOUNT_ID:function:SubmitJob".into(),
-            check_resource: "arn:aws:lambda:REGION:ACCOUNT_ID:function:CheckJob".into(),
+            jobs: JobTasks::Functions {
+                submit: "arn:aws:lambda:REGION:ACCOUNT_ID:function:SubmitJob".into(),
+                check: "arn:aws:lambda:REGION:ACCOUNT_ID:function:CheckJob".into(),
+            },
             topic_arn: "arn:aws:sns:REGION:ACCOUNT_ID:pollflow".into(),
         }
     }
 }
 
-/// The graph as an ASL definition. Builder polling states become the Step Functions sample's
-/// shape: Submit → a Task (`ResultPath: $.job`), Check → a Task (`InputPath: $.job`,
-/// `ResultPath: $.status`), branches → Choice rules on `$.status`, Notify → `sns:publish`,
-/// Succeed → the job's output (`OutputPath: $.status.output`).
+/// The graph as an ASL definition. With [`JobTasks::Functions`], builder polling states become
+/// the Step Functions sample's shape: Submit → a Task (`ResultPath: $.job`), Check → a Task
+/// (`InputPath: $.job`, `ResultPath: $.status`), branches → Choice rules on `$.status`,
+/// Notify → `sns:publish`, Succeed → the job's output (`OutputPath: $.status.output`). With
+/// [`JobTasks::Sync`], each poll loop becomes one `.sync` Task instead.
 ///
 /// What ASL cannot express is reported, every problem at once: wait policies other than a
 /// fixed interval of whole seconds (exponential backoff, jitter, budgets, status hints),
@@ -68,7 +97,16 @@ pub fn to_asl(graph: &StateMachine, options: &ExportOptions) -> Result<Value, Bu
         .states
         .iter()
         .any(|s| matches!(s.state, State::Check { .. }));
+    // A `.sync` export leaves the poll loops' Wait and Check states out.
+    let left_out = |name: &str| {
+        matches!(options.jobs, JobTasks::Sync { .. })
+            && graph.states.iter().any(|s| {
+                s.name == name && matches!(s.state, State::PollWait { .. } | State::Check { .. })
+            })
+    };
     for (i, def) in graph.states.iter().enumerate() {
+        // A state the export adds after this one.
+        let mut added = None;
         let mut problem = |field: &str, message: String| {
             problems.push(Problem {
                 state: Some(def.name.clone()),
@@ -76,20 +114,52 @@ pub fn to_asl(graph: &StateMachine, options: &ExportOptions) -> Result<Value, Bu
                 message,
             });
         };
-        let state = match &def.state {
-            State::Submit { next, catch } => with_catch(
-                json!({"Type": "Task", "Resource": options.submit_resource, "ResultPath": "$.job", "Next": next}),
+        let state = match (&def.state, &options.jobs) {
+            (State::PollWait { .. } | State::Check { .. }, JobTasks::Sync { .. }) => continue,
+            (
+                State::Submit { next, catch },
+                JobTasks::Sync {
+                    resource,
+                    parameters,
+                },
+            ) => {
+                let after = after_poll_loop(graph, next);
+                let failed = format!("{} Failed", def.name);
+                if graph.states.iter().any(|s| s.name == failed) {
+                    problem(
+                        ".name",
+                        format!("a .sync export adds a state named {failed:?}, which exists"),
+                    );
+                    continue;
+                }
+                added = Some((
+                    failed.clone(),
+                    json!({"Type": "Pass", "Result": "FAILED", "ResultPath": "$.status.status", "Next": after}),
+                ));
+                let mut task = with_catch(
+                    json!({"Type": "Task", "Resource": resource, "Parameters": parameters,
+                        "ResultSelector": {"status": "SUCCEEDED", "output.$": "$", "detail.$": "$"},
+                        "ResultPath": "$.status", "Next": after}),
+                    catch,
+                );
+                let job_failed = json!({"ErrorEquals": [crate::names::TASK_FAILED], "ResultPath": "$.status", "Next": failed});
+                let catchers = task["Catch"].as_array().cloned().unwrap_or_default();
+                task["Catch"] = json!([job_failed].into_iter().chain(catchers).collect::<Vec<_>>());
+                task
+            }
+            (State::Submit { next, catch }, JobTasks::Functions { submit, .. }) => with_catch(
+                json!({"Type": "Task", "Resource": submit, "ResultPath": "$.job", "Next": next}),
                 catch,
             ),
-            State::PollWait { policy, next } => match fixed_seconds(policy) {
+            (State::PollWait { policy, next }, _) => match fixed_seconds(policy) {
                 Ok(seconds) => json!({"Type": "Wait", "Seconds": seconds, "Next": next}),
                 Err(why) => {
                     problem(".policy", why);
                     continue;
                 }
             },
-            State::Check { next, retry, catch } => {
-                let mut task = json!({"Type": "Task", "Resource": options.check_resource,
+            (State::Check { next, retry, catch }, JobTasks::Functions { check, .. }) => {
+                let mut task = json!({"Type": "Task", "Resource": check,
                     "InputPath": "$.job", "ResultPath": "$.status", "Next": next});
                 match retrier(retry) {
                     Ok(retrier) => task["Retry"] = json!([retrier]),
@@ -97,12 +167,15 @@ pub fn to_asl(graph: &StateMachine, options: &ExportOptions) -> Result<Value, Bu
                 }
                 with_catch(task, catch)
             }
-            State::Notify {
-                subject,
-                message,
-                next,
-                catch,
-            } => {
+            (
+                State::Notify {
+                    subject,
+                    message,
+                    next,
+                    catch,
+                },
+                _,
+            ) => {
                 let mut parameters = json!({"TopicArn": options.topic_arn, "Message": message});
                 if let Some(subject) = subject {
                     parameters["Subject"] = json!(subject);
@@ -113,13 +186,19 @@ pub fn to_asl(graph: &StateMachine, options: &ExportOptions) -> Result<Value, Bu
                     catch,
                 )
             }
-            State::Choice {
-                choices,
-                default,
-                io,
-            } => {
+            (
+                State::Choice {
+                    choices,
+                    default,
+                    io,
+                },
+                _,
+            ) => {
                 let mut rules = Vec::new();
                 for (j, rule) in choices.iter().enumerate() {
+                    if left_out(&rule.next) {
+                        continue;
+                    }
                     match condition(&rule.condition) {
                         Ok(mut asl) => {
                             asl["Next"] = json!(rule.next);
@@ -132,23 +211,26 @@ pub fn to_asl(graph: &StateMachine, options: &ExportOptions) -> Result<Value, Bu
                     }
                 }
                 let mut choice = json!({"Type": "Choice", "Choices": rules});
-                if let Some(default) = default {
+                if let Some(default) = default.as_ref().filter(|d| !left_out(d)) {
                     choice["Default"] = json!(default);
                 }
                 with_io(choice, io)
             }
             // The builder's Succeed outputs the job's output, which the exported Check put at
             // `$.status.output`.
-            State::Succeed { io } if polls && io.is_default() => {
+            (State::Succeed { io }, _) if polls && io.is_default() => {
                 json!({"Type": "Succeed", "OutputPath": "$.status.output"})
             }
-            State::Succeed { io } => with_io(json!({"Type": "Succeed"}), io),
-            State::Fail {
-                error,
-                cause,
-                error_path,
-                cause_path,
-            } => {
+            (State::Succeed { io }, _) => with_io(json!({"Type": "Succeed"}), io),
+            (
+                State::Fail {
+                    error,
+                    cause,
+                    error_path,
+                    cause_path,
+                },
+                _,
+            ) => {
                 let mut fail = json!({"Type": "Fail"});
                 match error_path {
                     Some(path) => fail["ErrorPath"] = json!(path.as_str()),
@@ -161,17 +243,20 @@ pub fn to_asl(graph: &StateMachine, options: &ExportOptions) -> Result<Value, Bu
                 }
                 fail
             }
-            State::Task {
-                resource,
-                io,
-                next,
-                retry,
-                catch,
-                timeout,
-                timeout_path,
-                heartbeat,
-                heartbeat_path,
-            } => {
+            (
+                State::Task {
+                    resource,
+                    io,
+                    next,
+                    retry,
+                    catch,
+                    timeout,
+                    timeout_path,
+                    heartbeat,
+                    heartbeat_path,
+                },
+                _,
+            ) => {
                 let mut task = with_io(
                     with_next(json!({"Type": "Task", "Resource": resource}), next),
                     io,
@@ -193,14 +278,14 @@ pub fn to_asl(graph: &StateMachine, options: &ExportOptions) -> Result<Value, Bu
                 }
                 with_catch(task, catch)
             }
-            State::Pass { result, io, next } => {
+            (State::Pass { result, io, next }, _) => {
                 let mut pass = with_io(with_next(json!({"Type": "Pass"}), next), io);
                 if let Some(result) = result {
                     pass["Result"] = result.clone();
                 }
                 pass
             }
-            State::Delay { until, io, next } => {
+            (State::Delay { until, io, next }, _) => {
                 let mut wait = with_io(with_next(json!({"Type": "Wait"}), next), io);
                 match until {
                     DelayUntil::Seconds(s) => wait["Seconds"] = json!(s),
@@ -222,13 +307,16 @@ pub fn to_asl(graph: &StateMachine, options: &ExportOptions) -> Result<Value, Bu
                 }
                 wait
             }
-            State::Parallel {
-                branches,
-                io,
-                next,
-                retry,
-                catch,
-            } => {
+            (
+                State::Parallel {
+                    branches,
+                    io,
+                    next,
+                    retry,
+                    catch,
+                },
+                _,
+            ) => {
                 let mut asl = Vec::new();
                 for (j, branch) in branches.iter().enumerate() {
                     match sub_machine(branch, options) {
@@ -242,17 +330,20 @@ pub fn to_asl(graph: &StateMachine, options: &ExportOptions) -> Result<Value, Bu
                     catch,
                 )
             }
-            State::Map {
-                processor,
-                items_path,
-                item_selector,
-                max_concurrency,
-                max_concurrency_path,
-                io,
-                next,
-                retry,
-                catch,
-            } => {
+            (
+                State::Map {
+                    processor,
+                    items_path,
+                    item_selector,
+                    max_concurrency,
+                    max_concurrency_path,
+                    io,
+                    next,
+                    retry,
+                    catch,
+                },
+                _,
+            ) => {
                 let mut map = json!({"Type": "Map"});
                 match sub_machine(processor, options) {
                     Ok(mut asl) => {
@@ -277,6 +368,7 @@ pub fn to_asl(graph: &StateMachine, options: &ExportOptions) -> Result<Value, Bu
             }
         };
         states.insert(def.name.clone(), state);
+        states.extend(added);
     }
     if !problems.is_empty() {
         return Err(BuildError { problems });
@@ -485,4 +577,21 @@ fn pointer_to_path(pointer: &str) -> String {
             }
         })
         .collect()
+}
+
+/// The first state after a Submit's poll loop (its Wait and Check states), for a `.sync`
+/// export that leaves the loop to Step Functions.
+fn after_poll_loop<'a>(graph: &'a StateMachine, mut next: &'a String) -> &'a String {
+    for _ in 0..graph.states.len() {
+        match graph
+            .states
+            .iter()
+            .find(|s| &s.name == next)
+            .map(|s| &s.state)
+        {
+            Some(State::PollWait { next: n, .. } | State::Check { next: n, .. }) => next = n,
+            _ => break,
+        }
+    }
+    next
 }

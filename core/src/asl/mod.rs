@@ -7,5 +7,5 @@ mod export;
 mod load;
 mod workflow;
 
-pub use export::{to_asl, ExportOptions};
+pub use export::{to_asl, ExportOptions, JobTasks};
 pub use load::from_asl;
