@@ -15,7 +15,10 @@ Created:
     MOTO_SIMPLE_BATCH_FAIL_AFTER=N to make every job FAILED instead (SubmitJob then blocks
     N seconds). With use_docker=true and no Docker daemon, jobs go SUBMITTED -> RUNNABLE
     -> FAILED within ~0.2 s.
-  * IAM role `pollflow-batch-service-role` (Batch service role ARN).
+  * Step Functions config: {"stepfunctions": {"execute_state_machine": true}} -> moto runs
+    executions with its own engine (a port of LocalStack's) instead of a canned history.
+  * IAM role `pollflow-batch-service-role` (Batch service role ARN; any role ARN does for
+    moto's state machines).
   * UNMANAGED Batch compute environment `pollflow-ce`, job queue `pollflow-queue`,
     container job definition `pollflow-job` (busybox, ["echo", "hello"]).
   * SNS topic `pollflow-topic` and SQS queue `pollflow-notifications` subscribed to it
@@ -83,6 +86,7 @@ def main():
         return session.client(name, endpoint_url=endpoint, config=cfg)
 
     set_moto_config(endpoint, {"batch": {"use_docker": False}})
+    set_moto_config(endpoint, {"stepfunctions": {"execute_state_machine": True}})
 
     iam = client("iam")
     try:

@@ -1,15 +1,17 @@
-//! AWS Batch, Amazon SNS, and Batch's job state-change events through Amazon SQS, with the
-//! AWS SDK (feature `aws`).
+//! AWS Batch, Amazon SNS, Batch's job state-change events through Amazon SQS, and AWS Step
+//! Functions, with the AWS SDK (feature `aws`).
 
 mod batch;
 mod convert;
 mod errors;
 mod sns;
 mod sqs_job_events;
+mod step_functions;
 
 pub use batch::AwsBatch;
 pub use sns::SnsNotifier;
 pub use sqs_job_events::{Received, SqsError, SqsJobEvents};
+pub use step_functions::{Deployed, ExecutionEvents, SfnError, StepFunctions};
 
 /// Loads AWS configuration the standard way (environment, profile, SSO, IMDS...), with an
 /// optional endpoint URL override (for example an AWS-compatible server on loopback).
