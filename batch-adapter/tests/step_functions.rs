@@ -15,9 +15,8 @@ use futures::{Stream, StreamExt};
 use moto::moto;
 use pollflow::workflow::Choice;
 use pollflow::{Engine, Event, EventKind, Outcome, TokioClock, WaitPolicy, Workflow};
-use pollflow_batch::aws::{load_config, SnsNotifier, StepFunctions};
-use pollflow_batch::integrations::service_tasks;
-use pollflow_batch::{batch_sync_export, LocalBatch};
+use pollflow_batch::aws::{load_config, service_tasks, StepFunctions};
+use pollflow_batch::batch_sync_export;
 use serde_json::{json, Value};
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/pollflow-states";
@@ -149,7 +148,7 @@ async fn a_deployed_definition_runs_as_it_does_locally_and_its_history_reads_as_
     let (cloud_entered, cloud_outcome) = watch(cloud).await;
 
     let workflow = Workflow::from_asl(&definition.to_string(), "local").unwrap();
-    let tasks = service_tasks(LocalBatch::new(), SnsNotifier::new(&sdk, topic.clone()));
+    let tasks = service_tasks(&sdk);
     let engine = Engine::with_tasks(workflow, tasks, TokioClock::new()).build();
     let (local_entered, local_outcome) = watch(engine.start(input)).await;
 

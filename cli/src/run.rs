@@ -6,7 +6,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use futures::StreamExt;
 use pollflow::graph::{DelayUntil, State};
 use pollflow::task::Tasks;
-use pollflow::{Engine, Event, EventKind, JobStatus, Outcome, TokioClock, VirtualClock, Workflow};
+use pollflow::{Engine, EventKind, Outcome, TokioClock, VirtualClock, Workflow};
+use pollflow_batch::aws::{load_config, AwsBatch};
 use pollflow_batch::integrations::service_tasks;
 use pollflow_batch::samples::{job_poller_functions, sample_config};
 use pollflow_batch::{LocalBatch, LocalNotifier};
@@ -15,12 +16,18 @@ use crate::args::{RunArgs, WaitOverride};
 use crate::bind::{bind_commands, waits_for_tokens};
 use crate::interrupts::Interrupts;
 use crate::real_work::RealWork;
+use crate::report;
 use crate::simulated_time;
 use crate::stdout;
 use crate::task_endpoint::TaskEndpoint;
 
 pub(crate) fn run(workflow: Workflow, options: RunArgs) -> ExitCode {
-    let prepared = with_waits(workflow, &options).and_then(|w| Ok((w, options.input()?)));
+    let prepared = with_waits(workflow, &options).and_then(|w| {
+        if options.endpoint.endpoint_url.is_some() && !options.aws {
+            return Err("--endpoint-url goes with --aws".to_owned());
+        }
+        Ok((w, options.input.value()?))
+    });
     let (workflow, input) = match prepared {
         Ok(prepared) => prepared,
         Err(message) => {
@@ -46,7 +53,15 @@ pub(crate) fn run(workflow: Workflow, options: RunArgs) -> ExitCode {
     } else {
         LocalNotifier::new()
     };
-    let tasks = job_poller_functions(work.batch()).merge(service_tasks(work.batch(), notifier));
+    let tasks = if options.aws {
+        // Batch and SNS on AWS (or the given endpoint): the sample's functions and the
+        // service integrations alike.
+        let config = runtime.block_on(load_config(options.endpoint.endpoint_url.as_deref()));
+        job_poller_functions(AwsBatch::new(&config))
+            .merge(pollflow_batch::aws::service_tasks(&config))
+    } else {
+        job_poller_functions(work.batch()).merge(service_tasks(work.batch(), notifier))
+    };
     // Task tokens are answered through the Step Functions API on 127.0.0.1.
     let endpoint = match waits_for_tokens(workflow.graph()).then(TaskEndpoint::bind) {
         None => None,
@@ -109,21 +124,9 @@ pub(crate) fn run(workflow: Workflow, options: RunArgs) -> ExitCode {
     if ended.stdout_closed {
         return stdout::closed();
     }
-    let failed = match ended.outcome {
-        Outcome::Succeeded { output } => {
-            return match stdout::print(&format!("{output}\n")) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(_) => stdout::closed(),
-            };
-        }
-        Outcome::Failed { error } | Outcome::TimedOut { error } => {
-            eprintln!("{}: {}", error.error, error.cause);
-            ExitCode::from(1)
-        }
-        Outcome::Aborted { .. } => {
-            eprintln!("AbortError: the execution was aborted");
-            ExitCode::from(1)
-        }
+    let failed = match report::outcome(ended.outcome) {
+        Ok(code) => code,
+        Err(_) => return stdout::closed(),
     };
     // Stopped by a signal: the shell's convention, 128 + its number.
     match ended.signal {
@@ -199,11 +202,11 @@ async fn drive(engine: &Engine, input: serde_json::Value, options: &RunArgs) -> 
         }
         let since = *started.get_or_insert(event.timestamp_ms);
         if !ended.stdout_closed {
-            let line = if options.json {
-                serde_json::to_string(&event).unwrap_or_default()
-            } else {
-                human(&event, event.timestamp_ms.saturating_sub(since))
-            };
+            let line = report::line(
+                &event,
+                event.timestamp_ms.saturating_sub(since),
+                options.json,
+            );
             if stdout::print(&format!("{line}\n")).is_err() {
                 // Nobody reads on: stop the run as a signal would (jobs cancelled, commands
                 // killed), quietly.
@@ -215,76 +218,6 @@ async fn drive(engine: &Engine, input: serde_json::Value, options: &RunArgs) -> 
             ended.outcome = outcome;
             return ended;
         }
-    }
-}
-
-/// One event as a line: time since the start, what happened.
-fn human(event: &Event, since_ms: u64) -> String {
-    let what = match &event.kind {
-        EventKind::ExecutionStarted { input } => format!("started with {input}"),
-        EventKind::StateEntered { state } => format!("→ {state}"),
-        EventKind::StateExited { state } => format!("← {state}"),
-        EventKind::TaskSubmitted { state, handle } => format!("  {state}: submitted job {handle}"),
-        EventKind::TaskTokenIssued { state, token } => format!("  {state}: task token {token}"),
-        EventKind::TaskSucceeded { state, output } => {
-            format!("  {state}: {}", abbreviate(&output.to_string()))
-        }
-        EventKind::TaskFailed {
-            state,
-            error,
-            retry_in_ms,
-        } => match retry_in_ms {
-            Some(ms) => format!("  {state}: {error} (retry in {ms} ms)"),
-            None => format!("  {state}: {error}"),
-        },
-        EventKind::WaitStarted {
-            state, delay_ms, ..
-        } => format!("  {state}: waiting {delay_ms} ms"),
-        EventKind::StatusChecked {
-            state,
-            attempt,
-            status,
-            pushed,
-        } => {
-            let word = match &**status {
-                JobStatus::Pending { .. } => status.status_word().unwrap_or("PENDING"),
-                JobStatus::Succeeded { .. } => "SUCCEEDED",
-                JobStatus::Failed { .. } => "FAILED",
-            };
-            let how = if *pushed { " (pushed)" } else { "" };
-            format!("  {state}: check {attempt}: {word}{how}")
-        }
-        EventKind::ChoiceTaken { state, next } => format!("  {state}: chose {next:?}"),
-        EventKind::Notified { state, message } => format!("  {state}: notified {message:?}"),
-        EventKind::JobCancelled { handle, error } => match error {
-            Some(e) => format!("  cancelling job {handle} failed: {e}"),
-            None => format!("  cancelled job {handle}"),
-        },
-        EventKind::ExecutionSucceeded { .. } => "succeeded".into(),
-        EventKind::ExecutionFailed { error } => format!("failed: {}", error.error),
-        EventKind::ExecutionTimedOut { error } => format!("timed out: {}", error.error),
-        EventKind::ExecutionAborted { .. } => "aborted".into(),
-        EventKind::BranchStarted { input } => format!("started with {input}"),
-        EventKind::BranchSucceeded { output } => {
-            format!("succeeded: {}", abbreviate(&output.to_string()))
-        }
-        EventKind::BranchFailed { error } => format!("failed: {}", error.error),
-        EventKind::BranchAborted { .. } => "stopped".into(),
-        _ => format!("{:?}", event.kind),
-    };
-    // Inside a Parallel branch or a Map item: `Par[1] › Each[0] › what`.
-    let route: String = event
-        .route
-        .iter()
-        .map(|hop| format!("{}[{}] › ", hop.state, hop.index))
-        .collect();
-    format!("[{:>8.3}s] {route}{what}", since_ms as f64 / 1000.0)
-}
-
-fn abbreviate(text: &str) -> String {
-    match text.char_indices().nth(200) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_owned(),
     }
 }
 

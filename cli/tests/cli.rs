@@ -244,7 +244,7 @@ fn help_and_version_exit_zero_on_every_subcommand() {
     let out = pollflow(&["--version"]);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(stdout(&out), format!("pollflow {version}"));
-    for command in ["run", "validate", "graph"] {
+    for command in ["run", "validate", "graph", "deploy", "start"] {
         let help = pollflow(&[command, "--help"]);
         assert_eq!(help.status.code(), Some(0), "{command} --help");
         assert!(
@@ -269,6 +269,23 @@ fn help_and_version_exit_zero_on_every_subcommand() {
         "--draw-path <FILE.mmd|FILE.dot>",
     ] {
         assert!(help.contains(flag), "{flag} missing from:\n{help}");
+    }
+    assert!(
+        help.contains("--aws") && help.contains("--endpoint-url <URL>"),
+        "{help}"
+    );
+    let deploy = stdout(&pollflow(&["deploy", "--help"]));
+    for flag in ["--name <NAME>", "--role-arn <ARN>", "--endpoint-url <URL>"] {
+        assert!(deploy.contains(flag), "{flag} missing from:\n{deploy}");
+    }
+    let start = stdout(&pollflow(&["start", "--help"]));
+    for flag in [
+        "<STATE_MACHINE>",
+        "--input <JSON>",
+        "--input-file <PATH>",
+        "--endpoint-url <URL>",
+    ] {
+        assert!(start.contains(flag), "{flag} missing from:\n{start}");
     }
     assert!(pollflow(&["help", "graph"]).status.success());
     assert!(stdout(&pollflow(&["graph", "-h"])).contains("--format <FORMAT>"));

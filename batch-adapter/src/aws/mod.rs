@@ -9,8 +9,12 @@ mod sqs_job_events;
 mod step_functions;
 
 pub use batch::AwsBatch;
-pub use sns::SnsNotifier;
+use pollflow::task::Tasks;
+pub use sns::{SnsNotifier, SnsPublishTask};
 pub use sqs_job_events::{Received, SqsError, SqsJobEvents};
+
+use crate::integrations::{batch_tasks, SNS_PUBLISH};
+
 pub use step_functions::{Deployed, ExecutionEvents, SfnError, StepFunctions};
 
 /// Loads AWS configuration the standard way (environment, profile, SSO, IMDS...), with an
@@ -42,4 +46,11 @@ pub async fn load_config(endpoint_url: Option<&str>) -> aws_config::SdkConfig {
         loader = loader.endpoint_url(url);
     }
     loader.load().await
+}
+
+/// Step Functions' service integrations on AWS, for ASL definitions run locally: Batch
+/// (`batch:submitJob`, `batch:submitJob.sync`) through [`AwsBatch`], and `sns:publish` to
+/// each state's topic through [`SnsPublishTask`].
+pub fn service_tasks(config: &aws_config::SdkConfig) -> Tasks {
+    batch_tasks(AwsBatch::new(config)).handler(SNS_PUBLISH, SnsPublishTask::new(config))
 }

@@ -1,13 +1,16 @@
-//! A [`Notifier`] publishing to an Amazon SNS topic.
+//! Amazon SNS: a [`Notifier`] publishing to a topic, and the `sns:publish` Task state.
 
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use aws_sdk_sns::types::MessageAttributeValue;
 use aws_sdk_sns::Client;
+use pollflow::task::TaskHandler;
 use pollflow::{Notification, Notifier, TaskError};
+use serde_json::{json, Value};
 
 use super::errors::classify;
+use crate::integrations::Publish;
 
 /// Publishes each notification to one topic: the message as `Message`, the subject as
 /// `Subject`, the Notify state's name as the message attribute `state`, plus any fixed
@@ -68,10 +71,73 @@ impl Notifier for SnsNotifier {
         for (name, value) in &self.attributes {
             publish = publish.message_attributes(name, attribute(value)?);
         }
-        publish.send().await.map_err(|e| {
-            let failure = classify(&e);
-            TaskError::new(format!("SNS.{}", failure.code), failure.message).with_source(e)
-        })?;
+        publish.send().await.map_err(sns_error)?;
         Ok(())
+    }
+}
+
+/// A failed SNS call as a task error named the way Step Functions names it (`SNS.<code>`).
+fn sns_error<E>(
+    e: aws_sdk_sns::error::SdkError<E, aws_sdk_sns::config::http::HttpResponse>,
+) -> TaskError
+where
+    E: aws_sdk_sns::error::ProvideErrorMetadata
+        + aws_smithy_types::retry::ProvideErrorKind
+        + std::error::Error
+        + Send
+        + Sync
+        + 'static,
+{
+    let failure = classify(&e);
+    TaskError::new(format!("SNS.{}", failure.code), failure.message).with_source(e)
+}
+
+/// The `sns:publish` Task state on Amazon SNS: publishes to the state's `TopicArn`, with its
+/// `Message`, `Subject` and `MessageAttributes` (`{"name": {"DataType": "String",
+/// "StringValue": "..."}}`), and returns `{MessageId}` (and `SequenceNumber` for a FIFO
+/// topic), as Step Functions does.
+#[derive(Clone, Debug)]
+pub struct SnsPublishTask {
+    client: Client,
+}
+
+impl SnsPublishTask {
+    /// Publishes with AWS configuration `config` (see [`load_config`](super::load_config)).
+    pub fn new(config: &aws_config::SdkConfig) -> Self {
+        Self {
+            client: Client::new(config),
+        }
+    }
+}
+
+#[async_trait]
+impl TaskHandler for SnsPublishTask {
+    async fn call(&self, input: Value) -> Result<Value, TaskError> {
+        let publish = Publish::from_input(&input)?;
+        let invalid = |why: String| TaskError::new("SNS.InvalidParameterException", why);
+        let topic = publish
+            .topic
+            .ok_or_else(|| invalid("TopicArn is required".into()))?;
+        let mut request = self
+            .client
+            .publish()
+            .topic_arn(topic)
+            .message(publish.message)
+            .set_subject(publish.subject);
+        for (name, value) in publish.attributes.as_object().into_iter().flatten() {
+            let field = |field: &str| value.get(field).and_then(Value::as_str).map(str::to_owned);
+            let attribute = MessageAttributeValue::builder()
+                .set_data_type(field("DataType"))
+                .set_string_value(field("StringValue"))
+                .build()
+                .map_err(|e| invalid(format!("MessageAttributes.{name}: {e}")))?;
+            request = request.message_attributes(name, attribute);
+        }
+        let published = request.send().await.map_err(sns_error)?;
+        let mut result = json!({ "MessageId": published.message_id() });
+        if let Some(sequence) = published.sequence_number() {
+            result["SequenceNumber"] = json!(sequence);
+        }
+        Ok(result)
     }
 }

@@ -13,6 +13,8 @@ use pollflow::{Notifier, PollGroup};
 use crate::api::{BatchApi, DESCRIBE_JOBS_MAX};
 use crate::poller::BatchPoller;
 use batch::{SubmitBatchJob, SyncBatchJob};
+#[cfg(feature = "aws")]
+pub(crate) use sns::Publish;
 use sns::SnsPublish;
 
 /// `batch:submitJob` and its `.sync` form.
@@ -68,9 +70,16 @@ where
     B: BatchApi + Clone + 'static,
     N: Notifier + 'static,
 {
+    batch_tasks(api).handler(SNS_PUBLISH, SnsPublish::new(notifier))
+}
+
+/// The Batch handlers of [`service_tasks`] alone (`batch:submitJob` and its `.sync` form).
+pub fn batch_tasks<B>(api: B) -> Tasks
+where
+    B: BatchApi + Clone + 'static,
+{
     let jobs = PollGroup::new(BatchPoller::new(api.clone()), DESCRIBE_JOBS_MAX);
     Tasks::new()
         .job(BATCH_SUBMIT_JOB_SYNC, SyncBatchJob(jobs))
         .handler(BATCH_SUBMIT_JOB, SubmitBatchJob(api))
-        .handler(SNS_PUBLISH, SnsPublish::new(notifier))
 }

@@ -23,33 +23,53 @@ impl<N> SnsPublish<N> {
     }
 }
 
-#[async_trait]
-impl<N: Notifier> TaskHandler for SnsPublish<N> {
-    async fn call(&self, input: Value) -> Result<Value, TaskError> {
+/// The parameters of an `sns:publish` Task state.
+pub(crate) struct Publish {
+    /// `TopicArn`, when given.
+    pub(crate) topic: Option<String>,
+    pub(crate) message: String,
+    pub(crate) subject: Option<String>,
+    /// `MessageAttributes`, as given (`null` when absent).
+    pub(crate) attributes: Value,
+}
+
+impl Publish {
+    /// Reads the parameters as Step Functions does: `Message` is required (JSON other than a
+    /// string is sent as its text), `Subject` and `TopicArn` must be strings.
+    pub(crate) fn from_input(input: &Value) -> Result<Self, TaskError> {
         let invalid = |why: &str| TaskError::new("SNS.InvalidParameterException", why.to_owned());
         let message = match input.get("Message") {
             Some(Value::String(text)) => text.clone(),
             Some(Value::Null) | None => return Err(invalid("Message is required")),
             Some(json) => json.to_string(),
         };
-        let subject = match input.get("Subject") {
-            None => None,
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(_) => return Err(invalid("Subject must be a string")),
+        let text = |field: &str| match input.get(field) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(invalid(&format!("{field} must be a string"))),
         };
-        let topic = input
-            .get("TopicArn")
-            .and_then(Value::as_str)
-            .unwrap_or("sns:publish");
+        Ok(Self {
+            topic: text("TopicArn")?,
+            message,
+            subject: text("Subject")?,
+            attributes: input
+                .get("MessageAttributes")
+                .cloned()
+                .unwrap_or(Value::Null),
+        })
+    }
+}
+
+#[async_trait]
+impl<N: Notifier> TaskHandler for SnsPublish<N> {
+    async fn call(&self, input: Value) -> Result<Value, TaskError> {
+        let publish = Publish::from_input(&input)?;
         self.notifier
             .notify(&Notification {
-                state: topic.to_owned(),
-                subject,
-                message,
-                detail: input
-                    .get("MessageAttributes")
-                    .cloned()
-                    .unwrap_or(Value::Null),
+                state: publish.topic.unwrap_or_else(|| "sns:publish".to_owned()),
+                subject: publish.subject,
+                message: publish.message,
+                detail: publish.attributes,
             })
             .await?;
         let n = self.published.fetch_add(1, Ordering::Relaxed) + 1;

@@ -3,22 +3,32 @@
 //! clap prints `--help` and `--version` (on every subcommand) and exits 0; a usage error
 //! exits 2, as do the checks made after parsing (a bad `--input`, an unknown state).
 
+mod aws;
+mod deploy;
 mod graph;
+mod input;
 mod run;
+mod start;
 mod validate;
 
 use clap::{Parser, Subcommand};
 
+pub(crate) use aws::EndpointArgs;
+pub(crate) use deploy::DeployArgs;
 pub(crate) use graph::{Format, GraphArgs};
+pub(crate) use input::InputArgs;
 pub(crate) use run::{RunArgs, WaitOverride};
+pub(crate) use start::StartArgs;
 pub(crate) use validate::ValidateArgs;
 
 /// What every `--help` ends with.
 const EXIT_STATUS: &str = "\
-Exit status: 0 the execution succeeded (or the file is valid), 1 it failed, 2 invalid
-definition or usage, 130/143 the run was aborted by SIGINT/SIGTERM.";
+Exit status: 0 the execution succeeded (or the file is valid, or deployed), 1 it failed,
+timed out or was aborted, 2 invalid definition or usage (or AWS refused the request),
+130/143 the run was aborted by SIGINT/SIGTERM.";
 
-/// `pollflow`: run, validate and draw Amazon States Language state machines locally.
+/// `pollflow`: run, validate and draw Amazon States Language state machines locally, and
+/// deploy and start them on AWS Step Functions.
 #[derive(Debug, Parser)]
 #[command(
     name = "pollflow",
@@ -49,6 +59,16 @@ pub(crate) enum Command {
     /// Parallel branches and Map item processors are drawn inside, as subgraphs (Mermaid) or
     /// dashed clusters (DOT).
     Graph(GraphArgs),
+    /// Creates the state machine on AWS Step Functions, or updates it if it exists
+    ///
+    /// The definition is checked as `validate` checks it first. The last line of stdout is the
+    /// state machine's ARN.
+    Deploy(DeployArgs),
+    /// Starts an execution on AWS Step Functions and prints its events as `run` does
+    ///
+    /// The events are read from the execution's history. The last line of stdout is the
+    /// execution's output (JSON). SIGINT or SIGTERM stops the execution.
+    Start(StartArgs),
 }
 
 #[cfg(test)]

@@ -1,12 +1,12 @@
 //! `pollflow run FILE [options]`.
 
-use std::io::Read;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
 use pollflow::Limits;
-use serde_json::Value;
+
+use super::{EndpointArgs, InputArgs};
 
 /// The arguments of `pollflow run`.
 #[derive(Debug, Args)]
@@ -15,13 +15,15 @@ pub(crate) struct RunArgs {
     /// The state machine: an Amazon States Language JSON file.
     pub(crate) file: PathBuf,
 
-    /// The execution's input, as JSON text; `-` reads it from standard input.
-    #[arg(long, value_name = "JSON", group = "input_source")]
-    input: Option<String>,
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
 
-    /// The execution's input, from a JSON file; `-` is standard input.
-    #[arg(long, value_name = "PATH", group = "input_source")]
-    input_file: Option<PathBuf>,
+    /// Sends Batch and SNS calls to AWS (or --endpoint-url) instead of the embedded local Batch
+    #[arg(long, conflicts_with = "simulated_time")]
+    pub(crate) aws: bool,
+
+    #[command(flatten)]
+    pub(crate) endpoint: EndpointArgs,
 
     /// Serves Task state STATE with a shell command (repeatable)
     ///
@@ -135,30 +137,6 @@ impl RunArgs {
         self.max_task_output_bytes
             .unwrap_or_else(|| usize::try_from(self.limits.max_payload_bytes).unwrap_or(usize::MAX))
     }
-
-    /// The execution's input: `{}` unless `--input` or `--input-file` gives one.
-    pub(crate) fn input(&self) -> Result<Value, String> {
-        let (flag, text) = match (&self.input, &self.input_file) {
-            (Some(text), _) if text == "-" => ("--input", stdin()?),
-            (Some(text), _) => ("--input", text.clone()),
-            (None, Some(path)) if path.as_os_str() == "-" => ("--input-file", stdin()?),
-            (None, Some(path)) => (
-                "--input-file",
-                std::fs::read_to_string(path)
-                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?,
-            ),
-            (None, None) => return Ok(Value::Object(Default::default())),
-        };
-        serde_json::from_str(&text).map_err(|e| format!("{flag}: not JSON: {e}"))
-    }
-}
-
-fn stdin() -> Result<String, String> {
-    let mut text = String::new();
-    std::io::stdin()
-        .read_to_string(&mut text)
-        .map_err(|e| format!("cannot read standard input: {e}"))?;
-    Ok(text)
 }
 
 /// `STATE=COMMAND`; which `=` ends STATE is decided once the Task states are known.

@@ -95,7 +95,7 @@ fn malformed_definitions_are_errors_not_panics() {
 
 #[test]
 fn an_exported_builder_workflow_runs_the_same_on_the_asl_path() {
-    use pollflow::asl::{to_asl, ExportOptions};
+    use pollflow::asl::{to_asl, ExportOptions, JobTasks};
     use pollflow::workflow::{Arm, Choice};
     use pollflow::WaitPolicy;
 
@@ -115,6 +115,9 @@ fn an_exported_builder_workflow_runs_the_same_on_the_asl_path() {
         .unwrap();
     let options = ExportOptions::default();
     let asl = to_asl(workflow.graph(), &options).unwrap();
+    let JobTasks::Functions { submit, check } = &options.jobs else {
+        panic!("the default export uses functions")
+    };
 
     // The check function answers in JobStatus JSON: pending twice, then succeeded.
     let checks = Arc::new(SyncCell::new(0));
@@ -122,12 +125,9 @@ fn an_exported_builder_workflow_runs_the_same_on_the_asl_path() {
     let published = Arc::new(Mutex::new(Vec::new()));
     let sink = published.clone();
     let tasks = Tasks::new()
+        .handler(submit.clone(), task_fn(|_| async { Ok(json!("job-9")) }))
         .handler(
-            options.submit_resource.clone(),
-            task_fn(|_| async { Ok(json!("job-9")) }),
-        )
-        .handler(
-            options.check_resource.clone(),
+            check.clone(),
             task_fn(move |handle: Value| {
                 assert_eq!(handle, json!("job-9"));
                 counted.set(counted.get() + 1);

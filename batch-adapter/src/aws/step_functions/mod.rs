@@ -165,8 +165,9 @@ impl StepFunctions {
         })
     }
 
-    /// Starts an execution of the state machine `name_or_arn` with `input`, and returns its
-    /// events ([`ExecutionEvents`]: dropping them before the execution ends stops it).
+    /// Starts an execution of the state machine `name_or_arn` with `input`, named with 128
+    /// random bits, and returns its events ([`ExecutionEvents`]: dropping them before the
+    /// execution ends stops it).
     ///
     /// # Errors
     /// No such state machine, or the service refused the execution or did not answer.
@@ -175,11 +176,32 @@ impl StepFunctions {
         name_or_arn: &str,
         input: &Value,
     ) -> Result<ExecutionEvents, SfnError> {
+        let mut id = [0u8; 16];
+        getrandom::fill(&mut id)
+            .map_err(|e| SfnError::new("Pollflow.Random", e.to_string(), true))?;
+        let name: String = id.iter().map(|b| format!("{b:02x}")).collect();
+        self.start_named(name_or_arn, &name, input).await
+    }
+
+    /// [`start`](Self::start) with the execution's name: starting a standard workflow's
+    /// execution again with the same name and input returns the first one instead of
+    /// running it twice (an execution with that name and other input is an
+    /// `ExecutionAlreadyExists` error).
+    ///
+    /// # Errors
+    /// As [`start`](Self::start).
+    pub async fn start_named(
+        &self,
+        name_or_arn: &str,
+        execution_name: &str,
+        input: &Value,
+    ) -> Result<ExecutionEvents, SfnError> {
         let arn = self.state_machine_arn(name_or_arn).await?;
         let started = self
             .client
             .start_execution()
             .state_machine_arn(&arn)
+            .name(execution_name)
             .input(input.to_string())
             .send()
             .await
