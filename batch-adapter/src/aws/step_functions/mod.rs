@@ -100,9 +100,10 @@ impl StepFunctions {
         })
     }
 
-    /// [`deploy`](Self::deploy) for a workflow: the builder's exported with `options` (see
-    /// [`to_asl`]; [`batch_sync_export`](crate::batch_sync_export) for a `BatchPoller`
-    /// workflow), a loaded definition's as it was loaded.
+    /// [`deploy`](Self::deploy) for a workflow, exported with `options` (see [`to_asl`];
+    /// [`batch_sync_export`](crate::batch_sync_export) for a workflow polled by `BatchPoller`).
+    /// A workflow loaded from ASL is exported back from its graph; to deploy a file exactly as
+    /// written, pass its text to [`deploy`](Self::deploy).
     ///
     /// # Errors
     /// The workflow does not export (its problems, as `Pollflow.ExportFailed`), or as
