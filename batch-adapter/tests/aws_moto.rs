@@ -1,6 +1,10 @@
 //! AwsBatch and SnsNotifier against moto, an AWS-compatible server on 127.0.0.1 (started by
 //! `scripts/test.sh`). Assertions read what moto holds, not only what our code returns.
 
+#[allow(
+    dead_code,
+    reason = "the moto module serves several test files; this one uses part of it"
+)]
 mod moto;
 
 use std::time::{Duration, Instant};
@@ -204,26 +208,10 @@ async fn sns_notifier_publishes_message_subject_and_attributes() {
         .await
         .unwrap();
 
-    let mut bodies = Vec::new();
-    for _ in 0..10 {
-        let received = sqs
-            .receive_message()
-            .queue_url(&moto.sqs_queue_url)
-            .max_number_of_messages(10)
-            .wait_time_seconds(1)
-            .send()
-            .await
-            .unwrap();
-        bodies.extend(
-            received
-                .messages()
-                .iter()
-                .filter_map(|m| m.body().map(str::to_owned)),
-        );
-        if bodies.iter().any(|b| b.contains(&marker)) {
-            break;
-        }
-    }
+    let bodies = moto::receive_until(&sqs, &moto.sqs_queue_url, |bodies| {
+        bodies.iter().any(|b| b.contains(&marker))
+    })
+    .await;
     let body = bodies
         .iter()
         .find(|b| b.contains(&marker))

@@ -50,15 +50,7 @@ async fn wiring(sdk: &aws_config::SdkConfig, name: &str) -> Wiring {
         .unwrap()
         .queue_url
         .unwrap();
-    let attributes = sqs
-        .get_queue_attributes()
-        .queue_url(&queue_url)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .unwrap();
-    let queue_arn =
-        attributes.attributes().unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn].clone();
+    let queue_arn = moto::queue_arn(&sqs, &queue_url).await;
     let events = aws_sdk_eventbridge::Client::new(sdk);
     events.create_event_bus().name(&name).send().await.unwrap();
     let pattern = json!({"source": ["aws.batch"], "detail-type": ["Batch Job State Change"]});

@@ -99,15 +99,7 @@ async fn topic_with_queue(sdk: &aws_config::SdkConfig) -> (String, String) {
         .unwrap()
         .queue_url
         .unwrap();
-    let attributes = sqs
-        .get_queue_attributes()
-        .queue_url(&queue_url)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .unwrap();
-    let queue_arn =
-        attributes.attributes().unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn].clone();
+    let queue_arn = moto::queue_arn(&sqs, &queue_url).await;
     sns.subscribe()
         .topic_arn(&topic)
         .protocol("sqs")
@@ -174,24 +166,7 @@ async fn a_deployed_definition_runs_as_it_does_locally_and_its_history_reads_as_
 
     // Both runs published "job-3".
     let sqs = aws_sdk_sqs::Client::new(&sdk);
-    let mut bodies = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while bodies.len() < 2 && Instant::now() < deadline {
-        let received = sqs
-            .receive_message()
-            .queue_url(&queue_url)
-            .max_number_of_messages(10)
-            .wait_time_seconds(1)
-            .send()
-            .await
-            .unwrap();
-        bodies.extend(
-            received
-                .messages()
-                .iter()
-                .filter_map(|m| m.body().map(str::to_owned)),
-        );
-    }
+    let bodies = moto::receive_until(&sqs, &queue_url, |bodies| bodies.len() >= 2).await;
     assert_eq!(bodies, ["job-3", "job-3"]);
 }
 

@@ -48,6 +48,20 @@ fn definition(topic_arn: &str) -> Value {
     })
 }
 
+/// `pollflow deploy FILE --name NAME` with the test role, on `endpoint`.
+fn deploy(file: &str, name: &str, endpoint: &str) -> std::process::Output {
+    pollflow(&[
+        "deploy",
+        file,
+        "--name",
+        name,
+        "--role-arn",
+        ROLE,
+        "--endpoint-url",
+        endpoint,
+    ])
+}
+
 /// The fixture queue's SNS envelopes, until one carries `message` (10 s at most).
 fn published(endpoint: &str, message: &str) -> bool {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -95,16 +109,7 @@ fn a_deployed_definition_started_on_moto_ends_as_it_runs_locally_and_publishes()
     let expected = json!([{"id": format!("job-{n}"), "parts": 3}, {"total": 13}]);
     assert_eq!(last_line(&local), expected);
 
-    let deployed = pollflow(&[
-        "deploy",
-        &file,
-        "--name",
-        &name,
-        "--role-arn",
-        ROLE,
-        "--endpoint-url",
-        &endpoint,
-    ]);
+    let deployed = deploy(&file, &name, &endpoint);
     assert!(deployed.status.success(), "{}", stderr(&deployed));
     let arn = stdout(&deployed)
         .lines()
@@ -121,16 +126,7 @@ fn a_deployed_definition_started_on_moto_ends_as_it_runs_locally_and_publishes()
         stderr(&deployed)
     );
     // Deploying again updates the same state machine.
-    let again = pollflow(&[
-        "deploy",
-        &file,
-        "--name",
-        &name,
-        "--role-arn",
-        ROLE,
-        "--endpoint-url",
-        &endpoint,
-    ]);
+    let again = deploy(&file, &name, &endpoint);
     assert!(again.status.success(), "{}", stderr(&again));
     assert_eq!(stdout(&again).lines().last(), Some(arn.as_str()));
     assert!(stderr(&again).contains("updated"), "{}", stderr(&again));
@@ -191,16 +187,7 @@ fn start_exits_one_when_the_execution_fails_and_two_when_there_is_no_such_machin
         &json!({"StartAt": "No", "States": {"No": {"Type": "Fail", "Error": "Custom.Broken", "Cause": "on purpose"}}}),
     );
     let name = format!("pollflow-cli-failing-{n}");
-    let deployed = pollflow(&[
-        "deploy",
-        &failing,
-        "--name",
-        &name,
-        "--role-arn",
-        ROLE,
-        "--endpoint-url",
-        &endpoint,
-    ]);
+    let deployed = deploy(&failing, &name, &endpoint);
     assert!(deployed.status.success(), "{}", stderr(&deployed));
 
     let started = pollflow(&["start", &name, "--endpoint-url", &endpoint]);
@@ -226,16 +213,7 @@ fn start_exits_one_when_the_execution_fails_and_two_when_there_is_no_such_machin
     );
 
     let invalid = write("invalid", &json!({"StartAt": "Nowhere", "States": {}}));
-    let refused = pollflow(&[
-        "deploy",
-        &invalid,
-        "--name",
-        &name,
-        "--role-arn",
-        ROLE,
-        "--endpoint-url",
-        &endpoint,
-    ]);
+    let refused = deploy(&invalid, &name, &endpoint);
     assert_eq!(refused.status.code(), Some(2));
     let bad_input = pollflow(&["start", &name, "--input", "{", "--endpoint-url", &endpoint]);
     assert_eq!(bad_input.status.code(), Some(2));
@@ -301,16 +279,7 @@ fn sigint_stops_the_execution_that_start_is_watching() {
         &json!({"StartAt": "Long", "States": {"Long": {"Type": "Wait", "Seconds": 600, "End": true}}}),
     );
     let name = format!("pollflow-cli-long-{n}");
-    let deployed = pollflow(&[
-        "deploy",
-        &long,
-        "--name",
-        &name,
-        "--role-arn",
-        ROLE,
-        "--endpoint-url",
-        &endpoint,
-    ]);
+    let deployed = deploy(&long, &name, &endpoint);
     assert!(deployed.status.success(), "{}", stderr(&deployed));
 
     let mut child = support::command(&["start", &name, "--endpoint-url", &endpoint])

@@ -210,3 +210,44 @@ pub async fn jobs_named(
     }
     found
 }
+
+/// The ARN of the SQS queue at `url`.
+pub async fn queue_arn(sqs: &aws_sdk_sqs::Client, url: &str) -> String {
+    use aws_sdk_sqs::types::QueueAttributeName;
+    let attributes = sqs
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap();
+    attributes.attributes().unwrap()[&QueueAttributeName::QueueArn].clone()
+}
+
+/// The bodies of the messages received from the queue at `url` until `enough` says so, for
+/// 10 s at most (one-second long polls).
+pub async fn receive_until(
+    sqs: &aws_sdk_sqs::Client,
+    url: &str,
+    enough: impl Fn(&[String]) -> bool,
+) -> Vec<String> {
+    let mut bodies = Vec::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !enough(&bodies) && std::time::Instant::now() < deadline {
+        let received = sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .unwrap();
+        bodies.extend(
+            received
+                .messages()
+                .iter()
+                .filter_map(|m| m.body().map(str::to_owned)),
+        );
+    }
+    bodies
+}
