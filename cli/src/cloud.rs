@@ -37,7 +37,8 @@ pub(crate) fn deploy(args: &DeployArgs, definition: &str) -> ExitCode {
 }
 
 /// Starts an execution and prints its events until it ends, then its output. A SIGINT or
-/// SIGTERM stops the execution (a second one leaves at once); so does a reader that leaves.
+/// SIGTERM stops the execution (a second one leaves at once); so does a reader that leaves,
+/// and so does losing its events (exit status 2).
 pub(crate) fn start(args: &StartArgs) -> ExitCode {
     let input = match args.input.value() {
         Ok(input) => input,
@@ -47,8 +48,14 @@ pub(crate) fn start(args: &StartArgs) -> ExitCode {
         }
     };
     on_runtime(async {
+        let mut interrupts = Interrupts::receive();
         let sfn = client(&args.aws).await;
-        let mut events = match sfn.start(&args.state_machine, &input).await {
+        let started = tokio::select! {
+            biased;
+            received = interrupts.next() => return signalled(received),
+            started = sfn.start(&args.state_machine, &input) => started,
+        };
+        let mut events = match started {
             Ok(events) => events,
             Err(e) => {
                 eprintln!("pollflow: {e}");
@@ -57,16 +64,20 @@ pub(crate) fn start(args: &StartArgs) -> ExitCode {
         };
         let arn = events.execution_arn().to_owned();
         eprintln!("pollflow: started {arn}");
-        let mut interrupts = Interrupts::receive();
         let (mut signal, mut stdout_closed, mut started) = (None, false, None);
         loop {
             let event = tokio::select! {
                 biased;
                 received = interrupts.next() => {
                     if signal.replace(received).is_some() {
-                        return ExitCode::from(u8::try_from(128 + received).unwrap_or(1));
+                        return signalled(received);
                     }
-                    stop(&sfn, &arn, "pollflow start: interrupted").await;
+                    // Stop it, unless a second signal says not to wait for that.
+                    tokio::select! {
+                        biased;
+                        again = interrupts.next() => return signalled(again),
+                        () = stop(&sfn, &arn, "pollflow start: interrupted") => {}
+                    }
                     continue;
                 }
                 event = events.next() => event,
@@ -87,15 +98,18 @@ pub(crate) fn start(args: &StartArgs) -> ExitCode {
             },
             (None, false) => {
                 let why = events.error().map_or_else(String::new, ToString::to_string);
-                eprintln!("pollflow: the events of {arn} could not be read: {why}");
-                ExitCode::from(1)
+                eprintln!("pollflow: the events of {arn} could not be read ({why}); stopping it");
+                stop(&sfn, &arn, "pollflow start: its events could not be read").await;
+                ExitCode::from(2)
             }
         };
-        match signal {
-            Some(signal) => ExitCode::from(u8::try_from(128 + signal).unwrap_or(1)),
-            None => status,
-        }
+        signal.map_or(status, signalled)
     })
+}
+
+/// The exit status after a signal: the shell's convention, 128 + its number.
+fn signalled(signal: i32) -> ExitCode {
+    ExitCode::from(u8::try_from(128 + signal).unwrap_or(1))
 }
 
 async fn client(endpoint: &EndpointArgs) -> StepFunctions {

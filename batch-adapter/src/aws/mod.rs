@@ -8,13 +8,13 @@ mod sns;
 mod sqs_job_events;
 mod step_functions;
 
-pub use batch::AwsBatch;
 use pollflow::task::Tasks;
-pub use sns::{SnsNotifier, SnsPublishTask};
-pub use sqs_job_events::{Received, SqsError, SqsJobEvents};
 
 use crate::integrations::{batch_tasks, SNS_PUBLISH};
 
+pub use batch::AwsBatch;
+pub use sns::{SnsNotifier, SnsPublishTask};
+pub use sqs_job_events::{Received, SqsError, SqsJobEvents};
 pub use step_functions::{Deployed, ExecutionEvents, SfnError, StepFunctions};
 
 /// Loads AWS configuration the standard way (environment, profile, SSO, IMDS...), with an

@@ -92,10 +92,11 @@ where
     TaskError::new(format!("SNS.{}", failure.code), failure.message).with_source(e)
 }
 
-/// The `sns:publish` Task state on Amazon SNS: publishes to the state's `TopicArn`, with its
-/// `Message`, `Subject` and `MessageAttributes` (`{"name": {"DataType": "String",
-/// "StringValue": "..."}}`), and returns `{MessageId}` (and `SequenceNumber` for a FIFO
-/// topic), as Step Functions does.
+/// The `sns:publish` Task state on Amazon SNS: publishes to the state's `TopicArn` (or
+/// `TargetArn`, or `PhoneNumber`), with its `Message`, `Subject`, `MessageAttributes`
+/// (`{"name": {"DataType": "String", "StringValue": "..."}}`; binary values are not passed
+/// on), and for FIFO topics `MessageGroupId` and `MessageDeduplicationId`; returns
+/// `{MessageId}` (and `SequenceNumber` from a FIFO topic), as Step Functions does.
 #[derive(Clone, Debug)]
 pub struct SnsPublishTask {
     client: Client,
@@ -115,15 +116,23 @@ impl TaskHandler for SnsPublishTask {
     async fn call(&self, input: Value) -> Result<Value, TaskError> {
         let publish = Publish::from_input(&input)?;
         let invalid = |why: String| TaskError::new("SNS.InvalidParameterException", why);
-        let topic = publish
-            .topic
-            .ok_or_else(|| invalid("TopicArn is required".into()))?;
+        let text = |field: &str| input.get(field).and_then(Value::as_str).map(str::to_owned);
+        let (target, phone) = (text("TargetArn"), text("PhoneNumber"));
+        if publish.topic.is_none() && target.is_none() && phone.is_none() {
+            return Err(invalid(
+                "TopicArn, TargetArn or PhoneNumber is required".into(),
+            ));
+        }
         let mut request = self
             .client
             .publish()
-            .topic_arn(topic)
+            .set_topic_arn(publish.topic)
+            .set_target_arn(target)
+            .set_phone_number(phone)
             .message(publish.message)
-            .set_subject(publish.subject);
+            .set_subject(publish.subject)
+            .set_message_group_id(text("MessageGroupId"))
+            .set_message_deduplication_id(text("MessageDeduplicationId"));
         for (name, value) in publish.attributes.as_object().into_iter().flatten() {
             let field = |field: &str| value.get(field).and_then(Value::as_str).map(str::to_owned);
             let attribute = MessageAttributeValue::builder()

@@ -9,8 +9,10 @@ use crate::graph::{Catcher, Condition, DataFlow, DelayUntil, Operand, State, Sta
 use crate::policy::{to_millis, AslJitter, AslRetrier, Backoff, Jitter, WaitPolicy};
 use crate::workflow::{BuildError, Problem};
 
+mod sync;
+
 /// Where the builder's Submit, Check and Notify states go in Step Functions.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExportOptions {
     /// What the Submit and Check states become.
     pub jobs: JobTasks,
@@ -19,7 +21,7 @@ pub struct ExportOptions {
 }
 
 /// What a builder's Submit → Wait → Check loop becomes in Step Functions.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum JobTasks {
     /// The Step Functions sample's shape: the loop stays, with a function for each call.
     Functions {
@@ -35,11 +37,15 @@ pub enum JobTasks {
     /// submits the job and lets Step Functions wait for it: no function, no Wait, no Check.
     ///
     /// The Submit state becomes that Task, with `parameters`; its Wait and Check states are
-    /// left out (and the Choice rules that loop back to them). The Task stores
-    /// `{"status": "SUCCEEDED", "output": <result>, "detail": <result>}` at `$.status`; a job
-    /// failure (`States.TaskFailed`) goes through an added Pass state, `<Submit> Failed`, that
-    /// stores `{"status": "FAILED", "Error", "Cause"}` there. So the Choice's succeeded and
-    /// failed branches, and the Succeed state's output, work as they do locally.
+    /// left out (and the Choice rules that loop back to them: any other way to them is a
+    /// problem). The Task stores `{"status": "SUCCEEDED", "output": <result>, "detail":
+    /// <result>}` at `$.status`; a job failure (`States.TaskFailed`) goes through added
+    /// states (`<Submit> Failed?`, `<Submit> Failed`) that store `{"status": "FAILED", "Error",
+    /// "Cause"}` there, and other errors go where the Submit's catchers send them (else to
+    /// `<Submit> Error`, a Fail). So the Choice's succeeded and failed branches, and the
+    /// Succeed state's output, work as they do locally. Conditions on the job's detail
+    /// (`StatusIs`, `DetailEquals`) are problems: the `.sync` result is Step Functions' job
+    /// description, in PascalCase.
     Sync {
         /// The integration's resource ARN.
         resource: String,
@@ -98,15 +104,11 @@ pub fn to_asl(graph: &StateMachine, options: &ExportOptions) -> Result<Value, Bu
         .iter()
         .any(|s| matches!(s.state, State::Check { .. }));
     // A `.sync` export leaves the poll loops' Wait and Check states out.
-    let left_out = |name: &str| {
-        matches!(options.jobs, JobTasks::Sync { .. })
-            && graph.states.iter().any(|s| {
-                s.name == name && matches!(s.state, State::PollWait { .. } | State::Check { .. })
-            })
-    };
+    let is_sync = matches!(options.jobs, JobTasks::Sync { .. });
+    let left_out = |name: &str| is_sync && sync::left_out(graph, name);
     for (i, def) in graph.states.iter().enumerate() {
-        // A state the export adds after this one.
-        let mut added = None;
+        // States the export adds after this one.
+        let mut added = Vec::new();
         let mut problem = |field: &str, message: String| {
             problems.push(Problem {
                 state: Some(def.name.clone()),
@@ -122,31 +124,16 @@ pub fn to_asl(graph: &StateMachine, options: &ExportOptions) -> Result<Value, Bu
                     resource,
                     parameters,
                 },
-            ) => {
-                let after = after_poll_loop(graph, next);
-                let failed = format!("{} Failed", def.name);
-                if graph.states.iter().any(|s| s.name == failed) {
-                    problem(
-                        ".name",
-                        format!("a .sync export adds a state named {failed:?}, which exists"),
-                    );
+            ) => match sync::submit_task(graph, &def.name, next, catch, resource, parameters) {
+                Ok((task, states)) => {
+                    added = states;
+                    task
+                }
+                Err(why) => {
+                    problem(".name", why);
                     continue;
                 }
-                added = Some((
-                    failed.clone(),
-                    json!({"Type": "Pass", "Result": "FAILED", "ResultPath": "$.status.status", "Next": after}),
-                ));
-                let mut task = with_catch(
-                    json!({"Type": "Task", "Resource": resource, "Parameters": parameters,
-                        "ResultSelector": {"status": "SUCCEEDED", "output.$": "$", "detail.$": "$"},
-                        "ResultPath": "$.status", "Next": after}),
-                    catch,
-                );
-                let job_failed = json!({"ErrorEquals": [crate::names::TASK_FAILED], "ResultPath": "$.status", "Next": failed});
-                let catchers = task["Catch"].as_array().cloned().unwrap_or_default();
-                task["Catch"] = json!([job_failed].into_iter().chain(catchers).collect::<Vec<_>>());
-                task
-            }
+            },
             (State::Submit { next, catch }, JobTasks::Functions { submit, .. }) => with_catch(
                 json!({"Type": "Task", "Resource": submit, "ResultPath": "$.job", "Next": next}),
                 catch,
@@ -197,6 +184,10 @@ pub fn to_asl(graph: &StateMachine, options: &ExportOptions) -> Result<Value, Bu
                 let mut rules = Vec::new();
                 for (j, rule) in choices.iter().enumerate() {
                     if left_out(&rule.next) {
+                        continue;
+                    }
+                    if let Some(why) = sync::unexported(&rule.condition).filter(|_| is_sync) {
+                        problem(&format!(".choices[{j}].condition"), why);
                         continue;
                     }
                     match condition(&rule.condition) {
@@ -369,6 +360,15 @@ pub fn to_asl(graph: &StateMachine, options: &ExportOptions) -> Result<Value, Bu
         };
         states.insert(def.name.clone(), state);
         states.extend(added);
+    }
+    if is_sync && problems.is_empty() {
+        for (state, message) in sync::dangling(&graph.start_at, &states) {
+            problems.push(Problem {
+                path: format!("$.states[{state:?}]"),
+                state: Some(state),
+                message,
+            });
+        }
     }
     if !problems.is_empty() {
         return Err(BuildError { problems });
@@ -577,21 +577,4 @@ fn pointer_to_path(pointer: &str) -> String {
             }
         })
         .collect()
-}
-
-/// The first state after a Submit's poll loop (its Wait and Check states), for a `.sync`
-/// export that leaves the loop to Step Functions.
-fn after_poll_loop<'a>(graph: &'a StateMachine, mut next: &'a String) -> &'a String {
-    for _ in 0..graph.states.len() {
-        match graph
-            .states
-            .iter()
-            .find(|s| &s.name == next)
-            .map(|s| &s.state)
-        {
-            Some(State::PollWait { next: n, .. } | State::Check { next: n, .. }) => next = n,
-            _ => break,
-        }
-    }
-    next
 }

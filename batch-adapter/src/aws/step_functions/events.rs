@@ -19,6 +19,9 @@ use super::SfnError;
 
 /// The most events one `GetExecutionHistory` page holds.
 const PAGE_SIZE: i32 = 1000;
+/// Transient failures in a row after which the stream gives up (with the default policy,
+/// after about half a minute).
+const MAX_FAILURES: u32 = 10;
 
 /// The events of a Step Functions execution, as the [`Event`]s a local
 /// [`Run`](pollflow::Run) yields: code that watches a local run watches a cloud run unchanged.
@@ -28,16 +31,19 @@ const PAGE_SIZE: i32 = 1000;
 /// It polls `GetExecutionHistory` (newest first, paginated, down to the last event it has
 /// read), waiting between polls as its [`WaitPolicy`] says: from the first attempt after each
 /// poll that brought news, so a busy execution is read promptly and an idle one ever less
-/// often. Transient failures (throttling, a server fault) wait the same way.
+/// often. Transient failures (throttling, a server fault) wait the same way, ten in a row at
+/// the most.
 ///
 /// Events carry what the history names: states entered and exited (with their routes
 /// through Parallel branches and Map items), task results and failures, Map items' starts
 /// and ends, Parallel branches' starts, and the execution's own. What only a local run knows
 /// (wait delays, checks, Choice decisions) is not there.
 ///
-/// **Dropping the stream before the execution ends stops it** (`StopExecution`, in a task on
-/// the current tokio runtime), as dropping a local run does; [`keep_running`](Self::keep_running)
-/// watches without that.
+/// **Dropping the events of an execution you started before it ends stops it**
+/// ([`StepFunctions::start`](super::StepFunctions::start): `StopExecution`, in a task on the
+/// current tokio runtime), as dropping a local run does, also when they end at an error;
+/// [`keep_running`](Self::keep_running) watches without that. The events of an execution
+/// given by ARN ([`StepFunctions::events`](super::StepFunctions::events)) only watch it.
 #[must_use = "streams do nothing unless polled"]
 pub struct ExecutionEvents {
     client: Client,
@@ -49,6 +55,8 @@ pub struct ExecutionEvents {
     last_read: i64,
     /// Polls since the last one that brought news (from 1).
     attempt: u32,
+    /// Transient failures in a row.
+    failures: u32,
     buffer: VecDeque<Event>,
     step: Step,
     finished: Option<Outcome>,
@@ -69,7 +77,7 @@ struct Page {
 }
 
 impl ExecutionEvents {
-    pub(super) fn new(client: Client, arn: String) -> Self {
+    pub(super) fn new(client: Client, arn: String, stop_on_drop: bool) -> Self {
         let step = Step::Fetch(fetch(client.clone(), arn.clone(), 0, true).boxed());
         Self {
             client,
@@ -79,16 +87,17 @@ impl ExecutionEvents {
             reader: None,
             last_read: 0,
             attempt: 0,
+            failures: 0,
             buffer: VecDeque::new(),
             step,
             finished: None,
             error: None,
-            stop_on_drop: true,
+            stop_on_drop,
         }
     }
 
-    /// Waits between polls as `policy` says (default: exponential from 200 ms to 5 s, with
-    /// full jitter). Its attempt count starts again after each poll that brings news.
+    /// Waits between polls as `policy` says (default: [`WaitPolicy::exponential`] from
+    /// 200 ms to 5 s). Its attempt count starts again after each poll that brings news.
     pub fn with_policy(mut self, policy: WaitPolicy) -> Self {
         self.policy = policy;
         self
@@ -110,8 +119,8 @@ impl ExecutionEvents {
         self.finished.as_ref()
     }
 
-    /// Why the stream ended without a terminal event: a failure that is not transient
-    /// (no such execution, no permission).
+    /// Why the stream ended without a terminal event: a failure that is not transient (no
+    /// such execution, no permission), or ten transient ones in a row.
     pub fn error(&self) -> Option<&SfnError> {
         self.error.as_ref()
     }
@@ -181,6 +190,7 @@ impl Stream for ExecutionEvents {
                     let answer = std::task::ready!(fetch.as_mut().poll(cx));
                     this.step = match answer {
                         Ok(page) => {
+                            this.failures = 0;
                             this.read(page);
                             if this.finished.is_some() {
                                 Step::Done
@@ -188,7 +198,8 @@ impl Stream for ExecutionEvents {
                                 this.pause()
                             }
                         }
-                        Err(e) if e.is_transient() => {
+                        Err(e) if e.is_transient() && this.failures + 1 < MAX_FAILURES => {
+                            this.failures += 1;
                             this.attempt += 1;
                             this.pause()
                         }
@@ -205,8 +216,7 @@ impl Stream for ExecutionEvents {
 
 impl Drop for ExecutionEvents {
     fn drop(&mut self) {
-        let running = self.finished.is_none() && self.error.is_none();
-        if self.stop_on_drop && running {
+        if self.stop_on_drop && self.finished.is_none() {
             if let Ok(runtime) = tokio::runtime::Handle::try_current() {
                 let (client, arn) = (self.client.clone(), self.arn.clone());
                 runtime.spawn(async move {
@@ -244,7 +254,7 @@ pub(super) async fn stop(client: &Client, arn: &str, cause: &str) -> Result<(), 
 ///
 /// Pages are read newest first and stop at the first page that reaches `last_read`, so a
 /// long history is read once. (A server that ignores `reverseOrder` and answers oldest first,
-/// as moto does, is read whole; sorting and filtering by id give the same events.)
+/// as moto does, is read to its last page; sorting and filtering by id give the same events.)
 async fn fetch(
     client: Client,
     arn: String,
@@ -274,7 +284,9 @@ async fn fetch(
             .send()
             .await
             .map_err(|e| SfnError::from_sdk(&format!("reading the history of {arn}"), &e))?;
-        let reached = page.events().iter().any(|e| e.id() <= last_read);
+        let ids: Vec<i64> = page.events().iter().map(HistoryEvent::id).collect();
+        let newest_first = ids.windows(2).all(|pair| pair[0] > pair[1]);
+        let reached = newest_first && ids.last().is_some_and(|&oldest| oldest <= last_read);
         events.extend(page.events().iter().filter(|e| e.id() > last_read).cloned());
         token = page.next_token().map(str::to_owned);
         if reached || token.is_none() {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use aws_sdk_sfn::types::HistoryEvent;
 use pollflow::event::{Hop, SmolStr};
-use pollflow::{Event, EventKind, TaskError};
+use pollflow::{names, Event, EventKind, TaskError};
 use serde_json::Value;
 
 use super::scopes::{places, Place};
@@ -32,8 +32,11 @@ struct Record {
     route: Vec<Hop>,
     /// The next state entered starts a Parallel branch or a Map item.
     opens_branch: bool,
-    /// What a state exited with (a finished Map item's output).
+    /// What a state directly in a Map's item processor exited with (the item's output, if
+    /// the item ends there).
     output: Option<Arc<Value>>,
+    /// The last error on the way here (a failed Map item's).
+    error: Option<TaskError>,
 }
 
 impl HistoryReader {
@@ -65,6 +68,9 @@ impl HistoryReader {
             let name = details.name();
             record.state = name.into();
             record.route = self.route_of(name, &previous.route);
+            if let Some(error) = self.places.get(name).and_then(|p| p.fails_with.clone()) {
+                record.error = Some(error);
+            }
             if previous.opens_branch {
                 kinds.push(EventKind::BranchStarted {
                     input: json(details.input()),
@@ -75,7 +81,9 @@ impl HistoryReader {
             let name = details.name();
             record.state = name.into();
             record.route.truncate(self.depth_of(name, &previous.route));
-            record.output = Some(json(details.output()));
+            if self.places.get(name).is_some_and(Place::in_map_item) {
+                record.output = Some(json(details.output()));
+            }
             kinds.push(EventKind::StateExited { state: name.into() });
         } else if let Some(details) = map_iteration(event) {
             let name = details.name().unwrap_or_default();
@@ -91,7 +99,12 @@ impl HistoryReader {
                     output: previous.output.clone().unwrap_or_default(),
                 }),
                 "MapIterationFailed" => kinds.push(EventKind::BranchFailed {
-                    error: TaskError::new("States.BranchFailed", "a Map iteration failed"),
+                    error: previous.error.clone().unwrap_or_else(|| {
+                        TaskError::new(
+                            names::RUNTIME,
+                            "Step Functions' history does not say why this item failed",
+                        )
+                    }),
                 }),
                 _ => kinds.push(EventKind::BranchAborted {
                     job_cancelled: false,
@@ -100,6 +113,13 @@ impl HistoryReader {
         } else if kind == "ParallelStateStarted" {
             record.opens_branch = true;
         } else if let Some(kind) = self.outcome(event, &record.state) {
+            if let EventKind::TaskFailed { error, .. } = &kind {
+                record.error = Some(error.clone());
+            }
+            if kind.is_terminal() || matches!(kind, EventKind::ExecutionStarted { .. }) {
+                // The execution's own events are on no route, whatever they follow.
+                record.route.clear();
+            }
             kinds.push(kind);
         }
         let events = kinds
@@ -267,4 +287,142 @@ fn map_iteration(event: &HistoryEvent) -> Option<&aws_sdk_sfn::types::MapIterati
 fn json(text: Option<&str>) -> Arc<Value> {
     let text = text.unwrap_or("null");
     Arc::new(serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_sfn::types::{
+        ExecutionFailedEventDetails, HistoryEventType, MapIterationEventDetails,
+        StateEnteredEventDetails, StateExitedEventDetails,
+    };
+    use aws_smithy_types::DateTime;
+    use serde_json::json;
+
+    /// A history event: `kind` and its details (`name` for states and Map items).
+    fn event(id: i64, previous: i64, kind: &str, name: &str, index: i32) -> HistoryEvent {
+        let mut event = HistoryEvent::builder()
+            .timestamp(DateTime::from_millis(1_000 + id))
+            .r#type(HistoryEventType::from(kind))
+            .id(id)
+            .previous_event_id(previous);
+        if kind.ends_with("StateEntered") {
+            let details = StateEnteredEventDetails::builder()
+                .name(name)
+                .input("{\"n\":1}");
+            event = event.state_entered_event_details(details.build().unwrap());
+        } else if kind.ends_with("StateExited") {
+            let details = StateExitedEventDetails::builder()
+                .name(name)
+                .output("{\"ok\":true}");
+            event = event.state_exited_event_details(details.build().unwrap());
+        } else if kind.starts_with("MapIteration") {
+            let details = MapIterationEventDetails::builder()
+                .name(name)
+                .index(index)
+                .build();
+            event = match kind {
+                "MapIterationStarted" => event.map_iteration_started_event_details(details),
+                "MapIterationSucceeded" => event.map_iteration_succeeded_event_details(details),
+                _ => event.map_iteration_failed_event_details(details),
+            };
+        } else if kind == "ExecutionFailed" {
+            let details = ExecutionFailedEventDetails::builder()
+                .error("E")
+                .cause("c")
+                .build();
+            event = event.execution_failed_event_details(details);
+        }
+        event.build().unwrap()
+    }
+
+    #[test]
+    fn map_items_have_their_index_and_the_executions_end_has_no_route() {
+        // A Map of two items: the first succeeds, the second reaches a Fail state, and the
+        // execution fails after the Map.
+        let definition = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+            "ItemProcessor": {"StartAt": "Check", "States": {
+                "Check": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericEquals": 1, "Next": "Ok"}], "Default": "No"},
+                "Ok": {"Type": "Succeed"},
+                "No": {"Type": "Fail", "Error": "Item.Bad", "Cause": "two"}}}}}});
+        let history = [
+            event(1, 0, "ExecutionStarted", "", 0),
+            event(2, 0, "MapStateEntered", "M", 0),
+            event(3, 2, "MapStateStarted", "", 0),
+            event(4, 3, "MapIterationStarted", "M", 0),
+            event(5, 4, "ChoiceStateEntered", "Check", 0),
+            event(6, 5, "ChoiceStateExited", "Check", 0),
+            event(7, 6, "SucceedStateEntered", "Ok", 0),
+            event(8, 7, "SucceedStateExited", "Ok", 0),
+            event(9, 8, "MapIterationSucceeded", "M", 0),
+            event(10, 8, "MapIterationStarted", "M", 1),
+            event(11, 10, "ChoiceStateEntered", "Check", 0),
+            event(12, 11, "ChoiceStateExited", "Check", 0),
+            event(13, 12, "FailStateEntered", "No", 0),
+            event(14, 13, "MapIterationFailed", "M", 1),
+            event(15, 14, "MapStateFailed", "", 0),
+            event(16, 15, "ExecutionFailed", "", 0),
+        ];
+        let mut reader = HistoryReader::new(&definition);
+        let events: Vec<Event> = history.iter().flat_map(|e| reader.read(e)).collect();
+        let seen: Vec<(String, String)> = events
+            .iter()
+            .map(|e| {
+                let route: Vec<String> = e
+                    .route
+                    .iter()
+                    .map(|h| format!("{}#{}", h.state, h.index))
+                    .collect();
+                let kind = serde_json::to_value(&e.kind).unwrap();
+                let what = kind["state"].as_str().map_or_else(
+                    || kind["type"].as_str().unwrap().to_owned(),
+                    |s| format!("{} {s}", kind["type"].as_str().unwrap()),
+                );
+                (route.join("/"), what)
+            })
+            .collect();
+        let expected = [
+            ("", "ExecutionStarted"),
+            ("", "StateEntered M"),
+            ("M#0", "BranchStarted"),
+            ("M#0", "StateEntered Check"),
+            ("M#0", "StateExited Check"),
+            ("M#0", "StateEntered Ok"),
+            ("M#0", "StateExited Ok"),
+            ("M#0", "BranchSucceeded"),
+            ("M#1", "BranchStarted"),
+            ("M#1", "StateEntered Check"),
+            ("M#1", "StateExited Check"),
+            ("M#1", "StateEntered No"),
+            ("M#1", "BranchFailed"),
+            ("", "ExecutionFailed"),
+        ];
+        let expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|(r, w)| (r.to_string(), w.to_string()))
+            .collect();
+        assert_eq!(seen, expected);
+        assert_eq!(
+            events.iter().map(|e| e.id).collect::<Vec<_>>(),
+            (1..=14).collect::<Vec<u64>>()
+        );
+        assert_eq!(
+            events[7].kind,
+            EventKind::BranchSucceeded {
+                output: Arc::new(json!({"ok": true}))
+            }
+        );
+        assert_eq!(
+            events[12].kind,
+            EventKind::BranchFailed {
+                error: TaskError::new("Item.Bad", "two")
+            }
+        );
+        assert_eq!(
+            events[13].kind,
+            EventKind::ExecutionFailed {
+                error: TaskError::new("E", "c")
+            }
+        );
+    }
 }

@@ -184,9 +184,9 @@ impl StepFunctions {
         self.start_named(name_or_arn, &name, input).await
     }
 
-    /// [`start`](Self::start) with the execution's name: starting a standard workflow's
-    /// execution again with the same name and input returns the first one instead of
-    /// running it twice (an execution with that name and other input is an
+    /// [`start`](Self::start) with the execution's name: while an execution of a standard
+    /// workflow runs, starting it again with the same name and input returns it instead of
+    /// running it twice (with other input, or once it has ended, that name is an
     /// `ExecutionAlreadyExists` error).
     ///
     /// # Errors
@@ -207,12 +207,17 @@ impl StepFunctions {
             .send()
             .await
             .map_err(|e| SfnError::from_sdk(&format!("starting {arn}"), &e))?;
-        Ok(self.events(started.execution_arn()))
+        Ok(ExecutionEvents::new(
+            self.client.clone(),
+            started.execution_arn().to_owned(),
+            true,
+        ))
     }
 
-    /// The events of the execution `execution_arn`, from its start (see [`ExecutionEvents`]).
+    /// The events of the execution `execution_arn`, from its start (see [`ExecutionEvents`]):
+    /// they watch it, and dropping them leaves it running.
     pub fn events(&self, execution_arn: &str) -> ExecutionEvents {
-        ExecutionEvents::new(self.client.clone(), execution_arn.to_owned())
+        ExecutionEvents::new(self.client.clone(), execution_arn.to_owned(), false)
     }
 
     /// Stops the execution `execution_arn` (Step Functions records it `ABORTED`).

@@ -2,15 +2,25 @@
 
 use std::collections::HashMap;
 
+use pollflow::TaskError;
 use serde_json::Value;
 
 /// A state's place in its definition.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub(super) struct Place {
     /// How many Parallel and Map states enclose it.
     pub(super) depth: usize,
     /// The enclosing Parallel state and the branch's index, when that is what encloses it.
     pub(super) branch: Option<(String, u32)>,
+    /// A Fail state's error and cause, when the definition names them.
+    pub(super) fails_with: Option<TaskError>,
+}
+
+impl Place {
+    /// Whether the state is directly in a Map's item processor.
+    pub(super) fn in_map_item(&self) -> bool {
+        self.depth > 0 && self.branch.is_none()
+    }
 }
 
 /// Every state of an ASL definition by name (names are unique in the whole machine).
@@ -30,11 +40,16 @@ fn add(
         return;
     };
     for (name, state) in states {
+        let text = |field: &str| state.get(field).and_then(Value::as_str);
+        let fails_with = (text("Type") == Some("Fail"))
+            .then(|| text("Error").map(|e| TaskError::new(e, text("Cause").unwrap_or_default())))
+            .flatten();
         places.insert(
             name.clone(),
             Place {
                 depth,
                 branch: branch.clone(),
+                fails_with,
             },
         );
         let branches = state.get("Branches").and_then(Value::as_array);
@@ -60,29 +75,18 @@ mod tests {
             "P": {"Type": "Parallel", "Branches": [
                 {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}},
                 {"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
-                    "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Pass", "End": true}}}}}}
+                    "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Fail", "Error": "E", "Cause": "c"}}}}}}
             ], "End": true}}}));
         assert_eq!(places["P"], Place::default());
-        assert_eq!(
-            places["A"],
-            Place {
-                depth: 1,
-                branch: Some(("P".into(), 0))
-            }
-        );
-        assert_eq!(
-            places["M"],
-            Place {
-                depth: 1,
-                branch: Some(("P".into(), 1))
-            }
-        );
-        assert_eq!(
-            places["I"],
-            Place {
-                depth: 2,
-                branch: None
-            }
-        );
+        let place = |depth, branch: Option<(&str, u32)>| Place {
+            depth,
+            branch: branch.map(|(state, index)| (state.to_owned(), index)),
+            fails_with: None,
+        };
+        assert_eq!(places["A"], place(1, Some(("P", 0))));
+        assert_eq!(places["M"], place(1, Some(("P", 1))));
+        assert_eq!(places["I"].fails_with, Some(TaskError::new("E", "c")));
+        assert_eq!((places["I"].depth, &places["I"].branch), (2, &None));
+        assert!(places["I"].in_map_item() && !places["A"].in_map_item());
     }
 }
