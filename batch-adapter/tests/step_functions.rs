@@ -30,8 +30,9 @@ fn unique(name: &str) -> String {
     format!("{name}-{}-{nanos}", std::process::id())
 }
 
-/// A Pass with intrinsic functions, a Wait, and a Parallel whose branches publish to SNS and
-/// compute: what moto's engine runs as the specification says.
+/// A Pass with intrinsic functions, a Wait, a Parallel whose branches publish to SNS and
+/// compute, and a Map over the branches' results: what moto's engine runs as the
+/// specification says.
 fn definition(topic_arn: &str) -> Value {
     json!({
         "StartAt": "Name",
@@ -39,7 +40,7 @@ fn definition(topic_arn: &str) -> Value {
             "Name": {"Type": "Pass", "Next": "Pause",
                 "Parameters": {"id.$": "States.Format('job-{}', $.n)", "sum.$": "States.MathAdd($.n, 4)"}},
             "Pause": {"Type": "Wait", "Seconds": 1, "Next": "Both"},
-            "Both": {"Type": "Parallel", "End": true, "Branches": [
+            "Both": {"Type": "Parallel", "Next": "Each", "Branches": [
                 {"StartAt": "Publish", "States": {
                     "Publish": {"Type": "Task", "Resource": "arn:aws:states:::sns:publish",
                         "Parameters": {"TopicArn": topic_arn, "Message.$": "$.id"},
@@ -48,7 +49,10 @@ fn definition(topic_arn: &str) -> Value {
                 {"StartAt": "Count", "States": {
                     "Count": {"Type": "Pass", "End": true,
                         "Parameters": {"items.$": "States.ArrayRange(1, $.sum, 2)"}}}}
-            ]}
+            ]},
+            "Each": {"Type": "Map", "ItemsPath": "$", "End": true, "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "INLINE"},
+                "StartAt": "Item", "States": {"Item": {"Type": "Pass", "End": true}}}}
         }
     })
 }
@@ -160,7 +164,10 @@ async fn a_deployed_definition_runs_as_it_does_locally_and_its_history_reads_as_
     assert_eq!(sfn.status(&arn).await.unwrap(), "SUCCEEDED");
     assert_eq!(cloud_entered, local_entered);
     let branch = |index| vec![("Both".to_owned(), index)];
-    assert_eq!(local_entered[&vec![]], ["Name", "Pause", "Both"]);
+    assert_eq!(local_entered[&vec![]], ["Name", "Pause", "Both", "Each"]);
+    for index in 0..2 {
+        assert_eq!(local_entered[&vec![("Each".to_owned(), index)]], ["Item"]);
+    }
     assert_eq!(local_entered[&branch(0)], ["Publish", "Published"]);
     assert_eq!(local_entered[&branch(1)], ["Count"]);
 
