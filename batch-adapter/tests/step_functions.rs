@@ -264,3 +264,37 @@ async fn a_missing_state_machine_is_named_in_the_error() {
     assert_eq!(error.code(), "StateMachineDoesNotExist");
     assert!(!error.is_transient());
 }
+
+/// moto has no `ValidateStateMachineDefinition`: a stand-in answers it as AWS documents, and
+/// `validate` reads the diagnostics.
+#[tokio::test]
+async fn validate_reads_step_functions_diagnostics() {
+    use axum::http::header::CONTENT_TYPE;
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::post(|headers: axum::http::HeaderMap, body: String| async move {
+            let target = headers["x-amz-target"].to_str().unwrap().to_owned();
+            assert_eq!(target, "AWSStepFunctions.ValidateStateMachineDefinition");
+            let request: Value = serde_json::from_str(&body).unwrap();
+            assert!(request["definition"].as_str().unwrap().contains("Nowhere"));
+            let answer = json!({"result": "FAIL", "diagnostics": [{"severity": "ERROR",
+                "code": "MISSING_TRANSITION_TARGET", "message": "Missing 'Next' target: Nowhere",
+                "location": "/States/A/Next"}]});
+            (
+                [(CONTENT_TYPE, "application/x-amz-json-1.0")],
+                answer.to_string(),
+            )
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let sfn = StepFunctions::new(&load_config(Some(&url)).await);
+    let definition = json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Nowhere"}}});
+    let diagnostics = sfn.validate(&definition.to_string()).await.unwrap();
+    assert_eq!(
+        diagnostics,
+        ["ERROR MISSING_TRANSITION_TARGET at /States/A/Next: Missing 'Next' target: Nowhere"]
+    );
+}
