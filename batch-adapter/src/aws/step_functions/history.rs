@@ -203,7 +203,7 @@ impl HistoryReader {
             "ExecutionTimedOut" => {
                 return Some(EventKind::ExecutionTimedOut {
                     error: failed(
-                        timed_out.and_then(|d| d.error()),
+                        timed_out.and_then(|d| d.error()).or(Some(names::TIMEOUT)),
                         timed_out.and_then(|d| d.cause()),
                     ),
                 })
