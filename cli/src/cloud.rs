@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use futures::StreamExt;
+use pollflow::Outcome;
 use pollflow_batch::aws::{load_config, StepFunctions};
 
 use crate::args::{DeployArgs, EndpointArgs, StartArgs};
@@ -90,6 +91,7 @@ pub(crate) fn start(args: &StartArgs) -> ExitCode {
                 stop(&sfn, &arn, "pollflow start: nobody reads the events").await;
             }
         }
+        let succeeded = matches!(events.finished(), Some(Outcome::Succeeded { .. }));
         let status = match (events.finished().cloned(), stdout_closed) {
             (_, true) => return stdout::closed(),
             (Some(outcome), false) => match report::outcome(outcome) {
@@ -103,7 +105,8 @@ pub(crate) fn start(args: &StartArgs) -> ExitCode {
                 ExitCode::from(2)
             }
         };
-        signal.map_or(status, signalled)
+        // A signal that came too late to stop it does not turn a success into a failure.
+        signal.filter(|_| !succeeded).map_or(status, signalled)
     })
 }
 

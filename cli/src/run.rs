@@ -124,14 +124,15 @@ pub(crate) fn run(workflow: Workflow, options: RunArgs) -> ExitCode {
     if ended.stdout_closed {
         return stdout::closed();
     }
-    let failed = match report::outcome(ended.outcome) {
+    let succeeded = matches!(ended.outcome, Outcome::Succeeded { .. });
+    let status = match report::outcome(ended.outcome) {
         Ok(code) => code,
         Err(_) => return stdout::closed(),
     };
-    // Stopped by a signal: the shell's convention, 128 + its number.
+    // Stopped by a signal (and not done first): the shell's convention, 128 + its number.
     match ended.signal {
-        Some(signal) => ExitCode::from(u8::try_from(128 + signal).unwrap_or(1)),
-        None => failed,
+        Some(signal) if !succeeded => ExitCode::from(u8::try_from(128 + signal).unwrap_or(1)),
+        _ => status,
     }
 }
 
