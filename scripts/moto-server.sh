@@ -74,7 +74,9 @@ start() {
     endpoint="http://127.0.0.1:$port"
     log "starting moto_server on $endpoint (log: $LOG_FILE)"
     # nohup + redirected stdio: survives hangups and does not hold the `$(...)` pipe open.
-    nohup "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$LOG_FILE" 2>&1 </dev/null &
+    # MOTO_PORT is where moto's Step Functions engine sends its service calls (sns:publish):
+    # this server's port, whatever an earlier `eval` of this script left in the environment.
+    MOTO_PORT="$port" nohup "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$LOG_FILE" 2>&1 </dev/null &
     pid=$!
     echo "$pid" >"$PID_FILE"
     local t0=$(($(date +%s%N) / 1000000))
