@@ -28,6 +28,9 @@ pub mod names {
     /// that ends the execution; neither Retry nor Catch applies, and `States.ALL` does not
     /// match it.
     pub const DATA_LIMIT_EXCEEDED: &str = "States.DataLimitExceeded";
+    /// A JSONata expression failed, or gave a value its field cannot take (ASL; a Task,
+    /// Parallel or Map state's catchers can catch it).
+    pub const QUERY_EVALUATION_ERROR: &str = "States.QueryEvaluationError";
     /// An intrinsic function failed (bad arguments at run time).
     pub const INTRINSIC_FAILURE: &str = "States.IntrinsicFailure";
     /// A Task state's resource has no handler bound to it.

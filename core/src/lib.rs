@@ -106,7 +106,7 @@ pub mod graph {
     pub use crate::platform::Predicate;
     pub use crate::workflow::graph::{
         default_check_retry, default_sync_poll, Catcher, ChoiceRule, Condition, DataFlow,
-        DelayUntil, Operand, State, StateDef, StateMachine,
+        DelayUntil, JsonataFields, Operand, State, StateDef, StateMachine,
     };
 }
 

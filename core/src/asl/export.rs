@@ -5,7 +5,9 @@ use serde_json::{json, Map, Value};
 
 use crate::execution::json_text;
 use crate::expr::{Path, ReferencePath};
-use crate::graph::{Catcher, Condition, DataFlow, DelayUntil, Operand, State, StateMachine};
+use crate::graph::{
+    Catcher, Condition, DataFlow, DelayUntil, JsonataFields, Operand, State, StateMachine,
+};
 use crate::policy::{to_millis, AslJitter, AslRetrier, Backoff, Jitter, WaitPolicy};
 use crate::workflow::{BuildError, Problem};
 
@@ -196,12 +198,21 @@ pub fn to_asl(graph: &StateMachine, options: &ExportOptions) -> Result<Value, Bu
                             if let Some(assign) = &rule.assign {
                                 asl["Assign"] = assign.as_value().clone();
                             }
+                            if let Some(fields) = &rule.jsonata {
+                                with_jsonata(&mut asl, fields);
+                            }
                             rules.push(asl);
                         }
                         Err(why) => problem(&format!(".choices[{j}].condition"), why),
                     }
                 }
+                let jsonata = choices
+                    .iter()
+                    .any(|rule| matches!(rule.condition, Condition::Jsonata(_)));
                 let mut choice = json!({"Type": "Choice", "Choices": rules});
+                if jsonata {
+                    choice["QueryLanguage"] = json!("JSONata");
+                }
                 if let Some(default) = default.as_ref().filter(|d| !left_out(d)) {
                     choice["Default"] = json!(default);
                 }
@@ -219,6 +230,7 @@ pub fn to_asl(graph: &StateMachine, options: &ExportOptions) -> Result<Value, Bu
                     cause,
                     error_path,
                     cause_path,
+                    jsonata,
                 },
                 _,
             ) => {
@@ -231,6 +243,9 @@ pub fn to_asl(graph: &StateMachine, options: &ExportOptions) -> Result<Value, Bu
                     (Some(path), _) => fail["CausePath"] = json!(path.as_str()),
                     (None, Some(cause)) => fail["Cause"] = json!(cause),
                     (None, None) => {}
+                }
+                if let Some(fields) = jsonata {
+                    with_jsonata(&mut fail, fields);
                 }
                 fail
             }
@@ -295,6 +310,14 @@ pub fn to_asl(graph: &StateMachine, options: &ExportOptions) -> Result<Value, Bu
                     DelayUntil::SecondsPath(p) => wait["SecondsPath"] = json!(p.as_str()),
                     DelayUntil::Timestamp(t) => wait["Timestamp"] = json!(t),
                     DelayUntil::TimestampPath(p) => wait["TimestampPath"] = json!(p.as_str()),
+                    DelayUntil::SecondsQuery(q) => {
+                        wait["QueryLanguage"] = json!("JSONata");
+                        wait["Seconds"] = q.as_value().clone();
+                    }
+                    DelayUntil::TimestampQuery(q) => {
+                        wait["QueryLanguage"] = json!("JSONata");
+                        wait["Timestamp"] = q.as_value().clone();
+                    }
                 }
                 wait
             }
@@ -427,9 +450,18 @@ fn with_catch(mut state: Value, catch: &[Catcher]) -> Value {
                 if let Some(assign) = &c.assign {
                     catcher["Assign"] = assign.as_value().clone();
                 }
+                if let Some(fields) = &c.jsonata {
+                    with_jsonata(&mut catcher, fields);
+                    if let Some(map) = catcher.as_object_mut() {
+                        map.remove("QueryLanguage");
+                    }
+                }
                 catcher
             })
             .collect();
+        if catch.iter().any(|c| c.jsonata.is_some()) {
+            state["QueryLanguage"] = json!("JSONata");
+        }
         state["Catch"] = json!(catchers);
     }
     state
@@ -457,7 +489,32 @@ fn with_io(mut state: Value, io: &DataFlow) -> Value {
     if let Some(assign) = &io.assign {
         state["Assign"] = assign.as_value().clone();
     }
+    if let Some(fields) = &io.jsonata {
+        with_jsonata(&mut state, fields);
+    }
     state
+}
+
+/// A JSONata state's (or rule's, or catcher's) fields, as written, and its `QueryLanguage`.
+fn with_jsonata(state: &mut Value, fields: &JsonataFields) {
+    state["QueryLanguage"] = json!("JSONata");
+    let named = [
+        ("Arguments", &fields.arguments),
+        ("Output", &fields.output),
+        ("Assign", &fields.assign),
+        ("Items", &fields.items),
+        ("ItemSelector", &fields.item_selector),
+        ("MaxConcurrency", &fields.max_concurrency),
+        ("TimeoutSeconds", &fields.timeout),
+        ("HeartbeatSeconds", &fields.heartbeat),
+        ("Error", &fields.error),
+        ("Cause", &fields.cause),
+    ];
+    for (name, query) in named {
+        if let Some(query) = query {
+            state[name] = query.as_value().clone();
+        }
+    }
 }
 
 /// A fixed wait of whole seconds, or why it is not one.
@@ -552,6 +609,7 @@ fn condition(condition: &Condition) -> Result<Value, String> {
         Condition::Or(any) => {
             json!({"Or": any.iter().map(self::condition).collect::<Result<Vec<_>, _>>()?})
         }
+        Condition::Jsonata(query) => json!({"Condition": query.as_value()}),
         Condition::Compare { variable, op, with } => {
             let name = format!("{op:?}");
             match with {

@@ -16,10 +16,12 @@ use serde_json::{json, Value};
 use super::{Completion, Execution, Outer, Phase, Route, Step};
 use crate::error::{names, TaskError};
 use crate::event::{EventKind, Hop, Outcome};
-use crate::expr::{Scope, Variables};
+use crate::expr::{Scope, States, Variables};
 use crate::limits::{measure, Exceeded, Limits};
 use crate::policy::Rng;
-use crate::workflow::{enabled, Asl, AslOnly, Compiled, DataFlow, Items, Node, NodeKind};
+use crate::workflow::{
+    enabled, query_error, Asl, AslOnly, Compiled, DataFlow, Items, JsonataFields, Node, NodeKind,
+};
 
 /// The branches (or items) of the running Parallel or Map state.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -393,19 +395,19 @@ impl Execution {
         // Exists wherever `asl` does (with the `asl` feature).
         let marker = AslOnly::witness()?;
         let context = self.context(wf, node, now);
-        let scope = Scope::new(&context, &self.variables, &self.limits);
+        let scope = Scope::new(&context, &self.variables, &self.limits, now);
         let planned = io
             .select_input(&self.data, scope)
             .and_then(|input| match &node.kind {
                 NodeKind::Map { items, .. } => {
-                    let (items_found, limit) = items.plan(&input, scope)?;
+                    let (items_found, limit) = items.plan(&input, scope, &mut self.rng)?;
                     let cap = self.limits.max_map_concurrency;
                     let limit = match (limit, cap) {
                         (0, cap) => cap,
                         (limit, 0) => limit,
                         (limit, cap) => limit.min(cap),
                     };
-                    Ok((items_found, limit, items.selector.is_some()))
+                    Ok((items_found, limit, items.selects()))
                 }
                 _ => {
                     let input = io.parameters(input, scope, &mut self.rng)?;
@@ -550,7 +552,7 @@ impl Execution {
             matches!(&self.phase, Phase::Branches { branches, .. } if branches.selection.is_none());
         let prepared = if unprepared {
             let context = self.context(wf, node, now);
-            let scope = Scope::new(&context, &self.variables, &self.limits);
+            let scope = Scope::new(&context, &self.variables, &self.limits, now);
             let input = io.select_input(&self.data, scope);
             input.map(|input| {
                 let context = match context {
@@ -586,7 +588,7 @@ impl Execution {
         };
         let item = Arc::unwrap_or_clone(std::mem::take(&mut child.input));
         selection.context["Map"] = map_item(index as usize, item);
-        let scope = Scope::new(&selection.context, variables, limits);
+        let scope = Scope::new(&selection.context, variables, limits, now);
         match items.select(&selection.input, scope, rng) {
             Ok(input) => {
                 child.input = Arc::new(input);
@@ -598,12 +600,25 @@ impl Execution {
 }
 
 impl Items {
+    /// Whether an `ItemSelector` builds each item's input.
+    fn selects(&self) -> bool {
+        self.selector.is_some()
+            || self
+                .jsonata
+                .as_ref()
+                .is_some_and(|j| j.item_selector.is_some())
+    }
+
     /// The items, and how many may run at once (the state's own `MaxConcurrency`).
     pub(crate) fn plan(
         &self,
         input: &Value,
         scope: Scope<'_>,
+        rng: &mut Rng,
     ) -> Result<(Vec<Arc<Value>>, u32), TaskError> {
+        if let Some(fields) = &self.jsonata {
+            return plan_jsonata(fields, self.max_concurrency, input, scope, rng);
+        }
         let runtime = |cause: String| TaskError::new(names::RUNTIME, cause);
         let items = match self.path.select_in(input, scope)? {
             Some(Value::Array(items)) => items,
@@ -641,6 +656,13 @@ impl Items {
     /// An item's input: the `ItemSelector` rendered over the Map state's `input`, the scope's
     /// context object holding `$$.Map.Item`.
     fn select(&self, input: &Value, scope: Scope<'_>, rng: &mut Rng) -> Result<Value, TaskError> {
+        if let Some(query) = self.jsonata.as_ref().and_then(|j| j.item_selector.as_ref()) {
+            let selected = query.evaluate("ItemSelector", States::input(input), scope, rng)?;
+            scope
+                .limits
+                .check(&selected, "the item's input after ItemSelector")?;
+            return Ok(selected);
+        }
         let Some(template) = &self.selector else {
             return Ok(scope.context["Map"]["Item"]["Value"].clone());
         };
@@ -650,6 +672,52 @@ impl Items {
             .check(&selected, "the item's input after ItemSelector")?;
         Ok(selected)
     }
+}
+
+/// A JSONata Map's items (its `Items`, or its input) and its `MaxConcurrency` (an expression,
+/// or `literal`).
+fn plan_jsonata(
+    fields: &JsonataFields,
+    literal: u32,
+    input: &Value,
+    scope: Scope<'_>,
+    rng: &mut Rng,
+) -> Result<(Vec<Arc<Value>>, u32), TaskError> {
+    let items = match &fields.items {
+        None => match input {
+            Value::Array(items) => items.clone(),
+            other => {
+                return Err(query_error(format!(
+                    "Map state input must be an array but was: {}",
+                    super::json_text(other)
+                )))
+            }
+        },
+        Some(query) => match query.evaluate("Items", States::input(input), scope, rng)? {
+            Value::Array(items) => items,
+            other => {
+                return Err(query_error(format!(
+                    "The JSONata expression specified for the field 'Items' returned an unexpected result type. Expected 'array', but was {}",
+                    crate::expr::describe(&other)
+                )))
+            }
+        },
+    };
+    let limit = match &fields.max_concurrency {
+        None => literal,
+        Some(query) => {
+            let n = query.evaluate("MaxConcurrency", States::input(input), scope, rng)?;
+            n.as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| {
+                    query_error(format!(
+                        "MaxConcurrency must give a non-negative integer, not {}",
+                        super::json_text(&n)
+                    ))
+                })?
+        }
+    };
+    Ok((items.into_iter().map(Arc::new).collect(), limit))
 }
 
 /// `$$.Map`: `{"Item": {"Index": index, "Value": item}}`, built without copying the item.

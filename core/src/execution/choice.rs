@@ -13,7 +13,7 @@ impl Execution {
             return None;
         };
         let context = self.context(wf, node, now);
-        let scope = Scope::new(&context, &self.variables, &self.limits);
+        let scope = Scope::new(&context, &self.variables, &self.limits, now);
         // Without data flow the input is the state's data, borrowed: cloning its `Arc` would
         // write its count, which runs of one shared input on other threads share.
         let selected;
@@ -29,9 +29,9 @@ impl Execution {
             }
         };
         let mut chosen = None;
-        let mut rule_assign = None;
+        let mut rule_assign: Option<&crate::workflow::Assign> = None;
         for (test, next, assign) in rules {
-            match test.holds(self.last.as_deref(), input, scope) {
+            match test.holds(self.last.as_deref(), input, scope, &mut self.rng) {
                 Ok(true) => {
                     chosen = Some(*next);
                     rule_assign = assign.as_ref();
@@ -47,20 +47,34 @@ impl Execution {
                 format!("no rule of Choice state {:?} matched", &*node.name),
             ));
         };
-        // The output: `None` keeps the data as it is.
+        // The output: `None` keeps the data as it is. In a JSONata Choice state the rule
+        // taken has its own `Output` and `Assign` (absent: the input, and nothing), and the
+        // state's apply only when no rule matched.
+        let rule_replaces = rule_assign.is_some_and(crate::workflow::Assign::is_jsonata)
+            || (chosen.is_some() && io.as_ref().is_some_and(|io| io.flow.jsonata.is_some()));
         let done = match io {
             None => Ok((None, None)),
+            Some(_) if rule_replaces => Ok((None, None)),
             Some(io) => {
                 enabled(&io.asl);
-                io.flow
-                    .assign(input, scope, &mut self.rng)
-                    .and_then(|own| Ok((Some(io.flow.select_output(input, scope)?), own)))
+                io.flow.assign(input, scope, &mut self.rng).and_then(|own| {
+                    Ok((
+                        Some(io.flow.select_output(input, scope, &mut self.rng)?),
+                        own,
+                    ))
+                })
             }
         };
         let done = done.and_then(|(output, own)| {
-            let rule = match rule_assign {
-                Some(assign) => assign.render(input, scope, &mut self.rng)?,
-                None => None,
+            let (rule, output) = match rule_assign {
+                Some(assign) => (
+                    assign.render(input, scope, &mut self.rng)?,
+                    match assign.output(input, scope, &mut self.rng) {
+                        Some(rule_output) => Some(rule_output?),
+                        None => output,
+                    },
+                ),
+                None => (None, output),
             };
             Ok((output, merge(own, rule)))
         });

@@ -5,8 +5,8 @@ use serde_json::Value;
 use super::{json_text, Execution, Phase, Step};
 use crate::error::{names, TaskError};
 use crate::event::Outcome;
-use crate::expr::{PathOrCall, Scope};
-use crate::workflow::{enabled, Compiled, Node, NodeKind};
+use crate::expr::{PathOrCall, Query, Scope, States};
+use crate::workflow::{enabled, query_error, Compiled, Node, NodeKind};
 
 impl Execution {
     /// A Succeed state: the execution ends with the state's output.
@@ -19,10 +19,10 @@ impl Execution {
             Some(io) => {
                 enabled(&io.asl);
                 let context = self.context(wf, node, now);
-                let scope = Scope::new(&context, &self.variables, &self.limits);
+                let scope = Scope::new(&context, &self.variables, &self.limits, now);
                 io.flow
                     .select_input(&self.data, scope)
-                    .and_then(|input| io.flow.select_output(&input, scope))
+                    .and_then(|input| io.flow.select_output(&input, scope, &mut self.rng))
             }
         };
         match output {
@@ -53,25 +53,45 @@ impl Execution {
             Some(paths) => {
                 enabled(&paths.asl);
                 let context = self.context(wf, node, now);
-                let scope = Scope::new(&context, &self.variables, &self.limits);
+                let scope = Scope::new(&context, &self.variables, &self.limits, now);
                 let data = &self.data;
                 let rng = &mut self.rng;
-                let mut read = |path: &Option<PathOrCall>| match path {
-                    None => Ok(None),
-                    Some(p) => match p.eval_in(data, scope, rng)? {
-                        Some(Value::String(text)) => Ok(Some(text)),
-                        _ => Err(TaskError::new(
-                            names::RUNTIME,
-                            format!(
-                                "{:?} does not give a string for the state's input",
-                                p.as_str()
-                            ),
-                        )),
-                    },
-                };
-                match (read(&paths.error), read(&paths.cause)) {
-                    (Ok(error), Ok(cause)) => (error, cause),
-                    (Err(e), _) | (_, Err(e)) => return self.runtime_failure(e),
+                if let Some(fields) = &paths.jsonata {
+                    let mut read = |query: &Option<Query>, field: &str| match query {
+                        None => Ok(None),
+                        Some(query) => {
+                            let states = States::input(data);
+                            match query.evaluate(field, states, scope, rng)? {
+                                Value::String(text) => Ok(Some(text)),
+                                other => Err(query_error(format!(
+                                    "{field} must give a string, not {}",
+                                    json_text(&other)
+                                ))),
+                            }
+                        }
+                    };
+                    match (read(&fields.error, "Error"), read(&fields.cause, "Cause")) {
+                        (Ok(error), Ok(cause)) => (error, cause),
+                        (Err(e), _) | (_, Err(e)) => return self.runtime_failure(e),
+                    }
+                } else {
+                    let mut read = |path: &Option<PathOrCall>| match path {
+                        None => Ok(None),
+                        Some(p) => match p.eval_in(data, scope, rng)? {
+                            Some(Value::String(text)) => Ok(Some(text)),
+                            _ => Err(TaskError::new(
+                                names::RUNTIME,
+                                format!(
+                                    "{:?} does not give a string for the state's input",
+                                    p.as_str()
+                                ),
+                            )),
+                        },
+                    };
+                    match (read(&paths.error), read(&paths.cause)) {
+                        (Ok(error), Ok(cause)) => (error, cause),
+                        (Err(e), _) | (_, Err(e)) => return self.runtime_failure(e),
+                    }
                 }
             }
         };

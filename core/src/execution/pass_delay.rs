@@ -21,7 +21,7 @@ impl Execution {
         };
         enabled(asl);
         let context = self.context(wf, node, now);
-        let scope = Scope::new(&context, &self.variables, &self.limits);
+        let scope = Scope::new(&context, &self.variables, &self.limits, now);
         let output = io.select_input(&self.data, scope).and_then(|input| {
             let input = io.parameters(input, scope, &mut self.rng)?;
             let result = result.clone().unwrap_or_else(|| Value::clone(&input));
@@ -51,11 +51,15 @@ impl Execution {
         };
         enabled(asl);
         let context = self.context(wf, node, now);
-        let scope = Scope::new(&context, &self.variables, &self.limits);
+        let scope = Scope::new(&context, &self.variables, &self.limits, now);
         let planned = io.select_input(&self.data, scope).and_then(|input| {
-            let until_ms = until.resolve(&input, scope, now)?;
+            let until_ms = until.resolve(&input, scope, now, &mut self.rng)?;
             let assigned = io.assign(&input, scope, &mut self.rng)?;
-            Ok((until_ms, io.select_output(&input, scope)?, assigned))
+            Ok((
+                until_ms,
+                io.select_output(&input, scope, &mut self.rng)?,
+                assigned,
+            ))
         });
         let (until_ms, output, assigned) = match planned {
             Ok(planned) => planned,

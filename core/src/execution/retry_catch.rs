@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::{AfterSleep, Execution, Phase, Step};
 use crate::error::TaskError;
 use crate::event::{EventKind, Outcome};
-use crate::expr::Scope;
+use crate::expr::{Scope, States};
 use crate::policy::to_millis;
 use crate::workflow::{enabled, CatchTo, Compiled, Node};
 
@@ -45,29 +45,56 @@ impl Execution {
         match node.catcher_for(error) {
             Some(catch) => {
                 let caught = serde_json::json!({"Error": error.error, "Cause": error.cause});
-                let assigned = match &catch.assign {
-                    None => Ok(None),
-                    Some(assign) => {
+                let done = match &catch.result_path {
+                    CatchTo::Jsonata(fields, asl) => {
+                        enabled(asl);
                         let context = self.context(wf, node, now);
-                        let scope = Scope::new(&context, &self.variables, &self.limits);
-                        assign.render(&caught, scope, &mut self.rng)
+                        let scope = Scope::new(&context, &self.variables, &self.limits, now);
+                        let states = States {
+                            input: &self.data,
+                            result: None,
+                            error_output: Some(&caught),
+                        };
+                        fields
+                            .assign(states, scope, &mut self.rng)
+                            .and_then(|assigned| {
+                                let output = fields.output(
+                                    states,
+                                    || Arc::new(caught.clone()),
+                                    scope,
+                                    &mut self.rng,
+                                )?;
+                                Ok((assigned, Some(output)))
+                            })
                     }
+                    _ => match &catch.assign {
+                        None => Ok((None, None)),
+                        Some(assign) => {
+                            let context = self.context(wf, node, now);
+                            let scope = Scope::new(&context, &self.variables, &self.limits, now);
+                            assign
+                                .render(&caught, scope, &mut self.rng)
+                                .map(|assigned| (assigned, None))
+                        }
+                    },
                 };
-                let assigned = match assigned {
-                    Ok(assigned) => assigned,
+                let (assigned, output) = match done {
+                    Ok(done) => done,
                     Err(error) => {
                         self.stop(Outcome::Failed { error });
                         return None;
                     }
                 };
                 self.assign(assigned);
-                let data = match &catch.result_path {
-                    CatchTo::Input => Ok(Arc::new(caught)),
-                    CatchTo::Keep => Ok(self.data.clone()),
-                    CatchTo::At(path, asl) => {
+                let data = match (&catch.result_path, output) {
+                    (_, Some(output)) => Ok(output),
+                    (CatchTo::Input, None) => Ok(Arc::new(caught)),
+                    (CatchTo::Keep, None) => Ok(self.data.clone()),
+                    (CatchTo::At(path, asl), None) => {
                         enabled(asl);
                         crate::expr::place(&self.data, path, caught)
                     }
+                    (CatchTo::Jsonata(..), None) => Ok(Arc::new(caught)),
                 };
                 let data = data.and_then(|data| {
                     self.limits.check(&data, "the state's output")?;

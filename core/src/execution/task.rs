@@ -9,7 +9,7 @@ use crate::error::{names, TaskError};
 use crate::expr::{Path, Scope};
 use crate::policy::MAX_SECONDS;
 use crate::task_token;
-use crate::workflow::{enabled, AslOnly, Compiled, Node, NodeKind};
+use crate::workflow::{enabled, seconds, AslOnly, Compiled, Node, NodeKind};
 
 impl Execution {
     /// A Task state: its effective input, then the call (a `.sync` job's submit, or the bound handler).
@@ -37,7 +37,7 @@ impl Execution {
             let token = task_token::token(self.id, seq, secret);
             fields.insert("Task".into(), serde_json::json!({ "Token": token }));
         }
-        let scope = Scope::new(&context, &self.variables, &self.limits);
+        let scope = Scope::new(&context, &self.variables, &self.limits, now);
         let input = io
             .select_input(&self.data, scope)
             .and_then(|input| io.parameters(input, scope, &mut self.rng));
@@ -45,9 +45,16 @@ impl Execution {
             Ok(input) => input,
             Err(error) => return self.fail_now(wf, node, error, now),
         };
-        self.task_timeout_ms = match timeout_path {
-            None => None,
-            Some(path) => match seconds_from(path, &input, scope, "TimeoutSecondsPath") {
+        let jsonata = io.jsonata.as_deref();
+        self.task_timeout_ms = match (timeout_path, jsonata.and_then(|j| j.timeout.as_ref())) {
+            (_, Some(query)) => {
+                match seconds(query, "TimeoutSeconds", 1, &self.data, scope, &mut self.rng) {
+                    Ok(s) => Some(s * 1000),
+                    Err(error) => return self.fail_now(wf, node, error, now),
+                }
+            }
+            (None, None) => None,
+            (Some(path), None) => match seconds_from(path, &input, scope, "TimeoutSecondsPath") {
                 Ok(ms) => Some(ms),
                 Err(error) => return self.fail_now(wf, node, error, now),
             },
@@ -59,9 +66,22 @@ impl Execution {
         let Some((seq, secret)) = issued else {
             return Some(self.invoke(wf, node, input, None, AslOnly::witness()?));
         };
-        let heartbeat_ms = match heartbeat_path {
-            None => *heartbeat_ms,
-            Some(path) => match seconds_from(path, &input, scope, "HeartbeatSecondsPath") {
+        let heartbeat_ms = match (heartbeat_path, jsonata.and_then(|j| j.heartbeat.as_ref())) {
+            (_, Some(query)) => {
+                match seconds(
+                    query,
+                    "HeartbeatSeconds",
+                    1,
+                    &self.data,
+                    scope,
+                    &mut self.rng,
+                ) {
+                    Ok(s) => Some(s * 1000),
+                    Err(error) => return self.fail_now(wf, node, error, now),
+                }
+            }
+            (None, None) => *heartbeat_ms,
+            (Some(path), None) => match seconds_from(path, &input, scope, "HeartbeatSecondsPath") {
                 Ok(ms) => Some(ms),
                 Err(error) => return self.fail_now(wf, node, error, now),
             },
@@ -127,7 +147,7 @@ impl Execution {
         };
         enabled(asl);
         let context = self.context(wf, node, now);
-        let scope = Scope::new(&context, &self.variables, &self.limits);
+        let scope = Scope::new(&context, &self.variables, &self.limits, now);
         match io.combine(&self.data, result, scope, &mut self.rng) {
             Ok((output, assigned)) => {
                 self.data = output;

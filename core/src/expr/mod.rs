@@ -1,6 +1,6 @@
 //! The Amazon States Language expression language, below the graph: JSONPath paths and
 //! reference paths, payload templates, intrinsic functions, Choice comparisons, variables,
-//! timestamps and globs. The graph's types hold these; the interpreter evaluates them.
+//! timestamps and globs; and the JSONata fields of JSONata states ([`Query`]). The graph's types hold these; the interpreter evaluates them.
 
 /// Serializes a parsed type (with a `text` field and a `parse(&str) -> Result<Self, String>`)
 /// as the text it was parsed from; deserializing parses, and so validates, the text. `$what`
@@ -35,6 +35,11 @@ mod intrinsics;
 mod json;
 mod path;
 mod path_or_call;
+#[cfg(feature = "asl")]
+mod query;
+#[cfg(not(feature = "asl"))]
+#[path = "query_without_asl.rs"]
+mod query;
 mod template;
 mod timestamp;
 mod variables;
@@ -46,6 +51,7 @@ pub(crate) use json::describe;
 pub(crate) use path::{missing_from, missing_in};
 pub use path::{Path, ReferencePath};
 pub use path_or_call::PathOrCall;
+pub use query::Query;
 pub use template::Template;
 pub(crate) use timestamp::{format_rfc3339, parse_rfc3339};
-pub(crate) use variables::{check_name, Scope, Variables};
+pub(crate) use variables::{check_name, Scope, States, Variables};

@@ -53,6 +53,26 @@ impl Variables {
             .or_else(|| assigned.outer.as_deref()?.get(name))
     }
 
+    /// Every variable it sees with its value: its own, then those of the states around it
+    /// that its own do not hide (JSONata's bindings).
+    #[cfg(feature = "asl")]
+    pub(crate) fn visible(&self) -> Vec<(&str, &Value)> {
+        let mut seen: Vec<(&str, &Value)> = Vec::new();
+        let mut next = self.0.as_deref();
+        while let Some(assigned) = next {
+            for (name, value) in &assigned.own {
+                if !seen.iter().any(|(n, _)| n == name) {
+                    seen.push((name, value));
+                }
+            }
+            next = assigned
+                .outer
+                .as_deref()
+                .and_then(|outer| outer.0.as_deref());
+        }
+        seen
+    }
+
     /// Assigns every field of `values` (an ASL `Assign`, rendered and checked with
     /// [`Self::check_assign`]).
     pub(crate) fn assign(&mut self, values: Map<String, Value>) {
@@ -132,15 +152,25 @@ pub(crate) struct Scope<'a> {
     pub(crate) context: &'a Value,
     pub(crate) variables: Option<&'a Variables>,
     pub(crate) limits: &'a Limits,
+    /// The clock's time (ms since the epoch), for JSONata's `$now()` and `$millis()`.
+    #[cfg_attr(not(feature = "asl"), allow(dead_code))]
+    pub(crate) now_ms: u64,
 }
 
 impl<'a> Scope<'a> {
-    /// The context object and the variables a state reads, under the engine's limits.
-    pub(crate) fn new(context: &'a Value, variables: &'a Variables, limits: &'a Limits) -> Self {
+    /// The context object and the variables a state reads at `now_ms`, under the engine's
+    /// limits.
+    pub(crate) fn new(
+        context: &'a Value,
+        variables: &'a Variables,
+        limits: &'a Limits,
+        now_ms: u64,
+    ) -> Self {
         Self {
             context,
             variables: Some(variables),
             limits,
+            now_ms,
         }
     }
 
@@ -150,12 +180,34 @@ impl<'a> Scope<'a> {
             context,
             variables: None,
             limits: default_limits(),
+            now_ms: 0,
         }
     }
 
     /// The value of the variable `name`, if assigned.
     pub(crate) fn variable(&self, name: &str) -> Option<&'a Value> {
         self.variables?.get(name)
+    }
+}
+
+/// What `$states` holds besides `context`: the state's input, and its result (after its
+/// task, branches or items) or the error it caught (in a catcher).
+#[derive(Clone, Copy, Debug)]
+#[cfg_attr(not(feature = "asl"), allow(dead_code))]
+pub(crate) struct States<'a> {
+    pub(crate) input: &'a Value,
+    pub(crate) result: Option<&'a Value>,
+    pub(crate) error_output: Option<&'a Value>,
+}
+
+impl<'a> States<'a> {
+    /// `$states.input` alone.
+    pub(crate) fn input(input: &'a Value) -> Self {
+        Self {
+            input,
+            result: None,
+            error_output: None,
+        }
     }
 }
 

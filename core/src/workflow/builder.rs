@@ -139,6 +139,7 @@ impl WorkflowBuilder {
                 condition,
                 next: arm.entry().to_owned(),
                 assign: None,
+                jsonata: None,
             });
             tails.push(arm);
         };
@@ -423,6 +424,7 @@ impl Arm {
                     cause,
                     error_path: None,
                     cause_path: None,
+                    jsonata: None,
                 },
             ),
             ArmEnd::Goto(_) | ArmEnd::Open => return,

@@ -84,6 +84,10 @@ impl Checker<'_> {
                 Some(asl) => Test::Compare(variable.clone(), *op, with.clone(), asl),
                 None => Test::Pending,
             },
+            Condition::Jsonata(query) => match self.asl(state, path) {
+                Some(asl) => Test::Query(query.clone(), asl),
+                None => Test::Pending,
+            },
         }
     }
 
@@ -116,13 +120,18 @@ impl Checker<'_> {
                     "States.ALL must appear alone, in the last catcher",
                 );
             }
+            let jsonata = catcher
+                .jsonata
+                .as_ref()
+                .and_then(|fields| Some((fields, self.asl(state, format!("{at}.jsonata"))?)));
             compiled.push(Catch {
                 errors: names.clone(),
                 next: self.target(state, format!("{at}.next"), &catcher.next),
-                result_path: match &catcher.result_path {
-                    None => CatchTo::Keep,
-                    Some(path) if path.as_str() == "$" => CatchTo::Input,
-                    Some(path) => match self.asl(state, format!("{at}.result_path")) {
+                result_path: match (&catcher.result_path, jsonata) {
+                    (_, Some((fields, asl))) => CatchTo::Jsonata(fields.clone(), asl),
+                    (None, _) => CatchTo::Keep,
+                    (Some(path), _) if path.as_str() == "$" => CatchTo::Input,
+                    (Some(path), _) => match self.asl(state, format!("{at}.result_path")) {
                         Some(asl) => CatchTo::At(path.clone(), asl),
                         None => CatchTo::Input,
                     },
@@ -144,11 +153,24 @@ impl Checker<'_> {
         let asl: Option<Asl> = self.asl(state, path.clone());
         asl.map(|asl| {
             self.variable_names(state, &path, template);
-            Assign {
-                template: template.clone(),
-                asl,
-            }
+            Assign::Template(template.clone(), asl)
         })
+    }
+
+    /// A Choice rule's `Assign`, or a JSONata rule's `Assign` and `Output`.
+    pub(super) fn rule_assign(
+        &mut self,
+        state: &str,
+        path: String,
+        rule: &ChoiceRule,
+    ) -> Option<Assign> {
+        match &rule.jsonata {
+            Some(fields) => {
+                let asl: Option<Asl> = self.asl(state, path);
+                asl.map(|asl| Assign::Jsonata(fields.clone(), asl))
+            }
+            None => self.assign(state, path, &rule.assign),
+        }
     }
 
     /// Reports an `Assign` that is not an object, and its field names that are not variable

@@ -108,7 +108,7 @@ pub(super) fn compile<'a>(
                         (
                             test,
                             c.target(name, at(&format!("choices[{j}].next")), &rule.next),
-                            c.assign(name, at(&format!("choices[{j}].assign")), &rule.assign),
+                            c.rule_assign(name, at(&format!("choices[{j}].assign")), rule),
                         )
                     })
                     .collect();
@@ -136,14 +136,16 @@ pub(super) fn compile<'a>(
                 cause,
                 error_path,
                 cause_path,
+                jsonata,
             } => NodeKind::Fail {
                 error: error.clone(),
                 cause: cause.clone(),
-                paths: match (error_path, cause_path) {
-                    (None, None) => None,
+                paths: match (error_path, cause_path, jsonata) {
+                    (None, None, None) => None,
                     _ => c.asl(name, at("error_path")).map(|asl| FailPaths {
                         error: error_path.clone(),
                         cause: cause_path.clone(),
+                        jsonata: jsonata.clone(),
                         asl,
                     }),
                 },
@@ -243,6 +245,7 @@ pub(super) fn compile<'a>(
                                 selector: item_selector.clone(),
                                 max_concurrency: *max_concurrency,
                                 max_concurrency_path: max_concurrency_path.clone(),
+                                jsonata: io.jsonata.clone(),
                             }),
                             io: io.clone(),
                             next,
@@ -296,7 +299,8 @@ pub(super) fn compile<'a>(
     })
 }
 
-/// Whether a state's paths or templates read the context object (`$$`).
+/// Whether a state's paths or templates read the context object (`$$`, or `$states` in
+/// JSONata).
 fn uses_context(state: &State) -> bool {
     match state {
         State::Task { .. }
@@ -345,7 +349,7 @@ struct Flattened<'a> {
 }
 
 fn mentions_context(fields: &impl serde::Serialize) -> bool {
-    serde_json::to_string(fields).is_ok_and(|s| s.contains("$$"))
+    serde_json::to_string(fields).is_ok_and(|s| s.contains("$$") || s.contains("$states"))
 }
 
 fn reachable(start: u32, nodes: &[compiled::Node]) -> Vec<bool> {

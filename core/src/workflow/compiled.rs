@@ -4,13 +4,13 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::expr::{Path, PathOrCall, ReferencePath, Scope, Template};
+use crate::expr::{Path, PathOrCall, Query, ReferencePath, Scope, Template};
 use crate::policy::WaitPolicy;
 use crate::poller::JobStatus;
 
 use smol_str::SmolStr;
 
-use super::graph::{Comparison, DataFlow, DelayUntil, Operand};
+use super::graph::{Comparison, DataFlow, DelayUntil, JsonataFields, Operand};
 
 pub(crate) use crate::platform::Predicate;
 
@@ -127,10 +127,11 @@ pub(crate) struct Io {
     pub(crate) asl: Asl,
 }
 
-/// A Fail state's `ErrorPath` / `CausePath`.
+/// A Fail state's `ErrorPath` / `CausePath`, or its JSONata `Error` / `Cause`.
 pub(crate) struct FailPaths {
     pub(crate) error: Option<PathOrCall>,
     pub(crate) cause: Option<PathOrCall>,
+    pub(crate) jsonata: Option<Box<JsonataFields>>,
     pub(crate) asl: Asl,
 }
 
@@ -142,6 +143,8 @@ pub(crate) enum CatchTo {
     Keep,
     /// It is placed at a path.
     At(ReferencePath, Asl),
+    /// A JSONata catcher's `Output` and `Assign` make the output and the variables.
+    Jsonata(Box<JsonataFields>, Asl),
 }
 
 pub(crate) struct Node {
@@ -160,22 +163,52 @@ pub(crate) struct Catch {
     pub(crate) assign: Option<Assign>,
 }
 
-/// The ASL `Assign` of a Choice rule or a catcher.
-pub(crate) struct Assign {
-    pub(crate) template: Template,
-    pub(crate) asl: Asl,
+/// The ASL `Assign` of a Choice rule or a catcher; a JSONata Choice rule's `Output` too.
+pub(crate) enum Assign {
+    Template(Template, Asl),
+    Jsonata(Box<JsonataFields>, Asl),
 }
 
 impl Assign {
-    /// The variables it assigns, `$` being `value`.
+    /// The variables it assigns, `$` (or `$states.input`) being `value`.
     pub(crate) fn render(
         &self,
         value: &Value,
         scope: Scope<'_>,
         rng: &mut crate::policy::Rng,
     ) -> Result<crate::expr::Assigned, crate::TaskError> {
-        enabled(&self.asl);
-        crate::expr::assign(Some(&self.template), value, scope, rng)
+        match self {
+            Self::Template(template, asl) => {
+                enabled(asl);
+                crate::expr::assign(Some(template), value, scope, rng)
+            }
+            Self::Jsonata(fields, asl) => {
+                enabled(asl);
+                fields.assign(crate::expr::States::input(value), scope, rng)
+            }
+        }
+    }
+
+    /// Whether it is a JSONata rule's.
+    pub(crate) fn is_jsonata(&self) -> bool {
+        matches!(self, Self::Jsonata(..))
+    }
+
+    /// A JSONata rule's `Output`, over `$states.input` being `value`; `None` without one.
+    pub(crate) fn output(
+        &self,
+        value: &Arc<Value>,
+        scope: Scope<'_>,
+        rng: &mut crate::policy::Rng,
+    ) -> Option<Result<Arc<Value>, crate::TaskError>> {
+        match self {
+            Self::Jsonata(fields, asl) if fields.output.is_some() => {
+                enabled(asl);
+                let states = crate::expr::States::input(value);
+                Some(fields.output(states, || value.clone(), scope, rng))
+            }
+            _ => None,
+        }
     }
 }
 
@@ -288,6 +321,8 @@ pub(crate) struct Items {
     pub(crate) selector: Option<Box<Template>>,
     pub(crate) max_concurrency: u32,
     pub(crate) max_concurrency_path: Option<Path>,
+    /// A JSONata Map's `Items`, `ItemSelector` and `MaxConcurrency`.
+    pub(crate) jsonata: Option<Box<JsonataFields>>,
 }
 
 impl NodeKind {
@@ -312,6 +347,8 @@ pub(crate) enum Test {
     And(Vec<Test>),
     Or(Vec<Test>),
     Compare(Path, Comparison, Operand, Asl),
+    /// A JSONata `Condition`.
+    Query(Query, Asl),
 }
 
 impl Test {
@@ -324,6 +361,7 @@ impl Test {
         status: Option<&JobStatus>,
         input: &Value,
         scope: Scope<'_>,
+        rng: &mut crate::policy::Rng,
     ) -> Result<bool, crate::TaskError> {
         match self {
             Self::Succeeded => Ok(matches!(status, Some(JobStatus::Succeeded { .. }))),
@@ -334,10 +372,10 @@ impl Test {
                 Ok(status.and_then(|s| s.detail().pointer(pointer)) == Some(value))
             }
             Self::Predicate(f) => Ok(status.is_some_and(|s| f(s))),
-            Self::Not(t) => Ok(!t.holds(status, input, scope)?),
+            Self::Not(t) => Ok(!t.holds(status, input, scope, rng)?),
             Self::And(ts) => {
                 for t in ts {
-                    if !t.holds(status, input, scope)? {
+                    if !t.holds(status, input, scope, rng)? {
                         return Ok(false);
                     }
                 }
@@ -345,7 +383,7 @@ impl Test {
             }
             Self::Or(ts) => {
                 for t in ts {
-                    if t.holds(status, input, scope)? {
+                    if t.holds(status, input, scope, rng)? {
                         return Ok(true);
                     }
                 }
@@ -373,6 +411,17 @@ impl Test {
                     )
                 })
                 .map_err(runtime)
+            }
+            Self::Query(condition, asl) => {
+                enabled(asl);
+                let states = crate::expr::States::input(input);
+                match condition.evaluate("Condition", states, scope, rng)? {
+                    Value::Bool(holds) => Ok(holds),
+                    other => Err(super::query_error(format!(
+                        "Condition must give true or false, not {}",
+                        crate::execution::json_text(&other)
+                    ))),
+                }
             }
         }
     }

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::DataFlow;
 use crate::error::{names, TaskError};
-use crate::expr::{assign, missing_in, place, Assigned, Path, Scope};
+use crate::expr::{assign, missing_in, place, Assigned, Path, Scope, States};
 use crate::policy::Rng;
 
 impl DataFlow {
@@ -19,13 +19,17 @@ impl DataFlow {
         select(self.input_path.as_ref(), data, scope, "InputPath")
     }
 
-    /// `Parameters`: the effective input, built from the selected input.
+    /// `Parameters` (or a JSONata `Arguments`): the effective input, built from the selected
+    /// input.
     pub(crate) fn parameters(
         &self,
         input: Arc<Value>,
         scope: Scope<'_>,
         rng: &mut Rng,
     ) -> Result<Arc<Value>, TaskError> {
+        if let Some(jsonata) = &self.jsonata {
+            return jsonata.arguments(input, scope, rng);
+        }
         match &self.parameters {
             None => Ok(input),
             Some(template) => {
@@ -38,13 +42,17 @@ impl DataFlow {
         }
     }
 
-    /// `OutputPath` over the state's (selected) input, for states without a result: the
-    /// state's output.
+    /// `OutputPath` (or a JSONata `Output`) over the state's (selected) input, for states
+    /// without a result: the state's output.
     pub(crate) fn select_output(
         &self,
         input: &Arc<Value>,
         scope: Scope<'_>,
+        rng: &mut Rng,
     ) -> Result<Arc<Value>, TaskError> {
+        if let Some(jsonata) = &self.jsonata {
+            return jsonata.output(States::input(input), || input.clone(), scope, rng);
+        }
         let output = select(self.output_path.as_ref(), input, scope, "OutputPath")?;
         if !Arc::ptr_eq(&output, input) {
             scope.limits.check(&output, "the state's output")?;
@@ -60,11 +68,15 @@ impl DataFlow {
         scope: Scope<'_>,
         rng: &mut Rng,
     ) -> Result<Assigned, TaskError> {
-        assign(self.assign.as_ref(), value, scope, rng)
+        match &self.jsonata {
+            Some(jsonata) => jsonata.assign(States::input(value), scope, rng),
+            None => assign(self.assign.as_ref(), value, scope, rng),
+        }
     }
 
     /// `ResultSelector`, then `Assign` from that result, `ResultPath` into the state's raw
-    /// input, then `OutputPath`: the state's output and what it assigns.
+    /// input, then `OutputPath` (or a JSONata state's `Assign` and `Output`): the state's
+    /// output and what it assigns.
     pub(crate) fn combine(
         &self,
         raw_input: &Arc<Value>,
@@ -72,6 +84,9 @@ impl DataFlow {
         scope: Scope<'_>,
         rng: &mut Rng,
     ) -> Result<(Arc<Value>, Assigned), TaskError> {
+        if let Some(jsonata) = &self.jsonata {
+            return jsonata.finish(raw_input, result, scope, rng);
+        }
         let result = match &self.result_selector {
             None => result,
             Some(template) => template.render_in(&result, scope, rng)?,

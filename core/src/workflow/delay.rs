@@ -5,16 +5,19 @@ use serde_json::Value;
 use super::DelayUntil;
 use crate::error::{names, TaskError};
 use crate::execution::json_text;
-use crate::expr::{parse_rfc3339, Scope};
+use crate::expr::{parse_rfc3339, Scope, States};
+use crate::policy::Rng;
 
 impl DelayUntil {
     /// The wake-up time in ms since the epoch, for a state entered at `now`; a time that
-    /// cannot be read from the input is `States.Runtime`.
+    /// cannot be read from the input is `States.Runtime` (`States.QueryEvaluationError` for
+    /// an expression's).
     pub(crate) fn resolve(
         &self,
         input: &Value,
         scope: Scope<'_>,
         now: u64,
+        rng: &mut Rng,
     ) -> Result<u64, TaskError> {
         let seconds = |s: u64| now.saturating_add(s.saturating_mul(1000));
         match self {
@@ -46,6 +49,19 @@ impl DelayUntil {
                     path.as_str()
                 ))),
             },
+            Self::SecondsQuery(query) => {
+                super::seconds(query, "Seconds", 0, input, scope, rng).map(seconds)
+            }
+            Self::TimestampQuery(query) => {
+                match query.evaluate("Timestamp", States::input(input), scope, rng)? {
+                    Value::String(t) => timestamp(&t)
+                        .map_err(|e| super::query_error(format!("Timestamp: {}", e.cause))),
+                    other => Err(super::query_error(format!(
+                        "Timestamp must give an RFC 3339 timestamp string, not {}",
+                        json_text(&other)
+                    ))),
+                }
+            }
         }
     }
 }

@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use super::graph::{Condition, Operand, State, StateMachine};
 use crate::execution::json_text;
+use serde_json::Value;
 
 impl StateMachine {
     /// The graph as a Mermaid flowchart; `visited` states are highlighted.
@@ -329,6 +330,10 @@ fn label(condition: &Condition) -> String {
             };
             format!("{} {op:?} {right}", variable.as_str())
         }
+        Condition::Jsonata(query) => match query.as_value() {
+            Value::String(text) => text.clone(),
+            other => json_text(other),
+        },
     }
 }
 

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub(crate) use crate::expr::Comparison;
-use crate::expr::{Path, PathOrCall, ReferencePath, Template};
+use crate::expr::{Path, PathOrCall, Query, ReferencePath, Template};
 use crate::policy::{AslRetrier, Backoff, Jitter, WaitPolicy};
 
 /// A whole workflow as data: what the builder produces, what Amazon States Language loads
@@ -170,6 +170,10 @@ pub enum State {
         /// (ASL `CausePath`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         cause_path: Option<PathOrCall>,
+        /// A JSONata state's `Error` and `Cause`, as expressions.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(not(feature = "asl"), serde(skip))]
+        jsonata: Option<Box<JsonataFields>>,
     },
     /// Calls the task handler bound to `resource` (or to the state's name) with the state's
     /// effective input; its result flows on through the data-flow fields. A resource ending in
@@ -307,6 +311,12 @@ pub enum DelayUntil {
     Timestamp(String),
     /// A timestamp read from the state's input (ASL `TimestampPath`).
     TimestampPath(Path),
+    /// Seconds from a JSONata expression (a JSONata state's `Seconds`).
+    #[cfg_attr(not(feature = "asl"), serde(skip))]
+    SecondsQuery(Query),
+    /// A timestamp from a JSONata expression (a JSONata state's `Timestamp`).
+    #[cfg_attr(not(feature = "asl"), serde(skip))]
+    TimestampQuery(Query),
 }
 
 /// ASL input and output processing: `InputPath` → `Parameters` → the task →
@@ -337,6 +347,11 @@ pub struct DataFlow {
     /// entered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assign: Option<Template>,
+    /// A JSONata state's `Arguments`, `Output`, `Assign` (and its type's other JSONata
+    /// fields), instead of the JSONPath fields above, which keep their defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(feature = "asl"), serde(skip))]
+    pub jsonata: Option<Box<JsonataFields>>,
 }
 
 impl Default for DataFlow {
@@ -348,8 +363,48 @@ impl Default for DataFlow {
             result_path: root_reference(),
             output_path: root(),
             assign: None,
+            jsonata: None,
         }
     }
+}
+
+/// The fields of a state written in JSONata (`"QueryLanguage": "JSONata"`), each a
+/// [`Query`]: JSON whose `{% … %}` strings are expressions over `$states` and the variables.
+/// A state has the ones its type takes; absent ones keep Step Functions' defaults.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonataFields {
+    /// The effective input of a Task's call or a Parallel's branches (default: the input).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arguments: Option<Query>,
+    /// The state's output (default: the result of a Task, Parallel or Map, the error of a
+    /// catcher, else the input).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<Query>,
+    /// The variables assigned: an object of names and values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assign: Option<Query>,
+    /// A Map's items: an array, or an expression giving one (default: the input).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<Query>,
+    /// A Map item's input, with `$states.context.Map.Item` (default: the item).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_selector: Option<Query>,
+    /// A Map's `MaxConcurrency`, as an expression.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_concurrency: Option<Query>,
+    /// A Task's `TimeoutSeconds`, as an expression.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<Query>,
+    /// A Task's `HeartbeatSeconds`, as an expression.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heartbeat: Option<Query>,
+    /// A Fail state's `Error`, as an expression.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<Query>,
+    /// A Fail state's `Cause`, as an expression.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Query>,
 }
 
 impl DataFlow {
@@ -363,6 +418,7 @@ impl DataFlow {
             && is_root_reference(&self.result_path)
             && is_root(&self.output_path)
             && self.assign.is_none()
+            && self.jsonata.is_none()
     }
 }
 
@@ -399,6 +455,10 @@ pub struct Catcher {
     /// (`{"Error", "Cause"}`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assign: Option<Template>,
+    /// A JSONata state's catcher: its `Output` and `Assign`, over `$states.errorOutput`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(feature = "asl"), serde(skip))]
+    pub jsonata: Option<Box<JsonataFields>>,
 }
 
 impl Catcher {
@@ -409,6 +469,7 @@ impl Catcher {
             next: next.into(),
             result_path: root_reference(),
             assign: None,
+            jsonata: None,
         }
     }
 }
@@ -436,6 +497,10 @@ pub struct ChoiceRule {
     /// Choice state's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assign: Option<Template>,
+    /// A JSONata Choice state's rule: its `Output` and `Assign`, which replace the state's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(feature = "asl"), serde(skip))]
+    pub jsonata: Option<Box<JsonataFields>>,
 }
 
 /// A test on the last checked status.
@@ -475,6 +540,10 @@ pub enum Condition {
         /// What to compare with.
         with: Operand,
     },
+    /// A JSONata expression that must give `true` or `false` (a JSONata Choice rule's
+    /// `Condition`).
+    #[cfg_attr(not(feature = "asl"), serde(skip))]
+    Jsonata(Query),
 }
 
 /// The right-hand side of a [`Condition::Compare`].

@@ -11,6 +11,7 @@ mod delay;
 mod draw;
 mod error;
 pub(crate) mod graph;
+mod jsonata_flow;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -29,9 +30,10 @@ pub(crate) use compiled::{
 };
 pub use error::{BuildError, Problem};
 pub(crate) use graph::{
-    default_check_retry, default_sync_poll, Catcher, Condition, DataFlow, DelayUntil, State,
-    StateMachine,
+    default_check_retry, default_sync_poll, Catcher, ChoiceRule, Condition, DataFlow, DelayUntil,
+    JsonataFields, State, StateMachine,
 };
+pub(crate) use jsonata_flow::{query_error, seconds};
 
 /// A validated workflow, ready to run. Cheap to clone.
 ///

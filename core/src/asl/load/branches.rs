@@ -115,7 +115,11 @@ impl Loader {
         };
         let mut io = self.io(at, true);
         let legacy = io.parameters.take();
-        let selector = self.template(at, "ItemSelector");
+        let selector = if at.jsonata {
+            None
+        } else {
+            self.template(at, "ItemSelector")
+        };
         if legacy.is_some() && selector.is_some() {
             self.problem(
                 Some(at.state),
@@ -129,6 +133,7 @@ impl Loader {
         };
         let max_concurrency = match at.get("MaxConcurrency") {
             None => 0,
+            Some(value) if at.jsonata && super::jsonata::is_expression(value) => 0,
             Some(value) => match value.as_u64().and_then(|n| u32::try_from(n).ok()) {
                 Some(n) => n,
                 None => {

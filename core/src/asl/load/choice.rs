@@ -33,6 +33,7 @@ impl Loader {
                 state: at.state,
                 path,
                 fields,
+                jsonata: at.jsonata,
             };
             let next = self.target(&rule, "Next");
             if rule.get("Next").is_none() {
@@ -42,17 +43,50 @@ impl Loader {
                     "a top-level Choice rule needs Next",
                 );
             }
-            let condition = self.condition(&rule, true);
-            let assign = self.assign(&rule);
+            let (condition, assign, jsonata) = if rule.jsonata {
+                let condition = self.jsonata_condition(&rule);
+                (condition, None, self.jsonata_fields(&rule))
+            } else {
+                (self.condition(&rule, true), self.assign(&rule), None)
+            };
             if let (Some(condition), Some(next)) = (condition, next) {
                 rules.push(ChoiceRule {
                     condition,
                     next,
                     assign,
+                    jsonata,
                 });
             }
         }
         rules
+    }
+
+    /// A JSONata Choice rule's `Condition` (its other fields are `Next`, `Output`, `Assign`
+    /// and `Comment`).
+    fn jsonata_condition(&mut self, rule: &At<'_>) -> Option<Condition> {
+        for key in rule.fields.keys() {
+            if !self.other_language(rule, key)
+                && !["Condition", "Next", "Output", "Assign", "Comment"].contains(&key.as_str())
+            {
+                let reason = if key == "Variable"
+                    || operator(key).is_some()
+                    || ["And", "Or", "Not"].contains(&key.as_str())
+                {
+                    "is a JSONPath Choice rule's field; a JSONata rule tests a Condition"
+                } else {
+                    "not a field of a Choice rule"
+                };
+                self.problem(Some(rule.state), rule.field(key), reason);
+            }
+        }
+        if rule.get("Condition").is_none() {
+            self.problem(
+                Some(rule.state),
+                rule.field("Condition"),
+                "is required in a JSONata Choice rule: a {% %} expression that gives true or false",
+            );
+        }
+        self.query(rule, "Condition").map(Condition::Jsonata)
     }
 
     /// One boolean expression of a Choice rule.
@@ -94,6 +128,7 @@ impl Loader {
                 return None;
             };
             let inner = At {
+                jsonata: at.jsonata,
                 state: at.state,
                 path: at.field("Not"),
                 fields: inner,
@@ -120,6 +155,7 @@ impl Loader {
                         continue;
                     };
                     let inner = At {
+                        jsonata: at.jsonata,
                         state: at.state,
                         path,
                         fields,

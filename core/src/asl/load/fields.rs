@@ -9,14 +9,21 @@ use crate::expr::{check_name, parse_rfc3339, Path, PathOrCall, ReferencePath, Te
 use crate::graph::{DataFlow, DelayUntil};
 use crate::policy::MAX_SECONDS;
 
+use super::jsonata::{is_expression, jsonata_fields_of};
 use super::{At, Loader};
 use crate::execution::json_text;
 
 impl Loader {
+    /// Problems for the fields of `at` outside `groups` (its JSONPath fields), with the
+    /// JSONata fields of its type taken instead of the JSONPath ones in a JSONata state.
     pub(super) fn allow(&mut self, at: &At<'_>, groups: &[&[&str]]) {
+        let kind = at.get("Type").and_then(Value::as_str).unwrap_or_default();
         for key in at.fields.keys() {
-            if !groups.iter().any(|g| g.contains(&key.as_str())) {
-                let kind = at.get("Type").and_then(Value::as_str).unwrap_or_default();
+            if self.other_language(at, key) {
+                continue;
+            }
+            let jsonata_field = at.jsonata && jsonata_fields_of(kind).contains(&key.as_str());
+            if !jsonata_field && !groups.iter().any(|g| g.contains(&key.as_str())) {
                 self.problem(
                     Some(at.state),
                     at.field(key),
@@ -26,20 +33,21 @@ impl Loader {
         }
     }
 
+    /// A `QueryLanguage`: `Some(true)` for JSONata, `Some(false)` for JSONPath, `None` when
+    /// absent (or wrong, with a problem).
     pub(super) fn query_language(
         &mut self,
         state: Option<&str>,
         path: String,
         value: Option<&Value>,
-    ) {
-        match value {
-            None => {}
-            Some(Value::String(s)) if s == "JSONPath" => {}
-            Some(_) => self.problem(
-                state,
-                path,
-                "only \"JSONPath\" is supported (JSONata is not yet)",
-            ),
+    ) -> Option<bool> {
+        match value? {
+            Value::String(s) if s == "JSONPath" => Some(false),
+            Value::String(s) if s == "JSONata" => Some(true),
+            _ => {
+                self.problem(state, path, "must be \"JSONPath\" or \"JSONata\"");
+                None
+            }
         }
     }
 
@@ -67,7 +75,9 @@ impl Loader {
     /// A Task state's `TimeoutSeconds` or `HeartbeatSeconds`: a positive integer up to
     /// 99,999,999 (Step Functions' default and largest value).
     pub(super) fn task_seconds(&mut self, at: &At<'_>, field: &str) -> Option<Duration> {
-        let value = at.get(field)?;
+        let value = at
+            .get(field)
+            .filter(|v| !(at.jsonata && is_expression(v)))?;
         match value.as_u64().filter(|s| (1..=MAX_SECONDS).contains(s)) {
             Some(s) => Some(Duration::from_secs(s)),
             None => {
@@ -227,6 +237,14 @@ impl Loader {
     }
 
     pub(super) fn io(&mut self, at: &At<'_>, with_result: bool) -> DataFlow {
+        if at.jsonata {
+            // Even without JSONata fields: the state keeps JSONata's rules (a Map's input must
+            // be an array, a Choice rule's Output replaces the state's).
+            return DataFlow {
+                jsonata: Some(self.jsonata_fields(at).unwrap_or_default()),
+                ..DataFlow::default()
+            };
+        }
         let mut io = DataFlow {
             input_path: self.nullable_path(at, "InputPath"),
             output_path: self.nullable_path(at, "OutputPath"),
@@ -273,6 +291,14 @@ impl Loader {
             };
             self.problem(Some(at.state), at.path.clone(), message);
             return None;
+        }
+        if at.jsonata {
+            if let Some(query) = self.query_if_expression(at, given[0]) {
+                return Some(match given[0] {
+                    "Seconds" => DelayUntil::SecondsQuery(query),
+                    _ => DelayUntil::TimestampQuery(query),
+                });
+            }
         }
         match given[0] {
             "Seconds" => match at.get("Seconds").and_then(Value::as_u64) {

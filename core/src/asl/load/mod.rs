@@ -10,6 +10,7 @@ use crate::workflow::{too_deep, BuildError, Problem, MAX_NESTING};
 mod branches;
 mod choice;
 mod fields;
+mod jsonata;
 mod retry_catch;
 
 /// Loads an ASL definition (the JSON of a Step Functions state machine) into a graph that
@@ -80,13 +81,18 @@ struct Loader {
     seen: HashMap<String, String>,
     /// How many Parallel or Map states enclose the (sub-)machine being read.
     depth: u32,
+    /// The state machine's `QueryLanguage` is JSONata: its states are, unless they say
+    /// otherwise.
+    jsonata: bool,
 }
 
-/// One state being read: its name and the JSON path of its object.
+/// One state (or a Choice rule, or a catcher) being read: its name, the JSON path of its
+/// object, and whether its query language is JSONata.
 struct At<'a> {
     state: &'a str,
     path: String,
     fields: &'a Map<String, Value>,
+    jsonata: bool,
 }
 
 impl At<'_> {
@@ -125,11 +131,13 @@ impl Loader {
                 self.problem(None, format!("{prefix}.{key}"), "unknown field");
             }
         }
-        self.query_language(
+        if let Some(jsonata) = self.query_language(
             None,
             format!("{prefix}.QueryLanguage"),
             top.get("QueryLanguage"),
-        );
+        ) {
+            self.jsonata = jsonata;
+        }
         let timeout = self.seconds(
             None,
             format!("{prefix}.TimeoutSeconds"),
@@ -188,10 +196,27 @@ impl Loader {
                 self.problem(Some(state_name), path, "a state must be a JSON object");
                 continue;
             };
+            let jsonata = match self.query_language(
+                Some(state_name),
+                format!("{path}.QueryLanguage"),
+                fields.get("QueryLanguage"),
+            ) {
+                Some(false) if self.jsonata => {
+                    self.problem(
+                        Some(state_name),
+                        format!("{path}.QueryLanguage"),
+                        "a state of a JSONata state machine cannot use JSONPath",
+                    );
+                    true
+                }
+                Some(jsonata) => jsonata,
+                None => self.jsonata,
+            };
             let at = At {
                 state: state_name,
                 path,
                 fields,
+                jsonata,
             };
             if let Some(state) = self.state(&at) {
                 defs.push(StateDef {
@@ -243,11 +268,6 @@ impl Loader {
                 return None;
             }
         };
-        self.query_language(
-            Some(at.state),
-            at.field("QueryLanguage"),
-            at.get("QueryLanguage"),
-        );
         match kind {
             "Task" => {
                 self.allow(
@@ -352,6 +372,7 @@ impl Loader {
                 self.allow(at, &[COMMON, &["Error", "Cause", "ErrorPath", "CausePath"]]);
                 let text = |loader: &mut Self, field: &str| match at.get(field) {
                     None => None,
+                    Some(value) if at.jsonata && jsonata::is_expression(value) => None,
                     Some(Value::String(s)) => Some(s.clone()),
                     Some(_) => {
                         loader.problem(Some(at.state), at.field(field), "must be a string");
@@ -374,11 +395,17 @@ impl Loader {
                         );
                     }
                 }
+                let jsonata = if at.jsonata {
+                    self.jsonata_fields(at)
+                } else {
+                    None
+                };
                 Some(State::Fail {
                     error: error.unwrap_or_else(|| "States.Fail".to_owned()),
                     cause: cause.or_else(|| Some(String::new())),
                     error_path,
                     cause_path,
+                    jsonata,
                 })
             }
             "Parallel" => self.parallel(at),

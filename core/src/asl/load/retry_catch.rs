@@ -88,6 +88,7 @@ impl Loader {
                 state: at.state,
                 path,
                 fields,
+                jsonata: at.jsonata,
             };
             self.allow_catcher(&inner);
             let errors = self.error_names(&inner);
@@ -116,11 +117,17 @@ impl Loader {
                     None
                 }
             };
+            let (assign, jsonata) = if inner.jsonata {
+                (None, self.jsonata_fields(&inner))
+            } else {
+                (self.assign(&inner), None)
+            };
             catchers.push(Catcher {
                 error_equals: errors,
                 next,
                 result_path,
-                assign: self.assign(&inner),
+                assign,
+                jsonata,
             });
         }
         catchers
@@ -128,7 +135,14 @@ impl Loader {
 
     pub(super) fn allow_catcher(&mut self, at: &At<'_>) {
         for key in at.fields.keys() {
-            if !["ErrorEquals", "Next", "ResultPath", "Assign", "Comment"].contains(&key.as_str()) {
+            if self.other_language(at, key) {
+                continue;
+            }
+            let output = at.jsonata && key == "Output";
+            if !output
+                && !["ErrorEquals", "Next", "ResultPath", "Assign", "Comment"]
+                    .contains(&key.as_str())
+            {
                 self.problem(Some(at.state), at.field(key), "not a field of a catcher");
             }
         }

@@ -290,6 +290,8 @@ mod parser;
 
 use check::kinds;
 use library::count_placeholders;
+#[cfg(feature = "asl")]
+pub(super) use library::for_jsonata;
 use parser::Parser;
 #[cfg(test)]
 mod tests;

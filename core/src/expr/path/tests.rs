@@ -44,7 +44,7 @@ fn variable_paths_select_from_the_variables_in_scope() {
     );
     let mut inner = Variables::inside(std::sync::Arc::new(outer));
     inner.assign(json!({"n": 2}).as_object().unwrap().clone());
-    let scope = Scope::new(&Value::Null, &inner, crate::limits::default_limits());
+    let scope = Scope::new(&Value::Null, &inner, crate::limits::default_limits(), 0);
     let select = |text: &str| {
         Path::parse(text)
             .unwrap()

@@ -51,3 +51,22 @@ impl Call {
         reason.map_err(|reason| failure(func, reason))
     }
 }
+
+/// The `States.*` function Step Functions also offers to JSONata states under another name
+/// (`$partition`, `$range`, `$hash`, `$parse`, `$uuid`), on JSON arguments the JSONata
+/// signature checked; `None` for any other name.
+#[cfg(feature = "asl")]
+pub(crate) fn for_jsonata(
+    name: &str,
+    args: &[Value],
+    rng: &mut Rng,
+) -> Option<Result<Value, String>> {
+    Some(match name {
+        "partition" => arrays::partition(args),
+        "range" => arrays::range(args),
+        "hash" => hash::hash(args),
+        "parse" => json::string_to_json(args),
+        "uuid" => Ok(math::uuid(rng)),
+        _ => return None,
+    })
+}
