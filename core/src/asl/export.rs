@@ -245,6 +245,7 @@ pub fn to_asl(graph: &StateMachine, options: &ExportOptions) -> Result<Value, Bu
                     (None, None) => {}
                 }
                 if let Some(fields) = jsonata {
+                    fail["QueryLanguage"] = json!("JSONata");
                     with_jsonata(&mut fail, fields);
                 }
                 fail
@@ -452,9 +453,6 @@ fn with_catch(mut state: Value, catch: &[Catcher]) -> Value {
                 }
                 if let Some(fields) = &c.jsonata {
                     with_jsonata(&mut catcher, fields);
-                    if let Some(map) = catcher.as_object_mut() {
-                        map.remove("QueryLanguage");
-                    }
                 }
                 catcher
             })
@@ -490,14 +488,14 @@ fn with_io(mut state: Value, io: &DataFlow) -> Value {
         state["Assign"] = assign.as_value().clone();
     }
     if let Some(fields) = &io.jsonata {
+        state["QueryLanguage"] = json!("JSONata");
         with_jsonata(&mut state, fields);
     }
     state
 }
 
-/// A JSONata state's (or rule's, or catcher's) fields, as written, and its `QueryLanguage`.
+/// A JSONata state's (or rule's, or catcher's) fields, as written.
 fn with_jsonata(state: &mut Value, fields: &JsonataFields) {
-    state["QueryLanguage"] = json!("JSONata");
     let named = [
         ("Arguments", &fields.arguments),
         ("Output", &fields.output),

@@ -90,7 +90,7 @@ impl Query {
                         names::QUERY_EVALUATION_ERROR,
                         format!(
                             "The JSONata expression '{}' specified for the field '{field}{at}' {problem}",
-                            expression.text()
+                            expression.text().trim()
                         ),
                     )
                 })?
@@ -239,10 +239,7 @@ fn render<'a>(node: &'a Node, env: &Environment) -> Result<Value, Failed<'a>> {
                 return Err((
                     expression,
                     at,
-                    format!(
-                        "threw an error during evaluation. {}: {error}",
-                        error.code()
-                    ),
+                    format!("threw an error during evaluation. {error}"),
                 ))
             }
         },

@@ -92,6 +92,9 @@ impl Loader {
     /// One boolean expression of a Choice rule.
     pub(super) fn condition(&mut self, at: &At<'_>, top: bool) -> Option<Condition> {
         for key in at.fields.keys() {
+            if top && self.other_language(at, key) {
+                continue;
+            }
             let known = key == "Comment"
                 || (top && (key == "Next" || key == "Assign"))
                 || ["And", "Or", "Not", "Variable"].contains(&key.as_str())
