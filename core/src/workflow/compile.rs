@@ -262,7 +262,9 @@ pub(super) fn compile<'a>(
             name: SmolStr::from(name),
             kind,
             catch,
-            uses_context: if uses_context(&def.state) {
+            uses_context: if uses_context(&def.state)
+                || (AslOnly::witness().is_some() && written_in_jsonata(&def.state))
+            {
                 c.asl(name, format!("$.states[{i}]"))
             } else {
                 None
@@ -299,8 +301,7 @@ pub(super) fn compile<'a>(
     })
 }
 
-/// Whether a state's paths or templates read the context object (`$$`, or `$states` in
-/// JSONata).
+/// Whether a state's paths or templates read the context object (`$$`).
 fn uses_context(state: &State) -> bool {
     match state {
         State::Task { .. }
@@ -339,6 +340,21 @@ fn uses_context(state: &State) -> bool {
     }
 }
 
+/// Whether a state is written in JSONata: its expressions may read `$states.context`.
+fn written_in_jsonata(state: &State) -> bool {
+    match state {
+        State::Task { io, .. }
+        | State::Pass { io, .. }
+        | State::Delay { io, .. }
+        | State::Choice { io, .. }
+        | State::Succeed { io }
+        | State::Parallel { io, .. }
+        | State::Map { io, .. } => io.jsonata.is_some(),
+        State::Fail { jsonata, .. } => jsonata.is_some(),
+        _ => false,
+    }
+}
+
 /// A state serialized as `StateDef` serializes it (`#[serde(flatten)]`): serializing `State`
 /// on its own would compile a second copy of its serializer into the npm package's
 /// WebAssembly (which has a size budget), besides the one `workflowGraph` uses.
@@ -349,7 +365,7 @@ struct Flattened<'a> {
 }
 
 fn mentions_context(fields: &impl serde::Serialize) -> bool {
-    serde_json::to_string(fields).is_ok_and(|s| s.contains("$$") || s.contains("$states"))
+    serde_json::to_string(fields).is_ok_and(|s| s.contains("$$"))
 }
 
 fn reachable(start: u32, nodes: &[compiled::Node]) -> Vec<bool> {
