@@ -49,6 +49,7 @@ fn every_problem_is_reported_at_once_with_state_and_path() {
                         condition: Condition::Predicate("unbound".into()),
                         next: "Submit".into(),
                         assign: None,
+                        #[cfg(feature = "asl")]
                         jsonata: None,
                     }],
                     default: Some("Submit".into()),

@@ -51,7 +51,7 @@ impl Execution {
         // taken has its own `Output` and `Assign` (absent: the input, and nothing), and the
         // state's apply only when no rule matched.
         let rule_replaces = rule_assign.is_some_and(crate::workflow::Assign::is_jsonata)
-            || (chosen.is_some() && io.as_ref().is_some_and(|io| io.flow.jsonata.is_some()));
+            || (chosen.is_some() && io.as_ref().is_some_and(|io| io.flow.jsonata().is_some()));
         let done = match io {
             None => Ok((None, None)),
             Some(_) if rule_replaces => Ok((None, None)),

@@ -45,7 +45,7 @@ impl Execution {
             Ok(input) => input,
             Err(error) => return self.fail_now(wf, node, error, now),
         };
-        let jsonata = io.jsonata.as_deref();
+        let jsonata = io.jsonata();
         self.task_timeout_ms = match (timeout_path, jsonata.and_then(|j| j.timeout.as_ref())) {
             (_, Some(query)) => {
                 match seconds(query, "TimeoutSeconds", 1, &self.data, scope, &mut self.rng) {

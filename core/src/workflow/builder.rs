@@ -139,6 +139,7 @@ impl WorkflowBuilder {
                 condition,
                 next: arm.entry().to_owned(),
                 assign: None,
+                #[cfg(feature = "asl")]
                 jsonata: None,
             });
             tails.push(arm);
@@ -424,6 +425,7 @@ impl Arm {
                     cause,
                     error_path: None,
                     cause_path: None,
+                    #[cfg(feature = "asl")]
                     jsonata: None,
                 },
             ),

@@ -121,14 +121,13 @@ impl Checker<'_> {
                 );
             }
             let jsonata = catcher
-                .jsonata
-                .as_ref()
+                .jsonata()
                 .and_then(|fields| Some((fields, self.asl(state, format!("{at}.jsonata"))?)));
             compiled.push(Catch {
                 errors: names.clone(),
                 next: self.target(state, format!("{at}.next"), &catcher.next),
                 result_path: match (&catcher.result_path, jsonata) {
-                    (_, Some((fields, asl))) => CatchTo::Jsonata(fields.clone(), asl),
+                    (_, Some((fields, asl))) => CatchTo::Jsonata(Box::new(fields.clone()), asl),
                     (None, _) => CatchTo::Keep,
                     (Some(path), _) if path.as_str() == "$" => CatchTo::Input,
                     (Some(path), _) => match self.asl(state, format!("{at}.result_path")) {
@@ -164,10 +163,10 @@ impl Checker<'_> {
         path: String,
         rule: &ChoiceRule,
     ) -> Option<Assign> {
-        match &rule.jsonata {
+        match rule.jsonata() {
             Some(fields) => {
                 let asl: Option<Asl> = self.asl(state, path);
-                asl.map(|asl| Assign::Jsonata(fields.clone(), asl))
+                asl.map(|asl| Assign::Jsonata(Box::new(fields.clone()), asl))
             }
             None => self.assign(state, path, &rule.assign),
         }

@@ -136,16 +136,16 @@ pub(super) fn compile<'a>(
                 cause,
                 error_path,
                 cause_path,
-                jsonata,
+                ..
             } => NodeKind::Fail {
                 error: error.clone(),
                 cause: cause.clone(),
-                paths: match (error_path, cause_path, jsonata) {
+                paths: match (error_path, cause_path, def.state.fail_jsonata()) {
                     (None, None, None) => None,
                     _ => c.asl(name, at("error_path")).map(|asl| FailPaths {
                         error: error_path.clone(),
                         cause: cause_path.clone(),
-                        jsonata: jsonata.clone(),
+                        jsonata: def.state.fail_jsonata().cloned().map(Box::new),
                         asl,
                     }),
                 },
@@ -245,7 +245,7 @@ pub(super) fn compile<'a>(
                                 selector: item_selector.clone(),
                                 max_concurrency: *max_concurrency,
                                 max_concurrency_path: max_concurrency_path.clone(),
-                                jsonata: io.jsonata.clone(),
+                                jsonata: io.jsonata().cloned().map(Box::new),
                             }),
                             io: io.clone(),
                             next,
@@ -349,9 +349,8 @@ fn written_in_jsonata(state: &State) -> bool {
         | State::Choice { io, .. }
         | State::Succeed { io }
         | State::Parallel { io, .. }
-        | State::Map { io, .. } => io.jsonata.is_some(),
-        State::Fail { jsonata, .. } => jsonata.is_some(),
-        _ => false,
+        | State::Map { io, .. } => io.jsonata().is_some(),
+        _ => state.fail_jsonata().is_some(),
     }
 }
 

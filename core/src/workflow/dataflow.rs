@@ -27,7 +27,7 @@ impl DataFlow {
         scope: Scope<'_>,
         rng: &mut Rng,
     ) -> Result<Arc<Value>, TaskError> {
-        if let Some(jsonata) = &self.jsonata {
+        if let Some(jsonata) = self.jsonata() {
             return jsonata.arguments(input, scope, rng);
         }
         match &self.parameters {
@@ -50,7 +50,7 @@ impl DataFlow {
         scope: Scope<'_>,
         rng: &mut Rng,
     ) -> Result<Arc<Value>, TaskError> {
-        if let Some(jsonata) = &self.jsonata {
+        if let Some(jsonata) = self.jsonata() {
             return jsonata.output(States::input(input), || input.clone(), scope, rng);
         }
         let output = select(self.output_path.as_ref(), input, scope, "OutputPath")?;
@@ -68,7 +68,7 @@ impl DataFlow {
         scope: Scope<'_>,
         rng: &mut Rng,
     ) -> Result<Assigned, TaskError> {
-        match &self.jsonata {
+        match self.jsonata() {
             Some(jsonata) => jsonata.assign(States::input(value), scope, rng),
             None => assign(self.assign.as_ref(), value, scope, rng),
         }
@@ -84,7 +84,7 @@ impl DataFlow {
         scope: Scope<'_>,
         rng: &mut Rng,
     ) -> Result<(Arc<Value>, Assigned), TaskError> {
-        if let Some(jsonata) = &self.jsonata {
+        if let Some(jsonata) = self.jsonata() {
             return jsonata.finish(raw_input, result, scope, rng);
         }
         let result = match &self.result_selector {

@@ -172,7 +172,7 @@ pub enum State {
         cause_path: Option<PathOrCall>,
         /// A JSONata state's `Error` and `Cause`, as expressions.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(not(feature = "asl"), serde(skip))]
+        #[cfg(feature = "asl")]
         jsonata: Option<Box<JsonataFields>>,
     },
     /// Calls the task handler bound to `resource` (or to the state's name) with the state's
@@ -350,7 +350,7 @@ pub struct DataFlow {
     /// A JSONata state's `Arguments`, `Output`, `Assign` (and its type's other JSONata
     /// fields), instead of the JSONPath fields above, which keep their defaults.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(not(feature = "asl"), serde(skip))]
+    #[cfg(feature = "asl")]
     pub jsonata: Option<Box<JsonataFields>>,
 }
 
@@ -363,6 +363,7 @@ impl Default for DataFlow {
             result_path: root_reference(),
             output_path: root(),
             assign: None,
+            #[cfg(feature = "asl")]
             jsonata: None,
         }
     }
@@ -407,6 +408,42 @@ pub struct JsonataFields {
     pub cause: Option<Query>,
 }
 
+/// The JSONata fields of the graph's items, read through one accessor each: without the
+/// `asl` feature the fields do not exist (the npm base package does not pay for them), and the
+/// code that reads them compiles away.
+macro_rules! jsonata_accessor {
+    ($type:ty) => {
+        impl $type {
+            /// Its JSONata fields, if it is written in JSONata.
+            #[cfg(feature = "asl")]
+            pub(crate) fn jsonata(&self) -> Option<&JsonataFields> {
+                self.jsonata.as_deref()
+            }
+
+            /// Its JSONata fields: none without the `asl` feature.
+            #[cfg(not(feature = "asl"))]
+            pub(crate) fn jsonata(&self) -> Option<&JsonataFields> {
+                None
+            }
+        }
+    };
+}
+
+jsonata_accessor!(DataFlow);
+jsonata_accessor!(Catcher);
+jsonata_accessor!(ChoiceRule);
+
+impl State {
+    /// A Fail state's JSONata `Error` and `Cause`.
+    pub(crate) fn fail_jsonata(&self) -> Option<&JsonataFields> {
+        match self {
+            #[cfg(feature = "asl")]
+            State::Fail { jsonata, .. } => jsonata.as_deref(),
+            _ => None,
+        }
+    }
+}
+
 impl DataFlow {
     /// Whether every field has its default (data passes through unchanged).
     pub fn is_default(&self) -> bool {
@@ -418,7 +455,7 @@ impl DataFlow {
             && is_root_reference(&self.result_path)
             && is_root(&self.output_path)
             && self.assign.is_none()
-            && self.jsonata.is_none()
+            && self.jsonata().is_none()
     }
 }
 
@@ -457,7 +494,7 @@ pub struct Catcher {
     pub assign: Option<Template>,
     /// A JSONata state's catcher: its `Output` and `Assign`, over `$states.errorOutput`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(not(feature = "asl"), serde(skip))]
+    #[cfg(feature = "asl")]
     pub jsonata: Option<Box<JsonataFields>>,
 }
 
@@ -469,6 +506,7 @@ impl Catcher {
             next: next.into(),
             result_path: root_reference(),
             assign: None,
+            #[cfg(feature = "asl")]
             jsonata: None,
         }
     }
@@ -499,7 +537,7 @@ pub struct ChoiceRule {
     pub assign: Option<Template>,
     /// A JSONata Choice state's rule: its `Output` and `Assign`, which replace the state's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(not(feature = "asl"), serde(skip))]
+    #[cfg(feature = "asl")]
     pub jsonata: Option<Box<JsonataFields>>,
 }
 
