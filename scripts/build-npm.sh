@@ -63,6 +63,8 @@ build wasm/npm/dist-asl --features asl
 # The same engines that also read checkpoints and take pushes, loaded only when needed.
 build wasm/npm/dist-resume --features resume,push
 build wasm/npm/dist-asl-resume --features asl,resume,push
+# The engine of `pollflow/asl` that also runs JSONata states, loaded for JSONata definitions.
+build wasm/npm/dist-asl-jsonata --features asl,jsonata,resume,push
 # The JS that ships (minified ESM and CommonJS, .d.cts), then every entry point's size: fails
 # when what a browser downloads for `pollflow` is over 100,000 B gzipped, or for `pollflow/asl`
 # over 230,000 B (under aws-local-stepfunctions' browser bundle, about

@@ -53,6 +53,10 @@ step "core without its default features (no ASL: what the npm package builds)"
 cargo clippy -p pollflow --no-default-features --all-targets --quiet -- -D warnings
 cargo test -p pollflow --no-default-features --quiet --lib --tests
 
+step "core with ASL but not JSONata (what the npm package's pollflow/asl builds)"
+cargo clippy -p pollflow --no-default-features --features asl --all-targets --quiet -- -D warnings
+cargo test -p pollflow --no-default-features --features asl --quiet --lib --tests
+
 step "core's normal dependencies, default features off, have no tokio"
 if cargo tree -p pollflow --edges normal --no-default-features --prefix none | grep -q '^tokio '; then
     echo "core depends on tokio without the tokio feature" >&2

@@ -74,7 +74,8 @@ pub mod event;
 mod execution;
 pub mod expr;
 mod fn_poller;
-#[cfg(feature = "asl")]
+#[cfg(feature = "jsonata")]
+#[cfg_attr(docsrs, doc(cfg(feature = "jsonata")))]
 pub mod jsonata;
 mod limits;
 mod notifier;

@@ -343,3 +343,29 @@ test('pollflow/asl in the page: a loop that never waits lets timers run, and a c
   assert.equal(seen.after, 'after');
   assert.deepEqual(problems, [], 'no console errors or warnings, page errors or failed requests');
 });
+
+test('pollflow/asl in the page: a JSONata definition loads the JSONata engine on first use, runs and draws', async (t) => {
+  const { page, problems } = await openPage(t, '');
+  const seen = await page.evaluate(async () => {
+    const { init, initJsonata, runAsl, aslGraph } = await import('/pollflow/dist-asl/asl.js');
+    await init();
+    const definition = {
+      QueryLanguage: 'JSONata', StartAt: 'Pause',
+      States: {
+        Pause: { Type: 'Wait', Seconds: '{% $states.input.wait %}', Next: 'Total' },
+        Total: { Type: 'Pass', Output: { total: '{% $sum($states.input.items.price) %}', names: '{% $states.input.items.name %}' }, End: true },
+      },
+    };
+    const input = { wait: 60, items: [{ name: 'a', price: 2 }, { name: 'b', price: 3 }] };
+    let drawnBefore;
+    try { aslGraph(definition); drawnBefore = 'drawn'; } catch (error) { drawnBefore = error.message; }
+    const output = await runAsl(definition, { input, simulatedTime: true }).result();
+    await initJsonata();
+    return { drawnBefore, output, chart: aslGraph(definition) };
+  });
+  t.diagnostic(JSON.stringify(seen));
+  assert.match(seen.drawnBefore, /needs the JSONata engine/);
+  assert.deepEqual(seen.output, { total: 5, names: ['a', 'b'] });
+  assert.match(seen.chart, /Pause/);
+  assert.deepEqual(problems, [], 'no console errors or warnings, page errors or failed requests');
+});

@@ -135,6 +135,20 @@ export interface RunAslOptions {
 export function runAsl(definition: AslDefinition, options?: RunAslOptions): Execution;
 
 /**
+ * Loads the engine that runs JSONata states (`"QueryLanguage": "JSONata"`): a third module,
+ * downloaded only for definitions that mention JSONata, so JSONPath users never pay for the
+ * JSONata evaluator. `runAsl` and `resumeAsl` load it themselves for such a definition (the
+ * Execution is returned at once and waits for it, as with `push: true`); `validateAsl` and
+ * `aslGraph`, which answer synchronously, need it loaded first.
+ *
+ * ```js
+ * await initJsonata();
+ * validateAsl({ QueryLanguage: 'JSONata', StartAt: 'P', States: { P: { Type: 'Pass', Output: '{% $states.input.a + 1 %}', End: true } } });
+ * ```
+ */
+export function initJsonata(): Promise<void>;
+
+/**
  * Continues an execution of `definition` from its checkpoint ({@link Execution.checkpoint}) with
  * these options' handlers: a `.sync` job is polled on, not submitted again. `options.input` is
  * not used. On simulated time the clock starts where `options.simulatedTime` says: pass the
@@ -162,12 +176,14 @@ export interface AslProblem {
 /**
  * Checks a definition without running it: every problem at once.
  * @throws {TypeError} a definition that is neither an object nor a string.
+ * @throws {Error} a JSONata definition before `initJsonata()` has loaded its engine.
  */
 export function validateAsl(definition: AslDefinition): { valid: boolean; problems: AslProblem[] };
 
 /**
  * Draws a definition: a Mermaid flowchart (default) or a Graphviz DOT graph.
  * @throws {TypeError} an invalid definition (every problem listed).
+ * @throws {Error} a JSONata definition before `initJsonata()` has loaded its engine.
  * @throws {RangeError} a format other than 'mermaid' or 'dot'.
  */
 export function aslGraph(definition: AslDefinition, options?: { format?: 'mermaid' | 'dot' }): string;

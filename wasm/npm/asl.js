@@ -28,6 +28,9 @@ function millis(ms) {
 /** Starts an execution of an ASL state machine. See asl.d.ts. */
 export function runAsl(definition, options = {}) {
   checkOptions(options);
+  if (usesJsonata(definition)) {
+    return new Loading(jsonata().then((loaded) => () => begin(loaded.glue, loaded.engine, definition, options, undefined)));
+  }
   if (read(options, 'push', 'options.push') === true) {
     return new Loading(second().then((loaded) => () => begin(loaded.glue, loaded.engine, definition, options, undefined)));
   }
@@ -37,15 +40,52 @@ export function runAsl(definition, options = {}) {
 /** The second engine (reads checkpoints, takes pushes), loaded once: `{ glue, engine }`. */
 const second = () => import('./asl-resume.js').then((module) => module.load());
 
+/** The JSONata engine (the second's, with JSONata), loaded once: `{ glue, engine }`. */
+let jsonataLoaded;
+const jsonata = () => import('./asl-jsonata.js')
+  .then((module) => module.load())
+  .then((loaded) => { jsonataLoaded = loaded; return loaded; });
+
+/** Loads the JSONata engine ahead of use. See asl.d.ts. */
+export const initJsonata = () => jsonata().then(() => undefined);
+
+/**
+ * Whether `definition` (JSON text or a value) mentions JSONata, so runs on the JSONata engine.
+ * A mention elsewhere (a Pass state's Result, say) only loads that engine for nothing; a value
+ * that cannot be written as JSON is left to the engine to refuse.
+ */
+function usesJsonata(definition) {
+  try {
+    const text = typeof definition === 'string' ? definition : JSON.stringify(definition);
+    return typeof text === 'string' && text.includes('JSONata');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The engine that reads `definition` synchronously (`validateAsl`, `aslGraph`): the JSONata one
+ * for a JSONata definition, which must be loaded first.
+ */
+function reader(definition, call) {
+  if (!usesJsonata(definition)) return { glue, started: engine() };
+  if (jsonataLoaded === undefined) {
+    throw new Error(`${call} of a JSONata definition needs the JSONata engine: \`await initJsonata()\` first (runAsl and resumeAsl load it themselves)`);
+  }
+  return { glue: jsonataLoaded.glue, started: jsonataLoaded.engine };
+}
+
 /**
  * Continues an execution of an ASL state machine from its checkpoint. See asl.d.ts. It runs on
- * a second engine, the one that reads checkpoints (asl-resume.js), imported at the first call:
- * the Execution returned waits for it, and the engine's errors reach its events and outcome.
+ * a second engine, the one that reads checkpoints (asl-resume.js, or asl-jsonata.js for a
+ * JSONata definition), imported at the first call: the Execution returned waits for it, and
+ * the engine's errors reach its events and outcome.
  */
 export function resumeAsl(definition, checkpoint, options = {}) {
   checkOptions(options);
   const text = checkpointText(checkpoint);
-  const starting = second().then((loaded) => () => begin(loaded.glue, loaded.engine, definition, options, text));
+  const loading = usesJsonata(definition) ? jsonata() : second();
+  const starting = loading.then((loaded) => () => begin(loaded.glue, loaded.engine, definition, options, text));
   return new Loading(starting, text);
 }
 
@@ -128,13 +168,13 @@ function begin(glue, started, definition, options, checkpoint) {
 
 /** Every problem of a definition: `{ valid, problems: [{ state, path, reason }] }`. */
 export function validateAsl(definition) {
-  const started = engine();
+  const { glue, started } = reader(definition, 'validateAsl');
   return JSON.parse(started.call(() => glue.validateAsl(definition)));
 }
 
 /** The definition drawn as a Mermaid flowchart (default) or a Graphviz DOT graph. */
 export function aslGraph(definition, options = {}) {
-  const started = engine();
+  const { glue, started } = reader(definition, 'aslGraph');
   checkOptions(options);
   return started.call(() => glue.aslGraph(definition, options));
 }

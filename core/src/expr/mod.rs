@@ -35,10 +35,10 @@ mod intrinsics;
 mod json;
 mod path;
 mod path_or_call;
-#[cfg(feature = "asl")]
+#[cfg(feature = "jsonata")]
 mod query;
-#[cfg(not(feature = "asl"))]
-#[path = "query_without_asl.rs"]
+#[cfg(not(feature = "jsonata"))]
+#[path = "query_without_jsonata.rs"]
 mod query;
 mod template;
 mod timestamp;

@@ -55,7 +55,7 @@ impl Variables {
 
     /// Every variable it sees with its value: its own, then those of the states around it
     /// that its own do not hide (JSONata's bindings).
-    #[cfg(feature = "asl")]
+    #[cfg(feature = "jsonata")]
     pub(crate) fn visible(&self) -> Vec<(&str, &Value)> {
         let mut seen: Vec<(&str, &Value)> = Vec::new();
         let mut next = self.0.as_deref();
@@ -153,7 +153,7 @@ pub(crate) struct Scope<'a> {
     pub(crate) variables: Option<&'a Variables>,
     pub(crate) limits: &'a Limits,
     /// The clock's time (ms since the epoch), for JSONata's `$now()` and `$millis()`.
-    #[cfg_attr(not(feature = "asl"), allow(dead_code))]
+    #[cfg_attr(not(feature = "jsonata"), allow(dead_code))]
     pub(crate) now_ms: u64,
 }
 
@@ -193,7 +193,7 @@ impl<'a> Scope<'a> {
 /// What `$states` holds besides `context`: the state's input, and its result (after its
 /// task, branches or items) or the error it caught (in a catcher).
 #[derive(Clone, Copy, Debug)]
-#[cfg_attr(not(feature = "asl"), allow(dead_code))]
+#[cfg_attr(not(feature = "jsonata"), allow(dead_code))]
 pub(crate) struct States<'a> {
     pub(crate) input: &'a Value,
     pub(crate) result: Option<&'a Value>,

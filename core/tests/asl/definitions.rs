@@ -181,3 +181,21 @@ fn what_asl_cannot_express_is_reported_not_approximated() {
     assert_eq!(err.problems[0].state.as_deref(), Some("Wait"));
     assert!(err.problems[0].message.contains("exponential"));
 }
+
+/// Without the `jsonata` feature (the npm package's `pollflow/asl` entry), JSONata states are
+/// refused with a problem that names the feature, not run under other rules.
+#[cfg(not(feature = "jsonata"))]
+#[test]
+fn jsonata_states_are_refused_without_the_jsonata_feature() {
+    let definition = json!({"QueryLanguage": "JSONata", "StartAt": "P", "States": {
+        "P": {"Type": "Pass", "Output": "{% 1 %}", "End": true}
+    }});
+    let err = pollflow::asl::from_asl(&definition, "jsonata").unwrap_err();
+    let needs: Vec<&str> = err
+        .problems
+        .iter()
+        .filter(|p| p.message.contains("`jsonata` feature"))
+        .map(|p| p.path.as_str())
+        .collect();
+    assert_eq!(needs, ["$.QueryLanguage", "$.States['P'].Output"]);
+}

@@ -6,6 +6,7 @@ mod support;
 mod data_flow;
 mod definitions;
 mod drawings;
+#[cfg(feature = "jsonata")]
 mod jsonata;
 mod parallel_map;
 mod seeds;

@@ -43,7 +43,16 @@ impl Loader {
     ) -> Option<bool> {
         match value? {
             Value::String(s) if s == "JSONPath" => Some(false),
-            Value::String(s) if s == "JSONata" => Some(true),
+            Value::String(s) if s == "JSONata" => {
+                if !cfg!(feature = "jsonata") {
+                    self.problem(
+                        state,
+                        path,
+                        "JSONata states need pollflow's `jsonata` feature",
+                    );
+                }
+                Some(true)
+            }
             _ => {
                 self.problem(state, path, "must be \"JSONPath\" or \"JSONata\"");
                 None

@@ -290,7 +290,7 @@ mod parser;
 
 use check::kinds;
 use library::count_placeholders;
-#[cfg(feature = "asl")]
+#[cfg(feature = "jsonata")]
 pub(super) use library::for_jsonata;
 use parser::Parser;
 #[cfg(test)]

@@ -55,7 +55,7 @@ impl Call {
 /// The `States.*` function Step Functions also offers to JSONata states under another name
 /// (`$partition`, `$range`, `$hash`, `$parse`, `$uuid`), on JSON arguments the JSONata
 /// signature checked; `None` for any other name.
-#[cfg(feature = "asl")]
+#[cfg(feature = "jsonata")]
 pub(crate) fn for_jsonata(
     name: &str,
     args: &[Value],

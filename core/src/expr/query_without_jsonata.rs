@@ -1,5 +1,6 @@
-//! Without the `asl` feature there are no JSONata states: [`Query`] has no values, and the
-//! code that evaluates one compiles away.
+//! Without the `jsonata` feature there are no JSONata states: [`Query`] has no values (a
+//! definition with JSONata fields is refused when it loads), and the code that evaluates one
+//! compiles away.
 
 use serde_json::Value;
 
@@ -7,15 +8,23 @@ use super::variables::{Scope, States};
 use crate::error::TaskError;
 use crate::policy::Rng;
 
-/// A JSONata state's field; JSONata needs the `asl` feature.
+/// A JSONata state's field; JSONata needs the `jsonata` feature.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Query(Never);
 
-/// No value: a [`Query`] cannot be made without the `asl` feature.
+/// No value: a [`Query`] cannot be made without the `jsonata` feature.
 #[derive(Clone, Debug, PartialEq)]
 enum Never {}
 
+/// Why a JSONata field is refused.
+const NEEDS_JSONATA: &str = "JSONata states need pollflow's `jsonata` feature";
+
 impl Query {
+    /// Refuses every value: JSONata needs the `jsonata` feature.
+    pub fn parse(_value: Value) -> Result<Query, Vec<(String, String)>> {
+        Err(vec![("$".into(), NEEDS_JSONATA.into())])
+    }
+
     /// The value as written.
     pub fn as_value(&self) -> &Value {
         match self.0 {}
@@ -40,8 +49,6 @@ impl serde::Serialize for Query {
 
 impl<'de> serde::Deserialize<'de> for Query {
     fn deserialize<D: serde::Deserializer<'de>>(_deserializer: D) -> Result<Self, D::Error> {
-        Err(serde::de::Error::custom(
-            "JSONata fields need pollflow's `asl` feature",
-        ))
+        Err(serde::de::Error::custom(NEEDS_JSONATA))
     }
 }
