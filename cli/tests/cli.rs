@@ -457,3 +457,60 @@ fn a_wait_for_task_token_state_prints_its_token_and_its_command_gets_it() {
             .expect("the command got JSON");
     assert_eq!(input, json!({"token": printed, "order": 7}));
 }
+
+#[test]
+fn jsonata_definitions_run_validate_and_draw() {
+    let definition = json!({"QueryLanguage": "JSONata", "StartAt": "Add", "States": {
+        "Add": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:Add",
+                "Arguments": {"a": "{% $states.input.x %}", "b": "{% $states.input.y %}"},
+                "Assign": {"sum": "{% $states.result %}"}, "Output": "{% $states.input %}", "Next": "Big?"},
+        "Big?": {"Type": "Choice", "Choices": [{"Condition": "{% $sum > 4 %}", "Next": "Done"}], "Default": "Small"},
+        "Done": {"Type": "Pass", "Output": {"sum": "{% $sum %}", "of": "{% $keys($states.input) %}"}, "End": true},
+        "Small": {"Type": "Fail", "Error": "{% 'Too.Small' %}", "Cause": "{% 'sum ' & $string($sum) %}"}
+    }});
+    let file = write("jsonata", &definition);
+    let add = "Add=python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[\"a\"]+d[\"b\"])'";
+    let out = pollflow(&[
+        "run",
+        &file,
+        "--input",
+        r#"{"x": 2, "y": 3}"#,
+        "--task",
+        add,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(last_line(&out), json!({"sum": 5, "of": ["x", "y"]}));
+    let small = pollflow(&[
+        "run",
+        &file,
+        "--input",
+        r#"{"x": 1, "y": 1}"#,
+        "--task",
+        add,
+    ]);
+    assert_eq!(small.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&small.stderr).trim(),
+        "Too.Small: sum 2"
+    );
+
+    let valid = pollflow(&["validate", &file]);
+    assert!(
+        valid.status.success(),
+        "{}",
+        String::from_utf8_lossy(&valid.stderr)
+    );
+    let chart = pollflow(&["graph", &file]);
+    assert!(String::from_utf8_lossy(&chart.stdout).contains("{% $sum > 4 %}"));
+
+    let broken = json!({"QueryLanguage": "JSONata", "StartAt": "P", "States": {
+        "P": {"Type": "Pass", "Output": "{% $states.input.( %}", "End": true}
+    }});
+    let invalid = pollflow(&["validate", &write("broken-jsonata", &broken)]);
+    assert_eq!(invalid.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&invalid.stderr).contains("$.States['P'].Output"));
+}
