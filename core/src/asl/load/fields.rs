@@ -212,9 +212,20 @@ impl Loader {
     }
 
     pub(super) fn template(&mut self, at: &At<'_>, field: &str) -> Option<Template> {
+        self.parsed_value(at, field, Template::parse)
+    }
+
+    /// A JSON field parsed by `parse`, whose problems (where inside the value, as a path from
+    /// `$`, and why) are reported at their place in the definition.
+    pub(super) fn parsed_value<T>(
+        &mut self,
+        at: &At<'_>,
+        field: &str,
+        parse: impl FnOnce(Value) -> Result<T, Vec<(String, String)>>,
+    ) -> Option<T> {
         let value = at.get(field)?;
-        match Template::parse(value.clone()) {
-            Ok(template) => Some(template),
+        match parse(value.clone()) {
+            Ok(parsed) => Some(parsed),
             Err(problems) => {
                 for (inner, reason) in problems {
                     let path = format!("{}{}", at.field(field), inner.trim_start_matches('$'));

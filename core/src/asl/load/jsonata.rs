@@ -63,17 +63,7 @@ impl Loader {
 
     /// A field's value as a [`Query`]; problems for expressions that do not parse.
     pub(super) fn query(&mut self, at: &At<'_>, field: &str) -> Option<Query> {
-        let value = at.get(field)?;
-        match Query::parse(value.clone()) {
-            Ok(query) => Some(query),
-            Err(problems) => {
-                for (inner, reason) in problems {
-                    let path = format!("{}{}", at.field(field), inner.trim_start_matches('$'));
-                    self.problem(Some(at.state), path, reason);
-                }
-                None
-            }
-        }
+        self.parsed_value(at, field, Query::parse)
     }
 
     /// A field that may be a literal or an expression: the [`Query`] when it is an expression.
