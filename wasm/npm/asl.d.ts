@@ -138,8 +138,9 @@ export function runAsl(definition: AslDefinition, options?: RunAslOptions): Exec
  * Loads the engine that runs JSONata states (`"QueryLanguage": "JSONata"`): a third module,
  * downloaded only for definitions that mention JSONata, so JSONPath users never pay for the
  * JSONata evaluator. `runAsl` and `resumeAsl` load it themselves for such a definition (the
- * Execution is returned at once and waits for it, as with `push: true`); `validateAsl` and
- * `aslGraph`, which answer synchronously, need it loaded first.
+ * Execution is returned at once and waits for it, as with `push: true`, and what `runAsl`
+ * would throw for the definition or options rejects its `outcome` and its first `next()`
+ * instead); `validateAsl` and `aslGraph`, which answer synchronously, need it loaded first.
  *
  * ```js
  * await initJsonata();
