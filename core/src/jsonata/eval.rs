@@ -440,9 +440,15 @@ impl<'a> Ctx<'a> {
         }
         let mut results = Vec::new();
         // Only an array is iterated: after a first step that built a single value (an array
-        // constructor with a predicate), the reference's later steps see nothing.
+        // constructor with a predicate), the reference's later steps see nothing — but a
+        // string, which JavaScript indexes, is iterated by its characters (`["ab"][0].($)` is
+        // `["a", "b"]`; here by code point, as `$split` does).
         let items = match input {
             Value::Array(items, _) => items.to_vec(),
+            Value::String(s) => s
+                .chars()
+                .map(|c| Value::String(Rc::from(c.encode_utf8(&mut [0; 4]) as &str)))
+                .collect(),
             _ => Vec::new(),
         };
         for item in items {

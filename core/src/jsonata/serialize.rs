@@ -86,7 +86,9 @@ impl Writer<'_> {
             Value::Bool(b) => self.out.push_str(if *b { "true" } else { "false" }),
             Value::Number(n) => {
                 if !n.is_finite() {
-                    if self.jsonata {
+                    // `$string` refuses infinities (the reference's `isNumeric` throws) but
+                    // writes NaN as `JSON.stringify` does.
+                    if self.jsonata && !n.is_nan() {
                         return Err(Error::new("D1001").value(to_js_string(*n)));
                     }
                     self.out.push_str("null");
