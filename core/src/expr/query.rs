@@ -71,6 +71,21 @@ impl Query {
         &self.raw
     }
 
+    /// The text of each expression in it.
+    pub(crate) fn expressions(&self) -> Vec<&str> {
+        let mut texts = Vec::new();
+        let mut stack = vec![&self.node];
+        while let Some(node) = stack.pop() {
+            match node {
+                Node::Static(_) => {}
+                Node::Expression(expression, _) => texts.push(expression.text()),
+                Node::Object(fields) => stack.extend(fields.iter().map(|(_, node)| node)),
+                Node::Array(items) => stack.extend(items),
+            }
+        }
+        texts
+    }
+
     /// The value with its expressions evaluated. An expression that fails, or whose result
     /// is undefined, fails the whole with `States.QueryEvaluationError`, its cause naming the
     /// expression and where it is in `field`, as Step Functions' does.

@@ -30,6 +30,11 @@ impl Query {
         match self.0 {}
     }
 
+    /// The text of each expression in it.
+    pub(crate) fn expressions(&self) -> Vec<&str> {
+        match self.0 {}
+    }
+
     pub(crate) fn evaluate(
         &self,
         _field: &str,

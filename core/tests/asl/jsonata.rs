@@ -60,6 +60,36 @@ fn each_language_refuses_the_other_languages_fields() {
 }
 
 #[test]
+fn states_result_and_error_output_are_read_only_where_step_functions_has_them() {
+    let problems = problems_of(
+        json!({"QueryLanguage": "JSONata", "StartAt": "T", "States": {
+            "T": {"Type": "Task", "Resource": "r", "Arguments": "{% $states.result %}",
+                  "Output": "{% $states.result %}", "Assign": {"e": "{% $states.errorOutput %}"},
+                  "Catch": [{"ErrorEquals": ["States.ALL"], "Output": "{% $states.errorOutput %}",
+                             "Assign": {"r": "{% $states.result %}"}, "Next": "P"}], "Next": "C"},
+            "C": {"Type": "Choice", "Choices": [{"Condition": "{% $states.result %}", "Next": "P"}], "Default": "P"},
+            "P": {"Type": "Pass", "Output": "{% $states.result %}", "End": true}
+        }}),
+    );
+    let mut found: Vec<(&str, &str)> = problems
+        .iter()
+        .filter(|(_, m)| m.contains("is not available"))
+        .map(|(p, m)| (p.as_str(), m.split(' ').next().unwrap_or_default()))
+        .collect();
+    found.sort_unstable();
+    assert_eq!(
+        found,
+        [
+            ("$.States['C'].Choices[0].Condition", "$states.result"),
+            ("$.States['P'].Output", "$states.result"),
+            ("$.States['T'].Arguments", "$states.result"),
+            ("$.States['T'].Assign", "$states.errorOutput"),
+            ("$.States['T'].Catch[0].Assign", "$states.result"),
+        ]
+    );
+}
+
+#[test]
 fn expressions_are_parsed_on_load_and_problems_name_where_they_are() {
     let problems = problems_of(
         json!({"QueryLanguage": "JSONata", "StartAt": "P", "States": {

@@ -5,6 +5,7 @@ use serde_json::Value;
 use crate::expr::parse_rfc3339;
 use crate::graph::{ChoiceRule, Comparison, Condition, Operand};
 
+use super::jsonata::Reads;
 use super::{At, Loader};
 use crate::execution::json_text;
 
@@ -45,7 +46,7 @@ impl Loader {
             }
             let (condition, assign, jsonata) = if rule.jsonata {
                 let condition = self.jsonata_condition(&rule);
-                (condition, None, self.jsonata_fields(&rule))
+                (condition, None, self.jsonata_fields(&rule, Reads::Input))
             } else {
                 (self.condition(&rule, true), self.assign(&rule), None)
             };
@@ -86,7 +87,9 @@ impl Loader {
                 "is required in a JSONata Choice rule: a {% %} expression that gives true or false",
             );
         }
-        self.query(rule, "Condition").map(Condition::Jsonata)
+        let condition = self.query(rule, "Condition")?;
+        self.check_reads(rule, "Condition", &condition, Reads::Input);
+        Some(Condition::Jsonata(condition))
     }
 
     /// One boolean expression of a Choice rule.

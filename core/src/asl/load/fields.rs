@@ -9,7 +9,7 @@ use crate::expr::{check_name, parse_rfc3339, Path, PathOrCall, ReferencePath, Te
 use crate::graph::{DataFlow, DelayUntil};
 use crate::policy::MAX_SECONDS;
 
-use super::jsonata::{is_expression, jsonata_fields_of};
+use super::jsonata::{is_expression, jsonata_fields_of, Reads};
 use super::{At, Loader};
 use crate::execution::json_text;
 
@@ -258,10 +258,15 @@ impl Loader {
 
     pub(super) fn io(&mut self, at: &At<'_>, with_result: bool) -> DataFlow {
         if at.jsonata {
+            let reads = if with_result && at.get("Type").and_then(Value::as_str) != Some("Pass") {
+                Reads::Result
+            } else {
+                Reads::Input
+            };
             // Even without JSONata fields: the state keeps JSONata's rules (a Map's input must
             // be an array, a Choice rule's Output replaces the state's).
             return DataFlow {
-                jsonata: Some(self.jsonata_fields(at).unwrap_or_default()),
+                jsonata: Some(self.jsonata_fields(at, reads).unwrap_or_default()),
                 ..DataFlow::default()
             };
         }

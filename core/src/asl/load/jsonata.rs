@@ -102,7 +102,14 @@ impl Loader {
     }
 
     /// The JSONata fields of the state, rule or catcher at `at`, or `None` when it has none.
-    pub(super) fn jsonata_fields(&mut self, at: &At<'_>) -> Option<Box<JsonataFields>> {
+    /// `$states.result` may be read only in a Task's, Parallel's or Map's `Output` and
+    /// `Assign`, `$states.errorOutput` only in a catcher's: elsewhere it is a problem, as
+    /// Step Functions refuses it when the definition is created.
+    pub(super) fn jsonata_fields(
+        &mut self,
+        at: &At<'_>,
+        reads: Reads,
+    ) -> Option<Box<JsonataFields>> {
         let fields = JsonataFields {
             arguments: self.query(at, "Arguments"),
             output: self.query(at, "Output"),
@@ -115,6 +122,57 @@ impl Loader {
             error: self.query_if_expression(at, "Error"),
             cause: self.query_if_expression(at, "Cause"),
         };
+        for (name, query) in [
+            ("Arguments", &fields.arguments),
+            ("Output", &fields.output),
+            ("Assign", &fields.assign),
+            ("Items", &fields.items),
+            ("ItemSelector", &fields.item_selector),
+            ("MaxConcurrency", &fields.max_concurrency),
+            ("TimeoutSeconds", &fields.timeout),
+            ("HeartbeatSeconds", &fields.heartbeat),
+            ("Error", &fields.error),
+            ("Cause", &fields.cause),
+        ] {
+            if let Some(query) = query {
+                let last = name == "Output" || name == "Assign";
+                self.check_reads(at, name, query, if last { reads } else { Reads::Input });
+            }
+        }
         (fields != JsonataFields::default()).then(|| Box::new(fields))
     }
+
+    /// A problem for each of `$states.result` and `$states.errorOutput` that `query` (the
+    /// field `name`) reads but may not.
+    pub(super) fn check_reads(&mut self, at: &At<'_>, name: &str, query: &Query, reads: Reads) {
+        for (variable, available) in [
+            ("$states.result", reads == Reads::Result),
+            ("$states.errorOutput", reads == Reads::ErrorOutput),
+        ] {
+            if !available
+                && query
+                    .expressions()
+                    .iter()
+                    .any(|text| text.contains(variable))
+            {
+                self.problem(
+                    Some(at.state),
+                    at.field(name),
+                    format!("{variable} is not available in this field"),
+                );
+            }
+        }
+    }
+}
+
+/// What a JSONata state's (or rule's, or catcher's) `Output` and `Assign` may read besides
+/// `$states.input` and `$states.context`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Reads {
+    /// Nothing more: a Pass, Wait, Choice or Succeed state, a Choice rule, a Fail state.
+    Input,
+    /// `$states.result`: a Task, Parallel or Map state.
+    Result,
+    /// `$states.errorOutput`: a catcher.
+    ErrorOutput,
 }

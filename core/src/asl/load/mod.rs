@@ -396,7 +396,7 @@ impl Loader {
                     }
                 }
                 let jsonata = if at.jsonata {
-                    self.jsonata_fields(at)
+                    self.jsonata_fields(at, jsonata::Reads::Input)
                 } else {
                     None
                 };

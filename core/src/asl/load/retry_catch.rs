@@ -6,6 +6,7 @@ use crate::expr::ReferencePath;
 use crate::graph::Catcher;
 use crate::policy::{AslRetrier, MAX_DELAY_SECONDS, MAX_SECONDS};
 
+use super::jsonata::Reads;
 use super::{At, Loader};
 use crate::execution::json_text;
 
@@ -118,7 +119,7 @@ impl Loader {
                 }
             };
             let (assign, jsonata) = if inner.jsonata {
-                (None, self.jsonata_fields(&inner))
+                (None, self.jsonata_fields(&inner, Reads::ErrorOutput))
             } else {
                 (self.assign(&inner), None)
             };
