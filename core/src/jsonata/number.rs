@@ -201,8 +201,10 @@ pub(crate) fn to_radix(v: f64, radix: u32) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
-/// Parses a decimal number (`-`, digits with leading zeros allowed, fraction, exponent) with
-/// the JSON parser already in the build, rather than a second float parser.
+/// Parses a decimal number (`-`, digits with leading zeros allowed, fraction, exponent): its
+/// form checked by the JSON parser (which refuses what JSON does, `inf` and out-of-range
+/// exponents among them), its value read by Rust's, which rounds correctly where serde_json's
+/// may be one unit off in the last place (`0.993399532683549e-10`), as JavaScript's does not.
 pub(crate) fn parse(text: &str) -> Option<f64> {
     let (sign, body) = match text.strip_prefix('-') {
         Some(rest) => ("-", rest),
@@ -214,7 +216,9 @@ pub(crate) fn parse(text: &str) -> Option<f64> {
     } else {
         trimmed
     };
-    serde_json::from_str::<f64>(&format!("{sign}{body}")).ok()
+    let number = format!("{sign}{body}");
+    serde_json::from_str::<f64>(&number).ok()?;
+    number.parse().ok()
 }
 
 /// The value of a run of ASCII digits.
