@@ -50,17 +50,29 @@ const jsonata = () => import('./asl-jsonata.js')
 export const initJsonata = () => jsonata().then(() => undefined);
 
 /**
- * Whether `definition` (JSON text or a value) mentions JSONata, so runs on the JSONata engine.
- * A mention elsewhere (a Pass state's Result, say) only loads that engine for nothing; a value
- * that cannot be written as JSON is left to the engine to refuse.
+ * Whether `definition` (JSON text or a value) declares a JSONata state: `"QueryLanguage":
+ * "JSONata"` on the machine, or on a state of it, a Parallel branch or a Map processor. It then
+ * runs on the JSONata engine. A definition that cannot be read is left to the engine to refuse.
  */
 function usesJsonata(definition) {
   try {
-    const text = typeof definition === 'string' ? definition : JSON.stringify(definition);
-    return typeof text === 'string' && text.includes('JSONata');
+    if (typeof definition !== 'string') return declaresJsonata(definition, 0);
+    return definition.includes('JSONata') && declaresJsonata(JSON.parse(definition), 0);
   } catch {
     return false;
   }
+}
+
+/** Whether `machine` (a state machine, branch or processor, `depth` levels in) declares JSONata. */
+function declaresJsonata(machine, depth) {
+  if (depth > 64 || machine === null || typeof machine !== 'object') return false;
+  if (machine.QueryLanguage === 'JSONata') return true;
+  const states = machine.States;
+  if (states === null || typeof states !== 'object') return false;
+  return Object.values(states).some((state) => state !== null && typeof state === 'object' && (
+    state.QueryLanguage === 'JSONata'
+    || (Array.isArray(state.Branches) && state.Branches.some((branch) => declaresJsonata(branch, depth + 1)))
+    || declaresJsonata(state.ItemProcessor ?? state.Iterator, depth + 1)));
 }
 
 /**

@@ -9,9 +9,13 @@ const jsonata = { QueryLanguage: 'JSONata', StartAt: 'P', States: { P: { Type: '
 const needsEngine = /needs the JSONata engine: `await initJsonata\(\)` first/;
 
 test('the JSONata engine loads only for JSONata definitions, or by initJsonata()', async () => {
-  const jsonPath = { StartAt: 'P', States: { P: { Type: 'Pass', Parameters: { 'b.$': '$.a' }, End: true } } };
-  assert.deepEqual(await runAsl(jsonPath, { input: { a: 1 } }).result(), { b: 1 });
+  // It mentions JSONata, but declares no JSONata state.
+  const jsonPath = { Comment: 'not JSONata', StartAt: 'P', States: { P: { Type: 'Pass', Parameters: { 'b.$': '$.a', note: 'JSONata' }, End: true } } };
+  assert.deepEqual(await runAsl(jsonPath, { input: { a: 1 } }).result(), { b: 1, note: 'JSONata' });
   assert.equal(validateAsl(jsonPath).valid, true);
+  assert.equal(validateAsl(JSON.stringify(jsonPath)).valid, true);
+  const nested = { StartAt: 'M', States: { M: { Type: 'Map', ItemProcessor: jsonata, End: true } } };
+  assert.throws(() => validateAsl(nested), needsEngine, 'a Map processor that declares JSONata');
   assert.throws(() => validateAsl(jsonata), needsEngine, 'a JSONPath run does not load the JSONata engine');
   assert.throws(() => aslGraph(jsonata), needsEngine);
   await initJsonata();

@@ -23,6 +23,11 @@ impl Execution {
         let context = self.context(wf, node, now);
         let scope = Scope::new(&context, &self.variables, &self.limits, now);
         let output = io.select_input(&self.data, scope).and_then(|input| {
+            if io.jsonata().is_some() {
+                // A JSONata Pass has no result: its `Output` and `Assign` read its input.
+                let assigned = io.assign(&input, scope, &mut self.rng)?;
+                return Ok((io.select_output(&input, scope, &mut self.rng)?, assigned));
+            }
             let input = io.parameters(input, scope, &mut self.rng)?;
             let result = result.clone().unwrap_or_else(|| Value::clone(&input));
             io.combine(&self.data, result, scope, &mut self.rng)

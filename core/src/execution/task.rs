@@ -59,15 +59,10 @@ impl Execution {
                 Err(error) => return self.fail_now(wf, node, error, now),
             },
         };
-        if *sync {
-            return Some(self.submit(Some(wf.base + index), input, now));
-        }
-        self.entered_ms = now;
-        let Some((seq, secret)) = issued else {
-            return Some(self.invoke(wf, node, input, None, AslOnly::witness()?));
-        };
-        let heartbeat_ms = match (heartbeat_path, jsonata.and_then(|j| j.heartbeat.as_ref())) {
-            (_, Some(query)) => {
+        // Checked for every task, as Step Functions does, though only a callback's is used.
+        let heartbeat_query = match jsonata.and_then(|j| j.heartbeat.as_ref()) {
+            None => None,
+            Some(query) => {
                 match seconds(
                     query,
                     "HeartbeatSeconds",
@@ -80,6 +75,16 @@ impl Execution {
                     Err(error) => return self.fail_now(wf, node, error, now),
                 }
             }
+        };
+        if *sync {
+            return Some(self.submit(Some(wf.base + index), input, now));
+        }
+        self.entered_ms = now;
+        let Some((seq, secret)) = issued else {
+            return Some(self.invoke(wf, node, input, None, AslOnly::witness()?));
+        };
+        let heartbeat_ms = match (heartbeat_path, heartbeat_query) {
+            (_, Some(ms)) => Some(ms),
             (None, None) => *heartbeat_ms,
             (Some(path), None) => match seconds_from(path, &input, scope, "HeartbeatSecondsPath") {
                 Ok(ms) => Some(ms),

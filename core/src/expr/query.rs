@@ -71,6 +71,11 @@ impl Query {
         &self.raw
     }
 
+    /// Whether `text` is an expression: written `{% … %}`.
+    pub fn is_expression(text: &str) -> bool {
+        expression_text(text).is_some()
+    }
+
     /// The text of each expression in it.
     pub(crate) fn expressions(&self) -> Vec<&str> {
         let mut texts = Vec::new();
@@ -99,7 +104,7 @@ impl Query {
         let value = match &self.node {
             Node::Static(value) => return Ok(value.clone()),
             node => {
-                let env = environment(states, scope, rng);
+                let env = environment(&self.expressions(), states, scope, rng);
                 render(node, &env).map_err(|(expression, at, problem)| {
                     TaskError::new(
                         names::QUERY_EVALUATION_ERROR,
@@ -136,7 +141,9 @@ impl<'de> Deserialize<'de> for Query {
 
 /// The expression a string holds, if it is written `{% … %}`.
 fn expression_text(text: &str) -> Option<&str> {
-    text.strip_prefix("{%")?.strip_suffix("%}")
+    text.strip_prefix("{%")?
+        .strip_suffix("%}")
+        .filter(|_| text.len() >= 4)
 }
 
 /// Where a value is in a field: as a JSONPath for problems (`$['a'][0]`), and as Step
@@ -274,25 +281,60 @@ fn render<'a>(node: &'a Node, env: &Environment) -> Result<Value, Failed<'a>> {
     })
 }
 
-/// `$states`, the variables, the clock and Step Functions' functions.
-fn environment(states: States<'_>, scope: Scope<'_>, rng: &mut Rng) -> Environment {
-    let mut fields = Map::new();
-    fields.insert("input".into(), states.input.clone());
-    if let Some(result) = states.result {
-        fields.insert("result".into(), result.clone());
-    }
-    if let Some(error) = states.error_output {
-        fields.insert("errorOutput".into(), error.clone());
-    }
-    fields.insert("context".into(), scope.context.clone());
+/// `$states`, the variables, the clock and Step Functions' functions, for expressions whose
+/// texts are `texts`. Only what they name is copied in: the variables they read (`$eval` is
+/// refused, so no name is computed) and the parts of `$states` they mention, so that an
+/// evaluation costs what it reads, not what the execution holds.
+fn environment(texts: &[&str], states: States<'_>, scope: Scope<'_>, rng: &mut Rng) -> Environment {
     let seed = rng.next_u64();
     let mut env = Environment::new(i64::try_from(scope.now_ms).unwrap_or(i64::MAX)).seed(seed);
-    if let Some(variables) = scope.variables {
-        for (name, value) in variables.visible() {
+    let mut names = std::collections::BTreeSet::new();
+    let mut parts = std::collections::BTreeSet::new();
+    for text in texts {
+        for (at, _) in text.match_indices('$') {
+            let rest = &text[at + 1..];
+            let end = rest
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            let name = &rest[..end];
+            if name != "states" {
+                names.insert(name);
+                continue;
+            }
+            // `$states.input` and the like copy that part; `$states` alone, all of them.
+            let part = rest[end..].strip_prefix('.').map_or("", |after| {
+                let len = after
+                    .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .unwrap_or(after.len());
+                &after[..len]
+            });
+            match part {
+                "input" | "result" | "errorOutput" | "context" => {
+                    parts.insert(part);
+                }
+                _ => parts.extend(["input", "result", "errorOutput", "context"]),
+            }
+        }
+    }
+    for name in names {
+        if let Some(value) = scope.variable(name) {
             env = env.variable(name, value.clone());
         }
     }
-    env = env.variable("states", Value::Object(fields));
+    if !parts.is_empty() {
+        let mut fields = Map::new();
+        for (part, value) in [
+            ("input", Some(states.input)),
+            ("result", states.result),
+            ("errorOutput", states.error_output),
+            ("context", Some(scope.context)),
+        ] {
+            if let (true, Some(value)) = (parts.contains(part), value) {
+                fields.insert(part.into(), value.clone());
+            }
+        }
+        env = env.variable("states", Value::Object(fields));
+    }
     for function in step_functions_functions(Rc::new(RefCell::new(Rng::seeded(seed)))) {
         env = env.function(function);
     }

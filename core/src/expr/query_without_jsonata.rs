@@ -25,12 +25,18 @@ impl Query {
         Err(vec![("$".into(), NEEDS_JSONATA.into())])
     }
 
+    /// Whether `text` is an expression: written `{% … %}`.
+    pub fn is_expression(text: &str) -> bool {
+        text.len() >= 4 && text.starts_with("{%") && text.ends_with("%}")
+    }
+
     /// The value as written.
     pub fn as_value(&self) -> &Value {
         match self.0 {}
     }
 
-    /// The text of each expression in it.
+    /// The text of each expression in it (the loader's, which needs `asl`).
+    #[cfg_attr(not(feature = "asl"), allow(dead_code))]
     pub(crate) fn expressions(&self) -> Vec<&str> {
         match self.0 {}
     }

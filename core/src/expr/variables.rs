@@ -53,26 +53,6 @@ impl Variables {
             .or_else(|| assigned.outer.as_deref()?.get(name))
     }
 
-    /// Every variable it sees with its value: its own, then those of the states around it
-    /// that its own do not hide (JSONata's bindings).
-    #[cfg(feature = "jsonata")]
-    pub(crate) fn visible(&self) -> Vec<(&str, &Value)> {
-        let mut seen: Vec<(&str, &Value)> = Vec::new();
-        let mut next = self.0.as_deref();
-        while let Some(assigned) = next {
-            for (name, value) in &assigned.own {
-                if !seen.iter().any(|(n, _)| n == name) {
-                    seen.push((name, value));
-                }
-            }
-            next = assigned
-                .outer
-                .as_deref()
-                .and_then(|outer| outer.0.as_deref());
-        }
-        seen
-    }
-
     /// Assigns every field of `values` (an ASL `Assign`, rendered and checked with
     /// [`Self::check_assign`]).
     pub(crate) fn assign(&mut self, values: Map<String, Value>) {

@@ -243,3 +243,28 @@ fn expressions_read_the_engines_clock_and_seed_and_the_variables_of_jsonpath_sta
         "$random(seed) depends on its seed only"
     );
 }
+
+#[test]
+fn a_pass_state_has_no_result_and_every_task_checks_its_heartbeat_expression() {
+    let pass = json!({"QueryLanguage": "JSONata", "StartAt": "P", "States": {
+        "P": {"Type": "Pass", "Output": "{% $lookup($states, 'result') %}", "End": true}
+    }});
+    let Outcome::Failed { error } = outcome_of(pass, Tasks::new(), json!({"a": 1})) else {
+        panic!("a Pass state's $states has no result");
+    };
+    assert_eq!(error.error, "States.QueryEvaluationError");
+    // Not a callback task: the heartbeat is unused, but its expression is still evaluated.
+    let task = json!({"QueryLanguage": "JSONata", "StartAt": "T", "States": {
+        "T": {"Type": "Task", "Resource": "r", "HeartbeatSeconds": "{% $nope %}", "End": true}
+    }});
+    let tasks = Tasks::new().handler("r", task_fn(|input: Value| async move { Ok(input) }));
+    let Outcome::Failed { error } = outcome_of(task, tasks, json!({})) else {
+        panic!("an undefined HeartbeatSeconds fails the state");
+    };
+    assert_eq!(error.error, "States.QueryEvaluationError");
+    assert!(
+        error.cause.contains("'HeartbeatSeconds'"),
+        "{}",
+        error.cause
+    );
+}

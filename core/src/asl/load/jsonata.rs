@@ -41,9 +41,7 @@ pub(super) fn jsonata_fields_of(kind: &str) -> &'static [&'static str] {
 
 /// Whether `value` is a string written `{% … %}`.
 pub(super) fn is_expression(value: &Value) -> bool {
-    value
-        .as_str()
-        .is_some_and(|s| s.starts_with("{%") && s.ends_with("%}"))
+    value.as_str().is_some_and(Query::is_expression)
 }
 
 impl Loader {
