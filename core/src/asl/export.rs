@@ -496,22 +496,8 @@ fn with_io(mut state: Value, io: &DataFlow) -> Value {
 
 /// A JSONata state's (or rule's, or catcher's) fields, as written.
 fn with_jsonata(state: &mut Value, fields: &JsonataFields) {
-    let named = [
-        ("Arguments", &fields.arguments),
-        ("Output", &fields.output),
-        ("Assign", &fields.assign),
-        ("Items", &fields.items),
-        ("ItemSelector", &fields.item_selector),
-        ("MaxConcurrency", &fields.max_concurrency),
-        ("TimeoutSeconds", &fields.timeout),
-        ("HeartbeatSeconds", &fields.heartbeat),
-        ("Error", &fields.error),
-        ("Cause", &fields.cause),
-    ];
-    for (name, query) in named {
-        if let Some(query) = query {
-            state[name] = query.as_value().clone();
-        }
+    for (name, query) in fields.named() {
+        state[name] = query.as_value().clone();
     }
 }
 

@@ -408,6 +408,28 @@ pub struct JsonataFields {
     pub cause: Option<Query>,
 }
 
+impl JsonataFields {
+    /// Each field that is set, with its name in ASL (for the loader and export, which need
+    /// `asl`).
+    #[cfg_attr(not(feature = "asl"), allow(dead_code))]
+    pub(crate) fn named(&self) -> impl Iterator<Item = (&'static str, &Query)> {
+        [
+            ("Arguments", &self.arguments),
+            ("Output", &self.output),
+            ("Assign", &self.assign),
+            ("Items", &self.items),
+            ("ItemSelector", &self.item_selector),
+            ("MaxConcurrency", &self.max_concurrency),
+            ("TimeoutSeconds", &self.timeout),
+            ("HeartbeatSeconds", &self.heartbeat),
+            ("Error", &self.error),
+            ("Cause", &self.cause),
+        ]
+        .into_iter()
+        .filter_map(|(name, query)| Some((name, query.as_ref()?)))
+    }
+}
+
 /// The JSONata fields of the graph's items, read through one accessor each: without the
 /// `asl` feature the fields do not exist (the npm base package does not pay for them), and the
 /// code that reads them compiles away.

@@ -120,22 +120,9 @@ impl Loader {
             error: self.query_if_expression(at, "Error"),
             cause: self.query_if_expression(at, "Cause"),
         };
-        for (name, query) in [
-            ("Arguments", &fields.arguments),
-            ("Output", &fields.output),
-            ("Assign", &fields.assign),
-            ("Items", &fields.items),
-            ("ItemSelector", &fields.item_selector),
-            ("MaxConcurrency", &fields.max_concurrency),
-            ("TimeoutSeconds", &fields.timeout),
-            ("HeartbeatSeconds", &fields.heartbeat),
-            ("Error", &fields.error),
-            ("Cause", &fields.cause),
-        ] {
-            if let Some(query) = query {
-                let last = name == "Output" || name == "Assign";
-                self.check_reads(at, name, query, if last { reads } else { Reads::Input });
-            }
+        for (name, query) in fields.named() {
+            let last = name == "Output" || name == "Assign";
+            self.check_reads(at, name, query, if last { reads } else { Reads::Input });
         }
         (fields != JsonataFields::default()).then(|| Box::new(fields))
     }
