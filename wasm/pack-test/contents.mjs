@@ -10,10 +10,10 @@ const files = readdirSync(root, { recursive: true, withFileTypes: true })
   .map((entry) => relative(root, join(entry.parentPath ?? entry.path, entry.name)))
   .sort();
 const modules = ['execution', 'index', 'index.node', 'node', 'pollflow_wasm', 'push', 'resume', 'retry-after'];
-const aslModules = ['asl', 'asl.node', 'asl-resume', 'pollflow_wasm'];
+const aslModules = ['asl', 'asl.node', 'asl-resume', 'asl-jsonata', 'pollflow_wasm'];
 // The engines that read checkpoints and take pushes, loaded by resume(), resumeAsl() and runs
-// given push: true only.
-const resumeBuilds = ['dist-resume', 'dist-asl-resume'];
+// given push: true only; and pollflow/asl's JSONata engine, loaded for JSONata definitions.
+const resumeBuilds = ['dist-resume', 'dist-asl-resume', 'dist-asl-jsonata'];
 const expected = [
   'LICENSE-APACHE', 'LICENSE-MIT', 'README.md', 'package.json', 'index.d.ts', 'asl.d.ts',
   'dist/index.d.cts', 'dist/pollflow_wasm_bg.wasm', ...modules.flatMap((m) => [`dist/${m}.js`, `dist/${m}.cjs`]),
