@@ -11,6 +11,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# One clean build per configuration: incremental caches would only add gigabytes to target/.
+export CARGO_INCREMENTAL=0
+
 step() { printf '\n==> %s\n' "$*" >&2; }
 
 step "Rust components"
