@@ -83,7 +83,7 @@ async fn run_exported(asl: &Value, input: Value) -> (Outcome, Vec<String>) {
     let mut run = engine.start(input);
     let mut entered = Vec::new();
     while let Some(event) = run.next().await {
-        if let EventKind::StateEntered { state } = event.kind {
+        if let EventKind::StateEntered { state, .. } = event.kind {
             entered.push(state.to_string());
         }
     }

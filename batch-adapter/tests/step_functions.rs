@@ -66,7 +66,7 @@ async fn watch(
     let mut outcome = None;
     while let Some(event) = events.next().await {
         match &event.kind {
-            EventKind::StateEntered { state } => entered
+            EventKind::StateEntered { state, .. } => entered
                 .entry(
                     event
                         .route
@@ -194,7 +194,7 @@ async fn dropping_the_events_of_a_running_execution_stops_it() {
         .with_policy(WaitPolicy::fixed(Duration::from_millis(50)));
     let arn = events.execution_arn().to_owned();
     while let Some(event) = events.next().await {
-        if matches!(&event.kind, EventKind::StateEntered { state } if state == "Long") {
+        if matches!(&event.kind, EventKind::StateEntered { state, .. } if state == "Long") {
             break;
         }
     }

@@ -75,7 +75,7 @@ pub(crate) fn waits_for_tokens(graph: &StateMachine) -> bool {
 
 /// The Task states of a machine, also inside Parallel branches and Map processors, with their
 /// resources.
-fn task_states(graph: &StateMachine) -> Vec<(&str, &str)> {
+pub(crate) fn task_states(graph: &StateMachine) -> Vec<(&str, &str)> {
     let mut found = Vec::new();
     let mut machines = vec![graph];
     while let Some(machine) = machines.pop() {

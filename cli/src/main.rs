@@ -12,6 +12,7 @@
 //! pollflow graph FILE [--format mermaid|dot]
 //! pollflow deploy FILE --name NAME --role-arn ARN [--endpoint-url URL]
 //! pollflow start NAME_OR_ARN [--input JSON|- | --input-file PATH] [--json] [--endpoint-url URL]
+//! pollflow serve [--port N] [--mock-config FILE] [--task STATE=COMMAND]... [--aws [--endpoint-url URL]]
 //! ```
 //!
 //! Exit status: 0 when the execution succeeds (or the file is valid, or deployed), 1 when it
@@ -25,6 +26,7 @@ mod interrupts;
 mod real_work;
 mod report;
 mod run;
+mod serve;
 mod shell;
 mod simulated_time;
 mod stdout;
@@ -69,6 +71,7 @@ fn main() -> ExitCode {
             Err(code) => code,
         },
         Command::Start(args) => cloud::start(&args),
+        Command::Serve(args) => serve::serve(args),
     }
 }
 

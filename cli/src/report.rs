@@ -39,8 +39,8 @@ pub(crate) fn outcome(outcome: Outcome) -> std::io::Result<ExitCode> {
 fn human(event: &Event, since_ms: u64) -> String {
     let what = match &event.kind {
         EventKind::ExecutionStarted { input } => format!("started with {input}"),
-        EventKind::StateEntered { state } => format!("→ {state}"),
-        EventKind::StateExited { state } => format!("← {state}"),
+        EventKind::StateEntered { state, .. } => format!("→ {state}"),
+        EventKind::StateExited { state, .. } => format!("← {state}"),
         EventKind::TaskSubmitted { state, handle } => format!("  {state}: submitted job {handle}"),
         EventKind::TaskTokenIssued { state, token } => format!("  {state}: task token {token}"),
         EventKind::TaskSucceeded { state, output } => {

@@ -196,7 +196,8 @@ async fn drive(engine: &Engine, input: serde_json::Value, options: &RunArgs) -> 
         let Some(event) = event else {
             return ended;
         };
-        if let (EventKind::StateEntered { state }, true) = (&event.kind, event.route.is_empty()) {
+        if let (EventKind::StateEntered { state, .. }, true) = (&event.kind, event.route.is_empty())
+        {
             if !ended.visited.iter().any(|v| v == &**state) {
                 ended.visited.push(state.to_string());
             }

@@ -18,17 +18,17 @@ use std::net::{Ipv4Addr, TcpListener};
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use pollflow::Engine;
-use serde_json::{json, Value};
+use serde_json::json;
+
+use crate::serve::protocol::{self, ApiError};
 
 /// The environment variable that gives `--task` commands the endpoint's URL.
 pub(crate) const ENDPOINT_VAR: &str = "POLLFLOW_ENDPOINT";
-
-const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
 
 /// A socket bound on 127.0.0.1 (an ephemeral port), not yet served.
 pub(crate) struct TaskEndpoint {
@@ -63,71 +63,34 @@ impl TaskEndpoint {
 
 /// One request: the operation `X-Amz-Target` names, with the JSON body's fields.
 async fn answer(State(engine): State<Engine>, headers: HeaderMap, body: Bytes) -> Response {
-    let target = headers
-        .get("x-amz-target")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let Some(operation) = target.strip_prefix("AWSStepFunctions.") else {
-        return refused(
-            "UnknownOperationException",
-            format!("no operation {target:?}"),
-        );
-    };
-    let Ok(Value::Object(request)) = serde_json::from_slice::<Value>(&body) else {
-        return refused(
-            "SerializationException",
-            "the body is not a JSON object".into(),
-        );
-    };
-    let text = |field: &str| request.get(field).and_then(Value::as_str);
-    let Some(token) = text("taskToken") else {
-        return refused(
-            "ValidationException",
-            "taskToken (a string) is required".into(),
-        );
-    };
-    let sent = match operation {
-        "SendTaskSuccess" => {
-            let Some(output) = text("output") else {
-                return refused("ValidationException", "output (a string) is required".into());
-            };
-            match serde_json::from_str(output) {
-                Ok(output) => engine.send_task_success(token, output),
-                Err(e) => return refused("InvalidOutput", format!("output is not JSON: {e}")),
-            }
-        }
-        "SendTaskFailure" => engine.send_task_failure(
-            token,
-            text("error").unwrap_or_default(),
-            text("cause").unwrap_or_default(),
-        ),
-        "SendTaskHeartbeat" => engine.send_task_heartbeat(token),
-        _ => {
-            return refused(
-                "UnknownOperationException",
-                format!("pollflow run answers SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat, not {operation}"),
-            )
-        }
-    };
-    match sent {
-        Ok(()) => ([(header::CONTENT_TYPE, CONTENT_TYPE)], "{}").into_response(),
-        Err(e) => refused(e.name(), e.to_string()),
+    match send(&engine, &headers, &body) {
+        Ok(()) => protocol::answer(&json!({})),
+        Err(e) => e.into_response(),
     }
 }
 
-/// A 400 in the protocol's error shape.
-fn refused(name: &str, message: String) -> Response {
-    let body = json!({"__type": name, "message": message}).to_string();
-    (
-        StatusCode::BAD_REQUEST,
-        [
-            (header::CONTENT_TYPE, CONTENT_TYPE.to_owned()),
-            (
-                header::HeaderName::from_static("x-amzn-errortype"),
-                name.to_owned(),
-            ),
-        ],
-        body,
-    )
-        .into_response()
+fn send(engine: &Engine, headers: &HeaderMap, body: &[u8]) -> Result<(), ApiError> {
+    let (operation, request) = protocol::parse(headers, body)?;
+    let token = request.required("taskToken")?;
+    let sent = match operation.as_str() {
+        "SendTaskSuccess" => {
+            let output = serde_json::from_str(request.required("output")?).map_err(|e| {
+                ApiError::new("InvalidOutput", format!("output is not JSON: {e}"))
+            })?;
+            engine.send_task_success(token, output)
+        }
+        "SendTaskFailure" => engine.send_task_failure(
+            token,
+            request.text("error")?.unwrap_or_default(),
+            request.text("cause")?.unwrap_or_default(),
+        ),
+        "SendTaskHeartbeat" => engine.send_task_heartbeat(token),
+        _ => {
+            return Err(ApiError::new(
+                "UnknownOperationException",
+                format!("pollflow run answers SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat, not {operation}"),
+            ))
+        }
+    };
+    sent.map_err(|e| ApiError::new(e.name(), e.to_string()))
 }

@@ -13,10 +13,12 @@ use crate::error::TaskError;
 /// ```
 /// use pollflow::{Event, EventKind};
 ///
-/// let event = Event { id: 3, timestamp_ms: 1_000, route: vec![], kind: EventKind::StateEntered { state: "Wait".into() } };
+/// let input = serde_json::json!({"job": 7});
+/// let kind = EventKind::StateEntered { state: "Wait".into(), input: input.clone().into() };
+/// let event = Event { id: 3, timestamp_ms: 1_000, route: vec![], kind };
 /// assert_eq!(
 ///     serde_json::to_value(&event).unwrap(),
-///     serde_json::json!({"id": 3, "timestamp_ms": 1000, "type": "StateEntered", "state": "Wait"})
+///     serde_json::json!({"id": 3, "timestamp_ms": 1000, "type": "StateEntered", "state": "Wait", "input": input})
 /// );
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -35,7 +37,7 @@ pub struct Event {
 }
 
 /// One step into a Parallel or Map state: its branch (or item) `index`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Hop {
     /// The Parallel or Map state.
     pub state: SmolStr,
@@ -57,11 +59,15 @@ pub enum EventKind {
     StateEntered {
         /// State name.
         state: SmolStr,
+        /// The state's input (its effective input is this, after `InputPath`/`Parameters`).
+        input: Arc<Value>,
     },
     /// A state finished.
     StateExited {
         /// State name.
         state: SmolStr,
+        /// The state's output: what the next state gets as its input.
+        output: Arc<Value>,
     },
     /// The poller accepted the job.
     TaskSubmitted {

@@ -114,7 +114,7 @@ fn a_late_pending_push_does_not_undo_a_final_one_not_yet_taken() {
     let mut pushed = false;
     let events = drive(&engine, &clock, |event, _| {
         // Out of order, as SQS may deliver them: SUCCEEDED, then the RUNNING before it.
-        if let EventKind::StateEntered { state } = &event.kind {
+        if let EventKind::StateEntered { state, .. } = &event.kind {
             if state == "Get Job Status" && !pushed {
                 pushed = true;
                 engine.push_status(&handle(), JobStatus::succeeded(json!({"n": 2})));
@@ -138,7 +138,7 @@ fn a_status_pushed_during_a_check_ends_the_next_wait_at_once() {
     let (engine, clock) = pushable(WaitPolicy::fixed(secs(30)), poller.clone());
     let events = drive(&engine, &clock, |event, _| {
         // Pushed after the first check's call was made, before the run waits again.
-        if let EventKind::StateEntered { state } = &event.kind {
+        if let EventKind::StateEntered { state, .. } = &event.kind {
             if state == "Get Job Status" {
                 engine.push_status(&handle(), JobStatus::failed(json!({"reason": "oom"})));
             }

@@ -382,7 +382,7 @@ const MORE = -4;
 /** By kind code: the event's `type`; what it carries (1: state, 2: next, 4: attempt, 8: delay_ms); the field of its text (kind 0: the whole event). */
 const TYPE = ["", "StateEntered", "StateExited", "WaitStarted", "ChoiceTaken", "ExecutionStarted", "TaskSubmitted", "StatusChecked", "Notified", "ExecutionSucceeded"];
 const HAS = [0, 1, 1, 13, 3, 0, 1, 5, 1, 0];
-const FIELD = ["", "", "", "", "", "input", "handle", "status", "message", "output"];
+const FIELD = ["", "input", "output", "", "", "input", "handle", "status", "message", "output"];
 /** The workflow's state names, by the index in a header. */
 const NAMES = ["Submit Job", "Wait", "Get Job Status", "Job Complete?", "Notify Success", "Succeeded", "Notify Failure", "Failed"];
 /** Where the numbers are in the slot. */

@@ -175,8 +175,8 @@ interface EventBase {
 export type ExecutionEvent = EventBase &
   (
     | { type: 'ExecutionStarted'; input: Json }
-    | { type: 'StateEntered'; state: string }
-    | { type: 'StateExited'; state: string }
+    | { type: 'StateEntered'; state: string; /** The state's input. */ input: Json }
+    | { type: 'StateExited'; state: string; /** The state's output, the next state's input. */ output: Json }
     | { type: 'TaskSubmitted'; state: string; handle: Json }
     /** A `.waitForTaskToken` Task state's token (`pollflow/asl`): the task waits until
      * {@link Execution.sendTaskSuccess} (or a failure, or its timeout) answers it. Only a run

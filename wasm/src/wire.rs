@@ -82,12 +82,12 @@ const KINDS: [Kind; 10] = [
     Kind {
         name: "StateEntered",
         has: STATE,
-        text: "",
+        text: "input",
     },
     Kind {
         name: "StateExited",
         has: STATE,
-        text: "",
+        text: "output",
     },
     Kind {
         name: "WaitStarted",
@@ -226,8 +226,8 @@ pub(crate) fn send_text(value: &impl serde::Serialize) {
 /// The kind code and state indexes; [`OTHER`] for an event that does not pack.
 fn header(event: &Event) -> u32 {
     let (code, state, next) = match &event.kind {
-        EventKind::StateEntered { state } => (STATE_ENTERED, Some(state), None),
-        EventKind::StateExited { state } => (STATE_EXITED, Some(state), None),
+        EventKind::StateEntered { state, .. } => (STATE_ENTERED, Some(state), None),
+        EventKind::StateExited { state, .. } => (STATE_EXITED, Some(state), None),
         EventKind::WaitStarted { state, .. } => (WAIT_STARTED, Some(state), None),
         EventKind::ChoiceTaken { state, next } => (CHOICE_TAKEN, Some(state), Some(next)),
         EventKind::ExecutionStarted { .. } => (EXECUTION_STARTED, None, None),
@@ -258,7 +258,9 @@ fn write_text(event: &Event, code: u32) -> (usize, usize) {
         match &event.kind {
             _ if code == OTHER => write_json(text, event),
             EventKind::ExecutionStarted { input } => write_json(text, &**input),
-            EventKind::TaskSubmitted { handle: value, .. }
+            EventKind::StateEntered { input: value, .. }
+            | EventKind::StateExited { output: value, .. }
+            | EventKind::TaskSubmitted { handle: value, .. }
             | EventKind::ExecutionSucceeded { output: value } => write_json(text, value),
             EventKind::StatusChecked { status, .. } => write_json(text, &**status),
             EventKind::Notified { message, .. } => write_json(text, message),

@@ -56,6 +56,14 @@ test('the Job Poller seed runs unchanged with its Lambda functions in JS', async
   // Three waits of wait_time (60 s) on the virtual clock.
   assert.equal(events.at(-1).timestamp_ms - events[0].timestamp_ms, 180_000);
   assert.deepEqual(events.at(-1), { ...events.at(-1), type: 'ExecutionSucceeded', output: 'SUCCEEDED' });
+  // Each state's entry carries its input, its exit its output (the next state's input).
+  const guid = { jobId: 'job-1', jobName: 'my-job' };
+  assert.deepEqual(events[1], { ...events[1], type: 'StateEntered', state: 'Submit Job', input: jobPollerInput });
+  const exits = events.filter((e) => e.type === 'StateExited');
+  const entries = events.filter((e) => e.type === 'StateEntered');
+  assert.deepEqual(exits[0], { ...exits[0], state: 'Submit Job', output: { ...jobPollerInput, guid } });
+  exits.slice(0, -1).forEach((exit, i) => assert.deepEqual(entries[i + 1].input, exit.output));
+  assert.equal(exits.at(-1).output, 'SUCCEEDED');
 });
 
 test('the Job Poller seed fails as its Fail state says when the job fails', async () => {

@@ -173,7 +173,7 @@ test('maxWaitMs and maxAttempts end the execution with States.Timeout', async ()
     if (e.type === 'StatusChecked') checks.push(e.timestamp_ms);
   }
   // Checks at about 20, 40 and the deadline, 50 (fewer when timers run late on a busy host).
-  assert.ok(checks.length >= 2 && checks.length <= 3, `${checks.length} checks`);
+  assert.ok(checks.length >= 1 && checks.length <= 3, `${checks.length} checks`);
   assert.ok(checks.at(-1) - firstWait >= 49, 'a last check at the deadline');
   const outcome = await slow.outcome;
   assert.equal(outcome.status, 'TIMED_OUT');

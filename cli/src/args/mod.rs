@@ -8,6 +8,7 @@ mod deploy;
 mod graph;
 mod input;
 mod run;
+mod serve;
 mod start;
 mod validate;
 
@@ -18,6 +19,7 @@ pub(crate) use deploy::DeployArgs;
 pub(crate) use graph::{Format, GraphArgs};
 pub(crate) use input::InputArgs;
 pub(crate) use run::{RunArgs, WaitOverride};
+pub(crate) use serve::ServeArgs;
 pub(crate) use start::StartArgs;
 pub(crate) use validate::ValidateArgs;
 
@@ -26,6 +28,10 @@ const EXIT_STATUS: &str = "\
 Exit status: 0 the execution succeeded (or the file is valid, or deployed), 1 it failed,
 timed out or was aborted, 2 invalid definition or usage (or AWS refused the request),
 130/143 the run was aborted by SIGINT/SIGTERM.";
+
+/// What `pollflow serve --help` ends with.
+const SERVE_EXIT_STATUS: &str = "\
+Exit status: 0 after SIGINT or SIGTERM, 2 for bad usage or a port that cannot be opened.";
 
 /// `pollflow`: run, validate and draw Amazon States Language state machines locally, and
 /// deploy and start them on AWS Step Functions.
@@ -69,6 +75,12 @@ pub(crate) enum Command {
     /// The events are read from the execution's history. The last line of stdout is the
     /// execution's output (JSON). SIGINT or SIGTERM stops the execution.
     Start(StartArgs),
+    /// Serves the Step Functions API on 127.0.0.1, running executions locally
+    ///
+    /// AWS SDKs, the AWS CLI and boto3 reach it with --endpoint-url http://127.0.0.1:PORT.
+    /// Executions run as `run` runs them (the embedded local Batch, --task commands), and
+    /// a MockConfigFile's test cases mock Task results. See docs/serve.md.
+    Serve(ServeArgs),
 }
 
 #[cfg(test)]

@@ -140,7 +140,7 @@ impl RunArgs {
 }
 
 /// `STATE=COMMAND`; which `=` ends STATE is decided once the Task states are known.
-fn binding(text: &str) -> Result<String, String> {
+pub(super) fn binding(text: &str) -> Result<String, String> {
     match text.find('=') {
         Some(at) if at > 0 => Ok(text.to_owned()),
         _ => Err("expected STATE=COMMAND".to_owned()),

@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+pub(crate) mod server;
+
 /// `pollflow ARGS`, run from the workspace root.
 pub(crate) fn pollflow(args: &[&str]) -> Output {
     command(args).output().expect("the binary runs")

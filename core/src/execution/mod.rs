@@ -576,6 +576,7 @@ impl Execution {
                     self.retries.clear();
                     return Step::Emit(EventKind::StateEntered {
                         state: self.name(wf, self.state),
+                        input: self.data.clone(),
                     });
                 }
                 Phase::Act => {
@@ -625,7 +626,10 @@ impl Execution {
                             };
                         }
                     }
-                    return Step::Emit(EventKind::StateExited { state: exited });
+                    return Step::Emit(EventKind::StateExited {
+                        state: exited,
+                        output: self.data.clone(),
+                    });
                 }
                 Phase::Stopping { end } => {
                     let cancellable =

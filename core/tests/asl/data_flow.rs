@@ -208,3 +208,68 @@ fn error_path_and_cause_path_take_paths_and_intrinsic_functions() {
         assert!(error.cause.contains(path), "{path}: {}", error.cause);
     }
 }
+
+#[test]
+fn each_state_entry_carries_its_input_and_each_exit_its_output() {
+    let definition = json!({
+        "StartAt": "Add",
+        "States": {
+            "Add": {"Type": "Pass", "Result": 1, "ResultPath": "$.added", "Next": "Broken"},
+            "Broken": {
+                "Type": "Task",
+                "Resource": "broken",
+                "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Both"}],
+                "End": true
+            },
+            "Both": {
+                "Type": "Parallel",
+                "Branches": [branch("Inner", json!({"Type": "Pass", "InputPath": "$.added", "End": true}))],
+                "End": true
+            }
+        }
+    });
+    let tasks = Tasks::new().handler(
+        "broken",
+        task_fn(|_: Value| async { Err::<Value, _>(TaskError::new("Boom", "no")) }),
+    );
+    let clock = VirtualClock::new();
+    let engine = Engine::with_tasks(machine(definition), tasks, clock.clone()).build();
+    let (events, _) = run(&engine, &clock, json!({"n": 0}));
+    let seen: Vec<(String, String, Value)> = events
+        .iter()
+        .filter_map(|event| {
+            let place = event
+                .route
+                .iter()
+                .map(|hop| format!("{}#{}/", hop.state, hop.index));
+            let place: String = place.collect();
+            match &event.kind {
+                EventKind::StateEntered { state, input } => {
+                    Some((format!("{place}{state}"), "in".into(), Value::clone(input)))
+                }
+                EventKind::StateExited { state, output } => Some((
+                    format!("{place}{state}"),
+                    "out".into(),
+                    Value::clone(output),
+                )),
+                _ => None,
+            }
+        })
+        .collect();
+    let caught = json!({"n": 0, "added": 1, "error": {"Error": "Boom", "Cause": "no"}});
+    let expected = vec![
+        ("Add", "in", json!({"n": 0})),
+        ("Add", "out", json!({"n": 0, "added": 1})),
+        ("Broken", "in", json!({"n": 0, "added": 1})),
+        ("Broken", "out", caught.clone()),
+        ("Both", "in", caught.clone()),
+        ("Both#0/Inner", "in", caught),
+        ("Both#0/Inner", "out", json!(1)),
+        ("Both", "out", json!([1])),
+    ];
+    let expected: Vec<(String, String, Value)> = expected
+        .into_iter()
+        .map(|(state, way, value)| (state.to_owned(), way.to_owned(), value))
+        .collect();
+    assert_eq!(seen, expected);
+}

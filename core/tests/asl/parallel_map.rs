@@ -166,7 +166,7 @@ fn branch_and_item_events_carry_their_route() {
     );
     let routes: Vec<Vec<(String, u32)>> = events
         .iter()
-        .filter(|e| matches!(&e.kind, EventKind::StateEntered { state } if &**state == "Pause"))
+        .filter(|e| matches!(&e.kind, EventKind::StateEntered { state, .. } if &**state == "Pause"))
         .map(|e| {
             e.route
                 .iter()
@@ -188,7 +188,7 @@ fn branch_and_item_events_carry_their_route() {
     assert_eq!(started, 4, "two branches and two items");
     let entered = events
         .iter()
-        .find(|e| matches!(&e.kind, EventKind::StateEntered { state } if &**state == "Pause"))
+        .find(|e| matches!(&e.kind, EventKind::StateEntered { state, .. } if &**state == "Pause"))
         .unwrap();
     assert_eq!(
         serde_json::to_value(entered).unwrap()["route"],

@@ -29,12 +29,15 @@ fn samples() -> Vec<Event> {
         },
         EventKind::StateEntered {
             state: state(states::SUBMIT),
+            input: Arc::new(json!({"n": 1})),
         },
         EventKind::StateEntered {
             state: state("not in the table"),
+            input: Arc::new(json!({"n": 1})),
         },
         EventKind::StateExited {
             state: state(states::FAILED),
+            output: Arc::new(json!([2])),
         },
         EventKind::TaskSubmitted {
             state: state(states::SUBMIT),
@@ -98,6 +101,7 @@ fn samples() -> Vec<Event> {
         1 << 33,
         EventKind::StateEntered {
             state: state(states::WAIT),
+            input: Arc::new(json!({"n": 1})),
         },
     );
     routed.route = vec![Hop {

@@ -71,20 +71,28 @@ impl HistoryReader {
             if let Some(error) = self.places.get(name).and_then(|p| p.fails_with.clone()) {
                 record.error = Some(error);
             }
+            let input = json(details.input());
             if previous.opens_branch {
                 kinds.push(EventKind::BranchStarted {
-                    input: json(details.input()),
+                    input: input.clone(),
                 });
             }
-            kinds.push(EventKind::StateEntered { state: name.into() });
+            kinds.push(EventKind::StateEntered {
+                state: name.into(),
+                input,
+            });
         } else if let Some(details) = event.state_exited_event_details() {
             let name = details.name();
             record.state = name.into();
             record.route.truncate(self.depth_of(name, &previous.route));
+            let output = json(details.output());
             if self.places.get(name).is_some_and(Place::in_map_item) {
-                record.output = Some(json(details.output()));
+                record.output = Some(output.clone());
             }
-            kinds.push(EventKind::StateExited { state: name.into() });
+            kinds.push(EventKind::StateExited {
+                state: name.into(),
+                output,
+            });
         } else if let Some(details) = map_iteration(event) {
             let name = details.name().unwrap_or_default();
             record.state = name.into();

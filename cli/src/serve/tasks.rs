@@ -1,0 +1,132 @@
+//! What serves an execution's Task states: the embedded local Batch (or AWS), `--task`
+//! commands, and the mocked responses of its test case, in that order of precedence (last
+//! wins).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use pollflow::task::{TaskHandler, Tasks};
+use pollflow::{CheckError, JobStatus, Poller, TaskError, Workflow};
+use pollflow_batch::integrations::service_tasks;
+use pollflow_batch::samples::job_poller_functions;
+use pollflow_batch::LocalNotifier;
+use serde_json::Value;
+
+use super::mock::{Mocked, MockedState, Responses};
+use crate::bind::{bind_commands, task_states};
+use crate::real_work::RealWork;
+
+/// How every execution's Task states are served.
+pub(crate) struct TaskSetup {
+    pub(crate) work: RealWork,
+    /// Batch and SNS on AWS (`--aws`) instead of the local Batch.
+    pub(crate) aws: Option<aws_config::SdkConfig>,
+    /// `--task STATE=COMMAND`.
+    pub(crate) bindings: Vec<String>,
+    pub(crate) max_output_bytes: usize,
+    /// The server's URL, given to `--task` commands as `$POLLFLOW_ENDPOINT`.
+    pub(crate) endpoint: String,
+}
+
+/// An execution's bindings, and its mocked `.waitForTaskToken` states (answered when their
+/// token is issued).
+pub(crate) struct ExecutionTasks {
+    pub(crate) tasks: Tasks,
+    pub(crate) callbacks: HashMap<String, MockedState>,
+}
+
+impl TaskSetup {
+    /// The bindings of an execution of `workflow`, with test case `mocked` (state → responses).
+    pub(crate) fn tasks(
+        &self,
+        workflow: &Workflow,
+        mocked: Option<&HashMap<String, Arc<Responses>>>,
+    ) -> Result<ExecutionTasks, String> {
+        let base = match &self.aws {
+            Some(config) => job_poller_functions(pollflow_batch::aws::AwsBatch::new(config))
+                .merge(pollflow_batch::aws::service_tasks(config)),
+            None => job_poller_functions(self.work.batch())
+                .merge(service_tasks(self.work.batch(), LocalNotifier::new())),
+        };
+        let states = task_states(workflow.graph());
+        // Bindings name states of this machine only; other machines' are not an error.
+        let bindings: Vec<String> = self
+            .bindings
+            .iter()
+            .filter(|b| {
+                states
+                    .iter()
+                    .any(|(name, _)| b.starts_with(&format!("{name}=")))
+            })
+            .cloned()
+            .collect();
+        let mut tasks = bind_commands(
+            base,
+            workflow.graph(),
+            &bindings,
+            self.max_output_bytes,
+            &self.work,
+            Some(&self.endpoint),
+        )?;
+        let mut callbacks = HashMap::new();
+        for (state, responses) in mocked.into_iter().flatten() {
+            let Some((_, resource)) = states.iter().find(|(name, _)| name == state) else {
+                return Err(format!(
+                    "the test case mocks {state:?}, which is not a Task state of this state machine"
+                ));
+            };
+            let mock = MockedState::new(responses.clone());
+            if resource.ends_with(".sync") {
+                tasks = tasks.job(state.clone(), MockJob(mock));
+            } else if resource.ends_with(".waitForTaskToken") {
+                callbacks.insert(state.clone(), mock);
+            } else {
+                let payload_only = resource.starts_with("arn:aws:lambda:");
+                tasks = tasks.handler(state.clone(), MockTask { mock, payload_only });
+            }
+        }
+        Ok(ExecutionTasks { tasks, callbacks })
+    }
+}
+
+/// A request-response Task state answered by its mocked responses.
+struct MockTask {
+    mock: MockedState,
+    /// A Lambda function called by its ARN: a `Return` in Lambda's Invoke shape
+    /// (`{"StatusCode": 200, "Payload": X}`) gives the state `X`, as Step Functions Local does.
+    payload_only: bool,
+}
+
+#[async_trait]
+impl TaskHandler for MockTask {
+    async fn call(&self, _input: Value) -> Result<Value, TaskError> {
+        match self.mock.next() {
+            Mocked::Return(Value::Object(mut invoked))
+                if self.payload_only && invoked.contains_key("Payload") =>
+            {
+                Ok(invoked.remove("Payload").unwrap_or_default())
+            }
+            Mocked::Return(value) => Ok(value),
+            Mocked::Throw(error) => Err(error),
+        }
+    }
+}
+
+/// A `.sync` Task state answered by its mocked responses: the job ends at its first check
+/// with the response as its output (`Throw` fails the submit).
+struct MockJob(MockedState);
+
+#[async_trait]
+impl Poller for MockJob {
+    async fn submit(&self, _input: &Value) -> Result<Value, TaskError> {
+        match self.0.next() {
+            Mocked::Return(value) => Ok(value),
+            Mocked::Throw(error) => Err(error),
+        }
+    }
+
+    async fn check(&self, handle: &Value) -> Result<JobStatus, CheckError> {
+        Ok(JobStatus::succeeded(handle.clone()))
+    }
+}

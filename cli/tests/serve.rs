@@ -1,0 +1,359 @@
+//! `pollflow serve` driven by the AWS SDK for Rust (`aws-sdk-sfn`), as a program written
+//! against Step Functions would drive it.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_sfn::error::ProvideErrorMetadata;
+use aws_sdk_sfn::types::{ExecutionStatus, HistoryEvent};
+use aws_sdk_sfn::Client;
+use serde_json::{json, Value};
+use support::server::Server;
+use support::temp_path;
+
+const JOB_POLLER: &str = include_str!("../../examples/state-machines/job-poller.asl.json");
+const ROLE: &str = "arn:aws:iam::123456789012:role/pollflow";
+
+async fn create(client: &Client, name: &str, definition: &str) -> String {
+    client
+        .create_state_machine()
+        .name(name)
+        .definition(definition)
+        .role_arn(ROLE)
+        .send()
+        .await
+        .expect("created")
+        .state_machine_arn
+}
+
+/// Waits (up to 20 s) for the execution to end; returns its description.
+async fn ended(
+    client: &Client,
+    arn: &str,
+) -> aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput {
+    let started = Instant::now();
+    loop {
+        let described = client
+            .describe_execution()
+            .execution_arn(arn)
+            .send()
+            .await
+            .expect("described");
+        if described.status != ExecutionStatus::Running {
+            return described;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{arn} still running"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Every page of an execution's history.
+async fn history(client: &Client, arn: &str) -> Vec<HistoryEvent> {
+    let mut events = Vec::new();
+    let mut next = None;
+    loop {
+        let page = client
+            .get_execution_history()
+            .execution_arn(arn)
+            .max_results(5)
+            .set_next_token(next)
+            .send()
+            .await
+            .expect("history");
+        events.extend(page.events);
+        next = page.next_token;
+        if next.is_none() {
+            return events;
+        }
+    }
+}
+
+fn mock_config() -> String {
+    concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/serve/job-poller.mock.json"
+    )
+    .to_owned()
+}
+
+#[tokio::test]
+async fn the_job_poller_runs_on_a_mocked_test_case_with_aws_history() {
+    let server = Server::start(&["--mock-config", &mock_config()]);
+    let client = server.client();
+    let definition = JOB_POLLER.replace("\"SecondsPath\": \"$.wait_time\"", "\"Seconds\": 0");
+    let machine = create(&client, "JobPoller", &definition).await;
+    let started = client
+        .start_execution()
+        .state_machine_arn(format!("{machine}#RunningTwiceThenSucceeded"))
+        .name("poll-1")
+        .input(r#"{"wait_time": 0}"#)
+        .send()
+        .await
+        .expect("started");
+    assert_eq!(
+        started.execution_arn,
+        "arn:aws:states:us-east-1:123456789012:execution:JobPoller:poll-1"
+    );
+    let described = ended(&client, &started.execution_arn).await;
+    assert_eq!(described.status, ExecutionStatus::Succeeded);
+    let output: Value = serde_json::from_str(described.output().expect("output")).unwrap();
+    assert_eq!(output, json!({"jobId": "job-42", "status": "SUCCEEDED"}));
+
+    let events = history(&client, &started.execution_arn).await;
+    let types: Vec<&str> = events.iter().map(|e| e.r#type.as_str()).collect();
+    let check = [
+        "WaitStateEntered",
+        "WaitStateExited",
+        "TaskStateEntered",
+        "LambdaFunctionScheduled",
+        "LambdaFunctionStarted",
+        "LambdaFunctionSucceeded",
+        "TaskStateExited",
+        "ChoiceStateEntered",
+        "ChoiceStateExited",
+    ];
+    let mut expected = vec![
+        "ExecutionStarted",
+        "TaskStateEntered",
+        "LambdaFunctionScheduled",
+        "LambdaFunctionStarted",
+        "LambdaFunctionSucceeded",
+        "TaskStateExited",
+    ];
+    for _ in 0..3 {
+        expected.extend(check);
+    }
+    expected.extend([
+        "TaskStateEntered",
+        "LambdaFunctionScheduled",
+        "LambdaFunctionStarted",
+        "LambdaFunctionSucceeded",
+        "TaskStateExited",
+        "ExecutionSucceeded",
+    ]);
+    assert_eq!(types, expected);
+    for (at, event) in events.iter().enumerate() {
+        assert_eq!(event.id, at as i64 + 1);
+        assert_eq!(event.previous_event_id, at as i64);
+    }
+    // Each state's entry carries its input, its exit its output.
+    let entered: Vec<(&str, Value)> = events
+        .iter()
+        .filter_map(|e| e.state_entered_event_details())
+        .map(|d| (d.name(), serde_json::from_str(d.input().unwrap()).unwrap()))
+        .collect();
+    assert_eq!(entered[0], ("Submit Job", json!({"wait_time": 0})));
+    assert_eq!(
+        entered[2],
+        ("Get Job Status", json!({"wait_time": 0, "guid": "job-42"}))
+    );
+    let exited: Vec<Value> = events
+        .iter()
+        .filter_map(|e| e.state_exited_event_details())
+        .map(|d| serde_json::from_str(d.output().unwrap()).unwrap())
+        .collect();
+    assert_eq!(
+        exited[2],
+        json!({"wait_time": 0, "guid": "job-42", "status": "RUNNING"})
+    );
+
+    // The other test case fails at the Fail state.
+    let failed = client
+        .start_execution()
+        .state_machine_arn(format!("{machine}#Failed"))
+        .input(r#"{"wait_time": 0}"#)
+        .send()
+        .await
+        .expect("started");
+    let described = ended(&client, &failed.execution_arn).await;
+    assert_eq!(described.status, ExecutionStatus::Failed);
+    assert_eq!(described.error(), Some("DescribeJob returned FAILED"));
+    let listed = client
+        .list_executions()
+        .state_machine_arn(&machine)
+        .send()
+        .await
+        .expect("listed");
+    let names: Vec<&str> = listed.executions.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names.len(), 2);
+    assert_eq!(names[1], "poll-1", "newest first: {names:?}");
+}
+
+#[tokio::test]
+async fn a_task_token_state_bound_with_task_completes_through_send_task_success() {
+    let token_file = temp_path("serve-token.json");
+    let _ = std::fs::remove_file(&token_file);
+    let bind = format!("Ask=cat > {}", token_file.display());
+    let server = Server::start(&["--task", &bind]);
+    let client = server.client();
+    let definition = json!({
+        "StartAt": "Ask",
+        "States": {"Ask": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+            "Parameters": {"QueueUrl": "q", "MessageBody": {"token.$": "$$.Task.Token"}},
+            "End": true
+        }}
+    });
+    let machine = create(&client, "Approval", &definition.to_string()).await;
+    let started = client
+        .start_execution()
+        .state_machine_arn(&machine)
+        .send()
+        .await
+        .expect("started");
+    let begun = Instant::now();
+    let token = loop {
+        let sent: Option<Value> = std::fs::read_to_string(&token_file)
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok());
+        if let Some(token) = sent
+            .as_ref()
+            .and_then(|m| m["MessageBody"]["token"].as_str())
+        {
+            break token.to_owned();
+        }
+        assert!(
+            begun.elapsed() < Duration::from_secs(10),
+            "no token written"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    client
+        .send_task_success()
+        .task_token(&token)
+        .output(r#"{"approved": true}"#)
+        .send()
+        .await
+        .expect("accepted");
+    let described = ended(&client, &started.execution_arn).await;
+    assert_eq!(described.status, ExecutionStatus::Succeeded);
+    assert_eq!(described.output(), Some(r#"{"approved":true}"#));
+    let again = client
+        .send_task_success()
+        .task_token(&token)
+        .output("{}")
+        .send()
+        .await
+        .expect_err("a second send is refused");
+    assert_eq!(again.code(), Some("TaskTimedOut"), "{again:?}");
+    let types: Vec<String> = history(&client, &started.execution_arn)
+        .await
+        .iter()
+        .map(|e| e.r#type.as_str().to_owned())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "ExecutionStarted",
+            "TaskStateEntered",
+            "TaskScheduled",
+            "TaskStarted",
+            "TaskSucceeded",
+            "TaskStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn bad_requests_get_aws_error_names() {
+    let server = Server::start(&[]);
+    let client = server.client();
+    let code = |e: &dyn ProvideErrorMetadata| e.code().map(str::to_owned);
+    let missing = "arn:aws:states:us-east-1:123456789012:stateMachine:Missing";
+    let e = client
+        .describe_state_machine()
+        .state_machine_arn(missing)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e).as_deref(), Some("StateMachineDoesNotExist"));
+    let e = client
+        .describe_state_machine()
+        .state_machine_arn("not-an-arn")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e).as_deref(), Some("InvalidArn"));
+    let e = client
+        .describe_execution()
+        .execution_arn("arn:aws:states:us-east-1:123456789012:execution:Missing:x")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e).as_deref(), Some("ExecutionDoesNotExist"));
+    let e = client
+        .create_state_machine()
+        .name("Broken")
+        .definition(r#"{"StartAt": "Nowhere", "States": {}}"#)
+        .role_arn(ROLE)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e).as_deref(), Some("InvalidDefinition"));
+    let e = client
+        .create_state_machine()
+        .name("bad name")
+        .definition(r#"{"StartAt": "S", "States": {"S": {"Type": "Succeed"}}}"#)
+        .role_arn(ROLE)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e).as_deref(), Some("InvalidName"));
+    let wait =
+        json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 30, "End": true}}});
+    let machine = create(&client, "Waits", &wait.to_string()).await;
+    let start = |input: &'static str| {
+        client
+            .start_execution()
+            .state_machine_arn(&machine)
+            .name("once")
+            .input(input)
+            .send()
+    };
+    let first = start("{}").await.expect("started");
+    let same = start("{}")
+        .await
+        .expect("the same start again is answered with it");
+    assert_eq!(same.execution_arn, first.execution_arn);
+    let e = start(r#"{"other": 1}"#).await.unwrap_err();
+    assert_eq!(code(&e).as_deref(), Some("ExecutionAlreadyExists"));
+    let e = start("{not json").await.unwrap_err();
+    assert_eq!(code(&e).as_deref(), Some("InvalidExecutionInput"));
+    let e = client
+        .send_task_success()
+        .task_token("nonsense")
+        .output("{}")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e).as_deref(), Some("InvalidToken"));
+    let e = client
+        .send_task_heartbeat()
+        .task_token("0".repeat(48))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e).as_deref(), Some("TaskDoesNotExist"));
+    client
+        .stop_execution()
+        .execution_arn(&first.execution_arn)
+        .error("Stopped.ByTest")
+        .cause("enough")
+        .send()
+        .await
+        .expect("stopped");
+    let described = ended(&client, &first.execution_arn).await;
+    assert_eq!(described.status, ExecutionStatus::Aborted);
+    assert_eq!(described.error(), Some("Stopped.ByTest"));
+    let events = history(&client, &first.execution_arn).await;
+    let last = events.last().expect("events");
+    assert_eq!(last.r#type.as_str(), "ExecutionAborted");
+    let aborted = last.execution_aborted_event_details().expect("details");
+    assert_eq!(aborted.cause(), Some("enough"));
+}

@@ -1,0 +1,54 @@
+//! `pollflow serve` on a free port, for tests that drive it as a Step Functions endpoint.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+
+use aws_sdk_sfn::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_sfn::Client;
+
+use super::command;
+
+/// A `pollflow serve` process on a free port, killed when dropped.
+pub(crate) struct Server {
+    child: Child,
+    pub(crate) url: String,
+}
+
+impl Server {
+    pub(crate) fn start(args: &[&str]) -> Self {
+        let mut all = vec!["serve", "--port", "0"];
+        all.extend_from_slice(args);
+        let mut child = command(&all)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("pollflow serve starts");
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut first)
+            .expect("a first line");
+        let url = first
+            .trim()
+            .strip_prefix("pollflow serve: listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+            .to_owned();
+        Self { child, url }
+    }
+
+    /// A Step Functions client of the AWS SDK for Rust, pointed at the server.
+    pub(crate) fn client(&self) -> Client {
+        let config = aws_sdk_sfn::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .endpoint_url(&self.url)
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("x", "x", None, None, "test"))
+            .build();
+        Client::from_conf(config)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
