@@ -84,8 +84,7 @@ fn mock_config() -> String {
 async fn the_job_poller_runs_on_a_mocked_test_case_with_aws_history() {
     let server = Server::start(&["--mock-config", &mock_config()]);
     let client = server.client();
-    let definition = JOB_POLLER.replace("\"SecondsPath\": \"$.wait_time\"", "\"Seconds\": 0");
-    let machine = create(&client, "JobPoller", &definition).await;
+    let machine = create(&client, "JobPoller", JOB_POLLER).await;
     let started = client
         .start_execution()
         .state_machine_arn(format!("{machine}#RunningTwiceThenSucceeded"))
@@ -356,4 +355,144 @@ async fn bad_requests_get_aws_error_names() {
     assert_eq!(last.r#type.as_str(), "ExecutionAborted");
     let aborted = last.execution_aborted_event_details().expect("details");
     assert_eq!(aborted.cause(), Some("enough"));
+}
+
+#[tokio::test]
+async fn state_machines_are_created_listed_updated_validated_and_deleted() {
+    let server = Server::start(&[]);
+    let client = server.client();
+    let pass = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": 1, "End": true}}});
+    let arns = [
+        create(&client, "First", &pass.to_string()).await,
+        create(&client, "Second", &pass.to_string()).await,
+        create(&client, "Third", &pass.to_string()).await,
+    ];
+    // Created again alike: answered with the machine; with another definition: refused.
+    assert_eq!(create(&client, "First", &pass.to_string()).await, arns[0]);
+    let other = json!({"StartAt": "S", "States": {"S": {"Type": "Succeed"}}}).to_string();
+    let e = client
+        .create_state_machine()
+        .name("First")
+        .definition(&other)
+        .role_arn(ROLE)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("StateMachineAlreadyExists"));
+
+    let first = client
+        .list_state_machines()
+        .max_results(2)
+        .send()
+        .await
+        .unwrap();
+    let token = first.next_token.clone().expect("a second page");
+    let second = client
+        .list_state_machines()
+        .next_token(token)
+        .send()
+        .await
+        .unwrap();
+    let names: Vec<String> = first
+        .state_machines
+        .iter()
+        .chain(&second.state_machines)
+        .map(|m| m.name.clone())
+        .collect();
+    assert_eq!(names, ["First", "Second", "Third"]);
+
+    client
+        .update_state_machine()
+        .state_machine_arn(&arns[1])
+        .definition(&other)
+        .send()
+        .await
+        .expect("updated");
+    let described = client
+        .describe_state_machine()
+        .state_machine_arn(&arns[1])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(described.definition, other);
+    assert_eq!(described.role_arn, ROLE);
+
+    let valid = client
+        .validate_state_machine_definition()
+        .definition(&other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(valid.result.as_str(), "OK");
+    let invalid = client
+        .validate_state_machine_definition()
+        .definition(r#"{"StartAt": "Gone", "States": {"S": {"Type": "Succeed"}}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(invalid.result.as_str(), "FAIL");
+    assert!(
+        invalid.diagnostics[0].message.contains("Gone"),
+        "{invalid:?}"
+    );
+
+    client
+        .delete_state_machine()
+        .state_machine_arn(&arns[2])
+        .send()
+        .await
+        .expect("deleted");
+    let e = client
+        .describe_state_machine()
+        .state_machine_arn(&arns[2])
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("StateMachineDoesNotExist"));
+}
+
+#[tokio::test]
+async fn start_sync_execution_answers_when_an_express_execution_ends() {
+    let server = Server::start(&[]);
+    let client = server.client();
+    let definition = json!({
+        "StartAt": "Pause",
+        "States": {
+            "Pause": {"Type": "Wait", "Seconds": 1, "Next": "Add"},
+            "Add": {"Type": "Pass", "Parameters": {"sum.$": "States.MathAdd($.a, $.b)"}, "End": true}
+        }
+    })
+    .to_string();
+    let express = client
+        .create_state_machine()
+        .name("Quick")
+        .definition(&definition)
+        .role_arn(ROLE)
+        .r#type(aws_sdk_sfn::types::StateMachineType::Express)
+        .send()
+        .await
+        .unwrap()
+        .state_machine_arn;
+    let begun = Instant::now();
+    let ended = client
+        .start_sync_execution()
+        .state_machine_arn(&express)
+        .input(r#"{"a": 2, "b": 3}"#)
+        .send()
+        .await
+        .expect("ran");
+    assert!(
+        begun.elapsed() >= Duration::from_secs(1),
+        "answered before the Wait ended"
+    );
+    assert_eq!(ended.status.as_str(), "SUCCEEDED");
+    assert_eq!(ended.output(), Some(r#"{"sum":5}"#));
+    let standard = create(&client, "Slow", &definition).await;
+    let e = client
+        .start_sync_execution()
+        .state_machine_arn(&standard)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("StateMachineTypeNotSupported"));
 }

@@ -3,7 +3,11 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 
-use aws_sdk_sfn::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_sfn::config::interceptors::BeforeTransmitInterceptorContextMut;
+use aws_sdk_sfn::config::{
+    BehaviorVersion, ConfigBag, Credentials, Intercept, Region, RuntimeComponents,
+};
+use aws_sdk_sfn::error::BoxError;
 use aws_sdk_sfn::Client;
 
 use super::command;
@@ -41,6 +45,7 @@ impl Server {
             .endpoint_url(&self.url)
             .region(Region::new("us-east-1"))
             .credentials_provider(Credentials::new("x", "x", None, None, "test"))
+            .interceptor(NoSyncPrefix)
             .build();
         Client::from_conf(config)
     }
@@ -50,5 +55,27 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Sends `StartSyncExecution` to the endpoint as given: the SDK prefixes its host with `sync-`
+/// (Step Functions' `sync-states.<region>.amazonaws.com`), which `127.0.0.1` cannot take.
+#[derive(Debug)]
+pub(crate) struct NoSyncPrefix;
+
+impl Intercept for NoSyncPrefix {
+    fn name(&self) -> &'static str {
+        "NoSyncPrefix"
+    }
+
+    fn modify_before_signing(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let uri = context.request().uri().replacen("://sync-", "://", 1);
+        context.request_mut().set_uri(uri)?;
+        Ok(())
     }
 }
