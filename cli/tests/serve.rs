@@ -183,6 +183,41 @@ async fn the_job_poller_runs_on_a_mocked_test_case_with_aws_history() {
 }
 
 #[tokio::test]
+async fn without_a_test_case_the_job_poller_runs_a_job_on_the_embedded_local_batch() {
+    let server = Server::start(&[]);
+    let client = server.client();
+    let machine = create(&client, "JobPoller", JOB_POLLER).await;
+    let mut input: Value = serde_json::from_str(include_str!(
+        "../../examples/state-machines/job-poller.input.json"
+    ))
+    .unwrap();
+    input["wait_time"] = json!(1);
+    let started = client
+        .start_execution()
+        .state_machine_arn(&machine)
+        .input(input.to_string())
+        .send()
+        .await
+        .expect("started");
+    let described = ended(&client, &started.execution_arn).await;
+    assert_eq!(
+        described.status,
+        ExecutionStatus::Succeeded,
+        "{described:?}"
+    );
+    assert_eq!(described.output(), Some(r#""SUCCEEDED""#));
+    // The local job was submitted once and checked until it ended.
+    let events = history(&client, &started.execution_arn).await;
+    let submitted: Vec<Value> = events
+        .iter()
+        .filter_map(|e| e.lambda_function_succeeded_event_details())
+        .map(|d| serde_json::from_str(d.output().unwrap()).unwrap())
+        .collect();
+    assert!(submitted[0]["jobId"].is_string(), "{submitted:?}");
+    assert_eq!(submitted.last(), Some(&json!("SUCCEEDED")));
+}
+
+#[tokio::test]
 async fn a_task_token_state_bound_with_task_completes_through_send_task_success() {
     let token_file = temp_path("serve-token.json");
     let _ = std::fs::remove_file(&token_file);
@@ -495,4 +530,110 @@ async fn start_sync_execution_answers_when_an_express_execution_ends() {
         .await
         .unwrap_err();
     assert_eq!(e.code(), Some("StateMachineTypeNotSupported"));
+}
+
+#[tokio::test]
+async fn mocks_answer_sync_and_token_states_and_a_throw_is_caught() {
+    let mocks = json!({
+        "StateMachines": {"Mixed": {"TestCases": {"All": {
+            "Run": "JobDone",
+            "Ask": "Approved",
+            "Flaky": "FailsTwice"
+        }}}},
+        "MockedResponses": {
+            "JobDone": {"0": {"Return": {"JobId": "j-1", "Status": "SUCCEEDED"}}},
+            "Approved": {"0": {"Return": {"approved": true}}},
+            "FailsTwice": {
+                "0-1": {"Throw": {"Error": "Service.Busy", "Cause": "try later"}},
+                "2": {"Return": "third time"}
+            }
+        }
+    });
+    let file = temp_path("serve-mocks.json");
+    std::fs::write(&file, mocks.to_string()).unwrap();
+    let server = Server::start(&["--mock-config", file.to_str().unwrap()]);
+    let client = server.client();
+    let definition = json!({
+        "StartAt": "Run",
+        "States": {
+            "Run": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::batch:submitJob.sync",
+                "Parameters": {"JobName": "j", "JobQueue": "q", "JobDefinition": "d"},
+                "ResultSelector": {"status.$": "$.Status"},
+                "ResultPath": "$.job",
+                "Next": "Ask"
+            },
+            "Ask": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                "Parameters": {"QueueUrl": "q", "MessageBody": {"token.$": "$$.Task.Token"}},
+                "ResultPath": "$.answer",
+                "Next": "Flaky"
+            },
+            "Flaky": {
+                "Type": "Task",
+                "Resource": "arn:aws:lambda:us-east-1:123456789012:function:Flaky",
+                "Retry": [{"ErrorEquals": ["Service.Busy"], "IntervalSeconds": 1, "MaxAttempts": 1}],
+                "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.caught", "Next": "Done"}],
+                "ResultPath": "$.flaky",
+                "Next": "Done"
+            },
+            "Done": {"Type": "Succeed"}
+        }
+    });
+    let machine = create(&client, "Mixed", &definition.to_string()).await;
+    let started = client
+        .start_execution()
+        .state_machine_arn(format!("{machine}#All"))
+        .send()
+        .await
+        .expect("started");
+    let described = ended(&client, &started.execution_arn).await;
+    assert_eq!(
+        described.status,
+        ExecutionStatus::Succeeded,
+        "{described:?}"
+    );
+    let output: Value = serde_json::from_str(described.output().unwrap()).unwrap();
+    // One retry (two failures): the second failure is caught.
+    assert_eq!(
+        output,
+        json!({
+            "job": {"status": "SUCCEEDED"},
+            "answer": {"approved": true},
+            "caught": {"Error": "Service.Busy", "Cause": "try later"}
+        })
+    );
+    let types: Vec<String> = history(&client, &started.execution_arn)
+        .await
+        .iter()
+        .map(|e| e.r#type.as_str().to_owned())
+        .filter(|t| t.starts_with("LambdaFunction"))
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "LambdaFunctionScheduled",
+            "LambdaFunctionStarted",
+            "LambdaFunctionFailed",
+            "LambdaFunctionScheduled",
+            "LambdaFunctionStarted",
+            "LambdaFunctionFailed"
+        ]
+    );
+
+    // A test case the file does not have is refused when the execution starts.
+    let e = client
+        .start_execution()
+        .state_machine_arn(format!("{machine}#Nope"))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        e.message()
+            .unwrap_or_default()
+            .contains("no test case \"Nope\""),
+        "{e:?}"
+    );
 }
