@@ -27,6 +27,7 @@ mod real_work;
 mod report;
 mod run;
 mod serve;
+mod sfn_protocol;
 mod shell;
 mod simulated_time;
 mod stdout;

@@ -23,9 +23,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use pollflow::Engine;
-use serde_json::json;
 
-use crate::serve::protocol::{self, ApiError};
+use crate::sfn_protocol::{self, ApiError};
 
 /// The environment variable that gives `--task` commands the endpoint's URL.
 pub(crate) const ENDPOINT_VAR: &str = "POLLFLOW_ENDPOINT";
@@ -61,36 +60,19 @@ impl TaskEndpoint {
     }
 }
 
-/// One request: the operation `X-Amz-Target` names, with the JSON body's fields.
+/// One request: a task-token operation, answered by `engine`.
 async fn answer(State(engine): State<Engine>, headers: HeaderMap, body: Bytes) -> Response {
-    match send(&engine, &headers, &body) {
-        Ok(()) => protocol::answer(&json!({})),
-        Err(e) => e.into_response(),
-    }
-}
-
-fn send(engine: &Engine, headers: &HeaderMap, body: &[u8]) -> Result<(), ApiError> {
-    let (operation, request) = protocol::parse(headers, body)?;
-    let token = request.required("taskToken")?;
-    let sent = match operation.as_str() {
-        "SendTaskSuccess" => {
-            let output = serde_json::from_str(request.required("output")?).map_err(|e| {
-                ApiError::new("InvalidOutput", format!("output is not JSON: {e}"))
-            })?;
-            engine.send_task_success(token, output)
-        }
-        "SendTaskFailure" => engine.send_task_failure(
-            token,
-            request.text("error")?.unwrap_or_default(),
-            request.text("cause")?.unwrap_or_default(),
-        ),
-        "SendTaskHeartbeat" => engine.send_task_heartbeat(token),
-        _ => {
+    let answered = sfn_protocol::parse(&headers, &body).and_then(|(operation, request)| {
+        if !sfn_protocol::is_task_operation(&operation) {
             return Err(ApiError::new(
                 "UnknownOperationException",
                 format!("pollflow run answers SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat, not {operation}"),
-            ))
+            ));
         }
-    };
-    sent.map_err(|e| ApiError::new(e.name(), e.to_string()))
+        sfn_protocol::send_task(&engine, &operation, &request)
+    });
+    match answered {
+        Ok(body) => sfn_protocol::answer(&body),
+        Err(e) => e.into_response(),
+    }
 }

@@ -637,3 +637,81 @@ async fn mocks_answer_sync_and_token_states_and_a_throw_is_caught() {
         "{e:?}"
     );
 }
+
+#[tokio::test]
+async fn sigterm_stops_the_executions_so_an_open_sync_request_answers_and_the_server_exits() {
+    let mut server = Server::start(&[]);
+    let client = server.client();
+    let long =
+        json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 600, "End": true}}});
+    let express = client
+        .create_state_machine()
+        .name("Long")
+        .definition(long.to_string())
+        .role_arn(ROLE)
+        .r#type(aws_sdk_sfn::types::StateMachineType::Express)
+        .send()
+        .await
+        .unwrap()
+        .state_machine_arn;
+    let waiting = tokio::spawn(
+        client
+            .start_sync_execution()
+            .state_machine_arn(express)
+            .send(),
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let status = tokio::task::spawn_blocking(move || server.terminate())
+        .await
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    let answered = waiting
+        .await
+        .unwrap()
+        .expect("the sync request was answered");
+    assert_eq!(answered.status.as_str(), "FAILED");
+}
+
+#[tokio::test]
+async fn a_map_entered_twice_reports_each_entry_s_items() {
+    let server = Server::start(&[]);
+    let client = server.client();
+    let definition = json!({
+        "StartAt": "Each",
+        "States": {
+            "Each": {
+                "Type": "Map",
+                "ItemsPath": "$.items",
+                "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Pass", "End": true}}},
+                "ResultPath": null,
+                "Next": "More?"
+            },
+            "More?": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.items[1]", "IsPresent": true, "Next": "Fewer"}],
+                "Default": "Done"
+            },
+            "Fewer": {"Type": "Pass", "Result": [1], "ResultPath": "$.items", "Next": "Each"},
+            "Done": {"Type": "Succeed"}
+        }
+    });
+    let machine = create(&client, "Maps", &definition.to_string()).await;
+    let started = client
+        .start_execution()
+        .state_machine_arn(machine)
+        .input(r#"{"items": [1, 2, 3]}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        ended(&client, &started.execution_arn).await.status,
+        ExecutionStatus::Succeeded
+    );
+    let lengths: Vec<i32> = history(&client, &started.execution_arn)
+        .await
+        .iter()
+        .filter_map(|e| e.map_state_started_event_details())
+        .map(|d| d.length)
+        .collect();
+    assert_eq!(lengths, [3, 1]);
+}

@@ -59,7 +59,8 @@ pub enum EventKind {
     StateEntered {
         /// State name.
         state: SmolStr,
-        /// The state's input (its effective input is this, after `InputPath`/`Parameters`).
+        /// The state's input, as the previous state's output left it (before `InputPath`,
+        /// `Parameters` or `Arguments`).
         input: Arc<Value>,
     },
     /// A state finished.

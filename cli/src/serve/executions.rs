@@ -6,19 +6,27 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use futures::StreamExt;
-use pollflow::{AbortHandle, Engine, Event, EventKind, Outcome, Run, TokioClock};
+use pollflow::{AbortHandle, Engine, Event, EventKind, Outcome, Run, TaskError, TokioClock};
 use serde_json::{json, Value};
 use tokio::sync::watch;
 
 use super::history::History;
-use super::machines::{check_name, with_next, Machine};
+use super::machines::{check_name, Machine};
 use super::mock::{Mocked, MockedState};
-use super::protocol::{timestamp, validation, ApiError, Request};
-use super::{now_ms, page, Service, ACCOUNT, REGION};
+use super::page::page;
+use super::{now_ms, Service, ACCOUNT, REGION};
+use crate::sfn_protocol::{timestamp, validation, ApiError, Request};
+
+/// Every execution started, by ARN and in the order they started.
+#[derive(Default)]
+pub(crate) struct Executions {
+    started: Vec<Arc<ExecutionRecord>>,
+    by_arn: HashMap<String, Arc<ExecutionRecord>>,
+}
 
 /// One execution, running or ended.
 pub(crate) struct ExecutionRecord {
-    pub(crate) arn: String,
+    arn: String,
     name: String,
     /// The state machine as it was when the execution started.
     machine: Arc<Machine>,
@@ -39,19 +47,22 @@ struct Progress {
     stopped: Option<(String, String)>,
 }
 
+/// The statuses an execution can have.
+const STATUSES: [&str; 5] = ["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"];
+
 impl ExecutionRecord {
     fn progress(&self) -> MutexGuard<'_, Progress> {
         self.progress.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// `RUNNING`, `SUCCEEDED`, `FAILED`, `TIMED_OUT` or `ABORTED`.
+    /// One of [`STATUSES`].
     fn status(progress: &Progress) -> &'static str {
         match &progress.end {
-            None => "RUNNING",
-            Some((Outcome::Succeeded { .. }, _)) => "SUCCEEDED",
-            Some((Outcome::Failed { .. }, _)) => "FAILED",
-            Some((Outcome::TimedOut { .. }, _)) => "TIMED_OUT",
-            Some((Outcome::Aborted { .. }, _)) => "ABORTED",
+            None => STATUSES[0],
+            Some((Outcome::Succeeded { .. }, _)) => STATUSES[1],
+            Some((Outcome::Failed { .. }, _)) => STATUSES[2],
+            Some((Outcome::TimedOut { .. }, _)) => STATUSES[3],
+            Some((Outcome::Aborted { .. }, _)) => STATUSES[4],
         }
     }
 
@@ -69,21 +80,23 @@ impl ExecutionRecord {
         });
         if let Some((outcome, stopped_ms)) = &progress.end {
             body["stopDate"] = timestamp(*stopped_ms);
-            match outcome {
+            let error = match outcome {
                 Outcome::Succeeded { output } => {
                     body["output"] = json!(output.to_string());
                     body["outputDetails"] = json!({"included": true});
+                    None
                 }
                 Outcome::Failed { error } | Outcome::TimedOut { error } => {
-                    body["error"] = json!(error.error);
-                    body["cause"] = json!(error.cause);
+                    Some((error.error.as_str(), error.cause.as_str()))
                 }
-                Outcome::Aborted { .. } => {
-                    if let Some((error, cause)) = &progress.stopped {
-                        body["error"] = json!(error);
-                        body["cause"] = json!(cause);
-                    }
-                }
+                Outcome::Aborted { .. } => progress
+                    .stopped
+                    .as_ref()
+                    .map(|(error, cause)| (error.as_str(), cause.as_str())),
+            };
+            if let Some((error, cause)) = error {
+                body["error"] = json!(error);
+                body["cause"] = json!(cause);
             }
         }
         body
@@ -97,36 +110,40 @@ fn execution_arn(machine: &str, name: &str) -> String {
 
 impl Service {
     pub(crate) fn start_execution(&self, request: &Request) -> Result<Value, ApiError> {
-        let record = self.start(request)?;
+        let record = self.start(request, false)?;
         Ok(json!({"executionArn": record.arn, "startDate": timestamp(record.started_ms)}))
     }
 
+    /// Answers when the execution ends: `SUCCEEDED`, `FAILED` (a stopped one too) or
+    /// `TIMED_OUT`, the statuses a synchronous execution has.
     pub(crate) async fn start_sync_execution(&self, request: &Request) -> Result<Value, ApiError> {
-        let arn = request.required("stateMachineArn")?;
-        let machine = self.machine(arn.split('#').next().unwrap_or(arn))?;
-        if !machine.express {
-            return Err(ApiError::new(
-                "StateMachineTypeNotSupported",
-                "This operation is not supported by this type of state machine",
-            ));
-        }
-        let record = self.start(request)?;
+        let record = self.start(request, true)?;
         let mut ended = record.ended.clone();
         let _ = ended.wait_for(|ended| *ended).await;
         let mut body = record.describe();
+        if body["status"] == "ABORTED" {
+            body["status"] = json!("FAILED");
+        }
         body["billingDetails"] =
             json!({"billedMemoryUsedInMB": 64, "billedDurationInMilliseconds": 100});
         Ok(body)
     }
 
-    /// Starts an execution of `stateMachineArn` (`ARN#TestCase` for a mock test case).
-    fn start(&self, request: &Request) -> Result<Arc<ExecutionRecord>, ApiError> {
+    /// Starts an execution of `stateMachineArn` (`ARN#TestCase` for a mock test case);
+    /// `express`: the machine must be an EXPRESS one.
+    fn start(&self, request: &Request, express: bool) -> Result<Arc<ExecutionRecord>, ApiError> {
         let target = request.required("stateMachineArn")?;
         let (arn, case) = match target.split_once('#') {
             Some((arn, case)) => (arn, Some(case)),
             None => (target, None),
         };
         let machine = self.machine(arn)?;
+        if express && !machine.express {
+            return Err(ApiError::new(
+                "StateMachineTypeNotSupported",
+                "This operation is not supported by this type of state machine",
+            ));
+        }
         let input_text = request.text("input")?.unwrap_or("{}");
         let input: Value = serde_json::from_str(input_text).map_err(|e| {
             ApiError::new(
@@ -134,19 +151,9 @@ impl Service {
                 format!("Invalid execution input: {e}"),
             )
         })?;
-        let name = request.text("name")?.map(str::to_owned);
-        if let Some(name) = &name {
+        let name = request.text("name")?;
+        if let Some(name) = name {
             check_name(name)?;
-            if let Some(existing) = self.execution_named(&machine.name, name) {
-                // Step Functions answers a repeated start of a running execution with it.
-                if existing.input == input_text && existing.progress().end.is_none() {
-                    return Ok(existing);
-                }
-                return Err(ApiError::new(
-                    "ExecutionAlreadyExists",
-                    format!("Execution Already Exists: '{}'", existing.arn),
-                ));
-            }
         }
         let mocked = match case {
             Some(case) => Some(
@@ -162,11 +169,24 @@ impl Service {
             .map_err(validation)?;
         let engine =
             Engine::with_tasks(machine.workflow.clone(), tasks.tasks, TokioClock::new()).build();
+        // Not polled until it is spawned: dropping it below starts nothing.
         let mut run = engine.start(input);
-        let name = name.unwrap_or_else(|| run.id());
+        let name = name.map_or_else(|| run.id(), str::to_owned);
+        let arn = execution_arn(&machine.name, &name);
+        let mut executions = self.executions();
+        if let Some(existing) = executions.by_arn.get(&arn) {
+            // Step Functions answers a repeated start of a running execution with it.
+            if existing.input == input_text && existing.progress().end.is_none() {
+                return Ok(existing.clone());
+            }
+            return Err(ApiError::new(
+                "ExecutionAlreadyExists",
+                format!("Execution Already Exists: '{arn}'"),
+            ));
+        }
         let (ended_tx, ended) = watch::channel(false);
         let record = Arc::new(ExecutionRecord {
-            arn: execution_arn(&machine.name, &name),
+            arn: arn.clone(),
             name,
             machine,
             input: input_text.to_owned(),
@@ -175,15 +195,15 @@ impl Service {
             abort: run.abort_handle(),
             ended,
         });
-        self.executions().push(record.clone());
-        tokio::spawn(drive(
-            self.clone(),
-            engine,
-            run,
-            tasks.callbacks,
-            record.clone(),
-            ended_tx,
-        ));
+        executions.started.push(record.clone());
+        executions.by_arn.insert(arn, record.clone());
+        drop(executions);
+        let driver = Driver {
+            service: self.clone(),
+            record: record.clone(),
+            ended: ended_tx,
+        };
+        tokio::spawn(driver.drive(engine, run, tasks.callbacks));
         Ok(record)
     }
 
@@ -195,8 +215,14 @@ impl Service {
     pub(crate) fn list_executions(&self, request: &Request) -> Result<Value, ApiError> {
         let machine = self.machine(request.required("stateMachineArn")?)?;
         let filter = request.text("statusFilter")?;
-        let executions: Vec<Value> = self
-            .executions()
+        if let Some(filter) = filter.filter(|f| !STATUSES.contains(f)) {
+            return Err(validation(format!(
+                "statusFilter must be one of {}, not {filter:?}",
+                STATUSES.join(", ")
+            )));
+        }
+        let started = self.executions().started.clone();
+        let executions: Vec<(String, Value)> = started
             .iter()
             .rev()
             .filter(|record| record.machine.name == machine.name)
@@ -216,11 +242,10 @@ impl Service {
                 if let Some((_, stopped_ms)) = &progress.end {
                     entry["stopDate"] = timestamp(*stopped_ms);
                 }
-                Some(entry)
+                Some((record.arn.clone(), entry))
             })
             .collect();
-        let (executions, next) = page(executions, request, 100)?;
-        Ok(with_next(json!({"executions": executions}), next))
+        page(executions, request, "executions")
     }
 
     pub(crate) fn stop_execution(&self, request: &Request) -> Result<Value, ApiError> {
@@ -241,23 +266,35 @@ impl Service {
         let record = self.execution(request.required("executionArn")?)?;
         let reverse = request.flag("reverseOrder")?;
         let with_data = request.flag_or("includeExecutionData", true)?;
-        let mut events = {
+        // Copied out (the payloads are shared) so that the execution goes on meanwhile.
+        let (events, stopped) = {
             let progress = record.progress();
-            History::new(
-                record.machine.workflow.graph(),
-                &record.machine.role_arn,
-                progress.stopped.clone(),
-            )
-            .write(&progress.events)
+            (progress.events.clone(), progress.stopped.clone())
         };
+        let mut events = History::new(
+            record.machine.workflow.graph(),
+            &record.machine.role_arn,
+            stopped,
+        )
+        .write(&events);
         if !with_data {
             strip_data(&mut events);
         }
         if reverse {
             events.reverse();
         }
-        let (events, next) = page(events, request, 100)?;
-        Ok(with_next(json!({"events": events}), next))
+        let keyed = events
+            .into_iter()
+            .map(|event| (event["id"].to_string(), event))
+            .collect();
+        page(keyed, request, "events")
+    }
+
+    /// Stops every running execution (the server is shutting down).
+    pub(crate) fn abort_all(&self) {
+        for record in &self.executions().started {
+            record.abort.abort();
+        }
     }
 
     /// The execution `arn` names.
@@ -268,21 +305,12 @@ impl Service {
         if !well_formed {
             return Err(ApiError::new("InvalidArn", format!("Invalid Arn: '{arn}'")));
         }
-        self.executions()
-            .iter()
-            .find(|record| record.arn == arn)
-            .cloned()
-            .ok_or_else(|| {
-                ApiError::new(
-                    "ExecutionDoesNotExist",
-                    format!("Execution Does Not Exist: '{arn}'"),
-                )
-            })
-    }
-
-    fn execution_named(&self, machine: &str, name: &str) -> Option<Arc<ExecutionRecord>> {
-        let arn = execution_arn(machine, name);
-        self.executions().iter().find(|r| r.arn == arn).cloned()
+        self.executions().by_arn.get(arn).cloned().ok_or_else(|| {
+            ApiError::new(
+                "ExecutionDoesNotExist",
+                format!("Execution Does Not Exist: '{arn}'"),
+            )
+        })
     }
 }
 
@@ -300,37 +328,54 @@ fn strip_data(events: &mut [Value]) {
     }
 }
 
-/// Runs an execution to its end, recording its events; answers its mocked
-/// `.waitForTaskToken` states as their tokens are issued.
-async fn drive(
+/// What runs an execution: records its events, and its end (when dropped without one, as
+/// when a task handler panics, the execution has failed).
+struct Driver {
     service: Service,
-    engine: Engine,
-    mut run: Run,
-    callbacks: HashMap<String, MockedState>,
     record: Arc<ExecutionRecord>,
     ended: watch::Sender<bool>,
-) {
-    while let Some(event) = run.next().await {
-        if let EventKind::TaskTokenIssued { state, token } = &event.kind {
-            service.tokens().insert(token.clone(), engine.clone());
-            if let Some(mock) = callbacks.get(&**state) {
-                // The token was just issued: sending it cannot be refused.
-                let _ = match mock.next() {
-                    Mocked::Return(output) => engine.send_task_success(token, output),
-                    Mocked::Throw(error) => {
-                        engine.send_task_failure(token, &error.error, &error.cause)
-                    }
-                };
+}
+
+impl Driver {
+    /// Runs the execution to its end; answers its mocked `.waitForTaskToken` states as their
+    /// tokens are issued.
+    async fn drive(self, engine: Engine, mut run: Run, callbacks: HashMap<String, MockedState>) {
+        while let Some(event) = run.next().await {
+            if let EventKind::TaskTokenIssued { state, token } = &event.kind {
+                self.service.tokens().insert(token.clone(), engine.clone());
+                if let Some(mock) = callbacks.get(&**state) {
+                    // The token was just issued: sending it cannot be refused.
+                    let _ = match mock.next() {
+                        Mocked::Return(output) => engine.send_task_success(token, output),
+                        Mocked::Throw(error) => {
+                            engine.send_task_failure(token, &error.error, &error.cause)
+                        }
+                    };
+                }
+            }
+            let end = Outcome::from_terminal(&event.kind);
+            let at = event.timestamp_ms;
+            let mut progress = self.record.progress();
+            progress.events.push(event);
+            if let Some(outcome) = end {
+                progress.end = Some((outcome, at));
+                return;
             }
         }
-        let end = Outcome::from_terminal(&event.kind);
-        let mut progress = record.progress();
-        progress.events.push(event);
-        if let Some(outcome) = end {
-            progress.end = Some((outcome, now_ms()));
-            drop(progress);
-            let _ = ended.send(true);
-            return;
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let mut progress = self.record.progress();
+        if progress.end.is_none() {
+            let error = TaskError::new(
+                pollflow::names::RUNTIME,
+                "the execution's driver stopped before it ended",
+            );
+            progress.end = Some((Outcome::Failed { error }, now_ms()));
         }
+        drop(progress);
+        let _ = self.ended.send(true);
     }
 }

@@ -1,25 +1,62 @@
 //! An execution's pollflow [`Event`]s as Step Functions' history (`GetExecutionHistory`):
 //! typed state events (`TaskStateEntered`, `WaitStateExited`...), a Task's `TaskScheduled`,
-//! `TaskStarted` and `TaskSucceeded`, Map iterations and Parallel starts, each linked to the
-//! event it follows (`previousEventId`, along its branch or iteration).
+//! `TaskStarted` and `TaskSucceeded` (`LambdaFunction...` for a Lambda function's ARN), Map
+//! iterations and Parallel starts, each linked to the event it follows (`previousEventId`,
+//! along its branch or iteration).
 //!
 //! pollflow's own events with no Step Functions counterpart (a `.sync` job's checks and waits,
 //! a Choice's pick, a token's issue) are left out.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use pollflow::event::Hop;
 use pollflow::graph::{State, StateMachine};
-use pollflow::{Event, EventKind};
+use pollflow::{Event, EventKind, TaskError};
 use serde_json::{json, Map, Value};
 
-use super::protocol::timestamp;
 use super::REGION;
+use crate::sfn_protocol::timestamp;
 
-/// A state's kind as Step Functions names its events, and a Task's resource.
-struct Kind {
-    name: &'static str,
-    resource: Option<String>,
+/// A state's type, as Step Functions names its events (`<Type>StateEntered`).
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Task,
+    Wait,
+    Choice,
+    Pass,
+    Succeed,
+    Fail,
+    Parallel,
+    Map,
+}
+
+impl Kind {
+    fn of(state: &State) -> Self {
+        match state {
+            State::PollWait { .. } | State::Delay { .. } => Self::Wait,
+            State::Choice { .. } => Self::Choice,
+            State::Pass { .. } => Self::Pass,
+            State::Succeed { .. } => Self::Succeed,
+            State::Fail { .. } => Self::Fail,
+            State::Parallel { .. } => Self::Parallel,
+            State::Map { .. } => Self::Map,
+            _ => Self::Task,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Task => "Task",
+            Self::Wait => "Wait",
+            Self::Choice => "Choice",
+            Self::Pass => "Pass",
+            Self::Succeed => "Succeed",
+            Self::Fail => "Fail",
+            Self::Parallel => "Parallel",
+            Self::Map => "Map",
+        }
+    }
 }
 
 /// An open Parallel or Map state: whether it started its branches, and whether one failed.
@@ -31,7 +68,7 @@ struct Open {
 
 /// Writes the history of one execution.
 pub(crate) struct History<'a> {
-    kinds: HashMap<&'a str, Kind>,
+    kinds: HashMap<&'a str, (Kind, &'a str)>,
     role_arn: &'a str,
     /// The execution's abort reason (`StopExecution`'s `error` and `cause`).
     stopped: Option<(String, String)>,
@@ -57,26 +94,19 @@ impl<'a> History<'a> {
         let mut machines = vec![graph];
         while let Some(machine) = machines.pop() {
             for def in &machine.states {
-                let (name, resource) = match &def.state {
-                    State::Task { resource, .. } => ("Task", Some(resource.clone())),
-                    State::Submit { .. } | State::Check { .. } | State::Notify { .. } => {
-                        ("Task", None)
-                    }
-                    State::PollWait { .. } | State::Delay { .. } => ("Wait", None),
-                    State::Choice { .. } => ("Choice", None),
-                    State::Pass { .. } => ("Pass", None),
-                    State::Succeed { .. } => ("Succeed", None),
-                    State::Fail { .. } => ("Fail", None),
+                let resource = match &def.state {
+                    State::Task { resource, .. } => resource.as_str(),
                     State::Parallel { branches, .. } => {
                         machines.extend(branches.iter());
-                        ("Parallel", None)
+                        ""
                     }
                     State::Map { processor, .. } => {
                         machines.push(processor);
-                        ("Map", None)
+                        ""
                     }
+                    _ => "",
                 };
-                kinds.insert(def.name.as_str(), Kind { name, resource });
+                kinds.insert(def.name.as_str(), (Kind::of(&def.state), resource));
             }
         }
         Self {
@@ -101,179 +131,221 @@ impl<'a> History<'a> {
     }
 
     fn read(&mut self, event: &Event, later: &[Event]) {
-        let route = &event.route;
         match &event.kind {
-            EventKind::ExecutionStarted { input } => self.push(
-                event,
-                route,
-                "ExecutionStarted",
-                json!({"executionStartedEventDetails": {
+            EventKind::ExecutionStarted { input } => {
+                let details = json!({
                     "input": input.to_string(),
                     "inputDetails": {"truncated": false},
                     "roleArn": self.role_arn,
-                }}),
-            ),
-            EventKind::StateEntered { state, input } => {
-                let kind = self.kind(state);
-                self.push(
-                    event,
-                    route,
-                    &format!("{kind}StateEntered"),
-                    json!({"stateEnteredEventDetails": {
-                        "name": &**state,
-                        "input": input.to_string(),
-                        "inputDetails": {"truncated": false},
-                    }}),
-                );
-                match kind {
-                    "Task" => self.schedule(event, route, state),
-                    "Succeed" => {
-                        self.succeeding.insert(route.clone(), state.to_string());
-                    }
-                    "Parallel" | "Map" => {
-                        self.open
-                            .insert((route.clone(), state.to_string()), Open::default());
-                    }
-                    _ => {}
-                }
+                });
+                self.push(event, &[], "ExecutionStarted", "executionStarted", details);
             }
-            EventKind::StateExited { state, output } => {
-                let kind = self.kind(state);
-                if let Some(open) = self.open.remove(&(route.clone(), state.to_string())) {
-                    if !open.started && kind == "Map" {
-                        self.push(event, route, "MapStateStarted", json!({"mapStateStartedEventDetails": {"length": 0}}));
-                    }
-                    if kind == "Parallel" && !open.started {
-                        self.push(event, route, "ParallelStateStarted", json!({}));
-                    }
-                    self.push(event, route, &format!("{kind}StateSucceeded"), json!({}));
-                }
-                self.push(
-                    event,
-                    route,
-                    &format!("{kind}StateExited"),
-                    json!({"stateExitedEventDetails": {
-                        "name": &**state,
-                        "output": output.to_string(),
-                        "outputDetails": {"truncated": false},
-                    }}),
-                );
-            }
+            EventKind::StateEntered { state, input } => self.entered(event, state, input),
+            EventKind::StateExited { state, output } => self.exited(event, state, output),
             EventKind::TaskSubmitted { state, handle } => {
-                self.scheduled_again(event, route);
-                let details = self.task_details(state, [("output", Value::String(handle.to_string())), ("outputDetails", json!({"truncated": false}))]);
-                self.push(event, route, "TaskSubmitted", json!({"taskSubmittedEventDetails": details}));
+                self.scheduled_again(event);
+                let details = self.task_details(state, with_output(handle));
+                self.push(
+                    event,
+                    &event.route,
+                    "TaskSubmitted",
+                    "taskSubmitted",
+                    details,
+                );
             }
             EventKind::TaskSucceeded { state, output } => {
-                self.scheduled_again(event, route);
-                let output = [("output", Value::String(output.to_string())), ("outputDetails", json!({"truncated": false}))];
+                self.scheduled_again(event);
                 if self.is_lambda_function(state) {
-                    self.push(event, route, "LambdaFunctionSucceeded", json!({"lambdaFunctionSucceededEventDetails": Map::from_iter(output.map(|(k, v)| (k.to_owned(), v)))}));
+                    let details = Value::Object(with_output(output));
+                    let route = &event.route;
+                    self.push(
+                        event,
+                        route,
+                        "LambdaFunctionSucceeded",
+                        "lambdaFunctionSucceeded",
+                        details,
+                    );
                 } else {
-                    let details = self.task_details(state, output);
-                    self.push(event, route, "TaskSucceeded", json!({"taskSucceededEventDetails": details}));
+                    let details = self.task_details(state, with_output(output));
+                    self.push(
+                        event,
+                        &event.route,
+                        "TaskSucceeded",
+                        "taskSucceeded",
+                        details,
+                    );
                 }
             }
-            EventKind::TaskFailed { state, error, retry_in_ms } => {
-                self.scheduled_again(event, route);
-                if self.is_lambda_function(state) {
-                    self.push(event, route, "LambdaFunctionFailed", json!({"lambdaFunctionFailedEventDetails": {"error": error.error, "cause": error.cause}}));
-                } else {
-                    let details = self.task_details(state, [("error", json!(error.error)), ("cause", json!(error.cause))]);
-                    self.push(event, route, "TaskFailed", json!({"taskFailedEventDetails": details}));
-                }
+            EventKind::TaskFailed {
+                state,
+                error,
+                retry_in_ms,
+            } => {
+                self.scheduled_again(event);
+                self.task_failed(event, state, error);
                 if retry_in_ms.is_some() {
-                    self.unscheduled.insert(route.clone(), state.to_string());
+                    self.unscheduled
+                        .insert(event.route.clone(), state.to_string());
                 }
             }
-            EventKind::BranchStarted { .. } => {
-                let Some((hop, parent)) = route.split_last() else {
-                    return;
-                };
-                let kind = self.kind(&hop.state);
-                let key = (parent.to_vec(), hop.state.to_string());
-                let first = self.open.get(&key).is_some_and(|open| !open.started);
-                if let Some(open) = self.open.get_mut(&key) {
-                    open.started = true;
-                }
-                if first && kind == "Parallel" {
-                    self.push(event, parent, "ParallelStateStarted", json!({}));
-                } else if first {
-                    let length = later
-                        .iter()
-                        .chain([event])
-                        .filter(|e| matches!(e.kind, EventKind::BranchStarted { .. }))
-                        .filter(|e| e.route.len() == route.len() && e.route[..parent.len()] == *parent)
-                        .filter(|e| e.route[parent.len()].state == hop.state)
-                        .count();
-                    self.push(event, parent, "MapStateStarted", json!({"mapStateStartedEventDetails": {"length": length}}));
-                }
-                if kind == "Map" {
-                    self.iteration(event, "MapIterationStarted", hop);
-                }
-            }
+            EventKind::BranchStarted { .. } => self.branch_started(event, later),
             EventKind::BranchSucceeded { output } => {
-                self.exit_succeed(event, route, output);
+                self.exit_succeed(event, &event.route, output);
                 self.branch_ended(event, "Succeeded");
             }
             EventKind::BranchFailed { .. } => {
-                if let Some((hop, parent)) = route.split_last() {
-                    if let Some(open) = self.open.get_mut(&(parent.to_vec(), hop.state.to_string())) {
-                        open.failed = true;
-                    }
+                if let Some(open) = self.open_of(&event.route) {
+                    open.failed = true;
                 }
                 self.branch_ended(event, "Failed");
             }
             EventKind::BranchAborted { .. } => self.branch_ended(event, "Aborted"),
             EventKind::ExecutionSucceeded { output } => {
                 self.exit_succeed(event, &[], output);
+                let details = Value::Object(with_output(output));
                 self.push(
                     event,
                     &[],
                     "ExecutionSucceeded",
-                    json!({"executionSucceededEventDetails": {
-                        "output": output.to_string(),
-                        "outputDetails": {"truncated": false},
-                    }}),
+                    "executionSucceeded",
+                    details,
                 );
             }
-            EventKind::ExecutionFailed { error } => self.push(
-                event,
-                &[],
-                "ExecutionFailed",
-                json!({"executionFailedEventDetails": {"error": error.error, "cause": error.cause}}),
-            ),
-            EventKind::ExecutionTimedOut { error } => self.push(
-                event,
-                &[],
-                "ExecutionTimedOut",
-                json!({"executionTimedOutEventDetails": {"error": error.error, "cause": error.cause}}),
-            ),
+            EventKind::ExecutionFailed { error } => {
+                self.push(
+                    event,
+                    &[],
+                    "ExecutionFailed",
+                    "executionFailed",
+                    error_details(error),
+                );
+            }
+            EventKind::ExecutionTimedOut { error } => {
+                let details = error_details(error);
+                self.push(
+                    event,
+                    &[],
+                    "ExecutionTimedOut",
+                    "executionTimedOut",
+                    details,
+                );
+            }
             EventKind::ExecutionAborted { .. } => {
                 let details = match &self.stopped {
-                    Some((error, cause)) => json!({"executionAbortedEventDetails": {"error": error, "cause": cause}}),
+                    Some((error, cause)) => json!({"error": error, "cause": cause}),
                     None => json!({}),
                 };
-                self.push(event, &[], "ExecutionAborted", details);
+                self.push(event, &[], "ExecutionAborted", "executionAborted", details);
             }
             _ => {}
         }
     }
 
-    /// `SucceedStateExited` of the Succeed state that ended `route` with `output`.
-    fn exit_succeed(&mut self, event: &Event, route: &[Hop], output: &Value) {
-        if let Some(state) = self.succeeding.remove(route) {
+    fn entered(&mut self, event: &Event, state: &str, input: &Value) {
+        let kind = self.kind(state);
+        let details = json!({
+            "name": state,
+            "input": input.to_string(),
+            "inputDetails": {"truncated": false},
+        });
+        let name = format!("{}StateEntered", kind.name());
+        self.push(event, &event.route, &name, "stateEntered", details);
+        let key = event.route.clone();
+        match kind {
+            Kind::Task => self.schedule(event, state),
+            Kind::Succeed => {
+                self.succeeding.insert(key, state.to_owned());
+            }
+            Kind::Parallel | Kind::Map => {
+                self.open.insert((key, state.to_owned()), Open::default());
+            }
+            _ => {}
+        }
+    }
+
+    fn exited(&mut self, event: &Event, state: &str, output: &Value) {
+        let kind = self.kind(state).name();
+        let route = &event.route;
+        if let Some(open) = self.open.remove(&(route.clone(), state.to_owned())) {
+            if !open.started {
+                // No branch or item ran: the start is still Step Functions' second event.
+                match self.kind(state) {
+                    Kind::Map => {
+                        let details = json!({"length": 0});
+                        self.push(event, route, "MapStateStarted", "mapStateStarted", details);
+                    }
+                    _ => self.push(event, route, "ParallelStateStarted", "", Value::Null),
+                }
+            }
             self.push(
                 event,
                 route,
-                "SucceedStateExited",
-                json!({"stateExitedEventDetails": {
-                    "name": state,
-                    "output": output.to_string(),
-                    "outputDetails": {"truncated": false},
-                }}),
+                &format!("{kind}StateSucceeded"),
+                "",
+                Value::Null,
             );
         }
+        let details = json!({
+            "name": state,
+            "output": output.to_string(),
+            "outputDetails": {"truncated": false},
+        });
+        self.push(
+            event,
+            route,
+            &format!("{kind}StateExited"),
+            "stateExited",
+            details,
+        );
+    }
+
+    fn task_failed(&mut self, event: &Event, state: &str, error: &TaskError) {
+        let route = &event.route;
+        if self.is_lambda_function(state) {
+            let details = error_details(error);
+            self.push(
+                event,
+                route,
+                "LambdaFunctionFailed",
+                "lambdaFunctionFailed",
+                details,
+            );
+        } else {
+            let Value::Object(error) = error_details(error) else {
+                return;
+            };
+            let details = self.task_details(state, error);
+            self.push(event, route, "TaskFailed", "taskFailed", details);
+        }
+    }
+
+    /// A branch's or item's start: the first opens its Parallel (`ParallelStateStarted`) or
+    /// Map (`MapStateStarted` with the number of items); a Map item is an iteration.
+    fn branch_started(&mut self, event: &Event, later: &[Event]) {
+        let Some((hop, parent)) = event.route.split_last() else {
+            return;
+        };
+        let kind = self.kind(&hop.state);
+        let first = self.open_of(&event.route).is_some_and(|open| {
+            let first = !open.started;
+            open.started = true;
+            first
+        });
+        if first && kind == Kind::Parallel {
+            self.push(event, parent, "ParallelStateStarted", "", Value::Null);
+        } else if first {
+            let details = json!({"length": items(hop, parent, later)});
+            self.push(event, parent, "MapStateStarted", "mapStateStarted", details);
+        }
+        if kind == Kind::Map {
+            self.iteration(event, "Started", hop);
+        }
+    }
+
+    /// The open Parallel or Map state a branch or item at `route` belongs to.
+    fn open_of(&mut self, route: &[Hop]) -> Option<&mut Open> {
+        let (hop, parent) = route.split_last()?;
+        self.open.get_mut(&(parent.to_vec(), hop.state.to_string()))
     }
 
     /// Before the first event on a Parallel or Map state's own level after one of its
@@ -285,92 +357,97 @@ impl<'a> History<'a> {
             .filter(|((route, _), open)| open.failed && *route == event.route)
             .map(|(key, _)| key.clone())
             .collect();
-        for key in failed {
-            self.open.remove(&key);
-            let kind = self.kind(&key.1);
-            self.push(event, &key.0, &format!("{kind}StateFailed"), json!({}));
+        for (route, state) in failed {
+            self.open.remove(&(route.clone(), state.clone()));
+            let name = format!("{}StateFailed", self.kind(&state).name());
+            self.push(event, &route, &name, "", Value::Null);
+        }
+    }
+
+    /// `SucceedStateExited` of the Succeed state that ended `route` with `output`.
+    fn exit_succeed(&mut self, event: &Event, route: &[Hop], output: &Value) {
+        if let Some(state) = self.succeeding.remove(route) {
+            let details = json!({
+                "name": state,
+                "output": output.to_string(),
+                "outputDetails": {"truncated": false},
+            });
+            self.push(event, route, "SucceedStateExited", "stateExited", details);
         }
     }
 
     /// A Map item's or Parallel branch's end (only Map items have events of their own).
     fn branch_ended(&mut self, event: &Event, how: &str) {
         if let Some(hop) = event.route.last() {
-            if self.kind(&hop.state) == "Map" {
-                self.iteration(event, &format!("MapIteration{how}"), hop);
+            if self.kind(&hop.state) == Kind::Map {
+                self.iteration(event, how, hop);
             }
         }
     }
 
-    /// A Map iteration's event, its details named after it (`mapIterationStartedEventDetails`).
-    fn iteration(&mut self, event: &Event, kind: &str, hop: &Hop) {
-        let mut details = Map::new();
-        details.insert(
-            format!("{}EventDetails", lower_first(kind)),
-            json!({"name": &*hop.state, "index": hop.index}),
-        );
-        self.push(event, &event.route, kind, Value::Object(details));
+    /// `MapIteration<how>`, with the Map state's name and the item's index.
+    fn iteration(&mut self, event: &Event, how: &str, hop: &Hop) {
+        let details = json!({"name": &*hop.state, "index": hop.index});
+        let kind = format!("MapIteration{how}");
+        let key = format!("mapIteration{how}");
+        self.push(event, &event.route, &kind, &key, details);
     }
 
     /// `TaskScheduled` and `TaskStarted` (for a Lambda function's ARN,
     /// `LambdaFunctionScheduled` and `LambdaFunctionStarted`): the engine calls a Task's
     /// handler as it enters.
-    fn schedule(&mut self, event: &Event, route: &[Hop], state: &str) {
+    fn schedule(&mut self, event: &Event, state: &str) {
+        let route = &event.route;
         if self.is_lambda_function(state) {
-            let resource = self.resource(state).to_owned();
+            let details = json!({"resource": self.resource(state)});
             self.push(
                 event,
                 route,
                 "LambdaFunctionScheduled",
-                json!({"lambdaFunctionScheduledEventDetails": {"resource": resource}}),
+                "lambdaFunctionScheduled",
+                details,
             );
-            self.push(event, route, "LambdaFunctionStarted", json!({}));
+            self.push(event, route, "LambdaFunctionStarted", "", Value::Null);
             return;
         }
-        let scheduled = self.task_details(state, [("region", json!(REGION))]);
-        self.push(
-            event,
-            route,
-            "TaskScheduled",
-            json!({"taskScheduledEventDetails": scheduled}),
-        );
-        let started = self.task_details(state, []);
-        self.push(
-            event,
-            route,
-            "TaskStarted",
-            json!({"taskStartedEventDetails": started}),
-        );
+        let region = Map::from_iter([("region".to_owned(), json!(REGION))]);
+        let scheduled = self.task_details(state, region);
+        self.push(event, route, "TaskScheduled", "taskScheduled", scheduled);
+        let started = self.task_details(state, Map::new());
+        self.push(event, route, "TaskStarted", "taskStarted", started);
     }
 
     /// A retried Task's next call: scheduled and started again before its outcome.
-    fn scheduled_again(&mut self, event: &Event, route: &[Hop]) {
-        if let Some(state) = self.unscheduled.remove(route) {
-            self.schedule(event, route, &state);
+    fn scheduled_again(&mut self, event: &Event) {
+        if let Some(state) = self.unscheduled.remove(&event.route) {
+            self.schedule(event, &state);
         }
     }
 
-    /// `resourceType` and `resource` (Step Functions splits `arn:aws:states:::sns:publish`
-    /// into `sns` and `publish`; a Lambda function's ARN is `lambda` and the ARN), with `more`.
-    fn task_details<const N: usize>(&self, state: &str, more: [(&str, Value); N]) -> Value {
+    /// `resourceType` and `resource`, with `more`. Step Functions splits
+    /// `arn:aws:states:::sns:publish` into `sns` and `publish`, and
+    /// `arn:aws:states:::aws-sdk:s3:getObject` into `aws-sdk:s3` and `getObject`; a resource
+    /// only pollflow knows (a local name) is `pollflow` and the name.
+    fn task_details(&self, state: &str, more: Map<String, Value>) -> Value {
         let resource = self.resource(state);
         let (kind, name) = match resource.strip_prefix("arn:aws:states:::") {
+            Some(rest) if rest.starts_with("aws-sdk:") => {
+                let service_end = rest["aws-sdk:".len()..].find(':').map(|at| at + 8);
+                service_end.map_or((rest, ""), |at| (&rest[..at], &rest[at + 1..]))
+            }
             Some(rest) => rest.split_once(':').unwrap_or((rest, "")),
-            None => (resource.split(':').nth(2).unwrap_or("activity"), resource),
+            None => ("pollflow", resource),
         };
-        let mut details = Map::new();
-        details.insert("resourceType".into(), json!(kind));
-        details.insert("resource".into(), json!(name));
-        for (key, value) in more {
-            details.insert(key.into(), value);
-        }
+        let mut details = Map::from_iter([
+            ("resourceType".to_owned(), json!(kind)),
+            ("resource".to_owned(), json!(name)),
+        ]);
+        details.extend(more);
         Value::Object(details)
     }
 
     fn resource(&self, state: &str) -> &str {
-        self.kinds
-            .get(state)
-            .and_then(|k| k.resource.as_deref())
-            .unwrap_or_default()
+        self.kinds.get(state).map_or("", |(_, resource)| resource)
     }
 
     /// A Task state calling a Lambda function by its ARN (not `lambda:invoke`): Step
@@ -379,36 +456,57 @@ impl<'a> History<'a> {
         self.resource(state).starts_with("arn:aws:lambda:")
     }
 
-    fn kind(&self, state: &str) -> &'static str {
-        self.kinds.get(state).map_or("Task", |k| k.name)
+    fn kind(&self, state: &str) -> Kind {
+        self.kinds.get(state).map_or(Kind::Task, |(kind, _)| *kind)
     }
 
-    /// Appends an event of `kind` at `event`'s time, following the last on `route` (or on
-    /// the nearest enclosing route).
-    fn push(&mut self, event: &Event, route: &[Hop], kind: &str, details: Value) {
+    /// Appends an event of type `kind` at `event`'s time, its `details` (unless null) under
+    /// `<detail_key>EventDetails`, following the last event on `route` (or on the nearest
+    /// enclosing route).
+    fn push(&mut self, event: &Event, route: &[Hop], kind: &str, detail_key: &str, details: Value) {
         let id = self.out.len() as i64 + 1;
         let previous = (0..=route.len())
             .rev()
             .find_map(|depth| self.last.get(&route[..depth]).copied())
             .unwrap_or(0);
-        let mut entry = json!({
-            "timestamp": timestamp(event.timestamp_ms),
-            "type": kind,
-            "id": id,
-            "previousEventId": previous,
-        });
-        if let (Value::Object(entry), Value::Object(details)) = (&mut entry, details) {
-            entry.extend(details);
+        let mut entry = Map::from_iter([
+            ("timestamp".to_owned(), timestamp(event.timestamp_ms)),
+            ("type".to_owned(), json!(kind)),
+            ("id".to_owned(), json!(id)),
+            ("previousEventId".to_owned(), json!(previous)),
+        ]);
+        if !details.is_null() && !detail_key.is_empty() {
+            entry.insert(format!("{detail_key}EventDetails"), details);
         }
-        self.out.push(entry);
+        self.out.push(Value::Object(entry));
         self.last.insert(route.to_vec(), id);
     }
 }
 
-fn lower_first(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|c| c.to_ascii_lowercase().to_string() + chars.as_str())
-        .unwrap_or_default()
+/// How many items the Map at `parent` + `hop` runs, seen from its first item's start: that
+/// one and those started after it before the Map exits.
+fn items(hop: &Hop, parent: &[Hop], later: &[Event]) -> usize {
+    let exits = |e: &&Event| {
+        e.route == parent
+            && matches!(&e.kind, EventKind::StateExited { state, .. } if *state == hop.state)
+    };
+    let ends = later.iter().position(|e| exits(&e)).unwrap_or(later.len());
+    let started = |e: &&Event| {
+        matches!(e.kind, EventKind::BranchStarted { .. })
+            && e.route.len() == parent.len() + 1
+            && e.route.starts_with(parent)
+            && e.route[parent.len()].state == hop.state
+    };
+    1 + later[..ends].iter().filter(started).count()
+}
+
+fn with_output(output: &Arc<Value>) -> Map<String, Value> {
+    Map::from_iter([
+        ("output".to_owned(), json!(output.to_string())),
+        ("outputDetails".to_owned(), json!({"truncated": false})),
+    ])
+}
+
+fn error_details(error: &TaskError) -> Value {
+    json!({"error": error.error, "cause": error.cause})
 }

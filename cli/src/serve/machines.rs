@@ -6,8 +6,9 @@ use std::sync::Arc;
 use pollflow::Workflow;
 use serde_json::{json, Value};
 
-use super::protocol::{timestamp, validation, ApiError, Request};
-use super::{now_ms, page, Service, ACCOUNT, REGION};
+use super::page::page;
+use super::{now_ms, Service, ACCOUNT, REGION};
+use crate::sfn_protocol::{timestamp, validation, ApiError, Request};
 
 /// A state machine as created.
 pub(crate) struct Machine {
@@ -88,8 +89,9 @@ impl Service {
         let arn = machine_arn(name);
         let mut machines = self.machines();
         if let Some(existing) = machines.get(&arn) {
-            // Step Functions answers a repeated create with the same definition and role.
-            if existing.definition == definition && existing.role_arn == role_arn {
+            // Step Functions answers a repeated create of the same definition and type with
+            // the machine.
+            if existing.definition == definition && existing.express == express {
                 return Ok(
                     json!({"stateMachineArn": arn, "creationDate": timestamp(existing.created_ms)}),
                 );
@@ -116,7 +118,8 @@ impl Service {
     }
 
     pub(crate) fn update_state_machine(&self, request: &Request) -> Result<Value, ApiError> {
-        let machine = self.machine(request.required("stateMachineArn")?)?;
+        let arn = request.required("stateMachineArn")?;
+        let name = machine_name(arn)?;
         let definition = request.text("definition")?;
         let role_arn = request.text("roleArn")?;
         if definition.is_none() && role_arn.is_none() {
@@ -125,10 +128,9 @@ impl Service {
                 "Either the definition or the roleArn must be specified",
             ));
         }
-        let workflow = match definition {
-            Some(definition) => load(definition, &machine.name)?,
-            None => machine.workflow.clone(),
-        };
+        let workflow = definition.map(|d| load(d, name)).transpose()?;
+        let mut machines = self.machines();
+        let machine = machines.get(arn).ok_or_else(|| does_not_exist(arn))?;
         let updated = Machine {
             name: machine.name.clone(),
             arn: machine.arn.clone(),
@@ -136,10 +138,9 @@ impl Service {
             role_arn: role_arn.unwrap_or(&machine.role_arn).to_owned(),
             express: machine.express,
             created_ms: machine.created_ms,
-            workflow,
+            workflow: workflow.unwrap_or_else(|| machine.workflow.clone()),
         };
-        self.machines()
-            .insert(machine.arn.clone(), Arc::new(updated));
+        machines.insert(arn.to_owned(), Arc::new(updated));
         Ok(json!({"updateDate": timestamp(now_ms())}))
     }
 
@@ -157,20 +158,20 @@ impl Service {
     }
 
     pub(crate) fn list_state_machines(&self, request: &Request) -> Result<Value, ApiError> {
-        let machines: Vec<Value> = self
+        let machines: Vec<(String, Value)> = self
             .machines()
             .values()
             .map(|m| {
-                json!({
+                let entry = json!({
                     "stateMachineArn": m.arn,
                     "name": m.name,
                     "type": m.kind(),
                     "creationDate": timestamp(m.created_ms),
-                })
+                });
+                (m.arn.clone(), entry)
             })
             .collect();
-        let (machines, next) = page(machines, request, 100)?;
-        Ok(with_next(json!({"stateMachines": machines}), next))
+        page(machines, request, "stateMachines")
     }
 
     pub(crate) fn delete_state_machine(&self, request: &Request) -> Result<Value, ApiError> {
@@ -199,19 +200,16 @@ impl Service {
     /// The state machine `arn` names.
     pub(crate) fn machine(&self, arn: &str) -> Result<Arc<Machine>, ApiError> {
         machine_name(arn)?;
-        self.machines().get(arn).cloned().ok_or_else(|| {
-            ApiError::new(
-                "StateMachineDoesNotExist",
-                format!("State Machine Does Not Exist: '{arn}'"),
-            )
-        })
+        self.machines()
+            .get(arn)
+            .cloned()
+            .ok_or_else(|| does_not_exist(arn))
     }
 }
 
-/// `body` with its `nextToken`, if there is a next page.
-pub(crate) fn with_next(mut body: Value, next: Option<String>) -> Value {
-    if let Some(next) = next {
-        body["nextToken"] = Value::String(next);
-    }
-    body
+fn does_not_exist(arn: &str) -> ApiError {
+    ApiError::new(
+        "StateMachineDoesNotExist",
+        format!("State Machine Does Not Exist: '{arn}'"),
+    )
 }

@@ -158,7 +158,9 @@ fn ranges(
                 "MockedResponses.{name}: invocation {next} has no response (keys must cover 0, 1, 2... without gaps or overlaps)"
             ));
         }
-        next = last + 1;
+        next = last
+            .checked_add(1)
+            .ok_or_else(|| format!("MockedResponses.{name}: invocation {last} is too large"))?;
     }
     Ok(ranges)
 }
@@ -256,6 +258,8 @@ mod tests {
             both.contains("MockedResponses.R.0: expected exactly one"),
             "{both}"
         );
+        let huge = config(json!({"0-18446744073709551615": {"Return": 1}})).unwrap_err();
+        assert!(huge.contains("too large"), "{huge}");
         let key = config(json!({"first": {"Return": 1}})).unwrap_err();
         assert!(key.contains("MockedResponses.R.first"), "{key}");
         let missing = MockConfig::parse(

@@ -8,7 +8,7 @@ mod executions;
 mod history;
 mod machines;
 mod mock;
-pub(crate) mod protocol;
+mod page;
 mod tasks;
 
 use std::collections::{BTreeMap, HashMap};
@@ -26,15 +26,18 @@ use axum::Router;
 use pollflow::{Engine, TokioClock, Workflow};
 use pollflow_batch::samples::sample_config;
 use pollflow_batch::LocalBatch;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::args::ServeArgs;
 use crate::interrupts::Interrupts;
 use crate::real_work::RealWork;
-use executions::ExecutionRecord;
+use crate::sfn_protocol::{
+    answer, is_task_operation, parse, send_task, validation, ApiError, Request,
+};
+use crate::stdout;
+use executions::Executions;
 use machines::Machine;
 use mock::MockConfig;
-use protocol::{answer, parse, validation, ApiError, Request};
 use tasks::TaskSetup;
 
 /// The region and account of every ARN (Step Functions Local's).
@@ -47,8 +50,7 @@ pub(crate) struct Service(Arc<Shared>);
 
 pub(crate) struct Shared {
     machines: Mutex<BTreeMap<String, Arc<Machine>>>,
-    /// In the order they started.
-    executions: Mutex<Vec<Arc<ExecutionRecord>>>,
+    executions: Mutex<Executions>,
     /// Which execution's engine issued each task token.
     tokens: Mutex<HashMap<String, Engine>>,
     mocks: Option<MockConfig>,
@@ -74,7 +76,7 @@ impl Shared {
         locked(&self.machines)
     }
 
-    fn executions(&self) -> MutexGuard<'_, Vec<Arc<ExecutionRecord>>> {
+    fn executions(&self) -> MutexGuard<'_, Executions> {
         locked(&self.executions)
     }
 
@@ -136,36 +138,39 @@ pub(crate) fn serve(args: ServeArgs) -> ExitCode {
             }
             false => None,
         };
-        let nobody = Workflow::from_asl(
-            r#"{"StartAt": "S", "States": {"S": {"Type": "Succeed"}}}"#,
-            "nobody",
-        )
-        .map(|w| Engine::with_tasks(w, pollflow::task::Tasks::new(), TokioClock::new()).build());
-        let Ok(nobody) = nobody else {
-            return ExitCode::from(2);
+        let nobody = Workflow::from_asl(NOBODY, "nobody").map(|w| {
+            Engine::with_tasks(w, pollflow::task::Tasks::new(), TokioClock::new()).build()
+        });
+        let nobody = match nobody {
+            Ok(nobody) => nobody,
+            Err(e) => {
+                eprintln!("pollflow: {e}");
+                return ExitCode::from(2);
+            }
         };
         let service = Service(Arc::new(Shared {
             machines: Mutex::default(),
             executions: Mutex::default(),
             tokens: Mutex::default(),
             mocks,
-            setup: TaskSetup {
-                work: RealWork::new(LocalBatch::from_config(sample_config())),
-                aws,
-                bindings: args.tasks,
-                max_output_bytes: usize::try_from(
-                    pollflow::Limits::STEP_FUNCTIONS.max_payload_bytes,
-                )
-                .unwrap_or(usize::MAX),
-                endpoint: url.clone(),
-            },
+            setup: TaskSetup::new(
+                RealWork::new(LocalBatch::from_config(sample_config())),
+                aws.as_ref(),
+                args.tasks,
+                url.clone(),
+            ),
             nobody,
         }));
-        let app = Router::new().route("/", post(handle)).with_state(service);
-        println!("pollflow serve: listening on {url}");
-        let mut interrupts = Interrupts::receive();
+        let app = Router::new()
+            .route("/", post(handle))
+            .with_state(service.clone());
+        if stdout::print(&format!("pollflow serve: listening on {url}\n")).is_err() {
+            return stdout::closed();
+        }
+        let (stopping, stop) = tokio::sync::oneshot::channel();
+        tokio::spawn(stop_on_signals(service, stopping));
         let stopped = async move {
-            interrupts.next().await;
+            let _ = stop.await;
         };
         match axum::serve(listener, app)
             .with_graceful_shutdown(stopped)
@@ -178,6 +183,21 @@ pub(crate) fn serve(args: ServeArgs) -> ExitCode {
             }
         }
     })
+}
+
+/// A definition for the engine that answers tokens no execution issued.
+const NOBODY: &str = r#"{"StartAt": "S", "States": {"S": {"Type": "Succeed"}}}"#;
+
+/// At the first SIGINT or SIGTERM: stops every execution (so that `StartSyncExecution`
+/// requests answer) and the server, once the requests in flight are answered. At a second
+/// one: exits at once.
+async fn stop_on_signals(service: Service, stopping: tokio::sync::oneshot::Sender<()>) {
+    let mut interrupts = Interrupts::receive();
+    interrupts.next().await;
+    service.abort_all();
+    let _ = stopping.send(());
+    interrupts.next().await;
+    std::process::exit(0);
 }
 
 /// One request.
@@ -207,9 +227,7 @@ impl Service {
             "ListExecutions" => self.list_executions(request),
             "StopExecution" => self.stop_execution(request),
             "GetExecutionHistory" => self.get_execution_history(request),
-            "SendTaskSuccess" | "SendTaskFailure" | "SendTaskHeartbeat" => {
-                self.send_task(operation, request)
-            }
+            _ if is_task_operation(operation) => self.send_task(operation, request),
             _ => Err(ApiError::new(
                 "UnknownOperationException",
                 format!("pollflow serve does not implement {operation} (docs/serve.md lists what it does)"),
@@ -217,28 +235,11 @@ impl Service {
         }
     }
 
-    /// `SendTaskSuccess`, `SendTaskFailure` and `SendTaskHeartbeat`.
+    /// A task-token operation, sent to the engine of the execution that issued the token.
     fn send_task(&self, operation: &str, request: &Request) -> Result<Value, ApiError> {
         let token = request.required("taskToken")?;
         let engine = self.tokens().get(token).cloned();
-        let engine = engine.as_ref().unwrap_or(&self.nobody);
-        let sent = match operation {
-            "SendTaskSuccess" => {
-                let output = request.required("output")?;
-                let output = serde_json::from_str(output).map_err(|e| {
-                    ApiError::new("InvalidOutput", format!("output is not JSON: {e}"))
-                })?;
-                engine.send_task_success(token, output)
-            }
-            "SendTaskFailure" => engine.send_task_failure(
-                token,
-                request.text("error")?.unwrap_or_default(),
-                request.text("cause")?.unwrap_or_default(),
-            ),
-            _ => engine.send_task_heartbeat(token),
-        };
-        sent.map(|()| json!({}))
-            .map_err(|e| ApiError::new(e.name(), e.to_string()))
+        send_task(engine.as_ref().unwrap_or(&self.nobody), operation, request)
     }
 }
 
@@ -247,28 +248,4 @@ fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
-/// One page of `items`: `maxResults` of them (`default` when 0 or absent) from `nextToken`;
-/// the token of the next page, if any.
-fn page(
-    items: Vec<Value>,
-    request: &Request,
-    default: usize,
-) -> Result<(Vec<Value>, Option<String>), ApiError> {
-    let size = match request.number("maxResults")? {
-        None | Some(0) => default,
-        Some(n) if n <= 1000 => n as usize,
-        Some(n) => return Err(validation(format!("maxResults is at most 1000, not {n}"))),
-    };
-    let from = match request.text("nextToken")? {
-        None => 0,
-        Some(token) => token
-            .parse::<usize>()
-            .ok()
-            .filter(|&from| from <= items.len())
-            .ok_or_else(|| ApiError::new("InvalidToken", format!("Invalid Token: '{token}'")))?,
-    };
-    let next = (from + size < items.len()).then(|| (from + size).to_string());
-    Ok((items.into_iter().skip(from).take(size).collect(), next))
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use pollflow::task::{TaskHandler, Tasks};
-use pollflow::{CheckError, JobStatus, Poller, TaskError, Workflow};
+use pollflow::{task_fn, CheckError, JobStatus, Limits, Poller, TaskError, Workflow};
 use pollflow_batch::integrations::service_tasks;
 use pollflow_batch::samples::job_poller_functions;
 use pollflow_batch::LocalNotifier;
@@ -19,14 +19,13 @@ use crate::real_work::RealWork;
 
 /// How every execution's Task states are served.
 pub(crate) struct TaskSetup {
-    pub(crate) work: RealWork,
-    /// Batch and SNS on AWS (`--aws`) instead of the local Batch.
-    pub(crate) aws: Option<aws_config::SdkConfig>,
+    work: RealWork,
+    /// The local Batch's (or, with `--aws`, AWS's) Batch and SNS bindings, made once.
+    base: Tasks,
     /// `--task STATE=COMMAND`.
-    pub(crate) bindings: Vec<String>,
-    pub(crate) max_output_bytes: usize,
+    bindings: Vec<String>,
     /// The server's URL, given to `--task` commands as `$POLLFLOW_ENDPOINT`.
-    pub(crate) endpoint: String,
+    endpoint: String,
 }
 
 /// An execution's bindings, and its mocked `.waitForTaskToken` states (answered when their
@@ -37,18 +36,33 @@ pub(crate) struct ExecutionTasks {
 }
 
 impl TaskSetup {
+    /// Batch and SNS on `work`'s local Batch, or on AWS with `aws`'s configuration.
+    pub(crate) fn new(
+        work: RealWork,
+        aws: Option<&aws_config::SdkConfig>,
+        bindings: Vec<String>,
+        endpoint: String,
+    ) -> Self {
+        let base = match aws {
+            Some(config) => job_poller_functions(pollflow_batch::aws::AwsBatch::new(config))
+                .merge(pollflow_batch::aws::service_tasks(config)),
+            None => job_poller_functions(work.batch())
+                .merge(service_tasks(work.batch(), LocalNotifier::new())),
+        };
+        Self {
+            work,
+            base,
+            bindings,
+            endpoint,
+        }
+    }
+
     /// The bindings of an execution of `workflow`, with test case `mocked` (state → responses).
     pub(crate) fn tasks(
         &self,
         workflow: &Workflow,
         mocked: Option<&HashMap<String, Arc<Responses>>>,
     ) -> Result<ExecutionTasks, String> {
-        let base = match &self.aws {
-            Some(config) => job_poller_functions(pollflow_batch::aws::AwsBatch::new(config))
-                .merge(pollflow_batch::aws::service_tasks(config)),
-            None => job_poller_functions(self.work.batch())
-                .merge(service_tasks(self.work.batch(), LocalNotifier::new())),
-        };
         let states = task_states(workflow.graph());
         // Bindings name states of this machine only; other machines' are not an error.
         let bindings: Vec<String> = self
@@ -61,11 +75,12 @@ impl TaskSetup {
             })
             .cloned()
             .collect();
+        let max_output_bytes = usize::try_from(Limits::STEP_FUNCTIONS.max_payload_bytes);
         let mut tasks = bind_commands(
-            base,
+            self.base.clone(),
             workflow.graph(),
             &bindings,
-            self.max_output_bytes,
+            max_output_bytes.unwrap_or(usize::MAX),
             &self.work,
             Some(&self.endpoint),
         )?;
@@ -80,6 +95,8 @@ impl TaskSetup {
             if resource.ends_with(".sync") {
                 tasks = tasks.job(state.clone(), MockJob(mock));
             } else if resource.ends_with(".waitForTaskToken") {
+                // The token is answered by the mock, not by a --task command.
+                tasks = tasks.handler(state.clone(), task_fn(|_| async { Ok(Value::Null) }));
                 callbacks.insert(state.clone(), mock);
             } else {
                 let payload_only = resource.starts_with("arn:aws:lambda:");

@@ -26,16 +26,34 @@ impl Server {
             .stdout(Stdio::piped())
             .spawn()
             .expect("pollflow serve starts");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
         let mut first = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut first)
-            .expect("a first line");
+        stdout.read_line(&mut first).expect("a first line");
+        // Read on, so that what the server prints later (`[notify] ...`) has a reader.
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
         let url = first
             .trim()
             .strip_prefix("pollflow serve: listening on ")
             .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
             .to_owned();
         Self { child, url }
+    }
+
+    /// Sends SIGTERM and waits (up to 10 s) for the server to exit; its exit status.
+    pub(crate) fn terminate(&mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status();
+        assert!(sent.is_ok_and(|s| s.success()), "kill -TERM {pid}");
+        let begun = std::time::Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("waitable") {
+                return status;
+            }
+            assert!(begun.elapsed().as_secs() < 10, "the server did not exit");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
     }
 
     /// A Step Functions client of the AWS SDK for Rust, pointed at the server.

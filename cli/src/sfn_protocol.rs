@@ -1,12 +1,14 @@
-//! The Step Functions JSON protocol (awsJson1_0): `POST /` with `X-Amz-Target:
-//! AWSStepFunctions.<Operation>` and a JSON body; answers in JSON, refusals as
-//! `{"__type": NAME, "message"}` with status 400 and `x-amzn-errortype: NAME`.
+//! The Step Functions JSON protocol (awsJson1_0), for `pollflow serve` and the task-token
+//! endpoint of `pollflow run`: `POST /` with `X-Amz-Target: AWSStepFunctions.<Operation>` and
+//! a JSON body; answers in JSON, refusals as `{"__type": NAME, "message"}` with status 400 and
+//! `x-amzn-errortype: NAME`.
 
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use pollflow::Engine;
 use serde_json::{json, Map, Value};
 
-pub(crate) const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
+const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
 
 /// A refusal, with Step Functions' error name.
 #[derive(Debug)]
@@ -121,4 +123,42 @@ pub(crate) fn validation(message: String) -> ApiError {
 /// A time as the protocol writes it: seconds since the Unix epoch, with milliseconds.
 pub(crate) fn timestamp(ms: u64) -> Value {
     json!(ms as f64 / 1000.0)
+}
+
+/// `SendTaskSuccess`, `SendTaskFailure` or `SendTaskHeartbeat` (`operation`) to `engine`.
+pub(crate) fn send_task(
+    engine: &Engine,
+    operation: &str,
+    request: &Request,
+) -> Result<Value, ApiError> {
+    let token = request.required("taskToken")?;
+    let sent = match operation {
+        "SendTaskSuccess" => {
+            let output = serde_json::from_str(request.required("output")?)
+                .map_err(|e| ApiError::new("InvalidOutput", format!("output is not JSON: {e}")))?;
+            engine.send_task_success(token, output)
+        }
+        "SendTaskFailure" => engine.send_task_failure(
+            token,
+            request.text("error")?.unwrap_or_default(),
+            request.text("cause")?.unwrap_or_default(),
+        ),
+        "SendTaskHeartbeat" => engine.send_task_heartbeat(token),
+        _ => {
+            return Err(ApiError::new(
+                "UnknownOperationException",
+                format!("{operation} is not a task-token operation"),
+            ))
+        }
+    };
+    sent.map(|()| json!({}))
+        .map_err(|e| ApiError::new(e.name(), e.to_string()))
+}
+
+/// Whether `operation` is one of the task-token operations [`send_task`] answers.
+pub(crate) fn is_task_operation(operation: &str) -> bool {
+    matches!(
+        operation,
+        "SendTaskSuccess" | "SendTaskFailure" | "SendTaskHeartbeat"
+    )
 }
