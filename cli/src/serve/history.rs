@@ -8,7 +8,6 @@
 //! a Choice's pick, a token's issue) are left out.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use pollflow::event::Hop;
 use pollflow::graph::{State, StateMachine};
@@ -138,42 +137,24 @@ impl<'a> History<'a> {
                     "inputDetails": {"truncated": false},
                     "roleArn": self.role_arn,
                 });
-                self.push(event, &[], "ExecutionStarted", "executionStarted", details);
+                self.push(event, &[], "ExecutionStarted", details);
             }
             EventKind::StateEntered { state, input } => self.entered(event, state, input),
             EventKind::StateExited { state, output } => self.exited(event, state, output),
             EventKind::TaskSubmitted { state, handle } => {
                 self.scheduled_again(event);
                 let details = self.task_details(state, with_output(handle));
-                self.push(
-                    event,
-                    &event.route,
-                    "TaskSubmitted",
-                    "taskSubmitted",
-                    details,
-                );
+                self.push(event, &event.route, "TaskSubmitted", details);
             }
             EventKind::TaskSucceeded { state, output } => {
                 self.scheduled_again(event);
                 if self.is_lambda_function(state) {
                     let details = Value::Object(with_output(output));
                     let route = &event.route;
-                    self.push(
-                        event,
-                        route,
-                        "LambdaFunctionSucceeded",
-                        "lambdaFunctionSucceeded",
-                        details,
-                    );
+                    self.push(event, route, "LambdaFunctionSucceeded", details);
                 } else {
                     let details = self.task_details(state, with_output(output));
-                    self.push(
-                        event,
-                        &event.route,
-                        "TaskSucceeded",
-                        "taskSucceeded",
-                        details,
-                    );
+                    self.push(event, &event.route, "TaskSucceeded", details);
                 }
             }
             EventKind::TaskFailed {
@@ -203,39 +184,21 @@ impl<'a> History<'a> {
             EventKind::ExecutionSucceeded { output } => {
                 self.exit_succeed(event, &[], output);
                 let details = Value::Object(with_output(output));
-                self.push(
-                    event,
-                    &[],
-                    "ExecutionSucceeded",
-                    "executionSucceeded",
-                    details,
-                );
+                self.push(event, &[], "ExecutionSucceeded", details);
             }
             EventKind::ExecutionFailed { error } => {
-                self.push(
-                    event,
-                    &[],
-                    "ExecutionFailed",
-                    "executionFailed",
-                    error_details(error),
-                );
+                self.push(event, &[], "ExecutionFailed", error_details(error));
             }
             EventKind::ExecutionTimedOut { error } => {
                 let details = error_details(error);
-                self.push(
-                    event,
-                    &[],
-                    "ExecutionTimedOut",
-                    "executionTimedOut",
-                    details,
-                );
+                self.push(event, &[], "ExecutionTimedOut", details);
             }
             EventKind::ExecutionAborted { .. } => {
                 let details = match &self.stopped {
                     Some((error, cause)) => json!({"error": error, "cause": cause}),
                     None => json!({}),
                 };
-                self.push(event, &[], "ExecutionAborted", "executionAborted", details);
+                self.push(event, &[], "ExecutionAborted", details);
             }
             _ => {}
         }
@@ -249,7 +212,7 @@ impl<'a> History<'a> {
             "inputDetails": {"truncated": false},
         });
         let name = format!("{}StateEntered", kind.name());
-        self.push(event, &event.route, &name, "stateEntered", details);
+        self.push(event, &event.route, &name, details);
         let key = event.route.clone();
         match kind {
             Kind::Task => self.schedule(event, state),
@@ -272,50 +235,28 @@ impl<'a> History<'a> {
                 match self.kind(state) {
                     Kind::Map => {
                         let details = json!({"length": 0});
-                        self.push(event, route, "MapStateStarted", "mapStateStarted", details);
+                        self.push(event, route, "MapStateStarted", details);
                     }
-                    _ => self.push(event, route, "ParallelStateStarted", "", Value::Null),
+                    _ => self.push(event, route, "ParallelStateStarted", Value::Null),
                 }
             }
-            self.push(
-                event,
-                route,
-                &format!("{kind}StateSucceeded"),
-                "",
-                Value::Null,
-            );
+            self.push(event, route, &format!("{kind}StateSucceeded"), Value::Null);
         }
-        let details = json!({
-            "name": state,
-            "output": output.to_string(),
-            "outputDetails": {"truncated": false},
-        });
-        self.push(
-            event,
-            route,
-            &format!("{kind}StateExited"),
-            "stateExited",
-            details,
-        );
+        let details = state_exited(state, output);
+        self.push(event, route, &format!("{kind}StateExited"), details);
     }
 
     fn task_failed(&mut self, event: &Event, state: &str, error: &TaskError) {
         let route = &event.route;
         if self.is_lambda_function(state) {
             let details = error_details(error);
-            self.push(
-                event,
-                route,
-                "LambdaFunctionFailed",
-                "lambdaFunctionFailed",
-                details,
-            );
+            self.push(event, route, "LambdaFunctionFailed", details);
         } else {
             let Value::Object(error) = error_details(error) else {
                 return;
             };
             let details = self.task_details(state, error);
-            self.push(event, route, "TaskFailed", "taskFailed", details);
+            self.push(event, route, "TaskFailed", details);
         }
     }
 
@@ -332,10 +273,10 @@ impl<'a> History<'a> {
             first
         });
         if first && kind == Kind::Parallel {
-            self.push(event, parent, "ParallelStateStarted", "", Value::Null);
+            self.push(event, parent, "ParallelStateStarted", Value::Null);
         } else if first {
             let details = json!({"length": items(hop, parent, later)});
-            self.push(event, parent, "MapStateStarted", "mapStateStarted", details);
+            self.push(event, parent, "MapStateStarted", details);
         }
         if kind == Kind::Map {
             self.iteration(event, "Started", hop);
@@ -360,19 +301,15 @@ impl<'a> History<'a> {
         for (route, state) in failed {
             self.open.remove(&(route.clone(), state.clone()));
             let name = format!("{}StateFailed", self.kind(&state).name());
-            self.push(event, &route, &name, "", Value::Null);
+            self.push(event, &route, &name, Value::Null);
         }
     }
 
     /// `SucceedStateExited` of the Succeed state that ended `route` with `output`.
     fn exit_succeed(&mut self, event: &Event, route: &[Hop], output: &Value) {
         if let Some(state) = self.succeeding.remove(route) {
-            let details = json!({
-                "name": state,
-                "output": output.to_string(),
-                "outputDetails": {"truncated": false},
-            });
-            self.push(event, route, "SucceedStateExited", "stateExited", details);
+            let details = state_exited(&state, output);
+            self.push(event, route, "SucceedStateExited", details);
         }
     }
 
@@ -388,9 +325,7 @@ impl<'a> History<'a> {
     /// `MapIteration<how>`, with the Map state's name and the item's index.
     fn iteration(&mut self, event: &Event, how: &str, hop: &Hop) {
         let details = json!({"name": &*hop.state, "index": hop.index});
-        let kind = format!("MapIteration{how}");
-        let key = format!("mapIteration{how}");
-        self.push(event, &event.route, &kind, &key, details);
+        self.push(event, &event.route, &format!("MapIteration{how}"), details);
     }
 
     /// `TaskScheduled` and `TaskStarted` (for a Lambda function's ARN,
@@ -400,21 +335,15 @@ impl<'a> History<'a> {
         let route = &event.route;
         if self.is_lambda_function(state) {
             let details = json!({"resource": self.resource(state)});
-            self.push(
-                event,
-                route,
-                "LambdaFunctionScheduled",
-                "lambdaFunctionScheduled",
-                details,
-            );
-            self.push(event, route, "LambdaFunctionStarted", "", Value::Null);
+            self.push(event, route, "LambdaFunctionScheduled", details);
+            self.push(event, route, "LambdaFunctionStarted", Value::Null);
             return;
         }
         let region = Map::from_iter([("region".to_owned(), json!(REGION))]);
         let scheduled = self.task_details(state, region);
-        self.push(event, route, "TaskScheduled", "taskScheduled", scheduled);
+        self.push(event, route, "TaskScheduled", scheduled);
         let started = self.task_details(state, Map::new());
-        self.push(event, route, "TaskStarted", "taskStarted", started);
+        self.push(event, route, "TaskStarted", started);
     }
 
     /// A retried Task's next call: scheduled and started again before its outcome.
@@ -431,8 +360,8 @@ impl<'a> History<'a> {
     fn task_details(&self, state: &str, more: Map<String, Value>) -> Value {
         let resource = self.resource(state);
         let (kind, name) = match resource.strip_prefix("arn:aws:states:::") {
-            Some(rest) if rest.starts_with("aws-sdk:") => {
-                let service_end = rest["aws-sdk:".len()..].find(':').map(|at| at + 8);
+            Some(rest) if rest.starts_with(AWS_SDK) => {
+                let service_end = rest[AWS_SDK.len()..].find(':').map(|at| at + AWS_SDK.len());
                 service_end.map_or((rest, ""), |at| (&rest[..at], &rest[at + 1..]))
             }
             Some(rest) => rest.split_once(':').unwrap_or((rest, "")),
@@ -461,9 +390,9 @@ impl<'a> History<'a> {
     }
 
     /// Appends an event of type `kind` at `event`'s time, its `details` (unless null) under
-    /// `<detail_key>EventDetails`, following the last event on `route` (or on the nearest
-    /// enclosing route).
-    fn push(&mut self, event: &Event, route: &[Hop], kind: &str, detail_key: &str, details: Value) {
+    /// the name Step Functions gives them ([`details_field`]), following the last event on
+    /// `route` (or on the nearest enclosing route).
+    fn push(&mut self, event: &Event, route: &[Hop], kind: &str, details: Value) {
         let id = self.out.len() as i64 + 1;
         let previous = (0..=route.len())
             .rev()
@@ -475,12 +404,32 @@ impl<'a> History<'a> {
             ("id".to_owned(), json!(id)),
             ("previousEventId".to_owned(), json!(previous)),
         ]);
-        if !details.is_null() && !detail_key.is_empty() {
-            entry.insert(format!("{detail_key}EventDetails"), details);
+        if !details.is_null() {
+            entry.insert(details_field(kind), details);
         }
         self.out.push(Value::Object(entry));
         self.last.insert(route.to_vec(), id);
     }
+}
+
+/// The prefix of an AWS SDK integration's resource after `arn:aws:states:::`.
+const AWS_SDK: &str = "aws-sdk:";
+
+/// Where an event of type `kind` keeps its details: `stateEnteredEventDetails` for every
+/// `<Type>StateEntered` (and `Exited` alike), `<kind, lower camel case>EventDetails` otherwise.
+fn details_field(kind: &str) -> String {
+    let name = if kind.ends_with("StateEntered") {
+        "stateEntered".to_owned()
+    } else if kind.ends_with("StateExited") {
+        "stateExited".to_owned()
+    } else {
+        let mut chars = kind.chars();
+        chars
+            .next()
+            .map(|c| c.to_ascii_lowercase().to_string() + chars.as_str())
+            .unwrap_or_default()
+    };
+    format!("{name}EventDetails")
 }
 
 /// How many items the Map at `parent` + `hop` runs, seen from its first item's start: that
@@ -500,7 +449,15 @@ fn items(hop: &Hop, parent: &[Hop], later: &[Event]) -> usize {
     1 + later[..ends].iter().filter(started).count()
 }
 
-fn with_output(output: &Arc<Value>) -> Map<String, Value> {
+/// A `<Type>StateExited` event's details.
+fn state_exited(state: &str, output: &Value) -> Value {
+    let mut details = with_output(output);
+    details.insert("name".into(), json!(state));
+    Value::Object(details)
+}
+
+/// `output` as Step Functions' details carry it.
+fn with_output(output: &Value) -> Map<String, Value> {
     Map::from_iter([
         ("output".to_owned(), json!(output.to_string())),
         ("outputDetails".to_owned(), json!({"truncated": false})),
