@@ -281,6 +281,14 @@ fn render<'a>(node: &'a Node, env: &Environment) -> Result<Value, Failed<'a>> {
     })
 }
 
+/// The name `text` begins with (letters, digits, `_`).
+fn word(text: &str) -> &str {
+    let end = text
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(text.len());
+    &text[..end]
+}
+
 /// `$states`, the variables, the clock and Step Functions' functions, for expressions whose
 /// texts are `texts`. Only what they name is copied in: the variables they read (`$eval` is
 /// refused, so no name is computed) and the parts of `$states` they mention, so that an
@@ -293,21 +301,13 @@ fn environment(texts: &[&str], states: States<'_>, scope: Scope<'_>, rng: &mut R
     for text in texts {
         for (at, _) in text.match_indices('$') {
             let rest = &text[at + 1..];
-            let end = rest
-                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-                .unwrap_or(rest.len());
-            let name = &rest[..end];
+            let name = word(rest);
             if name != "states" {
                 names.insert(name);
                 continue;
             }
             // `$states.input` and the like copy that part; `$states` alone, all of them.
-            let part = rest[end..].strip_prefix('.').map_or("", |after| {
-                let len = after
-                    .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-                    .unwrap_or(after.len());
-                &after[..len]
-            });
+            let part = rest[name.len()..].strip_prefix('.').map_or("", word);
             match part {
                 "input" | "result" | "errorOutput" | "context" => {
                     parts.insert(part);
