@@ -298,7 +298,6 @@ async fn a_task_token_state_bound_with_task_completes_through_send_task_success(
 async fn bad_requests_get_aws_error_names() {
     let server = Server::start(&[]);
     let client = server.client();
-    let code = |e: &dyn ProvideErrorMetadata| e.code().map(str::to_owned);
     let missing = "arn:aws:states:us-east-1:123456789012:stateMachine:Missing";
     let e = client
         .describe_state_machine()
@@ -306,21 +305,21 @@ async fn bad_requests_get_aws_error_names() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code(&e).as_deref(), Some("StateMachineDoesNotExist"));
+    assert_eq!(e.code(), Some("StateMachineDoesNotExist"));
     let e = client
         .describe_state_machine()
         .state_machine_arn("not-an-arn")
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code(&e).as_deref(), Some("InvalidArn"));
+    assert_eq!(e.code(), Some("InvalidArn"));
     let e = client
         .describe_execution()
         .execution_arn("arn:aws:states:us-east-1:123456789012:execution:Missing:x")
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code(&e).as_deref(), Some("ExecutionDoesNotExist"));
+    assert_eq!(e.code(), Some("ExecutionDoesNotExist"));
     let e = client
         .create_state_machine()
         .name("Broken")
@@ -329,7 +328,7 @@ async fn bad_requests_get_aws_error_names() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code(&e).as_deref(), Some("InvalidDefinition"));
+    assert_eq!(e.code(), Some("InvalidDefinition"));
     let e = client
         .create_state_machine()
         .name("bad name")
@@ -338,7 +337,7 @@ async fn bad_requests_get_aws_error_names() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code(&e).as_deref(), Some("InvalidName"));
+    assert_eq!(e.code(), Some("InvalidName"));
     let wait =
         json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 30, "End": true}}});
     let machine = create(&client, "Waits", &wait.to_string()).await;
@@ -356,9 +355,9 @@ async fn bad_requests_get_aws_error_names() {
         .expect("the same start again is answered with it");
     assert_eq!(same.execution_arn, first.execution_arn);
     let e = start(r#"{"other": 1}"#).await.unwrap_err();
-    assert_eq!(code(&e).as_deref(), Some("ExecutionAlreadyExists"));
+    assert_eq!(e.code(), Some("ExecutionAlreadyExists"));
     let e = start("{not json").await.unwrap_err();
-    assert_eq!(code(&e).as_deref(), Some("InvalidExecutionInput"));
+    assert_eq!(e.code(), Some("InvalidExecutionInput"));
     let e = client
         .send_task_success()
         .task_token("nonsense")
@@ -366,14 +365,14 @@ async fn bad_requests_get_aws_error_names() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code(&e).as_deref(), Some("InvalidToken"));
+    assert_eq!(e.code(), Some("InvalidToken"));
     let e = client
         .send_task_heartbeat()
         .task_token("0".repeat(48))
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code(&e).as_deref(), Some("TaskDoesNotExist"));
+    assert_eq!(e.code(), Some("TaskDoesNotExist"));
     client
         .stop_execution()
         .execution_arn(&first.execution_arn)
