@@ -39,7 +39,7 @@ pub(crate) fn bind_commands(
 
 /// Splits `STATE=COMMAND`. State names and commands may both contain `=`: STATE is the
 /// longest text before an `=` that names a Task state. Returns the state's resource too.
-fn split<'a>(
+pub(crate) fn split<'a>(
     binding: &'a str,
     states: &[(&str, &'a str)],
 ) -> Result<(&'a str, &'a str, &'a str), String> {

@@ -14,7 +14,7 @@ use pollflow_batch::LocalNotifier;
 use serde_json::Value;
 
 use super::mock::{Mocked, MockedState, Responses};
-use crate::bind::{bind_commands, task_states};
+use crate::bind::{bind_commands, split, task_states};
 use crate::real_work::RealWork;
 
 /// How every execution's Task states are served.
@@ -64,15 +64,12 @@ impl TaskSetup {
         mocked: Option<&HashMap<String, Arc<Responses>>>,
     ) -> Result<ExecutionTasks, String> {
         let states = task_states(workflow.graph());
-        // Bindings name states of this machine only; other machines' are not an error.
+        // The bindings that name a Task state of this machine (as `pollflow run` reads them);
+        // other machines' are not an error.
         let bindings: Vec<String> = self
             .bindings
             .iter()
-            .filter(|b| {
-                states
-                    .iter()
-                    .any(|(name, _)| b.starts_with(&format!("{name}=")))
-            })
+            .filter(|binding| split(binding, &states).is_ok())
             .cloned()
             .collect();
         let max_output_bytes = usize::try_from(Limits::STEP_FUNCTIONS.max_payload_bytes);
