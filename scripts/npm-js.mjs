@@ -1,8 +1,10 @@
 // Ships the npm package's JavaScript (run by scripts/build-npm.sh once both engines are built):
 //   - every module of wasm/npm (the readable sources) and each wasm-bindgen glue, minified with
-//     esbuild (whitespace, comments and syntax; identifiers kept, so stack traces stay
-//     readable) into dist/ or dist-asl/ as ESM `.js` and as CommonJS `.cjs` (`require` in
-//     Node), their relative imports mapped to where the files ship;
+//     esbuild (whitespace, comments, syntax and local names) into dist/ or dist-asl/ as ESM
+//     `.js` and as CommonJS `.cjs` (`require` in Node), their relative imports mapped to where
+//     the files ship, each with a source map holding its readable source (browsers' devtools
+//     and `node --enable-source-maps` show stack traces in the original names; a browser
+//     downloads a map only when its devtools are open);
 //   - the `.d.cts` copies of the types that TypeScript reads for `require`;
 //   - then, for each entry point of package.json's `exports` as browsers (`import`), Node
 //     (`import`) and Node (`require`) resolve it, the files it loads and their size gzipped,
@@ -24,6 +26,7 @@ const esbuild = createRequire(new URL('../target/tools/esbuild/', import.meta.ur
 const MODULES = {
   'execution.js': 'dist',
   'retry-after.js': 'dist',
+  'poll-group.js': 'dist',
   'node.js': 'dist',
   'index.js': 'dist',
   'index.node.js': 'dist',
@@ -96,7 +99,17 @@ for (const source of Object.keys(MODULES)) {
   for (const ext of ['.js', '.cjs']) {
     const target = shipped(source, ext);
     const mapped = mapImports(code, source, target, (path) => (MODULES[path] ? shipped(path, ext) : ASSETS.has(path) && path));
-    const options = { loader: 'js', sourcefile: source, minifyWhitespace: true, minifySyntax: true, legalComments: 'none' };
+    const options = {
+      loader: 'js',
+      // The map names the readable source (not shipped: its text is in the map).
+      sourcefile: posix.relative(posix.dirname(target), source),
+      minifyWhitespace: true,
+      minifySyntax: true,
+      minifyIdentifiers: true,
+      sourcemap: 'external',
+      sourcesContent: true,
+      legalComments: 'none',
+    };
     if (ext === '.cjs') {
       Object.assign(options, { format: 'cjs', platform: 'node' });
       if (mapped.includes('import.meta.url')) {
@@ -106,9 +119,10 @@ for (const source of Object.keys(MODULES)) {
     } else {
       options.format = 'esm';
     }
-    const { code: out, warnings } = esbuild.transformSync(mapped, options);
+    const { code: out, map, warnings } = esbuild.transformSync(mapped, options);
     if (warnings.length) throw new Error(`wasm/npm/${source} → ${target}: ${warnings.map((w) => w.text).join('; ')}`);
-    writeFileSync(root + target, out);
+    writeFileSync(root + target, `${out}//# sourceMappingURL=${posix.basename(target)}.map\n`);
+    writeFileSync(`${root + target}.map`, map);
   }
 }
 

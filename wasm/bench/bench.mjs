@@ -24,7 +24,7 @@ Promise.withResolvers ??= function withResolvers() {
   return { promise, resolve, reject };
 };
 
-const { run, workflowGraph } = await import('pollflow');
+const { pollGroup, run, workflowGraph } = await import('pollflow');
 const { StateMachine } = await import('aws-local-stepfunctions');
 // pollflow's wasm memory, for the memory figure: the package's own instance (the glue module
 // initializes once and hands back the same exports).
@@ -58,6 +58,39 @@ function startPollflow(i) {
     input: { jobName: `job-${i}` },
     submit: (input) => ({ jobId: input.jobName }),
     check: (handle) => jobStatus(i, ++calls.checks),
+    notify: () => { calls.notified += 1; },
+    wait: { intervalMs: 0 },
+  });
+  return (async () => {
+    const entered = [];
+    for await (const event of execution) if (event.type === 'StateEntered') entered.push(event.state);
+    const outcome = await execution.outcome;
+    return { i, calls, entered, ok: outcome.status === 'SUCCEEDED', output: outcome.output };
+  })();
+}
+
+// ---------------------------------------------------------------------------------------------
+// pollflow with the checks batched: every execution's `check` is one pollGroup's, whose
+// `checkMany` answers 100 jobs a call (DescribeJobs' limit).
+
+/** Each execution's calls, by number (what `checkMany` counts checks in), and the calls' sizes. */
+const grouped = { calls: [], batches: [] };
+const group = pollGroup({
+  maxBatch: 100,
+  checkMany: (handles) => {
+    grouped.batches.push(handles.length);
+    return handles.map(({ i }) => jobStatus(i, ++grouped.calls[i].checks));
+  },
+});
+
+/** Starts execution `i` checked through `group`; returns a promise of what to verify. */
+function startPollflowGrouped(i) {
+  const calls = { checks: 0, notified: 0 };
+  grouped.calls[i] = calls;
+  const execution = run({
+    input: { jobName: `job-${i}` },
+    submit: (input) => ({ jobId: input.jobName, i }),
+    check: group.check,
     notify: () => { calls.notified += 1; },
     wait: { intervalMs: 0 },
   });
@@ -311,6 +344,7 @@ async function memory(start) {
 
 const engines = [
   { name: 'pollflow', start: startPollflow },
+  { name: 'pollflow, checks through pollGroup (maxBatch 100)', start: startPollflowGrouped },
   { name: 'aws-local-stepfunctions', start: startAls },
   { name: 'hand-written loop (no engine; reference)', start: startHandWritten },
   { name: 'event delivery alone (no engine, no callbacks; floor)', start: startFloor },
@@ -330,7 +364,9 @@ for (const engine of engines) engine.passes = [];
 for (let p = 0; p < PASSES; p++) {
   for (const engine of engines) {
     globalThis.gc?.();
+    grouped.batches = [];
     engine.passes.push(await pass(engine.name, engine.start));
+    engine.batches = grouped.batches;
   }
 }
 
@@ -350,7 +386,9 @@ for (const { name, ms, transitions, rate, mem, all } of rows) {
   row('executions/s', fmt(EXECUTIONS / (ms / 1000)));
   row('memory per in-flight exec', `${fmt(mem.heap / 1024, 1)} KiB JS heap${mem.wasm ? ` + ${fmt(mem.wasm / 1024, 1)} KiB wasm memory` : ''}`);
 }
-const [pf, als, hand, floor] = rows;
+const [pf, pfGrouped, als, hand, floor] = rows;
+const { batches } = engines[1];
+console.log(`pollGroup: ${fmt(batches.length)} checkMany calls in the last pass for ${fmt(batches.reduce((a, b) => a + b, 0))} checks (${CHECKS} rounds: ${fmt(batches.length / CHECKS, 1)} calls per round; largest ${Math.max(...batches)} handles); pollflow with it / without: ${fmt(pfGrouped.rate / pf.rate, 2)}×`);
 console.log('');
 console.log(`ratio pollflow / aws-local-stepfunctions: ${fmt(pf.rate / als.rate, 1)}× (target ≥ 10×)`);
 console.log(`ratio hand-written loop / aws-local-stepfunctions: ${fmt(hand.rate / als.rate, 1)}×; pollflow / hand-written loop: ${fmt(pf.rate / hand.rate, 2)}×`);

@@ -399,3 +399,62 @@ export type RetryAfterSource =
  * @throws {TypeError} a `value` of another type (a number, a boolean); a `now` that is not a finite number.
  */
 export function retryAfterMs(value: RetryAfterSource, now?: number): number | undefined;
+
+/** What {@link pollGroup} takes. */
+export interface PollGroupOptions {
+  /**
+   * Looks at many jobs in one call (AWS Batch `DescribeJobs`, a `GET /jobs?ids=...`). Receives
+   * the handles of the checks batched together; returns (or resolves to) one result per handle,
+   * in order: a {@link CheckResult}, or an `Error` that fails (or, with `retryable: true`,
+   * retries) that handle's check alone. A throw or rejection fails each check of the call as a
+   * throwing `check` would (retried when the error has `retryable: true`); a missing result
+   * fails its check.
+   */
+  checkMany(handles: Json[]): Array<CheckResult | Error> | Promise<Array<CheckResult | Error>>;
+  /** The most handles per `checkMany` call (default 100: `DescribeJobs` takes 100 ids). A whole number from 1. */
+  maxBatch?: number;
+  /**
+   * How long a batch stays open after its first check, in milliseconds (default 0: until the
+   * next turn of the event loop). Executions on one schedule come due a few milliseconds apart
+   * (their timers, the engine's slices of work): 10–50 ms keeps them in one round's calls, at
+   * that much latency per check.
+   */
+  lingerMs?: number;
+}
+
+/** Shares `checkMany` between executions: see {@link pollGroup}. */
+export interface PollGroup {
+  /** A `check` callback for {@link run}: the check joins the batch being filled. */
+  check(handle: Json): Promise<CheckResult>;
+}
+
+/**
+ * Many jobs, few calls: a group whose `check`, passed as the `check` of any number of
+ * executions, batches the checks they make at the same moment into `checkMany` calls of at most
+ * `maxBatch` handles. 10,000 executions waiting on the same schedule cost 100 calls a round,
+ * not 10,000. A full batch goes at once; a partial one when its window closes: once the
+ * executions due have run (the next turn of the event loop), or after `lingerMs`. The same
+ * semantics as the Rust crate's `PollGroup` (and `PollGroup::lingering`).
+ *
+ * ```js
+ * const group = pollGroup({
+ *   checkMany: async (ids) => {
+ *     const { jobs } = await batch.describeJobs({ jobs: ids });
+ *     const byId = new Map(jobs.map((job) => [job.jobId, job]));
+ *     return ids.map((id) => {
+ *       const job = byId.get(id);
+ *       if (!job) return new Error(`no job ${id}`);
+ *       if (job.status === 'SUCCEEDED') return { status: 'SUCCEEDED', output: job };
+ *       if (job.status === 'FAILED') return { status: 'FAILED', detail: job.statusReason ?? null };
+ *       return { status: 'PENDING', detail: job.status };
+ *     });
+ *   },
+ *   maxBatch: 100,
+ *   lingerMs: 20,
+ * });
+ * const executions = inputs.map((input) => run({ input, submit, check: group.check }));
+ * ```
+ * @throws {TypeError} `options` not an object, or `checkMany` not a function.
+ * @throws {RangeError} `maxBatch` not a whole number from 1; `lingerMs` not from 0 to 2^31 - 1.
+ */
+export function pollGroup(options: PollGroupOptions): PollGroup;

@@ -12,6 +12,7 @@ const { init: load, initSync, engine } = loader(glue, 'pollflow');
 export const init = (source = new URL('./dist/pollflow_wasm_bg.wasm', import.meta.url)) => load(source);
 export { initSync };
 export { retryAfterMs } from './retry-after.js';
+export { pollGroup } from './poll-group.js';
 
 /**
  * Starts an execution. See index.d.ts. With `push: true` it runs on the second engine, the one

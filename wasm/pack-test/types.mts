@@ -1,5 +1,5 @@
 // The types as an ES module sees them (import: index.d.ts, asl.d.ts).
-import { init, initSync, retryAfterMs, run, type CheckResult, type EngineSource, type Execution } from 'pollflow';
+import { init, initSync, pollGroup, retryAfterMs, run, type CheckResult, type EngineSource, type Execution, type PollGroup } from 'pollflow';
 import { init as initAsl, runAsl, type Limits, type RunAslOptions } from 'pollflow/asl';
 
 const source: EngineSource = fetch('/pollflow.wasm');
@@ -8,6 +8,14 @@ await initAsl();
 initSync(new Uint8Array());
 const check = (response: Response): CheckResult => ({ status: 'PENDING', retryAfterMs: retryAfterMs(response) });
 const execution: Execution = run({ submit: () => 'job', check: () => check(new Response()) });
+const group: PollGroup = pollGroup({
+  checkMany: async (ids) => ids.map((id) => (id === null ? new Error('no job') : { status: 'SUCCEEDED', output: id })),
+  maxBatch: 100,
+  lingerMs: 20,
+});
+const batched: Execution = run({ submit: () => 'job', check: group.check });
+// @ts-expect-error checkMany gives one result per handle: an array
+pollGroup({ checkMany: async () => ({ status: 'SUCCEEDED' }) });
 const limits: Limits = { maxEvents: 100_000, maxMapConcurrency: 0 };
 const options: RunAslOptions = { simulatedTime: true, handlers: { Work: async (input) => input }, limits };
 const output = await runAsl({ StartAt: 'Work', States: {} }, options).result();
@@ -24,4 +32,4 @@ approval.sendTaskSuccess('token', { approved: true });
 approval.sendTaskFailure('token', 'Rejected');
 approval.sendTaskHeartbeat('token');
 
-export { execution, output, taken };
+export { batched, execution, output, taken };
