@@ -13,7 +13,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{Completion, Execution, Outer, Phase, Route, Step};
+use super::{Cold, Completion, Execution, Outer, Phase, Route, Step};
 use crate::error::{names, TaskError};
 use crate::event::{EventKind, Hop, Outcome};
 use crate::expr::{Scope, States, Variables};
@@ -179,12 +179,12 @@ impl Branches {
         let variables = Arc::new(variables.clone());
         for child in &mut self.children {
             child.awaiting = false;
-            child.outer = Some(outer.clone());
-            child.limits = limits.clone();
-            child.variables.set_outer(variables.clone());
+            child.cold.outer = Some(outer.clone());
+            child.cold.limits = limits.clone();
+            child.cold.variables.set_outer(variables.clone());
             child.identify();
             if let Phase::Branches { branches, .. } = &mut child.phase {
-                branches.attach(outer, &child.variables, limits);
+                branches.attach(outer, &child.cold.variables, limits);
             }
         }
     }
@@ -395,13 +395,13 @@ impl Execution {
         // Exists wherever `asl` does (with the `asl` feature).
         let marker = AslOnly::witness()?;
         let context = self.context(wf, node, now);
-        let scope = Scope::new(&context, &self.variables, &self.limits, now);
+        let scope = Scope::new(&context, &self.cold.variables, &self.cold.limits, now);
         let planned = io
             .select_input(&self.data, scope)
             .and_then(|input| match &node.kind {
                 NodeKind::Map { items, .. } => {
                     let (items_found, limit) = items.plan(&input, scope, &mut self.rng)?;
-                    let cap = self.limits.max_map_concurrency;
+                    let cap = self.cold.limits.max_map_concurrency;
                     let limit = match (limit, cap) {
                         (0, cap) => cap,
                         (limit, 0) => limit,
@@ -435,16 +435,22 @@ impl Execution {
     ) {
         let outer = self.outer_for_branches(wf);
         // The branches read this execution's variables, which stay as they are meanwhile.
-        let variables = Arc::new(self.variables.clone());
+        let variables = Arc::new(self.cold.variables.clone());
         let mut children = Vec::with_capacity(inputs.len());
         for (i, input) in inputs.into_iter().enumerate() {
             let Some(child_wf) = wf.child(self.state, i) else {
                 continue;
             };
             let rng = Rng::seeded(self.rng.next_u64());
-            let mut child = Execution::new(child_wf, input, self.number, rng, self.limits.clone());
-            child.outer = Some(outer.clone());
-            child.variables = Variables::inside(variables.clone());
+            let mut child = Execution::new(
+                child_wf,
+                input,
+                self.cold.number,
+                rng,
+                self.cold.limits.clone(),
+            );
+            child.cold.outer = Some(outer.clone());
+            child.cold.variables = Variables::inside(variables.clone());
             child.input_checked = true;
             children.push(child);
         }
@@ -457,11 +463,11 @@ impl Execution {
     /// What this execution's branches share with it: its own record if it is a branch, or a
     /// new one from it (`wf` is then the top graph).
     pub(super) fn outer_for_branches(&self, wf: &Compiled) -> Arc<Outer> {
-        self.outer.clone().unwrap_or_else(|| {
+        self.cold.outer.clone().unwrap_or_else(|| {
             Arc::new(Outer {
                 deadline_ms: self.deadline(wf),
-                input: self.input.clone(),
-                started_ms: self.started_ms,
+                input: self.cold.input.clone(),
+                started_ms: self.cold.started_ms,
                 machine: wf.name.clone(),
             })
         })
@@ -470,11 +476,11 @@ impl Execution {
     /// Lets go of what an ended branch no longer needs (its input, data and variables); its
     /// outcome stays.
     fn release(&mut self) {
-        self.input = Arc::default();
+        self.cold.input = Arc::default();
         self.data = Arc::default();
-        self.variables = Variables::default();
+        self.cold.variables = Variables::default();
         self.handle = None;
-        self.last = None;
+        self.cold.last = None;
     }
 
     /// Passes a completion down its route to the branch that asked for it.
@@ -512,7 +518,7 @@ impl Execution {
             let Phase::Branches { branches, .. } = &mut self.phase else {
                 return None;
             };
-            match branches.advance(wf, self.state, now, route, &self.limits) {
+            match branches.advance(wf, self.state, now, route, &self.cold.limits) {
                 Progress::Step(step) => return Some(step),
                 Progress::Select(index) => self.select_item(wf, index, now),
                 Progress::Finished(finish) => break finish,
@@ -523,7 +529,7 @@ impl Execution {
         match finish {
             Finish::Succeeded(outputs) => {
                 let result = Value::Array(outputs);
-                match self.limits.check(&result, "the state's result") {
+                match self.cold.limits.check(&result, "the state's result") {
                     Ok(_) => {
                         self.task_succeeded(wf, node, result, now);
                         None
@@ -552,7 +558,7 @@ impl Execution {
             matches!(&self.phase, Phase::Branches { branches, .. } if branches.selection.is_none());
         let prepared = if unprepared {
             let context = self.context(wf, node, now);
-            let scope = Scope::new(&context, &self.variables, &self.limits, now);
+            let scope = Scope::new(&context, &self.cold.variables, &self.cold.limits, now);
             let input = io.select_input(&self.data, scope);
             input.map(|input| {
                 let context = match context {
@@ -565,12 +571,11 @@ impl Execution {
             Ok(None)
         };
         let Execution {
-            phase,
-            variables,
-            limits,
-            rng,
-            ..
+            phase, rng, cold, ..
         } = self;
+        let Cold {
+            variables, limits, ..
+        } = &**cold;
         let Phase::Branches { branches, .. } = phase else {
             return;
         };
@@ -586,13 +591,13 @@ impl Execution {
         ) else {
             return;
         };
-        let item = Arc::unwrap_or_clone(std::mem::take(&mut child.input));
+        let item = Arc::unwrap_or_clone(std::mem::take(&mut child.cold.input));
         selection.context["Map"] = map_item(index as usize, item);
         let scope = Scope::new(&selection.context, variables, limits, now);
         match items.select(&selection.input, scope, rng) {
             Ok(input) => {
-                child.input = Arc::new(input);
-                child.data = child.input.clone();
+                child.cold.input = Arc::new(input);
+                child.data = child.cold.input.clone();
             }
             Err(error) => branches.fail(Stop::Fail(error)),
         }

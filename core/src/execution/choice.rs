@@ -13,7 +13,7 @@ impl Execution {
             return None;
         };
         let context = self.context(wf, node, now);
-        let scope = Scope::new(&context, &self.variables, &self.limits, now);
+        let scope = Scope::new(&context, &self.cold.variables, &self.cold.limits, now);
         // Without data flow the input is the state's data, borrowed: cloning its `Arc` would
         // write its count, which runs of one shared input on other threads share.
         let selected;
@@ -31,7 +31,7 @@ impl Execution {
         let mut chosen = None;
         let mut rule_assign: Option<&crate::workflow::Assign> = None;
         for (test, next, assign) in rules {
-            match test.holds(self.last.as_deref(), input, scope, &mut self.rng) {
+            match test.holds(self.cold.last.as_deref(), input, scope, &mut self.rng) {
                 Ok(true) => {
                     chosen = Some(*next);
                     rule_assign = assign.as_ref();

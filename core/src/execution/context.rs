@@ -13,12 +13,12 @@ impl Execution {
             return Value::Null;
         };
         enabled(asl);
-        let (input, started_ms, machine_name) = match &self.outer {
+        let (input, started_ms, machine_name) = match &self.cold.outer {
             Some(outer) => (&outer.input, outer.started_ms, &outer.machine),
-            None => (&self.input, self.started_ms, &wf.name),
+            None => (&self.cold.input, self.cold.started_ms, &wf.name),
         };
         let machine = format!("arn:aws:states:local:000000000000:stateMachine:{machine_name}");
-        let name = format!("execution-{}", self.number);
+        let name = format!("execution-{}", self.cold.number);
         serde_json::json!({
             "Execution": {
                 "Id": format!("arn:aws:states:local:000000000000:execution:{machine_name}:{name}"),
@@ -29,7 +29,7 @@ impl Execution {
             "State": {
                 "EnteredTime": format_rfc3339(i64::try_from(self.entered_ms.min(now)).unwrap_or(i64::MAX)),
                 "Name": &*node.name,
-                "RetryCount": self.retries.iter().sum::<u32>(),
+                "RetryCount": self.cold.retries.total(),
             },
             "StateMachine": { "Id": machine, "Name": &**machine_name },
         })

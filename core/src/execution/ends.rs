@@ -19,7 +19,7 @@ impl Execution {
             Some(io) => {
                 enabled(&io.asl);
                 let context = self.context(wf, node, now);
-                let scope = Scope::new(&context, &self.variables, &self.limits, now);
+                let scope = Scope::new(&context, &self.cold.variables, &self.cold.limits, now);
                 io.flow
                     .select_input(&self.data, scope)
                     .and_then(|input| io.flow.select_output(&input, scope, &mut self.rng))
@@ -53,7 +53,7 @@ impl Execution {
             Some(paths) => {
                 enabled(&paths.asl);
                 let context = self.context(wf, node, now);
-                let scope = Scope::new(&context, &self.variables, &self.limits, now);
+                let scope = Scope::new(&context, &self.cold.variables, &self.cold.limits, now);
                 let data = &self.data;
                 let rng = &mut self.rng;
                 if let Some(fields) = &paths.jsonata {
@@ -99,7 +99,8 @@ impl Execution {
         let cause = from_cause_path
             .or_else(|| cause.clone())
             .unwrap_or_else(|| {
-                self.last
+                self.cold
+                    .last
                     .as_ref()
                     .map_or_else(String::new, |s| json_text(s.detail()))
             });

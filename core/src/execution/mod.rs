@@ -34,85 +34,82 @@ mod ends;
 mod pass_delay;
 mod polling;
 mod retry_catch;
+mod saved;
 mod task;
 mod timeouts;
 
 use branches::Branches;
 pub(crate) use polling::Polled;
+use retry_catch::Retries;
 use timeouts::stop_reason;
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// One execution's state. The fields most steps touch are inline; the rest is in [`Cold`],
+/// behind one box, so that a run spawned as a tokio task fits a 256-byte task cell (the size
+/// tests at the end of this file). Checkpoints save both as one flat record ([`saved`]).
+#[derive(Clone, Debug)]
 pub(crate) struct Execution {
     state: u32,
-    phase: Phase,
-    input: Arc<Value>,
-    /// The current state's input (its output once it is done): ASL's data flow.
-    data: Arc<Value>,
-    /// The execution's number in its engine (names it in the `$$` context object).
-    number: u64,
-    /// What tells the execution apart from every other, in any process: the seed of its
-    /// generator (random per engine unless seeded). With `submits`, it makes each
-    /// submission's idempotency key. Saved as 16 hex digits (a JSON number that large would
-    /// lose digits in JavaScript).
-    #[serde(default, with = "hex_id")]
-    id: u64,
-    /// Jobs it submitted.
-    #[serde(default, skip_serializing_if = "is_zero")]
-    submits: u32,
-    /// A submit call was issued (at `entered_ms`) and its result not taken yet. Resumed so,
-    /// the execution looks the job up under the same key before it submits again
-    /// (`in_flight` in [`Step::Submit`]).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    submitting: bool,
-    started_ms: u64,
-    /// When the current state was entered, or its task last called (a submit in flight:
-    /// when that call was issued).
-    entered_ms: u64,
-    /// Retries spent per retrier of the current Task state.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    retries: Vec<u32>,
-    /// Shared with each check and cancel of the job, not copied for them.
-    handle: Option<Arc<Value>>,
-    /// The current Task state's timeout as its `TimeoutSecondsPath` read it (ms).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    task_timeout_ms: Option<u64>,
-    /// The Task state whose `.sync` resource owns the job (`None`: the engine's poller).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    job_state: Option<u32>,
-    last: Option<Arc<JobStatus>>,
-    /// The last check's status was pushed ([`crate::push`]): the next wait may be the
-    /// policy's `pushed_delay`.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pushed_last: bool,
     /// Checks since the job was submitted.
     attempt: u32,
     /// Consecutive transient check errors.
     check_errors: u32,
-    /// When waiting must end (a wait policy's `max_wait`), in ms since the epoch. Not saved
-    /// when there is none (`u64::MAX`, a JSON number JavaScript would round up past what a
-    /// `u64` holds, and `None` are the same: no end), since format 2.
-    #[serde(default, skip_serializing_if = "unbounded")]
-    deadline_ms: Option<u64>,
+    /// Jobs it submitted.
+    submits: u32,
+    phase: Phase,
+    /// The current state's input (its output once it is done): ASL's data flow.
+    data: Arc<Value>,
+    /// Shared with each check and cancel of the job, not copied for them.
+    handle: Option<Arc<Value>>,
     rng: Rng,
+    /// When the current state was entered, or its task last called (a submit in flight:
+    /// when that call was issued).
+    entered_ms: u64,
     next_event_id: u64,
+    /// The Task state whose `.sync` resource owns the job (`None`: the engine's poller).
+    job_state: Option<u32>,
+    /// A submit call was issued (at `entered_ms`) and its result not taken yet. Resumed so,
+    /// the execution looks the job up under the same key before it submits again
+    /// (`in_flight` in [`Step::Submit`]).
+    submitting: bool,
+    /// The last check's status was pushed ([`crate::push`]): the next wait may be the
+    /// policy's `pushed_delay`.
+    pushed_last: bool,
     /// A call this execution asked for is in flight (calls do not survive a checkpoint: a
     /// resumed execution asks again).
-    #[serde(skip)]
     awaiting: bool,
     /// The input is known to be within the limits: a shared input the engine checked, or a
     /// branch's, checked where its parent made it.
-    #[serde(skip)]
     input_checked: bool,
+    cold: Box<Cold>,
+}
+
+/// What an execution reads at its start and end, on retries and timeouts, and in ASL's data
+/// flow: 104 bytes, one allocation the allocator packs beside a 256-byte tokio task cell.
+#[derive(Clone, Debug)]
+struct Cold {
+    input: Arc<Value>,
+    /// The execution's number in its engine (names it in the `$$` context object).
+    number: u64,
+    /// What tells the execution apart from every other, in any process: the seed of its
+    /// generator (random per engine unless seeded). With `submits`, it makes each
+    /// submission's idempotency key.
+    id: u64,
+    started_ms: u64,
+    last: Option<Arc<JobStatus>>,
+    /// Retries spent per retrier of the current Task state.
+    retries: Retries,
+    /// The current Task state's timeout as its `TimeoutSecondsPath` read it (ms).
+    task_timeout_ms: Option<u64>,
+    /// When waiting must end (a wait policy's `max_wait`), in ms since the epoch; `None`
+    /// until the first wait computes it.
+    deadline_ms: Option<u64>,
     /// A Parallel branch's or Map item's: the execution it is part of (deadline, `$$`). Not
-    /// in checkpoints (it holds the execution's input): [`Self::reattach`] restores it.
-    #[serde(skip)]
+    /// in checkpoints (it holds the execution's input): [`Execution::reattach`] restores it.
     outer: Option<Arc<Outer>>,
     /// The variables its states assigned (ASL `Assign`); a branch's also read its parent's,
-    /// given back by [`Self::reattach`] after a checkpoint.
-    #[serde(default, skip_serializing_if = "Variables::is_empty")]
+    /// given back by [`Execution::reattach`] after a checkpoint.
     variables: Variables,
     /// The engine's limits (given back on resume).
-    #[serde(skip)]
     limits: Arc<Limits>,
 }
 
@@ -376,37 +373,39 @@ impl Execution {
     ) -> Self {
         Self {
             state: wf.start,
-            phase: Phase::Start,
-            data: input.clone(),
-            input,
-            number,
-            id: rng.state(),
-            submits: 0,
-            submitting: false,
-            started_ms: 0,
-            entered_ms: 0,
-            retries: Vec::new(),
-            handle: None,
-            task_timeout_ms: None,
-            job_state: None,
-            last: None,
-            pushed_last: false,
             attempt: 0,
             check_errors: 0,
-            deadline_ms: None,
-            rng,
+            submits: 0,
+            phase: Phase::Start,
+            data: input.clone(),
+            handle: None,
+            entered_ms: 0,
             next_event_id: 1,
+            job_state: None,
+            submitting: false,
+            pushed_last: false,
             awaiting: false,
             input_checked: false,
-            outer: None,
-            variables: Variables::default(),
-            limits,
+            cold: Box::new(Cold {
+                input,
+                number,
+                id: rng.state(),
+                started_ms: 0,
+                last: None,
+                retries: Retries::default(),
+                task_timeout_ms: None,
+                deadline_ms: None,
+                outer: None,
+                variables: Variables::default(),
+                limits,
+            }),
+            rng,
         }
     }
 
     /// The execution's number among its engine's (its name is `execution-{number}`).
     pub(crate) fn number(&self) -> u64 {
-        self.number
+        self.cold.number
     }
 
     pub(crate) fn state(&self) -> u32 {
@@ -426,7 +425,7 @@ impl Execution {
 
     /// Whether the next event is the last the engine's limits allow (`Limits::max_events`).
     pub(crate) fn at_event_limit(&self) -> bool {
-        self.next_event_id >= self.limits.max_events
+        self.next_event_id >= self.cold.limits.max_events
     }
 
     /// The event that replaces `_dropped` at the event limit: the execution fails at once, as
@@ -435,7 +434,7 @@ impl Execution {
     #[cold]
     #[inline(never)]
     pub(crate) fn fail_at_event_limit(&mut self, _dropped: EventKind) -> EventKind {
-        let limit = self.limits.max_events;
+        let limit = self.cold.limits.max_events;
         let error = TaskError::new(
             names::RUNTIME,
             format!("The execution reached the maximum number of history events ({limit})."),
@@ -459,7 +458,11 @@ impl Execution {
 
     /// The job handle while the job may still be running, and the Task state polling it.
     pub(crate) fn running_job(&self) -> Option<(&Arc<Value>, Option<u32>)> {
-        let finished = self.last.as_deref().is_some_and(JobStatus::is_terminal);
+        let finished = self
+            .cold
+            .last
+            .as_deref()
+            .is_some_and(JobStatus::is_terminal);
         self.handle
             .as_ref()
             .filter(|_| !finished)
@@ -532,12 +535,12 @@ impl Execution {
     /// than serialized: resumed, the execution asks again.
     pub(crate) fn reattach(&mut self, wf: &Compiled, limits: &Arc<Limits>) {
         self.awaiting = false;
-        self.limits = limits.clone();
+        self.cold.limits = limits.clone();
         self.identify();
         if let Phase::Branches { .. } = &self.phase {
             let outer = self.outer_for_branches(wf);
             if let Phase::Branches { branches, .. } = &mut self.phase {
-                branches.attach(&outer, &self.variables, limits);
+                branches.attach(&outer, &self.cold.variables, limits);
             }
         }
     }
@@ -561,11 +564,11 @@ impl Execution {
             let phase = std::mem::replace(&mut self.phase, Phase::Act);
             match phase {
                 Phase::Start => {
-                    self.started_ms = now;
+                    self.cold.started_ms = now;
                     self.phase = Phase::Enter;
                     self.check_input();
                     return Step::Emit(EventKind::ExecutionStarted {
-                        input: self.input.clone(),
+                        input: self.cold.input.clone(),
                     });
                 }
                 Phase::Enter => {
@@ -573,7 +576,7 @@ impl Execution {
                         continue;
                     }
                     self.entered_ms = now;
-                    self.retries.clear();
+                    self.cold.retries.clear();
                     return Step::Emit(EventKind::StateEntered {
                         state: self.name(wf, self.state),
                         input: self.data.clone(),
@@ -715,7 +718,7 @@ impl Execution {
         let node = &wf.nodes[self.state as usize];
         let state = node.name.clone();
         let pushed = matches!(completion, Completion::Pushed(_));
-        let completion = match self.limits.refusal(&completion) {
+        let completion = match self.cold.limits.refusal(&completion) {
             None => completion,
             Some(error) => refuse(completion, error),
         };
@@ -725,10 +728,10 @@ impl Execution {
                 self.submits = self.submits.saturating_add(1);
                 let handle = Arc::new(handle);
                 self.handle = Some(handle.clone());
-                self.last = None;
+                self.cold.last = None;
                 self.attempt = 0;
                 self.check_errors = 0;
-                self.deadline_ms = None;
+                self.cold.deadline_ms = None;
                 if let NodeKind::Task { .. } = node.kind {
                     self.job_state = Some(wf.base + self.state);
                     self.sleep_before_poll(wf, node, now);
@@ -743,7 +746,7 @@ impl Execution {
                 self.attempt = self.attempt.saturating_add(1);
                 self.check_errors = 0;
                 let status = Arc::new(status);
-                self.last = Some(status.clone());
+                self.cold.last = Some(status.clone());
                 if let NodeKind::Task { .. } = node.kind {
                     match &*status {
                         JobStatus::Pending { .. } => self.sleep_before_poll(wf, node, now),
@@ -782,7 +785,12 @@ impl Execution {
                     {
                         let delay =
                             to_millis(retry.backoff_delay(self.check_errors, &mut self.rng))
-                                .min(self.deadline_ms.unwrap_or(u64::MAX).saturating_sub(now))
+                                .min(
+                                    self.cold
+                                        .deadline_ms
+                                        .unwrap_or(u64::MAX)
+                                        .saturating_sub(now),
+                                )
                                 .min(self.time_left(wf, now));
                         let then = if let NodeKind::Task { .. } = node.kind {
                             AfterSleep::Poll
@@ -908,11 +916,15 @@ impl Execution {
         if self.input_checked {
             return;
         }
-        let Err(error) = self.limits.check(&self.input, "the execution's input") else {
+        let Err(error) = self
+            .cold
+            .limits
+            .check(&self.cold.input, "the execution's input")
+        else {
             return;
         };
-        let input = std::mem::take(&mut self.input);
-        self.data = self.input.clone();
+        let input = std::mem::take(&mut self.cold.input);
+        self.data = self.cold.input.clone();
         drop_shared(input);
         self.phase = Phase::Ending {
             end: Box::new(Outcome::Failed { error }),
@@ -923,7 +935,7 @@ impl Execution {
     /// ASL support this compiles away).
     fn assign(&mut self, assigned: Assigned) {
         if let (Some(values), Some(asl)) = (assigned, AslOnly::witness()) {
-            asl.run(|| self.variables.assign(values));
+            asl.run(|| self.cold.variables.assign(values));
         }
     }
 
@@ -1003,4 +1015,33 @@ fn refuse(completion: Completion, error: TaskError) -> Completion {
         drop_deep(value);
     }
     Completion::Invoked(Err(error))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::mem::size_of;
+
+    use super::{Cold, Execution};
+
+    /// A waiting run holds its execution inline and its cold part in one allocation: at most
+    /// 104 bytes, which glibc's allocator packs beside a 256-byte tokio task cell without a gap
+    /// (benches/waiting_jobs.rs measures the resident memory).
+    #[test]
+    fn an_execution_is_twelve_words_inline_and_thirteen_cold() {
+        assert_eq!(size_of::<Execution>(), 96);
+        assert_eq!(size_of::<Cold>(), 104);
+    }
+
+    /// `tokio::spawn(run.outcome())`, with a word of the caller's beside it, fits a 256-byte
+    /// task cell (a future of up to 152 bytes, with tokio 1.54's header and trailer); the
+    /// `tracing` feature's span makes a run 40 bytes larger.
+    #[test]
+    #[cfg(not(feature = "tracing"))]
+    fn a_run_fits_a_256_byte_tokio_task_cell() {
+        assert!(
+            size_of::<crate::Run>() <= 144,
+            "{} bytes",
+            size_of::<crate::Run>()
+        );
+    }
 }

@@ -21,7 +21,7 @@ impl Execution {
         };
         enabled(asl);
         let context = self.context(wf, node, now);
-        let scope = Scope::new(&context, &self.variables, &self.limits, now);
+        let scope = Scope::new(&context, &self.cold.variables, &self.cold.limits, now);
         let output = io.select_input(&self.data, scope).and_then(|input| {
             if io.jsonata().is_some() {
                 // A JSONata Pass has no result: its `Output` and `Assign` read its input.
@@ -56,7 +56,7 @@ impl Execution {
         };
         enabled(asl);
         let context = self.context(wf, node, now);
-        let scope = Scope::new(&context, &self.variables, &self.limits, now);
+        let scope = Scope::new(&context, &self.cold.variables, &self.cold.limits, now);
         let planned = io.select_input(&self.data, scope).and_then(|input| {
             let until_ms = until.resolve(&input, scope, now, &mut self.rng)?;
             let assigned = io.assign(&input, scope, &mut self.rng)?;

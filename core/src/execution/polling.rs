@@ -85,21 +85,21 @@ impl Execution {
         Step::Submit {
             job,
             input,
-            key: format!("{:016x}-{}", self.id, self.submits),
+            key: format!("{:016x}-{}", self.cold.id, self.submits),
             in_flight,
         }
     }
 
     /// What tells the execution apart from every other (see `Run::id`).
     pub(crate) fn id(&self) -> u64 {
-        self.id
+        self.cold.id
     }
 
     /// Gives an execution from a checkpoint saved before executions had ids one: where its
     /// generator stands, the same every time that checkpoint is resumed.
     pub(super) fn identify(&mut self) {
-        if self.id == 0 {
-            self.id = self.rng.state();
+        if self.cold.id == 0 {
+            self.cold.id = self.rng.state();
         }
     }
 
@@ -108,7 +108,7 @@ impl Execution {
         let NodeKind::PollWait { policy, next } = &node.kind else {
             return None;
         };
-        let deadline = *self.deadline_ms.get_or_insert_with(|| {
+        let deadline = *self.cold.deadline_ms.get_or_insert_with(|| {
             policy
                 .max_wait
                 .map_or(u64::MAX, |d| now.saturating_add(to_millis(d)))
@@ -133,7 +133,7 @@ impl Execution {
             self.pushed_last,
             attempt,
             &mut self.rng,
-            self.last.as_deref(),
+            self.cold.last.as_deref(),
         ))
         .min(deadline - now)
         .min(self.time_left(wf, now));
@@ -184,6 +184,7 @@ impl Execution {
             subject,
             message,
             detail: self
+                .cold
                 .last
                 .as_ref()
                 .map_or(Value::Null, |s| s.detail().clone()),
@@ -224,8 +225,8 @@ impl Execution {
             .nodes
             .get(next as usize)
             .is_some_and(|n| matches!(n.kind, NodeKind::Check { .. }) && n.catch.is_empty());
-        if checks_next && matches!(self.last.as_deref(), Some(JobStatus::Pending { .. })) {
-            self.last = None;
+        if checks_next && matches!(self.cold.last.as_deref(), Some(JobStatus::Pending { .. })) {
+            self.cold.last = None;
         }
     }
 
@@ -239,7 +240,7 @@ impl Execution {
             self.pushed_last,
             self.attempt.saturating_add(1),
             &mut self.rng,
-            self.last.as_deref(),
+            self.cold.last.as_deref(),
         ))
         .min(task_left)
         .min(self.time_left(wf, now));

@@ -3,12 +3,56 @@
 
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+
 use super::{AfterSleep, Execution, Phase, Step};
 use crate::error::TaskError;
 use crate::event::{EventKind, Outcome};
 use crate::expr::{Scope, States};
 use crate::policy::to_millis;
 use crate::workflow::{enabled, CatchTo, Compiled, Node};
+
+/// Retries spent per retrier of the current Task state (by the retrier's index). Most states
+/// never retry: a pointer, not the three words of a `Vec`, in every execution. Saved as the
+/// list of counts.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub(super) struct Retries(
+    #[allow(clippy::box_collection, reason = "one word while empty, as most are")]
+    Option<Box<Vec<u32>>>,
+);
+
+impl Retries {
+    /// Retries spent by retrier `i`.
+    fn spent(&self, i: usize) -> u32 {
+        self.0
+            .as_ref()
+            .and_then(|counts| counts.get(i))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Sets retrier `i`'s count (of `retriers`).
+    fn set(&mut self, i: usize, retriers: usize, count: u32) {
+        let counts = self.0.get_or_insert_default();
+        counts.resize(retriers.max(counts.len()), 0);
+        counts[i] = count;
+    }
+
+    /// Retries spent by all retriers (`$$.State.RetryCount`).
+    pub(super) fn total(&self) -> u32 {
+        self.0.iter().flat_map(|counts| counts.iter()).sum()
+    }
+
+    /// A new state: no retries spent.
+    pub(super) fn clear(&mut self) {
+        self.0 = None;
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.0.as_ref().is_none_or(|counts| counts.is_empty())
+    }
+}
 
 impl Execution {
     /// A state's call failed for good: an ASL retrier retries it (returning the pause), a
@@ -25,14 +69,13 @@ impl Execution {
             .iter()
             .position(|r| r.errors.iter().any(|name| error.matches(name)));
         if let Some(i) = retrier {
-            self.retries.resize(retry.len(), 0);
-            let count = self.retries[i].saturating_add(1);
+            let count = self.cold.retries.spent(i).saturating_add(1);
             if let Some(policy) = retry[i]
                 .policy
                 .as_ref()
                 .filter(|p| p.max_attempts.is_none_or(|m| count <= m))
             {
-                self.retries[i] = count;
+                self.cold.retries.set(i, retry.len(), count);
                 let delay = to_millis(policy.backoff_delay(count, &mut self.rng))
                     .min(self.time_left(wf, now));
                 self.phase = Phase::Sleeping {
@@ -49,7 +92,8 @@ impl Execution {
                     CatchTo::Jsonata(fields, asl) => {
                         enabled(asl);
                         let context = self.context(wf, node, now);
-                        let scope = Scope::new(&context, &self.variables, &self.limits, now);
+                        let scope =
+                            Scope::new(&context, &self.cold.variables, &self.cold.limits, now);
                         let states = States {
                             input: &self.data,
                             result: None,
@@ -71,7 +115,8 @@ impl Execution {
                         None => Ok((None, None)),
                         Some(assign) => {
                             let context = self.context(wf, node, now);
-                            let scope = Scope::new(&context, &self.variables, &self.limits, now);
+                            let scope =
+                                Scope::new(&context, &self.cold.variables, &self.cold.limits, now);
                             assign
                                 .render(&caught, scope, &mut self.rng)
                                 .map(|assigned| (assigned, None))
@@ -97,7 +142,7 @@ impl Execution {
                     (CatchTo::Jsonata(..), None) => Ok(Arc::new(caught)),
                 };
                 let data = data.and_then(|data| {
-                    self.limits.check(&data, "the state's output")?;
+                    self.cold.limits.check(&data, "the state's output")?;
                     Ok(data)
                 });
                 match data {

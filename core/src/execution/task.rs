@@ -34,10 +34,10 @@ impl Execution {
         // this state; the random part makes it hard to guess.
         let issued = callback.then(|| (self.next_event_id, self.rng.next_u64()));
         if let (Some((seq, secret)), Value::Object(fields)) = (issued, &mut context) {
-            let token = task_token::token(self.id, seq, secret);
+            let token = task_token::token(self.cold.id, seq, secret);
             fields.insert("Task".into(), serde_json::json!({ "Token": token }));
         }
-        let scope = Scope::new(&context, &self.variables, &self.limits, now);
+        let scope = Scope::new(&context, &self.cold.variables, &self.cold.limits, now);
         let input = io
             .select_input(&self.data, scope)
             .and_then(|input| io.parameters(input, scope, &mut self.rng));
@@ -46,7 +46,7 @@ impl Execution {
             Err(error) => return self.fail_now(wf, node, error, now),
         };
         let jsonata = io.jsonata();
-        self.task_timeout_ms = match (timeout_path, jsonata.and_then(|j| j.timeout.as_ref())) {
+        self.cold.task_timeout_ms = match (timeout_path, jsonata.and_then(|j| j.timeout.as_ref())) {
             (_, Some(query)) => {
                 match seconds(query, "TimeoutSeconds", 1, &self.data, scope, &mut self.rng) {
                     Ok(s) => Some(s * 1000),
@@ -136,7 +136,7 @@ impl Execution {
         let node = &wf.nodes[self.state as usize];
         let wait = TokenWait {
             state: node.name.clone(),
-            token: task_token::token(self.id, call.seq, call.secret),
+            token: task_token::token(self.cold.id, call.seq, call.secret),
             heartbeat_ms: call.heartbeat_ms,
         };
         self.invoke(wf, node, call.input.clone(), Some(wait), call.asl)
@@ -152,7 +152,7 @@ impl Execution {
         };
         enabled(asl);
         let context = self.context(wf, node, now);
-        let scope = Scope::new(&context, &self.variables, &self.limits, now);
+        let scope = Scope::new(&context, &self.cold.variables, &self.cold.limits, now);
         match io.combine(&self.data, result, scope, &mut self.rng) {
             Ok((output, assigned)) => {
                 self.data = output;
@@ -168,7 +168,7 @@ impl Execution {
     /// A Task state's timeout (ms): its `TimeoutSeconds`, or what its `TimeoutSecondsPath` read.
     pub(super) fn task_timeout(&self, node: &Node) -> Option<u64> {
         match node.kind {
-            NodeKind::Task { timeout_ms, .. } => timeout_ms.or(self.task_timeout_ms),
+            NodeKind::Task { timeout_ms, .. } => timeout_ms.or(self.cold.task_timeout_ms),
             _ => None,
         }
     }

@@ -21,8 +21,10 @@ impl Execution {
 
     /// When the execution's time runs out (ms since the epoch), if it has a timeout.
     pub(super) fn deadline(&self, wf: &Compiled) -> Option<u64> {
-        let own = wf.timeout_ms.map(|t| self.started_ms.saturating_add(t));
-        match (own, self.outer.as_ref().and_then(|o| o.deadline_ms)) {
+        let own = wf
+            .timeout_ms
+            .map(|t| self.cold.started_ms.saturating_add(t));
+        match (own, self.cold.outer.as_ref().and_then(|o| o.deadline_ms)) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }
