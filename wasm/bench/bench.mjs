@@ -51,13 +51,16 @@ const jobStatus = (i, n) => (n < CHECKS ? { status: 'PENDING', detail: 'RUNNING'
 // ---------------------------------------------------------------------------------------------
 // pollflow: the package's own Job Poller, with a notify callback (so Notify Success runs).
 
-/** Starts execution `i`; returns a promise of what to verify. */
-function startPollflow(i) {
+/**
+ * Starts execution `i`; returns a promise of what to verify. Its checks go through `check`
+ * (given the execution's calls), by default its own callback.
+ */
+function startPollflow(i, check = (calls) => () => jobStatus(i, ++calls.checks)) {
   const calls = { checks: 0, notified: 0 };
   const execution = run({
     input: { jobName: `job-${i}` },
-    submit: (input) => ({ jobId: input.jobName }),
-    check: (handle) => jobStatus(i, ++calls.checks),
+    submit: (input) => ({ jobId: input.jobName, i }),
+    check: check(calls),
     notify: () => { calls.notified += 1; },
     wait: { intervalMs: 0 },
   });
@@ -83,24 +86,11 @@ const group = pollGroup({
   },
 });
 
-/** Starts execution `i` checked through `group`; returns a promise of what to verify. */
-function startPollflowGrouped(i) {
-  const calls = { checks: 0, notified: 0 };
+/** Starts execution `i` checked through `group`. */
+const startPollflowGrouped = (i) => startPollflow(i, (calls) => {
   grouped.calls[i] = calls;
-  const execution = run({
-    input: { jobName: `job-${i}` },
-    submit: (input) => ({ jobId: input.jobName, i }),
-    check: group.check,
-    notify: () => { calls.notified += 1; },
-    wait: { intervalMs: 0 },
-  });
-  return (async () => {
-    const entered = [];
-    for await (const event of execution) if (event.type === 'StateEntered') entered.push(event.state);
-    const outcome = await execution.outcome;
-    return { i, calls, entered, ok: outcome.status === 'SUCCEEDED', output: outcome.output };
-  })();
-}
+  return group.check;
+});
 
 // ---------------------------------------------------------------------------------------------
 // aws-local-stepfunctions: the Job Poller ASL (examples/state-machines/job-poller.asl.json) with
