@@ -240,7 +240,9 @@ async fn a_killed_instances_runs_are_taken_over_after_its_lease_and_never_checke
     let mut a_out = BufReader::new(a.stdout.take().unwrap()).lines();
     let a_owner = read_until(&mut a_out, "owner ").await;
 
-    // A's beats as this test sees them: (beat, unix ms first seen), polled every 20 ms.
+    // A's beats as this test sees them, polled every 20 ms: (beat, when the read that first saw
+    // it was sent). The send time, not the answer's: on a loaded machine moto can take longer
+    // than the margin below to answer a read of a beat A wrote before it was killed.
     let client = aws_sdk_dynamodb::Client::new(&sdk);
     let beats: Arc<Mutex<Vec<(String, u64)>>> = Arc::default();
     let watching = {
@@ -248,6 +250,7 @@ async fn a_killed_instances_runs_are_taken_over_after_its_lease_and_never_checke
         let key = AttributeValue::S(format!("owner#{a_owner}"));
         tokio::spawn(async move {
             loop {
+                let sent = unix_ms();
                 let item = client
                     .get_item()
                     .table_name(&table)
@@ -265,7 +268,7 @@ async fn a_killed_instances_runs_are_taken_over_after_its_lease_and_never_checke
                 {
                     let mut beats = beats.lock().unwrap();
                     if beats.last().is_none_or(|(last, _)| *last != beat) {
-                        beats.push((beat, unix_ms()));
+                        beats.push((beat, sent));
                     }
                 }
                 tokio::time::sleep(Duration::from_millis(20)).await;
