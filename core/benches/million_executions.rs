@@ -3,8 +3,9 @@
 //! Prints state transitions per second and heap bytes per in-flight execution, for direct
 //! checks and for checks batched through a `PollGroup`, on one thread; then the direct
 //! variant with one `Engine` shared by the workers of a multi-threaded tokio runtime (1 and 2
-//! workers; the runs in 64 tasks, time moved on by `VirtualClock::track`), and beside it the
-//! ceiling of 2 workers on the machine: two threads that share nothing, each running half.
+//! workers; 64 tasks, each starting its share of the runs on its worker with its own copy of
+//! the input, time moved on by `VirtualClock::track`), and beside it the ceiling of 2 workers
+//! on the machine: two threads that share nothing, each running half.
 //!
 //! ```text
 //! cargo bench -p pollflow --bench million_executions            # 1,000,000 executions
@@ -68,6 +69,8 @@ const CHECKS_PER_JOB: u64 = 5;
 const WAIT_SECS: u64 = 60;
 /// Timed passes per variant; the median is reported.
 const PASSES: usize = 3;
+/// Rounds of the thread comparison: each round times every variant once, in turn.
+const ROUNDS: usize = 5;
 
 impl Service {
     fn new(clock: &VirtualClock) -> Self {
@@ -213,10 +216,18 @@ fn run_threads(executions: usize, workers: usize) -> Measured {
         let tasks: Vec<_> = (0..TASKS)
             .map(|task| {
                 let share = executions / TASKS + usize::from(task < executions % TASKS);
-                let runs: FuturesUnordered<_> = (0..share)
-                    .map(|_| transitions(engine.start_shared(input.clone())))
-                    .collect();
-                clock.track(runs.fold(0u64, |sum, n| ready(sum + n)))
+                let engine = engine.clone();
+                // Each task its own copy of the input, as requests to a service bring their
+                // own: runs on two cores sharing one `Arc` pass its count back and forth at
+                // every event.
+                let input = Arc::new(Value::clone(&input));
+                // Started on the worker that polls the task first, as a handler would.
+                clock.track(async move {
+                    let runs: FuturesUnordered<_> = (0..share)
+                        .map(|_| transitions(engine.start_shared(input.clone())))
+                        .collect();
+                    runs.fold(0u64, |sum, n| ready(sum + n)).await
+                })
             })
             .collect();
         let handles: Vec<_> = tasks.into_iter().map(tokio::spawn).collect();
@@ -308,9 +319,11 @@ fn main() {
             median.virtual_secs,
         );
     }
-    println!("Direct checks, one engine: on this thread, then shared by the workers of a multi-threaded tokio runtime ({TASKS} tasks); passes alternate.");
+    println!("Direct checks, one engine: on this thread, then shared by the workers of a multi-threaded tokio runtime ({TASKS} tasks); {ROUNDS} rounds, variants alternating.");
     println!("'2 apart' is the ceiling for 2 workers here: two threads sharing nothing, each with its own engine and half the runs.");
-    // Alternating passes, so that a noisy moment hits all three.
+    // Alternating rounds, so that a noisy moment hits every variant; a variant's speed-up is
+    // the median over rounds of its pass against the one-thread pass of the same round, which
+    // a host whose speed drifts between rounds disturbs less than a ratio of medians.
     let variants: [(&str, Variant); 4] = [
         ("one thread", Variant::OneThread),
         ("1 worker", Variant::Workers(1)),
@@ -318,7 +331,7 @@ fn main() {
         ("2 apart", Variant::Apart),
     ];
     let mut timed: [Vec<Measured>; 4] = Default::default();
-    for _ in 0..PASSES {
+    for _ in 0..ROUNDS {
         for ((_, variant), timed) in variants.iter().zip(&mut timed) {
             timed.push(match variant {
                 Variant::OneThread => run(executions, false, false),
@@ -327,19 +340,29 @@ fn main() {
             });
         }
     }
-    let mut single = 0.0;
+    let single: Vec<f64> = timed[0].iter().map(|m| m.seconds).collect();
     for ((label, _), timed) in variants.iter().zip(timed) {
+        let mut speedups: Vec<f64> = single
+            .iter()
+            .zip(&timed)
+            .map(|(single, m)| single / m.seconds)
+            .collect();
+        speedups.sort_by(f64::total_cmp);
+        let per_round = speedups
+            .iter()
+            .map(|x| format!("{x:.2}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let speedup = speedups[speedups.len() / 2];
+        assert!(timed
+            .iter()
+            .all(|m| m.transitions == 17 * executions as u64));
         let (median, passes) = median(timed);
-        assert_eq!(median.transitions, 17 * executions as u64);
-        let rate = median.transitions as f64 / median.seconds;
-        if single == 0.0 {
-            single = rate;
-        }
         println!(
-            "{label:>15}: {} transitions in {:.2} s = {rate:.0} transitions/s (passes: {passes}); {:.2}x one thread; {:.2} cores busy, {:.0} transitions per CPU-second; {} virtual s",
+            "{label:>15}: {} transitions in {:.2} s = {:.0} transitions/s (passes: {passes}); {speedup:.2}x one thread (rounds, sorted: {per_round}); {:.2} cores busy, {:.0} transitions per CPU-second; {} virtual s",
             median.transitions,
             median.seconds,
-            rate / single,
+            median.transitions as f64 / median.seconds,
             median.cpu_seconds / median.seconds,
             median.transitions as f64 / median.cpu_seconds,
             median.virtual_secs,

@@ -266,6 +266,10 @@ impl Engine {
 
     /// Starts an execution whose input is shared with others (no copy per execution). An input
     /// started again is checked against the limits only the first time.
+    ///
+    /// Events and states clone the `Arc` as they pass the input on: runs on different threads
+    /// sharing one pass its reference count between cores at every step. Share an input among
+    /// the runs of one thread or task; give each thread its own copy.
     pub fn start_shared(&self, input: Arc<Value>) -> Run {
         let fits = self.inner.shared_input_fits(&input);
         self.begin(input, fits)

@@ -985,15 +985,6 @@ pub(crate) fn json_text(value: &Value) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
-fn is_zero(n: &u32) -> bool {
-    *n == 0
-}
-
-/// A deadline that never comes: none, or the end of time (`u64::MAX`).
-fn unbounded(deadline_ms: &Option<u64>) -> bool {
-    deadline_ms.is_none_or(|ms| ms == u64::MAX)
-}
-
 /// A refused completion as a failed call with the limit's error (no Retry or Catch matches it).
 /// The value is dropped without recursion: it may nest arbitrarily deep.
 #[cold]

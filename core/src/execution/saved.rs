@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use super::retry_catch::Retries;
-use super::{hex_id, is_zero, unbounded, Cold, Execution, Phase};
+use super::{hex_id, Cold, Execution, Phase};
 use crate::expr::Variables;
 use crate::policy::Rng;
 use crate::poller::JobStatus;
@@ -50,6 +50,15 @@ struct Written<'a> {
     next_event_id: u64,
     #[serde(skip_serializing_if = "no_variables")]
     variables: &'a Variables,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// A deadline that never comes: none, or the end of time (`u64::MAX`).
+fn unbounded(deadline_ms: &Option<u64>) -> bool {
+    deadline_ms.is_none_or(|ms| ms == u64::MAX)
 }
 
 fn no_retries(retries: &&Retries) -> bool {
