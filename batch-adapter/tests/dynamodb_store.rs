@@ -9,7 +9,7 @@
 mod moto;
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -217,6 +217,56 @@ async fn an_owner_whose_beat_stops_loses_its_runs_after_a_lease_and_not_before()
         assert!(c.unfinished("Takeover").await.unwrap().is_empty());
         tokio::time::sleep(LEASE / 4).await;
     }
+}
+
+/// A run that finished here is never handed out by `unfinished` (as CI once saw: a scan read
+/// a run before its finish landed, and handed it out after).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_finishing_while_unfinished_is_asked_are_not_handed_out() {
+    const RUNS: usize = 40;
+    let (config, table) = table("finishing").await;
+    let store = DynamoDbStore::new(&config, &table, LEASE).await.unwrap();
+    let outcome = Outcome::Succeeded {
+        output: json!({"done": true}),
+    };
+    for _ in 0..5 {
+        let runs: Vec<_> = (0..RUNS).map(|_| checkpoints("Finishing", 1)).collect();
+        for (run, saved) in &runs {
+            store.save(run, &saved[0]).await.unwrap();
+        }
+        // All finishes at once, each after a pause of its own, while `unfinished` is asked
+        // every few ms until they have all landed.
+        let (store, outcome) = (&store, &outcome);
+        let done = AtomicBool::new(false);
+        let finishing = async {
+            let finished = futures::future::join_all(runs.iter().enumerate().map(
+                |(i, (run, saved))| async move {
+                    tokio::time::sleep(Duration::from_millis(10 * i as u64)).await;
+                    store.finish(run, &saved[0], outcome).await
+                },
+            ))
+            .await;
+            done.store(true, Ordering::SeqCst);
+            finished
+        };
+        let asking = async {
+            let mut handed = Vec::new();
+            while !done.load(Ordering::SeqCst) {
+                handed.extend(store.unfinished("Finishing").await.unwrap());
+                // Not too often: moto serves the other tests' beats too.
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            handed
+        };
+        let (finished, handed) = tokio::join!(finishing, asking);
+        assert!(finished.iter().all(Result::is_ok), "{finished:?}");
+        assert!(
+            handed.is_empty(),
+            "handed out {} finished runs",
+            handed.len()
+        );
+    }
+    assert!(store.unfinished("Finishing").await.unwrap().is_empty());
 }
 
 #[tokio::test]

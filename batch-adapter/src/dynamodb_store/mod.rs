@@ -530,26 +530,24 @@ impl Inner {
         if !self.lease.holds() {
             return Err(Self::lapsed());
         }
+        // Unfinished runs not running here, by owner.
         let mut others: BTreeMap<Option<String>, Vec<String>> = BTreeMap::new();
         for item in self.scan(workflow).await? {
             let Some(run) = items::run_id(&item).map(str::to_owned) else {
                 continue; // not a run item
             };
-            match items::owner(&item) {
-                Some(owner) if owner == self.owner => {
-                    if lock(&self.live).insert(run.clone()) {
-                        taken.push((run, item));
-                    }
-                }
-                owner => others
-                    .entry(owner.map(str::to_owned))
-                    .or_default()
-                    .push(run),
+            let owner = items::owner(&item);
+            if owner == Some(&self.owner) && lock(&self.live).contains(&run) {
+                continue; // it runs here
             }
+            others
+                .entry(owner.map(str::to_owned))
+                .or_default()
+                .push(run);
         }
         for (owner, runs) in others {
             if let Some(owner) = &owner {
-                if !self.expired(owner).await? {
+                if *owner != self.owner && !self.expired(owner).await? {
                     continue;
                 }
             }
@@ -558,9 +556,12 @@ impl Inner {
                 if !self.lease.holds() {
                     return Err(Self::lapsed());
                 }
+                // A claim even of a run owned here: the scan may predate a finish that landed
+                // (and left `live`) since, and the claim reads the run afresh, if unfinished.
                 if let Some(item) = self.claim(&run, owner.as_deref()).await? {
-                    lock(&self.live).insert(run.clone());
-                    taken.push((run, item));
+                    if lock(&self.live).insert(run.clone()) {
+                        taken.push((run, item));
+                    }
                 }
             }
         }
