@@ -60,8 +60,9 @@ cp LICENSE-MIT LICENSE-APACHE wasm/npm/
 
 build wasm/npm/dist
 build wasm/npm/dist-asl --features asl
-# The same engines that also read checkpoints and take pushes, loaded only when needed.
-build wasm/npm/dist-resume --features resume,push
+# The same engines that also read checkpoints and take pushes (and, for `pollflow`, read
+# workflow graphs), loaded only when needed.
+build wasm/npm/dist-resume --features resume,push,graph
 build wasm/npm/dist-asl-resume --features asl,resume,push
 # The engine of `pollflow/asl` that also runs JSONata states, loaded for JSONata definitions.
 build wasm/npm/dist-asl-jsonata --features asl,jsonata,resume,push

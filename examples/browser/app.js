@@ -3,11 +3,14 @@
 // AWS Step Functions console's graph view. A run keeps its checkpoint in localStorage: after a
 // reload the page resumes it, polling the same job (see "checkpoint and resume" at the end).
 //
-// URL parameters: ?autostart (start at once), ?fail (the job fails), ?wait=MS (default 300).
+// URL parameters: ?autostart (start at once), ?fail (the job fails), ?wait=MS (default 300),
+// ?workflow=two-jobs (two jobs in sequence, the second given the first's output: two-jobs.js).
 import { init, resume, run, workflowGraph } from 'pollflow';
+import { twoJobs } from './two-jobs.js';
 
 const params = new URLSearchParams(location.search);
 const waitMs = params.get('wait') ? Number(params.get('wait')) : 300;
+const workflow = params.get('workflow') === 'two-jobs' ? twoJobs(waitMs) : undefined;
 
 const $ = (id) => document.getElementById(id);
 const toggle = $('toggle');
@@ -89,13 +92,10 @@ function simulatedJob({ fail }) {
 }
 
 function options({ fail = false, signal } = {}) {
-  return {
-    ...simulatedJob({ fail }),
-    input: { jobName: 'nightly-report' },
-    wait: { intervalMs: waitMs },
-    maxAttempts: 20,
-    signal,
-  };
+  const input = { jobName: 'nightly-report' };
+  // A workflow graph carries its own waits; the Job Poller takes them as options.
+  if (workflow) return { ...simulatedJob({ fail }), input, workflow, signal };
+  return { ...simulatedJob({ fail }), input, wait: { intervalMs: waitMs }, maxAttempts: 20, signal };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -115,7 +115,7 @@ function layout(graph) {
   const edges = [];
   for (const s of states) {
     if (s.next !== undefined) edges.push({ from: s.name, to: s.next, label: '' });
-    (s.choices ?? []).forEach((c, i) => edges.push({ from: s.name, to: c.next, label: c.condition ?? `rule ${i + 1}` }));
+    (s.choices ?? []).forEach((c, i) => edges.push({ from: s.name, to: c.next, label: typeof c.condition === 'string' ? c.condition : `rule ${i + 1}` }));
     if (s.default !== undefined) edges.push({ from: s.name, to: s.default, label: 'default' });
   }
   const known = edges.filter((e) => index.has(e.to));
@@ -561,8 +561,9 @@ function savedRun() {
 
 // The engine first: `init()` fetches the package's .wasm (a bundler copies it with the build).
 // No top-level await, here or in the package, so builds for older browsers accept this page.
-init().then(() => {
-  graph = workflowGraph(options());
+// A workflow graph is read by the package's second engine, so its drawing is a promise.
+init().then(() => workflowGraph(options())).then((drawn) => {
+  graph = drawn;
   $('workflow-name').textContent = graph.name;
   document.title = `${graph.name} — pollflow, live`;
   view = drawGraph(graph);

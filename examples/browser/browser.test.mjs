@@ -15,6 +15,7 @@ import { chromium } from 'playwright-core';
 import { workflowGraph } from 'pollflow';
 import { build } from 'vite';
 import { startServer } from './serve.mjs';
+import { twoJobs } from './two-jobs.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -107,10 +108,13 @@ async function waitForOutcome(t, page, problems, name) {
   return page.evaluate(() => document.body.dataset.outcome);
 }
 
-/** What the page shows: per state its classes and passes, the event log, the SVG; the graph it draws. */
-async function readPage(page) {
-  const noop = () => {};
-  const graph = workflowGraph({ submit: noop, check: noop, notify: noop }); // in Node: the same graph
+const noop = () => {};
+
+/**
+ * What the page shows: per state its classes and passes, the event log, the SVG; the graph it
+ * draws (`graph`, the same read in Node; by default the Job Poller's).
+ */
+async function readPage(page, graph = workflowGraph({ submit: noop, check: noop, notify: noop })) {
   const view = await page.evaluate(() => {
     const states = {};
     for (const g of document.querySelectorAll('svg#workflow g.state')) {
@@ -292,6 +296,32 @@ function readStorage() {
     service: JSON.parse(localStorage.getItem('pollflow-example-service')),
   };
 }
+
+test('two jobs (?workflow=two-jobs): the page draws the graph it gives run(), and job B runs after job A with its output', async (t) => {
+  const { page, problems } = await openPage(t, '?workflow=two-jobs&autostart&wait=50');
+  const outcome = await waitForOutcome(t, page, problems, 'two-jobs');
+  const graph = await workflowGraph({ submit: noop, check: noop, notify: noop, workflow: twoJobs(50) });
+  const view = await readPage(page, graph);
+  assert.equal(outcome, 'SUCCEEDED', view.status);
+  assertGraphDrawn(view);
+  assert.equal(view.nodeCount, 12);
+  const path = ['Submit A', 'Wait A', 'Get A Status', 'A Complete?', 'Submit B', 'Wait B', 'Get B Status', 'B Complete?', 'Notify Success', 'Succeeded'];
+  for (const name of path) assert.deepEqual(view.states[name].classes, ['visited'], `${name} visited`);
+  for (const name of ['A Failed', 'B Failed']) assert.deepEqual(view.states[name].classes, [], `${name} not entered`);
+  const entered = view.log.filter((e) => e.type === 'StateEntered').map((e) => e.state);
+  assert.ok(entered.lastIndexOf('A Complete?') < entered.indexOf('Submit B'), 'B after A');
+  const checks = view.log.filter((e) => e.type === 'StatusChecked');
+  assert.equal(checks.length, 2 * (PENDING_STATUSES.length + 1), 'each job: PENDING 3 times, then done');
+  for (const name of ['Wait A', 'Get A Status', 'Wait B', 'Get B Status']) {
+    assert.equal(view.states[name].passes, PENDING_STATUSES.length + 1, `${name} passes`);
+  }
+  const submitted = view.log.filter((e) => e.type === 'TaskSubmitted');
+  assert.equal(submitted.length, 2);
+  assert.notEqual(submitted[0].text, submitted[1].text, 'two jobs');
+  assert.ok(view.takenEdges.includes('A Complete?→Submit B'), 'the edge from A to B is drawn as taken');
+  assertLiveHighlighting(view);
+  assert.deepEqual(problems, [], 'no console errors or warnings, page errors or failed requests');
+});
 
 test('the Vite build is for ES2020: top-level await fails it (vite.config.js makes warnings errors)', async () => {
   const root = await mkdtemp(join(tmpdir(), 'pollflow-vite-'));

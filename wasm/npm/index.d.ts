@@ -151,6 +151,107 @@ export interface RunOptions {
    * once and its events and outcome wait for it. Default `false`.
    */
   push?: boolean;
+  /**
+   * Runs this workflow instead of the Job Poller: a graph of the states the Rust builder makes
+   * (several jobs in sequence, branches, notifications), as {@link workflowGraph} returns it.
+   * Every Submit state calls `submit` (with its input: the execution's input first, after a
+   * job's success its output) and every Check state `check`; Notify states call `notify`. Its
+   * Wait states carry their wait policies, so `wait`, `maxWaitMs`, `maxAttempts`, `messages` and
+   * `name` are refused with it (a `TypeError`). Such a run runs on the second engine (as with
+   * `push`); a graph that does not read or does not hold together rejects its outcome (a
+   * `TypeError` or a `RangeError` listing every problem). See {@link WorkflowGraph}.
+   */
+  workflow?: WorkflowGraph;
+}
+
+/**
+ * A workflow as a graph: what {@link workflowGraph} returns, and what `run({ workflow })` runs
+ * (the JSON of the Rust crate's `pollflow::graph::StateMachine`, with the builder's states).
+ * A Choice state goes on the job's last checked status; `default` is where a job still
+ * pending goes (back to a Wait). A job's success makes its output the data, so the next Submit
+ * sends it.
+ *
+ * ```js
+ * const wait = { backoff: { kind: 'fixed', delay_ms: 1000 } };
+ * const twoJobs = {
+ *   name: 'Two jobs',
+ *   start_at: 'Submit A',
+ *   states: [
+ *     { name: 'Submit A', type: 'Submit', next: 'Wait A' },
+ *     { name: 'Wait A', type: 'Wait', policy: wait, next: 'Check A' },
+ *     { name: 'Check A', type: 'Check', next: 'A done?' },
+ *     { name: 'A done?', type: 'Choice', default: 'Wait A', choices: [
+ *       { condition: 'succeeded', next: 'Submit B' },
+ *       { condition: 'failed', next: 'A failed' }] },
+ *     { name: 'A failed', type: 'Fail', error: 'States.TaskFailed' },
+ *     { name: 'Submit B', type: 'Submit', next: 'Wait B' },
+ *     // ... Wait B, Check B, a Choice, then { name: 'Notify', type: 'Notify', message: 'done', next: 'Done' }
+ *     { name: 'Done', type: 'Succeed' },
+ *   ],
+ * };
+ * ```
+ */
+export interface WorkflowGraph {
+  /** The workflow's name (in events, checkpoints and cancel reasons). */
+  name: string;
+  /** The first state's name. */
+  start_at: string;
+  /** Every state; names are unique. */
+  states: WorkflowState[];
+  /** Cancel the job when the execution is aborted or times out (default `true`). */
+  cancel_on_stop?: boolean;
+}
+
+/** A state of a {@link WorkflowGraph}: `name`, `type`, and its fields. */
+export type WorkflowState = { name: string } & (
+  /** Submits a job (`submit`); its handle is what the Check states after it check. */
+  | { type: 'Submit'; next: string; catch?: GraphCatcher[] }
+  /** Waits before the next check, by its policy; past the policy's budget, `States.Timeout`. */
+  | { type: 'Wait'; policy: GraphWaitPolicy; next: string }
+  /** Checks the job once (`check`); `retry` is for checks that throw a retryable error (default: 5 retries, 1 s doubling to 30 s). */
+  | { type: 'Check'; next: string; retry?: GraphWaitPolicy; catch?: GraphCatcher[] }
+  /** Goes to the first rule's `next` whose condition holds, else to `default` (without one, `States.NoChoiceMatched`). */
+  | { type: 'Choice'; choices: { condition: GraphCondition; next: string }[]; default?: string }
+  /** Sends `message` (and `subject`) to `notify`. */
+  | { type: 'Notify'; message: string; subject?: string; next: string; catch?: GraphCatcher[] }
+  /** Ends successfully (the data: the last job's output). */
+  | { type: 'Succeed' }
+  /** Ends with this error; without a cause, the last job's detail (as JSON) is the cause. */
+  | { type: 'Fail'; error: string; cause?: string }
+);
+
+/** Where errors go instead of failing the execution: `error_equals` names (or `'States.ALL'`). */
+export interface GraphCatcher {
+  error_equals: string[];
+  next: string;
+}
+
+/** A test on the job's last checked status. */
+export type GraphCondition =
+  | 'succeeded'
+  | 'failed'
+  | 'pending'
+  /** The status word: a string detail, or its `status` field. */
+  | { status_is: string }
+  /** The value at a JSON pointer (RFC 6901) into the detail. */
+  | { detail_equals: { pointer: string; value: Json } }
+  | { not: GraphCondition }
+  | { and: GraphCondition[] }
+  | { or: GraphCondition[] };
+
+/** A wait policy in a graph; every duration in milliseconds (whole numbers). */
+export interface GraphWaitPolicy {
+  backoff:
+    | { kind: 'fixed'; delay_ms: number }
+    | { kind: 'exponential'; initial_ms: number; max_ms: number; rate: number; jitter: 'none' | 'full' | 'bounded' };
+  /** Give up after this long since the first wait (a final check at the deadline). */
+  max_wait_ms?: number;
+  /** Give up after this many waits. */
+  max_attempts?: number;
+  /** A fixed delay for particular pending statuses, such as `{ RUNNABLE: 30000 }`. */
+  status_delays_ms?: { [status: string]: number };
+  /** The delay after a pushed status ({@link Execution.pushStatus}). */
+  pushed_delay_ms?: number;
 }
 
 interface EventBase {
@@ -350,14 +451,14 @@ export function run(options: RunOptions): Execution;
 export function resume(checkpoint: Checkpoint | string, options: RunOptions): Execution;
 
 /**
- * The state-machine graph `run(options)` would execute (states with their transitions), to draw it.
+ * The state-machine graph `run(options)` would execute (states with their transitions), to draw
+ * it. Given `options.workflow`, a promise: the graph as the engine read it (defaults filled in),
+ * from the second engine, loaded the first time it is needed; it rejects with the errors `run`
+ * would report for that graph.
  * @throws {TypeError | RangeError} the errors of {@link run} for the same options.
  */
-export function workflowGraph(options: RunOptions): {
-  name: string;
-  start_at: string;
-  states: Array<{ name: string; type: string; next?: string; default?: string; choices?: Array<{ next: string }> }>;
-};
+export function workflowGraph(options: RunOptions & { workflow: WorkflowGraph }): Promise<WorkflowGraph>;
+export function workflowGraph(options: RunOptions): WorkflowGraph;
 
 /**
  * Where {@link retryAfterMs} finds the header: its text; `Headers` (or anything with a

@@ -15,15 +15,16 @@ export { retryAfterMs } from './retry-after.js';
 export { pollGroup } from './poll-group.js';
 
 /**
- * Starts an execution. See index.d.ts. With `push: true` it runs on the second engine, the one
- * that takes pushes (resume.js), imported at the first such call.
+ * Starts an execution. See index.d.ts. With `push: true` or a `workflow` graph it runs on the
+ * second engine, the one that takes pushes and reads graphs (resume.js), imported at the first
+ * such call.
  */
 export function run(options) {
   const signal = checkOptions(options);
   // A random seed only for a run given none (the engine checks a given one).
   const seed = read(options, 'seed', 'options.seed');
   const random = seed === undefined || seed === null ? randomSeed() : 0;
-  if (read(options, 'push', 'options.push') === true) {
+  if (read(options, 'push', 'options.push') === true || custom(options)) {
     return new Loading(second().then(({ glue, engine }) => () => engine.start(() => glue.start(options, random), signal)));
   }
   return engine().start(() => glue.start(options, random), signal);
@@ -47,9 +48,12 @@ export function resume(checkpoint, options) {
   return new Loading(starting, text);
 }
 
-/** The graph `run(options)` would execute, as plain data. */
+/** Whether `options` give a `workflow` graph, which only the second engine reads. */
+const custom = (options) => read(options, 'workflow', 'options.workflow') != null;
+
+/** The graph `run(options)` would execute, as plain data (a promise of it for a `workflow`). */
 export function workflowGraph(options) {
-  const started = engine();
   checkOptions(options);
-  return started.call(() => glue.workflowGraph(options));
+  if (custom(options)) return second().then(({ glue, engine }) => engine.call(() => glue.workflowGraph(options)));
+  return engine().call(() => glue.workflowGraph(options));
 }

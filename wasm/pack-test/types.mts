@@ -1,5 +1,5 @@
 // The types as an ES module sees them (import: index.d.ts, asl.d.ts).
-import { init, initSync, pollGroup, retryAfterMs, run, type CheckResult, type EngineSource, type Execution, type PollGroup } from 'pollflow';
+import { init, initSync, pollGroup, retryAfterMs, run, workflowGraph, type CheckResult, type EngineSource, type Execution, type PollGroup, type WorkflowGraph } from 'pollflow';
 import { init as initAsl, runAsl, type Limits, type RunAslOptions } from 'pollflow/asl';
 
 const source: EngineSource = fetch('/pollflow.wasm');
@@ -31,5 +31,21 @@ const approval = runAsl({ StartAt: 'Approve', States: {} }, { push: true });
 approval.sendTaskSuccess('token', { approved: true });
 approval.sendTaskFailure('token', 'Rejected');
 approval.sendTaskHeartbeat('token');
+const twoJobs: WorkflowGraph = {
+  name: 'Two jobs',
+  start_at: 'A',
+  states: [
+    { name: 'A', type: 'Submit', next: 'Wait' },
+    { name: 'Wait', type: 'Wait', policy: { backoff: { kind: 'fixed', delay_ms: 10 }, max_attempts: 5 }, next: 'Check' },
+    { name: 'Check', type: 'Check', next: 'Done?' },
+    { name: 'Done?', type: 'Choice', default: 'Wait', choices: [{ condition: { or: ['succeeded', { status_is: 'DONE' }] }, next: 'End' }] },
+    { name: 'End', type: 'Succeed' },
+  ],
+};
+const custom: Execution = run({ submit: () => 'job', check: () => check(new Response()), workflow: twoJobs });
+const drawn: WorkflowGraph = await workflowGraph({ submit: () => 'job', check: () => check(new Response()), workflow: twoJobs });
+const jobPoller: WorkflowGraph = workflowGraph({ submit: () => 'job', check: () => check(new Response()) });
+// @ts-expect-error a Wait state has a policy
+const noPolicy: WorkflowGraph = { name: 'x', start_at: 'W', states: [{ name: 'W', type: 'Wait', next: 'W' }] };
 
-export { batched, execution, output, taken };
+export { batched, custom, drawn, execution, jobPoller, noPolicy, output, taken };

@@ -37,6 +37,8 @@ mod errors;
 mod execution;
 #[cfg(target_arch = "wasm32")]
 mod fields;
+#[cfg(all(target_arch = "wasm32", feature = "graph"))]
+mod graph;
 #[cfg(target_arch = "wasm32")]
 mod host;
 #[cfg(target_arch = "wasm32")]

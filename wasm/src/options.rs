@@ -1,4 +1,5 @@
-//! `run(options)`: the Job Poller workflow and its callbacks from what JS passes in, each field
+//! `run(options)`: the Job Poller workflow (or, with the feature `graph`, the graph
+//! `options.workflow`: module `graph`) and its callbacks from what JS passes in, each field
 //! checked by [`fields`](crate::fields).
 
 use std::cell::RefCell;
@@ -189,8 +190,16 @@ pub(crate) fn parse(options: &JsValue) -> Result<Options, JsValue> {
     let cancel = function(options, Key::Cancel, "options.cancel", false)?;
     let find = function(options, Key::Find, "options.find", false)?;
     let notifier = function(options, Key::Notify, "options.notify", false)?.map(JsNotifier);
+    #[cfg(feature = "graph")]
+    let custom = crate::graph::read(options)?;
+    #[cfg(not(feature = "graph"))]
+    let custom = None;
+    let workflow = match custom {
+        Some(workflow) => workflow,
+        None => workflow(options, notifier.is_some())?,
+    };
     Ok(Options {
-        workflow: workflow(options, notifier.is_some())?,
+        workflow,
         poller: JsPoller {
             submit,
             check,

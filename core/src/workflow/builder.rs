@@ -135,13 +135,7 @@ impl WorkflowBuilder {
             tails.push(arm);
         }
         let mut route = |condition: Condition, arm: Arm| {
-            choices.push(ChoiceRule {
-                condition,
-                next: arm.entry().to_owned(),
-                assign: None,
-                #[cfg(feature = "asl")]
-                jsonata: None,
-            });
+            choices.push(ChoiceRule::new(condition, arm.entry()));
             tails.push(arm);
         };
         for (condition, arm) in choice.rules {
@@ -418,17 +412,7 @@ impl Arm {
                     io: DataFlow::default(),
                 },
             ),
-            ArmEnd::Fail(name, error, cause) => (
-                name,
-                State::Fail {
-                    error,
-                    cause,
-                    error_path: None,
-                    cause_path: None,
-                    #[cfg(feature = "asl")]
-                    jsonata: None,
-                },
-            ),
+            ArmEnd::Fail(name, error, cause) => (name, State::fail(error, cause)),
             ArmEnd::Goto(_) | ArmEnd::Open => return,
         };
         states.push(StateDef {

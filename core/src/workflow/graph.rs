@@ -456,6 +456,18 @@ jsonata_accessor!(Catcher);
 jsonata_accessor!(ChoiceRule);
 
 impl State {
+    /// A Fail state with this error name and cause (without a cause, the job's last detail).
+    pub fn fail(error: impl Into<String>, cause: Option<String>) -> Self {
+        State::Fail {
+            error: error.into(),
+            cause,
+            error_path: None,
+            cause_path: None,
+            #[cfg(feature = "asl")]
+            jsonata: None,
+        }
+    }
+
     /// A Fail state's JSONata `Error` and `Cause`.
     pub(crate) fn fail_jsonata(&self) -> Option<&JsonataFields> {
         match self {
@@ -561,6 +573,19 @@ pub struct ChoiceRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg(feature = "asl")]
     pub jsonata: Option<Box<JsonataFields>>,
+}
+
+impl ChoiceRule {
+    /// A rule that goes to `next` when `condition` holds.
+    pub fn new(condition: Condition, next: impl Into<String>) -> Self {
+        Self {
+            condition,
+            next: next.into(),
+            assign: None,
+            #[cfg(feature = "asl")]
+            jsonata: None,
+        }
+    }
 }
 
 /// A test on the last checked status.
