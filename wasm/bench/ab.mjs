@@ -19,9 +19,12 @@ const PASSES = Number(process.argv[5] ?? 7);
 const CHECKS = 5;
 const TRANSITIONS = 3 * CHECKS + 3;
 
-/** A build's Node entry: `dist/index.node.js` (loaded at import), or `index.js` before 12-06. */
+/**
+ * A build's Node entry (loaded at import): `dist/index.node.js`, the sources' `index.node.js`
+ * (a build whose dist/ holds only the engine and its glue), or `index.js` before 12-06.
+ */
 const load = async (dir) => {
-  const entry = ['dist/index.node.js', 'index.js'].map((file) => resolve(dir, file)).find(existsSync);
+  const entry = ['dist/index.node.js', 'index.node.js', 'index.js'].map((file) => resolve(dir, file)).find(existsSync);
   return import(pathToFileURL(entry).href);
 };
 const builds = [{ name: `A ${dirA}`, ...(await load(dirA)) }, { name: `B ${dirB}`, ...(await load(dirB)) }];

@@ -7,11 +7,20 @@
  */
 export const host = { crypto: undefined, readFile: undefined };
 
+/** Random words drawn ahead for `randomSeed` (one call to Web Crypto per 256 runs), and how many are used. */
+const words = new Uint32Array(512);
+let used = words.length;
+
 /** The seed of a run given none: 53 random bits. */
 export function randomSeed() {
-  const crypto = globalThis.crypto ?? host.crypto;
-  if (!crypto) throw new TypeError('pollflow: this host has no crypto.getRandomValues to seed a run: pass options.seed');
-  const [high, low] = crypto.getRandomValues(new Uint32Array(2));
+  if (used === words.length) {
+    const crypto = globalThis.crypto ?? host.crypto;
+    if (!crypto) throw new TypeError('pollflow: this host has no crypto.getRandomValues to seed a run: pass options.seed');
+    crypto.getRandomValues(words);
+    used = 0;
+  }
+  const high = words[used++];
+  const low = words[used++];
   return (high >>> 11) * 2 ** 32 + low;
 }
 
@@ -177,8 +186,12 @@ function load(glue, module, extend) {
     }
   }
 
-  /** Takes the glue's `execution` from the glue's finalizer into this instance's. */
+  /**
+   * Takes the glue's `execution` from the glue's finalizer into this instance's; its `sent` is
+   * the value its events sent last (see `poll`).
+   */
   function own(execution) {
+    execution.sent = undefined;
     execution.__wbg_ptr = execution.__destroy_into_raw();
     freed.register(execution, execution.__wbg_ptr, execution);
     return execution;
@@ -250,15 +263,7 @@ function load(glue, module, extend) {
   function text() {
     views();
     const at = slot[TEXT_AT];
-    const end = at + slot[TEXT_LEN];
-    let ascii = '';
-    // Short ASCII text (most): char codes are cheaper than a TextDecoder call.
-    if (end - at < 256) {
-      let i = at;
-      while (i < end && bytes[i] < 128) i++;
-      if (i === end) ascii = String.fromCharCode.apply(null, bytes.subarray(at, end));
-    }
-    return JSON.parse(ascii || decoder.decode(bytes.subarray(at, end)));
+    return JSON.parse(decoder.decode(bytes.subarray(at, at + slot[TEXT_LEN])));
   }
 
   /**
@@ -286,10 +291,17 @@ function load(glue, module, extend) {
     const has = HAS[kind];
     const event = { id: slot[ID], timestamp_ms: slot[TIMESTAMP], type: TYPE[kind] };
     if (has & 1) event.state = NAMES[(header >> 4) & 255];
-    if (has & 2) event.next = NAMES[header >> 12];
+    if (has & 2) event.next = NAMES[(header >> 12) & 255];
     if (has & 4) event.attempt = slot[ATTEMPT];
     if (has & 8) event.delay_ms = slot[DELAY];
-    if (FIELD[kind]) event[FIELD[kind]] = text();
+    if (FIELD[kind]) {
+      // The run's data, passed on unchanged from the event before, is that event's object.
+      let value;
+      if (header & SAME) value = execution.sent;
+      else if (has & 16) value = execution.sent = text();
+      else value = text();
+      event[FIELD[kind]] = value;
+    }
     return event;
   }
 
@@ -379,9 +391,11 @@ const BUSY = -3;
 const PENDING = -2;
 const END = -1;
 const MORE = -4;
-/** By kind code: the event's `type`; what it carries (1: state, 2: next, 4: attempt, 8: delay_ms); the field of its text (kind 0: the whole event). */
+/** The header's bit: the event's value is the one its run sent last. */
+const SAME = 1048576;
+/** By kind code: the event's `type`; what it carries (1: state, 2: next, 4: attempt, 8: delay_ms, 16: the run's data, kept for SAME); the field of its text (kind 0: the whole event). */
 const TYPE = ["", "StateEntered", "StateExited", "WaitStarted", "ChoiceTaken", "ExecutionStarted", "TaskSubmitted", "StatusChecked", "Notified", "ExecutionSucceeded"];
-const HAS = [0, 1, 1, 13, 3, 0, 1, 5, 1, 0];
+const HAS = [0, 17, 17, 13, 3, 16, 1, 5, 1, 16];
 const FIELD = ["", "input", "output", "", "", "input", "handle", "status", "message", "output"];
 /** The workflow's state names, by the index in a header. */
 const NAMES = ["Submit Job", "Wait", "Get Job Status", "Job Complete?", "Notify Success", "Succeeded", "Notify Failure", "Failed"];

@@ -1,7 +1,7 @@
 //! `Execution`, a run polled from JS one event at a time, and `start` and `workflowGraph`, the
 //! exports of `pollflow`'s Job Poller.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
@@ -27,6 +27,8 @@ pub struct Execution {
     abort: AbortHandle,
     parker: Rc<Parker>,
     waker: Waker,
+    /// The value its events sent JS last (see `wire::SAME`).
+    sent: Cell<wire::Sent>,
     /// The virtual clock of a run on simulated time (`pollflow/asl`).
     #[cfg(feature = "asl")]
     pub(crate) simulation: Option<crate::asl::Simulation>,
@@ -48,6 +50,7 @@ impl Execution {
             abort,
             parker,
             waker,
+            sent: Cell::default(),
             #[cfg(feature = "asl")]
             simulation: None,
             #[cfg(feature = "push")]
@@ -108,7 +111,12 @@ impl Execution {
             Err(()) => wire::BUSY,
             Ok(Poll::Pending) => wire::PENDING,
             Ok(Poll::Ready(None)) => self.ended(),
-            Ok(Poll::Ready(Some(event))) => wire::send(&event),
+            Ok(Poll::Ready(Some(event))) => {
+                let mut sent = self.sent.take();
+                let header = wire::send(&event, &mut sent);
+                self.sent.set(sent);
+                header
+            }
         }
     }
 
@@ -117,6 +125,8 @@ impl Execution {
     /// already; `-4` when it can go on but ran through `DRIVE_STEPS` events (drive again).
     pub fn drive(&self, now: f64) -> f64 {
         let mut now = Some(now);
+        // JS does not see these events: the next value it gets is written out.
+        self.sent.take();
         for _ in 0..DRIVE_STEPS {
             match self.advance(now.take()) {
                 Err(()) => return wire::BUSY,

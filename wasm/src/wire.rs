@@ -5,6 +5,12 @@
 //! [`SLOT`] holds `f64`s, [`TEXT`] the text. An event that does not pack crosses whole, as the
 //! JSON text of code [`OTHER`].
 //!
+//! A run's data mostly passes from event to event unchanged (a state's output is the next
+//! state's input; a Wait or a Choice passes its input on): the engine shares it (`Arc`), and
+//! so does the wire. A value a run sent last ([`Sent`]) is not written again: the header's
+//! [`SAME`] bit tells JS to reuse the value it decoded then, which saves serializing,
+//! decoding and parsing most of an execution's JSON.
+//!
 //! The JS side (`npm/execution.js`) decodes with tables generated from `KINDS` by this
 //! module's test, which also checks every kind against the event's own JSON (serde's names).
 //! Change the format here, then `UPDATE_WIRE=1 cargo test -p pollflow-wasm wire` rewrites the
@@ -14,8 +20,11 @@ use std::cell::RefCell;
 use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering::Relaxed;
 
+use std::sync::Arc;
+
 use pollflow::event::SmolStr;
 use pollflow::{Event, EventKind};
+use serde_json::Value;
 
 use crate::states;
 
@@ -59,9 +68,16 @@ const ATTEMPT: u8 = 4;
 /// Its `delay_ms` from the slot.
 #[cfg(test)]
 const DELAY: u8 = 8;
+/// Its text is a shared value: JS keeps it for a later [`SAME`].
+#[cfg(test)]
+const SHARED: u8 = 16;
+
+/// The header's bit that says the event's value is the one this run sent last (JS kept it);
+/// no text was written.
+pub(crate) const SAME: u32 = 1 << 20;
 
 /// A kind of packed event, for JS: its `type`, what else it carries (bits of [`STATE`],
-/// [`NEXT`], [`ATTEMPT`], [`DELAY`]), and the field its JSON text is the value of (`""`:
+/// [`NEXT`], [`ATTEMPT`], [`DELAY`], [`SHARED`]), and the field its JSON text is the value of (`""`:
 /// none; for [`OTHER`], the text is the whole event).
 #[cfg(test)]
 struct Kind {
@@ -81,12 +97,12 @@ const KINDS: [Kind; 10] = [
     },
     Kind {
         name: "StateEntered",
-        has: STATE,
+        has: STATE | SHARED,
         text: "input",
     },
     Kind {
         name: "StateExited",
-        has: STATE,
+        has: STATE | SHARED,
         text: "output",
     },
     Kind {
@@ -101,7 +117,7 @@ const KINDS: [Kind; 10] = [
     },
     Kind {
         name: "ExecutionStarted",
-        has: 0,
+        has: SHARED,
         text: "input",
     },
     Kind {
@@ -121,12 +137,12 @@ const KINDS: [Kind; 10] = [
     },
     Kind {
         name: "ExecutionSucceeded",
-        has: 0,
+        has: SHARED,
         text: "output",
     },
 ];
 
-// The header's fields hold every code and state index.
+// The header's fields hold every code and state index (in its low 20 bits, below [`SAME`]).
 const _: () = assert!(EXECUTION_SUCCEEDED < 16 && states::COUNT <= 256);
 
 /// Where the numbers are in [`SLOT`].
@@ -191,9 +207,14 @@ impl Drop for Unfinished {
     }
 }
 
-/// The event's header (see the module's documentation), its numbers and text left in memory.
-pub(crate) fn send(event: &Event) -> f64 {
-    let header = header(event);
+/// The value a run's events sent last (see [`SAME`]), held so that its address stays its own.
+#[derive(Default)]
+pub(crate) struct Sent(Option<Arc<Value>>);
+
+/// The event's header (see the module's documentation), its numbers and text left in memory;
+/// `sent` is its run's.
+pub(crate) fn send(event: &Event, sent: &mut Sent) -> f64 {
+    let mut header = header(event);
     let (attempt, delay_ms) = match &event.kind {
         EventKind::WaitStarted {
             attempt, delay_ms, ..
@@ -201,7 +222,18 @@ pub(crate) fn send(event: &Event) -> f64 {
         EventKind::StatusChecked { attempt, .. } => (*attempt, 0),
         _ => (0, 0),
     };
-    let (at, len) = write_text(event, header & 15);
+    let (at, len) = match shared_value(event, header & 15) {
+        Some(value) if sent.0.as_ref().is_some_and(|last| Arc::ptr_eq(last, value)) => {
+            header |= SAME;
+            (0, 0)
+        }
+        shared => {
+            if let Some(value) = shared {
+                sent.0 = Some(value.clone());
+            }
+            write_text(event, header & 15)
+        }
+    };
     store(slot::TIMESTAMP, event.timestamp_ms as f64);
     store(slot::ATTEMPT, f64::from(attempt));
     store(slot::DELAY, delay_ms as f64);
@@ -246,6 +278,19 @@ fn header(event: &Event) -> u32 {
         _ if !event.route.is_empty() => OTHER,
         (Some(state), Some(next)) => code | state << 4 | next << 12,
         _ => OTHER,
+    }
+}
+
+/// The run's data a packed event (of kind `code`) carries, if it does (a job's handle is not
+/// the data: the data before it and after it are often the same).
+fn shared_value(event: &Event, code: u32) -> Option<&Arc<Value>> {
+    match &event.kind {
+        _ if code == OTHER => None,
+        EventKind::ExecutionStarted { input: value }
+        | EventKind::StateEntered { input: value, .. }
+        | EventKind::StateExited { output: value, .. }
+        | EventKind::ExecutionSucceeded { output: value } => Some(value),
+        _ => None,
     }
 }
 

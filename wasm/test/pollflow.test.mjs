@@ -48,6 +48,30 @@ test('event values cross exactly: non-ASCII, escapes and long text', async () =>
   assert.deepEqual(await execution.result(), JSON.parse(JSON.stringify(output)));
 });
 
+test('the run\'s data passed on unchanged is one object in the events that carry it', async () => {
+  const execution = run({ ...job({ pending: 1 }), input: { jobName: 'my-job' }, wait: { intervalMs: 0 } });
+  const events = [];
+  for await (const event of execution) events.push(event);
+  // The execution's input, each state's input and output.
+  const carriers = ['ExecutionStarted', 'StateEntered', 'StateExited'];
+  const data = events.filter((e) => carriers.includes(e.type)).map((e) => e.input ?? e.output);
+  assert.ok(data.length > 10 && data.every((value) => typeof value === 'object'));
+  // The input until the job's output replaces it at Get Job Status's exit: two objects in all.
+  const distinct = [...new Set(data)];
+  assert.deepEqual(distinct, [{ jobName: 'my-job' }, { rows: 7 }]);
+  const changed = events.findIndex((e) => e.type === 'StateExited' && e.output === distinct[1]);
+  assert.equal(events[changed].state, 'Get Job Status');
+  assert.equal(events[changed - 2].input, distinct[0]);
+  // The handle, the statuses and the execution's output are values of their own.
+  const status = events.findLast((e) => e.type === 'StatusChecked').status;
+  assert.deepEqual(status.output, distinct[1]);
+  assert.notEqual(status.output, distinct[1]);
+  assert.deepEqual(events.at(-1), { ...events.at(-1), type: 'ExecutionSucceeded', output: { rows: 7 } });
+  // Changing an event's value changes nothing in the run.
+  distinct[1].rows = 0;
+  assert.deepEqual(await execution.result(), { rows: 7 });
+});
+
 test('outcome and result() drive an execution nobody iterates', async () => {
   const execution = run({ ...job({ pending: 1 }), wait: { intervalMs: 1 } });
   assert.deepEqual(await execution.result(), { rows: 7 });

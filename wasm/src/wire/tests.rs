@@ -118,8 +118,9 @@ fn sent_text() -> Value {
 }
 
 /// What JS makes of the header [`send`] returned and the slot, following [`KINDS`] (the
-/// decoder in `npm/execution.js`, written with the same tables).
-fn decode(header: f64) -> Value {
+/// decoder in `npm/execution.js`, written with the same tables); `kept` is the run's last
+/// shared value, as JS keeps it.
+fn decode(header: f64, kept: &mut Option<Value>) -> Value {
     let header = header as u32;
     let kind = &KINDS[(header & 15) as usize];
     if kind.name.is_empty() {
@@ -143,7 +144,15 @@ fn decode(header: f64) -> Value {
         event.insert("delay_ms".into(), json!(load(slot::DELAY)));
     }
     if !kind.text.is_empty() {
-        event.insert(kind.text.into(), sent_text());
+        let value = if header & SAME != 0 {
+            kept.clone().expect("a value kept")
+        } else {
+            sent_text()
+        };
+        if kind.has & SHARED != 0 {
+            *kept = Some(value.clone());
+        }
+        event.insert(kind.text.into(), value);
     }
     Value::Object(event)
 }
@@ -162,16 +171,99 @@ fn as_js(value: Value) -> Value {
 fn every_event_decodes_to_its_own_json() {
     let mut codes = std::collections::BTreeSet::new();
     for event in samples() {
-        let header = send(&event);
+        let header = send(&event, &mut Sent::default());
         codes.insert(header as u32 & 15);
+        assert_eq!(header as u32 & SAME, 0);
         assert_eq!(
-            as_js(decode(header)),
+            as_js(decode(header, &mut None)),
             as_js(serde_json::to_value(&event).unwrap()),
             "{event:?} (header {header})"
         );
     }
     // Every kind in the table was sent at least once.
     assert_eq!(codes.len(), KINDS.len());
+}
+
+/// A run's events as the engine makes them: one input shared by the first state's entry and
+/// the execution's start, passed on by a Wait, then a new value (equal to an old one, but not
+/// it), a job's handle and a status between them.
+fn run_events() -> Vec<Event> {
+    let input = Arc::new(json!({"job": "a"}));
+    let output = Arc::new(json!({"job": "a"}));
+    let state = |name: &str| -> SmolStr { name.into() };
+    [
+        EventKind::ExecutionStarted {
+            input: input.clone(),
+        },
+        EventKind::StateEntered {
+            state: state(states::SUBMIT),
+            input: input.clone(),
+        },
+        EventKind::TaskSubmitted {
+            state: state(states::SUBMIT),
+            handle: Arc::new(json!("job-1")),
+        },
+        EventKind::StateExited {
+            state: state(states::SUBMIT),
+            output: input.clone(),
+        },
+        EventKind::StateEntered {
+            state: state(states::WAIT),
+            input: input.clone(),
+        },
+        EventKind::WaitStarted {
+            state: state(states::WAIT),
+            delay_ms: 0,
+            attempt: 1,
+        },
+        EventKind::StatusChecked {
+            state: state(states::CHECK),
+            attempt: 1,
+            status: Arc::new(JobStatus::pending("RUNNING")),
+            pushed: false,
+        },
+        EventKind::StateExited {
+            state: state(states::WAIT),
+            output: output.clone(),
+        },
+        EventKind::ExecutionSucceeded { output },
+    ]
+    .into_iter()
+    .enumerate()
+    .map(|(id, kind)| event(id as u64 + 1, kind))
+    .collect()
+}
+
+#[test]
+fn a_value_sent_last_crosses_as_same_and_decodes_to_itself() {
+    let mut sent = Sent::default();
+    let mut kept = None;
+    let mut same = vec![];
+    for event in run_events() {
+        let header = send(&event, &mut sent);
+        same.push(header as u32 & SAME != 0);
+        assert_eq!(
+            as_js(decode(header, &mut kept)),
+            as_js(serde_json::to_value(&event).unwrap()),
+            "{event:?} (header {header})"
+        );
+    }
+    // The start's input is written once and reused by the first state; the handle and the
+    // status between do not count; an equal value that is not the same is written.
+    let expected = [false, true, false, true, true, false, false, false, true];
+    assert_eq!(same, expected);
+}
+
+#[test]
+fn a_run_that_was_driven_sends_its_value_again() {
+    let events = run_events();
+    let mut sent = Sent::default();
+    send(&events[0], &mut sent);
+    assert_ne!(send(&events[1], &mut sent) as u32 & SAME, 0);
+    // Driven, the run's events do not reach JS: it forgets what it sent.
+    let mut sent = Sent::default();
+    assert_eq!(send(&events[1], &mut sent) as u32 & SAME, 0);
+    assert_eq!(sent_text(), json!({"job": "a"}));
 }
 
 #[test]
@@ -192,8 +284,9 @@ fn js_tables() -> String {
     let quoted = |text: &str| serde_json::to_string(text).unwrap();
     format!(
         "const BUSY = {BUSY};\nconst PENDING = {PENDING};\nconst END = {END};\nconst MORE = {MORE};\n\
+         /** The header's bit: the event's value is the one its run sent last. */\nconst SAME = {SAME};\n\
          /** By kind code: the event's `type`; what it carries ({STATE}: state, {NEXT}: next, \
-         {ATTEMPT}: attempt, {DELAY}: delay_ms); the field of its text (kind 0: the whole event). */\n\
+         {ATTEMPT}: attempt, {DELAY}: delay_ms, {SHARED}: the run's data, kept for SAME); the field of its text (kind 0: the whole event). */\n\
          const TYPE = [{}];\nconst HAS = [{}];\nconst FIELD = [{}];\n\
          /** The workflow's state names, by the index in a header. */\nconst NAMES = [{}];\n\
          /** Where the numbers are in the slot. */\n\
