@@ -187,11 +187,10 @@ function load(glue, module, extend) {
   }
 
   /**
-   * Takes the glue's `execution` from the glue's finalizer into this instance's; its `sent` is
-   * the value its events sent last (see `poll`).
+   * Takes the glue's `execution` from the glue's finalizer into this instance's (`poll` keeps
+   * on it, as `sent`, the value its events sent last).
    */
   function own(execution) {
-    execution.sent = undefined;
     execution.__wbg_ptr = execution.__destroy_into_raw();
     freed.register(execution, execution.__wbg_ptr, execution);
     return execution;
@@ -403,6 +402,11 @@ const NAMES = ["Submit Job", "Wait", "Get Job Status", "Job Complete?", "Notify 
 const TIMESTAMP = 0, ATTEMPT = 1, DELAY = 2, TEXT_AT = 3, TEXT_LEN = 4, ID = 5, UNFINISHED = 6, SLOT_LEN = 7;
 // END wire format
 
+/** Handles a rejection nobody else may. */
+const ignore = () => {};
+/** A settled promise, where every execution's chain of `next()` calls starts. */
+const settled = Promise.resolve();
+
 /** `f(the glue's execution)` while it runs on a sound instance (`pollflow/asl`'s simulated time). */
 export let control;
 
@@ -415,9 +419,13 @@ class Execution {
   #onEnd;
   #consumer = null;
   #ended = false;
+  // How it ended (once it has): its outcome, or the error its outcome rejects with.
+  #outcome;
+  #error;
+  // The promise of that, made when first asked for (an iterated execution seldom is before it
+  // ends), and while it is pending, its `[resolve, reject]`.
   #finished;
-  #finish;
-  #fail;
+  #settle;
   #unlisten;
   // Its steps in the epoch (see `#overdue`).
   #epoch = -1;
@@ -444,9 +452,6 @@ class Execution {
     this.#parker = instance.call(() => execution.parker);
     this.#onPark = onPark;
     this.#onEnd = onEnd;
-    this.#finished = new Promise((resolve, reject) => { this.#finish = resolve; this.#fail = reject; });
-    // An engine failure also reaches whoever iterates: unawaited, it must not crash the process.
-    this.#finished.catch(() => {});
     if (signal?.aborted) {
       this.abort();
     } else if (signal) {
@@ -479,9 +484,26 @@ class Execution {
     this.#ended = true;
     this.#unlisten?.();
     this.#onEnd?.();
-    if (error) this.#fail(error);
-    else this.#finish(outcome);
+    this.#outcome = outcome;
+    this.#error = error;
+    this.#settled();
     return error;
+  }
+
+  /** Settles the promise of how it ended, if it was asked for. */
+  #settled() {
+    this.#settle?.[this.#error ? 1 : 0](this.#error || this.#outcome);
+  }
+
+  /** The promise of how it ends: resolves with its outcome, or rejects (see `#end`). */
+  #finishing() {
+    if (!this.#finished) {
+      this.#finished = new Promise((resolve, reject) => { this.#settle = [resolve, reject]; });
+      // An engine failure also reaches whoever iterates: unawaited, it must not crash the process.
+      this.#finished.catch(ignore);
+      if (this.#ended) this.#settled();
+    }
+    return this.#finished;
   }
 
   /** Whether the execution, stepping at `now`, ran long enough while the event loop could not. */
@@ -514,7 +536,7 @@ class Execution {
     if (event === BUSY) throw new TypeError('next() was called while another next() is pending');
     if (event === PENDING) return this.#parked().then(() => this.#next());
     if (event !== END) return { value: event, done: false };
-    if (this.#end()) return this.#finished;
+    if (this.#end()) return this.#finishing();
     return { value: undefined, done: true };
   }
 
@@ -540,28 +562,16 @@ class Execution {
     this.#end();
   }
 
-  /** The events: each call runs once the previous one settled, in a later microtask. */
-  #events() {
-    let tail = Promise.resolve();
-    const chain = (step) => (tail = tail.then(step, step));
-    const next = () => this.#next();
-    // The consumer left early: stop the execution (cancelling its job), then finish it.
-    const leave = (value) => () => {
-      if (this.#ended) return { value, done: true };
-      this.abort();
-      return this.#drain().then(() => ({ value, done: true }));
-    };
-    return {
-      next: () => chain(next),
-      return: (value) => chain(leave(value)),
-      throw: (error) => chain(leave()).then(() => { throw error; }),
-      [Symbol.asyncIterator]() { return this; },
-    };
+  /** The consumer left early: stops the execution (cancelling its job), then finishes it. */
+  #leave(value) {
+    if (this.#ended) return { value, done: true };
+    this.abort();
+    return this.#drain().then(() => ({ value, done: true }));
   }
 
   [Symbol.asyncIterator]() {
     if (this.#consumer) throw new TypeError('an execution can be iterated once');
-    this.#consumer = this.#events();
+    this.#consumer = new Events(() => this.#next(), (value) => this.#leave(value));
     return this.#consumer;
   }
 
@@ -571,7 +581,7 @@ class Execution {
       this.#consumer = 'driven';
       this.#drain();
     }
-    return this.#finished;
+    return this.#finishing();
   }
 
   /** Resolves with the output, or rejects with an Error named like ASL (`States.Timeout`, `AbortError`...). */
@@ -640,6 +650,42 @@ class Execution {
   }
 }
 
+/**
+ * An execution's events, as its iterator: each call runs once the previous one settled, in a
+ * later microtask. `next()` is the execution's next event; `leave(value)` ends it early. A
+ * class, so that an execution in flight holds two closures, not one per method.
+ */
+class Events {
+  #tail = settled;
+  #next;
+  #leave;
+
+  constructor(next, leave) {
+    this.#next = next;
+    this.#leave = leave;
+  }
+
+  #chain(step) {
+    return (this.#tail = this.#tail.then(step, step));
+  }
+
+  next() {
+    return this.#chain(this.#next);
+  }
+
+  return(value) {
+    return this.#chain(() => this.#leave(value));
+  }
+
+  throw(error) {
+    return this.#chain(() => this.#leave()).then(() => { throw error; });
+  }
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+}
+
 /** An `Error` named as Step Functions names a refused task-token send (`TaskTimedOut`...). */
 function tokenError(name) {
   const error = new Error(`pollflow: ${name}`);
@@ -668,14 +714,14 @@ export class Loading {
       if (this.#aborted) this.#execution.abort();
       return this.#execution;
     });
-    this.#started.catch(() => {}); // reaches whoever iterates or awaits
+    this.#started.catch(ignore); // reaches whoever iterates or awaits
   }
 
   [Symbol.asyncIterator]() {
     if (this.#consumer) throw new TypeError('an execution can be iterated once');
     this.#consumer = 1;
     const events = this.#started.then((execution) => execution[Symbol.asyncIterator]());
-    events.catch(() => {});
+    events.catch(ignore);
     let failed = false;
     // An engine that did not load or start: the first next() rejects, the others are done.
     const next = () => events.then((i) => i.next(), (error) => {

@@ -8,6 +8,15 @@ use serde_json::{json, Map, Value};
 
 use super::*;
 
+/// The slot is one for the process: tests that send events or count calls take turns.
+static SLOT_IN_USE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn slot_in_use() -> std::sync::MutexGuard<'static, ()> {
+    SLOT_IN_USE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// An event numbered `id` of `kind`, on the execution's own states.
 fn event(id: u64, kind: EventKind) -> Event {
     Event {
@@ -169,6 +178,7 @@ fn as_js(value: Value) -> Value {
 
 #[test]
 fn every_event_decodes_to_its_own_json() {
+    let _turn = slot_in_use();
     let mut codes = std::collections::BTreeSet::new();
     for event in samples() {
         let header = send(&event, &mut Sent::default());
@@ -236,6 +246,7 @@ fn run_events() -> Vec<Event> {
 
 #[test]
 fn a_value_sent_last_crosses_as_same_and_decodes_to_itself() {
+    let _turn = slot_in_use();
     let mut sent = Sent::default();
     let mut kept = None;
     let mut same = vec![];
@@ -256,6 +267,7 @@ fn a_value_sent_last_crosses_as_same_and_decodes_to_itself() {
 
 #[test]
 fn a_run_that_was_driven_sends_its_value_again() {
+    let _turn = slot_in_use();
     let events = run_events();
     let mut sent = Sent::default();
     send(&events[0], &mut sent);
@@ -268,6 +280,7 @@ fn a_run_that_was_driven_sends_its_value_again() {
 
 #[test]
 fn unfinished_counts_calls_until_they_return() {
+    let _turn = slot_in_use();
     let before = load(slot::UNFINISHED);
     let outer = Unfinished::enter();
     drop(Unfinished::enter());
