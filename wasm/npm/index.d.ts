@@ -273,10 +273,10 @@ interface EventBase {
  * (with `retry_in_ms`), and `JobCancelled` the job's cancellation on abort or timeout (with the
  * cancel's `error` when it had none or failed).
  *
- * A value the run passes on unchanged is one object in every event that carries it: a
- * state's `output` is the next state's `input` (`===`), as a Wait or a Choice passes its input
- * on. Changing it changes nothing in the run, but does change those events: copy a value
- * before changing it (`structuredClone`).
+ * A value the run passes on unchanged may be one object in every event that carries it (from
+ * `run()`, a state's `output` is the next state's `input`, `===`, as a Wait or a Choice passes
+ * its input on). Changing it changes nothing in the run, but does change those events: copy a
+ * value before changing it (`structuredClone`).
  */
 export type ExecutionEvent = EventBase &
   (
