@@ -293,14 +293,10 @@ function load(glue, module, extend) {
     if (has & 2) event.next = NAMES[(header >> 12) & 255];
     if (has & 4) event.attempt = slot[ATTEMPT];
     if (has & 8) event.delay_ms = slot[DELAY];
-    if (FIELD[kind]) {
-      // The run's data, passed on unchanged from the event before, is that event's object.
-      let value;
-      if (header & SAME) value = execution.sent;
-      else if (has & 16) value = execution.sent = text();
-      else value = text();
-      event[FIELD[kind]] = value;
-    }
+    // The run's data, passed on unchanged from the event before, is that event's object.
+    if (header & SAME) event[FIELD[kind]] = execution.sent;
+    else if (has & 16) event[FIELD[kind]] = execution.sent = text();
+    else if (FIELD[kind]) event[FIELD[kind]] = text();
     return event;
   }
 
