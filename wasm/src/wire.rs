@@ -19,7 +19,6 @@
 use std::cell::RefCell;
 use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering::Relaxed;
-
 use std::sync::Arc;
 
 use pollflow::event::SmolStr;
