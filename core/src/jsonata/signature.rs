@@ -219,7 +219,7 @@ impl Signature {
                                     None => true,
                                     Some(first) => {
                                         let t = first.symbol();
-                                        t == sub.as_bytes()[0]
+                                        sub.as_bytes().first() == Some(&t)
                                             && items.iter().all(|v| v.symbol() == t)
                                     }
                                 }
