@@ -52,18 +52,23 @@ const jobStatus = (i, n) => (n < CHECKS ? { status: 'PENDING', detail: 'RUNNING'
 // pollflow: the package's own Job Poller, with a notify callback (so Notify Success runs).
 
 /**
- * Starts execution `i`; returns a promise of what to verify. Its checks go through `check`
- * (given the execution's calls), by default its own callback.
+ * The options of execution `i`, counting its calls in `calls` (`checks`, `notified`): its
+ * checks go through `check` (given `calls`), by default its own callback.
  */
-function startPollflow(i, check = (calls) => () => jobStatus(i, ++calls.checks)) {
-  const calls = { checks: 0, notified: 0 };
-  const execution = run({
+function options(i, calls, check = (calls) => () => jobStatus(i, ++calls.checks)) {
+  return {
     input: { jobName: `job-${i}` },
     submit: (input) => ({ jobId: input.jobName, i }),
     check: check(calls),
     notify: () => { calls.notified += 1; },
     wait: { intervalMs: 0 },
-  });
+  };
+}
+
+/** Starts execution `i` (checks through `check`, as `options`); returns a promise of what to verify. */
+function startPollflow(i, check) {
+  const calls = { checks: 0, notified: 0 };
+  const execution = run(options(i, calls, check));
   return (async () => {
     const entered = [];
     for await (const event of execution) if (event.type === 'StateEntered') entered.push(event.state);
@@ -75,19 +80,12 @@ function startPollflow(i, check = (calls) => () => jobStatus(i, ++calls.checks))
 // ---------------------------------------------------------------------------------------------
 // pollflow driven: the same executions awaited (`execution.outcome`), their events not iterated.
 // Its path is not seen (no events reach JS), so only its output and calls are verified; it is
-// the engine's own work, for the bound printed at the end.
+// the engine's own work, for the estimate printed at the end.
 
 /** Starts execution `i`, driven; returns a promise of what to verify (no path). */
 function startPollflowDriven(i) {
   const calls = { checks: 0, notified: 0 };
-  const execution = run({
-    input: { jobName: `job-${i}` },
-    submit: (input) => ({ jobId: input.jobName, i }),
-    check: () => jobStatus(i, ++calls.checks),
-    notify: () => { calls.notified += 1; },
-    wait: { intervalMs: 0 },
-  });
-  return execution.outcome.then((outcome) => ({ i, calls, ok: outcome.status === 'SUCCEEDED', output: outcome.output }));
+  return run(options(i, calls)).outcome.then((outcome) => ({ i, calls, ok: outcome.status === 'SUCCEEDED', output: outcome.output }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -366,8 +364,10 @@ const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits
 console.log(`Job Poller: ${EXECUTIONS} concurrent executions per pass, ${CHECKS} checks each, zero wait; warm-up + median of ${PASSES} passes`);
 console.log(`Node ${process.version}, ${process.platform}/${process.arch}${globalThis.gc ? '' : ' (run with --expose-gc for steadier memory figures)'}`);
 
-// Memory first, while pollflow's wasm memory still has to grow to hold the executions.
+// Memory first, while pollflow's wasm memory still has to grow to hold the executions; and what
+// a run's options and callbacks hold alone, before any engine has them.
 for (const engine of engines) engine.memory = await memory(engine.start);
+const given = await memory((i) => options(i, { checks: 0, notified: 0 }));
 // Warm-up, then alternate the engines pass by pass.
 for (const engine of engines) await pass(engine.name, engine.start);
 for (const engine of engines) engine.passes = [];
@@ -411,3 +411,7 @@ console.log(`event delivery alone / aws-local-stepfunctions: ${fmt(floor.rate / 
 // a wire that cost nothing (an estimate: both include zero-length waits).
 const estimate = driven.ms + floor.ms;
 console.log(`pollflow driven / hand-written loop: ${fmt(hand.ms / driven.ms, 2)}× (wall time); driven + event delivery alone: ${fmt(estimate)} ms, ${fmt(hand.ms / estimate, 2)}× the hand-written loop: about the most an iterated pollflow reaches while its engine's own work stays what it is (pollflow / hand-written loop: ${fmt(pf.rate / hand.rate, 2)}×)`);
+// The memory target, 2.0 KiB per in-flight execution, less what iterating an execution holds
+// with no engine (the floor: the bench's promises and array, an iterator) and its options.
+const room = 2048 - floor.mem.heap - given.heap;
+console.log(`memory per in-flight execution: pollflow ${fmt((pf.mem.heap + pf.mem.wasm) / 1024, 1)} KiB (JS heap + wasm memory; target ≤ 2.0 KiB); the floor holds ${fmt(floor.mem.heap)} B and a run's options and callbacks ${fmt(given.heap)} B, leaving ${fmt(room)} B of the target for the run and its wrapper (compare the Rust engine's heap per in-flight run, natively: cargo bench -p pollflow --bench million_executions)`);
