@@ -45,6 +45,14 @@ pub type Predicate = Arc<dyn Fn(&JobStatus) -> bool + Send + Sync>;
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) const THREAD_SHARDS: usize = 8;
 
+/// A field on a cache line of its own: what every step of every run reads must not share one
+/// with the locks and counters that threads write (two lines: adjacent lines are fetched
+/// together). See `crate::shards`.
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Default)]
+#[repr(align(128))]
+pub(crate) struct CacheLine<T>(pub(crate) T);
+
 /// A fresh seed from the operating system's randomness (`None` if it has none to give).
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) fn os_seed() -> Option<u64> {
@@ -74,6 +82,11 @@ mod wasm {
 
     /// One thread, so one shard (see `crate::shards`).
     pub(crate) const THREAD_SHARDS: usize = 1;
+
+    /// A field as it is: with one thread no other core writes near it, and padding it to
+    /// 128 bytes would cost each engine the npm package builds per run a few hundred bytes.
+    #[derive(Default)]
+    pub(crate) struct CacheLine<T>(pub(crate) T);
 
     /// `wasm32-unknown-unknown` has no operating system to ask: the host passes a seed in
     /// (the npm package draws one from `crypto.getRandomValues`).

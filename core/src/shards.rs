@@ -18,12 +18,8 @@ pub(crate) fn this_threads_shard() -> usize {
     SHARD.with(|shard| *shard)
 }
 
-/// A field on a cache line of its own: what every step of every run reads must not share one
-/// with the locks and counters that threads write (two lines: adjacent lines are fetched
-/// together).
-#[derive(Default)]
-#[repr(align(128))]
-pub(crate) struct CacheLine<T>(pub(crate) T);
+/// A field on a cache line of its own (padded on native targets only: `wasm32` has one thread).
+pub(crate) use crate::platform::CacheLine;
 
 /// Locks `mutex`; the clocks never panic while holding one (wakers run outside them), so a
 /// poisoned lock still guards consistent data.
