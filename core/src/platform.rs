@@ -45,14 +45,6 @@ pub type Predicate = Arc<dyn Fn(&JobStatus) -> bool + Send + Sync>;
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) const THREAD_SHARDS: usize = 8;
 
-/// A field on a cache line of its own: what every step of every run reads must not share one
-/// with the locks and counters that threads write (two lines: adjacent lines are fetched
-/// together). See `crate::shards`.
-#[cfg(not(target_arch = "wasm32"))]
-#[derive(Default)]
-#[repr(align(128))]
-pub(crate) struct CacheLine<T>(pub(crate) T);
-
 /// A fresh seed from the operating system's randomness (`None` if it has none to give).
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) fn os_seed() -> Option<u64> {
@@ -83,11 +75,6 @@ mod wasm {
     /// One thread, so one shard (see `crate::shards`).
     pub(crate) const THREAD_SHARDS: usize = 1;
 
-    /// A field as it is: with one thread no other core writes near it, and padding it to
-    /// 128 bytes would cost each engine the npm package builds per run a few hundred bytes.
-    #[derive(Default)]
-    pub(crate) struct CacheLine<T>(pub(crate) T);
-
     /// `wasm32-unknown-unknown` has no operating system to ask: the host passes a seed in
     /// (the npm package draws one from `crypto.getRandomValues`).
     pub(crate) fn os_seed() -> Option<u64> {
@@ -96,6 +83,15 @@ mod wasm {
 }
 #[cfg(target_arch = "wasm32")]
 pub use wasm::*;
+
+/// A field on a cache line of its own: what every step of every run reads must not share one
+/// with the locks and counters that threads write (two lines: adjacent lines are fetched
+/// together). See `crate::shards`. Not padded on `wasm32`: with one thread no other core writes
+/// near it, and the padding would cost each engine the npm package builds per run a few hundred
+/// bytes.
+#[derive(Default)]
+#[cfg_attr(not(target_arch = "wasm32"), repr(align(128)))]
+pub(crate) struct CacheLine<T>(pub(crate) T);
 
 /// Declares or implements one of the engine's async traits ([`Poller`](crate::Poller),
 /// [`Notifier`](crate::Notifier), [`TaskHandler`](crate::task::TaskHandler)): `#[async_trait]`
